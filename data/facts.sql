@@ -1,0 +1,105 @@
+-- customer_facts: one row per customer, the per-customer facts every page aggregates, computed
+-- once per snapshot so that page queries only filter and group (no range joins at query time).
+--   *_start           : start date of the signup week (Monday), month, quarter
+--   churn_age_<grain> : smallest k with signup_date + k periods >= churn_date, i.e. the first age
+--                       at which the customer is no longer retained (null when never churned).
+--                       Retained at age k  <=>  churn_date is null or > as_of or k < churn_age.
+--   early_*           : tickets created before signup_date + 90 days (SPEC §3 early support).
+--   early_expansion   : any month in the first 3 after the signup month with mrr above the
+--                       signup month's mrr (null when the customer has no mrr_history).
+create or replace table customer_facts as
+with base as (
+    select
+        cust.customer_id,
+        cust.signup_date,
+        cust.churn_date,
+        cust.mrr,
+        coalesce(cust.mrr, 0) as mrr_or_zero,
+        coalesce(cust.plan, 'Unknown') as plan,
+        coalesce(cust.segment, 'Unknown') as segment,
+        coalesce(cust.region, 'Unknown') as region,
+        coalesce(cust.industry, 'Unknown') as industry,
+        coalesce(cust.acquisition_channel, 'Unknown') as acquisition_channel,
+        cust.products_count,
+        cust.churn_reason,
+        lower(trim(regexp_replace(coalesce(cust.churn_reason, ''), '\s+', ' ', 'g'))) as reason_key,
+        date_trunc('week', cust.signup_date)::date as week_start,
+        date_trunc('month', cust.signup_date)::date as month_start,
+        date_trunc('quarter', cust.signup_date)::date as quarter_start,
+        datediff('month', cust.signup_date, cust.churn_date) as churn_months
+    from customers as cust
+),
+
+churn_age as (
+    select
+        base.*,
+        (datediff('day', signup_date, churn_date) + 6) // 7 as churn_age_week,
+        case
+            when signup_date + to_months(churn_months) >= churn_date then churn_months
+            else churn_months + 1
+        end as churn_age_month,
+        case
+            when signup_date + to_months(3 * ((churn_months + 2) // 3)) >= churn_date
+                then (churn_months + 2) // 3
+            else (churn_months + 2) // 3 + 1
+        end as churn_age_quarter
+    from base
+),
+
+reason as (
+    select
+        churn_age.*,
+        case when churn_date is null then null
+             else coalesce(map.category, 'Other') end as churn_category,
+        case when churn_date is null then null
+             when map.category is null then null
+             else map.owner_team end as churn_owner_team
+    from churn_age
+    left join churn_reason_categories as map on map.reason_key = churn_age.reason_key
+),
+
+early_ticket as (
+    select
+        tkt.customer_id,
+        count(*) as early_tickets,
+        max(datediff('second', tkt.created_at, tkt.first_response_at) / 3600.0) as early_max_frt_h,
+        count(*) filter (where tkt.first_response_at is null) as early_unanswered,
+        count(tkt.csat) as early_csat_rated,
+        count(*) filter (where tkt.csat < 4) as early_csat_bad
+    from tickets as tkt
+    join customers as cust using (customer_id)
+    where tkt.created_at < cust.signup_date + interval 90 day
+    group by tkt.customer_id
+),
+
+expansion as (
+    select
+        hist.customer_id,
+        max(hist.mrr) filter (where hist.month = date_trunc('month', cust.signup_date)) as signup_month_mrr,
+        max(hist.mrr) filter (
+            where hist.month > date_trunc('month', cust.signup_date)
+              and hist.month <= date_trunc('month', cust.signup_date) + interval 3 month
+        ) as first_3_months_max_mrr
+    from mrr_history as hist
+    join customers as cust using (customer_id)
+    group by hist.customer_id
+),
+
+final as (
+    select
+        reason.* exclude (churn_months),
+        coalesce(early_ticket.early_tickets, 0) as early_tickets,
+        early_ticket.early_max_frt_h,
+        coalesce(early_ticket.early_unanswered, 0) as early_unanswered,
+        coalesce(early_ticket.early_csat_rated, 0) as early_csat_rated,
+        coalesce(early_ticket.early_csat_bad, 0) as early_csat_bad,
+        case
+            when expansion.customer_id is null then null
+            else coalesce(expansion.first_3_months_max_mrr > expansion.signup_month_mrr, false)
+        end as early_expansion
+    from reason
+    left join early_ticket using (customer_id)
+    left join expansion using (customer_id)
+)
+
+select * from final

@@ -1,0 +1,111 @@
+"""Immutable database snapshots behind one live path.
+
+The live path (e.g. data/retention.duckdb) is a symlink to a file in the `snapshots/` folder
+beside it. A build writes `snapshots/<stem>-<id>.duckdb.tmp`, renames it to its final name when
+complete and then swaps the symlink with an atomic rename, so a reader resolving the live path
+sees either the old snapshot or the complete new one, never a half-written file. Each snapshot
+keeps its own path because DuckDB caches one database per path within a process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+SUFFIX = ".duckdb"
+
+
+def snapshot_dir(live: Path) -> Path:
+    return Path(live).parent / "snapshots"
+
+
+def new_snapshot_id() -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def snapshot_path(live: Path, snapshot_id: str) -> Path:
+    return snapshot_dir(live) / f"{Path(live).stem}-{snapshot_id}{SUFFIX}"
+
+
+def resolve(live: Path) -> Path:
+    """The file the live path points at now (the path itself when it is a plain file)."""
+    return Path(os.path.realpath(live))
+
+
+def list_snapshots(live: Path) -> list[Path]:
+    """Complete snapshots of this live path, oldest first."""
+    folder = snapshot_dir(live)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(f"{Path(live).stem}-*{SUFFIX}"))
+
+
+def find_snapshot(live: Path, snapshot_id: str) -> Path | None:
+    """The snapshot with this id, or None when it does not exist (pruned, or a bad id)."""
+    if not snapshot_id or any(c not in "0123456789abcdefT-" for c in snapshot_id):
+        return None
+    path = snapshot_path(live, snapshot_id)
+    return path if path.is_file() else None
+
+
+@contextlib.contextmanager
+def building(live: Path, keep: int = 10) -> Iterator[tuple[Path, str]]:
+    """Yield (temporary file, snapshot id) to build into; publish it when the block succeeds.
+
+    On any exception the temporary file is removed and the live path is left untouched.
+    """
+    live = Path(live)
+    snapshot_id = new_snapshot_id()
+    final = snapshot_path(live, snapshot_id)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(final.name + ".tmp")
+    try:
+        yield tmp, snapshot_id
+        _fsync(tmp)
+        os.replace(tmp, final)
+        publish(final, live)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    prune(live, keep)
+
+
+def publish(snapshot: Path, live: Path) -> None:
+    """Point the live path at `snapshot` with one atomic rename."""
+    live = Path(live)
+    if live.exists() and not live.is_symlink():
+        # A plain database file from an older layout: keep it as a snapshot, then link.
+        os.replace(live, snapshot_path(live, new_snapshot_id()))
+    link_tmp = live.with_name(f".{live.name}.{secrets.token_hex(4)}.link")
+    os.symlink(os.path.relpath(snapshot, live.parent), link_tmp)
+    os.replace(link_tmp, live)
+    _fsync_dir(live.parent)
+
+
+def prune(live: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` snapshots (never the live one); return what was deleted."""
+    current = resolve(live)
+    removed = []
+    for old in list_snapshots(live)[: max(0, len(list_snapshots(live)) - keep)]:
+        if old != current:
+            old.unlink(missing_ok=True)
+            removed.append(old)
+    return removed
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
