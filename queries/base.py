@@ -1,0 +1,189 @@
+"""Connection, filters and SQL loading shared by every query module. No streamlit here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+GRAINS = ("week", "month", "quarter")
+BASES = ("logo", "mrr")
+
+# Customer dimensions a chart may be split or compared by: allow-list key -> SQL over customer_facts.
+# The early_* buckets follow SPEC §3 "Early support experience" ($sla_h is the FRT target).
+DIMENSIONS = {
+    "plan": "cf.plan",
+    "segment": "cf.segment",
+    "region": "cf.region",
+    "industry": "cf.industry",
+    "acquisition_channel": "cf.acquisition_channel",
+    "products_count": "coalesce(cf.products_count::varchar, 'Unknown')",
+    "early_tickets": (
+        "case when cf.early_tickets = 0 then '0 tickets' "
+        "when cf.early_tickets <= 2 then '1-2 tickets' else '3+ tickets' end"
+    ),
+    "early_frt_sla": (
+        "case when cf.early_tickets = 0 then 'No tickets' "
+        "when cf.early_unanswered = 0 and cf.early_max_frt_h <= $sla_h then 'All within target' "
+        "else 'Any breach' end"
+    ),
+    "early_csat": (
+        "case when cf.early_csat_rated = 0 then 'None rated' "
+        "when cf.early_csat_bad = 0 then 'All rated >= 4' else 'Any rated < 4' end"
+    ),
+}
+EARLY_DIMENSIONS = ("early_tickets", "early_frt_sla", "early_csat")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The shared filters of every page. Empty tuple = all values; as_of None = latest in data."""
+
+    as_of: date | None = None
+    signup_from: date | None = None
+    signup_to: date | None = None
+    plans: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    products: tuple[int, ...] = ()
+
+    def params(self, con: duckdb.DuckDBPyConnection) -> dict:
+        """Bound parameters of the selected_customers fragment, as_of resolved against the data."""
+        as_of = self.as_of or default_as_of(con)
+        return {
+            "as_of": as_of,
+            # Nothing at or after the end of the as-of day exists (SPEC §3).
+            "as_of_end": pd.Timestamp(as_of + timedelta(days=1)).to_pydatetime(),
+            "signup_from": self.signup_from,
+            "signup_to": self.signup_to,
+            "plans": list(self.plans) or None,
+            "segments": list(self.segments) or None,
+            "regions": list(self.regions) or None,
+            "industries": list(self.industries) or None,
+            "channels": list(self.channels) or None,
+            "products": [int(p) for p in self.products] or None,
+        }
+
+    def describe(self) -> str:
+        """The active filters in plain words, e.g. 'plan: Growth · segment: SMB'."""
+        words = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value in (None, ()):
+                continue
+            shown = ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+            words.append(f"{field.name.replace('_', ' ')}: {shown}")
+        return " · ".join(words) or "all customers"
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open the database read-only, with DuckDB's file and network access switched off.
+
+    The live path is resolved first: it is a symlink to an immutable snapshot, and DuckDB caches
+    one database per path within a process, so each snapshot must be opened by its own path.
+    """
+    real = Path(path).resolve()
+    if not real.is_file():
+        raise FileNotFoundError(f"no database at {path}")
+    return duckdb.connect(str(real), read_only=True, config={"enable_external_access": False})
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection) -> date:
+    return con.execute("select default_as_of from meta").fetchone()[0]
+
+
+def meta(con: duckdb.DuckDBPyConnection) -> dict:
+    """The snapshot's meta row: snapshot_id, built_at, source_kind, source, default_as_of, tables."""
+    return con.execute("select * from meta").df().iloc[0].to_dict()
+
+
+@lru_cache(maxsize=None)
+def load_sql(name: str) -> str:
+    """The text of queries/sql/<name>.sql with `/*selected_customers*/` expanded."""
+    text = (SQL_DIR / f"{name}.sql").read_text()
+    if "/*selected_customers*/" in text:
+        text = text.replace("/*selected_customers*/", load_sql("selected_customers"))
+    return text
+
+
+def check_choice(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}; allowed: {', '.join(map(str, allowed))}")
+
+
+def dimension_sql(by: str | None, allowed=DIMENSIONS) -> str:
+    """SQL expression of a breakdown dimension from the allow-list ('All' for None)."""
+    if by is None:
+        return "'All'"
+    check_choice("dimension", by, list(allowed))
+    return allowed[by]
+
+
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+def run(con: duckdb.DuckDBPyConnection, text: str, params: dict) -> pd.DataFrame:
+    """Execute on a fresh cursor (connections are not thread-safe), binding only used params."""
+    used = set(_PARAM.findall(text))
+    missing = used - params.keys()
+    if missing:
+        raise KeyError(f"query needs parameters {sorted(missing)}")
+    return con.cursor().execute(text, {k: params[k] for k in used}).df()
+
+
+# Per-grain SQL pieces, substituted for /*name*/ markers in the cohort queries.
+#   cohort       : the customer's signup period start (a customer_facts column)
+#   churn_age    : first age without the customer (customer_facts column)
+#   age_reached  : largest k with signup_date + k periods <= as_of  (over alias cf)
+#   cell_end     : last day of the cohort period + k periods, for cohort `cohort`, age `age`
+#   step         : one period, for generate_series over period starts
+GRAIN_SQL = {
+    "week": {
+        "cohort": "week_start",
+        "churn_age": "churn_age_week",
+        "age_reached": "datediff('day', cf.signup_date, $as_of) // 7",
+        "cell_end": "cohort + to_days((6 + 7 * age)::integer)",
+        "step": "interval 7 day",
+    },
+    "month": {
+        "cohort": "month_start",
+        "churn_age": "churn_age_month",
+        "age_reached": (
+            "datediff('month', cf.signup_date, $as_of) - case when cf.signup_date "
+            "+ to_months(datediff('month', cf.signup_date, $as_of)) <= $as_of then 0 else 1 end"
+        ),
+        "cell_end": "(cohort + interval 1 month - interval 1 day) + to_months(age)",
+        "step": "interval 1 month",
+    },
+    "quarter": {
+        "cohort": "quarter_start",
+        "churn_age": "churn_age_quarter",
+        "age_reached": (
+            "datediff('month', cf.signup_date, $as_of) // 3 - case when cf.signup_date "
+            "+ to_months(3 * (datediff('month', cf.signup_date, $as_of) // 3)) <= $as_of "
+            "then 0 else 1 end"
+        ),
+        "cell_end": "(cohort + interval 3 month - interval 1 day) + to_months(3 * age)",
+        "step": "interval 3 month",
+    },
+}
+
+BASIS_WEIGHT = {"logo": "1.0", "mrr": "cf.mrr_or_zero::double"}
+
+
+def grain_sql(name: str, grain: str, basis: str = "logo") -> str:
+    """load_sql(name) with the per-grain and per-basis markers filled from the allow-lists."""
+    check_choice("grain", grain, GRAINS)
+    check_choice("basis", basis, BASES)
+    text = load_sql(name)
+    for marker, piece in GRAIN_SQL[grain].items():
+        text = text.replace(f"/*{marker}*/", piece)
+    return text.replace("/*weight*/", BASIS_WEIGHT[basis])
