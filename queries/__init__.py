@@ -1,7 +1,8 @@
 """The metrics API: every number of SPEC §3 as DuckDB SQL behind (con, Filters, ...) -> DataFrame."""
 
 from queries.base import DIMENSIONS, GRAINS, Filters, connect, default_as_of, meta
-from queries.cohorts import cohort_retention
+from queries.cohorts import average_retention, cohort_customers, cohort_retention
+from queries.survival import early_support_excluded, logrank_p, survival, survival_at
 
 __all__ = [
     "DIMENSIONS",
@@ -11,4 +12,10 @@ __all__ = [
     "default_as_of",
     "meta",
     "cohort_retention",
+    "average_retention",
+    "cohort_customers",
+    "survival",
+    "survival_at",
+    "logrank_p",
+    "early_support_excluded",
 ]

@@ -105,13 +105,19 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict:
     return con.execute("select * from meta").df().iloc[0].to_dict()
 
 
+_INCLUDE = re.compile(r"/\*include:([a-z_]+)\*/")
+
+
 @lru_cache(maxsize=None)
 def load_sql(name: str) -> str:
-    """The text of queries/sql/<name>.sql with `/*selected_customers*/` expanded."""
+    """The text of queries/sql/<name>.sql with included files expanded.
+
+    `/*include:other*/` is replaced by the text of other.sql; `/*selected_customers*/` is the
+    shorthand every query uses for the customers the shared filters select.
+    """
     text = (SQL_DIR / f"{name}.sql").read_text()
-    if "/*selected_customers*/" in text:
-        text = text.replace("/*selected_customers*/", load_sql("selected_customers"))
-    return text
+    text = text.replace("/*selected_customers*/", "/*include:selected_customers*/")
+    return _INCLUDE.sub(lambda m: load_sql(m.group(1)), text)
 
 
 def check_choice(name: str, value, allowed) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from queries.base import Filters, grain_sql, run
@@ -14,3 +16,17 @@ def cohort_retention(con, f: Filters, grain: str = "month", basis: str = "logo")
     if basis == "logo":
         df[["cohort_size", "retained"]] = df[["cohort_size", "retained"]].astype("int64")
     return df
+
+
+def average_retention(con, f: Filters, grain: str = "month", basis: str = "logo") -> pd.DataFrame:
+    """Row per age: retention_pct (size-weighted over complete cells), cohorts, customers."""
+    df = run(con, grain_sql("average_retention", grain, basis), f.params(con))
+    return df.astype({"age": "int64", "cohorts": "int64", "customers": "int64"})
+
+
+def cohort_customers(
+    con, f: Filters, cohort: date, age: int, grain: str = "month"
+) -> pd.DataFrame:
+    """Row per customer of one cohort: their attributes, is_retained at `age`, has_reached_age."""
+    params = f.params(con) | {"cohort": cohort, "age": int(age)}
+    return run(con, grain_sql("cohort_customers", grain), params)

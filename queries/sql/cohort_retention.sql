@@ -4,6 +4,7 @@
 -- Each customer's churn age is precomputed (customer_facts); losses are a histogram per cohort and
 -- age, cumulated over age. Ages run 0 .. the largest age any member has reached by as_of.
 -- is_complete: last day of the cohort period + age periods <= as_of (every member reached it).
+-- customers: the number of customers in the cohort (equal to cohort_size on the logo basis).
 -- Cohort periods without signups are kept (size 0, retention null) so time axes have no gaps.
 with selected as (/*selected_customers*/),
 
@@ -17,7 +18,7 @@ members as (
 ),
 
 cohorts as (
-    select cohort, sum(weight) as cohort_size, max(age_reached) as max_age
+    select cohort, sum(weight) as cohort_size, count(*) as customers, max(age_reached) as max_age
     from members
     group by cohort
 ),
@@ -26,6 +27,7 @@ all_cohorts as (
     select
         period.cohort,
         coalesce(cohorts.cohort_size, 0) as cohort_size,
+        coalesce(cohorts.customers, 0) as customers,
         coalesce(cohorts.max_age, 0) as max_age
     from (
         select unnest(generate_series(min(cohort), max(cohort), /*step*/))::date as cohort
@@ -42,7 +44,7 @@ losses as (
 ),
 
 grid as (
-    select cohort, cohort_size, unnest(generate_series(0, max_age)) as age
+    select cohort, cohort_size, customers, unnest(generate_series(0, max_age)) as age
     from all_cohorts
 ),
 
@@ -56,7 +58,8 @@ final as (
         ) as retained,
         case when grid.cohort_size > 0 then round(retained / grid.cohort_size * 100, 10) end
             as retention_pct,
-        /*cell_end*/ <= $as_of as is_complete
+        /*cell_end*/ <= $as_of as is_complete,
+        grid.customers
     from grid
     left join losses using (cohort, age)
 )

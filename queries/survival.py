@@ -1,0 +1,113 @@
+"""Kaplan-Meier survival per group, its 95% band, and the log-rank test between groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2
+
+import settings
+from queries.base import EARLY_DIMENSIONS, Filters, dimension_sql, load_sql, run
+
+# Early-support groups only describe customers whose first 90 days are over (SPEC §3).
+ELIGIBLE_EARLY = "cf.signup_date + interval 90 day <= $as_of"
+
+
+def _survival_sql(name: str, by: str | None) -> str:
+    eligible = ELIGIBLE_EARLY if by in EARLY_DIMENSIONS else "true"
+    return (
+        load_sql(name)
+        .replace("/*group*/", dimension_sql(by))
+        .replace("/*eligible*/", eligible)
+    )
+
+
+def _params(con, f: Filters, sla_h: float) -> dict:
+    return f.params(con) | {"sla_h": float(sla_h)}
+
+
+def survival(
+    con, f: Filters, by: str | None = None, sla_h: float = settings.SLA_HOURS
+) -> pd.DataFrame:
+    """Row per [group,] day (0 and each churn day): survival, ci_lower, ci_upper, at_risk, events.
+
+    For the early-support dimensions, customers younger than 90 days are left out (see
+    `early_support_excluded`).
+    """
+    df = run(con, _survival_sql("survival", by), _params(con, f, sla_h))
+    return df.drop(columns="group") if by is None else df
+
+
+def early_support_excluded(con, f: Filters) -> int:
+    """How many selected customers are too young (signup + 90 days > as_of) for early-support groups."""
+    df = run(con, load_sql("early_support_excluded"), f.params(con))
+    return int(df["customers"].iloc[0])
+
+
+def survival_at(
+    con, f: Filters, by: str | None, day: int = 365, sla_h: float = settings.SLA_HOURS,
+    min_n: int = settings.MIN_N,
+) -> pd.DataFrame:
+    """Row per group: the Kaplan-Meier estimate at `day` with its band, customers in the group,
+    at_risk on that day (customers still observed) and is_reliable (at_risk >= min_n)."""
+    curve = survival(con, f, by, sla_h)
+    if by is None:
+        curve = curve.assign(group="All")
+    table = run(con, _survival_sql("survival_table", by), _params(con, f, sla_h))
+    rows = []
+    for group, points in curve.groupby("group", sort=True):
+        upto = points[points["day"] <= day].iloc[-1]
+        mine = table[table["grp"] == group]
+        rows.append(
+            {
+                "group": group,
+                "day": day,
+                "survival": upto["survival"],
+                "ci_lower": upto["ci_lower"],
+                "ci_upper": upto["ci_upper"],
+                "customers": int(mine["n_leaving"].sum()),
+                "at_risk": int(mine.loc[mine["day"] >= day, "n_leaving"].sum()),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["group", "day", "survival", "ci_lower", "ci_upper", "customers", "at_risk"]
+    )
+    out["is_reliable"] = out["at_risk"] >= min_n
+    return out
+
+
+def logrank_p(con, f: Filters, by: str, sla_h: float = settings.SLA_HOURS) -> float:
+    """p-value of the multivariate log-rank test that all groups of `by` share one survival curve.
+
+    NaN when fewer than two groups have customers or nobody churned.
+    """
+    table = run(con, _survival_sql("survival_table", by), _params(con, f, sla_h))
+    return _logrank_p(table)
+
+
+def _logrank_p(table: pd.DataFrame) -> float:
+    """Log-rank chi-square on (grp, day, n_leaving, events) rows; K groups -> K-1 df."""
+    groups = sorted(table["grp"].unique())
+    if len(groups) < 2 or table["events"].sum() == 0:
+        return float("nan")
+    days = np.sort(table.loc[table["events"] > 0, "day"].unique())
+    at_risk = np.zeros((len(groups), len(days)))
+    deaths = np.zeros((len(groups), len(days)))
+    for i, group in enumerate(groups):
+        mine = table[table["grp"] == group].sort_values("day")
+        leaving_before = np.concatenate([[0], np.cumsum(mine["n_leaving"].to_numpy())])
+        # customers still observed on day t: those whose duration is >= t
+        at_risk[i] = leaving_before[-1] - leaving_before[np.searchsorted(mine["day"], days)]
+        deaths[i] = mine.set_index("day")["events"].reindex(days, fill_value=0).to_numpy()
+    n = at_risk.sum(axis=0)
+    d = deaths.sum(axis=0)
+    expected = (at_risk * d / n).sum(axis=1)
+    observed = deaths.sum(axis=1)
+    # hypergeometric covariance, summed over event days with more than one customer at risk
+    scale = np.where(n > 1, d * (n - d) / (n * n * np.maximum(n - 1, 1)), 0.0)
+    share = at_risk
+    cov = np.einsum("t,it,jt->ij", -scale, share, share)
+    cov[np.diag_indices(len(groups))] += (scale * share * n).sum(axis=1)
+    diff = (observed - expected)[:-1]
+    stat = float(diff @ np.linalg.pinv(cov[:-1, :-1]) @ diff)
+    return float(chi2.sf(stat, len(groups) - 1))
