@@ -1,0 +1,49 @@
+"""Tiny hand-written databases for query tests.
+
+    con = make_db(tmp_path, customers=[{"customer_id": "a", "signup_date": "2024-01-31"}],
+                  tickets=[...], nps=[...], mrr=[...])
+
+Rows are dicts; missing optional columns are null. The database is built exactly like a real one
+(schema, default churn-reason mapping, integrity checks, customer_facts, meta) and opened with
+queries.connect, read-only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from data import build, snapshots
+from queries import connect
+
+TABLE_OF = {
+    "customers": "customers",
+    "tickets": "tickets",
+    "nps": "nps_responses",
+    "mrr": "mrr_history",
+}
+
+
+def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=()):
+    live = Path(tmp_path) / "retention.duckdb"
+    rows = {"customers": customers, "tickets": tickets, "nps": nps, "mrr": mrr}
+    with snapshots.building(live) as (tmp, snapshot_id):
+        con = duckdb.connect(str(tmp))
+        build.create_schema(con)
+        build.load_reason_mapping(con)
+        for key, table in TABLE_OF.items():
+            if rows[key]:
+                _insert(con, table, rows[key])
+        build.finalize(con, snapshot_id, "demo", {"fixture": True})
+        con.close()
+    return connect(live)
+
+
+def _insert(con, table: str, rows) -> None:
+    frame = pd.DataFrame(list(rows))
+    columns = ", ".join(frame.columns)  # test-authored column names, not user input
+    con.register("fixture_rows", frame)
+    con.execute("insert into " + table + " (" + columns + ") select " + columns + " from fixture_rows")
+    con.unregister("fixture_rows")
