@@ -1,0 +1,41 @@
+"""Support x retention and retention drivers (issue 6): tickets before churn against a
+tenure-matched baseline, two-year retention by products held and by early expansion."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import settings
+from queries.base import Filters, load_sql, run
+
+
+def pre_churn_tickets(con, f: Filters) -> pd.DataFrame:
+    """Row per churn category: category, churned_customers, tickets_per_customer (90 days before
+    churn), baseline_tickets_per_customer (retained customers at the same tenure),
+    top_ticket_categories, tickets, matched_customers. Definitions in pre_churn_tickets.sql."""
+    return run(con, load_sql("pre_churn_tickets"), f.params(con))
+
+
+def _horizon_params(con, f: Filters, horizon_months: int, min_n: int) -> dict:
+    if isinstance(horizon_months, bool) or not isinstance(horizon_months, int) or horizon_months < 1:
+        raise ValueError(f"horizon_months must be a whole number of months >= 1, not {horizon_months!r}")
+    return f.params(con) | {"horizon_months": horizon_months, "min_n": int(min_n)}
+
+
+def retention_by_products(
+    con, f: Filters, horizon_months: int = 24, min_n: int = settings.MIN_N
+) -> pd.DataFrame:
+    """Row per products held ('1', '2', '3', '4+', 'Unknown' if any): group, customers,
+    retained_pct, is_reliable, retained, excluded_incomplete. Complete horizons only."""
+    params = _horizon_params(con, f, horizon_months, min_n)
+    return run(con, load_sql("retention_by_products"), params)
+
+
+def early_expansion_retention(
+    con, f: Filters, horizon_months: int = 24, min_n: int = settings.MIN_N
+) -> pd.DataFrame:
+    """Row per 'Expansion in first 3 months' / 'No expansion': group, customers, retained_pct,
+    is_reliable, retained, excluded_no_history, excluded_incomplete. Complete horizons only;
+    customers without mrr_history are left out and counted in excluded_no_history."""
+    params = _horizon_params(con, f, horizon_months, min_n)
+    return run(con, load_sql("early_expansion_retention"), params)
