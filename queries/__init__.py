@@ -1,8 +1,12 @@
 """The metrics API: every number of SPEC §3 as DuckDB SQL behind (con, Filters, ...) -> DataFrame."""
 
 from queries.base import DIMENSIONS, GRAINS, Filters, connect, default_as_of, meta
+from queries.churn import churn_reasons, raw_reasons
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
+from queries.drivers import early_expansion_retention, pre_churn_tickets, retention_by_products
 from queries.movements import period_movements
+from queries.revenue import revenue_retention
+from queries.support import nps, support_kpis
 from queries.survival import early_support_excluded, logrank_p, survival, survival_at
 
 __all__ = [
@@ -20,4 +24,12 @@ __all__ = [
     "logrank_p",
     "early_support_excluded",
     "period_movements",
+    "revenue_retention",
+    "churn_reasons",
+    "raw_reasons",
+    "support_kpis",
+    "nps",
+    "pre_churn_tickets",
+    "retention_by_products",
+    "early_expansion_retention",
 ]
