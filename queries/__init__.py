@@ -5,6 +5,7 @@ from queries.churn import churn_reasons, raw_reasons
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
 from queries.drivers import early_expansion_retention, pre_churn_tickets, retention_by_products
 from queries.movements import period_movements
+from queries.overview import kpi_summary
 from queries.revenue import revenue_retention
 from queries.support import nps, support_kpis
 from queries.survival import early_support_excluded, logrank_p, survival, survival_at
@@ -24,6 +25,7 @@ __all__ = [
     "logrank_p",
     "early_support_excluded",
     "period_movements",
+    "kpi_summary",
     "revenue_retention",
     "churn_reasons",
     "raw_reasons",

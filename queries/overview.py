@@ -1,0 +1,109 @@
+"""The Overview tiles: each KPI for the last complete month against the month before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import settings
+from queries.base import Filters
+from queries.movements import period_movements
+from queries.revenue import revenue_retention
+from queries.support import nps, support_kpis
+
+COLUMNS = [
+    "kpi", "label", "unit", "value", "previous", "delta", "n", "is_reliable",
+    "period", "previous_period", "higher_is_better",
+]
+
+
+def _last_complete_months(moves: pd.DataFrame) -> pd.DataFrame:
+    return moves[moves["is_complete"]].tail(6).reset_index(drop=True)
+
+
+def kpi_summary(con, f: Filters, min_n: int = settings.MIN_N) -> pd.DataFrame:
+    """Row per Overview tile: kpi, label, unit, value, previous, delta, n, is_reliable, period,
+    previous_period, higher_is_better. `period` is the last complete month of the selection,
+    `previous_period` the month before; NPS and CLV use trailing 3-month windows ending in them.
+    n is the denominator behind the value (customers at the start, rated tickets, responses...).
+    """
+    months = _last_complete_months(period_movements(con, f, grain="month"))
+    if len(months) < 2:
+        return pd.DataFrame(columns=COLUMNS)
+    now, before = months.iloc[-1], months.iloc[-2]
+    rows = []
+
+    def tile(kpi, label, unit, value, previous, n, higher_is_better=True):
+        value = None if value is None or pd.isna(value) else float(value)
+        previous = None if previous is None or pd.isna(previous) else float(previous)
+        delta = value - previous if value is not None and previous is not None else None
+        rows.append(dict(
+            kpi=kpi, label=label, unit=unit, value=value, previous=previous, delta=delta,
+            n=int(n) if n is not None and not pd.isna(n) else 0,
+            is_reliable=n is not None and not pd.isna(n) and n >= min_n,
+            period=now["period"], previous_period=before["period"],
+            higher_is_better=higher_is_better,
+        ))
+
+    tile("active_customers", "Active customers", "customers",
+         now["end_customers"], before["end_customers"], now["end_customers"])
+    tile("churn_rate_pct", "Churn rate", "%", now["churn_rate_pct"], before["churn_rate_pct"],
+         now["start_customers"], higher_is_better=False)
+    tile("crr_pct", "Customer retention rate (CRR)", "%", now["crr_pct"], before["crr_pct"],
+         now["start_customers"])
+    tile("mrr", "MRR", "$", now["end_mrr"], before["end_mrr"], now["end_customers"])
+
+    revenue = revenue_retention(con, f, grain="month").set_index("period")
+    tile("nrr_pct", "Net revenue retention (NRR)", "%",
+         _at(revenue, "nrr_pct", now["period"]), _at(revenue, "nrr_pct", before["period"]),
+         _at(revenue, "customers", now["period"]) or 0)
+
+    support = support_kpis(con, f, grain="month").set_index("period")
+    tile("csat_pct", "CSAT", "%", _at(support, "csat_pct", now["period"]),
+         _at(support, "csat_pct", before["period"]), _at(support, "csat_n", now["period"]))
+    answered = _at(support, "tickets", now["period"]) * (
+        1 - (_at(support, "unanswered_pct", now["period"]) or 0) / 100
+    ) if _at(support, "tickets", now["period"]) is not None else 0
+    tile("frt_median_h", "First response time (median)", "h",
+         _at(support, "frt_median_h", now["period"]), _at(support, "frt_median_h", before["period"]),
+         round(answered), higher_is_better=False)
+
+    scores = nps(con, f, grain="month").set_index("period")
+    nps_now, n_now = _trailing_nps(scores, months["period"].iloc[-3:])
+    nps_before, _ = _trailing_nps(scores, months["period"].iloc[-4:-1])
+    tile("nps", "NPS (trailing 3 months)", "pts", nps_now, nps_before, n_now)
+
+    clv_now, clv_n = _clv(months.iloc[-3:])
+    clv_before, _ = _clv(months.iloc[-4:-1])
+    tile("clv", "Customer lifetime value (3-month churn)", "$", clv_now, clv_before, clv_n)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _at(frame: pd.DataFrame, column: str, period):
+    if frame.empty or period not in frame.index:
+        return None
+    value = frame.at[period, column]
+    return None if pd.isna(value) else value
+
+
+def _trailing_nps(scores: pd.DataFrame, periods) -> tuple[float | None, int]:
+    """NPS over the responses of several months: % promoters - % detractors, response-weighted."""
+    window = scores.reindex(list(periods)).dropna(subset=["responses"])
+    responses = window["responses"].sum()
+    if responses == 0:
+        return None, 0
+    promoters = (window["promoters_pct"] * window["responses"]).sum() / responses
+    detractors = (window["detractors_pct"] * window["responses"]).sum() / responses
+    return promoters - detractors, int(responses)
+
+
+def _clv(window: pd.DataFrame) -> tuple[float | None, int]:
+    """Average MRR of active customers at the window's end / monthly churn rate over the window."""
+    if len(window) < 3:
+        return None, 0
+    starts = window["start_customers"].sum()
+    churn = window["churned"].sum() / starts if starts else np.nan
+    last = window.iloc[-1]
+    if not churn or np.isnan(churn) or not last["end_customers"]:
+        return None, int(starts)
+    return last["end_mrr"] / last["end_customers"] / churn, int(starts)

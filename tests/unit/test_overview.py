@@ -1,0 +1,102 @@
+"""The Overview tiles on the cohort fixture plus a few tickets, NPS responses and MRR history."""
+
+from datetime import date
+
+import pytest
+
+from queries import Filters, kpi_summary
+from tests.unit.fixtures import make_db
+from tests.unit.test_cohorts import AS_OF, CUSTOMERS
+
+TICKETS = [
+    dict(ticket_id="t1", customer_id="d", created_at="2024-03-02 10:00:00",
+         first_response_at="2024-03-02 12:00:00", csat=5),  # 2 h, good
+    dict(ticket_id="t2", customer_id="e", created_at="2024-03-10 08:00:00",
+         first_response_at="2024-03-10 14:00:00", csat=2),  # 6 h, bad
+    dict(ticket_id="t3", customer_id="e", created_at="2024-03-20 08:00:00"),  # unanswered, unrated
+    dict(ticket_id="t4", customer_id="d", created_at="2024-02-05 09:00:00",
+         first_response_at="2024-02-05 10:00:00", csat=4),  # 1 h, good
+]
+NPS = [
+    dict(customer_id="d", responded_at="2024-01-20 10:00:00", score=10),
+    dict(customer_id="e", responded_at="2024-02-20 10:00:00", score=3),
+    dict(customer_id="d", responded_at="2024-03-20 10:00:00", score=9),
+    dict(customer_id="e", responded_at="2024-03-21 10:00:00", score=8),
+]
+MRR = [
+    dict(customer_id=c, month=m, mrr=v)
+    for c, m, v in [
+        ("c", "2024-01-01", 200), ("c", "2024-02-01", 200), ("c", "2024-03-01", 200),
+        ("d", "2024-01-01", 300), ("d", "2024-02-01", 300), ("d", "2024-03-01", 350),
+    ]
+]
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    return make_db(tmp_path_factory.mktemp("overview"), CUSTOMERS, TICKETS, NPS, MRR)
+
+
+@pytest.fixture(scope="module")
+def tiles(con):
+    return kpi_summary(con, Filters(as_of=AS_OF), min_n=2).set_index("kpi")
+
+
+def test_compares_the_last_complete_month_with_the_one_before(tiles):
+    # as of Apr 15 the last complete month is March
+    assert set(tiles["period"]) == {date(2024, 3, 1)}
+    assert set(tiles["previous_period"]) == {date(2024, 2, 1)}
+
+
+def test_customer_tiles(tiles):
+    # end of March: d, e, f; end of February: c, d, e
+    assert tiles.loc["active_customers", ["value", "previous"]].tolist() == [3, 3]
+    # March: 1 of 3 churned; February: 1 of 4
+    assert tiles.loc["churn_rate_pct", "value"] == pytest.approx(100 / 3)
+    assert tiles.loc["churn_rate_pct", "previous"] == pytest.approx(25.0)
+    assert tiles.loc["churn_rate_pct", "delta"] == pytest.approx(100 / 3 - 25)
+    assert tiles.loc["churn_rate_pct", "n"] == 3
+    assert tiles.loc["crr_pct", "value"] == pytest.approx(200 / 3)  # (3 - 1) / 3
+    assert tiles.loc["mrr", ["value", "previous"]].tolist() == [380.0, 500.0]
+
+
+def test_revenue_retention_tile(tiles):
+    # March starts with Feb rows c 200 + d 300 = 500; c churned (200 lost), d grew by 50
+    assert tiles.loc["nrr_pct", "value"] == pytest.approx((500 + 50 - 200) / 500 * 100)
+    assert tiles.loc["nrr_pct", "previous"] == pytest.approx(100.0)  # February: nothing moved
+    assert tiles.loc["nrr_pct", "n"] == 2
+
+
+def test_support_tiles(tiles):
+    # March: 2 rated, 1 >= 4 -> 50 %; February: 1 of 1
+    assert tiles.loc["csat_pct", ["value", "previous", "n"]].tolist() == [50.0, 100.0, 2]
+    # March answered: 2 h and 6 h -> median 4 h; February 1 h
+    assert tiles.loc["frt_median_h", ["value", "previous", "n"]].tolist() == [4.0, 1.0, 2]
+    assert not tiles.loc["frt_median_h", "higher_is_better"]
+
+
+def test_nps_over_trailing_three_months(tiles):
+    # Jan-Mar: 10, 3, 9, 8 -> 2 promoters, 1 detractor of 4 -> 50 - 25 = 25
+    assert tiles.loc["nps", "value"] == pytest.approx(25.0)
+    assert tiles.loc["nps", "n"] == 4
+    # the window before (Jan-Feb; no earlier data): 10 and 3 -> 50 - 50 = 0
+    assert tiles.loc["nps", "previous"] == pytest.approx(0.0)
+
+
+def test_lifetime_value(tiles):
+    # Jan-Mar: 2 churned of 0 + 4 + 3 at the starts -> monthly churn 2/7;
+    # average MRR at the end of March 380 / 3 -> CLV = (380 / 3) / (2 / 7)
+    assert tiles.loc["clv", "value"] == pytest.approx(380 / 3 / (2 / 7))
+    assert tiles.loc["clv", "previous"] is None or tiles["previous"].isna()["clv"]
+
+
+def test_reliability_flag_uses_min_n(con):
+    flags = kpi_summary(con, Filters(as_of=AS_OF), min_n=3).set_index("kpi")["is_reliable"]
+    assert flags["active_customers"]  # 3 customers >= 3
+    assert not flags["csat_pct"]  # 2 rated tickets < 3
+    assert flags["nps"]  # 4 responses
+
+
+def test_too_little_history_gives_no_tiles(tmp_path):
+    con = make_db(tmp_path, [dict(customer_id="x", signup_date="2024-04-01")])
+    assert kpi_summary(con, Filters(as_of=date(2024, 4, 15))).empty
