@@ -54,6 +54,9 @@ class Filters:
     industries: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     products: tuple[int, ...] = ()
+    # Early support experience (SPEC §3): restricts to customers whose first 90 days are over.
+    early_tickets: tuple[str, ...] = ()
+    early_csat: tuple[str, ...] = ()
 
     def params(self, con: duckdb.DuckDBPyConnection) -> dict:
         """Bound parameters of the selected_customers fragment, as_of resolved against the data."""
@@ -70,6 +73,8 @@ class Filters:
             "industries": list(self.industries) or None,
             "channels": list(self.channels) or None,
             "products": [int(p) for p in self.products] or None,
+            "early_tickets": list(self.early_tickets) or None,
+            "early_csat": list(self.early_csat) or None,
         }
 
     def describe(self) -> str:
@@ -106,6 +111,7 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 _INCLUDE = re.compile(r"/\*include:([a-z_]+)\*/")
+_DIMENSION = re.compile(r"/\*dimension:([a-z_]+)\*/")
 
 
 @lru_cache(maxsize=None)
@@ -117,7 +123,8 @@ def load_sql(name: str) -> str:
     """
     text = (SQL_DIR / f"{name}.sql").read_text()
     text = text.replace("/*selected_customers*/", "/*include:selected_customers*/")
-    return _INCLUDE.sub(lambda m: load_sql(m.group(1)), text)
+    text = _INCLUDE.sub(lambda m: load_sql(m.group(1)), text)
+    return _DIMENSION.sub(lambda m: DIMENSIONS[m.group(1)], text)
 
 
 def check_choice(name: str, value, allowed) -> None:

@@ -18,3 +18,9 @@ where cf.signup_date <= $as_of
   and ($industries is null or list_contains($industries, cf.industry))
   and ($channels is null or list_contains($channels, cf.acquisition_channel))
   and ($products is null or list_contains($products, cf.products_count))
+  and ($early_tickets is null or (
+      cf.signup_date + interval 90 day <= $as_of
+      and list_contains($early_tickets, /*dimension:early_tickets*/)))
+  and ($early_csat is null or (
+      cf.signup_date + interval 90 day <= $as_of
+      and list_contains($early_csat, /*dimension:early_csat*/)))

@@ -162,3 +162,24 @@ def test_logrank_matches_lifelines(random_db):
     ).p_value
     got_two = logrank_p(con, Filters(as_of=f.as_of, plans=("Starter", "Growth")), "plan")
     assert got_two == pytest.approx(expected_two, abs=1e-9)
+
+
+def test_filter_by_early_support_experience(tmp_path):
+    con = make_db(
+        tmp_path,
+        [
+            dict(customer_id="quiet", signup_date="2024-01-01"),
+            dict(customer_id="busy", signup_date="2024-01-01", churn_date="2024-05-01"),
+            dict(customer_id="young", signup_date="2024-06-01"),
+        ],
+        tickets=[
+            dict(ticket_id=f"b{i}", customer_id="busy", created_at=f"2024-01-0{i + 2} 09:00:00", csat=2)
+            for i in range(3)
+        ],
+    )
+    busy = Filters(as_of=AS_OF, early_tickets=("3+ tickets",))
+    assert survival(con, busy)["at_risk"].iloc[0] == 1
+    # unrated customers, among those past their first 90 days: "quiet" only, not "young"
+    unrated = Filters(as_of=AS_OF, early_csat=("None rated",))
+    assert survival(con, unrated)["at_risk"].iloc[0] == 1
+    assert survival(con, Filters(as_of=AS_OF, early_csat=("Any rated < 4",)))["events"].sum() == 1
