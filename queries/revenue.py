@@ -17,6 +17,8 @@ def revenue_retention(con, f: Filters, grain: str = "month") -> pd.DataFrame:
     raises ValueError. Months after the as-of month are ignored and the as-of period is marked
     incomplete. Empty frame (same columns) when the selection has no mrr_history rows.
     """
+    if grain == "week":
+        raise ValueError("unknown grain 'week'; allowed: month, quarter (mrr_history is monthly)")
     check_choice("grain", grain, REVENUE_GRAINS)
     df = run(con, grain_sql("revenue_retention", grain), f.params(con) | {"grain": grain})
     df["period"] = pd.to_datetime(df["period"]).dt.date
