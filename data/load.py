@@ -1,0 +1,844 @@
+"""Validated import of a user's exports into a new database snapshot (issue 3 §3, SPEC §2).
+
+    python -m data.load --out PATH --customers FILE [--tickets FILE] [--nps FILE] [--mrr FILE]
+                        [--reasons FILE] [--map TABLE.COLUMN=HEADER ...]
+
+    meta = load(out, {"customers": Path("customers.csv"), "tickets": Path("tickets.parquet")},
+                mapping={"customers": {"signup_date": "Start Date"}})
+
+Every file is read by DuckDB (read_csv / read_parquet) as text into a staging table; each rule of
+SPEC §2 is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
+parsed values inserted into the schema tables, and build.finalize derives customer_facts. The build
+happens inside snapshots.building, so on any problem the live database is left exactly as it was.
+
+Each problem reads `FILE:LINE: column: expected …, found …`. LINE is the physical line in the file
+(header = line 1; a value with quoted newlines spans several lines), computed only for the rows
+shown; Parquet files have no lines, so they say `FILE:row N:` (N = 1-based data row).
+
+Decisions worth knowing:
+- Text values longer than MAX_TEXT_CHARS (1,000,000 characters) are rejected, naming the column:
+  such a cell is almost always a broken export (an unclosed quote swallowing the file, a pasted blob)
+  and would be matched, grouped and rendered by every page. CSV lines up to MAX_LINE_BYTES are read
+  so that the value check, not the reader, reports them.
+- Blank text stays as it is (round trips keep '' apart from null); typed values are trimmed and an
+  empty one is null. Decimals are rounded to the column's 2 places; whole numbers may be written
+  `3.0` (float exports) but not `3.5`.
+- A tickets / NPS / MRR file with a header and no rows loads as an empty table; a customers file
+  must have at least one row.
+- Extra columns are kept as VARCHAR columns of their table (Parquet extras are cast to text too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import contextlib
+import csv
+import functools
+import hashlib
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+import settings
+from data import build, snapshots
+
+MAX_SHOWN = 50
+MAX_TEXT_CHARS = 1_000_000
+MAX_LINE_BYTES = 64 * 1024 * 1024
+# Reader errors (wrong field count, bad quoting) recorded per file; more only adds noise.
+MAX_READER_ERRORS = 1000
+
+# files keys, in report order; each is the schema table it fills.
+FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "churn_reason_categories")
+FILE_ALIASES = {"nps": "nps_responses", "mrr": "mrr_history", "reasons": "churn_reason_categories"}
+
+# SPEC §2: only these columns must be present (and non-empty) in a user's file.
+REQUIRED = {
+    "customers": ("customer_id", "signup_date"),
+    "tickets": ("ticket_id", "customer_id", "created_at"),
+    "nps_responses": ("customer_id", "responded_at", "score"),
+    "mrr_history": ("customer_id", "month", "mrr"),
+    "churn_reason_categories": ("reason", "category"),
+}
+# Computed by the importer, never read from a file.
+DERIVED = {"churn_reason_categories": ("reason_key",)}
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+# Per DuckDB type of a schema column: the parsing macro and the words for a problem.
+KINDS = {
+    "VARCHAR": (None, "a value"),
+    "DATE": ("as_date", "an ISO date YYYY-MM-DD"),
+    "TIMESTAMP": ("as_timestamp", "an ISO date-time YYYY-MM-DD HH:MM[:SS]"),
+    "INTEGER": ("as_whole", "a whole number"),
+    "SMALLINT": ("as_whole", "a whole number"),
+    "DECIMAL(12,2)": ("as_money", "a number like 1234.50"),
+}
+
+# Strict ISO shapes: DuckDB's casts alone would also take 2024-1-5, and '3.5' -> 4 for integers.
+MACROS = r"""
+create or replace temp macro nv(v) as nullif(trim(v), '');
+create or replace temp macro as_date(v) as
+    case when regexp_full_match(nv(v), '\d{4}-\d{2}-\d{2}') then try_cast(nv(v) as date) end;
+create or replace temp macro as_timestamp(v) as
+    case when regexp_full_match(nv(v), '\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?')
+         then try_cast(replace(nv(v), 'T', ' ') as timestamp) end;
+create or replace temp macro as_whole(v) as
+    case when regexp_full_match(nv(v), '[+-]?\d{1,9}(\.0*)?')
+         then try_cast(split_part(nv(v), '.', 1) as integer) end;
+create or replace temp macro as_money(v) as
+    case when regexp_full_match(nv(v), '[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?')
+         then try_cast(nv(v) as decimal(12, 2)) end;
+create or replace temp macro reason_key(v) as lower(trim(regexp_replace(v, '\s+', ' ', 'g')));
+create or replace temp macro shown(v) as
+    case when v is null or v = '' then 'an empty value'
+         when length(v) > 60 then '''' || left(v, 57) || '...'''
+         else '''' || v || '''' end;
+"""
+
+# Row rules of SPEC §2 beyond types: (column, expected, condition on parsed values, found).
+# {name} is the parsed value of a column, {raw_name} its text; a rule runs only when every
+# column it names is in the file, and a null value never breaks it.
+RULES = {
+    "customers": [
+        ("churn_date", "a date on or after signup_date", "{churn_date} < {signup_date}",
+         "shown({raw_churn_date}) || ' (signup_date ' || cast({signup_date} as varchar) || ')'"),
+        ("mrr", "a number >= 0", "{mrr} < 0", None),
+        ("products_count", "a whole number >= 1", "{products_count} < 1", None),
+    ],
+    "tickets": [
+        ("first_response_at", "a date-time on or after created_at",
+         "{first_response_at} < {created_at}",
+         "shown({raw_first_response_at}) || ' (created_at ' || cast({created_at} as varchar) || ')'"),
+        ("resolved_at", "a date-time on or after created_at", "{resolved_at} < {created_at}",
+         "shown({raw_resolved_at}) || ' (created_at ' || cast({created_at} as varchar) || ')'"),
+        ("agent_replies", "a whole number >= 0", "{agent_replies} < 0", None),
+        ("csat", "a whole number from 1 to 5", "{csat} not between 1 and 5", None),
+        ("ces", "a whole number from 1 to 5", "{ces} not between 1 and 5", None),
+    ],
+    "nps_responses": [
+        ("score", "a whole number from 0 to 10", "{score} not between 0 and 10", None),
+    ],
+    "mrr_history": [
+        ("month", "the first day of a month YYYY-MM-01", "{month} <> date_trunc('month', {month})",
+         None),
+        ("mrr", "a number >= 0", "{mrr} < 0", None),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule, `FILE:LINE: column: expected …, found …`."""
+
+    file: str
+    line: int | None
+    column: str
+    message: str
+    # "row" for Parquet (no lines): printed as FILE:row N.
+    unit: str = "line"
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.file}: {self.column}: {self.message}"
+        where = f"row {self.line}" if self.unit == "row" else str(self.line)
+        return f"{self.file}:{where}: {self.column}: {self.message}"
+
+
+class ImportRejected(ValueError):
+    """The files break rules of SPEC §2; `problems` are the first MAX_SHOWN of `total`."""
+
+    def __init__(self, problems: list[Problem], total: int):
+        self.problems = problems
+        self.total = total
+        lines = [str(p) for p in problems]
+        if total > len(problems):
+            lines.append(f"... and {total - len(problems)} more ({total} problems in total)")
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class _Staged:
+    """A user's file read into the temp table stage_<key> (columns c1..cN, all text)."""
+
+    key: str
+    path: Path
+    kind: str = "csv"
+    delimiter: str = ","
+    headers: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # schema column -> staging column
+    extras: dict[str, str] = field(default_factory=dict)  # header kept as is -> staging column
+    rows: int = 0
+    usable: bool = False  # read without structural errors, so row checks make sense
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def table(self) -> str:
+        return f"stage_{self.key}"
+
+
+@dataclass
+class _Pending:
+    """A problem before its line is known: row is the 0-based staged row (None: line given)."""
+
+    key: str
+    column: str
+    expected: str
+    found: str
+    row: int | None = None
+    line: int | None = None
+    ref_row: int | None = None  # another row named in `found` as {ref}
+
+
+# --- public API ----------------------------------------------------------------------------------
+def load(
+    out: Path,
+    files: dict[str, Path],
+    mapping: dict[str, dict[str, str]] | None = None,
+    keep: int = settings.SNAPSHOTS_KEEP,
+) -> dict:
+    """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta.
+
+    Raises ImportRejected (and leaves `out` untouched) when any rule of SPEC §2 is broken.
+    """
+    files = _normalise_keys(files)
+    mapping = _normalise_mapping(mapping)
+    with snapshots.building(Path(out), keep) as (tmp, snapshot_id):
+        con = duckdb.connect(str(tmp))
+        try:
+            meta = _build(con, files, mapping, snapshot_id)
+        finally:
+            con.close()
+    return meta
+
+
+def validate(
+    files: dict[str, Path], mapping: dict[str, dict[str, str]] | None = None
+) -> list[Problem]:
+    """The problems `load` would report (at most MAX_SHOWN), without building anything."""
+    con = duckdb.connect()
+    try:
+        build.create_schema(con)
+        staged, problems, _total = _stage_and_check(
+            con, _normalise_keys(files), _normalise_mapping(mapping)
+        )
+    finally:
+        con.close()
+    return problems
+
+
+# --- building ------------------------------------------------------------------------------------
+def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str) -> dict:
+    try:
+        build.create_schema(con)
+        staged, problems, total = _stage_and_check(con, files, mapping)
+        if problems:
+            raise ImportRejected(problems, total)
+        for st in staged.values():
+            _insert(con, st)
+        if "churn_reason_categories" not in staged:
+            build.load_reason_mapping(con)
+        source = {
+            "files": {st.key: {"name": st.name, "sha256": _sha256(st.path)} for st in staged.values()},
+            "mapping": mapping,
+        }
+        return build.finalize(con, snapshot_id, "import", source)
+    except build.IntegrityError as exc:
+        problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")
+                    for p in exc.problems]
+        raise ImportRejected(problems, len(problems)) from None
+    except duckdb.Error as exc:
+        # A rule the checks above missed (or a disk/IO failure): report it, never a traceback.
+        message = str(exc).splitlines()[0]
+        problem = Problem("database", None, "(import)", f"expected the data to load, found {message}")
+        raise ImportRejected([problem], 1) from None
+
+
+def _insert(con, st: _Staged) -> None:
+    """Copy the parsed values of a staged file into its schema table, extra columns added."""
+    types = _schema()[st.key]
+    for header in st.extras:
+        con.execute(f"alter table {st.key} add column {_quote(header)} varchar")
+    targets, values = [], []
+    for column, staged_col in st.columns.items():
+        targets.append(column)
+        values.append(_parsed(types[column], staged_col))
+    for header, staged_col in st.extras.items():
+        targets.append(_quote(header))
+        values.append(staged_col)
+    if st.key == "churn_reason_categories":
+        # The same reason twice with the same category is harmless: keep its first row.
+        targets.append("reason_key")
+        values.append(f"reason_key({st.columns['reason']})")
+        source = f"{st.table} qualify row_number() over (partition by reason_key({st.columns['reason']}) order by rowid) = 1"
+    else:
+        source = st.table
+    con.execute(
+        f"insert into {st.key} ({', '.join(targets)}) "
+        f"select {', '.join(values)} from {source} order by rowid"
+    )
+    con.execute(f"drop table {st.table}")
+
+
+# --- staging and checking ------------------------------------------------------------------------
+def _stage_and_check(con, files: dict[str, Path], mapping: dict):
+    """Stage every file and run every check. Returns (staged, problems shown, total count)."""
+    con.execute(MACROS)
+    pending: list[_Pending] = []
+    total = 0
+    staged: dict[str, _Staged] = {}
+    pending += _mapping_problems(mapping)
+    if "customers" not in files:
+        pending.append(_Pending("customers", "(file)", "a customers file (required)", "none"))
+    for key in FILE_KEYS:
+        if key in files:
+            st, found = _stage(con, key, files[key], mapping.get(key, {}))
+            staged[key] = st
+            pending += found
+    total += len(pending)
+    for key in FILE_KEYS:
+        if key in staged and staged[key].usable:
+            for column, expected, select in _checks(staged[key], staged):
+                count, shown = _run_check(con, select)
+                total += count
+                pending += [_Pending(key, column, expected, found, row=row, ref_row=ref)
+                            for row, found, ref in shown]
+    return staged, _resolve(pending, staged), total
+
+
+def _stage(con, key: str, path: Path, mapping: dict[str, str]) -> tuple[_Staged, list[_Pending]]:
+    """Read one file into stage_<key>; return it with the problems of its bytes and header."""
+    st = _Staged(key, Path(path))
+    try:
+        head = _head(st.path)
+    except OSError as exc:
+        return st, [_file_problem(st, "(file)", "a readable file", exc.strerror or str(exc))]
+    if head.startswith(b"PAR1"):
+        st.kind = "parquet"
+        return st, _stage_parquet(con, st, mapping)
+    if st.path.suffix.lower() == ".parquet":
+        return st, [_file_problem(st, "(file)", "a Parquet file", "other content")]
+    problems = _sniff_bytes(st, head)
+    if problems:
+        return st, problems
+    return st, _stage_csv(con, st, mapping)
+
+
+def _sniff_bytes(st: _Staged, head: bytes) -> list[_Pending]:
+    """Problems visible in the raw bytes: not text at all, or not UTF-8."""
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
+        return [_file_problem(st, "(file)", "a header line naming the columns", "an empty file", 1)]
+    if head.startswith(b"PK\x03\x04"):
+        return [_file_problem(st, "(file)", "a CSV or Parquet file",
+                              "a ZIP archive (an Excel .xlsx file? Save it as CSV)", None)]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return [_file_problem(st, "(encoding)", "UTF-8 text",
+                              "UTF-16 text (save the file as UTF-8)", 1)]
+    bad = _first_non_utf8(st.path)
+    if bad:
+        line, byte = bad
+        return [_file_problem(st, "(encoding)", "UTF-8 text",
+                              f"byte 0x{byte:02X} (Latin-1 or Windows-1252? Save the file as UTF-8)",
+                              line)]
+    return []
+
+
+def _stage_csv(con, st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
+    delimiter, headers = _read_header(st.path)
+    st.delimiter, st.headers = delimiter, headers
+    if len(headers) == 1 and headers[0].strip().lower() not in _schema()[st.key] \
+            and headers[0] not in mapping.values():
+        return [_file_problem(st, "(header)", "columns separated by comma, semicolon or tab",
+                              f"a single column {_show(headers[0])}", 1)]
+    problems = _match_headers(st, mapping)
+    if problems:
+        return problems
+    names = {f"c{i}": "varchar" for i in range(1, len(headers) + 1)}
+    rejects = f"rejects_{st.key}"
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {st.table} as
+            select * from read_csv($path, header = true, auto_detect = false, delim = $delim,
+                                   quote = '"', escape = '"', columns = {_struct(names)},
+                                   allow_quoted_nulls = false,
+                                   max_line_size = {MAX_LINE_BYTES}, store_rejects = true,
+                                   rejects_table = '{rejects}', rejects_scan = '{rejects}_scan',
+                                   rejects_limit = {MAX_READER_ERRORS})
+            """,
+            {"path": str(st.path), "delim": delimiter},
+        )
+        errors = con.execute(
+            f"select line_byte_position, error_type, error_message from {rejects} "
+            "order by line_byte_position"
+        ).fetchall()
+        con.execute(f"drop table {rejects}; drop table {rejects}_scan")
+    except duckdb.Error as exc:
+        return [_file_problem(st, "(file)", "a readable CSV file", str(exc).splitlines()[0], None)]
+    if errors:
+        return _reader_problems(st, errors)
+    return _after_staging(con, st)
+
+
+def _stage_parquet(con, st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
+    try:
+        described = con.execute("describe select * from read_parquet($path)",
+                                {"path": str(st.path)}).fetchall()
+    except duckdb.Error as exc:
+        return [_file_problem(st, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
+    st.headers = [row[0] for row in described]
+    problems = _match_headers(st, mapping)
+    if problems:
+        return problems
+    # Typed Parquet values go through the same text checks as CSV: one set of rules.
+    select = ", ".join(
+        f"cast({_quote(header)} as varchar) as c{i}" for i, header in enumerate(st.headers, 1)
+    )
+    try:
+        con.execute(f"create or replace temp table {st.table} as "
+                    f"select {select} from read_parquet($path)", {"path": str(st.path)})
+    except duckdb.Error as exc:
+        return [_file_problem(st, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
+    return _after_staging(con, st)
+
+
+def _after_staging(con, st: _Staged) -> list[_Pending]:
+    st.rows = con.execute(f"select count(*) from {st.table}").fetchone()[0]
+    st.usable = True
+    if st.rows == 0 and st.key == "customers":
+        return [_file_problem(st, "(file)", "at least one customer row after the header",
+                              "none", 2 if st.kind == "csv" else None)]
+    return []
+
+
+def _match_headers(st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
+    """Fill st.columns / st.extras from the headers; problems for missing or ambiguous ones."""
+    schema = [c for c in _schema()[st.key] if c not in DERIVED.get(st.key, ())]
+    mapped_headers = set(mapping.values())
+    problems = []
+    seen: dict[str, str] = {}
+    for i, raw in enumerate(st.headers, 1):
+        header = raw.strip() or f"column_{i}"
+        fold = header.lower()
+        if fold in seen:
+            problems.append(_file_problem(st, header, "each column name once",
+                                          f"{_show(seen[fold])} and {_show(raw)}", 1))
+            continue
+        seen[fold] = raw
+        target = next((c for c, h in mapping.items() if h == raw or h.strip().lower() == fold), None)
+        if target is None and fold in schema and raw not in mapped_headers:
+            if fold in mapping:
+                problems.append(_file_problem(
+                    st, fold, f"one column for {fold}",
+                    f"{_show(raw)} and the mapped {_show(mapping[fold])}", 1))
+                continue
+            target = fold
+        if target is not None:
+            st.columns[target] = f"c{i}"
+        elif fold not in DERIVED.get(st.key, ()):
+            st.extras[header] = f"c{i}"
+    listed = ", ".join(_show(h) for h in st.headers)
+    for column in dict.fromkeys(REQUIRED[st.key] + tuple(c for c in mapping if c in schema)):
+        if column not in st.columns:
+            wanted = (f"a column named {_show(mapping[column])} (mapped to {column})"
+                      if column in mapping else f"a column named {column}")
+            problems.append(_file_problem(st, column, wanted, f"columns {listed}",
+                                          1 if st.kind == "csv" else None))
+    return problems
+
+
+def _reader_problems(st: _Staged, errors: list[tuple]) -> list[_Pending]:
+    """DuckDB's rejected rows (wrong field count, bad quotes, over-long lines) as problems."""
+    lines = _lines_at_bytes(st.path, [max(pos - 1, 0) for pos, _, _ in errors])
+    problems = []
+    for (_, kind, message), line in zip(errors, lines):
+        fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+        if fields:
+            expected, found = f"{fields[1]} fields like the header", f"{fields[2]}"
+        elif kind == "UNQUOTED VALUE":
+            expected, found = 'a value quoted with " on both sides', "an unterminated or stray quote"
+        elif kind == "LINE SIZE OVER MAXIMUM":
+            expected = f"a line of at most {MAX_LINE_BYTES // 1024 // 1024} MB"
+            found = "a longer one (an unclosed quote?)"
+        elif kind == "INVALID ENCODING":
+            expected, found = "UTF-8 text", "invalid bytes"
+        else:
+            expected, found = "a well-formed CSV row", message.splitlines()[0]
+        problems.append(_file_problem(st, "(row)", expected, found, line))
+    return problems
+
+
+# --- the checks ----------------------------------------------------------------------------------
+def _checks(st: _Staged, staged: dict[str, _Staged]) -> list[tuple[str, str, str]]:
+    """Every check of one staged file as (column, expected, SQL of (row_id, found, ref_row))."""
+    return (_type_checks(st) + _rule_checks(st) + _key_checks(st)
+            + _orphan_checks(st, staged.get("customers")))
+
+
+def _rows_where(st: _Staged, condition: str, found: str) -> str:
+    return f"select rowid as row_id, {found} as found, null as ref_row from {st.table} where {condition}"
+
+
+def _type_checks(st: _Staged) -> list[tuple[str, str, str]]:
+    types = _schema()[st.key]
+    checks = []
+    for column, staged_col in st.columns.items():
+        macro, words = KINDS[types[column]]
+        if column in REQUIRED[st.key]:
+            checks.append((column, f"{words} (required)",
+                           _rows_where(st, f"nv({staged_col}) is null", "'an empty value'")))
+        if macro:
+            checks.append((column, words, _rows_where(
+                st, f"nv({staged_col}) is not null and {macro}({staged_col}) is null",
+                f"shown({staged_col})")))
+        else:
+            checks.append(_length_check(st, column, staged_col))
+    checks += [_length_check(st, header, staged_col) for header, staged_col in st.extras.items()]
+    return checks
+
+
+def _length_check(st: _Staged, column: str, staged_col: str) -> tuple[str, str, str]:
+    return (column, f"text of at most {MAX_TEXT_CHARS:,} characters", _rows_where(
+        st, f"length({staged_col}) > {MAX_TEXT_CHARS}",
+        f"'a value of ' || format('{{:,}}', length({staged_col})) || ' characters'"))
+
+
+def _rule_checks(st: _Staged) -> list[tuple[str, str, str]]:
+    types = _schema()[st.key]
+    values = {}
+    for column, staged_col in st.columns.items():
+        macro = KINDS[types[column]][0]
+        values[column] = f"{macro}({staged_col})" if macro else staged_col
+        values[f"raw_{column}"] = staged_col
+    checks = []
+    for column, expected, condition, found in RULES.get(st.key, []):
+        named = {n.removeprefix("raw_") for n in re.findall(r"\{(\w+)\}", condition + (found or ""))}
+        if named <= set(st.columns):
+            found = found or f"shown({{raw_{column}}})"
+            checks.append((column, expected, _rows_where(
+                st, condition.format_map(values), found.format_map(values))))
+    return checks
+
+
+def _key_checks(st: _Staged) -> list[tuple[str, str, str]]:
+    """Unique ids, one MRR row per customer and month, one category per churn reason."""
+    cols = st.columns
+    if st.key in ("customers", "tickets"):
+        column = "customer_id" if st.key == "customers" else "ticket_id"
+        return [(column, f"a unique {column}", _duplicates(st, cols[column], f"shown({cols[column]})"))]
+    if st.key == "mrr_history":
+        found = f"'customer ' || shown({cols['customer_id']}) || ' month ' || cast(as_date({cols['month']}) as varchar)"
+        select = f"""
+            with keyed as (
+                select rowid as row_id, {cols['customer_id']} as id, as_date({cols['month']}) as m,
+                       {found} as found
+                from {st.table} where {cols['customer_id']} is not null
+            ),
+            ranked as (
+                select *, min(row_id) over (partition by id, m) as first_row from keyed
+                where m is not null
+            )
+            select row_id, found || ' again (first on {{ref}})' as found, first_row as ref_row from ranked
+            where row_id > first_row"""
+        return [("month", "one row per customer and month", select)]
+    if st.key == "churn_reason_categories":
+        select = f"""
+            with keyed as (
+                select rowid as row_id, reason_key({cols['reason']}) as k,
+                       trim({cols['category']}) as category
+                from {st.table} where nv({cols['reason']}) is not null and nv({cols['category']}) is not null
+            ),
+            ranked as (
+                select *, first_value(row_id) over w as first_row,
+                       first_value(category) over w as first_category
+                from keyed window w as (partition by k order by row_id)
+            )
+            select row_id, shown(category) || ' for reason ' || shown(k)
+                           || ' ({{ref}} maps it to ' || shown(first_category) || ')' as found,
+                   first_row as ref_row
+            from ranked where category <> first_category"""
+        return [("category", "one category per reason", select)]
+    return []
+
+
+def _duplicates(st: _Staged, staged_col: str, found: str) -> str:
+    return f"""
+        with ranked as (
+            select rowid as row_id, {found} as found,
+                   min(rowid) over (partition by {staged_col}) as first_row
+            from {st.table} where {staged_col} is not null
+        )
+        select row_id, found || ' again (first on {{ref}})' as found, first_row as ref_row from ranked
+        where row_id > first_row"""
+
+
+def _orphan_checks(st: _Staged, customers: _Staged | None) -> list[tuple[str, str, str]]:
+    """tickets / NPS / MRR rows whose customer_id is not in the customers file."""
+    if st.key not in ("tickets", "nps_responses", "mrr_history") or "customer_id" not in st.columns:
+        return []
+    if customers is None or not customers.usable:
+        return []  # the customers file has its own problems; orphans would only be noise
+    own, theirs = st.columns["customer_id"], customers.columns["customer_id"]
+    select = f"""
+        with ids as (select rowid as row_id, {own} as id from {st.table} where {own} is not null)
+        select row_id, shown(id) as found, null as ref_row from ids
+        where not exists (select 1 from {customers.table} as cust where cust.{theirs} = ids.id)"""
+    return [("customer_id", "a customer_id present in the customers file", select)]
+
+
+def _run_check(con, select: str) -> tuple[int, list[tuple]]:
+    """(number of offending rows, the first MAX_SHOWN as (row, found, ref_row))."""
+    rows = con.execute(
+        f"select row_id, found, ref_row, count(*) over () from ({select}) "
+        f"order by row_id limit {MAX_SHOWN}"
+    ).fetchall()
+    return (rows[0][3] if rows else 0), [row[:3] for row in rows]
+
+
+# --- from rows to lines --------------------------------------------------------------------------
+def _resolve(pending: list[_Pending], staged: dict[str, _Staged]) -> list[Problem]:
+    """The first MAX_SHOWN problems, in file order then line order, with their line numbers."""
+    order = {key: i for i, key in enumerate(("mapping",) + FILE_KEYS)}
+
+    def position(p: _Pending) -> int:
+        st = staged.get(p.key)
+        staged_col = st and (st.columns.get(p.column) or st.extras.get(p.column))
+        return int(staged_col[1:]) if staged_col else 0
+
+    def sort_key(p: _Pending):
+        return (order.get(p.key, 0), p.row is not None, p.line or 0, p.row or 0, position(p))
+
+    shown = sorted(pending, key=sort_key)[:MAX_SHOWN]
+    wanted: dict[str, set[int]] = {}
+    for p in shown:
+        for row in (p.row, p.ref_row):
+            if row is not None:
+                wanted.setdefault(p.key, set()).add(row)
+    lines = {key: _row_lines(staged[key], rows) for key, rows in wanted.items()}
+    problems = []
+    for p in shown:
+        st = staged.get(p.key)
+        name = st.name if st else p.key
+        unit = "row" if st and st.kind == "parquet" else "line"
+        line = lines[p.key][p.row] if p.row is not None else p.line
+        found = p.found
+        if p.ref_row is not None:
+            found = found.replace("{ref}", f"{unit} {lines[p.key][p.ref_row]}")
+        problems.append(Problem(name, line, p.column, f"expected {p.expected}, found {found}", unit))
+    return problems
+
+
+def _row_lines(st: _Staged, rows: set[int]) -> dict[int, int]:
+    """Staged row (0-based) -> physical line where its record starts (Parquet: 1-based row)."""
+    if st.kind == "parquet":
+        return {row: row + 1 for row in rows}
+    # Record 0 is the header; staged row r is record r + 1. csv.reader splits records exactly
+    # like DuckDB's reader for files it read without errors (quotes only open a field).
+    wanted = {row + 1 for row in rows}
+    lines: dict[int, int] = {}
+    with _csv_field_limit(), open(st.path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=st.delimiter)
+        record, end = 0, 0
+        for fields in reader:
+            start, end = end + 1, reader.line_num
+            if not fields:
+                continue  # DuckDB skips blank lines
+            if record in wanted:
+                lines[record - 1] = start
+                if len(lines) == len(wanted):
+                    break
+            record += 1
+    return lines
+
+
+def _lines_at_bytes(path: Path, positions: list[int]) -> list[int]:
+    """1-based line of each byte offset, counting newlines in one streaming pass."""
+    result = {}
+    targets = sorted(set(positions))
+    newlines, offset, i = 0, 0, 0
+    with open(path, "rb") as handle:
+        while i < len(targets) and (chunk := handle.read(1 << 20)):
+            while i < len(targets) and targets[i] < offset + len(chunk):
+                result[targets[i]] = newlines + chunk.count(b"\n", 0, targets[i] - offset) + 1
+                i += 1
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+    return [result.get(pos, newlines + 1) for pos in positions]
+
+
+# --- small helpers -------------------------------------------------------------------------------
+@functools.cache
+def _schema() -> dict[str, dict[str, str]]:
+    """{table: {column: DuckDB type}} of the importable tables, from schema.sql itself."""
+    con = duckdb.connect()
+    try:
+        build.create_schema(con)
+        rows = con.execute(
+            "select table_name, column_name, data_type from duckdb_columns() "
+            "where table_name in (select unnest($tables)) order by table_name, column_index",
+            {"tables": list(FILE_KEYS)},
+        ).fetchall()
+    finally:
+        con.close()
+    schema: dict[str, dict[str, str]] = {}
+    for table, column, data_type in rows:
+        schema.setdefault(table, {})[column] = data_type
+    return schema
+
+
+def _parsed(data_type: str, staged_col: str) -> str:
+    macro = KINDS[data_type][0]
+    return f"{macro}({staged_col})" if macro else staged_col
+
+
+def _normalise_keys(files: dict[str, Path]) -> dict[str, Path]:
+    result = {}
+    for key, path in files.items():
+        key = FILE_ALIASES.get(key, key)
+        if key not in FILE_KEYS:
+            raise ValueError(f"unknown file key {key!r}; expected one of {', '.join(FILE_KEYS)}")
+        if path is not None:
+            result[key] = Path(path)
+    return result
+
+
+def _normalise_mapping(mapping: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]]:
+    return {FILE_ALIASES.get(t, t): dict(cols) for t, cols in (mapping or {}).items()}
+
+
+def _mapping_problems(mapping: dict[str, dict[str, str]]) -> list[_Pending]:
+    problems = []
+    for table, columns in mapping.items():
+        if table not in FILE_KEYS:
+            problems.append(_Pending("mapping", table, f"a table of {', '.join(FILE_KEYS)}",
+                                     _show(table)))
+            continue
+        allowed = [c for c in _schema()[table] if c not in DERIVED.get(table, ())]
+        for column in columns:
+            if column not in allowed:
+                problems.append(_Pending("mapping", f"{table}.{column}",
+                                         f"a column of {table}: {', '.join(allowed)}",
+                                         _show(column)))
+    return problems
+
+
+def _file_problem(st: _Staged, column: str, expected: str, found: str, line: int | None = None):
+    return _Pending(st.key, column, expected, found, line=line)
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(4096)
+
+
+def _first_non_utf8(path: Path) -> tuple[int, int] | None:
+    """(line, byte) of the first byte that is not UTF-8, streaming; None when all is well."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is the decoder's pending bytes (never a newline) + this chunk.
+                return newlines + exc.object.count(b"\n", 0, exc.start) + 1, exc.object[exc.start]
+            if not chunk:
+                return None
+            newlines += chunk.count(b"\n")
+
+
+def _read_header(path: Path) -> tuple[str, list[str]]:
+    """(delimiter, header names): the candidate delimiter that splits the header most."""
+    best = (",", [])
+    with _csv_field_limit():
+        for delimiter in DELIMITERS:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                headers = next(csv.reader(handle, delimiter=delimiter), [])
+            if len(headers) > len(best[1]):
+                best = (delimiter, headers)
+    return best
+
+
+@contextlib.contextmanager
+def _csv_field_limit():
+    # csv refuses fields over 128 KB by default; long values are judged by the checks instead.
+    old = csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _struct(names: dict[str, str]) -> str:
+    # Only generated names c1..cN reach this literal, never a user's header.
+    return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in names.items()) + "}"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _show(value: str) -> str:
+    return "'" + (value if len(value) <= 60 else value[:57] + "...") + "'"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- command line --------------------------------------------------------------------------------
+def _parse_map(items: list[str]) -> dict[str, dict[str, str]]:
+    mapping: dict[str, dict[str, str]] = {}
+    for item in items:
+        target, sep, header = item.partition("=")
+        table, dot, column = target.partition(".")
+        if not sep or not dot or not header:
+            raise argparse.ArgumentTypeError(f"--map {item!r}: expected TABLE.COLUMN=HEADER")
+        mapping.setdefault(table.strip(), {})[column.strip()] = header
+    return mapping
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m data.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=settings.DB_PATH)
+    parser.add_argument("--customers", type=Path, required=True)
+    parser.add_argument("--tickets", type=Path)
+    parser.add_argument("--nps", type=Path)
+    parser.add_argument("--mrr", type=Path)
+    parser.add_argument("--reasons", type=Path)
+    parser.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER")
+    args = parser.parse_args(argv)
+    try:
+        mapping = _parse_map(args.map)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
+             "mrr": args.mrr, "reasons": args.reasons}
+    try:
+        meta = load(args.out, files, mapping)
+    except ImportRejected as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        more = f" (showing the first {len(exc.problems)})" if exc.total > len(exc.problems) else ""
+        print(f"{exc.total} problem(s){more}; {args.out} was not changed.", file=sys.stderr)
+        return 1
+    print(f"Imported snapshot {meta['snapshot_id']} into {args.out} (as of {meta['default_as_of']}):")
+    for table, count in meta["tables"].items():
+        print(f"  {table:<24} {count:>10,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,449 @@
+"""The validated importer (data/load.py): round trips, and malformed files each rejected with its
+exact message while the live database stays byte-identical (or absent)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data import build, load, snapshots
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "churn_reason_categories")
+
+CUSTOMERS = """\
+customer_id,name,signup_date,churn_date,churn_reason,plan,mrr,products_count
+c1,Acme,2024-01-05,,,Growth,100.50,2
+c2,Beta,2024-02-01,2024-05-01,Too  expensive,Starter,20,1
+c3,Gamma,2024-03-01,,,Starter,0,1
+"""
+TICKETS = """\
+ticket_id,customer_id,created_at,first_response_at,resolved_at,csat,ces
+t1,c1,2024-01-06 10:00,2024-01-06 11:00:00,2024-01-07T09:30,5,4
+t2,c2,2024-02-03 08:00,,,,
+"""
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def state(live: Path):
+    """What must not change on a rejected import: the link target and the bytes behind it."""
+    if not os.path.lexists(live):
+        return None
+    target = os.readlink(live) if live.is_symlink() else None
+    return target, hashlib.sha256(snapshots.resolve(live).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Path:
+    """A live database already built from good files, which rejected imports must leave alone."""
+    good = tmp_path / "good"
+    good.mkdir()
+    out = tmp_path / "db" / "retention.duckdb"
+    load.load(out, {"customers": write(good, "customers.csv", CUSTOMERS)})
+    return out
+
+
+def rejected(live: Path, files: dict, mapping=None) -> list[str]:
+    """Import files that must be rejected; return the problems as text, check `live` untouched."""
+    before = state(live)
+    with pytest.raises(load.ImportRejected) as info:
+        load.load(live, files, mapping)
+    assert state(live) == before
+    return [str(p) for p in info.value.problems]
+
+
+def table_rows(db: Path, table: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(f"select * from {table} order by all").fetchall()
+    finally:
+        con.close()
+
+
+# --- accepted files ------------------------------------------------------------------------------
+def test_loads_csv_files_and_reports_counts(tmp_path):
+    out = tmp_path / "retention.duckdb"
+    meta = load.load(out, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+                           "tickets": write(tmp_path, "tickets.csv", TICKETS)})
+    assert meta["tables"]["customers"] == 3 and meta["tables"]["tickets"] == 2
+    assert table_rows(out, "tickets")[0][2:5] == (
+        __import__("datetime").datetime(2024, 1, 6, 10, 0),
+        __import__("datetime").datetime(2024, 1, 6, 11, 0),
+        __import__("datetime").datetime(2024, 1, 7, 9, 30),
+    )
+    source = table_rows(out, "meta")[0][3]
+    assert '"name": "customers.csv"' in source
+    assert hashlib.sha256(CUSTOMERS.encode()).hexdigest() in source
+
+
+def test_bom_semicolon_and_tab_are_accepted(tmp_path):
+    out = tmp_path / "retention.duckdb"
+    text = "\ufeff" + CUSTOMERS.replace(",", ";")
+    load.load(out, {"customers": write(tmp_path, "customers.csv", text),
+                    "tickets": write(tmp_path, "tickets.tsv", TICKETS.replace(",", "\t"))})
+    assert [row[0] for row in table_rows(out, "customers")] == ["c1", "c2", "c3"]
+    assert len(table_rows(out, "tickets")) == 2
+
+
+def test_optional_columns_absent_load_as_null_and_extra_columns_are_kept(tmp_path):
+    out = tmp_path / "retention.duckdb"
+    text = 'customer_id,signup_date,"Account ""Owner"""\nc1,2024-01-05,Ann\nc2,2024-01-06,\n'
+    load.load(out, {"customers": write(tmp_path, "customers.csv", text)})
+    con = duckdb.connect(str(out), read_only=True)
+    rows = con.execute('select customer_id, plan, mrr, "Account ""Owner""" from customers '
+                       "order by 1").fetchall()
+    con.close()
+    assert rows == [("c1", None, None, "Ann"), ("c2", None, None, None)]
+
+
+def test_map_reads_the_users_own_headers(tmp_path):
+    out = tmp_path / "retention.duckdb"
+    text = "Account ID,Start Date,Plan Name\nc1,2024-01-05,Growth\n"
+    mapping = {"customers": {"customer_id": "Account ID", "signup_date": "Start Date",
+                             "plan": "Plan Name"}}
+    load.load(out, {"customers": write(tmp_path, "customers.csv", text)}, mapping)
+    assert table_rows(out, "customers")[0][:6] == (
+        "c1", None, __import__("datetime").date(2024, 1, 5), None, None, "Growth")
+
+
+def test_quoted_newlines_are_accepted_and_later_lines_stay_physical(tmp_path, live):
+    text = ('customer_id,name,signup_date\n'
+            'c1,"three\nline\nname",2024-01-05\n'  # lines 2-4
+            'c2,ok,2024-01-32\n')  # line 5
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:5: signup_date: expected an ISO date YYYY-MM-DD, found '2024-01-32'"
+    ]
+    out = tmp_path / "other.duckdb"
+    load.load(out, {"customers": write(tmp_path, "ok.csv", text.replace("01-32", "01-31"))})
+    assert table_rows(out, "customers")[0][1] == "three\nline\nname"
+
+
+def test_reasons_file_replaces_the_default_mapping(tmp_path):
+    out = tmp_path / "retention.duckdb"
+    reasons = ("reason,category,owner_team\ntoo expensive,Price,Finance\n"
+               "Too Expensive ,Price,Finance\n")  # same key, same category: kept once
+    load.load(out, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+                    "churn_reason_categories": write(tmp_path, "reasons.csv", reasons)})
+    assert table_rows(out, "churn_reason_categories") == [
+        ("too expensive", "too expensive", "Price", "Finance")]
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("select churn_category from customer_facts where customer_id = 'c2'"
+                       ).fetchone() == ("Price",)
+    con.close()
+
+
+# --- round trips ---------------------------------------------------------------------------------
+def fixture_db(tmp_path: Path) -> Path:
+    """A small database with every table and awkward values (quotes, commas, newlines, nulls)."""
+    live = tmp_path / "source.duckdb"
+    with snapshots.building(live) as (tmp, snapshot_id):
+        con = duckdb.connect(str(tmp))
+        build.create_schema(con)
+        build.load_reason_mapping(con)
+        con.execute("""
+            insert into customers values
+              ('c1', 'Acme, "the" Inc', '2023-01-31', null, null, 'Growth', 120.50, 'NA',
+               'SMB', 'Retail', 'Inbound', 2),
+              ('c2', 'Two
+lines', '2023-02-01', '2023-08-15', 'too expensive', 'Starter', 0, 'EMEA', null, null,
+               'Partner', 1),
+              ('c3', '', '2023-03-01', '2023-03-01', 'Never   launched', null, null, null, null,
+               null, null, null);
+            insert into tickets values
+              ('t1', 'c1', '2023-02-01 09:00:00', '2023-02-01 09:30:15', '2023-02-02 10:00:00',
+               'chat', 'bug', 'high', 3, 4, 5),
+              ('t2', 'c2', '2023-02-03 10:00:00', null, null, 'email', null, 'low', 0, null, null),
+              ('t3', 'c1', '2023-05-01 00:00:00.25', '2023-05-01 00:00:00.25', null, null, null,
+               null, null, 1, 1);
+            insert into nps_responses values ('c1', '2023-04-15 12:00:00', 9),
+                                             ('c2', '2023-04-16 08:00:00', 0);
+            insert into mrr_history values ('c1', '2023-01-01', 100), ('c1', '2023-02-01', 120.50),
+                                           ('c2', '2023-02-01', 0);
+        """)
+        build.finalize(con, snapshot_id, "demo", {"fixture": True})
+        con.close()
+    return live
+
+
+def generated_db(tmp_path: Path) -> Path:
+    generate = pytest.importorskip("data.generate")
+    live = tmp_path / "source.duckdb"
+    generate.generate(live, customers=300, seed=42)
+    return live
+
+
+def export(db: Path, folder: Path, fmt: str) -> dict[str, Path]:
+    folder.mkdir()
+    con = duckdb.connect(str(db), read_only=True)
+    files = {}
+    for table in TABLES:
+        columns = "reason, category, owner_team" if table == TABLES[-1] else "*"
+        path = folder / f"{table}.{fmt}"
+        options = "format csv, header" if fmt == "csv" else "format parquet"
+        con.execute(f"copy (select {columns} from {table}) to '{path}' ({options})")
+        files[table] = path
+    con.close()
+    return files
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("source", [fixture_db, generated_db])
+def test_round_trip_keeps_every_table_identical(tmp_path, fmt, source):
+    original = source(tmp_path)
+    out = tmp_path / "imported.duckdb"
+    load.load(out, export(original, tmp_path / "export", fmt))
+    for table in TABLES + ("customer_facts",):
+        assert table_rows(out, table) == table_rows(original, table), table
+
+
+# --- rejected files ------------------------------------------------------------------------------
+def test_missing_required_column_names_it_and_lists_the_columns_found(tmp_path, live):
+    text = "customer_id,name,Start\nc1,Acme,2024-01-05\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:1: signup_date: expected a column named signup_date, "
+        "found columns 'customer_id', 'name', 'Start'"
+    ]
+
+
+def test_bad_date(tmp_path, live):
+    text = "customer_id,signup_date\nc1,2024-01-05\nc2,2024-13-01\nc3,\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:3: signup_date: expected an ISO date YYYY-MM-DD, found '2024-13-01'",
+        "customers.csv:4: signup_date: expected an ISO date YYYY-MM-DD (required), "
+        "found an empty value",
+    ]
+
+
+def test_day_first_dates_are_rejected(tmp_path, live):
+    text = "customer_id,signup_date\nc1,31/01/2024\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:2: signup_date: expected an ISO date YYYY-MM-DD, found '31/01/2024'"
+    ]
+
+
+def test_churn_before_signup(tmp_path, live):
+    text = "customer_id,signup_date,churn_date\nc1,2024-03-01,2024-01-01\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:2: churn_date: expected a date on or after signup_date, "
+        "found '2024-01-01' (signup_date 2024-03-01)"
+    ]
+
+
+def test_csat_7_and_response_before_creation(tmp_path, live):
+    tickets = ("ticket_id,customer_id,created_at,first_response_at,csat\n"
+               "t1,c1,2024-01-06 10:00,2024-01-06 09:00,7\n")
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+                           "tickets": write(tmp_path, "tickets.csv", tickets)}) == [
+        "tickets.csv:2: first_response_at: expected a date-time on or after created_at, "
+        "found '2024-01-06 09:00' (created_at 2024-01-06 10:00:00)",
+        "tickets.csv:2: csat: expected a whole number from 1 to 5, found '7'",
+    ]
+
+
+def test_negative_mrr_and_fractional_products(tmp_path, live):
+    text = "customer_id,signup_date,mrr,products_count\nc1,2024-01-05,-5,1.5\nc2,2024-01-05,1,0\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:2: mrr: expected a number >= 0, found '-5'",
+        "customers.csv:2: products_count: expected a whole number, found '1.5'",
+        "customers.csv:3: products_count: expected a whole number >= 1, found '0'",
+    ]
+
+
+def test_duplicate_id(tmp_path, live):
+    text = "customer_id,signup_date\nc1,2024-01-05\nc2,2024-01-05\nc1,2024-01-06\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:4: customer_id: expected a unique customer_id, found 'c1' again "
+        "(first on line 2)"
+    ]
+
+
+def test_orphan_ticket(tmp_path, live):
+    tickets = "ticket_id,customer_id,created_at\nt1,c1,2024-01-06\nt2,c9,2024-01-07\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+                           "tickets": write(tmp_path, "tickets.csv", tickets)}) == [
+        "tickets.csv:3: customer_id: expected a customer_id present in the customers file, "
+        "found 'c9'"
+    ]
+
+
+def test_mrr_history_rules(tmp_path, live):
+    mrr = ("customer_id,month,mrr\nc1,2024-01-01,10\nc1,2024-01-15,10\n"
+           "c1,2024-01-01,12\nc2,2024-02-01,-1\n")
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+                           "mrr": write(tmp_path, "mrr.csv", mrr)}) == [
+        "mrr.csv:3: month: expected the first day of a month YYYY-MM-01, found '2024-01-15'",
+        "mrr.csv:4: month: expected one row per customer and month, found customer 'c1' "
+        "month 2024-01-01 again (first on line 2)",
+        "mrr.csv:5: mrr: expected a number >= 0, found '-1'",
+    ]
+
+
+def test_nps_score_out_of_range(tmp_path, live):
+    nps = "customer_id,responded_at,score\nc1,2024-02-01 10:00,11\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+                           "nps_responses": write(tmp_path, "nps.csv", nps)}) == [
+        "nps.csv:2: score: expected a whole number from 0 to 10, found '11'"
+    ]
+
+
+def test_reason_mapped_to_two_categories(tmp_path, live):
+    reasons = "reason,category,owner_team\ntoo expensive,Price,Finance\nToo  Expensive,Other,\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+                           "reasons": write(tmp_path, "reasons.csv", reasons)}) == [
+        "reasons.csv:3: category: expected one category per reason, found 'Other' for reason "
+        "'too expensive' (line 2 maps it to 'Price')"
+    ]
+
+
+def test_empty_file(tmp_path, live):
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", "")}) == [
+        "customers.csv:1: (file): expected a header line naming the columns, found an empty file"
+    ]
+
+
+def test_header_only(tmp_path, live):
+    text = "customer_id,signup_date\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:2: (file): expected at least one customer row after the header, found none"
+    ]
+
+
+def test_wrong_delimiter(tmp_path, live):
+    text = "customer_id|signup_date\nc1|2024-01-05\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:1: (header): expected columns separated by comma, semicolon or tab, "
+        "found a single column 'customer_id|signup_date'"
+    ]
+
+
+def test_non_utf8_bytes(tmp_path, live):
+    text = "customer_id,name,signup_date\nc1,Acme,2024-01-05\nc2,Caf\xe9,2024-01-05\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv",
+                                              text.encode("latin-1"))}) == [
+        "customers.csv:3: (encoding): expected UTF-8 text, found byte 0xE9 "
+        "(Latin-1 or Windows-1252? Save the file as UTF-8)"
+    ]
+
+
+def test_utf16_and_zip_files(tmp_path, live):
+    utf16 = write(tmp_path, "customers.csv", "customer_id,signup_date\n".encode("utf-16"))
+    assert rejected(live, {"customers": utf16}) == [
+        "customers.csv:1: (encoding): expected UTF-8 text, found UTF-16 text "
+        "(save the file as UTF-8)"
+    ]
+    zipped = write(tmp_path, "book.csv", b"PK\x03\x04" + b"\0" * 40)
+    assert rejected(live, {"customers": zipped}) == [
+        "book.csv: (file): expected a CSV or Parquet file, found a ZIP archive "
+        "(an Excel .xlsx file? Save it as CSV)"
+    ]
+
+
+def test_wrong_field_count_and_unterminated_quote(tmp_path, live):
+    text = ('customer_id,name,signup_date\nc1,"a\nb",2024-01-05\n'
+            'c2,x,2024-01-05,extra\nc3,"open,2024-01-05\n')
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:4: (row): expected 3 fields like the header, found 4",
+        'customers.csv:5: (row): expected a value quoted with " on both sides, '
+        "found an unterminated or stray quote",
+    ]
+
+
+def test_ten_megabyte_text_field_is_rejected_naming_its_column(tmp_path, live):
+    # Decision (see data/load.py): text over 1,000,000 characters is a broken export.
+    text = f"customer_id,name,signup_date\nc1,{'x' * 10 * 1024 * 1024},2024-01-05\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:2: name: expected text of at most 1,000,000 characters, "
+        "found a value of 10,485,760 characters"
+    ]
+
+
+def test_bad_mapping_and_missing_mapped_header(tmp_path, live):
+    text = "customer_id,signup_date\nc1,2024-01-05\n"
+    files = {"customers": write(tmp_path, "customers.csv", text)}
+    assert rejected(live, files, {"customers": {"signup": "Start"}, "custmers": {"x": "y"}}) == [
+        "mapping: customers.signup: expected a column of customers: customer_id, name, "
+        "signup_date, churn_date, churn_reason, plan, mrr, region, segment, industry, "
+        "acquisition_channel, products_count, found 'signup'",
+        "mapping: custmers: expected a table of customers, tickets, nps_responses, mrr_history, "
+        "churn_reason_categories, found 'custmers'",
+    ]
+    assert rejected(live, files, {"customers": {"plan": "Plan Name"}}) == [
+        "customers.csv:1: plan: expected a column named 'Plan Name' (mapped to plan), "
+        "found columns 'customer_id', 'signup_date'"
+    ]
+
+
+def test_parquet_problems_name_the_row(tmp_path, live):
+    path = tmp_path / "customers.parquet"
+    con = duckdb.connect()
+    con.execute(f"""copy (select * from (values ('c1', date '2024-01-05', -1.5),
+                                               ('c2', date '2024-01-05', 3.0))
+                          as t(customer_id, signup_date, mrr)) to '{path}' (format parquet)""")
+    con.close()
+    assert rejected(live, {"customers": path}) == [
+        "customers.parquet:row 1: mrr: expected a number >= 0, found '-1.5'"
+    ]
+    fake = write(tmp_path, "fake.parquet", "customer_id,signup_date\n")
+    assert rejected(live, {"customers": fake}) == [
+        "fake.parquet: (file): expected a Parquet file, found other content"
+    ]
+
+
+def test_problem_list_is_capped_with_the_total(tmp_path, live):
+    rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d},-1\n" for i in range(120))
+    path = write(tmp_path, "customers.csv", "customer_id,signup_date,mrr\n" + rows)
+    before = state(live)
+    with pytest.raises(load.ImportRejected) as info:
+        load.load(live, {"customers": path})
+    assert state(live) == before
+    assert len(info.value.problems) == 50 and info.value.total == 120
+    assert str(info.value.problems[49]) == "customers.csv:51: mrr: expected a number >= 0, found '-1'"
+    assert str(info.value).endswith("... and 70 more (120 problems in total)")
+
+
+def test_a_rejected_first_import_leaves_no_database(tmp_path):
+    out = tmp_path / "retention.duckdb"
+    with pytest.raises(load.ImportRejected):
+        load.load(out, {"customers": write(tmp_path, "customers.csv", "customer_id\n")})
+    assert state(out) is None
+    assert list((tmp_path / "snapshots").iterdir()) == []
+
+
+def test_validate_returns_the_same_problems_without_building(tmp_path):
+    text = "customer_id,signup_date\nc1,31/01/2024\n"
+    problems = load.validate({"customers": write(tmp_path, "customers.csv", text)})
+    assert problems == [load.Problem("customers.csv", 2, "signup_date",
+                                     "expected an ISO date YYYY-MM-DD, found '31/01/2024'")]
+
+
+def test_cli_exit_codes_and_output(tmp_path):
+    out = tmp_path / "retention.duckdb"
+    good = write(tmp_path, "customers.csv", CUSTOMERS)
+    bad = write(tmp_path, "bad.csv", "Account,Start Date\nc1,31/01/2024\n")
+    command = [sys.executable, "-m", "data.load", "--out", str(out)]
+    ok = subprocess.run(command + ["--customers", str(good)], cwd=ROOT, capture_output=True,
+                        text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "customers                         3" in ok.stdout
+    before = state(out)
+    fail = subprocess.run(command + ["--customers", str(bad), "--map", "customers.customer_id=Account",
+                                     "--map", "customers.signup_date=Start Date"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert fail.returncode == 1
+    assert fail.stderr == (
+        "bad.csv:2: signup_date: expected an ISO date YYYY-MM-DD, found '31/01/2024'\n"
+        f"1 problem(s); {out} was not changed.\n"
+    )
+    assert state(out) == before
