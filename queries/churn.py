@@ -8,7 +8,8 @@ from queries.base import GRAINS, Filters, check_choice, grain_sql, load_sql, run
 
 
 def churn_reasons(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
-    """Row per [period x] category: category, owner_team, customers_lost, mrr_lost, share_pct.
+    """Row per [period x] churn category: category, owner_team, customers_lost, mrr_lost,
+    share_pct.
 
     With a grain (week / month / quarter of churn_date) also period and is_complete, every period
     from the first churn to the as-of period for every category seen; share_pct is within the period.

@@ -17,8 +17,9 @@ def pre_churn_tickets(con, f: Filters) -> pd.DataFrame:
 
 
 def _horizon_params(con, f: Filters, horizon_months: int, min_n: int) -> dict:
-    if isinstance(horizon_months, bool) or not isinstance(horizon_months, int) or horizon_months < 1:
-        raise ValueError(f"horizon_months must be a whole number of months >= 1, not {horizon_months!r}")
+    whole = isinstance(horizon_months, int) and not isinstance(horizon_months, bool)
+    if not whole or horizon_months < 1:
+        raise ValueError(f"horizon_months must be a whole number >= 1, not {horizon_months!r}")
     return f.params(con) | {"horizon_months": horizon_months, "min_n": int(min_n)}
 
 

@@ -36,12 +36,13 @@ PRE_CUSTOMERS = [
 
 PRE_TICKETS = [
     # a's window: Jan 11 00:00 (churn - 90 days) <= created < Apr 10.
-    dict(ticket_id="a1", customer_id="a", created_at="2024-01-10 23:00", category="billing"),  # 91 d
+    # a1 is 91 days before churn (out), a5 on the churn day and a6 after it (ignored).
+    dict(ticket_id="a1", customer_id="a", created_at="2024-01-10 23:00", category="billing"),
     dict(ticket_id="a2", customer_id="a", created_at="2024-01-11 00:00", category="billing"),  # in
     dict(ticket_id="a3", customer_id="a", created_at="2024-03-01 10:00", category="billing"),  # in
     dict(ticket_id="a4", customer_id="a", created_at="2024-04-09 10:00", category="bug"),  # in
-    dict(ticket_id="a5", customer_id="a", created_at="2024-04-10 09:00", category="bug"),  # churn day
-    dict(ticket_id="a6", customer_id="a", created_at="2024-05-01 09:00", category="bug"),  # after
+    dict(ticket_id="a5", customer_id="a", created_at="2024-04-10 09:00", category="bug"),
+    dict(ticket_id="a6", customer_id="a", created_at="2024-05-01 09:00", category="bug"),
     dict(ticket_id="b1", customer_id="b", created_at="2024-02-15 10:00", category="how-to"),
     dict(ticket_id="d1", customer_id="d", created_at="2024-04-15 10:00", category=None),
     # r1 on tenure day 19 -> windows of blocks 1, 2, 3; day 74 -> blocks 3, 4, 5;

@@ -159,7 +159,8 @@ def test_empty_selection(con):
     assert list(got.columns) == ["group", *COLUMNS]
     assert got.empty
     # Customers without any ticket: no periods to show either.
-    got = support_kpis(con, Filters(as_of=AS_OF, signup_from=date(2024, 1, 1), signup_to=date(2024, 1, 1)))
+    only_c = Filters(as_of=AS_OF, signup_from=date(2024, 1, 1), signup_to=date(2024, 1, 1))
+    got = support_kpis(con, only_c)
     assert list(got.columns) == COLUMNS
     assert got.empty
 
@@ -290,3 +291,69 @@ def test_nps_filtered_and_empty(con):
     assert empty.empty
     with pytest.raises(ValueError):
         nps(con, F, grain="day")
+
+
+def _random_tickets(seed: int):
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    customers = [
+        dict(customer_id=f"c{i}", signup_date=(start + pd.Timedelta(days=int(d))).date(),
+             plan=str(rng.choice(["Starter", "Growth"])))
+        for i, d in enumerate(rng.integers(0, 200, 25))
+    ]
+    tickets = []
+    for i in range(150):
+        cust = customers[int(rng.integers(0, len(customers)))]
+        def minutes(low, high):
+            return pd.Timedelta(minutes=int(rng.integers(low, high)))
+
+        created = pd.Timestamp(cust["signup_date"]) + minutes(0, 400 * 1440)
+        frt = None if rng.random() < 0.2 else created + minutes(1, 5000)
+        resolved = None if rng.random() < 0.3 else created + minutes(1, 60000)
+        tickets.append(dict(
+            ticket_id=f"t{i}", customer_id=cust["customer_id"], created_at=created,
+            first_response_at=frt, resolved_at=resolved, agent_replies=int(rng.integers(0, 4)),
+            csat=None if rng.random() < 0.5 else int(rng.integers(1, 6)),
+        ))
+    return customers, tickets
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_matches_a_pandas_reference(tmp_path, seed):
+    customers, tickets = _random_tickets(seed)
+    con = make_db(tmp_path, customers, tickets=tickets)
+    as_of = date(2023, 11, 20)
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    got = support_kpis(con, Filters(as_of=as_of, plans=("Growth",))).set_index("period")
+
+    growth = {c["customer_id"] for c in customers if c["plan"] == "Growth"}
+    t = pd.DataFrame(tickets)
+    t = t[t["customer_id"].isin(growth) & (t["created_at"] < end)].copy()
+    for col in ("first_response_at", "resolved_at"):
+        t[col] = pd.to_datetime(t[col])
+        t.loc[t[col] >= end, col] = pd.NaT
+    t["period"] = t["created_at"].dt.to_period("M").dt.start_time.dt.date
+    t["frt_h"] = (t["first_response_at"] - t["created_at"]).dt.total_seconds() / 3600
+    t["res_h"] = (t["resolved_at"] - t["created_at"]).dt.total_seconds() / 3600
+    assert got.index[0] == t["period"].min() and got.index[-1] == date(2023, 11, 1)
+    for period, row in got.iterrows():
+        p = t[t["period"] == period]
+        assert row["tickets"] == len(p)
+        frt, res = p["frt_h"].dropna(), p["res_h"].dropna()
+        rated, resolved = p["csat"].dropna(), p[p["res_h"].notna()]
+        ref = {
+            "frt_median_h": frt.quantile(0.5) if len(frt) else np.nan,
+            "frt_p90_h": frt.quantile(0.9) if len(frt) else np.nan,
+            "resolution_p90_h": res.quantile(0.9) if len(res) else np.nan,
+            "unanswered_pct": p["frt_h"].isna().mean() * 100 if len(p) else np.nan,
+            "csat_pct": (rated >= 4).mean() * 100 if len(rated) else np.nan,
+            "one_touch_pct": (
+                (resolved["agent_replies"] <= 1).mean() * 100 if len(resolved) else np.nan
+            ),
+        }
+        for key, value in ref.items():
+            assert row[key] == pytest.approx(value, nan_ok=True), (period, key)
+        # Backlog at the end of the period (as_of for the last): created before it, not resolved.
+        cut = min(pd.Timestamp(period) + pd.offsets.MonthBegin(1), end)
+        open_at = (t["created_at"] < cut) & ~(t["resolved_at"] < cut)
+        assert row["backlog_end"] == open_at.sum(), period
