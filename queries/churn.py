@@ -11,8 +11,8 @@ def churn_reasons(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
     """Row per [period x] churn category: category, owner_team, customers_lost, mrr_lost,
     share_pct.
 
-    With a grain (week / month / quarter of churn_date) also period and is_complete, every period
-    from the first churn to the as-of period for every category seen; share_pct is within the period.
+    With a grain (week / month / quarter of churn_date) also period and is_complete: every period
+    from the first churn to the as-of period for every category seen; share_pct within the period.
     """
     check_choice("grain", grain, (None, *GRAINS))
     # Without a grain the step only feeds is_complete, which is dropped.
