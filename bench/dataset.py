@@ -1,0 +1,81 @@
+"""The benchmark database: generated once into bench/data/, reused while it still fits.
+
+Reused when its meta.source matches the arguments (generator, seed, customers, as-of) and the
+build code it came from is unchanged (a hash of data/schema.sql, facts.sql, build.py and
+generate.py kept beside it): a database built by older derived-table SQL would time the wrong
+thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from data import build, generate as gen, snapshots
+from queries import connect, meta
+
+HERE = Path(__file__).resolve().parent
+DATA_DIR = HERE / "data"
+SEED = 42
+BUILD_FILES = ("schema.sql", "facts.sql", "build.py", "generate.py")
+
+
+def live_path(customers: int, folder: Path = DATA_DIR) -> Path:
+    return Path(folder) / f"bench-{customers}.duckdb"
+
+
+def build_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in BUILD_FILES:
+        digest.update((build.HERE / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def expected_source(customers: int) -> dict:
+    return {"generator": "data.generate", "seed": SEED, "customers": customers,
+            "as_of": gen.DEFAULT_AS_OF.isoformat()}
+
+
+def _reusable(live: Path, customers: int) -> tuple[bool, str]:
+    stamp = live.with_suffix(".build.json")
+    if not live.exists():
+        return False, "no database yet"
+    try:
+        con = connect(live)
+        try:
+            source = meta(con)["source"]
+        finally:
+            con.close()
+    except Exception as exc:
+        return False, f"unreadable ({exc})"
+    source = json.loads(source) if isinstance(source, str) else source
+    if source != expected_source(customers):
+        return False, f"meta.source {source} differs"
+    if not stamp.exists() or json.loads(stamp.read_text()).get("build") != build_fingerprint():
+        return False, "the build code changed since it was generated"
+    return True, "reused"
+
+
+def ensure_database(customers: int, folder: Path = DATA_DIR, log=print) -> tuple[Path, dict]:
+    """Path of a database for `customers`, generating it when needed; and how it was obtained."""
+    live = live_path(customers, folder)
+    ok, why = _reusable(live, customers)
+    if ok:
+        return live, {"generated": False, "seconds": 0.0, "reason": why}
+    log(f"generating {customers:,} customers into {live} ({why})")
+    live.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+
+    def progress(fraction: float, step: str) -> None:
+        print(f"\r  {fraction:4.0%} {step:<30}", end="", file=sys.stderr)
+        if fraction >= 1.0:
+            print(file=sys.stderr)
+
+    gen.generate(live, customers=customers, seed=SEED, progress=progress)
+    seconds = time.perf_counter() - started
+    snapshots.prune(live, keep=1)  # one benchmark database per size is enough
+    live.with_suffix(".build.json").write_text(json.dumps({"build": build_fingerprint()}))
+    return live, {"generated": True, "seconds": round(seconds, 1), "reason": why}
