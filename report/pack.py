@@ -1,0 +1,364 @@
+"""The board pack: one self-contained HTML file of the dashboard's key views (issue 7).
+
+Numbers come from `queries`, figures from `charts`, words from `definitions` and `narrative`,
+exactly as on the pages. Plotly's JavaScript is inlined once, so the file opens offline and
+makes no request at all. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+import charts
+import definitions
+import narrative
+import queries
+import settings
+from queries import Filters
+
+PRODUCT = "Retention dashboard"
+FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
+TILE_UNITS = {"%": "{:.1f}%", "$": "${:,.0f}", "h": "{:.1f} h", "pts": "{:+.0f}"}
+SURVIVAL_DAY = 365
+EARLY_SPLITS = {
+    "early_frt_sla": "first-response target in the first 90 days",
+    "early_csat": "CSAT in the first 90 days",
+    "early_tickets": "tickets in the first 90 days",
+}
+
+
+@dataclass
+class Section:
+    title: str
+    intro: str = ""
+    blocks: list[str] | None = None  # HTML fragments in order
+
+    def add(self, fragment: str) -> None:
+        self.blocks = (self.blocks or []) + [fragment]
+
+
+def esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+# --- building blocks -----------------------------------------------------------------------------
+
+
+def figure_block(chart: charts.Chart, definition: str, n=None, unit: str = "customers",
+                 as_of: date | None = None, note: str = "") -> str:
+    """A figure with its caption (definition · N · as of) and its definition in words."""
+    d = definitions.DEFINITIONS[definition]
+    if chart.data.empty:
+        return f'<p class="empty">No customers match these filters ({esc(d.name)}).</p>'
+    div = pio.to_html(chart.figure, full_html=False, include_plotlyjs=False,
+                      config=FIGURE_CONFIG, default_width="100%")
+    caption = definitions.caption(definition, n, as_of, unit) + (f" · {note}" if note else "")
+    return (f'<figure class="chart">{div}<figcaption><p class="caption">{esc(caption)}</p>'
+            f'<p class="definition">{esc(d.text)}</p></figcaption></figure>')
+
+
+def _tile_value(value, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return TILE_UNITS.get(unit, "{:,.0f}").format(value)
+
+
+def _tile_delta(delta, unit: str) -> str:
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return ""
+    if unit == "%":
+        return f"{delta:+.1f} pts"
+    if unit == "$":
+        return f"{'+' if delta >= 0 else '−'}${abs(delta):,.0f}"
+    if unit == "h":
+        return f"{delta:+.1f} h"
+    return f"{delta:+,.0f}"
+
+
+def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
+    cards = []
+    for _, row in kpis.iterrows():
+        delta = _tile_delta(row["delta"], row["unit"])
+        good = None
+        if delta and row["delta"]:
+            good = (row["delta"] > 0) == bool(row["higher_is_better"])
+        tone = "" if good is None else (" good" if good else " bad")
+        low = "" if row["is_reliable"] else f' <span class="low">⚠ fewer than {min_n}</span>'
+        cards.append(
+            f'<div class="tile"><div class="label">{esc(row["label"])}{low}</div>'
+            f'<div class="value">{esc(_tile_value(row["value"], row["unit"]))}</div>'
+            f'<div class="delta{tone}">{esc(delta)} '
+            f'<span class="vs">vs {pd.Timestamp(row["previous_period"]):%b %Y}</span></div>'
+            f'<div class="n">N = {int(row["n"]):,}</div></div>'
+        )
+    return f'<div class="tiles">{"".join(cards)}</div>'
+
+
+def bullets(sentences: list[str]) -> str:
+    if not sentences:
+        return "<p>Nothing to report.</p>"
+    return "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>"
+
+
+# --- the sections --------------------------------------------------------------------------------
+
+
+def _segments(con, f: Filters) -> tuple[str, ...]:
+    if f.segments:
+        return f.segments
+    if hasattr(queries, "filter_options"):
+        return tuple(str(v) for v in queries.filter_options(con).get("segment", []))
+    groups = queries.survival(con, Filters(), by="segment")["group"].dropna().unique()
+    return tuple(sorted(str(g) for g in groups))
+
+
+def _by_segment(con, f: Filters) -> pd.DataFrame | None:
+    parts = []
+    for value in _segments(con, f):
+        df = queries.churn_reasons(con, replace(f, segments=(value,)), grain="month")
+        if not df.empty:
+            parts.append(df.assign(group=value))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def overview(con, f: Filters, as_of: date, min_n: int) -> Section:
+    s = Section("Overview")
+    kpis = queries.kpi_summary(con, f, min_n=min_n)
+    if kpis.empty:
+        s.add("<p>Not enough history for the tiles: they compare the last two complete months.</p>")
+    else:
+        period = kpis.iloc[0]["period"]
+        s.intro = (f"{pd.Timestamp(period):%B %Y} (the last complete month) against the month "
+                   "before. NPS and CLV over trailing 3 months.")
+        s.add(tiles_block(kpis, min_n))
+        reasons = queries.churn_reasons(con, f, grain="month")
+        sentences = narrative.overview_summary(kpis, reasons, _by_segment(con, f), min_n)
+        s.add("<h3>What changed</h3>" + bullets(sentences))
+    moves = queries.period_movements(con, f, grain="month")
+    if not moves.empty:
+        chart = charts.time_lines(
+            moves, "period", {"churn_rate_pct": "Churn rate"},
+            "Monthly churn rate: % of customers at the month's start who churned in it",
+            "Churned (% of customers at start)", grain="month", n_col="start_customers",
+            min_n=min_n, percent=True,
+        )
+        s.add(figure_block(chart, "churn_rate", int(moves["start_customers"].iloc[-1]),
+                           as_of=as_of, note="N = customers at the start of the latest month"))
+    return s
+
+
+def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str) -> Section:
+    s = Section("Cohorts", f"Signup {grain}s, {'MRR' if basis == 'mrr' else 'customer'} basis.")
+    cells = queries.cohort_retention(con, f, grain=grain, basis=basis)
+    average = queries.average_retention(con, f, grain=grain, basis=basis)
+    n = int(cells.loc[cells["age"] == 0, "cohort_size"].sum()) if not cells.empty else 0
+    s.add(figure_block(charts.cohort_heatmap(cells, grain, basis, True, min_n), "retention", n,
+                       as_of=as_of, note="faded cells marked * are incomplete"))
+    s.add(figure_block(charts.retention_curves(cells, average, grain, basis, min_n),
+                       "average_curve", n, as_of=as_of))
+    return s
+
+
+def churn(con, f: Filters, as_of: date, min_n: int) -> Section:
+    s = Section("Churn reasons", "Why customers left, and which team owns the fix.")
+    totals = queries.churn_reasons(con, f)
+    lost = int(totals["customers_lost"].sum()) if not totals.empty else 0
+    chart = charts.hbars(
+        totals, "category", "customers_lost",
+        "Churn reasons: customers lost by reason category",
+        "Customers lost (all churns up to the as-of date)",
+        subtitle=narrative.top_categories_sentence(totals) if not totals.empty else None,
+        hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},
+    )
+    s.add(figure_block(chart, "churn_category", lost, "churned customers", as_of))
+    if not totals.empty:
+        table = totals.sort_values("mrr_lost", ascending=False)
+        rows = "".join(
+            f"<tr><td>{esc(r.category)}</td><td>{esc(r.owner_team)}</td>"
+            f"<td class='num'>{int(r.customers_lost):,}</td><td class='num'>${r.mrr_lost:,.0f}</td>"
+            f"<td class='num'>{r.share_pct:.1f}%</td></tr>" for r in table.itertuples())
+        s.add("<table><thead><tr><th>Category</th><th>Team that owns the fix</th>"
+              "<th>Customers lost</th><th>MRR lost</th><th>Share</th></tr></thead>"
+              f"<tbody>{rows}</tbody></table>")
+    trend = queries.churn_reasons(con, f, grain="quarter")
+    chart = charts.stacked_bars(trend, "period", "customers_lost", "category",
+                                "Churned customers per quarter, by reason category",
+                                "Customers lost", grain="quarter")
+    s.add(figure_block(chart, "churn_category", lost, "churned customers", as_of,
+                       note="the last quarter runs only to the as-of date"))
+    return s
+
+
+def support(con, f: Filters, as_of: date, min_n: int) -> Section:
+    s = Section("Support KPIs", "Tickets of the selected customers, by month of creation.")
+    kpis = queries.support_kpis(con, f, grain="month")
+    tickets = int(kpis["tickets"].sum()) if not kpis.empty else 0
+    chart = charts.time_lines(
+        kpis, "period", {"frt_median_h": "Median", "frt_p90_h": "90th percentile"},
+        "First response time: hours from ticket creation to the first agent reply",
+        "Hours to first response", n_col="frt_n", min_n=min_n,
+        targets={"first response": settings.SLA_HOURS} if settings.SLA_HOURS else None,
+    )
+    s.add(figure_block(chart, "frt", tickets, "tickets", as_of))
+    chart = charts.time_lines(
+        kpis, "period", {"csat_pct": "CSAT %", "one_touch_pct": "One-touch %"},
+        "Satisfaction and one-touch resolution: % of rated / resolved tickets",
+        "% of tickets", n_col="csat_n", min_n=min_n, percent=True,
+    )
+    s.add(figure_block(chart, "csat", tickets, "tickets", as_of))
+    chart = charts.time_lines(
+        kpis, "period", {"tickets": "Tickets created", "backlog_end": "Open at month end"},
+        "Ticket volume and backlog per month", "Tickets",
+    )
+    s.add(figure_block(chart, "backlog", tickets, "tickets", as_of))
+    return s
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def support_retention(con, f: Filters, as_of: date, min_n: int) -> Section:
+    s = Section("Support × retention",
+                "Survival of customers split by their support experience in their first 90 days "
+                "(customers younger than 90 days are left out).")
+    highlights = []
+    for by, words in EARLY_SPLITS.items():
+        at = queries.survival_at(con, f, by, day=SURVIVAL_DAY, min_n=min_n)
+        if at.empty:
+            continue
+        p = queries.logrank_p(con, f, by)
+        parts = [f"{r.group}: {r.survival * 100:.0f}% (N = {r.customers:,}"
+                 + ("" if r.is_reliable else ", unreliable") + ")" for r in at.itertuples()]
+        sig = "" if math.isnan(p) else (f" (log-rank {_p(p)}: " + (
+            "unlikely to be chance)" if p < 0.05 else "could be chance)"))
+        highlights.append(f"By {words}, still active after {SURVIVAL_DAY} days: "
+                          + "; ".join(parts) + sig + ".")
+    s.add("<h3>Highlights</h3>" + bullets(highlights))
+    excluded = queries.early_support_excluded(con, f)
+    for by in ("early_frt_sla", "early_csat"):
+        curve = queries.survival(con, f, by=by)
+        p = queries.logrank_p(con, f, by)
+        chart = charts.survival_curves(
+            curve, f"Share of customers still active, by {EARLY_SPLITS[by]}",
+            subtitle=None if math.isnan(p) else f"log-rank {_p(p)}", min_n=min_n)
+        n = int(curve.loc[curve["day"] == 0, "at_risk"].sum()) if not curve.empty else 0
+        s.add(figure_block(chart, "early_support", n, as_of=as_of,
+                           note=f"{excluded:,} customers younger than 90 days left out"))
+    return s
+
+
+# --- the document --------------------------------------------------------------------------------
+
+CSS = """
+:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #dde1e8; --accent: #0072B2; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial,
+       sans-serif; color: var(--ink); background: #fff; }
+main { max-width: 1180px; margin: 0 auto; padding: 32px 28px 64px; }
+header.pack { border-bottom: 3px solid var(--accent); padding-bottom: 16px; margin-bottom: 8px; }
+header.pack h1 { margin: 0 0 4px; font-size: 30px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 12px 0 0;
+           color: var(--muted); }
+dl.facts dt { font-weight: 600; color: var(--ink); }
+dl.facts dd { margin: 0; }
+nav.toc { margin: 12px 0 24px; color: var(--muted); }
+nav.toc a { color: var(--accent); margin-right: 14px; text-decoration: none; }
+section { margin-top: 36px; page-break-before: always; }
+section:first-of-type { page-break-before: auto; }
+h2 { font-size: 23px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 17px; margin-top: 20px; }
+.intro { color: var(--muted); }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; }
+.tile { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; break-inside: avoid; }
+.tile .label { color: var(--muted); font-size: 13px; }
+.tile .value { font-size: 26px; font-weight: 650; margin: 2px 0; }
+.tile .delta { font-size: 13px; } .tile .delta.good { color: #1a7f4b; } .tile .delta.bad { color: #b3261e; }
+.tile .vs, .tile .n { color: var(--muted); font-size: 12px; }
+.low { color: #b3261e; font-size: 11px; }
+figure.chart { margin: 18px 0 28px; break-inside: avoid; }
+figcaption .caption { margin: 4px 0 0; font-size: 13px; color: var(--muted); }
+figcaption .definition { margin: 2px 0 0; font-size: 13px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.empty { color: var(--muted); font-style: italic; }
+footer { margin-top: 48px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line);
+         padding-top: 8px; }
+@media print { main { max-width: none; padding: 0; } nav.toc { display: none; } }
+"""
+
+
+def _slug(title: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+
+
+def board_pack(con, f: Filters = Filters(), grain: str = "month", basis: str = "logo",
+               min_n: int = settings.MIN_N) -> str:
+    """The whole board pack as one HTML document (str), for the view `f` of the database `con`."""
+    meta = queries.meta(con)
+    as_of = f.as_of or queries.default_as_of(con)
+    sections = [
+        overview(con, f, as_of, min_n),
+        cohorts(con, f, as_of, min_n, grain, basis),
+        churn(con, f, as_of, min_n),
+        support(con, f, as_of, min_n),
+        support_retention(con, f, as_of, min_n),
+    ]
+    built = pd.Timestamp(meta.get("built_at"))
+    generated = datetime.now(timezone.utc)
+    facts = {
+        "Data as of": f"{as_of:%d %B %Y}",
+        "Snapshot": f"{meta['snapshot_id']} (built {built:%d %b %Y %H:%M} UTC)",
+        "Filters": Filters(**{**f.__dict__, "as_of": None}).describe(),
+        "View": f"{grain} grain, {'MRR' if basis == 'mrr' else 'customer'} basis",
+        "Generated": f"{generated:%d %b %Y %H:%M} UTC",
+    }
+    body = [
+        '<header class="pack">',
+        f"<h1>{esc(PRODUCT)} — board pack</h1>",
+        '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
+                                       for k, v in facts.items()) + "</dl>",
+        "</header>",
+        '<nav class="toc">' + "".join(f'<a href="#{_slug(s.title)}">{esc(s.title)}</a>'
+                                      for s in sections) + "</nav>",
+    ]
+    for s in sections:
+        body.append(f'<section id="{_slug(s.title)}"><h2>{esc(s.title)}</h2>')
+        if s.intro:
+            body.append(f'<p class="intro">{esc(s.intro)}</p>')
+        body.extend(s.blocks or [])
+        body.append("</section>")
+    d = definitions.DEFINITIONS
+    body.append(
+        "<footer>"
+        f"<p>{esc(d['filters'].name)}: {esc(d['filters'].formula)}. {esc(d['min_n'].text)} "
+        f"Minimum N: {min_n}.</p>"
+        f"<p>{esc(d['as_of'].name)}: {esc(d['as_of'].text)}</p>"
+        "<p>Self-contained file: charts are interactive and work offline.</p>"
+        "</footer>"
+    )
+    title = f"{PRODUCT} — board pack, data as of {as_of:%d %b %Y}"
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        # No request may leave the file: scripts and styles inline only, no images, no fetches.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; "
+        "font-src data:; worker-src blob:\">"
+        f"<title>{esc(title)}</title><style>{CSS}</style>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>'
+        f"</head><body><main>{''.join(body)}</main></body></html>\n"
+    )
+
+
+def file_name(con, f: Filters = Filters()) -> str:
+    as_of = f.as_of or queries.default_as_of(con)
+    return f"board-pack-{as_of:%Y-%m-%d}.html"

@@ -1,0 +1,164 @@
+"""The board pack: `python -m report` writes one self-contained HTML file with every chart."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from plotly.offline import get_plotlyjs
+
+import queries
+from data import snapshots
+from data.generate import generate
+from report.__main__ import main, parse_filters
+
+SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")
+# Overview churn rate; heatmap, curves; reasons bars, reasons trend; FRT, CSAT, volume;
+# survival by FRT target, by CSAT.
+CHARTS = 10
+MAX_BYTES = 10 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    live = tmp_path_factory.mktemp("report") / "retention.duckdb"
+    generate(live, customers=800)
+    return live
+
+
+@pytest.fixture(scope="module")
+def pack(db, tmp_path_factory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("pack") / "board.html"
+    assert main(["--out", str(out), "--db", str(db), "--filter", "segment=SMB",
+                 "--filter", "segment=Mid-market"]) == 0
+    return out, out.read_text(encoding="utf-8")
+
+
+def _without_library(text: str) -> str:
+    library = get_plotlyjs()
+    assert text.count(library) == 1, "Plotly's JavaScript must be inlined exactly once"
+    return text.replace(library, "")
+
+
+class _Attributes(HTMLParser):
+    """Every tag's src / href / action / poster / data attribute, and every <link>/<script>."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href", "action", "poster", "data", "srcset", "xlink:href"):
+                self.urls.append((tag, name, value or ""))
+
+
+def figures(text: str) -> list[dict]:
+    """The figure specs of every Plotly.newPlot call in the document."""
+    found = []
+    for match in re.finditer(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{',
+                             _without_library(text), re.S):
+        found.append({"data": json.loads(match.group(1)), "layout": json.loads(match.group(2))})
+    return found
+
+
+def test_the_file_exists_and_is_under_10_mb(pack):
+    out, _ = pack
+    assert out.is_file() and 0 < out.stat().st_size < MAX_BYTES
+
+
+def test_every_section_and_chart_is_there(pack):
+    _, text = pack
+    for title in SECTIONS:
+        assert f">{title}</h2>" in text, title
+    found = figures(text)
+    assert len(found) == CHARTS
+    titles = [f["layout"]["title"]["text"] for f in found]
+    assert any("still retained, by age" in t for t in titles)  # cohort heatmap
+    assert any(t.startswith("Retention curves") for t in titles)  # average curve
+    assert any("churn reasons" in t.lower() for t in titles)
+    assert any(t.startswith("First response time") for t in titles)
+    assert sum(t.startswith("Share of customers still active") for t in titles) == 2
+    assert all(f["data"] for f in found), "every chart has traces"
+    assert any(t["type"] == "heatmap" for f in found for t in f["data"])
+    # each figure carries its caption (definition · N · as of) and its definition
+    assert text.count('<p class="caption">') == CHARTS
+    assert text.count('<p class="definition">') == CHARTS
+
+
+def test_tiles_summary_snapshot_as_of_and_filters_are_stated(pack, db):
+    _, text = pack
+    con = queries.connect(db)
+    try:
+        meta = queries.meta(con)
+        as_of = queries.default_as_of(con)
+    finally:
+        con.close()
+    assert meta["snapshot_id"] in text
+    assert f"{as_of:%d %B %Y}" in text
+    assert "segments: SMB, Mid-market" in text
+    assert text.count('<div class="tile">') >= 8
+    assert "<h3>What changed</h3><ul><li>" in text
+    assert "<h3>Highlights</h3><ul><li>" in text
+
+
+def test_no_external_url_outside_the_inlined_library(pack):
+    _, text = pack
+    rest = _without_library(text)
+    # Nothing of ours names any http(s) address: no script/link/img source, no font, no link.
+    assert re.findall(r"https?://", rest) == []
+    assert "//cdn" not in rest and "url(" not in rest
+    # And no tag anywhere in the document (library included) loads or links anything external.
+    parser = _Attributes()
+    parser.feed(text)
+    external = [u for u in parser.urls if not u[2].startswith(("#", "data:"))]
+    assert external == []
+    # The document forbids every fetch itself (a Content-Security-Policy with default-src 'none').
+    assert "default-src 'none'" in rest
+
+
+def test_an_older_snapshot_and_an_as_of_date_can_be_chosen(db, tmp_path):
+    con = queries.connect(db)
+    old_id, default = queries.meta(con)["snapshot_id"], queries.default_as_of(con)
+    con.close()
+    generate(db, customers=300, seed=7)  # a newer import; the old snapshot is still kept
+    out = tmp_path / "old.html"
+    assert main(["--out", str(out), "--db", str(db), "--snapshot", old_id,
+                 "--as-of", "2026-06-30"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert old_id in text and "30 June 2026" in text
+    assert snapshots.find_snapshot(db, old_id) is not None and default.year == 2026
+
+
+def test_a_filter_that_selects_nobody_still_writes_a_readable_pack(db, tmp_path):
+    out = tmp_path / "empty.html"
+    assert main(["--out", str(out), "--db", str(db), "--filter", "plan=NoSuchPlan"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "plans: NoSuchPlan" in text and "No customers match these filters" in text
+
+
+@pytest.mark.parametrize("argv", [
+    ["--filter", "colour=blue"],
+    ["--filter", "plan"],
+    ["--filter", "grain=fortnight"],
+    ["--filter", "products=two"],
+    ["--snapshot", "20000101T000000-000000"],
+    ["--as-of", "31/12/2025"],
+    ["--as-of", "2999-01-01"],
+])
+def test_bad_arguments_are_refused_with_a_message(db, tmp_path, argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--out", str(tmp_path / "x.html"), "--db", str(db), *argv])
+    assert stop.value.code == 2
+    assert "error:" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_filters_use_the_dashboards_url_parameters():
+    f, grain, basis = parse_filters(["plan=Growth", "plan=Starter", "products=2",
+                                     "signup_from=2025-01-01", "grain=quarter", "basis=MRR"])
+    assert f.plans == ("Growth", "Starter") and f.products == (2,)
+    assert str(f.signup_from) == "2025-01-01" and (grain, basis) == ("quarter", "mrr")
