@@ -155,6 +155,7 @@ PRESENT_CSS = """
 
 InfoFor = Callable[[str], dict]
 _PREVIOUS = "_sharing_previous"  # session_state: (snapshot path, its default as-of) of the last run
+_FOLLOW = "_sharing_follow_latest"  # session_state: set by an import, consumed by pin_snapshot
 
 
 def _label(snapshot_id: str, latest_id: str | None) -> str:
@@ -172,12 +173,19 @@ def requested_snapshot() -> str | None:
     return st.query_params.get(PARAM_SNAPSHOT)
 
 
+def follow_latest() -> None:
+    """Make the next run of this session show the latest snapshot (after an import)."""
+    st.session_state[_FOLLOW] = True
+
+
 def pin_snapshot(live: Path | None = None, info_for: InfoFor | None = None) -> Pin:
     """Resolve the snapshot of this run. Call before the connection and the filter widgets.
 
     When the session moves to another snapshot (a new import, the picker, "Open latest") and its
     as-of date was that snapshot's default, the as-of date moves to the new snapshot's default.
     """
+    if st.session_state.pop(_FOLLOW, False):
+        st.session_state[PARAM_SNAPSHOT] = ""
     pin = resolve_pin(Path(live or settings.DB_PATH), requested_snapshot())
     if info_for is not None:
         default_as_of = info_for(str(pin.path))["default_as_of"]

@@ -1,0 +1,94 @@
+"""uploads.py: the in-app import runs exactly data.load.load (in a child process)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+import queries
+import uploads
+from data import snapshots
+from tests.unit.fixtures import make_db
+
+GOOD = "customer_id,signup_date,plan\nc1,2025-01-05,Growth\nc2,2025-02-10,Starter\n"
+BAD = "customer_id,signup_date\nc1,2025-01-05\nc1,not a date\n"
+
+
+class Upload(io.BytesIO):
+    """What st.file_uploader hands back: a BytesIO with a name."""
+
+    def __init__(self, name: str, text: str):
+        super().__init__(text.encode("utf-8"))
+        self.name = name
+
+
+@pytest.fixture()
+def live(tmp_path) -> Path:
+    make_db(tmp_path, [{"customer_id": "old", "signup_date": "2024-01-01"}]).close()
+    return tmp_path / "retention.duckdb"
+
+
+def test_safe_name_keeps_a_readable_base_name():
+    assert uploads.safe_name("../../etc/passwd", "customers") == "passwd"
+    assert uploads.safe_name("Kunden <export>.csv", "customers") == "Kunden _export_.csv"
+    assert uploads.safe_name("", "tickets") == "tickets.csv"
+    assert uploads.safe_name("...", "nps") == "nps.csv"
+
+
+def test_save_uploads_writes_each_file_under_its_key(tmp_path):
+    files = uploads.save_uploads({"customers": Upload("c.csv", GOOD), "tickets": None}, tmp_path)
+    assert list(files) == ["customers"]
+    assert files["customers"] == tmp_path / "customers" / "c.csv"
+    assert files["customers"].read_text() == GOOD
+
+
+def test_parse_mapping_reads_the_cli_format_and_names_bad_lines():
+    mapping, bad = uploads.parse_mapping(
+        "customers.signup_date = Start Date\n# a comment\n\ntickets.created_at=Created\nnonsense")
+    assert mapping == {"customers": {"signup_date": "Start Date"},
+                       "tickets": {"created_at": "Created"}}
+    assert bad == ["nonsense"]
+
+
+def test_a_valid_upload_becomes_the_new_live_snapshot(live):
+    before = snapshots.resolve(live)
+    outcome = uploads.import_uploads({"customers": Upload("customers.csv", GOOD)}, "", out=live)
+    assert outcome.ok and outcome.error is None, outcome
+    after = snapshots.resolve(live)
+    assert after != before and before.is_file()  # the old snapshot is still kept for old links
+    assert outcome.meta["tables"]["customers"] == 2
+    con = queries.connect(live)
+    try:
+        assert queries.meta(con)["snapshot_id"] == outcome.meta["snapshot_id"]
+    finally:
+        con.close()
+
+
+def test_invalid_uploads_leave_the_live_snapshot_byte_identical(live):
+    before = snapshots.resolve(live)
+    content = before.read_bytes()
+    outcome = uploads.import_uploads({"customers": Upload("my export.csv", BAD)}, "", out=live)
+    assert not outcome.ok and outcome.total >= 2
+    assert list(outcome.problems.columns) == uploads.PROBLEM_COLUMNS
+    assert set(outcome.problems["file"]) == {"my export.csv"}  # the user's own file name
+    assert "line 3" in set(outcome.problems["where"])
+    assert snapshots.resolve(live) == before and before.read_bytes() == content
+
+
+def test_a_bad_mapping_or_no_customers_file_is_refused_before_loading(live):
+    before = snapshots.resolve(live)
+    outcome = uploads.import_uploads({"customers": Upload("c.csv", GOOD)}, "oops", out=live)
+    assert not outcome.ok and outcome.problems.iloc[0]["column"] == "oops"
+    outcome = uploads.import_uploads({"tickets": Upload("t.csv", "ticket_id\n")}, "", out=live)
+    assert not outcome.ok and "customers file is required" in outcome.problems.iloc[0]["problem"]
+    assert snapshots.resolve(live) == before
+
+
+def test_a_mapping_maps_the_users_headers(live):
+    text = "id,Start Date\nc1,2025-01-05\n"
+    outcome = uploads.import_uploads(
+        {"customers": Upload("c.csv", text)},
+        "customers.customer_id=id\ncustomers.signup_date=Start Date", out=live)
+    assert outcome.ok, outcome.problems

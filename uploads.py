@@ -1,0 +1,170 @@
+"""The in-app import (issue 7): uploaded files -> exactly `data.load.load`, in a child process.
+
+    outcome = uploads.import_uploads({"customers": uploaded_file, ...}, mapping_text)
+
+The files are written to a temporary folder under their own (sanitised) names, so every problem
+names the user's file; `data.load.load` validates them and publishes a new snapshot only when all
+is valid. It runs in a separate process (spawned, with a time limit): a huge or hostile file can
+neither block nor crash the server. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+import settings
+
+# (files key of data.load, label, what it holds): the upload slots of the import page.
+SLOTS = (
+    ("customers", "Customers", "Required. customer_id, signup_date; optional churn_date, "
+     "churn_reason, plan, mrr, region, segment, industry, acquisition_channel, products_count."),
+    ("tickets", "Support tickets", "ticket_id, customer_id, created_at; optional "
+     "first_response_at, resolved_at, channel, category, priority, agent_replies, csat, ces."),
+    ("nps", "NPS responses", "Optional. customer_id, responded_at, score (0-10)."),
+    ("mrr", "MRR history", "Optional. customer_id, month (first day), mrr: one row per active "
+     "month; gives NRR and GRR."),
+    ("reasons", "Churn-reason mapping", "Optional. reason, category, owner_team: replaces the "
+     "default taxonomy (data/churn_reasons.csv)."),
+)
+FILE_TYPES = ["csv", "tsv", "txt", "parquet"]
+TIMEOUT_S = float(os.environ.get("RETENTION_IMPORT_TIMEOUT_S", "900"))
+PROBLEM_COLUMNS = ["file", "where", "column", "problem"]
+
+_SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+@dataclass
+class Outcome:
+    """What an import did: ok with the new snapshot's meta, or the problems found."""
+
+    ok: bool
+    meta: dict | None = None
+    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
+    total: int = 0
+    error: str | None = None  # the import could not run to a verdict (time limit, crash)
+
+
+def safe_name(name: str, key: str) -> str:
+    """The upload's base name with only harmless characters (it is shown in every problem)."""
+    base = _SAFE.sub("_", Path(str(name or "")).name).strip(" .")[:120]
+    return base or f"{key}.csv"
+
+
+def save_uploads(uploads: dict[str, object], folder: Path) -> dict[str, Path]:
+    """Write each uploaded file (anything with .name and a file-like read) under folder/key/."""
+    files = {}
+    for key, upload in uploads.items():
+        if upload is None:
+            continue
+        target = Path(folder) / key / safe_name(getattr(upload, "name", ""), key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+        with open(target, "wb") as out:
+            shutil.copyfileobj(upload, out, length=1024 * 1024)
+        files[key] = target
+    return files
+
+
+def parse_mapping(text: str) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """`TABLE.COLUMN=Header` lines (as `python -m data.load --map`) -> mapping, and bad lines."""
+    mapping: dict[str, dict[str, str]] = {}
+    bad = []
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        target, sep, header = line.partition("=")
+        table, dot, column = target.partition(".")
+        if not sep or not dot or not header.strip() or not table.strip() or not column.strip():
+            bad.append(line)
+            continue
+        mapping.setdefault(table.strip(), {})[column.strip()] = header.strip()
+    return mapping, bad
+
+
+def problems_frame(problems) -> pd.DataFrame:
+    rows = []
+    for p in problems:
+        line = p.get("line")
+        where = "" if line is None else (f"row {line}" if p.get("unit") == "row" else f"line {line}")
+        rows.append({"file": p["file"], "where": where, "column": p["column"],
+                     "problem": p["message"]})
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+
+
+def _child(out: str, files: dict[str, str], mapping: dict, keep: int, conn) -> None:
+    """Runs in the child process: data.load.load, its verdict sent back as plain values."""
+    from dataclasses import asdict
+
+    from data.load import ImportRejected, load
+
+    try:
+        meta = load(Path(out), {k: Path(v) for k, v in files.items()}, mapping, keep=keep)
+        conn.send(("ok", meta))
+    except ImportRejected as exc:
+        conn.send(("rejected", [asdict(p) for p in exc.problems], exc.total))
+    except Exception as exc:  # noqa: BLE001 - reported to the editor as one line, logged by caller
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | None = None,
+               keep: int | None = None, timeout_s: float = TIMEOUT_S) -> Outcome:
+    """data.load.load(out, files, mapping, keep) in a spawned process, within timeout_s."""
+    out = Path(out or settings.DB_PATH)
+    keep = settings.SNAPSHOTS_KEEP if keep is None else keep
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(
+        target=_child,
+        args=(str(out), {k: str(v) for k, v in files.items()}, mapping or {}, keep, send),
+        daemon=True,
+    )
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout_s):
+            child.kill()
+            return Outcome(False, error=f"The import took longer than {timeout_s:.0f} s and was "
+                           "stopped; nothing was changed.")
+        verdict = receive.recv()
+    except EOFError:
+        return Outcome(False, error="The import process ended without a verdict (out of memory?); "
+                       "nothing was changed.")
+    finally:
+        child.join(timeout=10)
+        receive.close()
+    if verdict[0] == "ok":
+        return Outcome(True, meta=verdict[1])
+    if verdict[0] == "rejected":
+        return Outcome(False, problems=problems_frame(verdict[1]), total=verdict[2])
+    return Outcome(False, error=verdict[1])
+
+
+def import_uploads(uploads: dict[str, object], mapping_text: str = "", out: Path | None = None,
+                   keep: int | None = None) -> Outcome:
+    """Save the uploads to a temporary folder, import them, remove the folder."""
+    mapping, bad = parse_mapping(mapping_text)
+    if bad:
+        frame = pd.DataFrame([{"file": "column mapping", "where": "", "column": line,
+                               "problem": "expected TABLE.COLUMN=Header"} for line in bad],
+                             columns=PROBLEM_COLUMNS)
+        return Outcome(False, problems=frame, total=len(bad))
+    with tempfile.TemporaryDirectory(prefix="retention-upload-") as folder:
+        files = save_uploads(uploads, Path(folder))
+        if "customers" not in files:
+            frame = pd.DataFrame([{"file": "customers", "where": "", "column": "",
+                                   "problem": "a customers file is required"}],
+                                 columns=PROBLEM_COLUMNS)
+            return Outcome(False, problems=frame, total=1)
+        return run_import(files, mapping, out, keep)
