@@ -94,39 +94,42 @@ create or replace temp macro as_money(v) as
     case when regexp_full_match(nv(v), '[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?')
          then try_cast(nv(v) as decimal(12, 2)) end;
 create or replace temp macro reason_key(v) as lower(trim(regexp_replace(v, '\s+', ' ', 'g')));
+create or replace temp macro one_line(v) as replace(replace(v, chr(13), '\r'), chr(10), '\n');
 create or replace temp macro shown(v) as
     case when v is null or v = '' then 'an empty value'
-         when length(v) > 60 then '''' || left(v, 57) || '...'''
-         else '''' || v || '''' end;
+         when length(v) > 60 then '''' || one_line(left(v, 57)) || '...'''
+         else '''' || one_line(v) || '''' end;
 """
 
-# Row rules of SPEC §2 beyond types: (column, expected, condition on parsed values, found).
-# {name} is the parsed value of a column, {raw_name} its text; a rule runs only when every
-# column it names is in the file, and a null value never breaks it.
+# Row rules of SPEC §2 beyond types: (column, expected, other columns needed, condition, found),
+# written over typed_<key>, where each column holds its parsed value and raw_<column> the text of
+# a typed column. A rule runs only when its columns are in the file; a null never breaks it.
 RULES = {
     "customers": [
-        ("churn_date", "a date on or after signup_date", "{churn_date} < {signup_date}",
-         "shown({raw_churn_date}) || ' (signup_date ' || cast({signup_date} as varchar) || ')'"),
-        ("mrr", "a number >= 0", "{mrr} < 0", None),
-        ("products_count", "a whole number >= 1", "{products_count} < 1", None),
+        ("churn_date", "a date on or after signup_date", ("signup_date",), "churn_date < signup_date",
+         "shown(raw_churn_date) || ' (signup_date ' || cast(signup_date as varchar) || ')'"),
+        ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
+        ("products_count", "a whole number >= 1", (), "products_count < 1",
+         "shown(raw_products_count)"),
     ],
     "tickets": [
-        ("first_response_at", "a date-time on or after created_at",
-         "{first_response_at} < {created_at}",
-         "shown({raw_first_response_at}) || ' (created_at ' || cast({created_at} as varchar) || ')'"),
-        ("resolved_at", "a date-time on or after created_at", "{resolved_at} < {created_at}",
-         "shown({raw_resolved_at}) || ' (created_at ' || cast({created_at} as varchar) || ')'"),
-        ("agent_replies", "a whole number >= 0", "{agent_replies} < 0", None),
-        ("csat", "a whole number from 1 to 5", "{csat} not between 1 and 5", None),
-        ("ces", "a whole number from 1 to 5", "{ces} not between 1 and 5", None),
+        ("first_response_at", "a date-time on or after created_at", ("created_at",),
+         "first_response_at < created_at",
+         "shown(raw_first_response_at) || ' (created_at ' || cast(created_at as varchar) || ')'"),
+        ("resolved_at", "a date-time on or after created_at", ("created_at",),
+         "resolved_at < created_at",
+         "shown(raw_resolved_at) || ' (created_at ' || cast(created_at as varchar) || ')'"),
+        ("agent_replies", "a whole number >= 0", (), "agent_replies < 0", "shown(raw_agent_replies)"),
+        ("csat", "a whole number from 1 to 5", (), "csat not between 1 and 5", "shown(raw_csat)"),
+        ("ces", "a whole number from 1 to 5", (), "ces not between 1 and 5", "shown(raw_ces)"),
     ],
     "nps_responses": [
-        ("score", "a whole number from 0 to 10", "{score} not between 0 and 10", None),
+        ("score", "a whole number from 0 to 10", (), "score not between 0 and 10", "shown(raw_score)"),
     ],
     "mrr_history": [
-        ("month", "the first day of a month YYYY-MM-01", "{month} <> date_trunc('month', {month})",
-         None),
-        ("mrr", "a number >= 0", "{mrr} < 0", None),
+        ("month", "the first day of a month YYYY-MM-01", (), "month <> date_trunc('month', month)",
+         "shown(raw_month)"),
+        ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
     ],
 }
 
@@ -182,6 +185,10 @@ class _Staged:
     @property
     def table(self) -> str:
         return f"stage_{self.key}"
+
+    @property
+    def typed(self) -> str:
+        return f"typed_{self.key}"
 
 
 @dataclass
@@ -262,29 +269,19 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str) -> dict
 
 
 def _insert(con, st: _Staged) -> None:
-    """Copy the parsed values of a staged file into its schema table, extra columns added."""
-    types = _schema()[st.key]
+    """Copy the parsed values of a checked file into its schema table, extra columns added."""
     for header in st.extras:
         con.execute(f"alter table {st.key} add column {_quote(header)} varchar")
-    targets, values = [], []
-    for column, staged_col in st.columns.items():
-        targets.append(column)
-        values.append(_parsed(types[column], staged_col))
-    for header, staged_col in st.extras.items():
-        targets.append(_quote(header))
-        values.append(staged_col)
+    targets = list(st.columns) + [_quote(header) for header in st.extras]
+    values = list(st.columns) + list(st.extras.values())
+    source = st.typed
     if st.key == "churn_reason_categories":
-        # The same reason twice with the same category is harmless: keep its first row.
         targets.append("reason_key")
-        values.append(f"reason_key({st.columns['reason']})")
-        source = f"{st.table} qualify row_number() over (partition by reason_key({st.columns['reason']}) order by rowid) = 1"
-    else:
-        source = st.table
-    con.execute(
-        f"insert into {st.key} ({', '.join(targets)}) "
-        f"select {', '.join(values)} from {source} order by rowid"
-    )
-    con.execute(f"drop table {st.table}")
+        values.append("reason_key(reason)")
+        # The same reason twice with the same category is harmless: keep its first row.
+        source += " qualify row_number() over (partition by reason_key(reason) order by row_id) = 1"
+    con.execute(f"insert into {st.key} ({', '.join(targets)}) select {', '.join(values)} from {source}")
+    con.execute(f"drop table {st.typed}")
 
 
 # --- staging and checking ------------------------------------------------------------------------
@@ -410,12 +407,30 @@ def _stage_parquet(con, st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
 
 
 def _after_staging(con, st: _Staged) -> list[_Pending]:
-    st.rows = con.execute(f"select count(*) from {st.table}").fetchone()[0]
+    _type_values(con, st)
+    st.rows = con.execute(f"select count(*) from {st.typed}").fetchone()[0]
     st.usable = True
     if st.rows == 0 and st.key == "customers":
         return [_file_problem(st, "(file)", "at least one customer row after the header",
                               "none", 2 if st.kind == "csv" else None)]
     return []
+
+
+def _type_values(con, st: _Staged) -> None:
+    """Parse every value once into typed_<key> (row_id, columns, raw_<typed column>, extras c<i>):
+    the checks and the insert all read it, so no value is parsed twice."""
+    types = _schema()[st.key]
+    select = ["rowid as row_id"]
+    for column, staged_col in st.columns.items():
+        macro = KINDS[types[column]][0]
+        if macro:
+            select += [f"{macro}({staged_col}) as {column}", f"{staged_col} as raw_{column}"]
+        else:
+            select.append(f"{staged_col} as {column}")
+    select += list(st.extras.values())
+    con.execute(f"create or replace temp table {st.typed} as "
+                f"select {', '.join(select)} from {st.table}")
+    con.execute(f"drop table {st.table}")
 
 
 def _match_headers(st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
@@ -483,77 +498,55 @@ def _checks(st: _Staged, staged: dict[str, _Staged]) -> list[tuple[str, str, str
 
 
 def _rows_where(st: _Staged, condition: str, found: str) -> str:
-    return f"select rowid as row_id, {found} as found, null as ref_row from {st.table} where {condition}"
+    return f"select row_id, {found} as found, null as ref_row from {st.typed} where {condition}"
 
 
 def _type_checks(st: _Staged) -> list[tuple[str, str, str]]:
     types = _schema()[st.key]
     checks = []
-    for column, staged_col in st.columns.items():
+    for column in st.columns:
         macro, words = KINDS[types[column]]
+        raw = f"raw_{column}" if macro else column
         if column in REQUIRED[st.key]:
             checks.append((column, f"{words} (required)",
-                           _rows_where(st, f"nv({staged_col}) is null", "'an empty value'")))
+                           _rows_where(st, f"nv({raw}) is null", "'an empty value'")))
         if macro:
             checks.append((column, words, _rows_where(
-                st, f"nv({staged_col}) is not null and {macro}({staged_col}) is null",
-                f"shown({staged_col})")))
+                st, f"{column} is null and nv({raw}) is not null", f"shown({raw})")))
         else:
-            checks.append(_length_check(st, column, staged_col))
+            checks.append(_length_check(st, column, column))
     checks += [_length_check(st, header, staged_col) for header, staged_col in st.extras.items()]
     return checks
 
 
-def _length_check(st: _Staged, column: str, staged_col: str) -> tuple[str, str, str]:
+def _length_check(st: _Staged, column: str, expression: str) -> tuple[str, str, str]:
     return (column, f"text of at most {MAX_TEXT_CHARS:,} characters", _rows_where(
-        st, f"length({staged_col}) > {MAX_TEXT_CHARS}",
-        f"'a value of ' || format('{{:,}}', length({staged_col})) || ' characters'"))
+        st, f"length({expression}) > {MAX_TEXT_CHARS}",
+        f"'a value of ' || format('{{:,}}', length({expression})) || ' characters'"))
 
 
 def _rule_checks(st: _Staged) -> list[tuple[str, str, str]]:
-    types = _schema()[st.key]
-    values = {}
-    for column, staged_col in st.columns.items():
-        macro = KINDS[types[column]][0]
-        values[column] = f"{macro}({staged_col})" if macro else staged_col
-        values[f"raw_{column}"] = staged_col
-    checks = []
-    for column, expected, condition, found in RULES.get(st.key, []):
-        named = {n.removeprefix("raw_") for n in re.findall(r"\{(\w+)\}", condition + (found or ""))}
-        if named <= set(st.columns):
-            found = found or f"shown({{raw_{column}}})"
-            checks.append((column, expected, _rows_where(
-                st, condition.format_map(values), found.format_map(values))))
-    return checks
+    return [
+        (column, expected, _rows_where(st, condition, found))
+        for column, expected, others, condition, found in RULES.get(st.key, [])
+        if column in st.columns and set(others) <= set(st.columns)
+    ]
 
 
 def _key_checks(st: _Staged) -> list[tuple[str, str, str]]:
     """Unique ids, one MRR row per customer and month, one category per churn reason."""
-    cols = st.columns
     if st.key in ("customers", "tickets"):
         column = "customer_id" if st.key == "customers" else "ticket_id"
-        return [(column, f"a unique {column}", _duplicates(st, cols[column], f"shown({cols[column]})"))]
+        return [(column, f"a unique {column}", _duplicates(st, column, f"shown({column})"))]
     if st.key == "mrr_history":
-        found = f"'customer ' || shown({cols['customer_id']}) || ' month ' || cast(as_date({cols['month']}) as varchar)"
-        select = f"""
-            with keyed as (
-                select rowid as row_id, {cols['customer_id']} as id, as_date({cols['month']}) as m,
-                       {found} as found
-                from {st.table} where {cols['customer_id']} is not null
-            ),
-            ranked as (
-                select *, min(row_id) over (partition by id, m) as first_row from keyed
-                where m is not null
-            )
-            select row_id, found || ' again (first on {{ref}})' as found, first_row as ref_row from ranked
-            where row_id > first_row"""
-        return [("month", "one row per customer and month", select)]
+        found = "'customer ' || shown(customer_id) || ' month ' || cast(month as varchar)"
+        return [("month", "one row per customer and month",
+                 _duplicates(st, "customer_id, month", found))]
     if st.key == "churn_reason_categories":
         select = f"""
             with keyed as (
-                select rowid as row_id, reason_key({cols['reason']}) as k,
-                       trim({cols['category']}) as category
-                from {st.table} where nv({cols['reason']}) is not null and nv({cols['category']}) is not null
+                select row_id, reason_key(reason) as k, trim(category) as category
+                from {st.typed} where nv(reason) is not null and nv(category) is not null
             ),
             ranked as (
                 select *, first_value(row_id) over w as first_row,
@@ -568,28 +561,28 @@ def _key_checks(st: _Staged) -> list[tuple[str, str, str]]:
     return []
 
 
-def _duplicates(st: _Staged, staged_col: str, found: str) -> str:
+def _duplicates(st: _Staged, key: str, found: str) -> str:
+    """Every row after the first with the same key (no part of it null)."""
+    not_null = " and ".join(f"{part} is not null" for part in key.split(", "))
     return f"""
         with ranked as (
-            select rowid as row_id, {found} as found,
-                   min(rowid) over (partition by {staged_col}) as first_row
-            from {st.table} where {staged_col} is not null
+            select row_id, {found} as found, min(row_id) over (partition by {key}) as first_row
+            from {st.typed} where {not_null}
         )
-        select row_id, found || ' again (first on {{ref}})' as found, first_row as ref_row from ranked
-        where row_id > first_row"""
+        select row_id, found || ' again (first on {{ref}})' as found, first_row as ref_row
+        from ranked where row_id > first_row"""
 
 
 def _orphan_checks(st: _Staged, customers: _Staged | None) -> list[tuple[str, str, str]]:
     """tickets / NPS / MRR rows whose customer_id is not in the customers file."""
     if st.key not in ("tickets", "nps_responses", "mrr_history") or "customer_id" not in st.columns:
         return []
-    if customers is None or not customers.usable:
+    if customers is None or not customers.usable or not customers.rows:
         return []  # the customers file has its own problems; orphans would only be noise
-    own, theirs = st.columns["customer_id"], customers.columns["customer_id"]
     select = f"""
-        with ids as (select rowid as row_id, {own} as id from {st.table} where {own} is not null)
-        select row_id, shown(id) as found, null as ref_row from ids
-        where not exists (select 1 from {customers.table} as cust where cust.{theirs} = ids.id)"""
+        select row_id, shown(customer_id) as found, null as ref_row from {st.typed} as own
+        where customer_id is not null and not exists (
+            select 1 from {customers.typed} as cust where cust.customer_id = own.customer_id)"""
     return [("customer_id", "a customer_id present in the customers file", select)]
 
 
@@ -693,11 +686,6 @@ def _schema() -> dict[str, dict[str, str]]:
     return schema
 
 
-def _parsed(data_type: str, staged_col: str) -> str:
-    macro = KINDS[data_type][0]
-    return f"{macro}({staged_col})" if macro else staged_col
-
-
 def _normalise_keys(files: dict[str, Path]) -> dict[str, Path]:
     result = {}
     for key, path in files.items():
@@ -787,7 +775,8 @@ def _quote(identifier: str) -> str:
 
 
 def _show(value: str) -> str:
-    return "'" + (value if len(value) <= 60 else value[:57] + "...") + "'"
+    value = value if len(value) <= 60 else value[:57] + "..."
+    return "'" + value.replace("\r", "\\r").replace("\n", "\\n") + "'"
 
 
 def _sha256(path: Path) -> str:

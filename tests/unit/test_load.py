@@ -447,3 +447,19 @@ def test_cli_exit_codes_and_output(tmp_path):
         f"1 problem(s); {out} was not changed.\n"
     )
     assert state(out) == before
+
+
+def test_crlf_lines_and_newlines_inside_a_shown_value(tmp_path, live):
+    text = 'customer_id,signup_date\r\nc1,2024-01-01\r\nc2,"x\r\ny"\r\nc3,2024-02-30\r\n'
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:3: signup_date: expected an ISO date YYYY-MM-DD, found 'x\\r\\ny'",
+        "customers.csv:5: signup_date: expected an ISO date YYYY-MM-DD, found '2024-02-30'",
+    ]
+
+
+def test_duplicate_headers(tmp_path, live):
+    text = "customer_id,Customer_ID,signup_date\nc1,c1,2024-01-01\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+        "customers.csv:1: Customer_ID: expected each column name once, "
+        "found 'customer_id' and 'Customer_ID'"
+    ]
