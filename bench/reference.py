@@ -249,6 +249,10 @@ def _normalise(frame: pd.DataFrame, columns: list[str], keys: list[str]) -> pd.D
     return out.sort_values(keys, ignore_index=True)
 
 
+def _as_text(s: pd.Series) -> np.ndarray:
+    return np.array(["<NA>" if pd.isna(v) else str(v) for v in s], dtype=object)
+
+
 def compare(name: str, duck: pd.DataFrame, ref: pd.DataFrame) -> dict:
     """Equal rows and keys, equal values within RTOL/ATOL (NaN = NaN). Returns a check row."""
     keys = KEYS[name]
@@ -274,10 +278,9 @@ def compare(name: str, duck: pd.DataFrame, ref: pd.DataFrame) -> dict:
                                 "problem": f"{column} row {bad}: duckdb {x[bad]}, pandas {y[bad]}"}
             check["max_abs_diff"] = max(check["max_abs_diff"], worst)
         else:
-            if not (x.astype(object).fillna("<NA>").to_numpy()
-                    == y.astype(object).fillna("<NA>").to_numpy()).all():
-                bad = int(np.argmin(x.astype(object).fillna("<NA>").to_numpy()
-                                    == y.astype(object).fillna("<NA>").to_numpy()))
+            same = _as_text(x) == _as_text(y)
+            if not same.all():
+                bad = int(np.argmin(same))
                 return check | {"ok": False,
                                 "problem": f"{column} row {bad}: duckdb {x[bad]!r}, pandas {y[bad]!r}"}
     return check
