@@ -296,7 +296,7 @@ def _stage_and_check(con, files: dict[str, Path], mapping: dict):
         pending.append(_Pending("customers", "(file)", "a customers file (required)", "none"))
     for key in FILE_KEYS:
         if key in files:
-            st, found = _stage(con, key, files[key], mapping.get(key, {}))
+            st, found = _stage(con, key, files[key], _valid_mapping(key, mapping))
             staged[key] = st
             pending += found
     total += len(pending)
@@ -438,13 +438,14 @@ def _match_headers(st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
     schema = [c for c in _schema()[st.key] if c not in DERIVED.get(st.key, ())]
     mapped_headers = set(mapping.values())
     problems = []
+    header_line = 1 if st.kind == "csv" else None
     seen: dict[str, str] = {}
     for i, raw in enumerate(st.headers, 1):
         header = raw.strip() or f"column_{i}"
         fold = header.lower()
         if fold in seen:
             problems.append(_file_problem(st, header, "each column name once",
-                                          f"{_show(seen[fold])} and {_show(raw)}", 1))
+                                          f"{_show(seen[fold])} and {_show(raw)}", header_line))
             continue
         seen[fold] = raw
         target = next((c for c, h in mapping.items() if h == raw or h.strip().lower() == fold), None)
@@ -452,20 +453,19 @@ def _match_headers(st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
             if fold in mapping:
                 problems.append(_file_problem(
                     st, fold, f"one column for {fold}",
-                    f"{_show(raw)} and the mapped {_show(mapping[fold])}", 1))
+                    f"{_show(raw)} and the mapped {_show(mapping[fold])}", header_line))
                 continue
             target = fold
         if target is not None:
             st.columns[target] = f"c{i}"
         elif fold not in DERIVED.get(st.key, ()):
             st.extras[header] = f"c{i}"
-    listed = ", ".join(_show(h) for h in st.headers)
+    listed = "columns " + ", ".join(_show(h) for h in st.headers) if st.headers else "no columns"
     for column in dict.fromkeys(REQUIRED[st.key] + tuple(c for c in mapping if c in schema)):
         if column not in st.columns:
             wanted = (f"a column named {_show(mapping[column])} (mapped to {column})"
                       if column in mapping else f"a column named {column}")
-            problems.append(_file_problem(st, column, wanted, f"columns {listed}",
-                                          1 if st.kind == "csv" else None))
+            problems.append(_file_problem(st, column, wanted, listed, header_line))
     return problems
 
 
@@ -699,6 +699,13 @@ def _normalise_keys(files: dict[str, Path]) -> dict[str, Path]:
 
 def _normalise_mapping(mapping: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]]:
     return {FILE_ALIASES.get(t, t): dict(cols) for t, cols in (mapping or {}).items()}
+
+
+def _valid_mapping(key: str, mapping: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The entries of `mapping` for this file that name a real column (others are problems)."""
+    allowed = _schema()[key]
+    return {column: header for column, header in mapping.get(key, {}).items()
+            if column in allowed and column not in DERIVED.get(key, ())}
 
 
 def _mapping_problems(mapping: dict[str, dict[str, str]]) -> list[_Pending]:

@@ -463,3 +463,13 @@ def test_duplicate_headers(tmp_path, live):
         "customers.csv:1: Customer_ID: expected each column name once, "
         "found 'customer_id' and 'Customer_ID'"
     ]
+
+
+def test_mapping_to_an_unknown_column_of_a_present_header_is_only_a_problem(tmp_path, live):
+    text = "customer_id,signup_date,Start\nc1,2024-01-05,x\n"
+    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)},
+                    {"customers": {"begin": "Start"}}) == [
+        "mapping: customers.begin: expected a column of customers: customer_id, name, "
+        "signup_date, churn_date, churn_reason, plan, mrr, region, segment, industry, "
+        "acquisition_channel, products_count, found 'begin'"
+    ]
