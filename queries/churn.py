@@ -24,5 +24,6 @@ def churn_reasons(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
 
 
 def raw_reasons(con, f: Filters, category: str) -> pd.DataFrame:
-    """Row per raw reason (trimmed) behind one churn category: reason, customers_lost, mrr_lost."""
+    """Row per raw reason behind one churn category, normalised as the mapping matches it:
+    reason, customers_lost, mrr_lost, spellings (distinct raw texts folded into the row)."""
     return run(con, load_sql("raw_reasons"), f.params(con) | {"category": category})

@@ -1,16 +1,16 @@
 -- grain: raw churn reason, within one churn category ($category).  Customers of the selection who
 -- churned by as_of (churn_date <= as_of) and whose reason maps to $category ('Other' = unmapped).
---   reason         = the raw reason text with leading / trailing whitespace removed (case and inner
---                    spacing kept, so 'Too expensive' and 'too expensive' are separate rows);
---                    a null or blank reason shows as '(no reason given)'
+--   reason         = the reason as it is matched against the mapping: lower-cased, trimmed,
+--                    whitespace runs collapsed (so 'Too  expensive' and 'too expensive' are one
+--                    row); a null or blank reason shows as '(no reason given)'
+--   spellings      = how many distinct raw texts were folded into the row
 --   customers_lost = churned customers giving that reason;  mrr_lost = sum of their mrr (null = 0)
 with selected as (/*selected_customers*/),
 
 lost as (
     select
-        coalesce(
-            nullif(regexp_replace(cf.churn_reason, '^\s+|\s+$', '', 'g'), ''), '(no reason given)'
-        ) as reason,
+        coalesce(nullif(cf.reason_key, ''), '(no reason given)') as reason,
+        cf.churn_reason as raw_text,
         cf.mrr_or_zero::double as mrr
     from selected as cf
     where cf.is_churned
@@ -18,7 +18,11 @@ lost as (
 ),
 
 final as (
-    select reason, count(*)::bigint as customers_lost, sum(mrr)::double as mrr_lost
+    select
+        reason,
+        count(*)::bigint as customers_lost,
+        sum(mrr)::double as mrr_lost,
+        count(distinct raw_text)::bigint as spellings
     from lost
     group by reason
 )

@@ -158,24 +158,24 @@ def test_unknown_grain_raises(con):
 
 
 def test_raw_reasons_of_a_category(con):
-    # Price: a "  TOO   Expensive " (trimmed, inner spaces and case kept) and b "too expensive";
+    # Price: a "  TOO   Expensive " and b "too expensive" fold into one normalised reason;
     # e ("price increase") churns after as_of and is not there.
     expected = pd.DataFrame(
-        {"reason": ["TOO   Expensive", "too expensive"], "customers_lost": [1, 1],
-         "mrr_lost": [100.0, 0.0]}
+        {"reason": ["too expensive"], "customers_lost": [2], "mrr_lost": [100.0],
+         "spellings": [2]}
     )
     pd.testing.assert_frame_equal(raw_reasons(con, F, "Price"), expected)
 
 
 def test_raw_reasons_of_other_include_blank(con):
     expected = pd.DataFrame(
-        {"reason": ["(no reason given)", "Moon phase"], "customers_lost": [1, 1],
-         "mrr_lost": [5.0, 50.0]}
+        {"reason": ["(no reason given)", "moon phase"], "customers_lost": [1, 1],
+         "mrr_lost": [5.0, 50.0], "spellings": [0, 1]}
     )
     pd.testing.assert_frame_equal(raw_reasons(con, F, "Other"), expected)
 
 
 def test_raw_reasons_binds_the_category(con):
     got = raw_reasons(con, F, "Price' or true --")
-    assert list(got.columns) == ["reason", "customers_lost", "mrr_lost"]
+    assert list(got.columns) == ["reason", "customers_lost", "mrr_lost", "spellings"]
     assert got.empty
