@@ -261,6 +261,11 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str) -> dict
         problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")
                     for p in exc.problems]
         raise ImportRejected(problems, len(problems)) from None
+    except OSError as exc:
+        # A file that became unreadable mid-import, or a full disk while building.
+        name = Path(exc.filename).name if exc.filename else "import"
+        problem = Problem(name, None, "(file)", f"expected a readable file, found {exc.strerror}")
+        raise ImportRejected([problem], 1) from None
     except duckdb.Error as exc:
         # A rule the checks above missed (or a disk/IO failure): report it, never a traceback.
         message = str(exc).splitlines()[0]
@@ -620,10 +625,11 @@ def _resolve(pending: list[_Pending], staged: dict[str, _Staged]) -> list[Proble
         st = staged.get(p.key)
         name = st.name if st else p.key
         unit = "row" if st and st.kind == "parquet" else "line"
-        line = lines[p.key][p.row] if p.row is not None else p.line
+        # .get: a line the csv module cannot place is printed as unknown, never a traceback.
+        line = lines[p.key].get(p.row) if p.row is not None else p.line
         found = p.found
         if p.ref_row is not None:
-            found = found.replace("{ref}", f"{unit} {lines[p.key][p.ref_row]}")
+            found = found.replace("{ref}", f"{unit} {lines[p.key].get(p.ref_row, '?')}")
         problems.append(Problem(name, line, p.column, f"expected {p.expected}, found {found}", unit))
     return problems
 
@@ -829,6 +835,10 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         more = f" (showing the first {len(exc.problems)})" if exc.total > len(exc.problems) else ""
         print(f"{exc.total} problem(s){more}; {args.out} was not changed.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        # Publishing failed (e.g. a full disk): snapshots.building left the live path as it was.
+        print(f"import failed: {exc}; {args.out} was not changed.", file=sys.stderr)
         return 1
     print(f"Imported snapshot {meta['snapshot_id']} into {args.out} (as of {meta['default_as_of']}):")
     for table, count in meta["tables"].items():
