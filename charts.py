@@ -1,0 +1,519 @@
+"""Pure chart builders: DataFrame in, Chart(figure, data) out. No streamlit here.
+
+Every builder returns the Plotly figure together with the exact rows it plotted, so the page's
+CSV download is the chart's data and nothing else. All figures share `_base_layout()` and one
+colour-blind-safe palette in which a category value keeps its colour on every page.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# Okabe & Ito's colour-blind-safe set (black left out so lines stay visible on a dark theme),
+# extended with three of Paul Tol's muted colours for dimensions with up to ten values.
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9",
+    "#CC79A7", "#F0E442", "#AA4499", "#44AA99", "#999933",
+)
+NEUTRAL = "#8C8C8C"  # Other, Unknown, and everything that is context rather than a category
+FADED = "rgba(140, 140, 140, 0.35)"
+SEQUENTIAL = "Cividis"  # perceptually uniform and colour-blind safe, readable in both themes
+
+# Values that recur across pages get a fixed colour, so "Price" or "SMB" looks the same
+# everywhere; anything else gets a stable colour derived from its text.
+_FIXED = {
+    # churn reason categories (SPEC §2)
+    "Wrong fit": PALETTE[0], "Failed onboarding": PALETTE[1], "Missing features": PALETTE[2],
+    "Low usage": PALETTE[3], "Poor ROI / value": PALETTE[4], "Organizational change": PALETTE[5],
+    "Price": PALETTE[6], "Competitor": PALETTE[7], "Product quality": PALETTE[8],
+    "Support experience": PALETTE[9],
+    # plans, segments, channels, regions
+    "Starter": PALETTE[4], "Growth": PALETTE[1], "Enterprise": PALETTE[0],
+    "SMB": PALETTE[2], "Mid-market": PALETTE[5],
+    "Inbound": PALETTE[0], "Outbound": PALETTE[1], "Partner": PALETTE[2], "Self-serve": PALETTE[5],
+    "NA": PALETTE[0], "EMEA": PALETTE[1], "APAC": PALETTE[2], "LATAM": PALETTE[5],
+    # ticket priorities, from calm to alarming
+    "low": PALETTE[4], "normal": PALETTE[0], "high": PALETTE[1], "urgent": PALETTE[3],
+    # early-support buckets: good experience blue, bad vermillion, none grey
+    "0 tickets": PALETTE[0], "1-2 tickets": PALETTE[1], "3+ tickets": PALETTE[3],
+    "All within target": PALETTE[0], "Any breach": PALETTE[3], "No tickets": NEUTRAL,
+    "All rated >= 4": PALETTE[0], "Any rated < 4": PALETTE[3], "None rated": NEUTRAL,
+    # whole selection and averages
+    "Average": PALETTE[0], "All": PALETTE[0],
+}
+_NEUTRAL_VALUES = {"Other", "Unknown", "—", ""}
+
+GRAIN_WORDS = {"week": "weeks", "month": "months", "quarter": "quarters"}
+
+
+@dataclass
+class Chart:
+    figure: go.Figure
+    data: pd.DataFrame  # exactly the rows drawn, with readable column names (the CSV download)
+
+
+def color_for(value) -> str:
+    """The colour of one category value, the same on every page."""
+    text = str(value)
+    if text in _FIXED:
+        return _FIXED[text]
+    if text in _NEUTRAL_VALUES:
+        return NEUTRAL
+    return PALETTE[zlib.crc32(text.encode()) % len(PALETTE)]
+
+
+def period_label(value, grain: str) -> str:
+    """'Jan 2024', '2024 Q1' or 'w/c 8 Jan 2024' for a period start date."""
+    d = pd.Timestamp(value)
+    if grain == "quarter":
+        return f"{d.year} Q{d.quarter}"
+    if grain == "week":
+        return f"w/c {d.day} {d:%b %Y}"
+    return f"{d:%b %Y}"
+
+
+def _base_layout(title: str, subtitle: str | None = None, x_title: str = "",
+                 y_title: str = "", height: int = 420) -> dict:
+    """Fonts, margins, legend and hover shared by every figure; colours follow the app theme."""
+    return dict(
+        title=dict(text=title, subtitle=dict(text=subtitle or ""), x=0, xanchor="left"),
+        height=height,
+        margin=dict(l=10, r=10, t=80 if subtitle else 56, b=10),
+        font=dict(size=13),
+        hovermode="closest",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1,
+                    title_text=""),
+        xaxis=dict(title=dict(text=x_title), automargin=True),
+        yaxis=dict(title=dict(text=y_title), automargin=True),
+        hoverlabel=dict(namelength=-1),
+    )
+
+
+def _empty_chart(columns) -> Chart:
+    return Chart(go.Figure(layout=_base_layout("No data")), pd.DataFrame(columns=list(columns)))
+
+
+def _pct_axis(fig: go.Figure, top: float = 100) -> None:
+    fig.update_yaxes(range=[0, top * 1.04], ticksuffix="%")
+
+
+def _basis_words(basis: str) -> tuple[str, str]:
+    """(what is counted, unit of N) for the logo or MRR basis."""
+    return ("MRR", "MRR") if basis == "mrr" else ("customers", "customers")
+
+
+def _low_n_trace(x, y, n, min_n: int, name: str | None = None, text=None) -> go.Scatter:
+    """Hollow markers over points resting on fewer than min_n units, with their own legend entry."""
+    return go.Scatter(
+        x=x, y=y, mode="markers", name=name or f"Fewer than {min_n} customers (unreliable)",
+        marker=dict(symbol="circle-open", size=11, color=NEUTRAL, line=dict(width=2)),
+        customdata=n, hovertemplate="Only %{customdata:,} customers: unreliable<extra></extra>",
+        text=text,
+    )
+
+
+# --- Cohorts -----------------------------------------------------------------------------------
+
+def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
+                   show_incomplete: bool = True, min_n: int = 30) -> Chart:
+    """Retention triangle: cohort (rows, oldest on top) × age (columns), % retained in each cell.
+
+    Incomplete cells are drawn faded with an asterisk, or left out when show_incomplete is False.
+    """
+    cols = ["cohort", "age", "cohort_size", "retained", "retention_pct", "is_complete"]
+    if "customers" in df.columns:
+        cols.append("customers")
+    if df.empty:
+        return _empty_chart(cols)
+    plotted = df[cols] if show_incomplete else df.loc[df["is_complete"], cols]
+    if plotted.empty:
+        return _empty_chart(cols)
+    what, _ = _basis_words(basis)
+    n_col = "customers" if "customers" in plotted.columns else "cohort_size"
+    sizes = plotted.groupby("cohort")[n_col].max()
+    labels = {
+        c: f"{period_label(c, grain)} · {int(n):,}" + (" (low N)" if n < min_n else "")
+        for c, n in sizes.items()
+    }
+    frame = plotted.assign(label=plotted["cohort"].map(labels))
+    order = [labels[c] for c in sorted(labels)]
+    many = len(order) > 40 or frame["age"].max() > 40
+    unit = GRAIN_WORDS[grain]
+    fig = go.Figure()
+    for complete in (True, False):
+        part = frame[frame["is_complete"] == complete]
+        if part.empty:
+            continue
+        z = part.pivot(index="label", columns="age", values="retention_pct").reindex(order)
+        size = part.pivot(index="label", columns="age", values="cohort_size").reindex(order)
+        kept = part.pivot(index="label", columns="age", values="retained").reindex(order)
+        money = basis == "mrr"
+        fmt = (lambda v: f"${v:,.0f}") if money else (lambda v: f"{v:,.0f}")
+        custom = [[[fmt(k) if pd.notna(k) else "", fmt(s) if pd.notna(s) else ""]
+                   for k, s in zip(krow, srow)] for krow, srow in zip(kept.values, size.values)]
+        status = "complete" if complete else "INCOMPLETE: not every member has reached this age"
+        fig.add_trace(go.Heatmap(
+            z=z.values, x=list(z.columns), y=order, customdata=custom,
+            colorscale=SEQUENTIAL, zmin=0, zmax=100, opacity=1.0 if complete else 0.45,
+            showscale=complete, xgap=1, ygap=1,
+            colorbar=dict(title=dict(text="% retained"), ticksuffix="%"),
+            texttemplate=None if many else ("%{z:.0f}" if complete else "%{z:.0f}*"),
+            textfont=dict(size=9),
+            name="complete" if complete else "incomplete",
+            hovertemplate=(
+                "Cohort %{y}<br>Age %{x} " + unit + "<br>"
+                "Retained %{customdata[0]} of %{customdata[1]} " + what + " (%{z:.1f}%)<br>"
+                + status + "<extra></extra>"
+            ),
+        ))
+    basis_title = "MRR" if basis == "mrr" else "customers"
+    layout = _base_layout(
+        f"Share of each signup {grain}'s {basis_title} still retained, by age",
+        subtitle=f"% of the cohort's {basis_title} · row label: signup {grain} · cohort size"
+        + (" · faded cells with * are incomplete" if show_incomplete else
+           " · incomplete cells hidden"),
+        x_title=f"Age ({unit} since signup)", y_title=f"Signup {grain} · {what}",
+        height=max(420, min(1400, 90 + 17 * len(order))),
+    )
+    fig.update_layout(**layout)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(dtick=1 if frame["age"].max() <= 24 else None, side="top")
+    data = frame.drop(columns="label").rename(columns={"cohort": f"cohort_{grain}_start"})
+    return Chart(fig, data)
+
+
+def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "month",
+                     basis: str = "logo", min_n: int = 30) -> Chart:
+    """One faint line per cohort (complete cells only) and the size-weighted average in colour."""
+    if average.empty and cells.empty:
+        return _empty_chart(["series", "age", "retention_pct", "customers"])
+    unit = GRAIN_WORDS[grain]
+    what, _ = _basis_words(basis)
+    fig = go.Figure()
+    complete = cells[cells["is_complete"]]
+    rows = []
+    for i, (cohort, part) in enumerate(complete.groupby("cohort", sort=True)):
+        name = period_label(cohort, grain)
+        n = part["customers"] if "customers" in part.columns else part["cohort_size"]
+        fig.add_trace(go.Scatter(
+            x=part["age"], y=part["retention_pct"], mode="lines", name="Single cohorts",
+            legendgroup="cohorts", showlegend=i == 0, line=dict(color=FADED, width=1),
+            customdata=n, hovertemplate=f"Cohort {name}<br>Age %{{x}} {unit}: %{{y:.1f}}% "
+            "of %{customdata:,} customers<extra></extra>",
+        ))
+        rows.append(part.assign(series=f"cohort {name}", customers=n)[
+            ["series", "age", "retention_pct", "customers"]])
+    if not average.empty:
+        fig.add_trace(go.Scatter(
+            x=average["age"], y=average["retention_pct"], mode="lines+markers",
+            name="Average (size-weighted)", line=dict(color=color_for("Average"), width=4),
+            marker=dict(size=6), customdata=average[["customers", "cohorts"]],
+            hovertemplate=f"Age %{{x}} {unit}: %{{y:.1f}}% retained<br>"
+            "%{customdata[0]:,} customers in %{customdata[1]} complete cohorts<extra></extra>",
+        ))
+        low = average[average["customers"] < min_n]
+        if not low.empty:
+            fig.add_trace(_low_n_trace(low["age"], low["retention_pct"], low["customers"], min_n))
+        rows.append(average.assign(series="average")[["series", "age", "retention_pct",
+                                                      "customers", "cohorts"]])
+    basis_title = "MRR" if basis == "mrr" else "customers"
+    fig.update_layout(**_base_layout(
+        f"Retention curves: % of each signup {grain}'s {basis_title} still retained",
+        subtitle="Complete cells only · average weighted by cohort size",
+        x_title=f"Age ({unit} since signup)", y_title=f"Retained (% of cohort {what})",
+    ))
+    _pct_axis(fig)
+    return Chart(fig, pd.concat(rows, ignore_index=True))
+
+
+def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
+                   basis: str = "logo", min_n: int = 30) -> Chart:
+    """Average retention curve per value of one dimension (df: group, age, retention_pct, ...)."""
+    cols = ["group", "age", "retention_pct", "cohorts", "customers"]
+    if df.empty:
+        return _empty_chart(cols)
+    unit = GRAIN_WORDS[grain]
+    what, _ = _basis_words(basis)
+    fig = go.Figure()
+    for group, part in df.groupby("group", sort=True):
+        color = color_for(group)
+        fig.add_trace(go.Scatter(
+            x=part["age"], y=part["retention_pct"], mode="lines+markers", name=str(group),
+            line=dict(color=color, width=3), marker=dict(size=5),
+            customdata=part[["customers", "cohorts"]],
+            hovertemplate=f"{group}<br>Age %{{x}} {unit}: %{{y:.1f}}%<br>"
+            "%{customdata[0]:,} customers in %{customdata[1]} cohorts<extra></extra>",
+        ))
+    low = df[df["customers"] < min_n]
+    if not low.empty:
+        fig.add_trace(_low_n_trace(low["age"], low["retention_pct"], low["customers"], min_n))
+    basis_title = "MRR" if basis == "mrr" else "customers"
+    fig.update_layout(**_base_layout(
+        f"Average retention by {dimension_label}: % of {basis_title} still retained",
+        subtitle="Size-weighted over complete cohorts of each group",
+        x_title=f"Age ({unit} since signup)", y_title=f"Retained (% of cohort {what})",
+    ))
+    _pct_axis(fig)
+    return Chart(fig, df[cols].reset_index(drop=True))
+
+
+def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain: str = "month",
+            basis: str = "logo", min_n: int = 30) -> Chart:
+    """Retention at age k across cohorts: a bar per cohort, incomplete ones hatched."""
+    cols = ["cohort", "age", "cohort_size", "retained", "retention_pct", "is_complete"]
+    part = df[df["age"] == k]
+    if part.empty:
+        return _empty_chart(cols)
+    n = part["customers"] if "customers" in part.columns else part["cohort_size"]
+    part = part.assign(n=n.values)
+    labels = [period_label(c, grain) for c in part["cohort"]]
+    unit = GRAIN_WORDS[grain][:-1]
+    fig = go.Figure(go.Bar(
+        x=labels, y=part["retention_pct"],
+        marker=dict(
+            color=[color_for("Average") if n >= min_n else NEUTRAL for n in part["n"]],
+            pattern=dict(shape=["" if c else "/" for c in part["is_complete"]]),
+            opacity=[1.0 if c else 0.55 for c in part["is_complete"]],
+        ),
+        customdata=list(zip(part["n"], ["complete" if c else "INCOMPLETE" for c in
+                                         part["is_complete"]])),
+        hovertemplate="Cohort %{x}: %{y:.1f}% retained at " + f"{unit} {k}"
+        + "<br>%{customdata[0]:,} customers · %{customdata[1]}<extra></extra>",
+        name=f"Retention at {unit} {k}", showlegend=False,
+        text=["low N" if n < min_n else "" for n in part["n"]], textposition="outside",
+    ))
+    if average is not None and not average[average["age"] == k].empty:
+        avg = float(average.loc[average["age"] == k, "retention_pct"].iloc[0])
+        fig.add_hline(y=avg, line=dict(dash="dash", color=NEUTRAL),
+                      annotation_text=f"average {avg:.1f}%", annotation_position="top left")
+    basis_title = "MRR" if basis == "mrr" else "customers"
+    fig.update_layout(**_base_layout(
+        f"{unit.capitalize()}-{k} retention by signup {grain}: % of each cohort's {basis_title}",
+        subtitle="Hatched, faded bars: incomplete (not every member has reached this age) · "
+        f"grey: fewer than {min_n} customers",
+        x_title=f"Signup {grain}", y_title=f"Retained at {unit} {k} (%)",
+    ))
+    _pct_axis(fig)
+    fig.update_xaxes(type="category")
+    data = part[cols].rename(columns={"cohort": f"cohort_{grain}_start"})
+    return Chart(fig, data.reset_index(drop=True))
+
+
+# --- Lines and bars over time --------------------------------------------------------------------
+
+def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title: str,
+               grain: str = "month", subtitle: str | None = None, n_col: str | None = None,
+               min_n: int = 30, percent: bool = False, targets: dict[str, float] | None = None,
+               complete_col: str | None = "is_complete", group: str | None = None) -> Chart:
+    """One line per column in `series` ({column: legend name}), or per value of `group`.
+
+    Incomplete periods (complete_col False) are drawn as hollow dashed points; periods with
+    fewer than min_n units (n_col) are marked unreliable. `targets` adds dashed target lines.
+    """
+    keep = [c for c in [group, x, *series, n_col, complete_col] if c and c in df.columns]
+    if df.empty:
+        return _empty_chart(keep)
+    data = df[keep].copy()
+    fig = go.Figure()
+    groups = data.groupby(group, sort=True) if group else [(None, data)]
+    for gname, part in groups:
+        for i, (col, name) in enumerate(series.items()):
+            label = f"{gname} · {name}" if gname is not None and len(series) > 1 else (
+                str(gname) if gname is not None else name)
+            color = color_for(gname) if gname is not None else PALETTE[i % len(PALETTE)]
+            n = part[n_col] if n_col else pd.Series([None] * len(part), index=part.index)
+            done = part[complete_col] if complete_col in part.columns else None
+            hover_n = "<br>N = %{customdata:,}" if n_col else ""
+            fig.add_trace(go.Scatter(
+                x=part[x], y=part[col], mode="lines+markers", name=label,
+                line=dict(color=color, width=2.5, dash="solid" if i == 0 else "dot"),
+                marker=dict(size=6, symbol=["circle" if d else "circle-open" for d in done]
+                            if done is not None else "circle"),
+                customdata=n, hovertemplate=f"{label}<br>%{{x|{_date_fmt(grain)}}}: "
+                f"%{{y:,.1f}}{'%' if percent else ''}{hover_n}<extra></extra>",
+            ))
+            if n_col:
+                low = part[part[n_col] < min_n]
+                if not low.empty:
+                    fig.add_trace(_low_n_trace(low[x], low[col], low[n_col], min_n,
+                                               name=f"Fewer than {min_n} (unreliable)"))
+    for name, value in (targets or {}).items():
+        fig.add_hline(y=value, line=dict(dash="dash", color=color_for(name), width=1.5),
+                      annotation_text=f"target {name}: {value:g}",
+                      annotation_position="top left")
+    incomplete_note = (" · hollow points: period not complete yet"
+                       if complete_col in data.columns and not data[complete_col].all() else "")
+    fig.update_layout(**_base_layout(title, subtitle=(subtitle or "") + incomplete_note,
+                                     x_title=_period_axis(grain), y_title=y_title))
+    if percent:
+        fig.update_yaxes(ticksuffix="%")
+    return Chart(fig, data.reset_index(drop=True))
+
+
+def _date_fmt(grain: str) -> str:
+    return {"week": "w/c %d %b %Y", "quarter": "%Y Q%q", "month": "%b %Y"}.get(grain, "%b %Y")
+
+
+def _period_axis(grain: str) -> str:
+    return {"week": "Week (starting Monday)", "quarter": "Quarter"}.get(grain, "Month")
+
+
+def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_title: str,
+                 grain: str = "month", subtitle: str | None = None, order=None) -> Chart:
+    """Stacked bars over time, one colour per category value (e.g. churn category)."""
+    keep = [x, color, y]
+    if df.empty:
+        return _empty_chart(keep)
+    data = df[keep].reset_index(drop=True)
+    fig = go.Figure()
+    values = order or sorted(data[color].unique(), key=lambda v: (v in _NEUTRAL_VALUES, str(v)))
+    for value in values:
+        part = data[data[color] == value]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            x=part[x], y=part[y], name=str(value), marker_color=color_for(value),
+            hovertemplate=f"{value}<br>%{{x|{_date_fmt(grain)}}}: %{{y:,.0f}}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack", **_base_layout(
+        title, subtitle=subtitle, x_title=_period_axis(grain), y_title=y_title))
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1, xanchor="left", x=1.01))
+    return Chart(fig, data)
+
+
+def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
+          subtitle: str | None = None, n_col: str | None = None, min_n: int = 30,
+          hover_extra: dict[str, str] | None = None, percent: bool = False,
+          color_by: str | None = None, text_fmt: str = "{:,.0f}", money: bool = False,
+          references: dict[str, float] | None = None, reliable_col: str | None = None,
+          top: int | None = None) -> Chart:
+    """Horizontal bars in the frame's order, first on top (only the first `top` rows when
+    given); bars on fewer than min_n units greyed and labelled.
+
+    `references` draws labelled diamond markers (e.g. published research figures) per label.
+    """
+    keep = [c for c in [label, value, n_col, reliable_col, *(hover_extra or {})]
+            if c and c in df.columns]
+    keep = list(dict.fromkeys(keep))
+    if df.empty:
+        return _empty_chart(keep)
+    data = (df.head(top) if top else df)[keep].reset_index(drop=True)
+    shown = data.iloc[::-1]  # plotly draws the first row at the bottom
+    reliable = (shown[reliable_col].astype(bool) if reliable_col else
+                shown[n_col] >= min_n if n_col else pd.Series(True, index=shown.index))
+    colors = [color_for(v if color_by is None else c) if ok else NEUTRAL
+              for v, c, ok in zip(shown[label], shown[color_by] if color_by else shown[label],
+                                  reliable)]
+    prefix = "$" if money else ""
+    texts = [prefix + text_fmt.format(v) + ("%" if percent else "")
+             + (f" · n={int(n):,}" if n_col else "") + ("" if ok else " (low N)")
+             for v, n, ok in zip(shown[value], shown[n_col] if n_col else shown[value], reliable)]
+    extra = hover_extra or {}
+    custom = shown[list(extra)] if extra else None
+    hover = "%{y}: " + prefix + "%{x:,.1f}" + ("%" if percent else "")
+    hover += "".join(f"<br>{name}: %{{customdata[{i}]}}" for i, name in enumerate(extra.values()))
+    fig = go.Figure(go.Bar(
+        x=shown[value], y=shown[label].astype(str), orientation="h", marker_color=colors,
+        text=texts, textposition="auto", customdata=custom, showlegend=False,
+        hovertemplate=hover + "<extra></extra>", cliponaxis=False,
+    ))
+    for ref_label, ref_value in (references or {}).items():
+        if ref_label in set(shown[label].astype(str)):
+            fig.add_trace(go.Scatter(
+                x=[ref_value], y=[ref_label], mode="markers+text", name="Published research",
+                marker=dict(symbol="diamond", size=14, color="#D55E00",
+                            line=dict(width=1, color="white")),
+                text=[f"research {ref_value:g}{'%' if percent else ''}"],
+                textposition="top center", showlegend=False,
+                hovertemplate=f"Published research figure: {ref_value:g}"
+                + ("%" if percent else "") + "<extra></extra>",
+            ))
+    fig.update_layout(**_base_layout(title, subtitle=subtitle, x_title=x_title,
+                                     height=max(260, 70 + 34 * len(data))))
+    if percent:
+        fig.update_xaxes(ticksuffix="%", range=[0, 105])
+    fig.update_yaxes(type="category")
+    return Chart(fig, data)
+
+
+def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_title: str,
+                 x_title: str, subtitle: str | None = None, percent: bool = False,
+                 n_col: str | None = None) -> Chart:
+    """Side-by-side bars: one group of bars per x value, one colour per `color` value."""
+    keep = [c for c in [x, color, y, n_col] if c]
+    if df.empty:
+        return _empty_chart(keep)
+    data = df[keep].reset_index(drop=True)
+    fig = go.Figure()
+    for value, part in data.groupby(color, sort=True):
+        fig.add_trace(go.Bar(
+            x=part[x].astype(str), y=part[y], name=str(value), marker_color=color_for(value),
+            customdata=part[n_col] if n_col else None,
+            hovertemplate=f"{value} · %{{x}}: %{{y:,.1f}}{'%' if percent else ''}"
+            + ("<br>N = %{customdata:,}" if n_col else "") + "<extra></extra>",
+        ))
+    fig.update_layout(barmode="group", **_base_layout(title, subtitle=subtitle, x_title=x_title,
+                                                      y_title=y_title))
+    if percent:
+        fig.update_yaxes(ticksuffix="%")
+    return Chart(fig, data)
+
+
+def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
+                    min_n: int = 30) -> Chart:
+    """Kaplan–Meier step curves per group with their 95% bands (df from queries.survival)."""
+    keep = [c for c in ["group", "day", "survival", "ci_lower", "ci_upper", "at_risk", "events"]
+            if c in df.columns]
+    if df.empty:
+        return _empty_chart(keep)
+    data = df[keep].reset_index(drop=True)
+    groups = data.groupby("group", sort=True) if "group" in data.columns else [("All", data)]
+    fig = go.Figure()
+    for name, part in groups:
+        color = color_for(name)
+        fig.add_trace(go.Scatter(
+            x=list(part["day"]) + list(part["day"][::-1]),
+            y=list(part["ci_upper"] * 100) + list(part["ci_lower"][::-1] * 100),
+            fill="toself", line=dict(width=0, shape="hv"), fillcolor=color, opacity=0.18,
+            hoverinfo="skip", showlegend=False, legendgroup=str(name),
+        ))
+        fig.add_trace(go.Scatter(
+            x=part["day"], y=part["survival"] * 100, mode="lines", name=str(name),
+            legendgroup=str(name), line=dict(color=color, width=2.5, shape="hv"),
+            customdata=part[["at_risk", "events"]],
+            hovertemplate=f"{name}<br>Day %{{x}}: %{{y:.1f}}% still active<br>"
+            "%{customdata[0]:,} customers at risk, %{customdata[1]:,} churned that day"
+            "<extra></extra>",
+        ))
+        thin = part[part["at_risk"] < min_n]
+        if not thin.empty:
+            first = thin.iloc[0]
+            fig.add_trace(go.Scatter(
+                x=[first["day"]], y=[first["survival"] * 100], mode="markers",
+                marker=dict(symbol="circle-open", size=12, color=NEUTRAL, line=dict(width=2)),
+                name=f"From here fewer than {min_n} at risk", legendgroup="lown",
+                hovertemplate=f"{name}: from day %{{x}} fewer than {min_n} customers at risk"
+                "<extra></extra>",
+            ))
+    fig.update_layout(**_base_layout(title, subtitle=subtitle, x_title="Days since signup",
+                                     y_title="Still active (%)"))
+    _pct_axis(fig)
+    return Chart(fig, data)
+
+
+def sparkline(df: pd.DataFrame, column: str, complete_col: str = "is_complete",
+              last: int = 12) -> list[float]:
+    """The last `last` complete values of one column, for st.metric's small trend."""
+    if df is None or df.empty or column not in df.columns:
+        return []
+    part = df[df[complete_col]] if complete_col in df.columns else df
+    return [float(v) for v in part[column].dropna().tail(last)]
+
+
+def first_date(value) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()

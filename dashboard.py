@@ -1,0 +1,76 @@
+"""Overview: the executive page. KPI tiles with their trend, what changed, top churn reasons."""
+
+import streamlit as st
+
+import charts
+import narrative
+import settings
+import ui
+
+f, con = ui.frame("Overview")
+
+kpis = ui.query("kpi_summary", f)
+moves = ui.query("period_movements", f, grain="month")
+revenue = ui.query("revenue_retention", f, grain="month")
+support = ui.query("support_kpis", f, grain="month")
+scores = ui.query("nps", f, grain="quarter")
+
+# Each tile's small trend: the last 12 complete periods of the series behind it.
+TRENDS = {
+    "active_customers": (moves, "end_customers"),
+    "churn_rate_pct": (moves, "churn_rate_pct"),
+    "crr_pct": (moves, "crr_pct"),
+    "mrr": (moves, "end_mrr"),
+    "nrr_pct": (revenue, "nrr_pct"),
+    "csat_pct": (support, "csat_pct"),
+    "frt_median_h": (support, "frt_median_h"),
+    "nps": (scores, "nps"),
+}
+
+if kpis is None or kpis.empty:
+    st.info("Not enough history for the tiles: they compare the last two complete months.")
+else:
+    period = kpis.iloc[0]["period"]
+    st.subheader(f"{period:%B %Y} against the month before")
+    rows = [kpis.iloc[:5], kpis.iloc[5:]]
+    for part in rows:
+        cols = st.columns(5)
+        for col, (_, row) in zip(cols, part.iterrows()):
+            frame, column = TRENDS.get(row["kpi"], (None, ""))
+            ui.kpi_tile(row, charts.sparkline(frame, column), column=col)
+    st.caption(
+        f"Tiles: the last complete month ({period:%b %Y}) of the selection; NPS and CLV over "
+        f"trailing 3 months. Trend lines: last 12 complete periods. ⚠ marks a value on fewer "
+        f"than {settings.MIN_N} units · as of {ui.as_of():%d %b %Y}"
+    )
+
+    st.subheader("What changed")
+    reasons = ui.query("churn_reasons", f, grain="month")
+    by_segment = ui.compare("churn_reasons", f, "segment", grain="month")
+    sentences = narrative.overview_summary(kpis, reasons, by_segment, settings.MIN_N)
+    st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in sentences) or "Nothing to report.")
+
+left, right = st.columns(2)
+with left:
+    if not ui.empty(moves):
+        chart = charts.time_lines(
+            moves, "period", {"churn_rate_pct": "Churn rate"},
+            "Monthly churn rate: % of customers at the month's start who churned in it",
+            "Churned (% of customers at start)", grain="month", n_col="start_customers",
+            min_n=settings.MIN_N, percent=True,
+        )
+        ui.show(chart, "overview_churn_rate", "churn_rate",
+                n=int(moves["start_customers"].iloc[-1]),
+                note="N = customers at the start of the latest month")
+with right:
+    totals = ui.query("churn_reasons", f)
+    if not ui.empty(totals):
+        chart = charts.hbars(
+            totals, "category", "customers_lost",
+            "Top churn reasons: customers lost by reason category",
+            "Customers lost (all churns up to the as-of date)",
+            subtitle=narrative.top_categories_sentence(totals), top=8,
+            hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},
+        )
+        ui.show(chart, "overview_churn_reasons", "churn_category",
+                n=int(totals["customers_lost"].sum()), unit="churned customers")

@@ -1,0 +1,131 @@
+"""Plain-language summaries generated from the metrics API's frames. No streamlit here.
+
+Every sentence is computed from the data handed in; nothing is canned except the grammar.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _month(value) -> str:
+    return f"{pd.Timestamp(value):%B %Y}"
+
+
+def _moved(now: float, before: float, flat: float) -> str:
+    if abs(now - before) < flat:
+        return "held steady"
+    return "rose" if now > before else "fell"
+
+
+def _kpi(kpis: pd.DataFrame, name: str) -> pd.Series | None:
+    rows = kpis[kpis["kpi"] == name]
+    if rows.empty or pd.isna(rows.iloc[0]["value"]):
+        return None
+    return rows.iloc[0]
+
+
+def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
+                     by_segment: pd.DataFrame | None, min_n: int = 30) -> list[str]:
+    """Sentences on what changed in the last complete month.
+
+    kpis: queries.kpi_summary. reasons: churn_reasons(grain="month"). by_segment: the same per
+    segment with a `group` column (or None).
+    """
+    if kpis is None or kpis.empty:
+        return []
+    first = kpis.iloc[0]
+    period, previous = first["period"], first["previous_period"]
+    out = []
+    churn = _kpi(kpis, "churn_rate_pct")
+    if churn is not None and pd.notna(churn["previous"]):
+        sentence = (f"Churn {_moved(churn['value'], churn['previous'], 0.05)} from "
+                    f"{churn['previous']:.1f}% to {churn['value']:.1f}% in {_month(period)} "
+                    f"({int(churn['n']):,} customers at the start of the month)")
+        driver = _driver(reasons, by_segment, period, previous,
+                         rising=churn["value"] >= churn["previous"])
+        out.append(sentence + (f"; {driver}." if driver else "."))
+        if not churn["is_reliable"]:
+            out.append(f"That rate rests on fewer than {min_n} customers: read it with care.")
+    active, mrr = _kpi(kpis, "active_customers"), _kpi(kpis, "mrr")
+    if active is not None and pd.notna(active["previous"]):
+        change = active["value"] - active["previous"]
+        words = (f"Active customers {'grew' if change > 0 else 'shrank' if change < 0 else 'held'}"
+                 + (f" by {abs(change):,.0f}" if change else "") + f" to {active['value']:,.0f}")
+        if mrr is not None and pd.notna(mrr["previous"]) and mrr["previous"]:
+            pct = (mrr["value"] - mrr["previous"]) / mrr["previous"] * 100
+            words += (f"; MRR {_moved(mrr['value'], mrr['previous'], 0.005 * mrr['previous'])}"
+                      f" {abs(pct):.1f}% to ${mrr['value']:,.0f}" if abs(pct) >= 0.5
+                      else f"; MRR held at ${mrr['value']:,.0f}")
+        out.append(words + ".")
+    nrr = _kpi(kpis, "nrr_pct")
+    if nrr is not None:
+        out.append(f"Net revenue retention was {nrr['value']:.1f}% "
+                   + ("(expansion outweighed contraction and churn)." if nrr["value"] >= 100 else
+                      "(customers at the start of the month spent less by its end)."))
+    support = []
+    csat, frt = _kpi(kpis, "csat_pct"), _kpi(kpis, "frt_median_h")
+    if csat is not None and pd.notna(csat["previous"]):
+        support.append(f"CSAT {_moved(csat['value'], csat['previous'], 0.5)} to "
+                       f"{csat['value']:.1f}% (from {csat['previous']:.1f}%, "
+                       f"{int(csat['n']):,} ratings)")
+    if frt is not None and pd.notna(frt["previous"]):
+        support.append(f"the median first response took {frt['value']:.1f} h "
+                       f"(from {frt['previous']:.1f} h)")
+    if support:
+        text = "; ".join(support)
+        out.append(text[0].upper() + text[1:] + ".")
+    return out
+
+
+def _driver(reasons, by_segment, period, previous, rising: bool) -> str:
+    """'mostly Price (+31 customers), above all in SMB (+12)': the category whose lost customers
+    moved most in the direction of the churn change, and the segment where it moved most."""
+    if reasons is None or reasons.empty:
+        return ""
+    change = _change(reasons, "category", period, previous)
+    if change.empty:
+        return ""
+    top = change.idxmax() if rising else change.idxmin()
+    if (change[top] <= 0) if rising else (change[top] >= 0):
+        return ""
+    words = f"the biggest move was {top} ({change[top]:+,.0f} customers vs {pd.Timestamp(previous):%B})"
+    if by_segment is not None and not by_segment.empty:
+        mine = by_segment[by_segment["category"] == top]
+        seg = _change(mine, "group", period, previous)
+        if not seg.empty:
+            where = seg.idxmax() if rising else seg.idxmin()
+            if seg[where] != 0:
+                words += f", above all in {where} ({seg[where]:+,.0f})"
+    return words
+
+
+def _change(frame: pd.DataFrame, key: str, period, previous) -> pd.Series:
+    """customers_lost in `period` minus in `previous`, per value of `key`."""
+    now = frame[frame["period"] == period].groupby(key)["customers_lost"].sum()
+    before = frame[frame["period"] == previous].groupby(key)["customers_lost"].sum()
+    return now.sub(before, fill_value=0).sort_index()
+
+
+def top_categories_sentence(reasons: pd.DataFrame) -> str:
+    """'Organizational change (14%), Product quality (13%) and Competitor (11%) account for 38%'"""
+    if reasons is None or reasons.empty:
+        return ""
+    top = reasons.sort_values("customers_lost", ascending=False).head(3)
+    parts = [f"{r.category} ({r.share_pct:.0f}%)" for r in top.itertuples()]
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return (f"{listed} account for {top['share_pct'].sum():.0f}% of the "
+            f"{int(reasons['customers_lost'].sum()):,} customers lost.")
+
+
+def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str) -> str:
+    """'64 of 78 customers who signed up in Jan 2024 were retained at month 3 (82.1%).'"""
+    total = len(members)
+    kept = int(members["is_retained"].sum())
+    reached = int(members["has_reached_age"].sum()) if "has_reached_age" in members else total
+    text = (f"{kept:,} of {total:,} customers who signed up in {cohort_label} were retained at "
+            f"{unit} {age} ({kept / total * 100:.1f}%)." if total else "")
+    if reached < total:
+        text += (f" Only {reached:,} of them have reached that age so far: this cell is "
+                 "incomplete.")
+    return text

@@ -1,0 +1,72 @@
+"""Cohorts: the retention triangle, curves with the weighted average, compare mode, month-k
+across cohorts, and the customers behind one cell."""
+
+import streamlit as st
+
+import charts
+import narrative
+import settings
+import ui
+
+f, con = ui.frame("Cohorts")
+grain, basis = ui.grain(), ui.basis()
+unit = charts.GRAIN_WORDS[grain]
+n_customers = ui.customer_count(f)
+
+cells = ui.query("cohort_retention", f, grain=grain, basis=basis)
+average = ui.query("average_retention", f, grain=grain, basis=basis)
+
+st.subheader("Retention triangle")
+show_incomplete = st.toggle(
+    "Show incomplete cells (faded, marked *)", value=True, key="cohorts_incomplete",
+    help="A cell is incomplete while some members of the cohort have not reached that age yet.",
+)
+event = None
+if not ui.empty(cells):
+    heat = charts.cohort_heatmap(cells, grain, basis, show_incomplete, settings.MIN_N)
+    event = ui.show(heat, "cohort_heatmap", "retention", n=n_customers,
+                    note="click a cell to list its customers below",
+                    on_select="rerun", selection_mode="points")
+
+st.subheader("Retention curves")
+if not ui.empty(cells):
+    curves = charts.retention_curves(cells, average, grain, basis, settings.MIN_N)
+    ui.show(curves, "retention_curves", "average_curve", n=n_customers)
+
+st.subheader("Compare groups")
+dims = {m.dimension: m.label for m in ui.MULTI.values()}
+dimension = st.selectbox("Compare by", list(dims), format_func=dims.get, key="cohorts_compare")
+groups = ui.compare("average_retention", f, dimension, grain=grain, basis=basis)
+if not ui.empty(groups):
+    chart = charts.compare_curves(groups, dims[dimension].lower(), grain, basis, settings.MIN_N)
+    ui.show(chart, "retention_by_" + dimension, "average_curve", n=n_customers)
+
+st.subheader("Retention at one age across cohorts")
+if not ui.empty(cells):
+    max_age = int(cells["age"].max())
+    k = st.slider(f"Age ({unit} since signup)", 0, max_age, min(12 if grain == "month" else 4,
+                  max_age), key="cohorts_k")
+    chart = charts.month_k(cells, k, average, grain, basis, settings.MIN_N)
+    ui.show(chart, f"retention_at_{grain}_{k}", "retention", n=n_customers,
+            note="dashed line: the size-weighted average over complete cohorts")
+
+st.subheader("Customers behind a cell")
+if not ui.empty(cells):
+    cohorts = sorted(cells["cohort"].unique())
+    picked = ui.selected_cell(event, heat.data if event is not None else None, grain)
+    if picked is not None:
+        st.session_state["cohorts_cohort"], st.session_state["cohorts_age"] = picked
+    left, right = st.columns(2)
+    cohort = left.selectbox(f"Signup {grain}", cohorts, index=len(cohorts) - 1,
+                            format_func=lambda c: charts.period_label(c, grain),
+                            key="cohorts_cohort")
+    age = right.number_input(f"Age ({unit} since signup)", 0, int(cells["age"].max()), 0,
+                             key="cohorts_age")
+    members = ui.query("cohort_customers", f, cohort=cohort, age=int(age), grain=grain)
+    if not ui.empty(members):
+        st.markdown(ui.markdown_text(narrative.cell_summary(
+            members, charts.period_label(cohort, grain), int(age), unit[:-1])))
+        st.dataframe(members, hide_index=True, width="stretch", height=360,
+                     column_config=ui.CUSTOMER_COLUMNS)
+        ui.download(members, f"cohort_{cohort}_age_{int(age)}_customers",
+                    label="Download these customers (CSV)")

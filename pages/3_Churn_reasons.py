@@ -1,0 +1,5 @@
+"""Churn reasons."""
+
+import ui
+
+f, con = ui.frame("Churn reasons")

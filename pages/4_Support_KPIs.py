@@ -1,0 +1,5 @@
+"""Support KPIs."""
+
+import ui
+
+f, con = ui.frame("Support KPIs")

@@ -1,0 +1,5 @@
+"""Support × retention."""
+
+import ui
+
+f, con = ui.frame("Support × retention")

@@ -1,0 +1,5 @@
+"""Data & definitions."""
+
+import ui
+
+f, con = ui.frame("Data & definitions")

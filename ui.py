@@ -1,0 +1,593 @@
+"""Streamlit glue shared by every page: the frame (page config, first-run build, navigation, the
+shared filters bound to the URL), cached queries, chart rendering, CSV export and error handling.
+
+Every page starts with `f, con = ui.frame("Cohorts")`, then asks `ui.query(...)` for numbers and
+`charts` for figures. Only this module talks to `st.cache_*`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import secrets
+import threading
+from dataclasses import astuple, dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+import definitions
+import queries
+import settings
+from charts import Chart
+from queries import Filters
+
+log = logging.getLogger("retention.ui")
+
+PRODUCT = "Retention dashboard"
+EMPTY = "No customers match these filters."
+
+# (script, label, icon): the navigation drawn by frame(); Streamlit's own is off in config.toml.
+PAGES = (
+    ("dashboard.py", "Overview", ":material/dashboard:"),
+    ("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:"),
+    ("pages/3_Churn_reasons.py", "Churn reasons", ":material/logout:"),
+    ("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:"),
+    ("pages/5_Support_x_retention.py", "Support × retention", ":material/join_inner:"),
+    ("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:"),
+)
+
+GRAINS = ("week", "month", "quarter")
+BASES = {"Customers": "logo", "MRR": "mrr"}  # URL value -> basis of the metrics API
+
+
+@dataclass(frozen=True)
+class MultiFilter:
+    label: str
+    field: str       # Filters attribute
+    dimension: str   # queries.DIMENSIONS key
+
+
+# URL parameter -> multiselect filter. The parameter names are the public link format.
+MULTI = {
+    "plan": MultiFilter("Plan", "plans", "plan"),
+    "segment": MultiFilter("Segment", "segments", "segment"),
+    "region": MultiFilter("Region", "regions", "region"),
+    "industry": MultiFilter("Industry", "industries", "industry"),
+    "channel": MultiFilter("Acquisition channel", "channels", "acquisition_channel"),
+    "products": MultiFilter("Products held", "products", "products_count"),
+}
+DATES = ("as_of", "signup_from", "signup_to")
+DIMENSION_LABELS = {m.dimension: m.label.lower() for m in MULTI.values()} | {
+    "early_tickets": "tickets in the first 90 days",
+    "early_frt_sla": "first-response target in the first 90 days",
+    "early_csat": "CSAT in the first 90 days",
+}
+MAX_PARAM_CHARS = 200
+
+
+# --- Connection, snapshot, first run ---------------------------------------------------------
+
+@st.cache_resource(max_entries=4)
+def get_con(snapshot_path: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per snapshot file: a new snapshot gets a new connection, because
+    DuckDB shares one database per path within a process. Queries use their own cursor."""
+    return queries.connect(snapshot_path)
+
+
+@st.cache_resource
+def _build_lock() -> threading.Lock:
+    # cache_resource makes this one lock per server process, shared by every session.
+    return threading.Lock()
+
+
+def _ensure_database() -> None:
+    """First run: build the demo database with a progress bar, then serve it."""
+    if Path(settings.DB_PATH).exists():
+        return
+    lock = _build_lock()
+    if not lock.acquire(blocking=False):
+        with st.spinner("Another visitor is building the demo database; this page opens when "
+                        "it is ready…"):
+            lock.acquire()
+        lock.release()
+        return
+    try:
+        if Path(settings.DB_PATH).exists():
+            return
+        try:
+            from data.generate import generate
+        except ImportError:
+            st.error(f"No database at {settings.DB_PATH}, and the demo generator is missing.")
+            st.stop()
+        st.title(PRODUCT)
+        st.write(f"First run: building a demo database of {settings.DEMO_CUSTOMERS:,} "
+                 "customers. This takes a moment and happens once.")
+        bar = st.progress(0.0, text="Starting…")
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+        generate(Path(settings.DB_PATH), customers=settings.DEMO_CUSTOMERS, progress=progress)
+        bar.empty()
+    finally:
+        lock.release()
+
+
+def _snapshot_path() -> str:
+    """The snapshot file this session reads: the one the live path points at now."""
+    return os.path.realpath(settings.DB_PATH)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def snapshot_info(snapshot_path: str) -> dict:
+    """Meta row, filter options and date bounds of one snapshot (immutable, so cached for good)."""
+    cur = get_con(snapshot_path).cursor()
+    try:
+        meta = queries.meta(cur)
+        tables = meta.get("tables")
+        meta["tables"] = json.loads(tables) if isinstance(tables, str) else (tables or {})
+        default_as_of = pd.Timestamp(meta["default_as_of"]).date()
+        options = _filter_options(cur)
+        first = queries.cohort_retention(cur, Filters(), grain="month")["cohort"].min()
+    finally:
+        cur.close()
+    return {
+        "snapshot_id": str(meta["snapshot_id"]),
+        "built_at": meta.get("built_at"),
+        "source_kind": meta.get("source_kind"),
+        "tables": meta["tables"],
+        "default_as_of": default_as_of,
+        "min_date": first if isinstance(first, date) else default_as_of,
+        "options": options,
+    }
+
+
+def _filter_options(cur) -> dict[str, list]:
+    """The values each multiselect offers, read from the data ('Unknown' stands for empty)."""
+    if hasattr(queries, "filter_options"):
+        found = queries.filter_options(cur)
+        return {key: list(found.get(m.dimension, [])) for key, m in MULTI.items()}
+    # Until the metrics API has filter_options: the groups of a survival split list every value.
+    out = {}
+    for key, m in MULTI.items():
+        groups = queries.survival(cur, Filters(), by=m.dimension)["group"].dropna().unique()
+        values = sorted((str(g) for g in groups), key=lambda v: (v == "Unknown", v))
+        if key == "products":
+            # the products filter takes whole numbers; customers without a count can't be picked
+            values = sorted(int(v) for v in values if v.isdigit())
+        out[key] = values
+    return out
+
+
+# --- URL parameters --------------------------------------------------------------------------
+
+def check_params(params: dict[str, list[str]], info: dict) -> list[str]:
+    """Names of URL parameters whose value is invalid (unknown option, bad or out-of-range date,
+    repeated single value, oversized). Pure: no Streamlit calls, so tests can feed it anything."""
+    bad = []
+    for key, values in params.items():
+        if any(len(v) > MAX_PARAM_CHARS for v in values):
+            bad.append(key)
+        elif key == "grain":
+            if len(values) != 1 or values[0] not in GRAINS:
+                bad.append(key)
+        elif key == "basis":
+            if len(values) != 1 or values[0] not in BASES:
+                bad.append(key)
+        elif key in DATES:
+            if len(values) != 1 or _parse_date(values[0], info) is None:
+                bad.append(key)
+        elif key in MULTI:
+            allowed = {str(v) for v in info["options"][key]}
+            if any(v not in allowed for v in values):
+                bad.append(key)
+    return bad
+
+
+def _parse_date(text: str, info: dict) -> date | None:
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if info["min_date"] <= value <= info["default_as_of"] else None
+
+
+def _repair_params(info: dict) -> list[str]:
+    """Drop invalid link values before the widgets read them; return the parameters dropped."""
+    params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    bad = check_params(params, info)
+    for key in bad:
+        allowed = {str(v) for v in info["options"].get(key, [])}
+        good = [v for v in params[key] if v in allowed and len(v) <= MAX_PARAM_CHARS]
+        if key in MULTI and good:
+            continue  # the bound multiselect keeps the valid values and drops the rest itself
+        try:
+            del st.query_params[key]
+        except Exception:  # noqa: BLE001 - a bound param may refuse; Streamlit then drops it
+            log.debug("could not delete query param %s", key)
+    return bad
+
+
+# --- The frame -------------------------------------------------------------------------------
+
+def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckdb.DuckDBPyConnection]:
+    """Page config, first-run build, navigation, shared filters; returns (filters, connection).
+
+    With needs_customers, a selection without customers shows the empty state and stops the page.
+    """
+    st.set_page_config(page_title=f"{page_title} · {PRODUCT}", page_icon=":material/monitoring:",
+                       layout="wide")
+    _ensure_database()
+    path = _snapshot_path()
+    st.session_state["_snapshot_path"] = path
+    try:
+        info = snapshot_info(path)
+    except (duckdb.Error, OSError) as exc:
+        _report(exc, "opening the database")
+        st.stop()
+    dropped = _repair_params(info)
+    _carry_filters(page_title)
+    with st.sidebar:
+        _sidebar_header(info)
+        _navigation()
+        f = _filters(info)
+    _save_filters(info)
+    st.session_state["_as_of"] = f.as_of or info["default_as_of"]
+    _header(page_title, info, f)
+    if dropped:
+        st.warning(f"Ignored an invalid link value for: {', '.join(dropped)}.",
+                   icon=":material/link_off:")
+    if needs_customers and customer_count(f) == 0:
+        st.info(EMPTY)
+        st.stop()
+    return f, get_con(path)
+
+
+FILTER_KEYS = ("grain", "basis", *DATES, *MULTI)
+
+
+def _carry_filters(page_title: str) -> None:
+    """Keep the filters, in the widgets and in the URL, when the viewer follows a page link.
+
+    In Streamlit 1.67 a widget's identity includes its page, and after st.page_link the first
+    run of the new page sees an empty URL: filters that came from a link opened earlier were
+    drawn at their defaults and left out of the URL. So each run saves the non-default filter
+    values, and the first run on another page puts back those the URL lacks (the widget through
+    st.session_state, the link through st.query_params).
+    """
+    last_page = st.session_state.get("_page")
+    st.session_state["_page"] = page_title
+    if last_page is None or last_page == page_title:
+        return
+    for key, value in (st.session_state.get("_filters_saved") or {}).items():
+        if key in st.query_params:
+            continue
+        st.session_state[key] = value
+        try:
+            st.query_params[key] = _url_value(value)
+        except Exception:  # noqa: BLE001 - the widget still has the value; only the URL lags
+            log.debug("could not restore query param %s", key)
+
+
+def _url_value(value):
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _save_filters(info: dict) -> None:
+    defaults = {"grain": "month", "basis": "Customers", "as_of": info["default_as_of"]}
+    st.session_state["_filters_saved"] = {
+        key: st.session_state[key] for key in FILTER_KEYS
+        if st.session_state.get(key) not in (None, [], (), defaults.get(key))
+    }
+
+
+def _sidebar_header(info: dict) -> None:
+    st.markdown(f"### :material/monitoring: {PRODUCT}")
+    st.caption(f"Data as of **{info['default_as_of']:%d %b %Y}** · snapshot "
+               f"`{info['snapshot_id']}`")
+
+
+def _navigation() -> None:
+    for script, label, icon in PAGES:
+        st.page_link(script, label=label, icon=icon)
+    st.divider()
+
+
+def _filters(info: dict) -> Filters:
+    """The shared filter widgets, each bound to its URL parameter (key = parameter name)."""
+    opts = info["options"]
+    st.markdown("**View**")
+    st.segmented_control("Period grain", GRAINS, default="month", required=True, key="grain",
+                         bind="query-params", help="Size of a cohort and of a period on charts.")
+    st.segmented_control("Basis", list(BASES), default="Customers", required=True, key="basis",
+                         bind="query-params",
+                         help="Count customers, or weight each customer by their MRR.")
+    st.markdown("**Dates**")
+    bounds = dict(min_value=info["min_date"], max_value=info["default_as_of"],
+                  format="YYYY-MM-DD")
+    as_of = st.date_input("As-of date", value=info["default_as_of"], key="as_of",
+                          bind="query-params", help=definitions.DEFINITIONS["as_of"].text,
+                          **bounds)
+    left, right = st.columns(2)
+    signup_from = left.date_input("Signed up from", value=None, key="signup_from",
+                                  bind="query-params", **bounds)
+    signup_to = right.date_input("to", value=None, key="signup_to", bind="query-params", **bounds)
+    st.markdown("**Customers**")
+    chosen = {}
+    for key, m in MULTI.items():
+        chosen[m.field] = tuple(st.multiselect(
+            m.label, opts[key], key=key, bind="query-params",
+            placeholder=f"All ({len(opts[key])})",
+        ))
+    st.button("Reset filters", on_click=_reset, icon=":material/restart_alt:",
+              args=(info["default_as_of"],), width="stretch")
+    as_of = as_of if isinstance(as_of, date) else info["default_as_of"]
+    return Filters(
+        as_of=None if as_of == info["default_as_of"] else as_of,
+        signup_from=signup_from if isinstance(signup_from, date) else None,
+        signup_to=signup_to if isinstance(signup_to, date) else None,
+        **chosen,
+    )
+
+
+def _reset(default_as_of: date) -> None:
+    st.session_state["grain"] = "month"
+    st.session_state["basis"] = "Customers"
+    st.session_state["as_of"] = default_as_of
+    st.session_state["signup_from"] = None
+    st.session_state["signup_to"] = None
+    for key in MULTI:
+        st.session_state[key] = []
+
+
+def _header(page_title: str, info: dict, f: Filters) -> None:
+    st.title(page_title)
+    as_of = f.as_of or info["default_as_of"]
+    pinned = "" if f.as_of is None else f" (data runs to {info['default_as_of']:%d %b %Y})"
+    described = Filters(**{**f.__dict__, "as_of": None}).describe()
+    st.caption(f"{PRODUCT} · data as of **{as_of:%d %b %Y}**{pinned} · snapshot "
+               f"`{info['snapshot_id']}` · {described}")
+
+
+def grain() -> str:
+    return st.session_state.get("grain") or "month"
+
+
+def basis() -> str:
+    return BASES.get(st.session_state.get("basis") or "Customers", "logo")
+
+
+def as_of() -> date:
+    return st.session_state["_as_of"]
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+@st.cache_data(ttl=600, max_entries=512, show_spinner=False,
+               hash_funcs={Filters: lambda f: astuple(f)})
+def _cached_query(snapshot_path: str, fn_name: str, f: Filters, kwargs: tuple):
+    fn = getattr(queries, fn_name)
+    # One cursor per query: a DuckDB connection must not be used by two threads at once.
+    cur = get_con(snapshot_path).cursor()
+    try:
+        return fn(cur, f, **dict(kwargs))
+    finally:
+        cur.close()
+
+
+def has(fn_name: str) -> bool:
+    """Whether the metrics API offers this function (some land after the dashboard)."""
+    return callable(getattr(queries, fn_name, None))
+
+
+def query(fn_name: str, f: Filters, **kwargs):
+    """queries.<fn_name>(con, f, **kwargs), cached per (snapshot, function, filters, arguments).
+
+    On failure the viewer gets a short message with an error id (details go to the log) and None.
+    """
+    if not has(fn_name):
+        st.info(f"This view needs `{fn_name}` from the metrics API, which this build lacks.")
+        return None
+    try:
+        return _cached_query(st.session_state["_snapshot_path"], fn_name, f,
+                             tuple(sorted(kwargs.items())))
+    except Exception as exc:  # noqa: BLE001 - every failure ends in the same short message
+        _report(exc, fn_name)
+        return None
+
+
+def _report(exc: Exception, what: str) -> str:
+    error_id = secrets.token_hex(4)
+    log.error("error %s in %s: %r", error_id, what, exc, exc_info=exc)
+    st.error(f"Something went wrong computing this part (error id {error_id}). The rest of the "
+             "page is unaffected.", icon=":material/error:")
+    return error_id
+
+
+def customer_count(f: Filters) -> int:
+    """How many customers the filters select (the N behind most captions)."""
+    cells = query("cohort_retention", f, grain="quarter")
+    if cells is None or cells.empty:
+        return 0
+    return int(cells.loc[cells["age"] == 0, "cohort_size"].sum())
+
+
+def compare(fn_name: str, f: Filters, dimension: str, **kwargs) -> pd.DataFrame | None:
+    """fn_name once per value of a filter dimension (within the current filters), with a
+    `group` column: the comparison the metrics API has no `by` for."""
+    key = next(k for k, m in MULTI.items() if m.dimension == dimension)
+    field = MULTI[key].field
+    values = getattr(f, field) or tuple(snapshot_info(st.session_state["_snapshot_path"])
+                                        ["options"][key])
+    parts = []
+    for value in values:
+        df = query(fn_name, replace(f, **{field: (value,)}), **kwargs)
+        if df is None:
+            return None
+        if not df.empty:
+            parts.append(df.assign(group=str(value)))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def empty(df) -> bool:
+    """True (after showing the empty state) when there is nothing to draw."""
+    if df is None:
+        return True
+    if len(df) == 0:
+        st.info(EMPTY)
+        return True
+    return False
+
+
+# --- Rendering -------------------------------------------------------------------------------
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV of a frame with text cells that a spreadsheet would run as a formula made inert."""
+    safe = df.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(_defuse)
+    buf = io.StringIO()
+    safe.to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
+
+
+def _defuse(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def caption(key: str, n=None, unit: str = "customers", note: str = "") -> None:
+    text = definitions.caption(key, n, as_of(), unit)
+    st.caption(text + (f" · {note}" if note else ""))
+
+
+def show(chart: Chart, name: str, definition: str, n=None, unit: str = "customers",
+         note: str = "", on_select: str | None = None, selection_mode=None):
+    """Draw a chart with its caption (definition · N · as of) and a CSV of the plotted rows."""
+    if chart.data.empty:
+        st.info(EMPTY)
+        return None
+    kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
+    event = st.plotly_chart(chart.figure, key=f"chart_{name}", config={"displaylogo": False},
+                            **kwargs)
+    text, button = st.columns([5, 1], vertical_alignment="center")
+    with text:
+        caption(definition, n, unit, note)
+    button.download_button("CSV", csv_bytes(chart.data), file_name=f"{name}.csv",
+                           mime="text/csv", key=f"csv_{name}", on_click="ignore",
+                           icon=":material/download:", help="Download exactly the plotted data")
+    return event
+
+
+def download(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
+    st.download_button(label, csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"csv_{name}", on_click="ignore", icon=":material/download:")
+
+
+# --- KPI tiles -------------------------------------------------------------------------------
+
+def format_value(value, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "$":
+        return f"${value:,.0f}"
+    if unit == "h":
+        return f"{value:.1f} h"
+    if unit == "pts":
+        return f"{value:+.0f}"
+    return f"{value:,.0f}"
+
+
+def format_delta(delta, unit: str) -> str | None:
+    if delta is None or pd.isna(delta):
+        return None
+    if unit == "%":
+        return f"{delta:+.1f} pts"
+    if unit == "$":
+        return f"{'+' if delta >= 0 else '−'}${abs(delta):,.0f}"
+    if unit == "h":
+        return f"{delta:+.1f} h"
+    return f"{delta:+,.0f}"
+
+
+KPI_DEFINITION = {
+    "active_customers": "active_customers", "churn_rate_pct": "churn_rate", "crr_pct": "crr",
+    "mrr": "mrr", "nrr_pct": "nrr", "csat_pct": "csat", "frt_median_h": "frt", "nps": "nps",
+    "clv": "clv",
+}
+
+
+def kpi_tile(row, trend: list[float], column=None) -> None:
+    """One st.metric: value, delta vs the month before (green when better), a small trend."""
+    where = column or st
+    definition = definitions.DEFINITIONS.get(KPI_DEFINITION.get(row["kpi"], ""), None)
+    reliable = bool(row["is_reliable"])
+    help_text = (f"{definition.formula}. " if definition else "") + (
+        f"N = {int(row['n']):,}." + ("" if reliable else
+                                     f" Fewer than {settings.MIN_N}: unreliable."))
+    where.metric(
+        row["label"] + ("" if reliable else " ⚠ low N"),
+        format_value(row["value"], row["unit"]),
+        format_delta(row["delta"], row["unit"]),
+        delta_color="normal" if row["higher_is_better"] else "inverse",
+        delta_description=f"vs {pd.Timestamp(row['previous_period']):%b %Y}",
+        help=help_text, border=True, chart_data=trend or None, chart_type="line",
+    )
+
+
+def markdown_text(text: str) -> str:
+    """Plain text made safe for st.markdown: data-borne names render as typed, never as markup
+    (and a dollar amount is not read as LaTeX)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$:" else ch for ch in text)
+
+
+# --- Cohort drill-down -----------------------------------------------------------------------
+
+CUSTOMER_COLUMNS = {
+    "customer_id": st.column_config.TextColumn("Customer"),
+    "name": st.column_config.TextColumn("Name"),
+    "signup_date": st.column_config.DateColumn("Signed up"),
+    "churn_date": st.column_config.DateColumn("Churned"),
+    "churn_reason": st.column_config.TextColumn("Reason given"),
+    "churn_category": st.column_config.TextColumn("Reason category"),
+    "products_count": st.column_config.NumberColumn("Products"),
+    "mrr": st.column_config.NumberColumn("MRR", format="$%.2f"),
+    "is_retained": st.column_config.CheckboxColumn("Retained at this age"),
+    "has_reached_age": st.column_config.CheckboxColumn("Has reached this age"),
+}
+
+
+def selected_cell(event, plotted: pd.DataFrame | None, grain_name: str):
+    """(cohort, age) of a heatmap cell the viewer just clicked, else None.
+
+    Applied once per click: the selection persists across reruns, and must not keep overriding
+    the pickers after the viewer changes them by hand.
+    """
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points or plotted is None or plotted.empty:
+        return None
+    point = points[0]
+    label = str(point.get("y", "")).split(" · ")[0]
+    token = (label, point.get("x"))
+    if st.session_state.get("_cohorts_last_click") == token:
+        return None
+    st.session_state["_cohorts_last_click"] = token
+    from charts import period_label  # local: keeps the module header about Streamlit glue
+
+    column = f"cohort_{grain_name}_start"
+    for cohort in plotted[column].unique():
+        if period_label(cohort, grain_name) == label:
+            return cohort, int(point.get("x", 0))
+    return None
