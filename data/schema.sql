@@ -3,7 +3,7 @@
 --
 -- Keys of the large tables (tickets.ticket_id unique, tickets / nps_responses / mrr_history
 -- customer_id present in customers, one mrr_history row per customer and month) are checked by
--- data/integrity.py on every build instead of index-backed PRIMARY KEY / REFERENCES: DuckDB's
+-- data/build.py (check_integrity) on every build instead of index-backed PRIMARY KEY / REFERENCES: DuckDB's
 -- indexes made a 10M-ticket bulk insert 4x slower (4 s -> 18 s, 36 s with the foreign key),
 -- while the checking queries take 1-2 s and can name the offending rows.
 
