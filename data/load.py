@@ -132,6 +132,19 @@ RULES = {
         ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
     ],
 }
+# Dates outside 1900-2099 are sentinels or typos (9999-12-31 for "never", 0001-01-01 for "unknown"):
+# loaded, they would stretch every time axis and the default as-of date (issue 10).
+DATE_RANGE = ("1900-01-01", "2099-12-31")
+for _key, _columns in {"customers": ("signup_date", "churn_date"),
+                       "tickets": ("created_at", "first_response_at", "resolved_at"),
+                       "nps_responses": ("responded_at",), "mrr_history": ("month",)}.items():
+    RULES[_key] += [
+        (column, f"a date{'-time' if _key in ('tickets', 'nps_responses') else ''} between "
+         f"{DATE_RANGE[0]} and {DATE_RANGE[1]}", (),
+         f"cast({column} as date) not between date '{DATE_RANGE[0]}' and date '{DATE_RANGE[1]}'",
+         f"shown(raw_{column})")
+        for column in _columns
+    ]
 
 
 @dataclass(frozen=True)
@@ -346,9 +359,10 @@ def _sniff_bytes(st: _Staged, head: bytes) -> list[_Pending]:
     bad = _first_non_utf8(st.path)
     if bad:
         line, byte = bad
-        return [_file_problem(st, "(encoding)", "UTF-8 text",
-                              f"byte 0x{byte:02X} (Latin-1 or Windows-1252? Save the file as UTF-8)",
-                              line)]
+        why = ("a NUL byte (UTF-16 text without a BOM, or a binary file? Save it as UTF-8 CSV)"
+               if byte == 0 else
+               f"byte 0x{byte:02X} (Latin-1 or Windows-1252? Save the file as UTF-8)")
+        return [_file_problem(st, "(encoding)", "UTF-8 text", why, line)]
     return []
 
 
@@ -753,6 +767,10 @@ def _first_non_utf8(path: Path) -> tuple[int, int] | None:
                 return newlines + exc.object.count(b"\n", 0, exc.start) + 1, exc.object[exc.start]
             if not chunk:
                 return None
+            # NUL is valid UTF-8 but never in a text export: UTF-16 without a BOM, or binary.
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                return newlines + chunk.count(b"\n", 0, nul) + 1, 0
             newlines += chunk.count(b"\n")
 
 
