@@ -181,8 +181,12 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
         height=max(420, min(1400, 90 + 17 * len(order))),
     )
     fig.update_layout(**layout)
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(dtick=1 if frame["age"].max() <= 24 else None, side="top")
+    fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
+    # Ages along the top, as a triangle is read; the extra top margin keeps the axis title
+    # clear of the chart title.
+    fig.update_xaxes(dtick=1 if frame["age"].max() <= 24 else None, side="top", showgrid=False,
+                     zeroline=False)
+    fig.update_layout(margin=dict(t=130), title=dict(y=0.99, yanchor="top", yref="container"))
     data = frame.drop(columns="label").rename(columns={"cohort": f"cohort_{grain}_start"})
     return Chart(fig, data)
 
@@ -309,12 +313,17 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
 def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title: str,
                grain: str = "month", subtitle: str | None = None, n_col: str | None = None,
                min_n: int = 30, percent: bool = False, targets: dict[str, float] | None = None,
-               complete_col: str | None = "is_complete", group: str | None = None) -> Chart:
+               complete_col: str | None = "is_complete", group: str | None = None,
+               only: tuple[str, object] | None = None) -> Chart:
     """One line per column in `series` ({column: legend name}), or per value of `group`.
 
     Incomplete periods (complete_col False) are drawn as hollow dashed points; periods with
     fewer than min_n units (n_col) are marked unreliable. `targets` adds dashed target lines.
+    `only=(column, value)` keeps the rows of one group (e.g. one ticket priority).
     """
+    if only is not None and only[1] is not None:
+        df = df[df[only[0]] == only[1]]
+        group = None if group == only[0] else group
     keep = [c for c in [group, x, *series, n_col, complete_col] if c and c in df.columns]
     if df.empty:
         return _empty_chart(keep)
@@ -437,6 +446,35 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
                                      height=max(260, 70 + 34 * len(data))))
     if percent:
         fig.update_xaxes(ticksuffix="%", range=[0, 105])
+    fig.update_yaxes(type="category")
+    return Chart(fig, data)
+
+
+def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title: str,
+                  x_title: str, subtitle: str | None = None) -> Chart:
+    """One horizontal 100% bar per group, split by category (e.g. churn reasons by segment)."""
+    keep = [group, category, value]
+    if df.empty or df[value].sum() == 0:
+        return _empty_chart(keep + ["share_pct"])
+    data = df[keep].copy()
+    totals = data.groupby(group)[value].transform("sum")
+    data["share_pct"] = (data[value] / totals.where(totals > 0) * 100).fillna(0)
+    data = data.reset_index(drop=True)
+    fig = go.Figure()
+    values = sorted(data[category].unique(), key=lambda v: (v in _NEUTRAL_VALUES, str(v)))
+    for v in values:
+        part = data[data[category] == v]
+        fig.add_trace(go.Bar(
+            y=part[group].astype(str), x=part["share_pct"], name=str(v), orientation="h",
+            marker_color=color_for(v), customdata=part[value],
+            hovertemplate=f"{v} · %{{y}}: %{{x:.1f}}% (%{{customdata:,}} customers)"
+            "<extra></extra>",
+        ))
+    n_groups = data[group].nunique()
+    fig.update_layout(barmode="stack", **_base_layout(title, subtitle=subtitle, x_title=x_title,
+                                                      height=max(300, 140 + 40 * n_groups)))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0))
+    fig.update_xaxes(ticksuffix="%", range=[0, 100])
     fig.update_yaxes(type="category")
     return Chart(fig, data)
 

@@ -55,8 +55,8 @@ with left:
     if not ui.empty(moves):
         chart = charts.time_lines(
             moves, "period", {"churn_rate_pct": "Churn rate"},
-            "Monthly churn rate: % of customers at the month's start who churned in it",
-            "Churned (% of customers at start)", grain="month", n_col="start_customers",
+            "Monthly churn rate", "Churned (% of customers at start)", grain="month",
+            subtitle="% of the customers at each month's start who churned in it", n_col="start_customers",
             min_n=settings.MIN_N, percent=True,
         )
         ui.show(chart, "overview_churn_rate", "churn_rate",
@@ -67,7 +67,7 @@ with right:
     if not ui.empty(totals):
         chart = charts.hbars(
             totals, "category", "customers_lost",
-            "Top churn reasons: customers lost by reason category",
+            "Top churn reasons (customers lost)",
             "Customers lost (all churns up to the as-of date)",
             subtitle=narrative.top_categories_sentence(totals), top=8,
             hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},

@@ -129,3 +129,30 @@ def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str) 
         text += (f" Only {reached:,} of them have reached that age so far: this cell is "
                  "incomplete.")
     return text
+
+
+def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
+                     excluded: int | None, min_n: int = 30) -> str:
+    """One paragraph: the best and worst group at one year with N, the p-value, the caveat."""
+    if at_year is None or at_year.empty:
+        return ""
+    ranked = at_year.sort_values("survival", ascending=False)
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    text = (f"After one year, {best['survival'] * 100:.0f}% of customers in “{best['group']}” "
+            f"were still active (N = {int(best['customers']):,})")
+    if len(ranked) > 1:
+        gap = (best["survival"] - worst["survival"]) * 100
+        text += (f" against {worst['survival'] * 100:.0f}% in “{worst['group']}” "
+                 f"(N = {int(worst['customers']):,}), a gap of {gap:.0f} points")
+    text += f", split by {grouping}. "
+    if p_value is not None and not pd.isna(p_value):
+        text += ("The log-rank test says a difference this large is unlikely to be chance "
+                 f"(p = {p_value:.2g}). " if p_value < 0.05 else
+                 f"The difference may well be chance (log-rank p = {p_value:.2g}). ")
+    thin = at_year[~at_year["is_reliable"].astype(bool)]
+    if not thin.empty:
+        text += (f"Fewer than {min_n} customers are still observed at one year in: "
+                 + ", ".join(map(str, thin["group"])) + ". ")
+    if excluded:
+        text += f"{int(excluded):,} customers younger than 90 days are left out. "
+    return text + "This is an association, not proof that support caused the difference."

@@ -522,6 +522,11 @@ def format_delta(delta, unit: str) -> str | None:
     return f"{delta:+,.0f}"
 
 
+# Tile labels short enough for a fifth of the page; the full name is in the tile's help.
+KPI_SHORT = {
+    "crr_pct": "Retention (CRR)", "nrr_pct": "NRR", "frt_median_h": "First response",
+    "nps": "NPS (3 months)", "clv": "Lifetime value",
+}
 KPI_DEFINITION = {
     "active_customers": "active_customers", "churn_rate_pct": "churn_rate", "crr_pct": "crr",
     "mrr": "mrr", "nrr_pct": "nrr", "csat_pct": "csat", "frt_median_h": "frt", "nps": "nps",
@@ -534,11 +539,11 @@ def kpi_tile(row, trend: list[float], column=None) -> None:
     where = column or st
     definition = definitions.DEFINITIONS.get(KPI_DEFINITION.get(row["kpi"], ""), None)
     reliable = bool(row["is_reliable"])
-    help_text = (f"{definition.formula}. " if definition else "") + (
+    help_text = f"**{row['label']}**: " + (f"{definition.formula}. " if definition else "") + (
         f"N = {int(row['n']):,}." + ("" if reliable else
                                      f" Fewer than {settings.MIN_N}: unreliable."))
     where.metric(
-        row["label"] + ("" if reliable else " ⚠ low N"),
+        KPI_SHORT.get(row["kpi"], row["label"]) + ("" if reliable else " ⚠ low N"),
         format_value(row["value"], row["unit"]),
         format_delta(row["delta"], row["unit"]),
         delta_color="normal" if row["higher_is_better"] else "inverse",
@@ -591,3 +596,187 @@ def selected_cell(event, plotted: pd.DataFrame | None, grain_name: str):
         if period_label(cohort, grain_name) == label:
             return cohort, int(point.get("x", 0))
     return None
+
+
+REASON_COLUMNS = {
+    "category": st.column_config.TextColumn("Reason category"),
+    "owner_team": st.column_config.TextColumn("Team that owns the fix"),
+    "customers_lost": st.column_config.NumberColumn("Customers lost", format="%d"),
+    "mrr_lost": st.column_config.NumberColumn("MRR lost", format="$%.0f"),
+    "share_pct": st.column_config.NumberColumn("Share of lost customers", format="%.1f%%"),
+}
+
+
+def other_share(totals: pd.DataFrame) -> float:
+    """% of lost customers whose reason fell into Other (unmapped)."""
+    other = totals.loc[totals["category"] == "Other", "share_pct"]
+    return float(other.sum()) if not other.empty else 0.0
+
+
+# --- Support targets -------------------------------------------------------------------------
+
+TARGETS_FILE = Path(__file__).resolve().parent / "targets.toml"
+
+
+@st.cache_data(show_spinner=False)
+def default_targets() -> dict[str, dict[str, float]]:
+    """Target hours per priority from targets.toml ({} when the file is missing or broken)."""
+    import tomllib
+
+    try:
+        with open(TARGETS_FILE, "rb") as handle:
+            return {k: {p: float(h) for p, h in v.items()} for k, v in tomllib.load(handle).items()}
+    except (OSError, ValueError, AttributeError) as exc:
+        log.warning("targets.toml unreadable: %r", exc)
+        return {}
+
+
+def target_inputs(priorities: list[str]) -> dict[str, dict[str, float]]:
+    """Sidebar inputs for the support targets per priority (page-level, session only)."""
+    defaults = default_targets()
+    out = {}
+    with st.sidebar.expander("Support targets (hours)", expanded=False,
+                             icon=":material/flag:"):
+        for kind, label in (("first_response_h", "First response"),
+                            ("resolution_h", "Resolution")):
+            st.markdown(f"**{label}**")
+            out[kind] = {}
+            for priority in priorities:
+                default = defaults.get(kind, {}).get(priority)
+                value = st.number_input(
+                    priority, min_value=0.0, max_value=10_000.0, step=1.0,
+                    value=default, key=f"support_target_{kind}_{priority}",
+                    placeholder="no target",
+                )
+                if value is not None:
+                    out[kind][priority] = value
+    return out
+
+
+PRIORITY_ORDER = ("urgent", "high", "normal", "low")
+
+
+def ordered_priorities(by_priority: pd.DataFrame | None) -> list[str]:
+    """Ticket priorities present in the data, most urgent first."""
+    if by_priority is None or by_priority.empty:
+        return []
+    found = [str(p) for p in by_priority["group"].dropna().unique()]
+    rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
+    return sorted(found, key=lambda p: (rank.get(p.lower(), len(rank)), p))
+
+
+# --- Support × retention helpers -------------------------------------------------------------
+
+def p_text(p_value) -> str:
+    if p_value is None or pd.isna(p_value):
+        return "log-rank p not defined (one group, or no churn)"
+    return f"log-rank p = {p_value:.3g}" if p_value >= 0.001 else "log-rank p < 0.001"
+
+
+def as_percent(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A 0–1 column also as 0–100 (`<column>_pct`), for bars read in percent."""
+    return df.assign(**{f"{column}_pct": df[column] * 100})
+
+
+def excluded_text(df: pd.DataFrame) -> str:
+    parts = []
+    if "excluded_incomplete" in df.columns and len(df):
+        parts.append(f"{int(df['excluded_incomplete'].iloc[0]):,} customers younger than the "
+                     "horizon left out")
+    if "excluded_no_history" in df.columns and len(df) and int(df["excluded_no_history"].iloc[0]):
+        parts.append(f"{int(df['excluded_no_history'].iloc[0]):,} without MRR history left out")
+    return " · ".join(parts)
+
+
+def pre_churn_long(before: pd.DataFrame) -> pd.DataFrame:
+    """pre_churn_tickets as one row per category and series (churned / retained baseline)."""
+    churned = before[["category", "tickets_per_customer", "churned_customers"]].rename(
+        columns={"churned_customers": "customers"}).assign(series="Churned (90 days before)")
+    base = before[["category", "baseline_tickets_per_customer"]].rename(
+        columns={"baseline_tickets_per_customer": "tickets_per_customer"})
+    base = base.assign(series="Retained, same tenure",
+                       customers=before.get("matched_customers", before["churned_customers"]))
+    return pd.concat([churned, base], ignore_index=True)
+
+
+PRE_CHURN_COLUMNS = {
+    "category": st.column_config.TextColumn("Reason category"),
+    "churned_customers": st.column_config.NumberColumn("Churned customers", format="%d"),
+    "tickets_per_customer": st.column_config.NumberColumn("Tickets / customer", format="%.2f"),
+    "baseline_tickets_per_customer": st.column_config.NumberColumn(
+        "Baseline tickets / customer", format="%.2f"),
+    "top_ticket_categories": st.column_config.TextColumn("Top ticket categories"),
+}
+
+
+# --- Data & definitions ----------------------------------------------------------------------
+
+def current_snapshot() -> dict:
+    return snapshot_info(st.session_state["_snapshot_path"])
+
+
+PROFILE_COLUMNS = {
+    "table": st.column_config.TextColumn("Table"),
+    "rows": st.column_config.NumberColumn("Rows", format="%d"),
+    "from": st.column_config.TextColumn("From"),
+    "to": st.column_config.TextColumn("To"),
+    "about": st.column_config.TextColumn("What it holds"),
+}
+
+
+def table_profile(info: dict) -> pd.DataFrame:
+    """Row count and covered period of each table. Periods come from the metrics API's
+    monthly series over all customers (a month, not a day: the API has no table profile)."""
+    everyone = Filters()
+    series = {
+        "customers": (query("period_movements", everyone, grain="month"), "signups"),
+        "tickets": (query("support_kpis", everyone, grain="month"), "tickets created"),
+        "nps_responses": (query("nps", everyone, grain="month"), "responses"),
+        "mrr_history": (query("revenue_retention", everyone, grain="month"), "MRR months"),
+    }
+    counts = {"customers": "new_customers", "tickets": "tickets", "nps_responses": "responses",
+              "mrr_history": "start_mrr"}
+    rows = []
+    for table, n in info["tables"].items():
+        frame, about = series.get(table, (None, "reason → category mapping"))
+        first = last = ""
+        if frame is not None and not frame.empty and table in counts:
+            used = frame[frame[counts[table]] > 0]["period"]
+            if not used.empty:
+                first, last = f"{min(used):%b %Y}", f"{max(used):%b %Y}"
+        rows.append({"table": table, "rows": int(n), "from": first, "to": last, "about": about})
+    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
+
+
+def quality_warnings(f: Filters) -> list[tuple[str, str]]:
+    """(level, text) pairs for the data-quality section, for the current filters."""
+    out = []
+    reasons = query("churn_reasons", f)
+    if reasons is not None and not reasons.empty:
+        share = other_share(reasons)
+        raw = query("raw_reasons", f, category="Other")
+        kinds = 0 if raw is None else len(raw)
+        out.append(("warning" if share > 15 else "info",
+                    f"Unmapped churn reasons: {share:.1f}% of lost customers ({kinds:,} distinct "
+                    "reasons) fall into Other. Add them to the reason mapping."))
+    young = query("early_support_excluded", f)
+    if young:
+        out.append(("info", f"{int(young):,} customers are younger than 90 days and are left "
+                            "out of the early-support groupings."))
+    expansion = query("early_expansion_retention", f, horizon_months=24)
+    if expansion is not None and "excluded_no_history" in expansion and len(expansion):
+        missing = int(expansion["excluded_no_history"].iloc[0])
+        if missing:
+            out.append(("warning", f"{missing:,} customers have no MRR history: they are left "
+                                   "out of NRR, GRR and early expansion."))
+    support = query("support_kpis", f, grain="month")
+    if support is not None and not support.empty:
+        unanswered = support["tickets"] * support["unanswered_pct"] / 100
+        out.append(("info", f"{int(round(unanswered.sum())):,} tickets had no first response "
+                            "by the as-of date; they are left out of first-response times."))
+    elif support is not None:
+        out.append(("warning", "No support tickets for these customers: the support pages "
+                               "have nothing to show."))
+    out.append(("info", "Not checked yet (the metrics API has no query for them): customers "
+                        "without any ticket, tickets dated after the as-of date."))
+    return out

@@ -1,5 +1,102 @@
-"""Support KPIs."""
+"""Support KPIs: response and resolution times against targets, satisfaction, volume and
+backlog, and breakdowns by channel, category and priority."""
 
+import streamlit as st
+
+import charts
+import settings
 import ui
 
 f, con = ui.frame("Support KPIs")
+grain = ui.grain()
+kpis = ui.query("support_kpis", f, grain=grain)
+by_priority = ui.query("support_kpis", f, grain=grain, by="priority")
+
+if ui.empty(kpis) or not kpis["tickets"].sum():
+    if kpis is not None and not kpis.empty:
+        st.info("No support tickets for these customers.")
+    st.stop()
+
+priorities = ui.ordered_priorities(by_priority)
+targets = ui.target_inputs(priorities)
+tickets = int(kpis["tickets"].sum())
+
+st.subheader("Response and resolution times")
+choice = st.segmented_control("Priority", ["All", *priorities], default="All", required=True,
+                              key="support_priority")
+priority = None if choice == "All" else choice
+source = kpis if priority is None else by_priority
+left, right = st.columns(2)
+for column, (kind, median, p90, name, definition) in zip((left, right), (
+    ("first_response_h", "frt_median_h", "frt_p90_h", "First response time", "frt"),
+    ("resolution_h", "resolution_median_h", "resolution_p90_h", "Resolution time",
+     "resolution"),
+)):
+    with column:
+        goal = targets.get(kind, {})
+        shown_targets = {priority: goal[priority]} if priority in goal else {}
+        n_col = "frt_n" if kind == "first_response_h" else "resolved_n"
+        chart = charts.time_lines(
+            source, "period", {median: "median", p90: "90th percentile"},
+            f"{name}, {choice.lower() if priority else 'all'} tickets", "Hours", grain=grain,
+            subtitle="Tickets created in the period" + (
+                " · dashed: target for this priority" if shown_targets else
+                " · pick a priority to see its target"),
+            n_col=n_col, min_n=settings.MIN_N, targets=shown_targets,
+            only=("group", priority) if priority else None,
+        )
+        ui.show(chart, f"{kind}_{choice}", definition, n=tickets, unit="tickets")
+
+st.subheader("Satisfaction and effort")
+scores = ui.query("nps", f, grain=grain)
+a, b = st.columns(2)
+c, d = st.columns(2)
+with a:
+    chart = charts.time_lines(kpis, "period", {"csat_pct": "CSAT %"}, "CSAT",
+                              "Rated 4–5 (% of rated tickets)", grain=grain, n_col="csat_n",
+                              min_n=settings.MIN_N, percent=True)
+    ui.show(chart, "csat", "csat", n=int(kpis["csat_n"].sum()), unit="rated tickets")
+with b:
+    chart = charts.time_lines(kpis, "period", {"ces_mean": "CES"}, "Customer effort score",
+                              "Mean CES (1–5, 5 = easiest)", grain=grain, n_col="ces_n",
+                              min_n=settings.MIN_N)
+    ui.show(chart, "ces", "ces", n=int(kpis["ces_n"].sum()), unit="rated tickets")
+with c:
+    chart = charts.time_lines(kpis, "period", {"one_touch_pct": "One-touch %"},
+                              "One-touch resolution", "Resolved with ≤ 1 reply (%)", grain=grain,
+                              n_col="one_touch_n", min_n=settings.MIN_N, percent=True)
+    ui.show(chart, "one_touch", "one_touch", n=int(kpis["resolved_n"].sum()),
+            unit="resolved tickets")
+with d:
+    if not ui.empty(scores):
+        chart = charts.time_lines(scores, "period", {"nps": "NPS"}, "Net promoter score",
+                                  "NPS (−100 to 100)", grain=grain, n_col="responses",
+                                  min_n=settings.MIN_N)
+        ui.show(chart, "nps", "nps", n=int(scores["responses"].sum()), unit="responses")
+
+st.subheader("Volume and backlog")
+chart = charts.time_lines(kpis, "period", {"tickets": "Tickets created", "backlog_end": "Backlog"},
+                          f"Tickets created per {grain} and open at its end", "Tickets",
+                          grain=grain, subtitle="Backlog: created and not resolved by the "
+                          f"end of the {grain}")
+ui.show(chart, "volume_backlog", "backlog", n=tickets, unit="tickets")
+
+st.subheader("Breakdown")
+dims = {"channel": "Channel", "category": "Ticket category", "priority": "Priority"}
+metrics = {"frt_median_h": "First response, median (h)", "resolution_median_h":
+           "Resolution, median (h)", "csat_pct": "CSAT (%)", "one_touch_pct": "One-touch (%)",
+           "tickets": "Tickets"}
+left, right = st.columns(2)
+dim = left.selectbox("Break down by", list(dims), format_func=dims.get, key="support_by")
+metric = right.selectbox("Metric", list(metrics), format_func=metrics.get, key="support_metric")
+split = by_priority if dim == "priority" else ui.query("support_kpis", f, grain=grain, by=dim)
+if not ui.empty(split):
+    n_col = {"frt_median_h": "frt_n", "resolution_median_h": "resolved_n", "csat_pct": "csat_n",
+             "one_touch_pct": "one_touch_n"}.get(metric)
+    chart = charts.time_lines(split, "period", {metric: metrics[metric]},
+                              f"{metrics[metric]} by {dims[dim].lower()}", metrics[metric],
+                              grain=grain, n_col=n_col, min_n=settings.MIN_N,
+                              percent=metric.endswith("_pct"), group="group")
+    ui.show(chart, f"{metric}_by_{dim}", {"tickets": "ticket_period", "csat_pct": "csat",
+            "one_touch_pct": "one_touch", "frt_median_h": "frt",
+            "resolution_median_h": "resolution"}[metric], n=tickets, unit="tickets")

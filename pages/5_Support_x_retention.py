@@ -1,5 +1,98 @@
-"""Support × retention."""
+"""Support × retention: how long customers stay by their early support experience, the tickets
+before churn, and the retention drivers of the research (products held, early expansion)."""
 
+import streamlit as st
+
+import charts
+import narrative
+import settings
 import ui
 
+# Published figures of the research the product builds on (SPEC, issue 6): two-year retention
+# about 30% with one product and 80% with four; 62% of customers without expansion in their
+# first 3 months churned within two years, i.e. 38% retained.
+RESEARCH_PRODUCTS = {"1": 30.0, "4+": 80.0}
+RESEARCH_EXPANSION = {"No expansion": 38.0}
+
 f, con = ui.frame("Support × retention")
+
+st.caption("Everything on this page shows association, not cause: customers with a bad early "
+           "experience may differ in other ways too.")
+
+st.subheader("Retention by early support experience")
+groupings = {m: ui.DIMENSION_LABELS[m] for m in ("early_tickets", "early_frt_sla", "early_csat")}
+left, right = st.columns([2, 1])
+by = left.segmented_control("Split customers by", list(groupings), format_func=groupings.get,
+                            default="early_tickets", required=True, key="support_x_by")
+sla = right.number_input("First-response target (hours)", 0.5, 240.0, float(settings.SLA_HOURS),
+                         step=0.5, key="support_x_sla", disabled=by != "early_frt_sla",
+                         help="Used by the first-response split: every early ticket answered "
+                         "within this many hours, or any breach.")
+curves = ui.query("survival", f, by=by, sla_h=sla)
+p_value = ui.query("logrank_p", f, by=by, sla_h=sla)
+at_year = ui.query("survival_at", f, by=by, day=365, sla_h=sla)
+excluded = ui.query("early_support_excluded", f)
+if not ui.empty(curves):
+    reading = narrative.survival_reading(at_year, p_value, groupings[by], excluded,
+                                         settings.MIN_N)
+    st.markdown(ui.markdown_text(reading))
+    a, b = st.columns([3, 2])
+    with a:
+        chart = charts.survival_curves(
+            curves, f"Share still active by days since signup, by {groupings[by]}",
+            subtitle="Kaplan–Meier estimate with 95% band · customers younger than 90 days "
+            "left out", min_n=settings.MIN_N)
+        ui.show(chart, f"survival_by_{by}", "survival",
+                n=int(at_year["customers"].sum()) if at_year is not None else None,
+                note=ui.p_text(p_value))
+    with b:
+        if not ui.empty(at_year):
+            chart = charts.hbars(
+                ui.as_percent(at_year, "survival"), "group", "survival_pct",
+                "Still active after 1 year", "Still active at day 365 (%)",
+                subtitle="Kaplan–Meier estimate per group", n_col="customers",
+                reliable_col="is_reliable", percent=True, text_fmt="{:.0f}",
+                hover_extra={"at_risk": "Still observed at day 365"},
+            )
+            ui.show(chart, f"survival_365_by_{by}", "survival",
+                    n=int(at_year["customers"].sum()), note="grey: fewer than "
+                    f"{settings.MIN_N} customers still observed at day 365")
+
+st.subheader("Retention drivers from the research")
+left, right = st.columns(2)
+with left:
+    products = ui.query("retention_by_products", f, horizon_months=24)
+    if not ui.empty(products):
+        chart = charts.hbars(
+            products, "group", "retained_pct", "Two-year retention by products held",
+            "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
+            percent=True, text_fmt="{:.0f}", references=RESEARCH_PRODUCTS,
+            subtitle="Complete 2-year horizons only · ◆ published research figure",
+        )
+        ui.show(chart, "retention_by_products", "products", n=int(products["customers"].sum()),
+                note=ui.excluded_text(products))
+with right:
+    expansion = ui.query("early_expansion_retention", f, horizon_months=24)
+    if not ui.empty(expansion):
+        chart = charts.hbars(
+            expansion, "group", "retained_pct", "Two-year retention by early expansion",
+            "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
+            percent=True, text_fmt="{:.0f}", references=RESEARCH_EXPANSION,
+            subtitle="Any MRR increase in the 3 months after signup · ◆ published research",
+        )
+        ui.show(chart, "retention_by_early_expansion", "early_expansion",
+                n=int(expansion["customers"].sum()), note=ui.excluded_text(expansion))
+
+st.subheader("Support in the 90 days before churn")
+before = ui.query("pre_churn_tickets", f)
+if not ui.empty(before):
+    chart = charts.grouped_bars(
+        ui.pre_churn_long(before), "category", "tickets_per_customer", "series",
+        "Tickets per customer in the 90 days before churn, by reason",
+        "Tickets per customer (90 days)", "Churn reason category",
+        subtitle="Churned customers vs retained customers over 90 days at the same tenure",
+        n_col="customers",
+    )
+    ui.show(chart, "pre_churn_tickets", "churn_category",
+            n=int(before["churned_customers"].sum()), unit="churned customers")
+    st.dataframe(before, hide_index=True, width="stretch", column_config=ui.PRE_CHURN_COLUMNS)

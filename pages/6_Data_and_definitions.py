@@ -1,5 +1,34 @@
-"""Data & definitions."""
+"""Data & definitions: what data the numbers come from, what is wrong with it, and the exact
+definition of every metric."""
 
+import streamlit as st
+
+import definitions
 import ui
 
-f, con = ui.frame("Data & definitions")
+f, con = ui.frame("Data & definitions", needs_customers=False)
+info = ui.current_snapshot()
+
+st.subheader("This data")
+a, b, c = st.columns(3)
+a.metric("As-of date", f"{info['default_as_of']:%d %b %Y}", border=True,
+         help=definitions.DEFINITIONS["as_of"].text)
+b.metric("Snapshot", info["snapshot_id"], border=True, help="The database file these numbers "
+         "come from; every import or demo build writes a new one.")
+c.metric("Source", {"demo": "Demo data", "import": "Imported files"}.get(
+    info["source_kind"], str(info["source_kind"])), border=True,
+    help=f"Built {info['built_at']:%d %b %Y %H:%M} UTC" if info.get("built_at") else None)
+
+st.subheader("Tables")
+st.dataframe(ui.table_profile(info), hide_index=True, width="stretch",
+             column_config=ui.PROFILE_COLUMNS)
+
+st.subheader("Data quality")
+for level, text in ui.quality_warnings(f):
+    (st.warning if level == "warning" else st.info)(ui.markdown_text(text))
+
+st.subheader("Definitions")
+st.caption("Every number in the dashboard follows one of these; the SQL of each lives in "
+           "queries/sql/, one file per metric.")
+for d in definitions.DEFINITIONS.values():
+    st.markdown(f"**{ui.markdown_text(d.name)}** — `{d.formula}`  \n{ui.markdown_text(d.text)}")
