@@ -5,9 +5,11 @@ import streamlit as st
 import charts
 import narrative
 import settings
+import sharing
 import ui
 
 f, con = ui.frame("Overview")
+sharing.board_pack_button(con, f, ui.grain(), ui.basis())
 
 kpis = ui.query("kpi_summary", f)
 moves = ui.query("period_movements", f, grain="month")

@@ -29,6 +29,9 @@ from data import snapshots
 PARAM_SNAPSHOT = "snapshot"
 PARAM_AS_OF = "as_of"
 PARAM_PRESENT = "present"
+# The snapshot picker's value for "the live snapshot". Bound selectboxes put the option's label in
+# the URL, so the options are the ids themselves; this one is the default and never in a URL.
+LATEST = "latest"
 # Parameters Streamlit itself reads; never copied into a shared link.
 RESERVED_PARAMS = ("embed", "embed_options")
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -158,19 +161,18 @@ _PREVIOUS = "_sharing_previous"  # session_state: (snapshot path, its default as
 _FOLLOW = "_sharing_follow_latest"  # session_state: set by an import, consumed by pin_snapshot
 
 
-def _label(snapshot_id: str, latest_id: str | None) -> str:
-    if snapshot_id == "":
-        return "Latest data"
+def _when(snapshot_id: str | None) -> str:
     built = snapshot_time(snapshot_id)
-    when = f"{built:%d %b %Y %H:%M} UTC" if built else snapshot_id
-    return f"{when} (latest)" if snapshot_id == latest_id else when
+    return f"{built:%d %b %Y %H:%M} UTC" if built else str(snapshot_id)
 
 
 def requested_snapshot() -> str | None:
     """The snapshot id this run asks for: the picker's value once drawn, else ?snapshot=."""
     if PARAM_SNAPSHOT in st.session_state:
-        return st.session_state[PARAM_SNAPSHOT] or None
-    return st.query_params.get(PARAM_SNAPSHOT)
+        value = st.session_state[PARAM_SNAPSHOT]
+    else:
+        value = st.query_params.get(PARAM_SNAPSHOT)
+    return None if value in (None, "", LATEST) else value
 
 
 def follow_latest() -> None:
@@ -185,10 +187,13 @@ def pin_snapshot(live: Path | None = None, info_for: InfoFor | None = None) -> P
     as-of date was that snapshot's default, the as-of date moves to the new snapshot's default.
     """
     if st.session_state.pop(_FOLLOW, False):
-        st.session_state[PARAM_SNAPSHOT] = ""
+        st.session_state[PARAM_SNAPSHOT] = LATEST
     pin = resolve_pin(Path(live or settings.DB_PATH), requested_snapshot())
     if info_for is not None:
-        default_as_of = info_for(str(pin.path))["default_as_of"]
+        try:
+            default_as_of = info_for(str(pin.path))["default_as_of"]
+        except Exception:  # noqa: BLE001 - the frame reports an unreadable database itself
+            return pin
         previous = st.session_state.get(_PREVIOUS)
         if (previous and previous[0] != str(pin.path)
                 and st.session_state.get(PARAM_AS_OF) == previous[1]):
@@ -200,23 +205,24 @@ def pin_snapshot(live: Path | None = None, info_for: InfoFor | None = None) -> P
 def snapshot_picker(pin: Pin, live: Path | None = None) -> None:
     """The sidebar's snapshot picker, bound to ?snapshot= (so page links keep the pin)."""
     # A pruned or malformed id is not among the options: the bound widget drops it from the URL.
-    options = [""] + available(Path(live or settings.DB_PATH))
+    options = [LATEST] + available(Path(live or settings.DB_PATH))
     st.selectbox(
         "Data snapshot",
         options,
-        format_func=lambda i: _label(i, pin.latest_id),
         key=PARAM_SNAPSHOT,
         bind="query-params",
-        help="Every import keeps an immutable snapshot; a shared link names the one it was made "
-        f"on. The last {settings.SNAPSHOTS_KEEP} are kept.",
+        help="Every import keeps an immutable snapshot, named by when it was built (UTC); a "
+        f"shared link names the one it was made on. The last {settings.SNAPSHOTS_KEEP} are kept.",
     )
+    st.caption(f"Snapshot of {_when(pin.snapshot_id)}" + (" · the latest" if not pin.is_old
+                                                           else " · newer data exists"))
 
 
 def is_presenting() -> bool:
-    """?present=1, or the presentation toggle once it has been drawn."""
+    """?present=1 (or =true, what the bound toggle writes), or the toggle once it is drawn."""
     if PARAM_PRESENT in st.session_state:
-        return st.session_state[PARAM_PRESENT] == "1"
-    return st.query_params.get(PARAM_PRESENT) == "1"
+        return bool(st.session_state[PARAM_PRESENT])
+    return str(st.query_params.get(PARAM_PRESENT, "")).lower() in ("1", "true")
 
 
 def page_path() -> str:
@@ -263,12 +269,15 @@ def view_url(pin: Pin, as_of: date | None) -> str:
 
 
 def _open_latest() -> None:
-    st.session_state[PARAM_SNAPSHOT] = ""
+    st.session_state[PARAM_SNAPSHOT] = LATEST
 
 
 def header(pin: Pin, as_of: date | None) -> None:
     """Under the page title: the pinned-snapshot banner or the pruned-link message, "Copy link to
     this view" and the presentation toggle. `as_of` is the as-of date in effect."""
+    if PARAM_PRESENT not in st.session_state and is_presenting():
+        # ?present=1 is the documented link form; the bound toggle itself reads only true/false.
+        st.session_state[PARAM_PRESENT] = True
     if is_presenting():
         st.html(PRESENT_CSS)
     if pin.missing:
@@ -278,10 +287,9 @@ def header(pin: Pin, as_of: date | None) -> None:
             icon=":material/history:",
         )
     if pin.is_old:
-        built = snapshot_time(pin.snapshot_id)
         text, button = st.columns([6, 1], vertical_alignment="center")
         text.info(
-            f"Snapshot of **{built:%d %b %Y %H:%M} UTC**, as shared in this link: newer data has "
+            f"Snapshot of **{_when(pin.snapshot_id)}**, as shared in this link: newer data has "
             "been imported since.",
             icon=":material/history:",
         )
@@ -295,14 +303,30 @@ def header(pin: Pin, as_of: date | None) -> None:
         st.caption("Copy it with the icon at the right of the link. It keeps every filter, the "
                    "data snapshot and the as-of date, so it reopens exactly this view.")
     with present:
-        st.segmented_control(
-            "Presentation mode",
-            ["1"],
-            format_func=lambda _: "Present",
+        st.toggle(
+            "Present",
             key=PARAM_PRESENT,
             bind="query-params",
-            label_visibility="collapsed",
-            width="stretch",
             help="Presentation mode: no sidebar or controls, larger type, one chart per row. "
             "The filters stay as they are.",
         )
+
+
+def board_pack_button(con, f, grain: str = "month", basis: str = "logo") -> None:
+    """"Board pack" download on the Overview page: the same HTML as `python -m report`, built
+    only when clicked (on its own cursor: connections are not shared across threads)."""
+    import report
+
+    def build() -> str:
+        cur = con.cursor()
+        try:
+            return report.board_pack(cur, f, grain=grain, basis=basis)
+        finally:
+            cur.close()
+
+    st.download_button(
+        "Board pack", build, file_name=report.file_name(con.cursor(), f), mime="text/html",
+        on_click="ignore", icon=":material/summarize:", key="sharing_board_pack",
+        help="One HTML file with this view's tiles, summary and key charts, their definitions, "
+        "the snapshot and the filters. Opens offline; fit for e-mail or a board folder.",
+    )

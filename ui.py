@@ -21,9 +21,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+import auth
 import definitions
 import queries
 import settings
+import sharing
 from charts import Chart
 from queries import Filters
 
@@ -223,8 +225,10 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
     """
     st.set_page_config(page_title=f"{page_title} · {PRODUCT}", page_icon=":material/monitoring:",
                        layout="wide")
+    auth.gate(PRODUCT)
     _ensure_database()
-    path = _snapshot_path()
+    pin = sharing.pin_snapshot(settings.DB_PATH, snapshot_info)
+    path = str(pin.path)
     st.session_state["_snapshot_path"] = path
     try:
         info = snapshot_info(path)
@@ -237,9 +241,12 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
         _sidebar_header(info)
         _navigation()
         f = _filters(info)
+        sharing.snapshot_picker(pin)
+    auth.sidebar()
     _save_filters(info)
     st.session_state["_as_of"] = f.as_of or info["default_as_of"]
     _header(page_title, info, f)
+    sharing.header(pin, f.as_of or info["default_as_of"])
     if dropped:
         st.warning(f"Ignored an invalid link value for: {', '.join(dropped)}.",
                    icon=":material/link_off:")
@@ -298,6 +305,8 @@ def _sidebar_header(info: dict) -> None:
 def _navigation() -> None:
     for script, label, icon in PAGES:
         st.page_link(script, label=label, icon=icon)
+    if auth.is_editor():
+        st.page_link("pages/7_Import.py", label="Import data", icon=":material/upload_file:")
     st.divider()
 
 
