@@ -505,13 +505,22 @@ def download(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
 
 # --- KPI tiles -------------------------------------------------------------------------------
 
+def _money(value: float) -> str:
+    """$1.79M / $72.6k / $950: short enough for a fifth of the page width."""
+    if abs(value) >= 1e6:
+        return f"${value / 1e6:,.2f}M"
+    if abs(value) >= 1e4:
+        return f"${value / 1e3:,.1f}k"
+    return f"${value:,.0f}"
+
+
 def format_value(value, unit: str) -> str:
     if value is None or pd.isna(value):
         return "—"
     if unit == "%":
         return f"{value:.1f}%"
     if unit == "$":
-        return f"${value:,.0f}"
+        return _money(value)
     if unit == "h":
         return f"{value:.1f} h"
     if unit == "pts":
@@ -525,7 +534,8 @@ def format_delta(delta, unit: str) -> str | None:
     if unit == "%":
         return f"{delta:+.1f} pts"
     if unit == "$":
-        return f"{'+' if delta >= 0 else '−'}${abs(delta):,.0f}"
+        # An ASCII '-' first: st.metric picks the arrow and colour from the leading character.
+        return f"{'+' if delta >= 0 else '-'}{_money(abs(delta))}"
     if unit == "h":
         return f"{delta:+.1f} h"
     return f"{delta:+,.0f}"
