@@ -158,6 +158,7 @@ def run(con: duckdb.DuckDBPyConnection, text: str, params: dict) -> pd.DataFrame
 #   age_reached  : largest k with signup_date + k periods <= as_of  (over alias cf)
 #   cell_end     : last day of the cohort period + k periods, for cohort `cohort`, age `age`
 #   step         : one period, for generate_series over period starts
+#   created_period / resolved_period : a ticket's creation / resolution period start (ticket_facts)
 GRAIN_SQL = {
     "week": {
         "cohort": "week_start",
@@ -165,6 +166,8 @@ GRAIN_SQL = {
         "age_reached": "datediff('day', cf.signup_date, $as_of) // 7",
         "cell_end": "cohort + to_days((6 + 7 * age)::integer)",
         "step": "interval 7 day",
+        "created_period": "tkt.created_week",
+        "resolved_period": "tkt.resolved_week",
     },
     "month": {
         "cohort": "month_start",
@@ -175,6 +178,8 @@ GRAIN_SQL = {
         ),
         "cell_end": "(cohort + interval 1 month - interval 1 day) + to_months(age)",
         "step": "interval 1 month",
+        "created_period": "tkt.created_month",
+        "resolved_period": "tkt.resolved_month",
     },
     "quarter": {
         "cohort": "quarter_start",
@@ -186,6 +191,8 @@ GRAIN_SQL = {
         ),
         "cell_end": "(cohort + interval 3 month - interval 1 day) + to_months(3 * age)",
         "step": "interval 3 month",
+        "created_period": "tkt.created_quarter",
+        "resolved_period": "tkt.resolved_quarter",
     },
 }
 
