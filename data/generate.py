@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -183,31 +185,47 @@ def generate(
         raise ValueError("customers must be at least 1")
     report = progress or (lambda fraction, step: None)
     rng = np.random.default_rng(seed)
+    source = {"generator": "data.generate", "seed": seed, "customers": customers,
+              "as_of": as_of.isoformat()}
     with snapshots.building(Path(out), keep=settings.SNAPSHOTS_KEEP) as (tmp, snapshot_id):
         con = duckdb.connect(str(tmp))
-        con.execute("set enable_progress_bar = false")
-        build.create_schema(con)
-        build.load_reason_mapping(con)
-        ids = {"id_width": max(7, len(str(customers)))}
-
-        report(0.0, "customers")
-        cust = _customers(rng, customers, as_of)
-        report(0.10, "MRR history")
-        mrr = _mrr_history(rng, cust, as_of)
-        _insert_customers(con, cust, mrr["last_mrr"], ids)
-        _insert_mrr_history(con, mrr, ids)
-        del mrr
-        report(0.25, "tickets")
-        _insert_tickets(con, _tickets(rng, cust, as_of), ids)
-        report(0.65, "NPS responses")
-        _insert_nps(con, _nps(rng, cust, as_of), ids)
-        report(0.70, "checks and derived tables")
-        source = {"generator": "data.generate", "seed": seed, "customers": customers,
-                  "as_of": as_of.isoformat()}
-        meta = build.finalize(con, snapshot_id, "demo", source)
-        con.close()
+        try:
+            con.execute("set enable_progress_bar = false")
+            build.create_schema(con)
+            build.load_reason_mapping(con)
+            _fill(con, rng, customers, as_of, report)
+            report(0.60, "checks and derived tables")
+            meta = build.finalize(con, snapshot_id, "demo", source)
+        finally:
+            con.close()
     report(1.0, "done")
     return meta
+
+
+def _fill(con: duckdb.DuckDBPyConnection, rng: np.random.Generator, n: int, as_of: date,
+          report: Progress) -> None:
+    """Draw and insert every table."""
+    ids = {"id_width": max(7, len(str(n)))}
+    # One writer thread inserts a table while this thread draws the next: numpy and DuckDB both
+    # release the GIL, so the two overlap on 2 cores. Every draw stays on this thread, in order,
+    # and the connection is only ever used by one thread at a time.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        report(0.0, "customers")
+        cust = _customers(rng, n, as_of)
+        report(0.04, "MRR history")
+        mrr = _mrr_history(rng, cust, as_of)
+        written = writer.submit(_insert_customers_and_history, con, cust, mrr, ids)
+        del mrr
+        report(0.08, "tickets")
+        tickets = _tickets(rng, cust, as_of)
+        written.result()
+        report(0.22, "writing tickets, NPS responses")
+        written = writer.submit(_insert_tickets, con, tickets, ids)
+        del tickets
+        nps = _nps(rng, cust, as_of)
+        written.result()
+    report(0.55, "writing NPS responses")
+    _insert_nps(con, nps, ids)
 
 
 # --- customers -----------------------------------------------------------------------------------
@@ -305,6 +323,7 @@ def _churn_days(rng: np.random.Generator, c: dict, as_of: date) -> tuple[np.ndar
     return churn.astype(np.int32), price_churn & (churn >= 0)
 
 
+@functools.cache
 def _reason_texts() -> tuple[list[str], np.ndarray, np.ndarray]:
     """All raw texts, and per category the first index and count of its mapped reasons."""
     with build.DEFAULT_REASONS_CSV.open(newline="") as handle:
@@ -328,11 +347,13 @@ def _churn_reasons(rng: np.random.Generator, c: dict) -> np.ndarray:
     # Why people leave depends on how they got there: early leavers never got going, a bad
     # support start shows up as Support experience, the price increase as Price.
     early_leaver = churned & (c["churn"] - c["signup"] < 90)
-    weight[:, [0, 1, 3]] *= np.where(early_leaver, 2.5, 1.0)[:, None]
-    weight[:, 9] *= np.where(c["bad_early"], 3.0, 1.0)
-    weight[:, 6] *= np.where(c["churn"] >= _day(PRICE_INCREASE), 1.5, 1.0)
-    category = _pick(rng, weight / weight.sum(axis=1, keepdims=True), np.arange(n))
-    category = np.where(c["price_churn"], CATEGORIES.index("Price"), category)
+    col = CATEGORIES.index
+    weight[:, [col("Wrong fit"), col("Failed onboarding"), col("Low usage")]] *= \
+        np.where(early_leaver, 2.5, 1.0)[:, None]
+    weight[:, col("Support experience")] *= np.where(c["bad_early"], 3.0, 1.0)
+    weight[:, col("Price")] *= np.where(c["churn"] >= _day(PRICE_INCREASE), 1.5, 1.0)
+    category = _pick(rng, weight, np.arange(n))
+    category = np.where(c["price_churn"], col("Price"), category)
 
     reason = first[category] + (rng.random(n) * count[category]).astype(np.int64)
     text = reason * len(VARIANT_P) + _pick(rng, VARIANT_P, n=n)
@@ -411,8 +432,9 @@ def _tickets(rng: np.random.Generator, c: dict, as_of: date) -> dict:
     resolved = np.where(resolves & (resolved < horizon), resolved, -1)
     t["first_response"], t["resolved"] = first_response, resolved
 
-    # One-touch is common for quick questions; long resolutions need more replies.
-    replies = 1 + rng.poisson(0.25 * np.log2(1 + work_h) * np.where(t["channel"] % 2 == 0, 0.6, 1.0))
+    # One-touch is common for quick questions and live channels; long work needs more replies.
+    live = (t["channel"] == TICKET_CHANNELS.index("chat")) | (t["channel"] == TICKET_CHANNELS.index("phone"))
+    replies = 1 + rng.poisson(0.25 * np.log2(1 + work_h) * np.where(live, 0.6, 1.0))
     t["replies"] = np.where(first_response >= 0, replies, 0).astype(np.int32)
 
     # Satisfaction falls with a slow first response (an unanswered ticket counts as 3 days).
@@ -537,6 +559,11 @@ def _insert_customers(con, c: dict, last_mrr: np.ndarray, ids: dict) -> None:
         "plans": PLANS, "regions": REGIONS, "segments": SEGMENTS, "industries": INDUSTRIES,
         "channels": CHANNELS,
     })
+
+
+def _insert_customers_and_history(con, c: dict, m: dict, ids: dict) -> None:
+    _insert_customers(con, c, m["last_mrr"], ids)
+    _insert_mrr_history(con, m, ids)
 
 
 def _insert_mrr_history(con, m: dict, ids: dict) -> None:
