@@ -10,8 +10,10 @@ keeps its own path because DuckDB caches one database per path within a process.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -64,15 +66,46 @@ def building(live: Path, keep: int = 10) -> Iterator[tuple[Path, str]]:
     final = snapshot_path(live, snapshot_id)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(final.name + ".tmp")
+    remove_abandoned(live)
+    # Held while building: a build whose process died (kill -9) leaves it free, see remove_abandoned.
+    lock = open(_lock_path(tmp), "w")
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     try:
         yield tmp, snapshot_id
         _fsync(tmp)
         os.replace(tmp, final)
         publish(final, live)
     finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        _remove_partial(tmp)
+        lock.close()
     prune(live, keep)
+
+
+def remove_abandoned(live: Path) -> list[Path]:
+    """Delete the partial files of builds whose process died (their lock is free); issue 10:
+    50 kill -9 trials left 164 MB of .tmp / .wal files behind before this."""
+    removed = []
+    for lock_file in snapshot_dir(live).glob(f"{Path(live).stem}-*{SUFFIX}.tmp.lock"):
+        with open(lock_file, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a build in progress
+            tmp = lock_file.with_name(lock_file.name.removesuffix(".lock"))
+            _remove_partial(tmp)
+            removed.append(tmp)
+    return removed
+
+
+def _lock_path(tmp: Path) -> Path:
+    return tmp.with_name(tmp.name + ".lock")
+
+
+def _remove_partial(tmp: Path) -> None:
+    """The temporary database, its WAL, DuckDB's spill folder and the build's lock file."""
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), _lock_path(tmp)):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
 
 
 def publish(snapshot: Path, live: Path) -> None:
