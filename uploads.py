@@ -10,7 +10,6 @@ neither block nor crash the server. No Streamlit here.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import shutil
@@ -120,35 +119,16 @@ def _child(out: str, files: dict[str, str], mapping: dict, keep: int, conn) -> N
 
 def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | None = None,
                keep: int | None = None, timeout_s: float = TIMEOUT_S) -> Outcome:
-    """data.load.load(out, files, mapping, keep) in a spawned process, within timeout_s."""
-    out = Path(out or settings.DB_PATH)
-    keep = settings.SNAPSHOTS_KEEP if keep is None else keep
-    ctx = multiprocessing.get_context("spawn")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(
-        target=_child,
-        args=(str(out), {k: str(v) for k, v in files.items()}, mapping or {}, keep, send),
-        daemon=True,
-    )
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(timeout_s):
-            child.kill()
-            return Outcome(False, error=f"The import took longer than {timeout_s:.0f} s and was "
-                           "stopped; nothing was changed.")
-        verdict = receive.recv()
-    except EOFError:
-        return Outcome(False, error="The import process ended without a verdict (out of memory?); "
-                       "nothing was changed.")
-    finally:
-        child.join(timeout=10)
-        receive.close()
-    if verdict[0] == "ok":
-        return Outcome(True, meta=verdict[1])
-    if verdict[0] == "rejected":
-        return Outcome(False, problems=problems_frame(verdict[1]), total=verdict[2])
-    return Outcome(False, error=verdict[1])
+    """data.load.load(out, files, mapping, keep) in a child process with memory and time limits
+    (data.isolated.run_import_subprocess: setrlimit, DuckDB memory_limit, SIGKILL past timeout_s)."""
+    from data.isolated import run_import_subprocess
+
+    result = run_import_subprocess(out, files, mapping, keep=keep, timeout_s=timeout_s)
+    if result.status == "ok":
+        return Outcome(True, meta=result.meta)
+    if result.status == "rejected":
+        return Outcome(False, problems=problems_frame(result.problems), total=result.total)
+    return Outcome(False, error=result.error)
 
 
 def import_uploads(uploads: dict[str, object], mapping_text: str = "", out: Path | None = None,
