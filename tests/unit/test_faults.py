@@ -1,0 +1,212 @@
+"""Issue 10, faults: imports in a child process with memory and time limits; `kill -9` of the
+importer and of the demo generator at random moments (the live database is always the old one or
+the complete new one, and opens read-only); a disk that fills during an import; no file handles
+left open. Trial counts: RETENTION_FAULT_TRIALS (default 50 importer kills) and
+RETENTION_GENERATOR_TRIALS (default 4 generator kills)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data import load, snapshots
+from data.isolated import run_import_subprocess
+
+ROOT = Path(__file__).resolve().parents[2]
+TRIALS = int(os.environ.get("RETENTION_FAULT_TRIALS", "50"))
+GENERATOR_TRIALS = int(os.environ.get("RETENTION_GENERATOR_TRIALS", "4"))
+
+
+def write_customers(path: Path, n: int, start: int = 0) -> Path:
+    with open(path, "w") as out:
+        out.write("customer_id,name,signup_date,churn_date,plan,mrr,products_count\n")
+        for i in range(start, start + n):
+            churn = "2024-06-01" if i % 3 == 0 else ""
+            out.write(f"c{i},Customer {i},2023-{1 + i % 12:02d}-{1 + i % 28:02d},{churn},"
+                      f"{('Starter', 'Growth')[i % 2]},{i % 700}.25,{1 + i % 4}\n")
+    return path
+
+
+def write_tickets(path: Path, n: int, customers: int) -> Path:
+    with open(path, "w") as out:
+        out.write("ticket_id,customer_id,created_at,first_response_at,csat\n")
+        for i in range(n):
+            out.write(f"t{i},c{i % customers},2024-02-{1 + i % 28:02d} 10:00,"
+                      f"2024-02-{1 + i % 28:02d} 11:30,{1 + i % 5}\n")
+    return path
+
+
+def live_state(live: Path) -> dict:
+    """Open what the live path points at exactly as the dashboard does; return its identity."""
+    from queries import connect
+
+    real = snapshots.resolve(live)
+    con = connect(live)
+    try:
+        assert con.execute("select current_setting('enable_external_access')").fetchone()[0] is False
+        snapshot_id, tables = con.execute("select snapshot_id, tables from meta").fetchone()
+        counts = json.loads(tables)
+        for table, n in counts.items():  # the complete snapshot: every table as its meta says
+            assert con.execute(f"select count(*) from {table}").fetchone()[0] == n
+        assert con.execute("select count(*) from customer_facts").fetchone()[0] == counts["customers"]
+        with pytest.raises(duckdb.Error):
+            con.execute("create table x (i int)")
+    finally:
+        con.close()
+    assert real.name == f"{live.stem}-{snapshot_id}{snapshots.SUFFIX}"
+    return {"id": snapshot_id, "customers": counts["customers"], "tickets": counts["tickets"]}
+
+
+def fd_count() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+# --- the child process and its limits ------------------------------------------------------------
+@pytest.fixture
+def live(tmp_path) -> Path:
+    out = tmp_path / "db" / "retention.duckdb"
+    load.load(out, {"customers": write_customers(tmp_path / "first.csv", 50)})
+    return out
+
+
+def test_subprocess_import_succeeds_and_reports_peak_memory(live, tmp_path):
+    before = live_state(live)
+    result = run_import_subprocess(live, {"customers": write_customers(tmp_path / "c.csv", 2000)})
+    assert result.status == "ok", result
+    assert result.meta["tables"]["customers"] == 2000 and result.peak_rss_mb > 0
+    assert live_state(live)["id"] == result.meta["snapshot_id"] != before["id"]
+
+
+def test_subprocess_import_rejected_names_file_line_column(live, tmp_path):
+    before = live_state(live)
+    bad = ROOT / "tests" / "data" / "bad" / "num_nan.csv"
+    result = run_import_subprocess(live, {"customers": bad})
+    assert result.status == "rejected" and result.total == 1
+    assert result.problems[0] | {} == {"file": "num_nan.csv", "line": 3, "column": "mrr", "unit": "line",
+                                       "message": "expected a number like 1234.50, found 'NaN'"}
+    assert live_state(live) == before
+
+
+def test_time_limit_kills_the_import_and_says_why(live, tmp_path):
+    before = live_state(live)
+    result = run_import_subprocess(live, {"customers": write_customers(tmp_path / "c.csv", 2000)},
+                                   timeout_s=0.5)
+    assert result.status == "error" and result.returncode == -9
+    assert "longer than 0.5 s" in result.error and "nothing was changed" in result.error
+    assert live_state(live) == before
+
+
+def test_memory_limit_stops_the_import_and_says_why(live, tmp_path):
+    before = live_state(live)
+    result = run_import_subprocess(live, {"customers": write_customers(tmp_path / "c.csv", 20000)},
+                                   memory_mb=220)
+    assert result.status in ("error", "rejected"), result
+    text = result.error or result.problems[0]["message"]
+    assert "memory" in text.lower() or "Out of Memory" in text, text
+    assert live_state(live) == before
+
+
+# --- kill -9 at random moments -------------------------------------------------------------------
+def _kill_trials(live: Path, command: list[str], trials: int, seed: int, env: dict) -> dict:
+    """Run `command` `trials` times, SIGKILL it after a random delay; check the live database."""
+    rng = random.Random(seed)
+    started = time.monotonic()
+    subprocess.run(command, env=env, check=True, capture_output=True)  # one full run: its length
+    full = time.monotonic() - started
+    seen = {live_state(live)["id"]}
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(trials):
+        old = live_state(live)["id"]
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 1.1) * full)
+        proc.kill()
+        proc.wait()
+        now = live_state(live)
+        outcomes["old" if now["id"] == old else "new"] += 1
+        seen.add(now["id"])
+    partial = [p for p in snapshots.snapshot_dir(live).iterdir()
+               if not p.name.endswith(snapshots.SUFFIX)]
+    # The next build removes what killed builds left behind (snapshots.remove_abandoned).
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    live_state(live)
+    left = [p.name for p in snapshots.snapshot_dir(live).iterdir()
+            if not p.name.endswith(snapshots.SUFFIX)]
+    assert left == []
+    return {"trials": trials, "full_run_s": round(full, 2), **outcomes,
+            "partial_files_before_next_build": len(partial)}
+
+
+def test_kill_9_of_the_importer_never_breaks_the_live_database(live, tmp_path):
+    customers = write_customers(tmp_path / "big.csv", 8_000)
+    tickets = write_tickets(tmp_path / "tickets.csv", 8_000, 8_000)
+    command = [sys.executable, "-m", "data.load", "--out", str(live), "--customers", str(customers),
+               "--tickets", str(tickets)]
+    env = {**os.environ, "RETENTION_SNAPSHOTS_KEEP": "3"}
+    summary = _kill_trials(live, command, TRIALS, seed=10, env=env)
+    print("kill -9 importer:", summary)
+    assert summary["old"] + summary["new"] == TRIALS
+    final = live_state(live)
+    assert (final["customers"], final["tickets"]) in ((50, 0), (8_000, 8_000))
+
+
+def test_kill_9_of_the_generator_never_breaks_the_live_database(tmp_path):
+    live = tmp_path / "db" / "retention.duckdb"
+    command = [sys.executable, "-m", "data.generate", "--out", str(live), "--customers", "300"]
+    env = {**os.environ, "RETENTION_SNAPSHOTS_KEEP": "3"}
+    summary = _kill_trials(live, command, GENERATOR_TRIALS, seed=11, env=env)
+    print("kill -9 generator:", summary)
+    assert summary["old"] + summary["new"] == GENERATOR_TRIALS
+
+
+# --- a disk that fills ---------------------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path):
+    """An 8 MB tmpfs (needs root and mount permission; skipped with the reason otherwise)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode})")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_disk_full_during_import_keeps_the_old_snapshot_and_says_why(small_disk, tmp_path):
+    live = small_disk / "db" / "retention.duckdb"
+    load.load(live, {"customers": write_customers(tmp_path / "first.csv", 50)})
+    before = live_state(live)
+    files = {"customers": write_customers(tmp_path / "big.csv", 100_000),
+             "tickets": write_tickets(tmp_path / "tickets.csv", 100_000, 100_000)}
+    result = run_import_subprocess(live, files)
+    assert result.status in ("rejected", "error"), result
+    text = result.error or " ".join(p["message"] for p in result.problems)
+    assert "No space left on device" in text or "disk" in text.lower(), text
+    assert live_state(live) == before
+    # Nothing half-written is left to fill the disk further.
+    assert [p.name for p in snapshots.snapshot_dir(live).iterdir()] == [snapshots.resolve(live).name]
+    print("disk full:", text)
+
+
+# --- file handles --------------------------------------------------------------------------------
+def test_imports_leave_no_file_handles_open(live, tmp_path):
+    good = write_customers(tmp_path / "c.csv", 500)
+    bad = ROOT / "tests" / "data" / "bad" / "date_year_9999.csv"
+    load.load(live, {"customers": good})  # warm up: imports, caches
+    before = fd_count()
+    for _ in range(5):
+        load.load(live, {"customers": good}, keep=3)
+        with pytest.raises(load.ImportRejected):
+            load.load(live, {"customers": bad}, keep=3)
+        assert run_import_subprocess(live, {"customers": good}, keep=3).status == "ok"
+        live_state(live)
+    assert fd_count() == before
