@@ -29,8 +29,7 @@ from data import snapshots
 PARAM_SNAPSHOT = "snapshot"
 PARAM_AS_OF = "as_of"
 PARAM_PRESENT = "present"
-# The snapshot picker's value for "the live snapshot". Bound selectboxes put the option's label in
-# the URL, so the options are the ids themselves; this one is the default and never in a URL.
+# The snapshot picker's option for "the live data" (never written to a URL).
 LATEST = "latest"
 # Parameters Streamlit itself reads; never copied into a shared link.
 RESERVED_PARAMS = ("embed", "embed_options")
@@ -127,15 +126,14 @@ PRESENT_CSS = """
 [data-testid="stDecoration"], [data-testid="stElementToolbar"], .modebar-container {
   display: none !important;
 }
-[data-testid="stMain"] :is(.stSelectbox, .stMultiSelect, .stRadio, .stSlider, .stCheckbox,
-  .stDateInput, .stNumberInput, .stTextInput, .stButton, .stDownloadButton, .stPopover,
-  .stSegmentedControl, .stPills, .stToggle, .stFileUploader, .stLinkButton, .stPageLink)
-  :not(.st-key-present *) {
-  display: none !important;
-}
-[data-testid="stMain"] .stElementContainer:has(> :is(.stSelectbox, .stMultiSelect, .stRadio,
-  .stSlider, .stCheckbox, .stDateInput, .stNumberInput, .stTextInput, .stButton,
-  .stDownloadButton, .stPopover, .stPills, .stFileUploader, .stLinkButton)) {
+/* Controls in the page body (the Present toggle stays: it is how the presenter leaves). */
+[data-testid="stMain"] .stElementContainer:not(.st-key-sharing_present):has(> :is(
+  [data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stRadio"],
+  [data-testid="stSlider"], [data-testid="stCheckbox"], [data-testid="stDateInput"],
+  [data-testid="stNumberInput"], [data-testid="stTextInput"], [data-testid="stTextArea"],
+  [data-testid="stButton"], [data-testid="stDownloadButton"], [data-testid="stButtonGroup"],
+  [data-testid="stFileUploader"], [data-testid="stLinkButton"], [data-testid="stPageLink"])),
+[data-testid="stMain"] [data-testid="stPopover"] {
   display: none !important;
 }
 [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1.5rem 3rem !important; }
@@ -143,8 +141,8 @@ PRESENT_CSS = """
 [data-testid="stMain"] h1 { font-size: 3rem !important; }
 [data-testid="stMain"] h2 { font-size: 2.3rem !important; }
 [data-testid="stMain"] h3 { font-size: 1.9rem !important; }
-[data-testid="stMetricValue"] { font-size: 3rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"] :is(p, div) { font-size: 2.8rem !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
 /* One chart per screen width: a row of columns holding a chart stacks vertically. */
 [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) { flex-direction: column !important; }
 [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"] {
@@ -155,10 +153,18 @@ PRESENT_CSS = """
 
 
 # --- Streamlit glue ------------------------------------------------------------------------------
+#
+# ?snapshot= and ?present= are plain (unbound) query parameters kept by this module: a bound
+# widget puts its option *label* in the URL and reads booleans only as true/false, and in
+# Streamlit 1.67 bound values do not survive st.page_link either (see ui._carry_filters). The
+# picker and the toggle are unbound widgets that write the parameters in their callbacks.
 
 InfoFor = Callable[[str], dict]
+PICKER = "sharing_snapshot"  # the sidebar's snapshot picker
+TOGGLE = "sharing_present"  # the presentation toggle
 _PREVIOUS = "_sharing_previous"  # session_state: (snapshot path, its default as-of) of the last run
 _FOLLOW = "_sharing_follow_latest"  # session_state: set by an import, consumed by pin_snapshot
+_SAVED = "_sharing_saved"  # session_state: (page, {param: value}) of the last run
 
 
 def _when(snapshot_id: str | None) -> str:
@@ -166,13 +172,18 @@ def _when(snapshot_id: str | None) -> str:
     return f"{built:%d %b %Y %H:%M} UTC" if built else str(snapshot_id)
 
 
+def _drop_param(key: str) -> None:
+    if key in st.query_params:
+        del st.query_params[key]
+
+
 def requested_snapshot() -> str | None:
-    """The snapshot id this run asks for: the picker's value once drawn, else ?snapshot=."""
-    if PARAM_SNAPSHOT in st.session_state:
-        value = st.session_state[PARAM_SNAPSHOT]
-    else:
-        value = st.query_params.get(PARAM_SNAPSHOT)
+    value = st.query_params.get(PARAM_SNAPSHOT)
     return None if value in (None, "", LATEST) else value
+
+
+def is_presenting() -> bool:
+    return str(st.query_params.get(PARAM_PRESENT, "")).lower() in ("1", "true")
 
 
 def follow_latest() -> None:
@@ -186,9 +197,12 @@ def pin_snapshot(live: Path | None = None, info_for: InfoFor | None = None) -> P
     When the session moves to another snapshot (a new import, the picker, "Open latest") and its
     as-of date was that snapshot's default, the as-of date moves to the new snapshot's default.
     """
+    _carry_across_pages()
     if st.session_state.pop(_FOLLOW, False):
-        st.session_state[PARAM_SNAPSHOT] = LATEST
+        _drop_param(PARAM_SNAPSHOT)
     pin = resolve_pin(Path(live or settings.DB_PATH), requested_snapshot())
+    if pin.missing:
+        _drop_param(PARAM_SNAPSHOT)  # header() says so once; the URL no longer names it
     if info_for is not None:
         try:
             default_as_of = info_for(str(pin.path))["default_as_of"]
@@ -202,15 +216,39 @@ def pin_snapshot(live: Path | None = None, info_for: InfoFor | None = None) -> P
     return pin
 
 
+def _carry_across_pages() -> None:
+    """Keep ?snapshot= and ?present= when the viewer follows a page link (which drops them)."""
+    page, saved = st.session_state.get(_SAVED) or (None, {})
+    if page is None or page == page_path():
+        return
+    for key, value in saved.items():
+        if value and key not in st.query_params:
+            st.query_params[key] = value
+
+
+def _save_for_next_page() -> None:
+    saved = {key: st.query_params.get(key) for key in (PARAM_SNAPSHOT, PARAM_PRESENT)}
+    st.session_state[_SAVED] = (page_path(), saved)
+
+
+def _picked() -> None:
+    value = st.session_state[PICKER]
+    if value == LATEST:
+        _drop_param(PARAM_SNAPSHOT)
+    else:
+        st.query_params[PARAM_SNAPSHOT] = value
+
+
 def snapshot_picker(pin: Pin, live: Path | None = None) -> None:
-    """The sidebar's snapshot picker, bound to ?snapshot= (so page links keep the pin)."""
-    # A pruned or malformed id is not among the options: the bound widget drops it from the URL.
+    """The sidebar's snapshot picker: the live data, or any kept snapshot by its id."""
     options = [LATEST] + available(Path(live or settings.DB_PATH))
+    current = pin.snapshot_id if pin.requested and not pin.missing else LATEST
+    st.session_state[PICKER] = current if current in options else LATEST
     st.selectbox(
         "Data snapshot",
         options,
-        key=PARAM_SNAPSHOT,
-        bind="query-params",
+        key=PICKER,
+        on_change=_picked,
         help="Every import keeps an immutable snapshot, named by when it was built (UTC); a "
         f"shared link names the one it was made on. The last {settings.SNAPSHOTS_KEEP} are kept.",
     )
@@ -218,11 +256,11 @@ def snapshot_picker(pin: Pin, live: Path | None = None) -> None:
                                                            else " · newer data exists"))
 
 
-def is_presenting() -> bool:
-    """?present=1 (or =true, what the bound toggle writes), or the toggle once it is drawn."""
-    if PARAM_PRESENT in st.session_state:
-        return bool(st.session_state[PARAM_PRESENT])
-    return str(st.query_params.get(PARAM_PRESENT, "")).lower() in ("1", "true")
+def _toggled() -> None:
+    if st.session_state[TOGGLE]:
+        st.query_params[PARAM_PRESENT] = "1"
+    else:
+        _drop_param(PARAM_PRESENT)
 
 
 def page_path() -> str:
@@ -251,10 +289,17 @@ def app_base_url() -> str:
 
 def view_params(pin: Pin, as_of: date | None) -> dict[str, list[str]]:
     """Every parameter of the current view (all filters), pinned to this snapshot and as-of date."""
+    own = (PARAM_SNAPSHOT, PARAM_AS_OF, PARAM_PRESENT, *RESERVED_PARAMS)
     params: dict[str, list[str]] = {}
     for key in st.query_params:
-        if key not in RESERVED_PARAMS and key not in (PARAM_SNAPSHOT, PARAM_AS_OF, PARAM_PRESENT):
+        if key not in own:
             params[key] = st.query_params.get_all(key)
+    # The filters in effect as ui saves them each run (non-default values): right after a page
+    # link the URL may still lack some of them.
+    for key, value in (st.session_state.get("_filters_saved") or {}).items():
+        if key not in own:
+            values = value if isinstance(value, (list, tuple)) else [value]
+            params[key] = [_text(v) for v in values]
     if pin.snapshot_id:
         params[PARAM_SNAPSHOT] = [pin.snapshot_id]
     if as_of is not None:
@@ -269,15 +314,12 @@ def view_url(pin: Pin, as_of: date | None) -> str:
 
 
 def _open_latest() -> None:
-    st.session_state[PARAM_SNAPSHOT] = LATEST
+    _drop_param(PARAM_SNAPSHOT)
 
 
 def header(pin: Pin, as_of: date | None) -> None:
     """Under the page title: the pinned-snapshot banner or the pruned-link message, "Copy link to
     this view" and the presentation toggle. `as_of` is the as-of date in effect."""
-    if PARAM_PRESENT not in st.session_state and is_presenting():
-        # ?present=1 is the documented link form; the bound toggle itself reads only true/false.
-        st.session_state[PARAM_PRESENT] = True
     if is_presenting():
         st.html(PRESENT_CSS)
     if pin.missing:
@@ -295,7 +337,7 @@ def header(pin: Pin, as_of: date | None) -> None:
         )
         button.button("Open latest", on_click=_open_latest, key="sharing_open_latest",
                       icon=":material/update:", type="primary")
-    _, link, present = st.columns([6, 1, 1], vertical_alignment="center")
+    _, link, present = st.columns([5.4, 1.5, 1.1], vertical_alignment="center")
     with link, st.popover("Copy link", icon=":material/link:", help="Copy link to this view",
                           width="stretch"):
         st.markdown("**Copy link to this view**")
@@ -303,13 +345,15 @@ def header(pin: Pin, as_of: date | None) -> None:
         st.caption("Copy it with the icon at the right of the link. It keeps every filter, the "
                    "data snapshot and the as-of date, so it reopens exactly this view.")
     with present:
+        st.session_state[TOGGLE] = is_presenting()
         st.toggle(
             "Present",
-            key=PARAM_PRESENT,
-            bind="query-params",
+            key=TOGGLE,
+            on_change=_toggled,
             help="Presentation mode: no sidebar or controls, larger type, one chart per row. "
             "The filters stay as they are.",
         )
+    _save_for_next_page()
 
 
 def board_pack_button(con, f, grain: str = "month", basis: str = "logo") -> None:

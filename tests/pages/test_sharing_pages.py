@@ -117,7 +117,7 @@ def test_a_link_to_an_old_snapshot_shows_the_old_numbers_after_a_new_import(db, 
     assert not pinned.exception
     assert tile(pinned, "Active customers") == old_value == f"{expected_active(old):,.0f}"
     assert any("Snapshot of" in i.value and "newer data" in i.value for i in pinned.info)
-    assert pinned.selectbox(key="snapshot").value == old_id
+    assert pinned.selectbox(key="sharing_snapshot").value == old_id
     assert any("newer data exists" in c.value for c in pinned.sidebar.caption)
 
     latest = app().run()
@@ -168,7 +168,7 @@ def test_presentation_mode_hides_the_sidebar_and_keeps_the_filters(db):
     assert not at.exception and _present_css(at)
     assert at.multiselect(key="plan").value == ["Growth"]
     # the toggle leaves it again
-    at.toggle(key="present").set_value(False).run()
+    at.toggle(key="sharing_present").set_value(False).run()
     assert not _present_css(at)
     normal = app().run()
     assert not normal.exception and not _present_css(normal)

@@ -116,7 +116,7 @@ def test_presentation_css_hides_the_sidebar_and_stacks_charts():
     assert '[data-testid="stSidebar"]' in css and "display: none" in css
     assert "flex-direction: column" in css and "stPlotlyChart" in css
     # the toggle that leaves presentation mode stays visible
-    assert ".st-key-present" in css
+    assert ".st-key-sharing_present" in css
 
 
 def test_snapshot_files_are_real_paths(two_snapshots):
