@@ -45,6 +45,9 @@ _FIXED = {
     "All rated >= 4": PALETTE[0], "Any rated < 4": PALETTE[3], "None rated": NEUTRAL,
     # whole selection and averages
     "Average": PALETTE[0], "All": PALETTE[0],
+    # outcomes
+    "Churned": PALETTE[3], "Retained": PALETTE[0],
+    "Churned (90 days before)": PALETTE[3], "Retained, same tenure": PALETTE[0],
 }
 _NEUTRAL_VALUES = {"Other", "Unknown", "—", ""}
 
@@ -86,8 +89,9 @@ def _base_layout(title: str, subtitle: str | None = None, x_title: str = "",
         margin=dict(l=10, r=10, t=80 if subtitle else 56, b=10),
         font=dict(size=13),
         hovermode="closest",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1,
-                    title_text=""),
+        # Legend under the plot: above it, it collided with the subtitle.
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0,
+                    title_text="", traceorder="normal"),
         xaxis=dict(title=dict(text=x_title), automargin=True),
         yaxis=dict(title=dict(text=y_title), automargin=True),
         hoverlabel=dict(namelength=-1),
@@ -111,6 +115,7 @@ def _low_n_trace(x, y, n, min_n: int, name: str | None = None, text=None) -> go.
     """Hollow markers over points resting on fewer than min_n units, with their own legend entry."""
     return go.Scatter(
         x=x, y=y, mode="markers", name=name or f"Fewer than {min_n} customers (unreliable)",
+        legendgroup="low_n",
         marker=dict(symbol="circle-open", size=11, color=NEUTRAL, line=dict(width=2)),
         customdata=n, hovertemplate="Only %{customdata:,} customers: unreliable<extra></extra>",
         text=text,
@@ -162,8 +167,9 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
             colorscale=SEQUENTIAL, zmin=0, zmax=100, opacity=1.0 if complete else 0.45,
             showscale=complete, xgap=1, ygap=1,
             colorbar=dict(title=dict(text="% retained"), ticksuffix="%"),
-            texttemplate=None if many else ("%{z:.0f}" if complete else "%{z:.0f}*"),
-            textfont=dict(size=9),
+            text=None if many else [[f"{v:.0f}" + ("" if complete else "*") if pd.notna(v)
+                                     else "" for v in row] for row in z.values],
+            texttemplate=None if many else "%{text}", textfont=dict(size=9),
             name="complete" if complete else "incomplete",
             hovertemplate=(
                 "Cohort %{y}<br>Age %{x} " + unit + "<br>"
@@ -294,7 +300,7 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
     if average is not None and not average[average["age"] == k].empty:
         avg = float(average.loc[average["age"] == k, "retention_pct"].iloc[0])
         fig.add_hline(y=avg, line=dict(dash="dash", color=NEUTRAL),
-                      annotation_text=f"average {avg:.1f}%", annotation_position="top left")
+                      annotation_text=f"average {avg:.1f}%", annotation_position="top right")
     basis_title = "MRR" if basis == "mrr" else "customers"
     fig.update_layout(**_base_layout(
         f"{unit.capitalize()}-{k} retention by signup {grain}: % of each cohort's {basis_title}",
@@ -349,8 +355,10 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
             if n_col:
                 low = part[part[n_col] < min_n]
                 if not low.empty:
-                    fig.add_trace(_low_n_trace(low[x], low[col], low[n_col], min_n,
-                                               name=f"Fewer than {min_n} (unreliable)"))
+                    marker = _low_n_trace(low[x], low[col], low[n_col], min_n,
+                                          name=f"Fewer than {min_n} (unreliable)")
+                    marker.showlegend = not any(t.legendgroup == "low_n" for t in fig.data)
+                    fig.add_trace(marker)
     for name, value in (targets or {}).items():
         fig.add_hline(y=value, line=dict(dash="dash", color=color_for(name), width=1.5),
                       annotation_text=f"target {name}: {value:g}",
@@ -400,7 +408,7 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
           hover_extra: dict[str, str] | None = None, percent: bool = False,
           color_by: str | None = None, text_fmt: str = "{:,.0f}", money: bool = False,
           references: dict[str, float] | None = None, reliable_col: str | None = None,
-          top: int | None = None) -> Chart:
+          top: int | None = None, color: str | None = None) -> Chart:
     """Horizontal bars in the frame's order, first on top (only the first `top` rows when
     given); bars on fewer than min_n units greyed and labelled.
 
@@ -415,7 +423,7 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
     shown = data.iloc[::-1]  # plotly draws the first row at the bottom
     reliable = (shown[reliable_col].astype(bool) if reliable_col else
                 shown[n_col] >= min_n if n_col else pd.Series(True, index=shown.index))
-    colors = [color_for(v if color_by is None else c) if ok else NEUTRAL
+    colors = [(color or color_for(v if color_by is None else c)) if ok else NEUTRAL
               for v, c, ok in zip(shown[label], shown[color_by] if color_by else shown[label],
                                   reliable)]
     prefix = "$" if money else ""
@@ -438,7 +446,7 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
                 marker=dict(symbol="diamond", size=14, color="#D55E00",
                             line=dict(width=1, color="white")),
                 text=[f"research {ref_value:g}{'%' if percent else ''}"],
-                textposition="top center", showlegend=False,
+                textposition="middle right", showlegend=False,
                 hovertemplate=f"Published research figure: {ref_value:g}"
                 + ("%" if percent else "") + "<extra></extra>",
             ))
@@ -473,7 +481,7 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
     n_groups = data[group].nunique()
     fig.update_layout(barmode="stack", **_base_layout(title, subtitle=subtitle, x_title=x_title,
                                                       height=max(300, 140 + 40 * n_groups)))
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0))
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1, xanchor="left", x=1.01))
     fig.update_xaxes(ticksuffix="%", range=[0, 100])
     fig.update_yaxes(type="category")
     return Chart(fig, data)

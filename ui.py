@@ -481,7 +481,8 @@ def caption(key: str, n=None, unit: str = "customers", note: str = "") -> None:
 
 
 def show(chart: Chart, name: str, definition: str, n=None, unit: str = "customers",
-         note: str = "", on_select: str | None = None, selection_mode=None):
+         note: str = "", on_select: str | None = None, selection_mode=None,
+         narrow: bool = False):
     """Draw a chart with its caption (definition · N · as of) and a CSV of the plotted rows."""
     if chart.data.empty:
         st.info(EMPTY)
@@ -489,9 +490,13 @@ def show(chart: Chart, name: str, definition: str, n=None, unit: str = "customer
     kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
     event = st.plotly_chart(chart.figure, key=f"chart_{name}", config={"displaylogo": False},
                             **kwargs)
-    text, button = st.columns([5, 1], vertical_alignment="center")
-    with text:
+    if narrow:  # in a third of the page the button gets its own line, or it is cut off
         caption(definition, n, unit, note)
+        button = st
+    else:
+        text, button = st.columns([5, 1], vertical_alignment="center")
+        with text:
+            caption(definition, n, unit, note)
     button.download_button("CSV", csv_bytes(chart.data), file_name=f"{name}.csv",
                            mime="text/csv", key=f"csv_{name}", on_click="ignore",
                            icon=":material/download:", help="Download exactly the plotted data")
@@ -621,7 +626,7 @@ REASON_COLUMNS = {
     "category": st.column_config.TextColumn("Reason category"),
     "owner_team": st.column_config.TextColumn("Team that owns the fix"),
     "customers_lost": st.column_config.NumberColumn("Customers lost", format="%d"),
-    "mrr_lost": st.column_config.NumberColumn("MRR lost", format="$%.0f"),
+    "mrr_lost": st.column_config.NumberColumn("MRR lost", format="dollar"),
     "share_pct": st.column_config.NumberColumn("Share of lost customers", format="%.1f%%"),
 }
 

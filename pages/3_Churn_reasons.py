@@ -80,7 +80,7 @@ if totals is not None and not totals.empty:
         chart = charts.hbars(
             raw, "reason", "customers_lost", f"Raw reasons mapped to {category}",
             "Customers lost", subtitle="As customers wrote them (spellings folded together)",
-            hover_extra={"mrr_lost": "MRR lost ($)"}, top=25,
+            hover_extra={"mrr_lost": "MRR lost ($)"}, top=25, color=charts.color_for(category),
         )
         ui.show(chart, "raw_reasons", "churn_category",
                 n=int(raw["customers_lost"].sum()), unit="churned customers",

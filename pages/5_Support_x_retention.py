@@ -56,7 +56,7 @@ if not ui.empty(curves):
             )
             ui.show(chart, f"survival_365_by_{by}", "survival",
                     n=int(at_year["customers"].sum()), note="grey: fewer than "
-                    f"{settings.MIN_N} customers still observed at day 365")
+                    f"{settings.MIN_N} customers still observed at day 365", narrow=True)
 
 st.subheader("Retention drivers from the research")
 left, right = st.columns(2)
@@ -66,7 +66,7 @@ with left:
         chart = charts.hbars(
             products, "group", "retained_pct", "Two-year retention by products held",
             "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
-            percent=True, text_fmt="{:.0f}", references=RESEARCH_PRODUCTS,
+            percent=True, text_fmt="{:.0f}", references=RESEARCH_PRODUCTS, color=charts.PALETTE[0],
             subtitle="Complete 2-year horizons only · ◆ published research figure",
         )
         ui.show(chart, "retention_by_products", "products", n=int(products["customers"].sum()),
@@ -78,6 +78,7 @@ with right:
             expansion, "group", "retained_pct", "Two-year retention by early expansion",
             "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
             percent=True, text_fmt="{:.0f}", references=RESEARCH_EXPANSION,
+            color=charts.PALETTE[0],
             subtitle="Any MRR increase in the 3 months after signup · ◆ published research",
         )
         ui.show(chart, "retention_by_early_expansion", "early_expansion",
@@ -95,4 +96,5 @@ if not ui.empty(before):
     )
     ui.show(chart, "pre_churn_tickets", "churn_category",
             n=int(before["churned_customers"].sum()), unit="churned customers")
-    st.dataframe(before, hide_index=True, width="stretch", column_config=ui.PRE_CHURN_COLUMNS)
+    st.dataframe(before, hide_index=True, width="stretch", column_config=ui.PRE_CHURN_COLUMNS,
+                 column_order=list(ui.PRE_CHURN_COLUMNS))

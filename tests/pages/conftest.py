@@ -1,0 +1,63 @@
+"""Page tests: one small demo database for the whole session, and a helper that opens a page
+the way a browser does (entry script first, then switch_page)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY = str(ROOT / "dashboard.py")
+PAGES = {
+    "Overview": "dashboard.py",
+    "Cohorts": "pages/2_Cohorts.py",
+    "Churn reasons": "pages/3_Churn_reasons.py",
+    "Support KPIs": "pages/4_Support_KPIs.py",
+    "Support × retention": "pages/5_Support_x_retention.py",
+    "Data & definitions": "pages/6_Data_and_definitions.py",
+}
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """A 1,500-customer demo database; RETENTION_DB and settings.DB_PATH point at it.
+
+    AppTest runs the scripts in this process, so patching the imported settings module is what
+    the pages see (settings reads the environment only once, at its first import).
+    """
+    from data.generate import generate
+
+    import settings
+
+    path = tmp_path_factory.mktemp("db") / "retention.duckdb"
+    generate(path, customers=1_500, seed=7)
+    os.environ["RETENTION_DB"] = str(path)
+    old = settings.DB_PATH
+    settings.DB_PATH = path
+    yield path
+    settings.DB_PATH = old
+
+
+@pytest.fixture(scope="session")
+def con(demo_db):
+    from queries import connect
+
+    connection = connect(demo_db)
+    yield connection
+    connection.close()
+
+
+def open_page(page: str, params: dict | None = None, timeout: float = 180):
+    """Run the entry script with `params` in the URL, then switch to `page` (a PAGES value)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(ENTRY, default_timeout=timeout)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "dashboard.py":
+        at.switch_page(page)
+        at.run()
+    return at

@@ -1,0 +1,198 @@
+"""Every page through AppTest, reached as a browser reaches it: default filters, a restrictive
+filter, a filter that leaves nothing, URL round trips and hostile parameters."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from tests.pages.conftest import PAGES, open_page
+
+import ui
+from queries import Filters
+
+EMPTY = "No customers match these filters."
+# Charts each page draws with the default filters on the demo data.
+MIN_CHARTS = {
+    "dashboard.py": 2,
+    "pages/2_Cohorts.py": 4,
+    "pages/3_Churn_reasons.py": 5,
+    "pages/4_Support_KPIs.py": 8,
+    "pages/5_Support_x_retention.py": 5,
+    "pages/6_Data_and_definitions.py": 0,
+}
+
+
+def header(at) -> str:
+    """The caption under the page title: product, as-of date, snapshot, filters."""
+    return next(c.value for c in at.caption if c.value.startswith(ui.PRODUCT))
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", PAGES.values())
+def test_default_filters(demo_db, page):
+    at = open_page(page)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(charts(at)) >= MIN_CHARTS[page]
+    assert "all customers" in header(at)
+    assert "snapshot" in header(at) and "data as of" in header(at)
+    for chart in charts(at):
+        assert chart["layout"]["title"]["text"]  # every chart says what it shows
+
+
+@pytest.mark.parametrize("page", PAGES.values())
+def test_restrictive_filter(demo_db, con, page):
+    plan = sorted(ui._filter_options(con)["plan"])[0]
+    at = open_page(page, {"plan": plan, "segment": "SMB", "grain": "quarter"})
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.multiselect(key="plan").value == [plan]
+    assert f"plans: {plan}" in header(at) and "segments: SMB" in header(at)
+    assert len(charts(at)) >= min(MIN_CHARTS[page], 2)
+
+
+@pytest.fixture(scope="session")
+def empty_day(con) -> date:
+    """A signup date on which nobody signed up: a one-day signup range selects no one."""
+    start = con.execute("select min(signup_date) from customers").fetchone()[0]
+    used = {r[0] for r in con.execute("select distinct signup_date from customers").fetchall()}
+    day = start
+    while day in used:
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.mark.parametrize("page", PAGES.values())
+def test_filter_that_leaves_nothing(demo_db, empty_day, page):
+    iso = empty_day.isoformat()
+    at = open_page(page, {"signup_from": iso, "signup_to": iso})
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    if page == "pages/6_Data_and_definitions.py":
+        assert any("Net promoter score" in m.value for m in at.markdown)  # definitions still shown
+    else:
+        assert EMPTY in [i.value for i in at.info]
+        assert not charts(at)
+
+
+def test_overview_tiles_equal_the_metrics_api(demo_db, con):
+    from queries import kpi_summary
+
+    at = open_page("dashboard.py", {"plan": sorted(ui._filter_options(con)["plan"])[-1]})
+    expected = kpi_summary(con, Filters(plans=(sorted(ui._filter_options(con)["plan"])[-1],)))
+    tiles = {m.label.replace(" ⚠ low N", ""): m for m in at.metric}
+    assert len(tiles) == len(expected) == 9
+    for row in expected.itertuples():
+        tile = tiles[ui.KPI_SHORT.get(row.kpi, row.label)]
+        assert tile.value == ui.format_value(row.value, row.unit), row.kpi
+        assert tile.delta == (ui.format_delta(row.delta, row.unit) or ""), row.kpi
+
+
+def test_url_round_trip_keeps_filters_across_pages(demo_db, con):
+    options = ui._filter_options(con)
+    as_of = con.execute("select default_as_of from meta").fetchone()[0] - timedelta(days=40)
+    params = {
+        "grain": "week", "basis": "MRR", "as_of": as_of.isoformat(),
+        "signup_from": "2024-02-01", "region": options["region"][:2],
+        "products": [str(options["products"][0])],
+    }
+    at = open_page("dashboard.py", params)
+    for page in ("pages/2_Cohorts.py", "pages/4_Support_KPIs.py", "dashboard.py"):
+        assert not at.exception
+        assert at.segmented_control(key="grain").value == "week"
+        assert at.segmented_control(key="basis").value == "MRR"
+        assert at.date_input(key="as_of").value == as_of
+        assert at.date_input(key="signup_from").value == date(2024, 2, 1)
+        assert at.multiselect(key="region").value == options["region"][:2]
+        assert at.multiselect(key="products").value == [options["products"][0]]
+        assert f"data as of **{as_of:%d %b %Y}**" in header(at)
+        at.switch_page(page)
+        at.run()
+
+
+@pytest.mark.parametrize("params, names", [
+    ({"plan": "NoSuchPlan"}, ["plan"]),
+    ({"grain": "foo"}, ["grain"]),
+    ({"as_of": "2099-01-01"}, ["as_of"]),
+    ({"as_of": "not-a-date", "basis": "revenue"}, ["as_of", "basis"]),
+    ({"segment": "'; drop table customers; --"}, ["segment"]),
+    ({"signup_from": "<script>alert(1)</script>"}, ["signup_from"]),
+    ({"region": "x" * 5000}, ["region"]),
+    ({"grain": ["week", "month"]}, ["grain"]),
+])
+def test_invalid_params_give_a_notice_not_an_exception(demo_db, params, names):
+    # The notice shows on the run that reads the link; the value is then gone from the URL,
+    # so the page switched to afterwards renders clean.
+    at = open_page("dashboard.py", params)
+    assert not at.exception
+    notices = [w.value for w in at.warning if "invalid link value" in w.value]
+    assert len(notices) == 1
+    for name in names:
+        assert name in notices[0]
+    assert "all customers" in header(at)
+    at.switch_page("pages/2_Cohorts.py")
+    at.run()
+    assert not at.exception
+    assert not at.error
+    assert "all customers" in header(at)
+
+
+def test_partly_valid_multiselect_keeps_the_valid_values(demo_db, con):
+    plan = ui._filter_options(con)["plan"][0]
+    at = open_page("dashboard.py", {"plan": [plan, "Bogus"]})
+    assert not at.exception
+    assert at.multiselect(key="plan").value == [plan]
+    assert any("plan" in w.value for w in at.warning)
+
+
+def test_cohort_drill_down_lists_the_cell(demo_db, con):
+    from queries import cohort_customers, cohort_retention
+
+    at = open_page("pages/2_Cohorts.py")
+    cells = cohort_retention(con, Filters())
+    cohort = sorted(cells["cohort"].unique())[-6]
+    at.selectbox(key="cohorts_cohort").set_value(cohort)
+    at.number_input(key="cohorts_age").set_value(3)
+    at.run()
+    assert not at.exception
+    expected = cohort_customers(con, Filters(), cohort, 3)
+    table = at.dataframe[-1].value
+    assert list(table["customer_id"]) == list(expected["customer_id"])
+    assert any(b.proto.label.startswith("Download these customers") for b in
+               at.get("download_button"))
+
+
+def test_heatmap_plots_the_metrics_api(demo_db, con):
+    from queries import cohort_retention
+
+    import base64
+
+    import numpy as np
+
+    def values(z):  # plotly ships numeric arrays as base64 typed arrays
+        if isinstance(z, dict):
+            return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
+        return np.asarray(z, float).ravel()
+
+    at = open_page("pages/2_Cohorts.py")
+    heat = charts(at)[0]
+    plotted = [v for trace in heat["data"] for v in values(trace["z"]) if not np.isnan(v)]
+    expected = cohort_retention(con, Filters())["retention_pct"]
+    assert len(plotted) == len(expected)
+    assert np.allclose(sorted(plotted), sorted(expected))
+
+
+def test_csv_download_defuses_formulas():
+    import pandas as pd
+
+    frame = pd.DataFrame({"reason": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "fine"],
+                          "n": [1, -2, 3, 4, 5]})
+    text = ui.csv_bytes(frame).decode()
+    assert "'=HYPERLINK" in text and "'+1" in text and "'-2" in text and "'@SUM" in text
+    assert "\nfine,5" in text and ",-2\n" in text  # numbers stay numbers
