@@ -3,6 +3,7 @@ definition of every metric."""
 
 import streamlit as st
 
+import auth
 import definitions
 import ui
 
@@ -18,6 +19,9 @@ b.metric("Snapshot", info["snapshot_id"], border=True, help="The database file t
 c.metric("Source", {"demo": "Demo data", "import": "Imported files"}.get(
     info["source_kind"], str(info["source_kind"])), border=True,
     help=f"Built {info['built_at']:%d %b %Y %H:%M} UTC" if info.get("built_at") else None)
+
+level, notice = auth.access_notice()
+(st.warning if level == "warning" else st.info)(notice, icon=":material/lock:")
 
 st.subheader("Tables")
 st.dataframe(ui.table_profile(info), hide_index=True, width="stretch",

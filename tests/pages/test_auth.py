@@ -152,3 +152,14 @@ def test_failures_across_sessions_serialise_attempts(monkeypatch):
     sign_in(at, "guess")
     assert time.monotonic() - started >= 0.3 + 0.2
     assert auth.recent_failures() == 4
+
+
+def test_the_data_page_says_who_can_see_the_dashboard():
+    open_app = app().run()
+    open_app.switch_page("pages/6_Data_and_definitions.py").run()
+    assert not open_app.exception
+    assert any("Access: **open**" in w.value for w in open_app.warning)
+    guarded = sign_in(app({"passwords": HASHES}).run(), VIEWER_PW)
+    guarded.switch_page("pages/6_Data_and_definitions.py").run()
+    assert not guarded.exception
+    assert any("protected by a password" in i.value for i in guarded.info)
