@@ -436,7 +436,10 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
     hover += "".join(f"<br>{name}: %{{customdata[{i}]}}" for i, name in enumerate(extra.values()))
     fig = go.Figure(go.Bar(
         x=shown[value], y=shown[label].astype(str), orientation="h", marker_color=colors,
-        text=texts, textposition="auto", customdata=custom, showlegend=False,
+        text=texts, customdata=custom, showlegend=False,
+        # with reference markers the label sits at the bar's start, clear of the diamond
+        textposition="inside" if references else "auto",
+        insidetextanchor="start" if references else None,
         hovertemplate=hover + "<extra></extra>", cliponaxis=False,
     ))
     for ref_label, ref_value in (references or {}).items():
@@ -543,6 +546,7 @@ def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
                 x=[first["day"]], y=[first["survival"] * 100], mode="markers",
                 marker=dict(symbol="circle-open", size=12, color=NEUTRAL, line=dict(width=2)),
                 name=f"From here fewer than {min_n} at risk", legendgroup="lown",
+                showlegend=not any(t.legendgroup == "lown" for t in fig.data),
                 hovertemplate=f"{name}: from day %{{x}} fewer than {min_n} customers at risk"
                 "<extra></extra>",
             ))
