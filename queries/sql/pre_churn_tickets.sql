@@ -14,13 +14,14 @@
 --     category's pre-churn tickets with their share of them, e.g. 'billing 34%, bug 22%, how-to 15%'
 --     (ties by name; null when there are no pre-churn tickets).
 --   tickets = the pre-churn tickets counted.
+-- Tickets come from ticket_facts, joined on the integer customer_key (data/facts.sql).
 -- No range join: a retained ticket on tenure day d lies in the windows of exactly the blocks
 -- d // 30 + 1, + 2 and + 3.
 with selected as (/*selected_customers*/),
 
 churned as (
     select
-        cf.customer_id,
+        cf.customer_key,
         cf.churn_category as category,
         cf.churn_date,
         (datediff('day', cf.signup_date, cf.churn_date) + 15) // 30 as block
@@ -30,15 +31,15 @@ churned as (
 
 pre_churn as (
     select churned.category, coalesce(tkt.category, 'Unknown') as ticket_category
-    from tickets as tkt
-    join churned using (customer_id)
+    from ticket_facts as tkt
+    join churned using (customer_key)
     where tkt.created_at >= churned.churn_date - interval 90 day
       and tkt.created_at < churned.churn_date
 ),
 
 retained as (
     select
-        cf.customer_id,
+        cf.customer_key,
         cf.signup_date,
         datediff('day', cf.signup_date, $as_of) // 30 as max_block
     from selected as cf
@@ -67,8 +68,8 @@ window_tickets as (
             retained.max_block,
             datediff('day', retained.signup_date, tkt.created_at::date) // 30
                 + unnest([1, 2, 3]) as block
-        from tickets as tkt
-        join retained using (customer_id)
+        from ticket_facts as tkt
+        join retained using (customer_key)
         where tkt.created_at >= retained.signup_date
     )
     where block <= max_block
