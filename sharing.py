@@ -368,8 +368,13 @@ def board_pack_button(con, f, grain: str = "month", basis: str = "logo") -> None
         finally:
             cur.close()
 
+    cur = con.cursor()
+    try:
+        name = report.file_name(cur, f)
+    finally:
+        cur.close()
     st.download_button(
-        "Board pack", build, file_name=report.file_name(con.cursor(), f), mime="text/html",
+        "Board pack", build, file_name=name, mime="text/html",
         on_click="ignore", icon=":material/summarize:", key="sharing_board_pack",
         help="One HTML file with this view's tiles, summary and key charts, their definitions, "
         "the snapshot and the filters. Opens offline; fit for e-mail or a board folder.",

@@ -4,8 +4,8 @@
 
 The files are written to a temporary folder under their own (sanitised) names, so every problem
 names the user's file; `data.load.load` validates them and publishes a new snapshot only when all
-is valid. It runs in a separate process (spawned, with a time limit): a huge or hostile file can
-neither block nor crash the server. No Streamlit here.
+is valid. It runs in a separate process with memory and time limits (data.isolated): a huge or
+hostile file can neither block nor crash the server. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 
-import settings
 
 # (files key of data.load, label, what it holds): the upload slots of the import page.
 SLOTS = (
@@ -98,23 +97,6 @@ def problems_frame(problems) -> pd.DataFrame:
         rows.append({"file": p["file"], "where": where, "column": p["column"],
                      "problem": p["message"]})
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
-
-
-def _child(out: str, files: dict[str, str], mapping: dict, keep: int, conn) -> None:
-    """Runs in the child process: data.load.load, its verdict sent back as plain values."""
-    from dataclasses import asdict
-
-    from data.load import ImportRejected, load
-
-    try:
-        meta = load(Path(out), {k: Path(v) for k, v in files.items()}, mapping, keep=keep)
-        conn.send(("ok", meta))
-    except ImportRejected as exc:
-        conn.send(("rejected", [asdict(p) for p in exc.problems], exc.total))
-    except Exception as exc:  # noqa: BLE001 - reported to the editor as one line, logged by caller
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
 
 
 def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | None = None,

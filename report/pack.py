@@ -300,9 +300,10 @@ def _slug(title: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
 
 
-def board_pack(con, f: Filters = Filters(), grain: str = "month", basis: str = "logo",
+def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str = "logo",
                min_n: int = settings.MIN_N) -> str:
     """The whole board pack as one HTML document (str), for the view `f` of the database `con`."""
+    f = f or Filters()
     meta = queries.meta(con)
     as_of = f.as_of or queries.default_as_of(con)
     sections = [
@@ -359,6 +360,6 @@ def board_pack(con, f: Filters = Filters(), grain: str = "month", basis: str = "
     )
 
 
-def file_name(con, f: Filters = Filters()) -> str:
-    as_of = f.as_of or queries.default_as_of(con)
+def file_name(con, f: Filters | None = None) -> str:
+    as_of = (f.as_of if f else None) or queries.default_as_of(con)
     return f"board-pack-{as_of:%Y-%m-%d}.html"
