@@ -141,3 +141,11 @@ select
 from tickets as tkt
 join customer_facts as cf using (customer_id)
 order by tkt.created_at, tkt.ticket_id;
+
+-- mrr_facts: mrr_history keyed by customer_key instead of the varchar customer_id (the revenue
+-- queries join it to itself and to the selected customers), in customer and month order.
+create or replace table mrr_facts as
+select cf.customer_key, hist.month, hist.mrr
+from mrr_history as hist
+join customer_facts as cf using (customer_id)
+order by cf.customer_key, hist.month;

@@ -14,9 +14,10 @@
 with selected as (/*selected_customers*/),
 
 history as (
-    select hist.customer_id, hist.month, hist.mrr::double as mrr
-    from mrr_history as hist
-    join selected as cf using (customer_id)
+    -- mrr_facts (data/facts.sql): mrr_history keyed by the integer customer_key
+    select hist.customer_key, hist.month, hist.mrr::double as mrr
+    from mrr_facts as hist
+    join selected as cf using (customer_key)
     where hist.month <= date_trunc('month', $as_of)
 ),
 
@@ -41,11 +42,11 @@ starting as (
         periods.period,
         periods.end_month,
         periods.period_end,
-        history.customer_id,
+        history.customer_key,
         history.mrr as start_mrr
     from periods
     join history on history.month = (periods.period - interval 1 month)::date
-    join selected as cf using (customer_id)
+    join selected as cf using (customer_key)
     where cf.churn_date is null or cf.churn_date >= periods.period
 ),
 
@@ -58,9 +59,9 @@ moves as (
             else ending.mrr
         end as end_mrr
     from starting
-    join selected as cf using (customer_id)
+    join selected as cf using (customer_key)
     left join history as ending
-        on ending.customer_id = starting.customer_id and ending.month = starting.end_month
+        on ending.customer_key = starting.customer_key and ending.month = starting.end_month
 ),
 
 totals as (
