@@ -324,7 +324,10 @@ def header(pin: Pin, as_of: date | None) -> None:
         st.html(PRESENT_CSS)
     if pin.missing:
         st.warning(
-            f"This link asked for data snapshot `{pin.requested}`, which is no longer kept (the "
+            # Only a well-formed id is echoed: the URL text could close the backticks (issue 10).
+            f"This link asked for data snapshot "
+            f"{f'`{pin.requested}`' if _ID.match(pin.requested or '') else 'with an invalid id'}"
+            f", which is no longer kept (the "
             f"last {settings.SNAPSHOTS_KEEP} imports are). Showing the latest data instead.",
             icon=":material/history:",
         )
