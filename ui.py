@@ -361,7 +361,8 @@ def _header(page_title: str, info: dict, f: Filters) -> None:
     st.title(page_title)
     as_of = f.as_of or info["default_as_of"]
     pinned = "" if f.as_of is None else f" (data runs to {info['default_as_of']:%d %b %Y})"
-    described = Filters(**{**f.__dict__, "as_of": None}).describe()
+    # Filter values come from the data (plan names...): shown as typed, never as markup (issue 10).
+    described = markdown_text(Filters(**{**f.__dict__, "as_of": None}).describe())
     st.caption(f"{PRODUCT} · data as of **{as_of:%d %b %Y}**{pinned} · snapshot "
                f"`{info['snapshot_id']}` · {described}")
 
