@@ -181,7 +181,8 @@ def bad_statements(log: list[str], patterns: list[re.Pattern]) -> list[str]:
 # --- one case ------------------------------------------------------------------------------------
 MARKDOWN_KINDS = ("markdown", "caption", "title", "header", "subheader", "warning", "info",
                   "success", "error")
-RAW_MARKUP = re.compile(r"<script|<img|\]\(javascript:|onerror=", re.I)
+# Markup that would be live in Streamlit's markdown: not backslash-escaped (ui.markdown_text).
+RAW_MARKUP = re.compile(r"(?<!\\)<(?:script|img)|(?<!\\)\]\(javascript", re.I)
 
 
 def _texts(at) -> list[tuple[str, str]]:
