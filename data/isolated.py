@@ -32,8 +32,9 @@ from pathlib import Path
 import settings
 
 ROOT = Path(__file__).resolve().parents[1]
-# Address-space cap of the child (virtual memory: DuckDB and Python reserve more than they touch).
-MEMORY_MB = int(os.environ.get("RETENTION_IMPORT_MEMORY_MB", "3072"))
+# Address-space cap of the child (virtual memory: DuckDB reserves far more than it touches; a
+# 500 MB import peaked at 1.2 GB RSS but failed to allocate under a 3 GB cap - RELIABILITY.md).
+MEMORY_MB = int(os.environ.get("RETENTION_IMPORT_MEMORY_MB", "8192"))
 # DuckDB's buffer manager limit inside the child: above it, DuckDB spills to its temp directory.
 DUCKDB_MEMORY_MB = int(os.environ.get("RETENTION_IMPORT_DUCKDB_MB", "1024"))
 TIMEOUT_S = float(os.environ.get("RETENTION_IMPORT_TIMEOUT_S", "900"))

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
@@ -91,6 +92,9 @@ def expects_notice(case, info: dict) -> bool:
     """Whether a known parameter carries an invalid value (the viewer must be told)."""
     import ui
 
+    # Streamlit drops a whole query string over 524,288 characters (logged, page at defaults).
+    if len(urlencode([(k, v) for k, values in case for v in values])) > 524_288:
+        return False
     params = {}
     for key, values in case:
         if key in ui.FILTER_KEYS:
