@@ -164,7 +164,7 @@ UNANSWERED_P = 0.02
 AUTO_CLOSE_P = 0.95  # unanswered tickets auto-closed after AUTO_CLOSE_DAYS; the rest stay open
 AUTO_CLOSE_DAYS = 7
 STUCK_OPEN_P = 0.001
-CSAT_RATED_P = (0.45, 0.20)  # resolved, open
+CSAT_RATED_P = (0.40, 0.18)  # resolved, open
 CES_RATED_P = 0.25
 
 # --- NPS -----------------------------------------------------------------------------------------
