@@ -18,6 +18,7 @@ a complete file, with an atomic rename. Nothing here imports streamlit.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import signal
@@ -32,6 +33,7 @@ from pathlib import Path
 import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+log = logging.getLogger("retention.import")
 # Address-space cap of the child (virtual memory: DuckDB reserves far more than it touches; a
 # 500 MB import peaked at 1.2 GB RSS but failed to allocate under a 3 GB cap - RELIABILITY.md).
 MEMORY_MB = int(os.environ.get("RETENTION_IMPORT_MEMORY_MB", "8192"))
@@ -95,10 +97,13 @@ def run_import_subprocess(out: Path | None, files: dict[str, Path], mapping: dic
                                "nothing was changed.")
     if result.status == "unknown":
         killed = status is not None and status < 0
-        why = (f"ran out of its {memory_mb:,} MB memory limit" if "MemoryError" in stderr
-               or "bad_alloc" in stderr
+        out_of_memory = any(hint in stderr for hint in (
+            "MemoryError", "bad_alloc", "Out of Memory", "Cannot allocate memory", "failed to map",
+            "pthread_create", "Resource temporarily unavailable"))
+        why = (f"ran out of its {memory_mb:,} MB memory limit" if out_of_memory
                else f"was stopped by signal {-status}" if killed
                else f"ended without a verdict (exit code {status})")
+        log.warning("import child exit %s, stderr tail: %s", status, stderr[-1000:])
         return _failed(result, f"The import process {why}; nothing was changed.")
     return result
 
