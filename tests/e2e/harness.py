@@ -43,8 +43,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORT = {"width": 1440, "height": 900}
 CUSTOMERS = 2_000
 SEED = 42
-# Generous: the first paint of a fresh browser loads Plotly's 4.7 MB bundle on 2 shared cores.
+# Generous: the first paint of a fresh browser loads Plotly's 4.7 MB bundle on 2 shared cores,
+# and the first run of a page fills the server's query cache.
 TIMEOUT_MS = 90_000
+# Clicks, downloads and other single actions on elements that should already be there.
+ACTION_TIMEOUT_MS = 30_000
 # Once the script has finished, its charts are drawn within seconds; a page without one fails.
 CHART_TIMEOUT_MS = 30_000
 
@@ -171,24 +174,21 @@ def launch(p):
     return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-# Counts finished script runs, so a test can wait for the rerun its own click caused even when
-# that rerun is faster than any polling (data-test-script-state goes running -> notRunning).
+# Counts finished script runs (data-test-script-state going running -> notRunning), so a test
+# can wait for the run its own click caused even when that run is faster than any polling, and a
+# fresh page is not taken as ready in the moment before its first run starts.
 _RUN_COUNTER = """
 (() => {
   window.__stRuns = 0;
-  let last = null;
-  const seen = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const state = app && app.getAttribute('data-test-script-state');
-    if (state !== last) {
-      if (state === 'notRunning' && last !== null) window.__stRuns += 1;
-      last = state;
-    }
-  };
-  new MutationObserver(seen).observe(document, {
-    subtree: true, childList: true, attributes: true,
-    attributeFilter: ['data-test-script-state'],
-  });
+  const ATTR = 'data-test-script-state';
+  new MutationObserver((records) => {
+    const mine = records.filter((r) => r.attributeName === ATTR);
+    mine.forEach((r, i) => {
+      const now = i + 1 < mine.length ? mine[i + 1].oldValue : r.target.getAttribute(ATTR);
+      if (r.oldValue === 'running' && now === 'notRunning') window.__stRuns += 1;
+    });
+  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                        attributeFilter: [ATTR]});
 })();
 """
 
@@ -232,7 +232,7 @@ class App:
     def new(cls, browser, server: Server, **context_kwargs) -> "App":
         kwargs = {"viewport": VIEWPORT, "accept_downloads": True, **context_kwargs}
         context = browser.new_context(**kwargs)
-        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.add_init_script(_RUN_COUNTER)
         page = context.new_page()
         app = cls(context, page, server)
@@ -252,7 +252,7 @@ class App:
     def open(self, path: str = "", params: dict | list | None = None, charts: int = 1,
              url: str | None = None) -> "App":
         self.page.goto(url or self.url_for(path, params))
-        self.wait_ready(charts=charts)
+        self.wait_ready(charts=charts, after_runs=0)  # the counter restarts with the document
         return self
 
     def runs(self) -> int:
@@ -262,13 +262,20 @@ class App:
         """Wait until the script has run (after `after_runs` finished runs, if given), the status
         widget is gone and at least `charts` Plotly charts are drawn."""
         page = self.page
+        wait = {"timeout": TIMEOUT_MS}
         page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
-                               state="attached")
+                               state="attached", **wait)
         if after_runs is not None:
-            page.wait_for_function(f"(window.__stRuns || 0) > {after_runs}")
+            page.wait_for_function(f"(window.__stRuns || 0) > {after_runs}", **wait)
         page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                               state="attached")
-        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+                               state="attached", **wait)
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", **wait)
+        # Streamlit loads the code of many elements lazily (text input, alerts, exception box):
+        # they appear once their chunk has arrived, after the run has finished.
+        try:
+            page.wait_for_load_state("networkidle", timeout=ACTION_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            pass
         if charts:
             self.wait_charts_drawn(charts)
 
@@ -304,15 +311,26 @@ class App:
         self.act(link.click, charts=charts)
 
     def choose(self, key: str, *options: str, charts: int = 1) -> None:
-        """Pick options in the multiselect with widget key `key`, as a person does: open the
-        list, click each option, close the list; waits for each rerun."""
-        box = self.page.locator(f".st-key-{key} [data-baseweb='select']").first
+        """Pick options in the multiselect or selectbox with widget key `key`, as a person does:
+        open the list, type to narrow it, click the option; waits for each rerun."""
+        box = self.page.locator(f".st-key-{key} input[role='combobox']").first
         for option in options:
             box.click()
-            item = self.page.locator("[role='listbox'] [role='option']", has_text=option)
-            item = item.filter(has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")).first
+            box.fill(option)
+            item = self.page.get_by_role("option", name=option, exact=True).first
+            try:
+                item.wait_for(state="visible", timeout=5_000)
+            except PlaywrightTimeout:
+                box.press("ArrowDown")  # some builds open the list on the arrow key only
+                item.wait_for(state="visible")
             self.act(item.click, charts=charts)
             self.page.keyboard.press("Escape")
+
+    def number(self, key: str, value: int, charts: int = 1) -> None:
+        """Type a value into the number input with widget key `key` and commit it."""
+        box = self.page.locator(f".st-key-{key} input").first
+        box.fill(str(value))
+        self.act(lambda: box.press("Enter"), charts=charts)
 
     def segment(self, key: str, option: str, charts: int = 1) -> None:
         """Click one option of the segmented control with widget key `key`."""

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from charts import period_label
-from queries import Filters, cohort_customers
+from queries import Filters, cohort_customers, cohort_retention
+from tests.e2e import harness
 from tests.e2e.checks import day, heatmap_mismatches, same_numbers, trace
 
 pytestmark = pytest.mark.e2e
@@ -64,18 +65,20 @@ def test_csv_downloads_equal_the_plotted_data(app):
     assert not problems, "\n".join(problems)
 
 
-def test_cohort_drilldown_lists_the_customers_of_the_clicked_cell(app, con):
+def test_cohort_drilldown_lists_the_customers_of_a_cell(app, con):
+    """Hover a complete cell, click it, then (whatever the click did) pick it with the pickers:
+    the customers listed are queries.cohort_customers of that cell."""
+    cells = cohort_retention(con, Filters(), grain="month")
+    age = 3
+    candidates = cells[(cells["age"] == age) & cells["is_complete"] & (cells["retention_pct"] < 100)]
+    cell = candidates.sort_values("cohort").iloc[-1]  # the youngest such cohort, low on the chart
+    cohort, cohort_text = cell["cohort"], period_label(cell["cohort"], "month")
+    problems = []
+
     app.open("Cohorts")
     heat = app.figures("chart_cohort_heatmap")[0]
-    complete = next(t for t in heat["traces"] if t["name"] == "complete")
-    # A mid-sized complete cell some customers have already left: row 6 from the bottom, age 3.
-    row = len(complete["y"]) - 6
-    label, age = complete["y"][row], 3
-    cell = complete["z"][row][[int(x) for x in complete["x"]].index(age)]
-    assert cell is not None and cell < 100, (label, age, cell)
-
-    chart = app.page.locator(".st-key-chart_cohort_heatmap .js-plotly-plot").first
-    chart.scroll_into_view_if_needed()
+    label = next(y for y in heat["traces"][0]["y"] if str(y).split(" · ")[0] == cohort_text)
+    app.page.locator(".st-key-chart_cohort_heatmap .js-plotly-plot").first.scroll_into_view_if_needed()
     point = app.page.evaluate("""([label, age]) => {
         const gd = document.querySelector('.st-key-chart_cohort_heatmap .js-plotly-plot');
         const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
@@ -83,24 +86,45 @@ def test_cohort_drilldown_lists_the_customers_of_the_clicked_cell(app, con):
         return {x: box.left + xa._offset + xa.c2p(age),
                 y: box.top + ya._offset + ya.c2p(ya.d2c(label))};
     }""", [label, age])
-    app.act(lambda: app.page.mouse.click(point["x"], point["y"]))
 
-    cohort_text = label.split(" · ")[0]
-    picked = app.widget_text("cohorts_cohort")
-    assert cohort_text in picked, f"clicked {cohort_text!r}, the picker shows {picked!r}"
-    shown_age = app.page.locator(".st-key-cohorts_age input").input_value()
-    assert shown_age == str(age)
+    # Hover: the label states the cell's numbers (N in hover, SPEC §4 "every chart").
+    app.page.mouse.move(point["x"], point["y"])
+    hover = app.page.locator(".st-key-chart_cohort_heatmap .hoverlayer .hovertext")
+    hover.first.wait_for(state="attached")
+    hover_text = " ".join(hover.all_text_contents())
+    wanted = f"Retained {int(cell['retained']):,} of {int(cell['cohort_size']):,} customers"
+    if wanted not in hover_text or "INCOMPLETE" in hover_text or "NaN" in hover_text:
+        problems.append(f"hover over complete cell {cohort_text}, age {age} reads "
+                        f"{hover_text!r}; expected {wanted!r} and no INCOMPLETE/NaN")
+
+    # Click: the page says "click a cell to list its customers below".
+    before = app.runs()
+    app.page.mouse.click(point["x"], point["y"])
+    try:
+        app.page.wait_for_function(f"(window.__stRuns || 0) > {before}", timeout=15_000)
+        app.wait_ready()
+    except harness.PlaywrightTimeout:
+        pass
+    picked = app.page.locator(".st-key-cohorts_cohort input").first.input_value()
+    picked_age = app.page.locator(".st-key-cohorts_age input").first.input_value()
+    if picked != cohort_text or picked_age != str(age):
+        problems.append(f"clicking cell {cohort_text}, age {age} did not select it: the pickers "
+                        f"show {picked!r}, age {picked_age!r}")
+        # The pickers, as a person would fall back to.
+        if picked != cohort_text:
+            app.choose("cohorts_cohort", cohort_text)
+        if picked_age != str(age):
+            app.number("cohorts_age", age)
 
     buttons = app.page.locator("[class*='st-key-csv_cohort_'][class*='_customers'] button")
     with app.page.expect_download() as info:
         buttons.first.click()
+    assert info.value.suggested_filename == f"cohort_{cohort}_age_{age}_customers.csv"
     listed = pd.read_csv(info.value.path())
-    cohort = next(c for c in pd.to_datetime(listed["signup_date"]).dt.to_period("M")
-                  .dt.start_time.dt.date.unique())
-    assert period_label(cohort, "month") == cohort_text
     expected = cohort_customers(con, Filters(), cohort, age, grain="month")
-    assert len(listed) == len(expected) > 0
+    assert len(listed) == len(expected) == int(cell["cohort_size"])
     assert sorted(listed["customer_id"]) == sorted(expected["customer_id"])
     retained = dict(zip(expected["customer_id"], expected["is_retained"]))
-    assert all(retained[c] == r for c, r in zip(listed["customer_id"], listed["is_retained"]))
-    assert cohort_text in app.main_text()
+    assert [retained[c] for c in listed["customer_id"]] == list(listed["is_retained"])
+    assert sum(listed["is_retained"]) == int(cell["retained"])
+    assert not problems, "\n".join(problems)

@@ -59,7 +59,7 @@ def test_cold_deep_link_to_a_page_renders_with_its_filters(fresh_server, new_app
     assert viewer.errors() == []
     assert "Cohorts" in viewer.page.locator("h1").first.inner_text()
     assert "Growth" in viewer.widget_text("plan")
-    active = viewer.page.locator(".st-key-grain [data-testid$='Active']").all_inner_texts()
+    active = viewer.page.locator(".st-key-grain [role='radio'][aria-checked='true']").all_inner_texts()
     assert [t.strip() for t in active] == ["quarter"], active
 
     heat = viewer.figures("chart_cohort_heatmap")
