@@ -27,6 +27,18 @@ def read_number(text: str) -> tuple[float, float]:
     return value, half_unit
 
 
+def tile_labels(kpis: pd.DataFrame) -> dict[str, str]:
+    """kpi -> the label its Overview tile shows (the app's short label where it has one)."""
+    import ui  # the label words are the app's; only their mapping to kpis is borrowed
+
+    short = getattr(ui, "KPI_SHORT", {})
+    return {row.kpi: short.get(row.kpi, row.label) for row in kpis.itertuples()}
+
+
+def tiles_by_label(metrics: dict[str, str]) -> dict[str, str]:
+    return {label.replace("⚠ low N", "").strip(): value for label, value in metrics.items()}
+
+
 def close(shown: str, expected: float) -> bool:
     """Whether a tile's text is `expected` rounded to the precision it is shown with."""
     value, half_unit = read_number(shown)

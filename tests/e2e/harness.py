@@ -305,10 +305,18 @@ class App:
         self.wait_ready(charts=charts, after_runs=before)
 
     def nav(self, label: str, charts: int = 1) -> None:
-        """Follow a page link of the app's own navigation in the sidebar."""
+        """Follow a page link of the app's own navigation in the sidebar, then wait until the
+        new page's title is drawn and its run has finished."""
+        path = next(p for p, name in PAGES.items() if name == label)
         link = self.page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a',
                                  has_text=label).first
-        self.act(link.click, charts=charts)
+        link.click()
+        self.page.wait_for_url(re.compile(rf"^{re.escape(self.server.url)}/{path}(\?.*)?$"),
+                               timeout=TIMEOUT_MS)
+        heading = "Overview" if not path else label
+        self.page.locator('[data-testid="stMain"] h1', has_text=heading).first.wait_for(
+            timeout=TIMEOUT_MS)
+        self.wait_ready(charts=charts)
 
     def choose(self, key: str, *options: str, charts: int = 1) -> None:
         """Pick options in the multiselect or selectbox with widget key `key`, as a person does:
@@ -353,6 +361,15 @@ class App:
     def alerts(self) -> list[str]:
         return self.page.locator('[data-testid="stAlert"]').all_inner_texts()
 
+    def shows(self, text: str, timeout: float = 15_000) -> bool:
+        """Whether the main area shows `text` (waiting a little for lazily loaded elements)."""
+        try:
+            self.page.locator('[data-testid="stMain"]', has_text=text).first.wait_for(
+                timeout=timeout)
+            return True
+        except PlaywrightTimeout:
+            return False
+
     def main_text(self) -> str:
         return self.page.locator('[data-testid="stMain"]').inner_text()
 
@@ -367,6 +384,8 @@ class App:
     def figures(self, key: str | None = None) -> list[dict]:
         """Data of the Plotly charts in the main area (or the one with widget key `key`)."""
         scope = f".st-key-{key} " if key else '[data-testid="stMain"] '
+        if key:
+            self.page.locator(scope + ".js-plotly-plot .main-svg").first.wait_for(state="attached")
         return self.page.evaluate(_FIGURES, scope + ".js-plotly-plot")
 
     def chart_count(self) -> int:
