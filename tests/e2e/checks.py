@@ -110,3 +110,37 @@ def heatmap_mismatches(figure: dict, csv: pd.DataFrame, grain: str = "month") ->
     if drawn != len(csv):
         problems.append(f"{drawn} cells drawn, {len(csv)} rows in the CSV")
     return problems[:10]
+
+
+def _values(v) -> list:
+    if isinstance(v, list):
+        return [y for item in v for y in _values(item)]
+    return [v]
+
+
+def plotted_numbers_missing_from_csv(figure: dict, csv: pd.DataFrame) -> list[str]:
+    """Numbers drawn by a chart (y of vertical traces, x of horizontal bars, z of heatmaps) that
+    no cell of its CSV holds, as a fraction or as a percentage (x100). Reference markers drawn
+    from constants, not data, are skipped (traces named "Published research")."""
+    cells = []
+    for col in csv.columns:
+        numeric = pd.to_numeric(csv[col], errors="coerce").dropna()
+        cells += [float(v) for v in numeric]
+    known = sorted(set(cells) | {c * 100 for c in cells})
+    import bisect
+
+    def found(v: float) -> bool:
+        i = bisect.bisect_left(known, v - 1e-6)
+        return i < len(known) and abs(known[i] - v) <= 1e-6 * max(1.0, abs(v))
+
+    missing = []
+    for t in figure["traces"]:
+        if t.get("name") == "Published research" or t.get("visible") is False:
+            continue
+        key = "z" if t["type"] == "heatmap" else ("x" if t.get("orientation") == "h" else "y")
+        for v in _values(t.get(key)):
+            if v is None or isinstance(v, str) or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if not found(float(v)):
+                missing.append(f"{t['name']!r} {key}={v}")
+    return missing

@@ -8,7 +8,8 @@ import pytest
 from charts import period_label
 from queries import Filters, cohort_customers, cohort_retention
 from tests.e2e import harness
-from tests.e2e.checks import day, heatmap_mismatches, same_numbers, trace
+from tests.e2e.checks import (day, heatmap_mismatches, plotted_numbers_missing_from_csv,
+                              same_numbers, trace)
 
 pytestmark = pytest.mark.e2e
 
@@ -62,6 +63,30 @@ def test_csv_downloads_equal_the_plotted_data(app):
         problems.append("month-k: cohorts differ between chart and CSV")
     if not same_numbers(bars["y"], csv["retention_pct"]):
         problems.append("month-k: values differ between chart and CSV")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_chart_on_every_page_has_a_csv_with_its_plotted_values(app):
+    problems, checked = [], 0
+    for path in harness.PAGES:
+        app.open(path, charts=0)
+        app.wait_charts_drawn(1)
+        for fig in app.figures():
+            key = next((k for k in fig["key"] if k.startswith("chart_")), None)
+            where = f"{path or 'Overview'} / {key or fig['title'][:40]}"
+            if key is None:
+                problems.append(f"{where}: a chart without ui.show's key (no CSV next to it)")
+                continue
+            csv_key = "csv_" + key.removeprefix("chart_")
+            if not app.page.locator(f".st-key-{csv_key} button").count():
+                problems.append(f"{where}: no CSV download")
+                continue
+            missing = plotted_numbers_missing_from_csv(fig, app.download_csv(csv_key))
+            checked += 1
+            if missing:
+                problems.append(f"{where}: drawn but not in the CSV: {missing[:3]}"
+                                f" (+{max(0, len(missing) - 3)} more)")
+    assert checked >= 15, f"only {checked} charts found on the six pages"
     assert not problems, "\n".join(problems)
 
 
