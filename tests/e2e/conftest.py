@@ -2,7 +2,8 @@
 on a free 127.0.0.1 port, and Debian's Chromium driven by Playwright's sync API.
 
 The whole folder is skipped with one reason when /usr/bin/chromium (or Playwright's Python client)
-is missing; `.ci/run` installs Chromium, so CI always runs it.
+is missing; `.ci/run` installs Chromium, so CI always runs it. RETENTION_E2E_CHROMIUM=/nowhere
+shows the skip on a machine that has Chromium.
 """
 
 from __future__ import annotations
@@ -13,14 +14,35 @@ import pytest
 
 from tests.e2e import harness
 
-if not os.access(harness.CHROMIUM, os.X_OK):
-    pytest.skip(
-        f"browser tests need Debian's Chromium at {harness.CHROMIUM} (apt-get install chromium)",
-        allow_module_level=True,
-    )
-if harness.sync_playwright is None:
-    pytest.skip("browser tests need Playwright's Python client (pip install playwright)",
-                allow_module_level=True)
+def _unavailable() -> str | None:
+    if not os.access(harness.CHROMIUM, os.X_OK):
+        return (f"browser tests need Debian's Chromium at {harness.CHROMIUM} "
+                "(apt-get install chromium)")
+    if harness.sync_playwright is None:
+        return "browser tests need Playwright's Python client (pip install playwright)"
+    return None
+
+
+UNAVAILABLE = _unavailable()
+_reported: list = []
+
+
+class _Unavailable(pytest.Module):
+    """Stands in for every test module of this folder when the browser is missing: the first
+    one reports the skip (one line, one reason), the others collect nothing. (A module-level
+    pytest.skip in this conftest would crash `pytest tests/e2e`, where it is loaded early.)"""
+
+    def collect(self):
+        if not _reported:
+            _reported.append(self.path)
+            pytest.skip(UNAVAILABLE, allow_module_level=True)
+        return []
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    if UNAVAILABLE and harness.HERE in module_path.parents:
+        return _Unavailable.from_parent(parent, path=module_path)
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
