@@ -149,21 +149,16 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
     order = [labels[c] for c in sorted(labels)]
     many = len(order) > 40 or frame["age"].max() > 40
     unit = GRAIN_WORDS[grain]
+    money = basis == "mrr"
+    fmt = (lambda v: f"${v:,.0f}") if money else (lambda v: f"{v:,.0f}")
     fig = go.Figure()
     for complete in (True, False):
         part = frame[frame["is_complete"] == complete]
         if part.empty:
             continue
         z = part.pivot(index="label", columns="age", values="retention_pct").reindex(order)
-        size = part.pivot(index="label", columns="age", values="cohort_size").reindex(order)
-        kept = part.pivot(index="label", columns="age", values="retained").reindex(order)
-        money = basis == "mrr"
-        fmt = (lambda v: f"${v:,.0f}") if money else (lambda v: f"{v:,.0f}")
-        custom = [[[fmt(k) if pd.notna(k) else "", fmt(s) if pd.notna(s) else ""]
-                   for k, s in zip(krow, srow)] for krow, srow in zip(kept.values, size.values)]
-        status = "complete" if complete else "INCOMPLETE: not every member has reached this age"
         fig.add_trace(go.Heatmap(
-            z=z.values, x=list(z.columns), y=order, customdata=custom,
+            z=z.values, x=list(z.columns), y=order,
             colorscale=SEQUENTIAL, zmin=0, zmax=100, opacity=1.0 if complete else 0.45,
             showscale=complete, xgap=1, ygap=1,
             colorbar=dict(title=dict(text="% retained"), ticksuffix="%"),
@@ -171,12 +166,25 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
                                      else "" for v in row] for row in z.values],
             texttemplate=None if many else "%{text}", textfont=dict(size=9),
             name="complete" if complete else "incomplete",
-            hovertemplate=(
-                "Cohort %{y}<br>Age %{x} " + unit + "<br>"
-                "Retained %{customdata[0]} of %{customdata[1]} " + what + " (%{z:.1f}%)<br>"
-                + status + "<extra></extra>"
-            ),
+            # Hover and click belong to the cell layer below: a heatmap cannot be selected in
+            # Streamlit (its click handler serves treemaps only), a scatter point can.
+            hoverinfo="skip",
         ))
+    # One invisible square per cell: carries the hover text and makes a click select the cell
+    # (on_select="rerun" on the page lists the customers behind it).
+    status = frame["is_complete"].map(
+        {True: "complete", False: "INCOMPLETE: not every member has reached this age"})
+    fig.add_trace(go.Scatter(
+        x=frame["age"], y=frame["label"], mode="markers", name="cells", showlegend=False,
+        marker=dict(symbol="square", size=14, opacity=0, color="#000000"),
+        customdata=list(zip(frame["retained"].map(fmt), frame["cohort_size"].map(fmt),
+                            frame["retention_pct"], status)),
+        hovertemplate=(
+            "Cohort %{y}<br>Age %{x} " + unit + "<br>"
+            "Retained %{customdata[0]} of %{customdata[1]} " + what
+            + " (%{customdata[2]:.1f}%)<br>%{customdata[3]}<extra></extra>"
+        ),
+    ))
     basis_title = "MRR" if basis == "mrr" else "customers"
     layout = _base_layout(
         f"Share of each signup {grain}'s {basis_title} still retained, by age",

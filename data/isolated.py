@@ -59,7 +59,9 @@ def _limits(memory_mb: int, cpu_s: float) -> None:
     os.setsid()  # its own process group: a kill reaches DuckDB's threads and nothing else
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    cpu = int(cpu_s) + 1
+    # A backstop only: the parent enforces the wall-clock limit. DuckDB's threads add up CPU time
+    # faster than the clock runs, so the CPU cap allows every core for the whole wall time.
+    cpu = int(cpu_s * (os.cpu_count() or 1)) + 10
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
@@ -96,16 +98,35 @@ def run_import_subprocess(out: Path | None, files: dict[str, Path], mapping: dic
         return _failed(result, f"The import took longer than {timeout_s:g} s and was stopped; "
                                "nothing was changed.")
     if result.status == "unknown":
-        killed = status is not None and status < 0
-        out_of_memory = any(hint in stderr for hint in (
-            "MemoryError", "bad_alloc", "Out of Memory", "Cannot allocate memory", "failed to map",
-            "pthread_create", "Resource temporarily unavailable"))
-        why = (f"ran out of its {memory_mb:,} MB memory limit" if out_of_memory
-               else f"was stopped by signal {-status}" if killed
-               else f"ended without a verdict (exit code {status})")
         log.warning("import child exit %s, stderr tail: %s", status, stderr[-1000:])
-        return _failed(result, f"The import process {why}; nothing was changed.")
+        return _failed(result, f"The import process {_why_no_verdict(status, stderr, memory_mb)}; "
+                               "nothing was changed.")
+    if result.status == "rejected" and any(
+            "out of memory" in p.get("message", "").lower() for p in result.problems):
+        # DuckDB reported an allocation failure while reading: a limit, not a fault in the data.
+        return _failed(result, f"The import ran out of its {memory_mb:,} MB memory limit; "
+                               "nothing was changed.")
     return result
+
+
+# What a child dying at its address-space cap prints, depending on where the allocation failed
+# (Python, DuckDB, the dynamic loader, thread creation): matched case-insensitively.
+_MEMORY_HINTS = ("memoryerror", "bad_alloc", "out of memory", "allocate memory", "failed to map",
+                 "pthread_create", "resource temporarily unavailable")
+
+
+def _why_no_verdict(status: int | None, stderr: str, memory_mb: int) -> str:
+    """Half a sentence on why a child ended without writing its result."""
+    if any(hint in stderr.lower() for hint in _MEMORY_HINTS):
+        return f"ran out of its {memory_mb:,} MB memory limit"
+    if status == -signal.SIGXCPU:
+        return "used up its CPU-time limit"
+    if status in (-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT):
+        # Under an address-space cap a failed allocation often surfaces as a crash.
+        return (f"crashed (signal {-status}), most likely at its {memory_mb:,} MB memory limit")
+    if status is not None and status < 0:
+        return f"was stopped by signal {-status}"
+    return f"ended without a verdict (exit code {status})"
 
 
 def _failed(result: ImportResult, message: str) -> ImportResult:

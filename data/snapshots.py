@@ -14,7 +14,7 @@ import fcntl
 import os
 import secrets
 import shutil
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -26,8 +26,17 @@ def snapshot_dir(live: Path) -> Path:
 
 
 def new_snapshot_id() -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    return f"{stamp}-{secrets.token_hex(3)}"
+    """UTC second, then its microseconds (fixed width: ids sort in the order they were made, also
+    within one second), then a random byte against collisions between processes."""
+    global _last_stamp
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    if _last_stamp is not None and now <= _last_stamp:  # same microsecond, or the clock stepped back
+        now = _last_stamp + timedelta(microseconds=1)
+    _last_stamp = now
+    return f"{now:%Y%m%dT%H%M%S}-{now.microsecond:06d}{secrets.token_hex(1)}"
+
+
+_last_stamp: datetime | None = None
 
 
 def snapshot_path(live: Path, snapshot_id: str) -> Path:

@@ -87,6 +87,8 @@ def heatmap_mismatches(figure: dict, csv: pd.DataFrame, grain: str = "month") ->
     cohorts = sorted(csv["_cohort"].unique())
     drawn = 0
     for t in figure["traces"]:
+        if t.get("type") != "heatmap":  # the invisible layer of hover/click squares
+            continue
         complete = t["name"] == "complete"
         part = csv[csv["is_complete"] == complete]
         labels = [str(y).split(" · ")[0] for y in t["y"]]

@@ -347,7 +347,16 @@ class App:
         self.act(button.click, charts=charts)
 
     def widget_text(self, key: str) -> str:
-        return self.page.locator(f".st-key-{key}").first.inner_text()
+        """What the widget shows, once it shows anything: after a run, Streamlit draws some
+        widgets a moment later, once their lazily loaded code has arrived."""
+        locator = self.page.locator(f".st-key-{key}").first
+        try:
+            self.page.wait_for_function("(el) => el.innerText.trim().length > 0",
+                                        arg=locator.element_handle(timeout=ACTION_TIMEOUT_MS),
+                                        timeout=ACTION_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            pass  # an empty widget: the caller's assertion says what was expected
+        return locator.inner_text()
 
     # reading the page
 

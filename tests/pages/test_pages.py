@@ -1,9 +1,9 @@
 """Every page through AppTest, reached as a browser reaches it: default filters, a restrictive
 filter, a filter that leaves nothing, URL round trips and hostile parameters."""
-
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -26,8 +26,10 @@ MIN_CHARTS = {
 
 
 def header(at) -> str:
-    """The caption under the page title: product, as-of date, snapshot, filters."""
-    return next(c.value for c in at.caption if c.value.startswith(ui.PRODUCT))
+    """The caption under the page title as a viewer reads it: product, as-of date, snapshot,
+    filters (Markdown backslash escapes removed, as the browser renders them)."""
+    value = next(c.value for c in at.caption if c.value.startswith(ui.PRODUCT))
+    return re.sub(r"\\(.)", r"\1", value)
 
 
 def charts(at) -> list[dict]:
@@ -182,10 +184,15 @@ def test_heatmap_plots_the_metrics_api(demo_db, con):
 
     at = open_page("pages/2_Cohorts.py")
     heat = charts(at)[0]
-    plotted = [v for trace in heat["data"] for v in values(trace["z"]) if not np.isnan(v)]
+    layers = [trace for trace in heat["data"] if trace["type"] == "heatmap"]
+    plotted = [v for trace in layers for v in values(trace["z"]) if not np.isnan(v)]
     expected = cohort_retention(con, Filters())["retention_pct"]
     assert len(plotted) == len(expected)
     assert np.allclose(sorted(plotted), sorted(expected))
+    # The invisible click/hover layer has one square per cell, with that cell's numbers.
+    cells = next(trace for trace in heat["data"] if trace["type"] == "scatter")
+    assert len(cells["customdata"]) == len(expected)
+    assert np.allclose(sorted(c[2] for c in cells["customdata"]), sorted(expected))
 
 
 def test_csv_download_defuses_formulas():
