@@ -13,7 +13,7 @@ import logging
 import os
 import secrets
 import threading
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, replace
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +27,7 @@ import queries
 import settings
 import sharing
 from charts import Chart
+from filter_params import MULTI
 from queries import Filters
 
 log = logging.getLogger("retention.ui")
@@ -48,22 +49,6 @@ GRAINS = ("week", "month", "quarter")
 BASES = {"Customers": "logo", "MRR": "mrr"}  # URL value -> basis of the metrics API
 
 
-@dataclass(frozen=True)
-class MultiFilter:
-    label: str
-    field: str       # Filters attribute
-    dimension: str   # queries.DIMENSIONS key
-
-
-# URL parameter -> multiselect filter. The parameter names are the public link format.
-MULTI = {
-    "plan": MultiFilter("Plan", "plans", "plan"),
-    "segment": MultiFilter("Segment", "segments", "segment"),
-    "region": MultiFilter("Region", "regions", "region"),
-    "industry": MultiFilter("Industry", "industries", "industry"),
-    "channel": MultiFilter("Acquisition channel", "channels", "acquisition_channel"),
-    "products": MultiFilter("Products held", "products", "products_count"),
-}
 DATES = ("as_of", "signup_from", "signup_to")
 DIMENSION_LABELS = {m.dimension: m.label.lower() for m in MULTI.values()} | {
     "early_tickets": "tickets in the first 90 days",
@@ -152,19 +137,8 @@ def snapshot_info(snapshot_path: str) -> dict:
 
 def _filter_options(cur) -> dict[str, list]:
     """The values each multiselect offers, read from the data ('Unknown' stands for empty)."""
-    if hasattr(queries, "filter_options"):
-        found = queries.filter_options(cur)
-        return {key: list(found.get(m.dimension, [])) for key, m in MULTI.items()}
-    # Until the metrics API has filter_options: the groups of a survival split list every value.
-    out = {}
-    for key, m in MULTI.items():
-        groups = queries.survival(cur, Filters(), by=m.dimension)["group"].dropna().unique()
-        values = sorted((str(g) for g in groups), key=lambda v: (v == "Unknown", v))
-        if key == "products":
-            # the products filter takes whole numbers; customers without a count can't be picked
-            values = sorted(int(v) for v in values if v.isdigit())
-        out[key] = values
-    return out
+    found = queries.filter_options(cur)
+    return {key: list(found.get(m.dimension, [])) for key, m in MULTI.items()}
 
 
 # --- URL parameters --------------------------------------------------------------------------
@@ -329,9 +303,11 @@ def _filters(info: dict) -> Filters:
     signup_from = left.date_input("Signed up from", value=None, key="signup_from",
                                   bind="query-params", **bounds)
     signup_to = right.date_input("to", value=None, key="signup_to", bind="query-params", **bounds)
-    st.markdown("**Customers**")
-    chosen = {}
+    chosen, heading = {}, None
     for key, m in MULTI.items():
+        if m.group != heading:
+            heading = m.group
+            st.markdown(f"**{heading}**")
         chosen[m.field] = tuple(st.multiselect(
             m.label, opts[key], key=key, bind="query-params",
             placeholder=f"All ({len(opts[key])})",
@@ -428,6 +404,25 @@ def customer_count(f: Filters) -> int:
     if cells is None or cells.empty:
         return 0
     return int(cells.loc[cells["age"] == 0, "cohort_size"].sum())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _cached_unfiltered(snapshot_path: str, fn_name: str):
+    cur = get_con(snapshot_path).cursor()
+    try:
+        return getattr(queries, fn_name)(cur)
+    finally:
+        cur.close()
+
+
+def query_all(fn_name: str):
+    """queries.<fn_name>(con): a query about the whole snapshot, not the filtered customers.
+    On failure: a short message with an error id, and None."""
+    try:
+        return _cached_unfiltered(st.session_state["_snapshot_path"], fn_name)
+    except Exception as exc:  # noqa: BLE001 - the same short message as query()
+        _report(exc, fn_name)
+        return None
 
 
 def compare(fn_name: str, f: Filters, dimension: str, **kwargs) -> pd.DataFrame | None:
@@ -743,57 +738,63 @@ def current_snapshot() -> dict:
 PROFILE_COLUMNS = {
     "table": st.column_config.TextColumn("Table"),
     "rows": st.column_config.NumberColumn("Rows", format="%d"),
-    "from": st.column_config.TextColumn("From"),
-    "to": st.column_config.TextColumn("To"),
+    "from": st.column_config.DateColumn("From", format="D MMM YYYY"),
+    "to": st.column_config.DateColumn("To", format="D MMM YYYY"),
     "about": st.column_config.TextColumn("What it holds"),
+}
+TABLE_ABOUT = {
+    "customers": "one row per customer; dates by signup",
+    "tickets": "support tickets; dates by creation",
+    "nps_responses": "NPS survey answers; dates by response",
+    "mrr_history": "MRR per customer and month",
+    "churn_reason_categories": "reason → category mapping",
 }
 
 
-def table_profile(info: dict) -> pd.DataFrame:
-    """Row count and covered period of each table. Periods come from the metrics API's
-    monthly series over all customers (a month, not a day: the API has no table profile)."""
-    everyone = Filters()
-    series = {
-        "customers": (query("period_movements", everyone, grain="month"), "signups"),
-        "tickets": (query("support_kpis", everyone, grain="month"), "tickets created"),
-        "nps_responses": (query("nps", everyone, grain="month"), "responses"),
-        "mrr_history": (query("revenue_retention", everyone, grain="month"), "MRR months"),
-    }
-    counts = {"customers": "new_customers", "tickets": "tickets", "nps_responses": "responses",
-              "mrr_history": "start_mrr"}
-    rows = []
-    for table, n in info["tables"].items():
-        frame, about = series.get(table, (None, "reason → category mapping"))
-        first = last = ""
-        if frame is not None and not frame.empty and table in counts:
-            used = frame[frame[counts[table]] > 0]["period"]
-            if not used.empty:
-                first, last = f"{min(used):%b %Y}", f"{max(used):%b %Y}"
-        rows.append({"table": table, "rows": int(n), "from": first, "to": last, "about": about})
-    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
+def table_profile() -> pd.DataFrame:
+    """Row count and first and last date of each table of the snapshot (all rows, unfiltered)."""
+    df = query_all("table_profile")
+    if df is None:
+        return pd.DataFrame(columns=list(PROFILE_COLUMNS))
+    return pd.DataFrame({
+        "table": df["table_name"], "rows": df["row_count"].astype(int),
+        "from": df["first_date"], "to": df["last_date"],
+        "about": df["table_name"].map(TABLE_ABOUT),
+    }, columns=list(PROFILE_COLUMNS))
 
 
 def quality_warnings(f: Filters) -> list[tuple[str, str]]:
     """(level, text) pairs for the data-quality section, for the current filters."""
+    q = query("data_quality", f)
+    if not q or not q["customers"]:
+        return [("info", "No customers match these filters: nothing to check.")]
     out = []
     reasons = query("churn_reasons", f)
     if reasons is not None and not reasons.empty:
         share = other_share(reasons)
-        raw = query("raw_reasons", f, category="Other")
-        kinds = 0 if raw is None else len(raw)
         out.append(("warning" if share > 15 else "info",
-                    f"Unmapped churn reasons: {share:.1f}% of lost customers ({kinds:,} distinct "
-                    "reasons) fall into Other. Add them to the reason mapping."))
+                    f"Churn reasons in Other: {share:.1f}% of lost customers — "
+                    f"{q['churned_unmapped_reason']:,} with a reason the mapping does not list "
+                    f"({q['unmapped_reasons']:,} distinct texts; add them to the reason mapping) "
+                    f"and {q['churned_without_reason']:,} with no reason given."))
+    total = q["customers"]
+    without = q["customers_without_tickets"]
+    out.append(("info", f"{without:,} of {total:,} customers ({100 * without / total:.1f}%) have "
+                        "no support ticket by the as-of date: they count in the 0-tickets group "
+                        "and in no support KPI."))
+    if q["tickets_after_as_of"]:
+        out.append(("info", f"{q['tickets_after_as_of']:,} tickets of these customers were "
+                            "created after the as-of date and are left out of every number."))
+    if q["tickets_before_signup"]:
+        out.append(("warning", f"{q['tickets_before_signup']:,} tickets are dated before their "
+                               "customer's signup date: check the export's dates."))
     young = query("early_support_excluded", f)
     if young:
         out.append(("info", f"{int(young):,} customers are younger than 90 days and are left "
                             "out of the early-support groupings."))
-    expansion = query("early_expansion_retention", f, horizon_months=24)
-    if expansion is not None and "excluded_no_history" in expansion and len(expansion):
-        missing = int(expansion["excluded_no_history"].iloc[0])
-        if missing:
-            out.append(("warning", f"{missing:,} customers have no MRR history: they are left "
-                                   "out of NRR, GRR and early expansion."))
+    if q["customers_without_mrr"]:
+        out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
+                               "they are left out of NRR, GRR and early expansion."))
     support = query("support_kpis", f, grain="month")
     if support is not None and not support.empty:
         unanswered = support["tickets"] * support["unanswered_pct"] / 100
@@ -802,6 +803,4 @@ def quality_warnings(f: Filters) -> list[tuple[str, str]]:
     elif support is not None:
         out.append(("warning", "No support tickets for these customers: the support pages "
                                "have nothing to show."))
-    out.append(("info", "Not checked yet (the metrics API has no query for them): customers "
-                        "without any ticket, tickets dated after the as-of date."))
     return out

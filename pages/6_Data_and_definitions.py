@@ -24,7 +24,7 @@ level, notice = auth.access_notice()
 (st.warning if level == "warning" else st.info)(notice, icon=":material/lock:")
 
 st.subheader("Tables")
-st.dataframe(ui.table_profile(info), hide_index=True, width="stretch",
+st.dataframe(ui.table_profile(), hide_index=True, width="stretch",
              column_config=ui.PROFILE_COLUMNS)
 
 st.subheader("Data quality")

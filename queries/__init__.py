@@ -6,6 +6,7 @@ from queries.cohorts import average_retention, cohort_customers, cohort_retentio
 from queries.drivers import early_expansion_retention, pre_churn_tickets, retention_by_products
 from queries.movements import period_movements
 from queries.overview import kpi_summary
+from queries.profile import data_quality, filter_options, table_profile
 from queries.revenue import revenue_retention
 from queries.support import nps, support_kpis
 from queries.survival import early_support_excluded, logrank_p, survival, survival_at
@@ -34,4 +35,7 @@ __all__ = [
     "pre_churn_tickets",
     "retention_by_products",
     "early_expansion_retention",
+    "filter_options",
+    "table_profile",
+    "data_quality",
 ]

@@ -17,14 +17,14 @@ from datetime import date
 from pathlib import Path
 
 import queries
+import filter_params
 import settings
 from data import snapshots
 from queries import Filters
 from report.pack import board_pack
 
-# URL parameter -> Filters field (the dashboard's public link format, see ui.MULTI).
-MULTI = {"plan": "plans", "segment": "segments", "region": "regions", "industry": "industries",
-         "channel": "channels", "products": "products"}
+# URL parameter -> Filters field: the dashboard's public link format.
+MULTI = {key: m.field for key, m in filter_params.MULTI.items()}
 DATES = ("signup_from", "signup_to")
 BASES = {"Customers": "logo", "MRR": "mrr"}
 
@@ -45,7 +45,7 @@ def parse_filters(items: list[str]) -> tuple[Filters, str, str]:
     for key, field in MULTI.items():
         if key in values:
             found = values[key]
-            if key == "products":
+            if key in filter_params.INTEGER_PARAMS:
                 if not all(v.isdigit() for v in found):
                     raise ValueError(f"--filter products=: whole numbers expected, got {found}")
                 found = [int(v) for v in found]

@@ -203,3 +203,47 @@ def test_csv_download_defuses_formulas():
     text = ui.csv_bytes(frame).decode()
     assert "'=HYPERLINK" in text and "'+1" in text and "'-2" in text and "'@SUM" in text
     assert "\nfine,5" in text and ",-2\n" in text  # numbers stay numbers
+
+
+def test_data_page_profiles_every_table_and_states_the_quality_counts(demo_db, con):
+    from queries import data_quality, table_profile
+
+    at = open_page("pages/6_Data_and_definitions.py", {"plan": "Growth"})
+    assert not at.exception and not at.error
+    shown = at.dataframe[0].value
+    expected = table_profile(con)
+    assert list(shown["table"]) == list(expected["table_name"])
+    assert list(shown["rows"]) == list(expected["row_count"])
+    assert list(shown["from"]) == list(expected["first_date"])
+    assert list(shown["to"]) == list(expected["last_date"])
+
+    q = data_quality(con, Filters(plans=("Growth",)))
+    notes = [re.sub(r"\\(.)", r"\1", el.value) for el in (*at.info, *at.warning)]
+    assert any(f"{q['customers_without_tickets']:,} of {q['customers']:,} customers" in n
+               and "no support ticket" in n for n in notes), notes
+    assert any(f"{q['churned_unmapped_reason']:,} with a reason the mapping does not list" in n
+               for n in notes), notes
+    assert not any("Not checked" in n for n in notes)
+
+
+def test_support_experience_filters_come_from_the_url(demo_db, con):
+    from queries import cohort_retention
+
+    at = open_page("pages/2_Cohorts.py", {"early_tickets": "3+ tickets",
+                                          "early_csat": "Any rated < 4"})
+    assert not at.exception and not at.error
+    assert at.multiselect(key="early_tickets").value == ["3+ tickets"]
+    assert at.multiselect(key="early_csat").value == ["Any rated < 4"]
+    assert "early tickets: 3+ tickets" in header(at)
+    f = Filters(early_tickets=("3+ tickets",), early_csat=("Any rated < 4",))
+    expected = cohort_retention(con, f).query("age == 0")["cohort_size"].sum()
+    everyone = cohort_retention(con, Filters()).query("age == 0")["cohort_size"].sum()
+    cells = next(t for t in charts(at)[0]["data"] if t["type"] == "scatter")
+    ages = cells["x"]
+    if isinstance(ages, dict):  # plotly ships numeric arrays as base64 typed arrays
+        import base64
+
+        import numpy as np
+        ages = np.frombuffer(base64.b64decode(ages["bdata"]), dtype=ages["dtype"])
+    shown = sum(int(c[1].replace(",", "")) for c, x in zip(cells["customdata"], ages) if x == 0)
+    assert 0 < shown == expected < everyone

@@ -1,0 +1,24 @@
+-- grain: one row per (dimension, value) present in customer_facts: the values each shared filter
+-- offers. Text dimensions are already coalesced to 'Unknown' in customer_facts; a customer without
+-- a products_count has no value to pick (the filter takes whole numbers). The early-support
+-- groups (SPEC §3) are offered as the buckets of queries.DIMENSIONS.
+with final as (
+    select 'plan' as dimension, plan as value from customer_facts group by all
+    union all
+    select 'segment', segment from customer_facts group by all
+    union all
+    select 'region', region from customer_facts group by all
+    union all
+    select 'industry', industry from customer_facts group by all
+    union all
+    select 'acquisition_channel', acquisition_channel from customer_facts group by all
+    union all
+    select 'products_count', products_count::varchar from customer_facts
+    where products_count is not null group by all
+    union all
+    select 'early_tickets', /*dimension:early_tickets*/ from customer_facts as cf group by all
+    union all
+    select 'early_csat', /*dimension:early_csat*/ from customer_facts as cf group by all
+)
+
+select * from final
