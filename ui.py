@@ -587,6 +587,11 @@ CUSTOMER_COLUMNS = {
     "churn_date": st.column_config.DateColumn("Churned"),
     "churn_reason": st.column_config.TextColumn("Reason given"),
     "churn_category": st.column_config.TextColumn("Reason category"),
+    "plan": st.column_config.TextColumn("Plan"),
+    "segment": st.column_config.TextColumn("Segment"),
+    "region": st.column_config.TextColumn("Region"),
+    "industry": st.column_config.TextColumn("Industry"),
+    "acquisition_channel": st.column_config.TextColumn("Channel"),
     "products_count": st.column_config.NumberColumn("Products"),
     "mrr": st.column_config.NumberColumn("MRR", format="$%.2f"),
     "is_retained": st.column_config.CheckboxColumn("Retained at this age"),
@@ -737,7 +742,7 @@ def current_snapshot() -> dict:
 
 PROFILE_COLUMNS = {
     "table": st.column_config.TextColumn("Table"),
-    "rows": st.column_config.NumberColumn("Rows", format="%d"),
+    "rows": st.column_config.NumberColumn("Rows", format="localized"),
     "from": st.column_config.DateColumn("From", format="D MMM YYYY"),
     "to": st.column_config.DateColumn("To", format="D MMM YYYY"),
     "about": st.column_config.TextColumn("What it holds"),

@@ -14,11 +14,13 @@ st.subheader("This data")
 a, b, c = st.columns(3)
 a.metric("As-of date", f"{info['default_as_of']:%d %b %Y}", border=True,
          help=definitions.DEFINITIONS["as_of"].text)
-b.metric("Snapshot", info["snapshot_id"], border=True, help="The database file these numbers "
-         "come from; every import or demo build writes a new one.")
+built = info.get("built_at")
+b.metric("Snapshot built", f"{built:%d %b %Y %H:%M} UTC" if built else info["snapshot_id"],
+         border=True, help=f"Snapshot `{info['snapshot_id']}`: the database file these numbers "
+         "come from; every import or demo build writes a new one, and links pin it.")
 c.metric("Source", {"demo": "Demo data", "import": "Imported files"}.get(
     info["source_kind"], str(info["source_kind"])), border=True,
-    help=f"Built {info['built_at']:%d %b %Y %H:%M} UTC" if info.get("built_at") else None)
+    help="Demo data is generated; imported files are listed with their checksums in the meta table.")
 
 level, notice = auth.access_notice()
 (st.warning if level == "warning" else st.info)(notice, icon=":material/lock:")
