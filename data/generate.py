@@ -165,6 +165,11 @@ AUTO_CLOSE_P = 0.95  # unanswered tickets auto-closed after AUTO_CLOSE_DAYS; the
 AUTO_CLOSE_DAYS = 7
 STUCK_OPEN_P = 0.001
 CSAT_RATED_P = (0.40, 0.18)  # resolved, open
+# Customers about to leave write in more in their last 90 days, most of all those who leave over
+# support or product problems: extra tickets (Poisson mean) by churn-reason category.
+PRE_CHURN_EXTRA_TICKETS = {"Support experience": 2.0, "Product quality": 1.6,
+                           "Missing features": 1.0}
+PRE_CHURN_EXTRA_DEFAULT = 0.4
 CES_RATED_P = 0.25
 
 # --- NPS -----------------------------------------------------------------------------------------
@@ -359,6 +364,8 @@ def _churn_reasons(rng: np.random.Generator, c: dict) -> np.ndarray:
     text = reason * len(VARIANT_P) + _pick(rng, VARIANT_P, n=n)
     unmapped = len(texts) - len(UNMAPPED_REASONS) + rng.integers(0, len(UNMAPPED_REASONS), n)
     text = np.where(rng.random(n) < OTHER_P, unmapped, text)
+    # The underlying category, also for reasons written so that the mapping misses them.
+    c["reason_category"] = np.where(churned, category, -1)
     return np.where(churned, text, -1)
 
 
@@ -463,16 +470,29 @@ def _ticket_times(rng: np.random.Generator, c: dict, as_of: date):
     # A bad early experience needs at least one early ticket to happen in.
     early_n = np.where(c["bad_early"], np.maximum(early_n, 1), early_n)
     later_n = rng.poisson(rate * (end - early_end) / (365.25 * DAY_S))
+    # The run-up to a churn: extra tickets in the last 90 days of life (or all of it, if shorter).
+    churned = (c["churn"] >= 0) & (c["churn"] <= _day(as_of))
+    extra = np.full(len(CATEGORIES), PRE_CHURN_EXTRA_DEFAULT)
+    for name, mean in PRE_CHURN_EXTRA_TICKETS.items():
+        extra[CATEGORIES.index(name)] = mean
+    pre_n = np.where(churned, rng.poisson(extra[np.maximum(c["reason_category"], 0)]), 0)
+    pre_start = np.maximum(start, end - 90 * DAY_S)
 
     customers = np.arange(c["n"])
-    cust = np.concatenate([np.repeat(customers, early_n), np.repeat(customers, later_n)])
+    cust = np.concatenate([np.repeat(customers, early_n), np.repeat(customers, later_n),
+                           np.repeat(customers, pre_n)])
     n_early = int(early_n.sum())
     u = rng.random(len(cust))
     u[:n_early] **= 1.0 / EARLY_TICKET_DECAY  # inverse of the early count curve above
-    lo = np.concatenate([np.repeat(start, early_n), np.repeat(early_end, later_n)])
-    hi = np.concatenate([np.repeat(early_end, early_n), np.repeat(end, later_n)])
+    lo = np.concatenate([np.repeat(start, early_n), np.repeat(early_end, later_n),
+                         np.repeat(pre_start, pre_n)])
+    hi = np.concatenate([np.repeat(early_end, early_n), np.repeat(end, later_n),
+                         np.repeat(end, pre_n)])
     created = lo + (u * (hi - lo)).astype(np.int64)
-    early = np.arange(len(cust)) < n_early
+    # A run-up ticket in the first 90 days is an early ticket like any other there.
+    early = (np.arange(len(cust)) < n_early) | (
+        (np.arange(len(cust)) >= n_early + int(later_n.sum()))
+        & (created < np.repeat(start + 90 * DAY_S, 1)[cust]))
 
     # Ticket numbers follow creation time. The key is unique but for same-second tickets of one
     # customer, which are interchangeable here, so the faster unstable sort is still deterministic.

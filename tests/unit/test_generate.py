@@ -403,6 +403,32 @@ def test_bad_early_support_experience_lowers_retention(con):
     assert by_experience[True] <= by_experience[False] - 5
 
 
+def test_customers_leaving_over_support_write_in_more_before_they_go(con):
+    """Tickets in the 90 days before churn, per churned customer, by the reason's category: those
+    who leave over support or product quality write in far more often than the rest (Other is a
+    mix of every category, written so that the mapping misses it)."""
+    per_customer = dict(rows(con, """
+        with churned as (
+            select c.customer_id, c.churn_date, coalesce(m.category, 'Other') as category
+            from customers as c
+            left join churn_reason_categories as m
+                on m.reason_key = lower(trim(regexp_replace(c.churn_reason, '\\s+', ' ', 'g')))
+            where c.churn_date is not null
+        )
+        select churned.category, count(t.ticket_id) / count(distinct churned.customer_id)
+        from churned
+        left join tickets as t
+            on t.customer_id = churned.customer_id
+           and t.created_at >= churned.churn_date - interval 90 day
+           and t.created_at < churned.churn_date + interval 1 day
+        group by 1
+    """))
+    others = [v for k, v in per_customer.items()
+              if k not in ("Support experience", "Product quality", "Missing features", "Other")]
+    assert per_customer["Support experience"] >= 1.4 * max(others)
+    assert per_customer["Product quality"] >= 1.3 * max(others)
+
+
 # --- NPS -----------------------------------------------------------------------------------------
 def test_nps_is_quarterly_for_about_a_third_and_tracks_churn(con):
     months = {m for (m,) in rows(con, "select distinct month(responded_at) from nps_responses")}
