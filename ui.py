@@ -73,9 +73,37 @@ def _build_lock() -> threading.Lock:
     return threading.Lock()
 
 
+@st.cache_resource
+def _facts_checked() -> set[str]:
+    # Database files this server process has found up to date (cache_resource: one per process).
+    return set()
+
+
+def _ensure_current_facts() -> None:
+    """A database built by an older version of the dashboard gets its derived tables rebuilt
+    (once, with a progress bar) before anything reads them: data/upgrade.py."""
+    real = os.path.realpath(settings.DB_PATH)
+    checked = _facts_checked()
+    if real in checked:
+        return
+    from data import upgrade
+
+    live = Path(settings.DB_PATH)
+    if upgrade.outdated(live):
+        with _build_lock():
+            bar = st.progress(0.0, text="This database was built by an older version of the "
+                                        "dashboard: updating its derived tables…")
+            upgrade.refresh(live, lambda fraction, message: bar.progress(
+                min(max(float(fraction), 0.0), 1.0), text=f"Updating derived tables: {message}"))
+            bar.empty()
+    checked.add(real)
+
+
 def _ensure_database() -> None:
-    """First run: build the demo database with a progress bar, then serve it."""
+    """First run: build the demo database with a progress bar, then serve it. A database built
+    by an older version of the dashboard is brought up to date first."""
     if Path(settings.DB_PATH).exists():
+        _ensure_current_facts()
         return
     lock = _build_lock()
     if not lock.acquire(blocking=False):

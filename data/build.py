@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,19 @@ FACTS_SQL = HERE / "facts.sql"
 DEFAULT_REASONS_CSV = HERE / "churn_reasons.csv"
 
 TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "churn_reason_categories")
+
+
+def facts_version() -> str:
+    """Fingerprint of the derived tables' SQL: a database whose facts were built by other SQL
+    (an older version of the dashboard) has them rebuilt by data.upgrade before it is served."""
+    return hashlib.sha256(FACTS_SQL.read_bytes()).hexdigest()[:16]
+
+
+def build_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the derived tables from the source tables and record their version."""
+    con.execute(FACTS_SQL.read_text())
+    con.execute("create or replace table facts_version as select $v as version",
+                {"v": facts_version()})
 
 
 
@@ -114,7 +128,7 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict) -> dict:
     """Check keys, build the derived customer_facts table and write the meta row. Returns meta."""
     check_integrity(con)
-    con.execute(FACTS_SQL.read_text())
+    build_facts(con)
     as_of = default_as_of(con)
     if as_of is None:
         raise IntegrityError(["customers has no rows: at least one customer is required"])

@@ -19,7 +19,7 @@ from pathlib import Path
 import queries
 import filter_params
 import settings
-from data import snapshots
+from data import snapshots, upgrade
 from queries import Filters
 from report.pack import board_pack
 
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         f, grain, basis = parse_filters(args.filter)
         as_of = _date(args.as_of, "--as-of") if args.as_of else None
         path = database(args.db, args.snapshot)
+        upgrade.refresh(args.db)  # a database of an older version: derived tables rebuilt first
         con = queries.connect(path)
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))

@@ -247,3 +247,23 @@ def test_support_experience_filters_come_from_the_url(demo_db, con):
         ages = np.frombuffer(base64.b64decode(ages["bdata"]), dtype=ages["dtype"])
     shown = sum(int(c[1].replace(",", "")) for c, x in zip(cells["customdata"], ages) if x == 0)
     assert 0 < shown == expected < everyone
+
+
+def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, monkeypatch):
+    import duckdb
+
+    import settings
+    from data import build, snapshots, upgrade
+    from data.generate import generate
+
+    live = tmp_path / "retention.duckdb"
+    generate(live, customers=300, seed=3)
+    con = duckdb.connect(str(snapshots.resolve(live)))
+    con.execute("drop table facts_version")  # as built before the facts were versioned
+    con.execute("drop table ticket_facts")
+    con.close()
+    monkeypatch.setattr(settings, "DB_PATH", live)
+    at = open_page("pages/4_Support_KPIs.py")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(charts(at)) >= MIN_CHARTS["pages/4_Support_KPIs.py"]
+    assert upgrade.current_version(snapshots.resolve(live)) == build.facts_version()
