@@ -116,6 +116,10 @@ order by signup_date, customer_id;
 --   resolved_<grain>      : the same for resolved_at (null while open)
 --   frt_h, resolution_h   : first_response_at / resolved_at - created_at in hours, null when it has
 --                           not happened; queries still compare the timestamps with their as-of.
+--   tenure_block          : the customer's tenure in whole 30-day blocks when the ticket was created,
+--                           datediff('day', signup_date, created_at::date) // 30 (null before signup)
+--   is_pre_churn          : created in the 90 days before the customer's churn date,
+--                           churn_date - 90 days <= created_at < churn_date (false if never churned)
 -- Stored in created_at order, so a created-date range skips whole row groups.
 create or replace table ticket_facts as
 select
@@ -132,6 +136,11 @@ select
     date_trunc('quarter', tkt.resolved_at)::date as resolved_quarter,
     epoch(tkt.first_response_at - tkt.created_at) / 3600.0 as frt_h,
     epoch(tkt.resolved_at - tkt.created_at) / 3600.0 as resolution_h,
+    case when tkt.created_at >= cf.signup_date
+        then datediff('day', cf.signup_date, tkt.created_at::date) // 30 end as tenure_block,
+    coalesce(
+        tkt.created_at >= cf.churn_date - interval 90 day and tkt.created_at < cf.churn_date, false
+    ) as is_pre_churn,
     tkt.channel,
     tkt.category,
     tkt.priority,
@@ -142,10 +151,44 @@ from tickets as tkt
 join customer_facts as cf using (customer_id)
 order by tkt.created_at, tkt.ticket_id;
 
--- mrr_facts: mrr_history keyed by customer_key instead of the varchar customer_id (the revenue
--- queries join it to itself and to the selected customers), in customer and month order.
+-- mrr_facts: mrr_history keyed by customer_key instead of the varchar customer_id, with each row's
+-- mrr 1, 2 and 3 months later (null where the customer has no row for that month), so that the
+-- revenue queries read a period's start and end mrr from one row instead of joining 11M rows to
+-- themselves. Stored in month order, so a month range skips whole row groups.
 create or replace table mrr_facts as
-select cf.customer_key, hist.month, hist.mrr
-from mrr_history as hist
+with keyed as (
+    select cf.customer_key, hist.month, hist.mrr
+    from mrr_history as hist
+    join customer_facts as cf using (customer_id)
+),
+
+final as (
+    select
+        hist.customer_key,
+        hist.month,
+        hist.mrr,
+        later_1.mrr as mrr_1m_later,
+        later_2.mrr as mrr_2m_later,
+        later_3.mrr as mrr_3m_later
+    from keyed as hist
+    left join keyed as later_1
+        on later_1.customer_key = hist.customer_key
+        and later_1.month = hist.month + interval 1 month
+    left join keyed as later_2
+        on later_2.customer_key = hist.customer_key
+        and later_2.month = hist.month + interval 2 month
+    left join keyed as later_3
+        on later_3.customer_key = hist.customer_key
+        and later_3.month = hist.month + interval 3 month
+)
+
+select * from final
+order by month, customer_key;
+
+-- nps_facts: nps_responses keyed by customer_key (the nps query joins the selected customers on the
+-- integer key, not the varchar id), in responded_at order, so a date range skips whole row groups.
+create or replace table nps_facts as
+select cf.customer_key, resp.responded_at, resp.score
+from nps_responses as resp
 join customer_facts as cf using (customer_id)
-order by cf.customer_key, hist.month;
+order by resp.responded_at, cf.customer_key;

@@ -53,12 +53,14 @@ def kpi_summary(con, f: Filters, min_n: int = settings.MIN_N) -> pd.DataFrame:
          now["start_customers"])
     tile("mrr", "MRR", "$", now["end_mrr"], before["end_mrr"], now["end_customers"])
 
-    revenue = revenue_retention(con, f, grain="month").set_index("period")
+    # Only the months the tiles read: the revenue and support series from the month before.
+    revenue = revenue_retention(con, f, grain="month", since=before["period"])
+    revenue = revenue.set_index("period")
     tile("nrr_pct", "Net revenue retention (NRR)", "%",
          _at(revenue, "nrr_pct", now["period"]), _at(revenue, "nrr_pct", before["period"]),
          _at(revenue, "customers", now["period"]) or 0)
 
-    support = support_kpis(con, f, grain="month").set_index("period")
+    support = support_kpis(con, f, grain="month", since=before["period"]).set_index("period")
     tile("csat_pct", "CSAT", "%", _at(support, "csat_pct", now["period"]),
          _at(support, "csat_pct", before["period"]), _at(support, "csat_n", now["period"]))
     answered = _at(support, "tickets", now["period"]) * (
@@ -68,7 +70,8 @@ def kpi_summary(con, f: Filters, min_n: int = settings.MIN_N) -> pd.DataFrame:
          _at(support, "frt_median_h", now["period"]), _at(support, "frt_median_h", before["period"]),
          round(answered), higher_is_better=False)
 
-    scores = nps(con, f, grain="month").set_index("period")
+    first_nps_month = months["period"].iloc[-4:].iloc[0]
+    scores = nps(con, f, grain="month", since=first_nps_month).set_index("period")
     nps_now, n_now = _trailing_nps(scores, months["period"].iloc[-3:])
     nps_before, _ = _trailing_nps(scores, months["period"].iloc[-4:-1])
     tile("nps", "NPS (trailing 3 months)", "pts", nps_now, nps_before, n_now)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 import settings
-from queries.base import DIMENSIONS, EARLY_DIMENSIONS, Filters, check_choice, grain_sql, run
+from queries.base import (
+    DIMENSIONS,
+    EARLY_DIMENSIONS,
+    Filters,
+    check_choice,
+    grain_sql,
+    run,
+)
 
 # Breakdowns of support_kpis: ticket columns, then customer columns (alias cf), then the two
 # support-vs-retention splits of issue 6.
@@ -34,6 +43,7 @@ def support_kpis(
     grain: str = "month",
     by: str | None = None,
     sla_h: float = settings.SLA_HOURS,
+    since: date | None = None,
 ) -> pd.DataFrame:
     """Row per [group x] period of ticket creation: tickets, frt_median_h, frt_p90_h,
     unanswered_pct, resolution_median_h, resolution_p90_h, csat_pct, csat_n, ces_mean, ces_n,
@@ -41,6 +51,8 @@ def support_kpis(
 
     `by`: channel, category, priority, a customer dimension, outcome or age_band. For the
     early-support dimensions, tickets of customers younger than 90 days are left out.
+    `since` leaves out the periods before since's period, and backlog_end is then null (it needs
+    every earlier ticket); kpi_summary reads only the last two months.
     """
     if by is not None:
         check_choice("by", by, list(SUPPORT_DIMENSIONS))
@@ -49,14 +61,15 @@ def support_kpis(
         .replace("/*group*/", "'All'" if by is None else SUPPORT_DIMENSIONS[by])
         .replace("/*eligible*/", ELIGIBLE_EARLY if by in EARLY_DIMENSIONS else "true")
     )
-    params = f.params(con) | {"grain": grain, "sla_h": float(sla_h)}
+    params = f.params(con) | {"grain": grain, "sla_h": float(sla_h), "since": since}
     df = run(con, text, params)
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df.drop(columns="group") if by is None else df
 
 
-def nps(con, f: Filters, grain: str = "quarter") -> pd.DataFrame:
-    """Row per period of response: responses, promoters_pct, detractors_pct, nps, is_complete."""
-    df = run(con, grain_sql("nps", grain), f.params(con) | {"grain": grain})
+def nps(con, f: Filters, grain: str = "quarter", since: date | None = None) -> pd.DataFrame:
+    """Row per period of response: responses, promoters_pct, detractors_pct, nps, is_complete.
+    `since` leaves out the periods before since's period."""
+    df = run(con, grain_sql("nps", grain), f.params(con) | {"grain": grain, "since": since})
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df

@@ -7,13 +7,16 @@
 --   nps            = promoters_pct - detractors_pct (-100..100)
 --   is_complete    = last day of the period <= as_of
 -- Periods without responses: responses 0, percentages null.
+-- $since (optional; kpi_summary's shortcut): only responses from since's period on are read, so the
+-- series starts there.  Responses come from nps_facts (data/facts.sql), keyed by customer_key.
 with selected as (/*selected_customers*/),
 
 response as (
     select date_trunc($grain, resp.responded_at)::date as period, resp.score
-    from nps_responses as resp
-    join selected as cf using (customer_id)
+    from nps_facts as resp
+    join selected as cf using (customer_key)
     where resp.responded_at < $as_of_end
+      and ($since is null or resp.responded_at >= date_trunc($grain, $since::date))
 ),
 
 periods as (

@@ -14,9 +14,12 @@
 --     category's pre-churn tickets with their share of them, e.g. 'billing 34%, bug 22%, how-to 15%'
 --     (ties by name; null when there are no pre-churn tickets).
 --   tickets = the pre-churn tickets counted.
--- Tickets come from ticket_facts, joined on the integer customer_key (data/facts.sql).
--- No range join: a retained ticket on tenure day d lies in the windows of exactly the blocks
--- d // 30 + 1, + 2 and + 3.
+-- Tickets come from ticket_facts, joined on the integer customer_key (data/facts.sql), which
+-- flags each ticket created in the 90 days before its customer's churn date (is_pre_churn: the
+-- window ends before churn_date <= as_of, so it does not depend on as_of) and carries its tenure
+-- block (tenure day // 30).
+-- No range join: a retained ticket in tenure block b lies in the windows of exactly the blocks
+-- b + 1, + 2 and + 3; tickets are counted per (last observed block, tenure block) first.
 with selected as (/*selected_customers*/),
 
 churned as (
@@ -33,8 +36,7 @@ pre_churn as (
     select churned.category, coalesce(tkt.category, 'Unknown') as ticket_category
     from ticket_facts as tkt
     join churned using (customer_key)
-    where tkt.created_at >= churned.churn_date - interval 90 day
-      and tkt.created_at < churned.churn_date
+    where tkt.is_pre_churn
 ),
 
 retained as (
@@ -61,16 +63,20 @@ eligible as (
     ) as hist on hist.max_block = blocks.block
 ),
 
+retained_tickets as (
+    -- tickets of retained customers (on or after signup) per last observed block x tenure block
+    select retained.max_block, tkt.tenure_block, count(*) as tickets
+    from ticket_facts as tkt
+    join retained using (customer_key)
+    where tkt.tenure_block is not null
+    group by retained.max_block, tkt.tenure_block
+),
+
 window_tickets as (
-    select block, count(*) as tickets
+    select block, sum(tickets)::bigint as tickets
     from (
-        select
-            retained.max_block,
-            datediff('day', retained.signup_date, tkt.created_at::date) // 30
-                + unnest([1, 2, 3]) as block
-        from ticket_facts as tkt
-        join retained using (customer_key)
-        where tkt.created_at >= retained.signup_date
+        select max_block, tenure_block + unnest([1, 2, 3]) as block, tickets
+        from retained_tickets
     )
     where block <= max_block
     group by block

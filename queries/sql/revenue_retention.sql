@@ -11,14 +11,18 @@
 --   grr_pct = (start - contraction - churned) / start * 100          (null when start_mrr = 0)
 --   customers = size of the start set;  is_complete = p's last day <= as_of
 -- No rows when the selection has no mrr_history.
+-- $since (optional; kpi_summary's shortcut): history before the month preceding since's period is
+-- not read, so the series starts at the first period from since on (null: every period).
+-- No self-join: each mrr_facts row (data/facts.sql) carries the customer's mrr 1, 2 and 3 months
+-- later, so a start row also gives the mrr of the end month (1 to 3 months after it).
 with selected as (/*selected_customers*/),
 
 history as (
-    -- mrr_facts (data/facts.sql): mrr_history keyed by the integer customer_key
-    select hist.customer_key, hist.month, hist.mrr::double as mrr
+    select hist.*, cf.churn_date
     from mrr_facts as hist
     join selected as cf using (customer_key)
     where hist.month <= date_trunc('month', $as_of)
+      and ($since is null or hist.month >= date_trunc($grain, $since::date) - interval 1 month)
 ),
 
 periods as (
@@ -37,31 +41,20 @@ periods as (
     )
 ),
 
-starting as (
+moves as (
+    -- start set: the row of the month before p of customers not churned before p
     select
         periods.period,
-        periods.end_month,
-        periods.period_end,
-        history.customer_key,
-        history.mrr as start_mrr
-    from periods
-    join history on history.month = (periods.period - interval 1 month)::date
-    join selected as cf using (customer_key)
-    where cf.churn_date is null or cf.churn_date >= periods.period
-),
-
-moves as (
-    select
-        starting.period,
-        starting.start_mrr,
+        hist.mrr::double as start_mrr,
         case
-            when ending.mrr is null or cf.churn_date <= starting.period_end then null
-            else ending.mrr
-        end as end_mrr
-    from starting
-    join selected as cf using (customer_key)
-    left join history as ending
-        on ending.customer_key = starting.customer_key and ending.month = starting.end_month
+            when hist.churn_date <= periods.period_end then null
+            when datediff('month', hist.month, periods.end_month) = 1 then hist.mrr_1m_later
+            when datediff('month', hist.month, periods.end_month) = 2 then hist.mrr_2m_later
+            else hist.mrr_3m_later
+        end::double as end_mrr
+    from periods
+    join history as hist on hist.month = (periods.period - interval 1 month)::date
+    where hist.churn_date is null or hist.churn_date >= periods.period
 ),
 
 totals as (

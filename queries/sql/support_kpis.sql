@@ -18,6 +18,8 @@
 --   is_complete          = last day of the period <= as_of
 -- Periods without tickets: counts 0, rates and times null.  /*group*/ comes from an allow-list;
 -- /*eligible*/ leaves out customers younger than 90 days for the early-support groups.
+-- $since (optional; kpi_summary's shortcut): only tickets created from since's period on are read,
+-- so the series starts there and backlog_end, which needs every earlier ticket, is null.
 with selected as (/*selected_customers*/),
 
 ticket as (
@@ -35,18 +37,8 @@ ticket as (
     from ticket_facts as tkt
     join selected as cf using (customer_key)
     where tkt.created_at < $as_of_end
+      and ($since is null or /*created_period*/ >= date_trunc($grain, $since::date))
       and /*eligible*/
-),
-
-periods as (
-    select unnest(generate_series(
-        (select min(period) from ticket), date_trunc($grain, $as_of)::date, /*step*/
-    ))::date as period
-    where exists (select 1 from ticket)
-),
-
-groups as (
-    select distinct grp from ticket
 ),
 
 created as (
@@ -77,6 +69,17 @@ resolved as (
     group by grp, resolved_period
 ),
 
+periods as (
+    select unnest(generate_series(
+        (select min(period) from created), date_trunc($grain, $as_of)::date, /*step*/
+    ))::date as period
+    where exists (select 1 from created)
+),
+
+groups as (
+    select distinct grp from created
+),
+
 grid as (
     select
         groups.grp,
@@ -105,7 +108,8 @@ final as (
         ces_mean,
         coalesce(ces_n, 0)::bigint as ces_n,
         case when one_touch_n > 0 then one_touch * 100.0 / one_touch_n end as one_touch_pct,
-        (sum(n_created) over w - sum(n_resolved) over w)::bigint as backlog_end,
+        case when $since is null
+            then (sum(n_created) over w - sum(n_resolved) over w)::bigint end as backlog_end,
         coalesce(frt_n, 0)::bigint as frt_n,
         coalesce(resolved_n, 0)::bigint as resolved_n,
         coalesce(one_touch_n, 0)::bigint as one_touch_n,
