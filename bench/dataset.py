@@ -74,8 +74,9 @@ def ensure_database(customers: int, folder: Path = DATA_DIR, log=print) -> tuple
         if fraction >= 1.0:
             print(file=sys.stderr)
 
-    gen.generate(live, customers=customers, seed=SEED, progress=progress)
+    built = gen.generate(live, customers=customers, seed=SEED, progress=progress)
     seconds = time.perf_counter() - started
     snapshots.prune(live, keep=1)  # one benchmark database per size is enough
     live.with_suffix(".build.json").write_text(json.dumps({"build": build_fingerprint()}))
-    return live, {"generated": True, "seconds": round(seconds, 1), "reason": why}
+    return live, {"generated": True, "seconds": round(seconds, 1), "reason": why,
+                  "facts_seconds": built.get("facts_seconds")}

@@ -9,6 +9,14 @@ def _ms(value) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
 
 
+def _generation(db: dict) -> list[str]:
+    if not db.get("generated"):
+        return ["Database reused from an earlier run (same arguments and build code)."]
+    facts = db.get("facts_seconds")
+    facts_words = f", of which derived facts tables {facts:.1f} s" if facts is not None else ""
+    return [f"Database generated in this run: {db['seconds']:.1f} s{facts_words}."]
+
+
 def markdown(r: dict) -> str:
     m, db = r["machine"], r["database"]
     target = r["targets"]["warm_median_ms"]
@@ -21,6 +29,7 @@ def markdown(r: dict) -> str:
         f"DuckDB {m['duckdb']}, pandas {m['pandas']}. Load average at start "
         f"{r['load_average_start'][0]:.1f}, at end {r['load_average_end'][0]:.1f} (shared machine: "
         "medians, noisy).",
+        *_generation(db),
         "",
         "Page query sets (the metrics API calls each page makes; ms; cold = fresh connection, "
         f"warm = after one warm-up, no result cache; target warm median < {target:.0f} ms):",

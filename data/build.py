@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -128,7 +129,9 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict) -> dict:
     """Check keys, build the derived customer_facts table and write the meta row. Returns meta."""
     check_integrity(con)
+    facts_started = time.perf_counter()
     build_facts(con)
+    facts_seconds = time.perf_counter() - facts_started
     as_of = default_as_of(con)
     if as_of is None:
         raise IntegrityError(["customers has no rows: at least one customer is required"])
@@ -146,4 +149,5 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
         },
     )
     con.execute("checkpoint")
-    return {"snapshot_id": snapshot_id, "built_at": built_at, "default_as_of": as_of, "tables": counts}
+    return {"snapshot_id": snapshot_id, "built_at": built_at, "default_as_of": as_of, "tables": counts,
+            "facts_seconds": round(facts_seconds, 1)}
