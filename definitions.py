@@ -92,7 +92,7 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     "churn_rate": Definition(
         "Churn rate",
-        "customers of S who churned in the period / S × 100",
+        "customers active at the period start who churned in it / customers active at its start × 100",
         "Share of the customers active at the period start who churned during the period.",
     ),
     "active_customers": Definition(

@@ -560,6 +560,8 @@ def format_value(value, unit: str) -> str:
 def format_delta(delta, unit: str) -> str | None:
     if delta is None or pd.isna(delta):
         return None
+    if is_flat(delta, unit):
+        return "no change"
     if unit == "%":
         return f"{delta:+.1f} pts"
     if unit == "$":
@@ -568,6 +570,13 @@ def format_delta(delta, unit: str) -> str | None:
     if unit == "h":
         return f"{delta:+.1f} h"
     return f"{delta:+,.0f}"
+
+
+def is_flat(delta, unit: str) -> bool:
+    """Whether the change rounds to zero at the precision the tile shows (no arrow for it)."""
+    if unit in ("%", "h"):
+        return round(float(delta), 1) == 0
+    return round(float(delta)) == 0
 
 
 # Tile labels short enough for a fifth of the page; the full name is in the tile's help.
@@ -587,6 +596,7 @@ def kpi_tile(row, trend: list[float], column=None) -> None:
     where = column or st
     definition = definitions.DEFINITIONS.get(KPI_DEFINITION.get(row["kpi"], ""), None)
     reliable = bool(row["is_reliable"])
+    flat = row["delta"] is not None and pd.notna(row["delta"]) and is_flat(row["delta"], row["unit"])
     help_text = f"**{row['label']}**: " + (f"{definition.formula}. " if definition else "") + (
         f"N = {int(row['n']):,}." + ("" if reliable else
                                      f" Fewer than {settings.MIN_N}: unreliable."))
@@ -594,7 +604,8 @@ def kpi_tile(row, trend: list[float], column=None) -> None:
         KPI_SHORT.get(row["kpi"], row["label"]) + ("" if reliable else " ⚠ low N"),
         format_value(row["value"], row["unit"]),
         format_delta(row["delta"], row["unit"]),
-        delta_color="normal" if row["higher_is_better"] else "inverse",
+        delta_color=("off" if flat else "normal" if row["higher_is_better"] else "inverse"),
+        delta_arrow="off" if flat else "auto",
         delta_description=f"vs {pd.Timestamp(row['previous_period']):%b %Y}",
         help=help_text, border=True, chart_data=trend or None, chart_type="line",
     )

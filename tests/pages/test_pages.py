@@ -267,3 +267,11 @@ def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, 
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert len(charts(at)) >= MIN_CHARTS["pages/4_Support_KPIs.py"]
     assert upgrade.current_version(snapshots.resolve(live)) == build.facts_version()
+
+
+@pytest.mark.parametrize("delta, unit, shown", [
+    (0.04, "h", "no change"), (-0.04, "%", "no change"), (0.4, "$", "no change"),
+    (0.06, "h", "+0.1 h"), (-1.26, "%", "-1.3 pts"), (-1_180_000, "$", "-$1.18M"), (634, "", "+634"),
+])
+def test_tile_deltas_that_round_to_zero_say_no_change(delta, unit, shown):
+    assert ui.format_delta(delta, unit) == shown
