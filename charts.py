@@ -37,6 +37,13 @@ _FIXED = {
     "SMB": PALETTE[2], "Mid-market": PALETTE[5],
     "Inbound": PALETTE[0], "Outbound": PALETTE[1], "Partner": PALETTE[2], "Self-serve": PALETTE[5],
     "NA": PALETTE[0], "EMEA": PALETTE[1], "APAC": PALETTE[2], "LATAM": PALETTE[5],
+    "Software": PALETTE[0], "Retail & e-commerce": PALETTE[1], "Healthcare": PALETTE[2],
+    "Financial services": PALETTE[3], "Manufacturing": PALETTE[4], "Education": PALETTE[5],
+    "Media": PALETTE[7], "Professional services": PALETTE[8],
+    # ticket channels and categories (a hashed colour let phone and web collide)
+    "chat": PALETTE[0], "phone": PALETTE[1], "email": PALETTE[2], "web": PALETTE[5],
+    "bug": PALETTE[3], "onboarding": PALETTE[1], "how-to": PALETTE[2], "billing": PALETTE[0],
+    "account": PALETTE[4], "feature request": PALETTE[5],
     # ticket priorities, from calm to alarming
     "low": PALETTE[4], "normal": PALETTE[0], "high": PALETTE[1], "urgent": PALETTE[3],
     # early-support buckets: good experience blue, bad vermillion, none grey
@@ -371,9 +378,10 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
         fig.add_hline(y=value, line=dict(dash="dash", color=color_for(name), width=1.5),
                       annotation_text=f"target {name}: {value:g}",
                       annotation_position="top left")
-    incomplete_note = (" · hollow points: period not complete yet"
-                       if complete_col in data.columns and not data[complete_col].all() else "")
-    fig.update_layout(**_base_layout(title, subtitle=(subtitle or "") + incomplete_note,
+    notes = [subtitle] if subtitle else []
+    if complete_col in data.columns and not data[complete_col].all():
+        notes.append("hollow points: period not complete yet")
+    fig.update_layout(**_base_layout(title, subtitle=" · ".join(notes),
                                      x_title=_period_axis(grain), y_title=y_title))
     if percent:
         fig.update_yaxes(ticksuffix="%")

@@ -69,9 +69,13 @@ with c:
             unit="resolved tickets")
 with d:
     if not ui.empty(scores):
-        chart = charts.time_lines(scores, "period", {"nps": "NPS"}, "Net promoter score",
+        # Surveys go out now and then: periods without a response are left out, not drawn as 0.
+        answered = scores[scores["responses"] > 0]
+        chart = charts.time_lines(answered, "period", {"nps": "NPS"}, "Net promoter score",
                                   "NPS (−100 to 100)", grain=grain, n_col="responses",
-                                  min_n=settings.MIN_N)
+                                  min_n=settings.MIN_N,
+                                  subtitle=f"{grain.capitalize()}s without survey responses "
+                                           "left out")
         ui.show(chart, "nps", "nps", n=int(scores["responses"].sum()), unit="responses")
 
 st.subheader("Volume and backlog")
