@@ -498,8 +498,10 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
             "<extra></extra>",
         ))
     n_groups = data[group].nunique()
+    # Tall enough for the bars and for the whole legend beside them (it scrolled, cut off).
+    height = max(300, 140 + 40 * n_groups, 150 + 21 * len(values))
     fig.update_layout(barmode="stack", **_base_layout(title, subtitle=subtitle, x_title=x_title,
-                                                      height=max(300, 140 + 40 * n_groups)))
+                                                      height=height))
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1, xanchor="left", x=1.01))
     fig.update_xaxes(ticksuffix="%", range=[0, 100])
     fig.update_yaxes(type="category")
