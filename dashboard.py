@@ -29,7 +29,9 @@ TRENDS = {
     "nps": (scores, "nps"),
 }
 
-if kpis is None or kpis.empty:
+if kpis is None:
+    pass  # ui.query has shown the short error message with its id
+elif kpis.empty:
     st.info("Not enough history for the tiles: they compare the last two complete months.")
 else:
     period = kpis.iloc[0]["period"]

@@ -397,19 +397,11 @@ def _cached_query(snapshot_path: str, fn_name: str, f: Filters, kwargs: tuple):
         cur.close()
 
 
-def has(fn_name: str) -> bool:
-    """Whether the metrics API offers this function (some land after the dashboard)."""
-    return callable(getattr(queries, fn_name, None))
-
-
 def query(fn_name: str, f: Filters, **kwargs):
     """queries.<fn_name>(con, f, **kwargs), cached per (snapshot, function, filters, arguments).
 
     On failure the viewer gets a short message with an error id (details go to the log) and None.
     """
-    if not has(fn_name):
-        st.info(f"This view needs `{fn_name}` from the metrics API, which this build lacks.")
-        return None
     try:
         return _cached_query(st.session_state["_snapshot_path"], fn_name, f,
                              tuple(sorted(kwargs.items())))
