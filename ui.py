@@ -28,6 +28,7 @@ import settings
 import sharing
 from charts import Chart
 from filter_params import MULTI
+from formatting import format_delta, format_value, is_flat  # noqa: F401 - part of ui's API
 from queries import Filters
 
 log = logging.getLogger("retention.ui")
@@ -525,51 +526,6 @@ def download(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
 
 
 # --- KPI tiles -------------------------------------------------------------------------------
-
-def _money(value: float) -> str:
-    """$1.79M / $72.6k / $950: short enough for a fifth of the page width."""
-    if abs(value) >= 1e6:
-        return f"${value / 1e6:,.2f}M"
-    if abs(value) >= 1e4:
-        return f"${value / 1e3:,.1f}k"
-    return f"${value:,.0f}"
-
-
-def format_value(value, unit: str) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "$":
-        return _money(value)
-    if unit == "h":
-        return f"{value:.1f} h"
-    if unit == "pts":
-        return f"{value:+.0f}"
-    return f"{value:,.0f}"
-
-
-def format_delta(delta, unit: str) -> str | None:
-    if delta is None or pd.isna(delta):
-        return None
-    if is_flat(delta, unit):
-        return "no change"
-    if unit == "%":
-        return f"{delta:+.1f} pts"
-    if unit == "$":
-        # An ASCII '-' first: st.metric picks the arrow and colour from the leading character.
-        return f"{'+' if delta >= 0 else '-'}{_money(abs(delta))}"
-    if unit == "h":
-        return f"{delta:+.1f} h"
-    return f"{delta:+,.0f}"
-
-
-def is_flat(delta, unit: str) -> bool:
-    """Whether the change rounds to zero at the precision the tile shows (no arrow for it)."""
-    if unit in ("%", "h"):
-        return round(float(delta), 1) == 0
-    return round(float(delta)) == 0
-
 
 # Tile labels short enough for a fifth of the page; the full name is in the tile's help.
 KPI_SHORT = {

@@ -18,6 +18,7 @@ from plotly.offline import get_plotlyjs
 
 import charts
 import definitions
+from formatting import format_delta
 import narrative
 import queries
 import settings
@@ -70,22 +71,10 @@ def _tile_value(value, unit: str) -> str:
     return TILE_UNITS.get(unit, "{:,.0f}").format(value)
 
 
-def _tile_delta(delta, unit: str) -> str:
-    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
-        return ""
-    if unit == "%":
-        return f"{delta:+.1f} pts"
-    if unit == "$":
-        return f"{'+' if delta >= 0 else '−'}${abs(delta):,.0f}"
-    if unit == "h":
-        return f"{delta:+.1f} h"
-    return f"{delta:+,.0f}"
-
-
 def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
     cards = []
     for _, row in kpis.iterrows():
-        delta = _tile_delta(row["delta"], row["unit"])
+        delta = format_delta(row["delta"], row["unit"]) or ""
         good = None
         if delta and row["delta"]:
             good = (row["delta"] > 0) == bool(row["higher_is_better"])
