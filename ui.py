@@ -393,12 +393,13 @@ def _cached_query(snapshot_path: str, fn_name: str, f: Filters, kwargs: tuple):
     # One cursor per query: a DuckDB connection must not be used by two threads at once.
     cur = get_con(snapshot_path).cursor()
     try:
-        return fn(cur, f, **dict(kwargs))
+        # f None: a query about the whole snapshot (query_all), which takes no filters.
+        return fn(cur, **dict(kwargs)) if f is None else fn(cur, f, **dict(kwargs))
     finally:
         cur.close()
 
 
-def query(fn_name: str, f: Filters, **kwargs):
+def query(fn_name: str, f: Filters | None, **kwargs):
     """queries.<fn_name>(con, f, **kwargs), cached per (snapshot, function, filters, arguments).
 
     On failure the viewer gets a short message with an error id (details go to the log) and None.
@@ -427,23 +428,10 @@ def customer_count(f: Filters) -> int:
     return int(cells.loc[cells["age"] == 0, "cohort_size"].sum())
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _cached_unfiltered(snapshot_path: str, fn_name: str):
-    cur = get_con(snapshot_path).cursor()
-    try:
-        return getattr(queries, fn_name)(cur)
-    finally:
-        cur.close()
-
-
 def query_all(fn_name: str):
     """queries.<fn_name>(con): a query about the whole snapshot, not the filtered customers.
-    On failure: a short message with an error id, and None."""
-    try:
-        return _cached_unfiltered(st.session_state["_snapshot_path"], fn_name)
-    except Exception as exc:  # noqa: BLE001 - the same short message as query()
-        _report(exc, fn_name)
-        return None
+    Cached and reported like query()."""
+    return query(fn_name, None)
 
 
 def compare(fn_name: str, f: Filters, dimension: str, **kwargs) -> pd.DataFrame | None:

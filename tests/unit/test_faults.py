@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import load, snapshots
+from data import build, load, snapshots
 from data.isolated import _why_no_verdict, run_import_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +55,7 @@ def live_state(live: Path) -> dict:
         snapshot_id, tables = con.execute("select snapshot_id, tables from meta").fetchone()
         counts = json.loads(tables)
         for table, n in counts.items():  # the complete snapshot: every table as its meta says
+            assert table in build.TABLES  # a known table name before it goes into the SQL text
             assert con.execute(f"select count(*) from {table}").fetchone()[0] == n
         assert con.execute("select count(*) from customer_facts").fetchone()[0] == counts["customers"]
         with pytest.raises(duckdb.Error):
