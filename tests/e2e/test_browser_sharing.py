@@ -14,8 +14,12 @@ from tests.e2e import harness
 PACK_CHARTS = 10
 
 
-def _sidebar_visible(app) -> bool:
-    return app.page.locator('[data-testid="stSidebar"]').is_visible()
+def _wait_sidebar(app, state: str) -> None:
+    """Wait for the sidebar to be `state` ("visible" or "hidden"). The presentation CSS comes in
+    an st.html element whose code Streamlit loads lazily, so on a cold browser it can apply a
+    moment after the run has finished."""
+    app.page.locator('[data-testid="stSidebar"]').wait_for(state=state,
+                                                             timeout=harness.ACTION_TIMEOUT_MS)
 
 
 def test_presentation_mode_hides_the_sidebar_and_controls_and_keeps_filters(new_app):
@@ -23,13 +27,13 @@ def test_presentation_mode_hides_the_sidebar_and_controls_and_keeps_filters(new_
     app.open("Cohorts", {"present": "1", "plan": "Growth"}, charts=1)
     page = app.page
     assert not app.exceptions()
-    assert not _sidebar_visible(app)
+    _wait_sidebar(app, "hidden")
     # page controls are hidden, the toggle that leaves presentation mode is not
     assert not page.locator(".st-key-cohorts_incomplete").is_visible()
     assert page.locator(".st-key-sharing_present").is_visible()
     assert ("plan", "Growth") in app.query_params()
     app.act(lambda: page.locator(".st-key-sharing_present label").click(), charts=1)
-    assert _sidebar_visible(app)
+    _wait_sidebar(app, "visible")
     assert ("present", "1") not in app.query_params() and ("plan", "Growth") in app.query_params()
 
 
