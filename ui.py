@@ -150,6 +150,7 @@ def snapshot_info(snapshot_path: str) -> dict:
         meta["tables"] = json.loads(tables) if isinstance(tables, str) else (tables or {})
         default_as_of = pd.Timestamp(meta["default_as_of"]).date()
         options = _filter_options(cur)
+        priorities = queries.ticket_priorities(cur)
         first = queries.cohort_retention(cur, Filters(), grain="month")["cohort"].min()
     finally:
         cur.close()
@@ -161,6 +162,7 @@ def snapshot_info(snapshot_path: str) -> dict:
         "default_as_of": default_as_of,
         "min_date": first if isinstance(first, date) else default_as_of,
         "options": options,
+        "priorities": priorities,
     }
 
 
@@ -656,13 +658,15 @@ def target_inputs(priorities: list[str]) -> dict[str, dict[str, float]]:
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 
 
-def ordered_priorities(by_priority: pd.DataFrame | None) -> list[str]:
-    """Ticket priorities present in the data, most urgent first."""
-    if by_priority is None or by_priority.empty:
-        return []
-    found = [str(p) for p in by_priority["group"].dropna().unique()]
+def ticket_priorities() -> list[str]:
+    """Ticket priorities in this snapshot's tickets (whatever the filters)."""
+    return snapshot_info(st.session_state["_snapshot_path"])["priorities"]
+
+
+def ordered_priorities(found: list[str]) -> list[str]:
+    """Ticket priorities, most urgent first, unknown ones after in alphabetical order."""
     rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
-    return sorted(found, key=lambda p: (rank.get(p.lower(), len(rank)), p))
+    return sorted(map(str, found), key=lambda p: (rank.get(p.lower(), len(rank)), p))
 
 
 # --- Support × retention helpers -------------------------------------------------------------

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from data import build, generate as gen, snapshots
+from data import build, generate as gen, snapshots, upgrade
 from queries import connect, meta
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +64,12 @@ def ensure_database(customers: int, folder: Path = DATA_DIR, log=print) -> tuple
     live = live_path(customers, folder)
     ok, why = _reusable(live, customers)
     if ok:
+        if upgrade.outdated(live):  # the query code changed: store its default views again
+            log(f"storing the default views of today's query code in {live}")
+            started = time.perf_counter()
+            upgrade.refresh(live)
+            return live, {"generated": False, "seconds": 0.0, "reason": why,
+                          "results_seconds": round(time.perf_counter() - started, 1)}
         return live, {"generated": False, "seconds": 0.0, "reason": why}
     log(f"generating {customers:,} customers into {live} ({why})")
     live.parent.mkdir(parents=True, exist_ok=True)
@@ -79,4 +85,5 @@ def ensure_database(customers: int, folder: Path = DATA_DIR, log=print) -> tuple
     snapshots.prune(live, keep=1)  # one benchmark database per size is enough
     live.with_suffix(".build.json").write_text(json.dumps({"build": build_fingerprint()}))
     return live, {"generated": True, "seconds": round(seconds, 1), "reason": why,
-                  "facts_seconds": built.get("facts_seconds")}
+                  "facts_seconds": built.get("facts_seconds"),
+                  "results_seconds": built.get("results_seconds")}

@@ -1,12 +1,14 @@
-"""What each dashboard page asks the metrics API for: the one place that lists it.
+"""What each dashboard page asks the metrics API for, and the filter sets of the benchmark.
 
-PAGE_QUERIES maps a page to its calls, each `(function name, kwargs)` or
-`(function name, kwargs, filter overrides)`; the overrides replace fields of the page's Filters
-(the Cohorts compare mode runs average_retention once per plan). Follows SPEC §4, issue 5 and
-issue 6. A function the `queries` package does not have (yet) is skipped and reported as missing,
-so a page's set grows as soon as the function lands.
+The calls come from queries/stored.py PAGE_CALLS, the one list of each page's default view (the
+same calls the snapshot stores results for, and tests/pages checks against what the pages call).
+A call is `(function name, kwargs, filter overrides)`; the overrides replace fields of the page's
+Filters (the compare charts run a function once per plan or segment in the selection).
 
-FILTER_SETS are the four filter sets of the benchmark: default, and three typical ones.
+FILTER_SETS are the benchmark's filter sets: default, and three typical ones. The default set is
+timed twice: as the app gets it (from the results stored in the snapshot) and computed live
+(LIVE_SET), so the table shows what precomputing saves and what a first look at any other view
+costs.
 """
 
 from __future__ import annotations
@@ -19,50 +21,10 @@ from datetime import date
 
 import queries
 from queries import Filters
+from queries import stored
 
-PLANS = ("Starter", "Growth", "Enterprise")
-EARLY = ("early_tickets", "early_frt_sla", "early_csat")
-
-PAGE_QUERIES: dict[str, list[tuple]] = {
-    "Overview": [
-        ("kpi_summary", {}),
-        ("period_movements", {"grain": "month"}),
-        ("churn_reasons", {}),
-        ("support_kpis", {"grain": "month"}),
-        ("nps", {"grain": "quarter"}),
-        ("revenue_retention", {"grain": "month"}),
-    ],
-    "Cohorts": [
-        ("cohort_retention", {"grain": "month", "basis": "logo"}),
-        ("average_retention", {"grain": "month", "basis": "logo"}),
-        # compare mode, by plan: one weighted average curve per plan
-        *[("average_retention", {"grain": "month", "basis": "logo"}, {"plans": (plan,)})
-          for plan in PLANS],
-    ],
-    "Churn reasons": [
-        ("churn_reasons", {}),
-        ("churn_reasons", {"grain": "month"}),
-        ("raw_reasons", {"category": "Price"}),
-    ],
-    "Support KPIs": [
-        ("support_kpis", {"grain": "month"}),
-        ("support_kpis", {"grain": "month", "by": "channel"}),
-        ("support_kpis", {"grain": "month", "by": "priority"}),
-        ("support_kpis", {"grain": "month", "by": "category"}),
-        ("nps", {"grain": "quarter"}),
-    ],
-    "Support x retention": [
-        *[("survival", {"by": by}) for by in EARLY],
-        *[("logrank_p", {"by": by}) for by in EARLY],
-        ("early_support_excluded", {}),
-        ("pre_churn_tickets", {}),
-        ("retention_by_products", {"horizon_months": 24}),
-        ("early_expansion_retention", {"horizon_months": 24}),
-    ],
-    "Data": [
-        ("meta", {}),
-    ],
-}
+PAGE_QUERIES: dict[str, list[tuple]] = {**stored.PAGE_CALLS, "Data": [("meta", {})]}
+LIVE_SET = "default, computed live"
 
 # The numbers the pandas reference (bench/reference.py) computes too: same calls, compared.
 REFERENCE_QUERIES: list[tuple] = [
@@ -97,8 +59,20 @@ def find_function(name: str):
     return None
 
 
-def calls_of(page: str) -> list[tuple[str, dict, dict]]:
-    return [(c[0], c[1], c[2] if len(c) > 2 else {}) for c in PAGE_QUERIES[page]]
+def calls_of(page: str, con=None, f: Filters | None = None) -> list[tuple[str, dict, dict]]:
+    """The page's calls, the shared frame's first. With a connection, a compare call runs once per
+    value of its dimension within `f` (as ui.compare does); without, it is listed once."""
+    if page not in stored.PAGE_CALLS:
+        return [(c[0], c[1], c[2] if len(c) > 2 else {}) for c in PAGE_QUERIES[page]]
+    calls = stored.calls_of(page)
+    if con is None:
+        return calls
+    options = queries.filter_options(con)
+    for field, dimension in stored.EACH_DIMENSION.items():
+        chosen = getattr(f, field) if f is not None else ()
+        if chosen:
+            options[dimension] = list(chosen)
+    return stored.expand(calls, options)
 
 
 def call_label(name: str, kwargs: dict, overrides: dict) -> str:
@@ -106,11 +80,14 @@ def call_label(name: str, kwargs: dict, overrides: dict) -> str:
     return f"{name}({args})"
 
 
-def run_calls(con, calls, f: Filters) -> tuple[list, list[dict]]:
-    """Run every call; return (results, [{call, ms, error}]). Missing functions give an error row."""
+def run_calls(con, calls, f: Filters, live: bool = False) -> tuple[list, list[dict]]:
+    """Run every call; return (results, [{call, ms, error}]). Missing functions give an error row.
+    `live`: compute every number, never answer from the results stored in the snapshot."""
     results, timings = [], []
     for name, kwargs, overrides in calls:
         fn = find_function(name)
+        if live and fn is not None:
+            fn = getattr(fn, "live", fn)
         started = time.perf_counter()
         error = None
         result = None

@@ -126,8 +126,10 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(zip(TABLES, counts))
 
 
-def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict) -> dict:
-    """Check keys, build the derived customer_facts table and write the meta row. Returns meta."""
+def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict,
+             store_default_views: bool = True) -> dict:
+    """Check keys, build the derived tables, write the meta row and store each page's default
+    view (queries/stored.py; tests of the SQL itself build without). Returns meta."""
     check_integrity(con)
     facts_started = time.perf_counter()
     build_facts(con)
@@ -148,6 +150,14 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
             "tables": json.dumps(counts),
         },
     )
+    results_seconds = store_results(con) if store_default_views else 0.0
     con.execute("checkpoint")
     return {"snapshot_id": snapshot_id, "built_at": built_at, "default_as_of": as_of, "tables": counts,
-            "facts_seconds": round(facts_seconds, 1)}
+            "facts_seconds": round(facts_seconds, 1), "results_seconds": round(results_seconds, 1)}
+
+
+def store_results(con: duckdb.DuckDBPyConnection) -> float:
+    """Store every page's default-view results in the snapshot (queries/stored.py); seconds."""
+    from queries import store_default_views  # queries reads what this module builds
+
+    return store_default_views(con)

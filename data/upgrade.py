@@ -1,10 +1,11 @@
 """Rebuild the derived tables of databases built by an older version of the dashboard.
 
 The derived tables (customer_facts, ticket_facts, ...) are computed from the source tables by
-data/facts.sql at build time. When that SQL changes, every kept snapshot is brought up to date:
-its source tables are copied untouched, the derived tables rebuilt, and the file replaced with one
-atomic rename under the same name, so links that pin a snapshot keep working and show the same
-numbers. A reader that has the old file open keeps reading it (the rename leaves its inode alone).
+data/facts.sql at build time, and each page's default-view results are then stored beside them
+(queries/stored.py). When that SQL or the query code changes, every kept snapshot is brought up
+to date: its source tables are copied untouched, the derived tables rebuilt (only when facts.sql
+changed) and the results stored again, and the file replaced with one atomic rename under the same
+name, so links that pin a snapshot keep working and show the same numbers. A reader that has the old file open keeps reading it (the rename leaves its inode alone).
 
     python -m data.upgrade [--db PATH]     # what the app also does on its first request
 """
@@ -24,6 +25,7 @@ import duckdb
 
 import settings
 from data import build, snapshots
+from queries import stored
 from queries.base import connect
 
 Progress = Callable[[float, str], None]
@@ -32,10 +34,10 @@ Progress = Callable[[float, str], None]
 UNREADABLE = "unreadable"
 
 
-def current_version(path: Path) -> str | None:
-    """The facts version recorded in a database file: None when it has none (built before
-    versions were recorded), UNREADABLE when the file cannot be opened (left alone: the app
-    reports it when it opens the file)."""
+def current_version(path: Path) -> tuple[str | None, str | None] | str:
+    """(facts version, stored-results version) recorded in a database file, each None when it
+    has none (built before they were recorded); UNREADABLE when the file cannot be opened (left
+    alone: the app reports it when it opens the file)."""
     try:
         # Opened exactly as the app opens it: DuckDB refuses a second open of one file in one
         # process with another configuration.
@@ -43,11 +45,17 @@ def current_version(path: Path) -> str | None:
     except (duckdb.Error, OSError):
         return UNREADABLE
     try:
-        return con.execute("select version from facts_version").fetchone()[0]
-    except duckdb.Error:
-        return None
+        try:
+            facts = con.execute("select version from facts_version").fetchone()[0]
+        except duckdb.Error:
+            facts = None
+        return facts, stored.stored_version(con)
     finally:
         con.close()
+
+
+def wanted_version() -> tuple[str, str]:
+    return build.facts_version(), stored.code_version()
 
 
 def outdated(live: Path) -> list[Path]:
@@ -58,7 +66,7 @@ def outdated(live: Path) -> list[Path]:
     real = snapshots.resolve(live)
     if real.is_file() and real not in files:
         files.append(real)
-    wanted = build.facts_version()
+    wanted = wanted_version()
     return [path for path in files if current_version(path) not in (wanted, UNREADABLE)]
 
 
@@ -89,9 +97,12 @@ def _rebuild(path: Path) -> None:
     tmp.unlink(missing_ok=True)
     try:
         shutil.copyfile(path, tmp)
+        facts = current_version(path)[0]
         con = duckdb.connect(str(tmp))
         try:
-            build.build_facts(con)
+            if facts != build.facts_version():
+                build.build_facts(con)
+            build.store_results(con)
             con.execute("checkpoint")
         finally:
             con.close()

@@ -10,42 +10,54 @@ import ui
 f, con = ui.frame("Support KPIs")
 grain = ui.grain()
 kpis = ui.query("support_kpis", f, grain=grain)
-by_priority = ui.query("support_kpis", f, grain=grain, by="priority")
 
 if ui.empty(kpis) or not kpis["tickets"].sum():
     if kpis is not None and not kpis.empty:
         st.info("No support tickets for these customers.")
     st.stop()
 
-priorities = ui.ordered_priorities(by_priority)
+priorities = ui.ordered_priorities(ui.ticket_priorities())
 targets = ui.target_inputs(priorities)
 tickets = int(kpis["tickets"].sum())
+
+
+def priority_split():
+    # Only computed when a priority is picked or the breakdown asks for it: at 10M tickets each
+    # split costs as much as the totals (exact medians).
+    return ui.query("support_kpis", f, grain=grain, by="priority")
+
 
 st.subheader("Response and resolution times")
 choice = st.segmented_control("Priority", ["All", *priorities], default="All", required=True,
                               key="support_priority")
 priority = None if choice == "All" else choice
-source = kpis if priority is None else by_priority
-left, right = st.columns(2)
-for column, (kind, median, p90, name, definition) in zip((left, right), (
-    ("first_response_h", "frt_median_h", "frt_p90_h", "First response time", "frt"),
-    ("resolution_h", "resolution_median_h", "resolution_p90_h", "Resolution time",
-     "resolution"),
-)):
-    with column:
-        goal = targets.get(kind, {})
-        shown_targets = {priority: goal[priority]} if priority in goal else {}
-        n_col = "frt_n" if kind == "first_response_h" else "resolved_n"
-        chart = charts.time_lines(
-            source, "period", {median: "median", p90: "90th percentile"},
-            f"{name}, {choice.lower() if priority else 'all'} tickets", "Hours", grain=grain,
-            subtitle="Tickets created in the period" + (
-                " · dashed: target for this priority" if shown_targets else
-                " · pick a priority to see its target"),
-            n_col=n_col, min_n=settings.MIN_N, targets=shown_targets,
-            only=("group", priority) if priority else None,
-        )
-        ui.show(chart, f"{kind}_{choice}", definition, n=tickets, unit="tickets")
+source = kpis if priority is None else priority_split()
+has_rows = source is not None and (priority is None or (source["group"] == priority).any())
+if source is not None and not has_rows:
+    st.info(f"No {priority}-priority tickets for these customers.")
+if has_rows:
+    shown_n = tickets if priority is None else int(
+        source.loc[source["group"] == priority, "tickets"].sum())
+    left, right = st.columns(2)
+    for column, (kind, median, p90, name, definition) in zip((left, right), (
+        ("first_response_h", "frt_median_h", "frt_p90_h", "First response time", "frt"),
+        ("resolution_h", "resolution_median_h", "resolution_p90_h", "Resolution time",
+         "resolution"),
+    )):
+        with column:
+            goal = targets.get(kind, {})
+            shown_targets = {priority: goal[priority]} if priority in goal else {}
+            n_col = "frt_n" if kind == "first_response_h" else "resolved_n"
+            chart = charts.time_lines(
+                source, "period", {median: "median", p90: "90th percentile"},
+                f"{name}, {choice.lower() if priority else 'all'} tickets", "Hours", grain=grain,
+                subtitle="Tickets created in the period" + (
+                    " · dashed: target for this priority" if shown_targets else
+                    " · pick a priority to see its target"),
+                n_col=n_col, min_n=settings.MIN_N, targets=shown_targets,
+                only=("group", priority) if priority else None,
+            )
+            ui.show(chart, f"{kind}_{choice}", definition, n=shown_n, unit="tickets")
 
 st.subheader("Satisfaction and effort")
 scores = ui.query("nps", f, grain=grain)
@@ -93,7 +105,7 @@ metrics = {"frt_median_h": "First response, median (h)", "resolution_median_h":
 left, right = st.columns(2)
 dim = left.selectbox("Break down by", list(dims), format_func=dims.get, key="support_by")
 metric = right.selectbox("Metric", list(metrics), format_func=metrics.get, key="support_metric")
-split = by_priority if dim == "priority" else ui.query("support_kpis", f, grain=grain, by=dim)
+split = priority_split() if dim == "priority" else ui.query("support_kpis", f, grain=grain, by=dim)
 if not ui.empty(split):
     n_col = {"frt_median_h": "frt_n", "resolution_median_h": "resolved_n", "csat_pct": "csat_n",
              "one_touch_pct": "one_touch_n"}.get(metric)

@@ -21,6 +21,11 @@ def filter_options(con) -> dict[str, list]:
     return out
 
 
+def ticket_priorities(con) -> list[str]:
+    """Ticket priorities in the data, alphabetical ('Unknown' for tickets without one)."""
+    return run(con, load_sql("ticket_priorities"), {})["priority"].tolist()
+
+
 def table_profile(con) -> pd.DataFrame:
     """Row per table: table_name, row_count, first_date, last_date, dated_by (whole tables, not
     the filtered customers)."""

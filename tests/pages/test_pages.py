@@ -3,6 +3,7 @@ filter, a filter that leaves nothing, URL round trips and hostile parameters."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import re
 from datetime import date, timedelta
 
@@ -266,7 +267,7 @@ def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, 
     at = open_page("pages/4_Support_KPIs.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert len(charts(at)) >= MIN_CHARTS["pages/4_Support_KPIs.py"]
-    assert upgrade.current_version(snapshots.resolve(live)) == build.facts_version()
+    assert upgrade.current_version(snapshots.resolve(live)) == upgrade.wanted_version()
 
 
 @pytest.mark.parametrize("delta, unit, shown", [
@@ -275,3 +276,63 @@ def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, 
 ])
 def test_tile_deltas_that_round_to_zero_say_no_change(delta, unit, shown):
     assert ui.format_delta(delta, unit) == shown
+
+
+# PAGE_CALLS (queries/stored.py) names the calls whose results each snapshot stores, and the
+# benchmark times them as the pages' query sets: it must be what the pages really ask for.
+STORED_PAGE = {
+    "dashboard.py": "Overview",
+    "pages/2_Cohorts.py": "Cohorts",
+    "pages/3_Churn_reasons.py": "Churn reasons",
+    "pages/4_Support_KPIs.py": "Support KPIs",
+    "pages/5_Support_x_retention.py": "Support x retention",
+    "pages/6_Data_and_definitions.py": "Data",
+}
+
+
+@pytest.mark.parametrize("page", PAGES.values())
+def test_a_default_view_asks_only_for_calls_whose_results_are_stored(demo_db, con, page,
+                                                                     monkeypatch):
+    import queries
+    from queries import stored
+
+    asked = []
+    real = ui.query
+
+    def recording(fn_name, f, **kwargs):
+        asked.append((fn_name, f, kwargs))
+        return real(fn_name, f, **kwargs)
+
+    monkeypatch.setattr(ui, "query", recording)
+    at = open_page(page)  # the entry script (Overview) runs first, as in a browser
+    assert not at.exception
+    options = queries.filter_options(con)
+    expected = {
+        stored.call_key(name, stored._arguments(queries.LIVE[name], None, Filters(), (), kwargs),
+                        replace(Filters(), **overrides))
+        for label in {"Overview", STORED_PAGE[page]}
+        for name, kwargs, overrides in stored.expand(stored.calls_of(label), options)
+    }
+    made = {
+        stored.call_key(name, stored._arguments(queries.LIVE[name], None, f, (), kwargs), f)
+        for name, f, kwargs in asked if name not in stored.NOT_STORED
+    }
+    assert made - expected == set()
+    # and the list holds nothing the page does not ask for
+    assert expected - made == set()
+    assert len(made) >= 5
+
+
+def test_support_kpis_for_one_priority_show_its_tickets_only(demo_db, con):
+    at = open_page("pages/4_Support_KPIs.py")
+    control = next(b for b in at.get("button_group") if b.key == "support_priority")
+    control.set_value("urgent").run()
+    assert not at.exception and not at.error
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    assert any("First response time, urgent tickets" in t for t in titles), titles
+    urgent = con.execute(
+        "select count(*) from tickets where priority = 'urgent' "
+        "and created_at < (select default_as_of from meta) + interval 1 day").fetchone()[0]
+    assert 0 < urgent
+    shown = [c.value for c in at.caption if "tickets" in c.value]
+    assert any(f"N = {urgent:,} tickets" in text for text in shown), shown[:4]

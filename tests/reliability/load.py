@@ -148,6 +148,27 @@ async def cycle_phase(url: str, cycles: int, pid: int) -> dict:
     return {"cycles": cycles, "errors": errors, "baseline_mb": round(baseline or 0)}
 
 
+def error_blocks(log_text: str, limit: int = 10) -> list[str]:
+    """The server log's errors, each with the lines that follow it (a traceback in full)."""
+    lines = log_text.splitlines()
+    blocks, covered = [], -1
+    for i, line in enumerate(lines):
+        if i > covered and ("Traceback" in line or " ERROR " in line):
+            block = [line]
+            for follower in lines[i + 1:i + 60]:
+                if follower and not follower[0].isspace() and not follower.startswith(
+                        ("Traceback", "During handling", "The above exception")) \
+                        and block[-1].startswith("  "):
+                    block.append(follower)  # the exception line closes the traceback
+                    break
+                block.append(follower)
+            blocks.append("\n".join(block))
+            covered = i + len(block) - 1
+        if len(blocks) >= limit:
+            break
+    return blocks
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -182,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(args.ttl + 15)  # disconnected sessions expire, then are collected
             cycles["after_ttl_mb"] = round(rss_mb(srv.proc.pid))
             cycles["growth_mb"] = cycles["after_ttl_mb"] - cycles["baseline_mb"]
-        log_errors = [line for line in srv.log_tail(200_000).splitlines()
-                      if "Traceback" in line or " ERROR " in line][:10]
+        log_text = srv.log_tail(50_000_000)
+        log_errors = error_blocks(log_text)
     finally:
         sampler.stopped.set()
         srv.stop()
@@ -200,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
+        # the whole server log beside the report: a traceback needs more than its first line
+        args.out.with_suffix(".server.log").write_text(log_text)
     return 0 if not stats["errors"] else 1
 
 

@@ -26,7 +26,10 @@ TABLE_OF = {
 }
 
 
-def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=()):
+def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(),
+            store_default_views: bool = False):
+    """A snapshot of these rows. The queries then compute every number from the SQL: without
+    `store_default_views`, no default-view results are stored to answer from."""
     live = Path(tmp_path) / "retention.duckdb"
     rows = {"customers": customers, "tickets": tickets, "nps": nps, "mrr": mrr}
     with snapshots.building(live) as (tmp, snapshot_id):
@@ -36,7 +39,7 @@ def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=()):
         for key, table in TABLE_OF.items():
             if rows[key]:
                 _insert(con, table, rows[key])
-        build.finalize(con, snapshot_id, "demo", {"fixture": True})
+        build.finalize(con, snapshot_id, "demo", {"fixture": True}, store_default_views)
         con.close()
     return connect(live)
 

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from bench import dataset, reference, run
-from bench.pages import FILTER_SETS, PAGE_QUERIES, REFERENCE_QUERIES, calls_of, find_function, run_calls
+from bench.pages import (FILTER_SETS, LIVE_SET, PAGE_QUERIES, REFERENCE_QUERIES, calls_of,
+                         find_function, run_calls)
 from queries import connect
 
 CUSTOMERS = 300
@@ -70,7 +71,7 @@ def test_benchmark_end_to_end_writes_results(tiny_db, capsys):
     assert status == 0
     result = json.loads(out.read_text())
     assert set(result["pages"]) == {"Data"}
-    assert set(result["pages"]["Data"]) == set(FILTER_SETS)
+    assert set(result["pages"]["Data"]) == set(FILTER_SETS) | {LIVE_SET}
     assert all(check["ok"] for check in result["equality"])
     assert result["peak_rss_mb"]["duckdb"] > 0 and result["peak_rss_mb"]["pandas"] > 0
     assert "| Data | default |" in capsys.readouterr().out

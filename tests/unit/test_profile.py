@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import Filters, data_quality, filter_options, table_profile
+from queries import Filters, data_quality, filter_options, table_profile, ticket_priorities
 from tests.unit.fixtures import make_db
 
 AS_OF = date(2024, 8, 31)
@@ -38,8 +38,10 @@ def con(tmp_path):
             {"customer_id": "d", "signup_date": "2024-06-01", "plan": "Starter"},
         ],
         tickets=[
-            {"ticket_id": "t1", "customer_id": "a", "created_at": "2024-01-05 09:00"},
-            {"ticket_id": "t2", "customer_id": "a", "created_at": "2024-02-01 09:00"},
+            {"ticket_id": "t1", "customer_id": "a", "created_at": "2024-01-05 09:00",
+             "priority": "urgent"},
+            {"ticket_id": "t2", "customer_id": "a", "created_at": "2024-02-01 09:00",
+             "priority": "low"},
             {"ticket_id": "t3", "customer_id": "b", "created_at": "2024-09-01 09:00"},
         ],
         mrr=[
@@ -54,6 +56,11 @@ def test_filter_options_list_present_values_with_unknown_last(con):
     assert options["plan"] == ["Growth", "Starter", "Unknown"]
     assert options["segment"] == ["Unknown"]
     assert options["products_count"] == [1, 2, 3]
+
+
+def test_ticket_priorities_are_the_whole_snapshots_with_unknown_for_none(con):
+    # t3 has no priority; every ticket counts, whatever the as-of date
+    assert ticket_priorities(con) == ["Unknown", "low", "urgent"]
 
 
 def test_table_profile_counts_rows_and_date_ranges(con):

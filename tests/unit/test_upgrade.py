@@ -43,9 +43,9 @@ def source_rows(path: Path) -> dict:
 
 
 def test_a_fresh_build_is_current(tmp_path):
-    make_db(tmp_path, CUSTOMERS, TICKETS).close()
+    make_db(tmp_path, CUSTOMERS, TICKETS, store_default_views=True).close()
     live = tmp_path / "retention.duckdb"
-    assert upgrade.current_version(snapshots.resolve(live)) == build.facts_version()
+    assert upgrade.current_version(snapshots.resolve(live)) == upgrade.wanted_version()
     assert upgrade.outdated(live) == []
     assert upgrade.refresh(live) == []
 
@@ -73,7 +73,7 @@ def test_outdated_snapshots_are_rebuilt_in_place_with_the_same_numbers(tmp_path)
     assert [p.name for p in snapshots.list_snapshots(live)] == sorted([first.name, second.name])
     assert snapshots.resolve(live) == second  # the live pointer did not move
     for path in (first, second):
-        assert upgrade.current_version(path) == build.facts_version()
+        assert upgrade.current_version(path) == upgrade.wanted_version()
         assert source_rows(path) == before[path]
     con = connect(first)  # the pinned old snapshot: its numbers as before
     assert support_kpis(con, Filters(), grain="month").equals(expected)
@@ -96,3 +96,26 @@ def test_cli(tmp_path, capsys):
     assert upgrade.main(["--db", str(live)]) == 0
     assert "already up to date" in capsys.readouterr().out
     assert upgrade.main(["--db", str(tmp_path / "nothing.duckdb")]) == 1
+
+
+def test_stored_results_of_older_query_code_are_stored_again_without_rebuilding_facts(tmp_path):
+    make_db(tmp_path, CUSTOMERS, TICKETS, store_default_views=True).close()
+    live = tmp_path / "retention.duckdb"
+    path = snapshots.resolve(live)
+    con = duckdb.connect(str(path))
+    con.execute("update stored_results set code_version = 'older query code'")
+    # a marker row in a derived table: a facts rebuild would drop it
+    con.execute("insert into ticket_facts (customer_key, ticket_id, created_at) "
+                "select customer_key, 'marker', now()::timestamp from customer_facts limit 1")
+    con.close()
+    assert upgrade.outdated(live) == [path]
+    assert upgrade.refresh(live) == [path]
+    assert upgrade.current_version(path) == upgrade.wanted_version()
+    con = connect(live)
+    try:
+        assert con.execute("select count(*) from ticket_facts where ticket_id = 'marker'"
+                           ).fetchone()[0] == 1
+        assert con.execute("select count(*) from stored_results where code_version = $v",
+                           {"v": upgrade.wanted_version()[1]}).fetchone()[0] > 20
+    finally:
+        con.close()
