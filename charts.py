@@ -77,6 +77,24 @@ def color_for(value) -> str:
     return PALETTE[zlib.crc32(text.encode()) % len(PALETTE)]
 
 
+def colors_for(values) -> dict[str, str]:
+    """Colours of the values one chart shows together: color_for's, except that a value without
+    a fixed colour whose hashed colour is already taken in this chart moves to the next free
+    one (user data brings its own plan or category names, and two of them may hash alike)."""
+    texts = sorted({str(v) for v in values})
+    out = {t: color_for(t) for t in texts if t in _FIXED or t in _NEUTRAL_VALUES}
+    used = set(out.values())
+    for text in texts:
+        if text in out:
+            continue
+        start = zlib.crc32(text.encode()) % len(PALETTE)
+        free = [PALETTE[(start + k) % len(PALETTE)] for k in range(len(PALETTE))
+                if PALETTE[(start + k) % len(PALETTE)] not in used]
+        out[text] = free[0] if free else PALETTE[start]
+        used.add(out[text])
+    return out
+
+
 def period_label(value, grain: str) -> str:
     """'Jan 2024', '2024 Q1' or 'w/c 8 Jan 2024' for a period start date."""
     d = pd.Timestamp(value)
@@ -265,8 +283,9 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
     unit = GRAIN_WORDS[grain]
     what, _ = _basis_words(basis)
     fig = go.Figure()
+    colors = colors_for(df["group"].unique())
     for group, part in df.groupby("group", sort=True):
-        color = color_for(group)
+        color = colors[str(group)]
         fig.add_trace(go.Scatter(
             x=part["age"], y=part["retention_pct"], mode="lines+markers", name=str(group),
             line=dict(color=color, width=3), marker=dict(size=5),
@@ -351,11 +370,12 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
     data = df[keep].copy()
     fig = go.Figure()
     groups = data.groupby(group, sort=True) if group else [(None, data)]
+    colors = colors_for(data[group].unique()) if group else {}
     for gname, part in groups:
         for i, (col, name) in enumerate(series.items()):
             label = f"{gname} · {name}" if gname is not None and len(series) > 1 else (
                 str(gname) if gname is not None else name)
-            color = color_for(gname) if gname is not None else PALETTE[i % len(PALETTE)]
+            color = colors[str(gname)] if gname is not None else PALETTE[i % len(PALETTE)]
             n = part[n_col] if n_col else pd.Series([None] * len(part), index=part.index)
             done = part[complete_col] if complete_col in part.columns else None
             hover_n = "<br>N = %{customdata:,}" if n_col else ""
@@ -405,12 +425,13 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
     data = df[keep].reset_index(drop=True)
     fig = go.Figure()
     values = order or sorted(data[color].unique(), key=lambda v: (v in _NEUTRAL_VALUES, str(v)))
+    colors = colors_for(values)
     for value in values:
         part = data[data[color] == value]
         if part.empty:
             continue
         fig.add_trace(go.Bar(
-            x=part[x], y=part[y], name=str(value), marker_color=color_for(value),
+            x=part[x], y=part[y], name=str(value), marker_color=colors[str(value)],
             hovertemplate=f"{value}<br>%{{x|{_date_fmt(grain)}}}: %{{y:,.0f}}<extra></extra>",
         ))
     fig.update_layout(barmode="stack", **_base_layout(
@@ -439,9 +460,9 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
     shown = data.iloc[::-1]  # plotly draws the first row at the bottom
     reliable = (shown[reliable_col].astype(bool) if reliable_col else
                 shown[n_col] >= min_n if n_col else pd.Series(True, index=shown.index))
-    colors = [(color or color_for(v if color_by is None else c)) if ok else NEUTRAL
-              for v, c, ok in zip(shown[label], shown[color_by] if color_by else shown[label],
-                                  reliable)]
+    keys = shown[color_by] if color_by else shown[label]
+    palette = colors_for(keys.unique())
+    colors = [(color or palette[str(c)]) if ok else NEUTRAL for c, ok in zip(keys, reliable)]
     prefix = "$" if money else ""
     texts = [prefix + text_fmt.format(v) + ("%" if percent else "")
              + (f" · n={int(n):,}" if n_col else "") + ("" if ok else " (low N)")
@@ -489,11 +510,12 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
     data = data.reset_index(drop=True)
     fig = go.Figure()
     values = sorted(data[category].unique(), key=lambda v: (v in _NEUTRAL_VALUES, str(v)))
+    colors = colors_for(values)
     for v in values:
         part = data[data[category] == v]
         fig.add_trace(go.Bar(
             y=part[group].astype(str), x=part["share_pct"], name=str(v), orientation="h",
-            marker_color=color_for(v), customdata=part[value],
+            marker_color=colors[str(v)], customdata=part[value],
             hovertemplate=f"{v} · %{{y}}: %{{x:.1f}}% (%{{customdata:,}} customers)"
             "<extra></extra>",
         ))
@@ -517,9 +539,10 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
         return _empty_chart(keep)
     data = df[keep].reset_index(drop=True)
     fig = go.Figure()
+    colors = colors_for(data[color].unique())
     for value, part in data.groupby(color, sort=True):
         fig.add_trace(go.Bar(
-            x=part[x].astype(str), y=part[y], name=str(value), marker_color=color_for(value),
+            x=part[x].astype(str), y=part[y], name=str(value), marker_color=colors[str(value)],
             customdata=part[n_col] if n_col else None,
             hovertemplate=f"{value} · %{{x}}: %{{y:,.1f}}{'%' if percent else ''}"
             + ("<br>N = %{customdata:,}" if n_col else "") + "<extra></extra>",
@@ -541,8 +564,9 @@ def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
     data = df[keep].reset_index(drop=True)
     groups = data.groupby("group", sort=True) if "group" in data.columns else [("All", data)]
     fig = go.Figure()
+    palette = colors_for(data["group"].unique()) if "group" in data.columns else {"All": color_for("All")}
     for name, part in groups:
-        color = color_for(name)
+        color = palette[str(name)]
         fig.add_trace(go.Scatter(
             x=list(part["day"]) + list(part["day"][::-1]),
             y=list(part["ci_upper"] * 100) + list(part["ci_lower"][::-1] * 100),

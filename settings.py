@@ -20,3 +20,10 @@ SLA_HOURS = float(os.environ.get("RETENTION_SLA_HOURS", "4"))
 # Demo database built on first run when DB_PATH does not exist yet.
 DEMO_CUSTOMERS = int(os.environ.get("RETENTION_DEMO_CUSTOMERS", "20000"))
 DEMO_SEED = 42
+
+# DuckDB's memory for each open snapshot: its buffer pool (table data it keeps cached) and the
+# state of running queries. DuckDB's own default is 80% of RAM. Exact medians over every ticket
+# need memory in proportion to the tickets (at 1M customers / 8.5M tickets one such query fails
+# below ~250 MB, and two viewers may run one at once), so the default leaves room for that and
+# only stops the cache from growing without bound. Lower it to trade speed and headroom for RSS.
+DUCKDB_MEMORY_LIMIT = os.environ.get("RETENTION_DUCKDB_MEMORY", "1GB")

@@ -18,7 +18,7 @@ from plotly.offline import get_plotlyjs
 
 import charts
 import definitions
-from formatting import format_delta
+from formatting import format_delta, format_value
 import narrative
 import queries
 import settings
@@ -26,7 +26,6 @@ from queries import Filters
 
 PRODUCT = "Retention dashboard"
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
-TILE_UNITS = {"%": "{:.1f}%", "$": "${:,.0f}", "h": "{:.1f} h", "pts": "{:+.0f}"}
 SURVIVAL_DAY = 365
 EARLY_SPLITS = {
     "early_frt_sla": "first-response target in the first 90 days",
@@ -65,12 +64,6 @@ def figure_block(chart: charts.Chart, definition: str, n=None, unit: str = "cust
             f'<p class="definition">{esc(d.text)}</p></figcaption></figure>')
 
 
-def _tile_value(value, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return TILE_UNITS.get(unit, "{:,.0f}").format(value)
-
-
 def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
     cards = []
     for _, row in kpis.iterrows():
@@ -82,7 +75,7 @@ def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
         low = "" if row["is_reliable"] else f' <span class="low">⚠ fewer than {min_n}</span>'
         cards.append(
             f'<div class="tile"><div class="label">{esc(row["label"])}{low}</div>'
-            f'<div class="value">{esc(_tile_value(row["value"], row["unit"]))}</div>'
+            f'<div class="value">{esc(format_value(row["value"], row["unit"]))}</div>'
             f'<div class="delta{tone}">{esc(delta)} '
             f'<span class="vs">vs {pd.Timestamp(row["previous_period"]):%b %Y}</span></div>'
             f'<div class="n">N = {int(row["n"]):,}</div></div>'

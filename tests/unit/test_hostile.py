@@ -262,3 +262,19 @@ def test_viewers_move_to_the_new_snapshot_without_errors_and_no_handles_leak(tmp
     assert after - before <= 4, (before, after)
     print(f"file descriptors: {before} before, {after} after 4 imports with 3 viewers")
     assert len(snapshots.list_snapshots(live)) == 3
+
+
+def test_dashboard_connection_memory_is_bounded_by_the_setting(tmp_path, monkeypatch):
+    import queries
+    import settings
+    from tests.unit.fixtures import make_db
+
+    # a database of its own: DuckDB refuses to open one file twice with two configurations
+    make_db(tmp_path, [{"customer_id": "a", "signup_date": "2024-01-10"}]).close()
+    monkeypatch.setattr(settings, "DUCKDB_MEMORY_LIMIT", "300MB")
+    con = queries.connect(tmp_path / "retention.duckdb")
+    try:
+        # DuckDB reports 300 MB (10^6 bytes) in MiB: 286.1 MiB
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "286.1 MiB"
+    finally:
+        con.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -12,6 +13,7 @@ from plotly.offline import get_plotlyjs
 
 import queries
 from data import snapshots
+from formatting import format_value
 from data.generate import generate
 from report.__main__ import main, parse_filters
 
@@ -101,6 +103,19 @@ def test_tiles_summary_snapshot_as_of_and_filters_are_stated(pack, db):
     assert f"{as_of:%d %B %Y}" in text
     assert "segments: SMB, Mid-market" in text
     assert text.count('<div class="tile">') >= 8
+    # every tile value written as the app's tiles write it (formatting.format_value)
+    con = queries.connect(db)
+    try:
+        kpis = queries.kpi_summary(con, queries.Filters(segments=("SMB", "Mid-market")))
+    finally:
+        con.close()
+    assert len(kpis) >= 8
+    for _, row in kpis.iterrows():
+        shown = html.escape(format_value(row["value"], row["unit"]))
+        assert f'<div class="value">{shown}</div>' in text, (row["kpi"], shown)
+    mrr = kpis.set_index("kpi").loc["mrr", "value"]
+    assert mrr >= 1e4 and f'<div class="value">{format_value(mrr, "$")}</div>' in text
+    assert format_value(mrr, "$").endswith(("M", "k"))  # short money, as on the app's tile
     assert "<h3>What changed</h3><ul><li>" in text
     assert "<h3>Highlights</h3><ul><li>" in text
 
