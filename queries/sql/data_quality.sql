@@ -8,24 +8,16 @@
 --   customers_without_mrr     : selected customers with no mrr_history row at all
 with selected as (/*selected_customers*/),
 
-their_tickets as (
-    select tkt.created_at, cf.signup_date
-    from tickets as tkt
-    join selected as cf using (customer_id)
-),
-
 ticket_counts as (
+    -- one pass over ticket_facts, joined on the integer key; "created after as_of" is
+    -- created_at::date > as_of, i.e. at or after the end of the as-of day ($as_of_end)
     select
-        count(*) filter (where created_at::date > $as_of) as tickets_after_as_of,
-        count(*) filter (where created_at::date < signup_date) as tickets_before_signup
-    from their_tickets
-),
-
-with_tickets as (
-    select count(distinct tkt.customer_id) as customers_with_tickets
-    from tickets as tkt
-    join selected as cf using (customer_id)
-    where tkt.created_at::date <= $as_of
+        count(*) filter (where tkt.created_at >= $as_of_end) as tickets_after_as_of,
+        count(*) filter (where tkt.created_at::date < cf.signup_date) as tickets_before_signup,
+        count(distinct tkt.customer_key) filter (where tkt.created_at < $as_of_end)
+            as customers_with_tickets
+    from ticket_facts as tkt
+    join selected as cf using (customer_key)
 ),
 
 reasons as (
@@ -44,14 +36,14 @@ reasons as (
 final as (
     select
         reasons.customers,
-        reasons.customers - with_tickets.customers_with_tickets as customers_without_tickets,
+        reasons.customers - ticket_counts.customers_with_tickets as customers_without_tickets,
         ticket_counts.tickets_after_as_of,
         ticket_counts.tickets_before_signup,
         reasons.churned_without_reason,
         reasons.churned_unmapped_reason,
         reasons.unmapped_reasons,
         reasons.customers_without_mrr
-    from reasons, with_tickets, ticket_counts
+    from reasons, ticket_counts
 )
 
 select * from final
