@@ -53,15 +53,22 @@ if not ui.empty(cells):
 st.subheader("Customers behind a cell")
 if not ui.empty(cells):
     cohorts = sorted(cells["cohort"].unique())
+    max_age = int(cells["age"].max())
+    # One pair of pickers per grain: a month start is not a quarter's, and a value kept from
+    # another grain or filter is not among the options (the browser then sent its label back).
+    cohort_key, age_key = f"cohorts_cohort_{grain}", f"cohorts_age_{grain}"
+    if st.session_state.get(cohort_key, cohorts[-1]) not in cohorts:
+        del st.session_state[cohort_key]
+    if not 0 <= st.session_state.get(age_key, 0) <= max_age:
+        del st.session_state[age_key]
     picked = ui.selected_cell(event, heat.data if event is not None else None, grain)
     if picked is not None:
-        st.session_state["cohorts_cohort"], st.session_state["cohorts_age"] = picked
+        st.session_state[cohort_key], st.session_state[age_key] = picked
     left, right = st.columns(2)
     cohort = left.selectbox(f"Signup {grain}", cohorts, index=len(cohorts) - 1,
                             format_func=lambda c: charts.period_label(c, grain),
-                            key="cohorts_cohort")
-    age = right.number_input(f"Age ({unit} since signup)", 0, int(cells["age"].max()), 0,
-                             key="cohorts_age")
+                            key=cohort_key)
+    age = right.number_input(f"Age ({unit} since signup)", 0, max_age, 0, key=age_key)
     members = ui.query("cohort_customers", f, cohort=cohort, age=int(age), grain=grain)
     if not ui.empty(members):
         st.markdown(ui.markdown_text(narrative.cell_summary(

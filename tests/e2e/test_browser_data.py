@@ -130,16 +130,16 @@ def test_cohort_drilldown_lists_the_customers_of_a_cell(app, con):
         app.wait_ready()
     except harness.PlaywrightTimeout:
         pass
-    picked = app.page.locator(".st-key-cohorts_cohort input").first.input_value()
-    picked_age = app.page.locator(".st-key-cohorts_age input").first.input_value()
+    picked = app.page.locator(".st-key-cohorts_cohort_month input").first.input_value()
+    picked_age = app.page.locator(".st-key-cohorts_age_month input").first.input_value()
     if picked != cohort_text or picked_age != str(age):
         problems.append(f"clicking cell {cohort_text}, age {age} did not select it: the pickers "
                         f"show {picked!r}, age {picked_age!r}")
         # The pickers, as a person would fall back to.
         if picked != cohort_text:
-            app.choose("cohorts_cohort", cohort_text)
+            app.choose("cohorts_cohort_month", cohort_text)
         if picked_age != str(age):
-            app.number("cohorts_age", age)
+            app.number("cohorts_age_month", age)
 
     buttons = app.page.locator("[class*='st-key-csv_cohort_'][class*='_customers'] button")
     with app.page.expect_download() as info:

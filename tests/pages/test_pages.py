@@ -160,8 +160,8 @@ def test_cohort_drill_down_lists_the_cell(demo_db, con):
     at = open_page("pages/2_Cohorts.py")
     cells = cohort_retention(con, Filters())
     cohort = sorted(cells["cohort"].unique())[-6]
-    at.selectbox(key="cohorts_cohort").set_value(cohort)
-    at.number_input(key="cohorts_age").set_value(3)
+    at.selectbox(key="cohorts_cohort_month").set_value(cohort)
+    at.number_input(key="cohorts_age_month").set_value(3)
     at.run()
     assert not at.exception
     expected = cohort_customers(con, Filters(), cohort, 3)
@@ -169,6 +169,31 @@ def test_cohort_drill_down_lists_the_cell(demo_db, con):
     assert list(table["customer_id"]) == list(expected["customer_id"])
     assert any(b.proto.label.startswith("Download these customers") for b in
                at.get("download_button"))
+
+
+def test_drill_down_pickers_follow_a_grain_change(demo_db, con):
+    """A cohort picked at one grain is no period start at another (Nov 2026 is not a quarter):
+    after the change the pickers offer that grain's cohorts and the list is of a real cell. (In
+    a browser the kept value came back as its label "Nov 2026" and the query failed.)"""
+    from queries import cohort_customers, cohort_retention
+
+    at = open_page("pages/2_Cohorts.py")
+    months = sorted(cohort_retention(con, Filters())["cohort"].unique())
+    picked = next(m for m in reversed(months) if m.month not in (1, 4, 7, 10))  # no quarter start
+    at.selectbox(key="cohorts_cohort_month").set_value(picked)
+    at.number_input(key="cohorts_age_month").set_value(1)
+    at.run()
+    grain = next(w for w in [*at.selectbox, *at.radio, *at.get("button_group")]
+                 if w.key == "grain")
+    grain.set_value("quarter").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    quarters = sorted(cohort_retention(con, Filters(), grain="quarter")["cohort"].unique())
+    picker = at.selectbox(key="cohorts_cohort_quarter")
+    assert picker.value == quarters[-1] and picker.value != picked
+    assert at.number_input(key="cohorts_age_quarter").value == 0
+    expected = cohort_customers(con, Filters(), quarters[-1], 0, grain="quarter")
+    assert len(expected) > 0
+    assert list(at.dataframe[-1].value["customer_id"]) == list(expected["customer_id"])
 
 
 def test_heatmap_plots_the_metrics_api(demo_db, con):
