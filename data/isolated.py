@@ -104,7 +104,10 @@ def run_import_subprocess(out: Path | None, files: dict[str, Path], mapping: dic
     if result.status == "rejected" and any(
             "out of memory" in p.get("message", "").lower() for p in result.problems):
         # DuckDB reported an allocation failure while reading: a limit, not a fault in the data.
-        return _failed(result, f"The import ran out of its {memory_mb:,} MB memory limit; "
+        # Either limit can be the one hit (DuckDB's own, or the process's address space).
+        return _failed(result, "The import ran out of memory within its limits (DuckDB "
+                               f"{spec['duckdb_memory_mb']:,} MB, process {memory_mb:,} MB: "
+                               "RETENTION_IMPORT_DUCKDB_MB, RETENTION_IMPORT_MEMORY_MB); "
                                "nothing was changed.")
     return result
 
