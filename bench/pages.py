@@ -23,7 +23,7 @@ import queries
 from queries import Filters
 from queries import stored
 
-PAGE_QUERIES: dict[str, list[tuple]] = {**stored.PAGE_CALLS, "Data": [("meta", {})]}
+PAGE_QUERIES: dict[str, list[tuple]] = stored.PAGE_CALLS
 LIVE_SET = "default, computed live"
 
 # The numbers the pandas reference (bench/reference.py) computes too: same calls, compared.
@@ -62,8 +62,6 @@ def find_function(name: str):
 def calls_of(page: str, con=None, f: Filters | None = None) -> list[tuple[str, dict, dict]]:
     """The page's calls, the shared frame's first. With a connection, a compare call runs once per
     value of its dimension within `f` (as ui.compare does); without, it is listed once."""
-    if page not in stored.PAGE_CALLS:
-        return [(c[0], c[1], c[2] if len(c) > 2 else {}) for c in PAGE_QUERIES[page]]
     calls = stored.calls_of(page)
     if con is None:
         return calls
@@ -95,10 +93,7 @@ def run_calls(con, calls, f: Filters, live: bool = False) -> tuple[list, list[di
             error = "missing"
         else:
             try:
-                if name == "meta":
-                    result = fn(con)
-                else:
-                    result = fn(con, replace(f, **overrides) if overrides else f, **kwargs)
+                result = fn(con, replace(f, **overrides) if overrides else f, **kwargs)
             except Exception as exc:  # reported, not fatal: the table shows which call failed
                 error = f"{type(exc).__name__}: {exc}"[:300]
         timings.append({
