@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import statistics
 import tempfile
 import threading
@@ -148,12 +149,16 @@ async def cycle_phase(url: str, cycles: int, pid: int) -> dict:
     return {"cycles": cycles, "errors": errors, "baseline_mb": round(baseline or 0)}
 
 
+# ui._report's line: the error id the viewer was shown, then the traceback.
+_ERROR_ID = re.compile(r"^error [0-9a-f]{8} in ")
+
+
 def error_blocks(log_text: str, limit: int = 10) -> list[str]:
     """The server log's errors, each with the lines that follow it (a traceback in full)."""
     lines = log_text.splitlines()
     blocks, covered = [], -1
     for i, line in enumerate(lines):
-        if i > covered and ("Traceback" in line or " ERROR " in line):
+        if i > covered and ("Traceback" in line or " ERROR " in line or _ERROR_ID.match(line)):
             block = [line]
             for follower in lines[i + 1:i + 60]:
                 if follower and not follower[0].isspace() and not follower.startswith(
