@@ -564,7 +564,7 @@ def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
     data = df[keep].reset_index(drop=True)
     groups = data.groupby("group", sort=True) if "group" in data.columns else [("All", data)]
     fig = go.Figure()
-    palette = colors_for(data["group"].unique()) if "group" in data.columns else {"All": color_for("All")}
+    palette = colors_for(data["group"].unique() if "group" in data.columns else ["All"])
     for name, part in groups:
         color = palette[str(name)]
         fig.add_trace(go.Scatter(

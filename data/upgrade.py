@@ -5,7 +5,8 @@ data/facts.sql at build time, and each page's default-view results are then stor
 (queries/stored.py). When that SQL or the query code changes, every kept snapshot is brought up
 to date: its source tables are copied untouched, the derived tables rebuilt (only when facts.sql
 changed) and the results stored again, and the file replaced with one atomic rename under the same
-name, so links that pin a snapshot keep working and show the same numbers. A reader that has the old file open keeps reading it (the rename leaves its inode alone).
+name, so links that pin a snapshot keep working and show the same numbers. A reader that has the
+old file open keeps reading it (the rename leaves its inode alone).
 
     python -m data.upgrade [--db PATH]     # what the app also does on its first request
 """
@@ -60,14 +61,20 @@ def wanted_version() -> tuple[str, str]:
 
 def outdated(live: Path) -> list[Path]:
     """Database files of this live path (every kept snapshot, or the plain file of the old
-    layout) whose derived tables were built by other SQL than today's."""
+    layout) whose derived tables or stored results were built by other code than today's."""
+    return list(_outdated_versions(live))
+
+
+def _outdated_versions(live: Path) -> dict[Path, tuple[str | None, str | None]]:
+    """outdated(live), each file with its current_version."""
     live = Path(live)
     files = snapshots.list_snapshots(live)
     real = snapshots.resolve(live)
     if real.is_file() and real not in files:
         files.append(real)
     wanted = wanted_version()
-    return [path for path in files if current_version(path) not in (wanted, UNREADABLE)]
+    versions = {path: current_version(path) for path in files}
+    return {path: v for path, v in versions.items() if v not in (wanted, UNREADABLE)}
 
 
 @contextlib.contextmanager
@@ -81,26 +88,25 @@ def _upgrade_lock(live: Path) -> Iterator[None]:
 
 
 def refresh(live: Path, progress: Progress | None = None) -> list[Path]:
-    """Rebuild the derived tables of every outdated file of `live`; return the files rebuilt."""
+    """Bring every outdated file of `live` up to date; return the files rebuilt."""
     report = progress or (lambda fraction, message: None)
     with _upgrade_lock(live):
-        todo = outdated(live)  # again under the lock: another process may have done it
-        for i, path in enumerate(todo):
+        todo = _outdated_versions(live)  # again under the lock: another process may have done it
+        for i, (path, (facts, _)) in enumerate(todo.items()):
             report(i / max(len(todo), 1), f"updating {path.name} ({i + 1} of {len(todo)})")
-            _rebuild(path)
+            _rebuild(path, rebuild_facts=facts != build.facts_version())
         report(1.0, "done")
-    return todo
+    return list(todo)
 
 
-def _rebuild(path: Path) -> None:
+def _rebuild(path: Path, rebuild_facts: bool) -> None:
     tmp = path.with_name(f".{path.name}.upgrade")
     tmp.unlink(missing_ok=True)
     try:
         shutil.copyfile(path, tmp)
-        facts = current_version(path)[0]
         con = duckdb.connect(str(tmp))
         try:
-            if facts != build.facts_version():
+            if rebuild_facts:
                 build.build_facts(con)
             build.store_results(con)
             con.execute("checkpoint")

@@ -35,7 +35,6 @@ from queries.base import Filters, default_as_of
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-TABLE = "stored_results"
 # A compare chart runs its function once per value of a dimension in the data (ui.compare):
 # {"segments": EACH} stands for one call per segment.
 EACH = "each value in the data"
@@ -160,7 +159,7 @@ def _arguments(fn: Callable, con, f, args, kwargs) -> dict:
     return {k: v for k, v in list(bound.arguments.items())[2:]}
 
 
-def _as_default_filters(con, f: Filters) -> Filters | None:
+def _canonical_filters(con, f: Filters) -> Filters | None:
     """f with an as-of equal to the data's default written as None (the two mean the same view);
     None when f is not a Filters (some callers pass their own)."""
     if not isinstance(f, Filters):
@@ -177,7 +176,8 @@ def lookup(con, key: str):
     """The stored result of a call, or MISS."""
     try:
         row = con.execute(
-            f"select kind, result from {TABLE} where call = $call and code_version = $version",
+            "select kind, result from stored_results "
+            "where call = $call and code_version = $version",
             {"call": key, "version": code_version()},
         ).fetchone()
     except duckdb.CatalogException:  # built before results were stored
@@ -196,7 +196,7 @@ def served(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(con, f, *args, **kwargs):
-        filters = _as_default_filters(con, f)
+        filters = _canonical_filters(con, f)
         if filters is not None:
             key = call_key(name, _arguments(fn, con, f, args, kwargs), filters)
             hit = lookup(con, key)
@@ -236,7 +236,7 @@ def store_default_views(con: duckdb.DuckDBPyConnection, functions: dict[str, Cal
     error to the viewer the usual way, instead of the whole import failing over one chart.
     """
     started = time.perf_counter()
-    con.execute(f"create or replace table {TABLE} (call varchar primary key, "
+    con.execute("create or replace table stored_results (call varchar primary key, "
                 "code_version varchar not null, kind varchar not null, result blob not null)")
     calls = all_calls(options)
     for i, (name, kwargs, overrides) in enumerate(calls):
@@ -250,7 +250,7 @@ def store_default_views(con: duckdb.DuckDBPyConnection, functions: dict[str, Cal
             log.exception("could not store %s(%s) for %s", name, kwargs, overrides)
             continue
         kind, payload = _serialise(result)
-        con.execute(f"insert into {TABLE} values ($call, $version, $kind, $result)", {
+        con.execute("insert into stored_results values ($call, $version, $kind, $result)", {
             "call": call_key(name, _arguments(fn, con, f, (), kwargs), f),
             "version": code_version(),
             "kind": kind,
@@ -262,7 +262,7 @@ def store_default_views(con: duckdb.DuckDBPyConnection, functions: dict[str, Cal
 def stored_version(con) -> str | None:
     """The code version of a snapshot's stored results (None: none stored)."""
     try:
-        row = con.execute(f"select any_value(code_version) from {TABLE}").fetchone()
+        row = con.execute("select any_value(code_version) from stored_results").fetchone()
     except duckdb.CatalogException:
         return None
     return row[0] if row else None

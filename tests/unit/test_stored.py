@@ -48,7 +48,7 @@ def _poison(live, name: str, kwargs: dict, f: Filters = Filters()) -> pd.DataFra
     key = stored.call_key(name, stored._arguments(fn, None, f, (), kwargs), f)
     con = duckdb.connect(str(snapshots.resolve(live)))
     try:
-        changed = con.execute(f"update {stored.TABLE} set result = $r where call = $c returning 1",
+        changed = con.execute("update stored_results set result = $r where call = $c returning 1",
                               {"r": out.getvalue(), "c": key}).fetchall()
     finally:
         con.close()
@@ -58,7 +58,7 @@ def _poison(live, name: str, kwargs: dict, f: Filters = Filters()) -> pd.DataFra
 
 def test_every_default_view_call_is_stored_and_equals_the_live_result(con):
     calls = stored.all_calls(queries.filter_options(con))
-    count = con.execute(f"select count(*) from {stored.TABLE}").fetchone()[0]
+    count = con.execute("select count(*) from stored_results").fetchone()[0]
     assert count == len(calls)
     # one stored compare call per plan in the data
     plans = [c for c in calls if c[0] == "average_retention" and c[2].get("plans")]
@@ -113,7 +113,7 @@ def test_results_of_other_query_code_are_never_served(own_live, monkeypatch):
 def test_a_database_without_stored_results_is_computed_live(own_live):
     path = own_live
     rw = duckdb.connect(str(snapshots.resolve(path)))
-    rw.execute(f"drop table {stored.TABLE}")
+    rw.execute("drop table stored_results")
     rw.close()
     con = queries.connect(path)
     try:
