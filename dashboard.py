@@ -4,6 +4,7 @@ import streamlit as st
 
 import charts
 import narrative
+import queries
 import settings
 import sharing
 import ui
@@ -11,11 +12,15 @@ import ui
 f, con = ui.frame("Overview")
 sharing.board_pack_button(con, f, ui.grain(), ui.basis())
 
-kpis = ui.query("kpi_summary", f)
+# The tiles are read off the monthly series the trend lines plot, not queried again.
 moves = ui.query("period_movements", f, grain="month")
 revenue = ui.query("revenue_retention", f, grain="month")
-support = ui.query("support_kpis", f, grain="month")
+support = ui.query("support_kpis", f, grain="month", resolution=False)
 scores = ui.query("nps", f, grain="quarter")
+monthly_scores = ui.query("nps", f, grain="month")
+series = (moves, revenue, support, monthly_scores)
+kpis = None if any(s is None for s in series) else ui.derive(
+    "kpi_tiles", queries.kpi_tiles, *series, settings.MIN_N)
 
 # Each tile's small trend: the last 12 complete periods of the series behind it.
 TRENDS = {

@@ -414,6 +414,16 @@ def query(fn_name: str, f: Filters | None, **kwargs):
         return None
 
 
+def derive(what: str, fn, *args):
+    """fn(*args) for numbers a page derives from query results, failing as ui.query does: a short
+    message with an error id, and None."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - every failure ends in the same short message
+        _report(exc, what)
+        return None
+
+
 def _report(exc: Exception, what: str) -> str:
     error_id = secrets.token_hex(4)
     log.error("error %s in %s: %r", error_id, what, exc, exc_info=exc)
@@ -779,7 +789,7 @@ def quality_warnings(f: Filters) -> list[tuple[str, str]]:
     if q["customers_without_mrr"]:
         out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
                                "they are left out of NRR, GRR and early expansion."))
-    support = query("support_kpis", f, grain="month")
+    support = query("support_kpis", f, grain="month", resolution=False)
     if support is not None and not support.empty:
         unanswered = support["tickets"] * support["unanswered_pct"] / 100
         out.append(("info", f"{int(round(unanswered.sum())):,} tickets had no first response "

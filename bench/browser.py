@@ -6,7 +6,9 @@ app bench/bare_app.py on free 127.0.0.1 ports in the same run and measures:
 - first chart painted on a running server, in a freshly launched headless Chromium each time
   (navigation -> first `.main-svg` of a Plotly chart), dashboard vs bare app (target ratio <= 1.25);
 - filter change -> charts redrawn on Overview: choose one plan in the sidebar and time from the
-  click to the last Plotly redraw before the app is idle again (target < 500 ms);
+  click to the last Plotly redraw before the app is idle again (target < 500 ms). The first time
+  the server computes that view live; the repeats (page reloaded, same plan chosen again) get it
+  from the app's result cache, so both figures are reported;
 - the Streamlit server's RSS after every page was opened once (target < 600 MB).
 Nothing is ever requested from anywhere but 127.0.0.1.
 """
@@ -200,24 +202,31 @@ def measure(db: Path, repeat: int = 3) -> dict:
             except subprocess.TimeoutExpired:
                 proc.kill()
     ratio = first["dashboard"] / first["bare"]
-    change = statistics.median(changes) if changes else None
+    live = changes[0] if changes else None
+    cached = statistics.median(changes[1:]) if len(changes) > 1 else None
     out.update({
         "cold_start_ms": {k: round(v) for k, v in cold.items()},
         "first_chart_median_ms": {k: round(v) for k, v in first.items()},
         "first_chart_ratio": round(ratio, 2),
         "filter_change_ms": [round(x) for x in changes],
-        "filter_change_median_ms": None if change is None else round(change),
+        "filter_change_live_ms": None if live is None else round(live),
+        "filter_change_cached_median_ms": None if cached is None else round(cached),
         "server_rss_mb_after_all_pages": memory,
     })
+
+    def change_row(label, value):
+        shown = "—" if value is None else f"{value:,.0f} ms"
+        verdict = "not measured" if value is None else "met" if value < 500 else "missed"
+        return (label, shown, "< 500 ms: " + verdict)
+
     rows = [
         ("first chart, bare one-chart app", f"{first['bare']:,.0f} ms", ""),
         ("first chart, dashboard Overview", f"{first['dashboard']:,.0f} ms", ""),
         ("ratio dashboard / bare", f"{ratio:.2f}", "<= 1.25: " + ("met" if ratio <= 1.25 else "missed")),
         ("cold start (launch -> first chart), dashboard", f"{cold['dashboard']:,.0f} ms",
          f"bare app {cold['bare']:,.0f} ms"),
-        ("filter change (one plan) -> charts redrawn",
-         "—" if change is None else f"{change:,.0f} ms",
-         "< 500 ms: " + ("not measured" if change is None else "met" if change < 500 else "missed")),
+        change_row("filter change (one plan) -> charts redrawn, first time (computed live)", live),
+        change_row("the same filter change again (app's result cache), median", cached),
         ("server RSS after every page", f"{memory.get('VmRSS', 0):,} MB",
          "< 600 MB: " + ("met" if memory.get("VmRSS", 0) < 600 else "missed")
          + f" (peak {memory.get('VmHWM', 0):,} MB)"),

@@ -5,7 +5,7 @@ from queries.churn import churn_reasons, raw_reasons
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
 from queries.drivers import early_expansion_retention, pre_churn_tickets, retention_by_products
 from queries.movements import period_movements
-from queries.overview import kpi_summary
+from queries.overview import kpi_summary, kpi_tiles
 from queries.profile import data_quality, filter_options, table_profile, ticket_priorities
 from queries.revenue import revenue_retention
 from queries.support import nps, support_kpis
@@ -46,6 +46,7 @@ __all__ = [
     "early_support_excluded",
     "period_movements",
     "kpi_summary",
+    "kpi_tiles",
     "revenue_retention",
     "churn_reasons",
     "raw_reasons",

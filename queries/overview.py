@@ -22,12 +22,35 @@ def _last_complete_months(moves: pd.DataFrame) -> pd.DataFrame:
 
 
 def kpi_summary(con, f: Filters, min_n: int = settings.MIN_N) -> pd.DataFrame:
+    """Row per Overview tile (see kpi_tiles), computed from the selection's series. Reads only the
+    months the tiles need of the revenue, support and NPS series (the board pack's shortcut; the
+    Overview page already has the whole series for its charts and calls kpi_tiles itself).
+    """
+    moves = period_movements(con, f, grain="month")
+    months = _last_complete_months(moves)
+    if len(months) < 2:
+        return pd.DataFrame(columns=COLUMNS)
+    before = months["period"].iloc[-2]
+    return kpi_tiles(
+        moves,
+        revenue_retention(con, f, grain="month", since=before),
+        support_kpis(con, f, grain="month", since=before, resolution=False),
+        nps(con, f, grain="month", since=months["period"].iloc[-4:].iloc[0]),
+        min_n,
+    )
+
+
+def kpi_tiles(moves: pd.DataFrame, revenue: pd.DataFrame, support: pd.DataFrame,
+              monthly_nps: pd.DataFrame, min_n: int = settings.MIN_N) -> pd.DataFrame:
     """Row per Overview tile: kpi, label, unit, value, previous, delta, n, is_reliable, period,
     previous_period, higher_is_better. `period` is the last complete month of the selection,
     `previous_period` the month before; NPS and CLV use trailing 3-month windows ending in them.
     n is the denominator behind the value (customers at the start, rated tickets, responses...).
+
+    From the monthly series of the selection: period_movements, revenue_retention, support_kpis
+    and nps, each at month grain (any rows before the months the tiles read are ignored).
     """
-    months = _last_complete_months(period_movements(con, f, grain="month"))
+    months = _last_complete_months(moves)
     if len(months) < 2:
         return pd.DataFrame(columns=COLUMNS)
     now, before = months.iloc[-1], months.iloc[-2]
@@ -53,14 +76,12 @@ def kpi_summary(con, f: Filters, min_n: int = settings.MIN_N) -> pd.DataFrame:
          now["start_customers"])
     tile("mrr", "MRR", "$", now["end_mrr"], before["end_mrr"], now["end_customers"])
 
-    # Only the months the tiles read: the revenue and support series from the month before.
-    revenue = revenue_retention(con, f, grain="month", since=before["period"])
     revenue = revenue.set_index("period")
     tile("nrr_pct", "Net revenue retention (NRR)", "%",
          _at(revenue, "nrr_pct", now["period"]), _at(revenue, "nrr_pct", before["period"]),
          _at(revenue, "customers", now["period"]) or 0)
 
-    support = support_kpis(con, f, grain="month", since=before["period"]).set_index("period")
+    support = support.set_index("period")
     tile("csat_pct", "CSAT", "%", _at(support, "csat_pct", now["period"]),
          _at(support, "csat_pct", before["period"]), _at(support, "csat_n", now["period"]))
     answered = _at(support, "tickets", now["period"]) * (
@@ -70,8 +91,7 @@ def kpi_summary(con, f: Filters, min_n: int = settings.MIN_N) -> pd.DataFrame:
          _at(support, "frt_median_h", now["period"]), _at(support, "frt_median_h", before["period"]),
          round(answered), higher_is_better=False)
 
-    first_nps_month = months["period"].iloc[-4:].iloc[0]
-    scores = nps(con, f, grain="month", since=first_nps_month).set_index("period")
+    scores = monthly_nps.set_index("period")
     nps_now, n_now = _trailing_nps(scores, months["period"].iloc[-3:])
     nps_before, _ = _trailing_nps(scores, months["period"].iloc[-4:-1])
     tile("nps", "NPS (trailing 3 months)", "pts", nps_now, nps_before, n_now)

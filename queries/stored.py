@@ -47,11 +47,11 @@ FRAME_CALLS: list[tuple] = [
 ]
 PAGE_CALLS: dict[str, list[tuple]] = {
     "Overview": [
-        ("kpi_summary", {}),
         ("period_movements", {"grain": "month"}),
         ("revenue_retention", {"grain": "month"}),
-        ("support_kpis", {"grain": "month"}),
+        ("support_kpis", {"grain": "month", "resolution": False}),
         ("nps", {"grain": "quarter"}),
+        ("nps", {"grain": "month"}),
         ("churn_reasons", {}),
         ("churn_reasons", {"grain": "month"}),
         ("churn_reasons", {"grain": "month"}, {"segments": EACH}),  # churn by segment

@@ -33,6 +33,9 @@ SUPPORT_DIMENSIONS = {
     ),
 }
 
+# One sort of the resolved tickets' hours for both quantiles; "null" when the caller leaves them out.
+RESOLUTION_QUANTILES = "quantile_cont(resolution_h, [0.5, 0.9])"
+
 # Early-support groups only describe customers whose first 90 days are over (SPEC §3).
 ELIGIBLE_EARLY = "cf.signup_date + interval 90 day <= $as_of"
 
@@ -44,6 +47,7 @@ def support_kpis(
     by: str | None = None,
     sla_h: float = settings.SLA_HOURS,
     since: date | None = None,
+    resolution: bool = True,
 ) -> pd.DataFrame:
     """Row per [group x] period of ticket creation: tickets, frt_median_h, frt_p90_h,
     unanswered_pct, resolution_median_h, resolution_p90_h, csat_pct, csat_n, ces_mean, ces_n,
@@ -53,6 +57,9 @@ def support_kpis(
     early-support dimensions, tickets of customers younger than 90 days are left out.
     `since` leaves out the periods before since's period, and backlog_end is then null (it needs
     every earlier ticket); kpi_summary reads only the last two months.
+    `resolution=False` leaves out resolution_median_h and resolution_p90_h (the columns are not in
+    the frame): their sort of every resolved ticket is most of this query's time at 10M tickets,
+    and the Overview shows neither.
     """
     if by is not None:
         check_choice("by", by, list(SUPPORT_DIMENSIONS))
@@ -60,10 +67,13 @@ def support_kpis(
         grain_sql("support_kpis", grain)
         .replace("/*group*/", "'All'" if by is None else SUPPORT_DIMENSIONS[by])
         .replace("/*eligible*/", ELIGIBLE_EARLY if by in EARLY_DIMENSIONS else "true")
+        .replace("/*resolution_quantiles*/", RESOLUTION_QUANTILES if resolution else "null::double[]")
     )
     params = f.params(con) | {"grain": grain, "sla_h": float(sla_h), "since": since}
     df = run(con, text, params)
     df["period"] = pd.to_datetime(df["period"]).dt.date
+    if not resolution:
+        df = df.drop(columns=["resolution_median_h", "resolution_p90_h"])
     return df.drop(columns="group") if by is None else df
 
 

@@ -17,7 +17,8 @@
 --                        = running count of created - running count of resolved (no range join)
 --   is_complete          = last day of the period <= as_of
 -- Periods without tickets: counts 0, rates and times null.  /*group*/ comes from an allow-list;
--- /*eligible*/ leaves out customers younger than 90 days for the early-support groups.
+-- /*eligible*/ leaves out customers younger than 90 days for the early-support groups;
+-- /*resolution_quantiles*/ is quantile_cont(resolution_h, [0.5, 0.9]), or null when not asked for.
 -- $since (optional; kpi_summary's shortcut): only tickets created from since's period on are read,
 -- so the series starts there and backlog_end, which needs every earlier ticket, is null.
 with selected as (/*selected_customers*/),
@@ -50,7 +51,7 @@ created as (
         quantile_cont(frt_h, [0.5, 0.9]) as frt_q,
         count(frt_h) as frt_n,
         count(*) filter (where frt_h is null) as unanswered,
-        quantile_cont(resolution_h, [0.5, 0.9]) as resolution_q,
+        /*resolution_quantiles*/ as resolution_q,
         count(resolution_h) as resolved_n,
         count(csat) as csat_n,
         count(*) filter (where csat >= 4) as csat_good,

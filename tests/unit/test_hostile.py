@@ -215,8 +215,8 @@ def test_a_failing_query_shows_an_id_and_logs_the_details(demo, serve, monkeypat
         raise duckdb.Error('Binder Error: Referenced column "secret_col" not found in '
                                  "FROM clause: select secret_col from customers")
 
-    monkeypatch.setattr(queries, "kpi_summary", broken)
-    st.cache_data.clear()  # the fuzz sample may have cached kpi_summary for this database
+    monkeypatch.setattr(queries, "support_kpis", broken)
+    st.cache_data.clear()  # the fuzz sample may have cached support_kpis for this database
     caplog.set_level(logging.ERROR)
     at = app()
     at.run()

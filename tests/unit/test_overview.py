@@ -2,9 +2,18 @@
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
-from queries import Filters, kpi_summary
+from queries import (
+    Filters,
+    kpi_summary,
+    kpi_tiles,
+    nps,
+    period_movements,
+    revenue_retention,
+    support_kpis,
+)
 from tests.unit.fixtures import make_db
 from tests.unit.test_cohorts import AS_OF, CUSTOMERS
 
@@ -88,6 +97,18 @@ def test_lifetime_value(tiles):
     # average MRR at the end of March 380 / 3 -> CLV = (380 / 3) / (2 / 7)
     assert tiles.loc["clv", "value"] == pytest.approx(380 / 3 / (2 / 7))
     assert tiles.loc["clv", "previous"] is None or tiles["previous"].isna()["clv"]
+
+
+def test_tiles_from_the_whole_series_equal_the_summary(con, tiles):
+    # The Overview page reads its tiles off the full monthly series it plots; kpi_summary reads
+    # only the last months. Same numbers either way.
+    f = Filters(as_of=AS_OF)
+    whole = kpi_tiles(
+        period_movements(con, f, grain="month"), revenue_retention(con, f, grain="month"),
+        support_kpis(con, f, grain="month"), nps(con, f, grain="month"), min_n=2,
+    ).set_index("kpi")
+    pd.testing.assert_frame_equal(whole, tiles)
+    assert whole.loc["frt_median_h", "value"] == 4.0  # as in test_support_tiles
 
 
 def test_reliability_flag_uses_min_n(con):

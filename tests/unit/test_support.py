@@ -95,6 +95,16 @@ def test_monthly_kpis(con):
     pd.testing.assert_frame_equal(support_kpis(con, F), expected)
 
 
+def test_without_resolution_quantiles_the_rest_is_unchanged(con):
+    got = support_kpis(con, F, resolution=False)
+    assert "resolution_median_h" not in got and "resolution_p90_h" not in got
+    expected = support_kpis(con, F).drop(columns=["resolution_median_h", "resolution_p90_h"])
+    pd.testing.assert_frame_equal(got, expected)
+    # still the hand-computed January values of test_monthly_kpis
+    assert got.loc[0, ["tickets", "frt_median_h", "frt_p90_h", "csat_pct"]].tolist() == [
+        3, 2.0, 3.6, 50.0]
+
+
 def test_by_channel(con):
     got = support_kpis(con, F, by="channel")
     expected = pd.DataFrame(
