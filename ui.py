@@ -7,6 +7,8 @@ Every page starts with `f, con = ui.frame("Cohorts")`, then asks `ui.query(...)`
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import json
 import logging
@@ -22,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 import auth
+import charts
 import definitions
 import queries
 import settings
@@ -540,23 +543,33 @@ KPI_DEFINITION = {
 
 
 def kpi_tile(row, trend: list[float], column=None) -> None:
-    """One st.metric: value, delta vs the month before (green when better), a small trend."""
-    where = column or st
+    """One st.metric: value, delta vs the month before (green when better), and below it the
+    small trend of the last complete periods as an SVG image (charts.sparkline_svg)."""
+    box = (column or st).container(border=True)
     definition = definitions.DEFINITIONS.get(KPI_DEFINITION.get(row["kpi"], ""), None)
     reliable = bool(row["is_reliable"])
     flat = row["delta"] is not None and pd.notna(row["delta"]) and is_flat(row["delta"], row["unit"])
     help_text = f"**{row['label']}**: " + (f"{definition.formula}. " if definition else "") + (
         f"N = {int(row['n']):,}." + ("" if reliable else
                                      f" Fewer than {settings.MIN_N}: unreliable."))
-    where.metric(
+    box.metric(
         KPI_SHORT.get(row["kpi"], row["label"]) + ("" if reliable else " ⚠ low N"),
         format_value(row["value"], row["unit"]),
         format_delta(row["delta"], row["unit"]),
         delta_color=("off" if flat else "normal" if row["higher_is_better"] else "inverse"),
         delta_arrow="off" if flat else "auto",
         delta_description=f"vs {pd.Timestamp(row['previous_period']):%b %Y}",
-        help=help_text, border=True, chart_data=trend or None, chart_type="line",
+        help=help_text,
     )
+    svg = charts.sparkline_svg(trend)
+    if svg:
+        # Only numbers and fixed labels go into the image and its text; shown as an <img>, the
+        # SVG is never part of the page's DOM.
+        text = (f"{row['label']}, last {len(trend)} complete periods: from "
+                f"{format_value(trend[0], row['unit'])} to {format_value(trend[-1], row['unit'])}")
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        box.markdown(f'<img src="{uri}" alt="{html.escape(text)}" title="{html.escape(text)}" '
+                     'style="width:100%;height:40px;display:block">', unsafe_allow_html=True)
 
 
 def markdown_text(text: str) -> str:

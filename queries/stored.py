@@ -128,9 +128,11 @@ def all_calls(options: dict[str, list]) -> list[tuple[str, dict, dict]]:
 
 
 @functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """Hash of the code that computes every stored number: the queries package and the SQL of
-    the derived tables."""
+    the derived tables. Once per process: it describes the code this process runs (and every
+    served call asks for it)."""
     digest = hashlib.sha256()
     files = sorted(HERE.rglob("*.py")) + sorted(HERE.rglob("*.sql")) + [HERE.parent / "data" / "facts.sql"]
     for path in files:

@@ -51,3 +51,16 @@ def test_a_multi_series_chart_draws_colliding_user_values_apart():
                               grain="month", group="group")
     colours = {t.name: t.line.color for t in chart.figure.data if t.name in ("Plan B", "Plan C")}
     assert len(colours) == 2 and len(set(colours.values())) == 2, colours
+
+
+def test_sparkline_svg_scales_to_its_own_range():
+    from charts import sparkline_svg
+
+    # width 240, height 40, 4 px padding: x = 4, 120, 236; y = 36 for the lowest value (1),
+    # 4 for the highest (3), halfway (20) for 2; the dot marks the latest value
+    svg = sparkline_svg([1.0, 3.0, 2.0])
+    assert 'points="4.0,36.0 120.0,4.0 236.0,20.0"' in svg
+    assert '<circle cx="236.0" cy="20.0"' in svg
+    # a flat series is drawn in the middle, not at the bottom edge
+    assert 'points="4.0,20.0 236.0,20.0"' in sparkline_svg([5.0, 5.0])
+    assert sparkline_svg([7.0]) == "" and sparkline_svg([]) == ""
