@@ -33,7 +33,7 @@ SUPPORT_DIMENSIONS = {
     ),
 }
 
-# One sort of the resolved tickets' hours for both quantiles; "null" when the caller leaves them out.
+# One sort of the resolved tickets' hours for both quantiles; null when the caller leaves them out.
 RESOLUTION_QUANTILES = "quantile_cont(resolution_h, [0.5, 0.9])"
 
 # Early-support groups only describe customers whose first 90 days are over (SPEC §3).
@@ -58,8 +58,8 @@ def support_kpis(
     `since` leaves out the periods before since's period, and backlog_end is then null (it needs
     every earlier ticket); kpi_summary reads only the last two months.
     `resolution=False` leaves out resolution_median_h and resolution_p90_h (the columns are not in
-    the frame): their sort of every resolved ticket is most of this query's time at 10M tickets,
-    and the Overview shows neither.
+    the frame): sorting every resolved ticket's hours is about a third of this query's time at 8.5M
+    tickets (830 -> 594 ms measured), and the Overview shows neither.
     """
     if by is not None:
         check_choice("by", by, list(SUPPORT_DIMENSIONS))
@@ -67,7 +67,8 @@ def support_kpis(
         grain_sql("support_kpis", grain)
         .replace("/*group*/", "'All'" if by is None else SUPPORT_DIMENSIONS[by])
         .replace("/*eligible*/", ELIGIBLE_EARLY if by in EARLY_DIMENSIONS else "true")
-        .replace("/*resolution_quantiles*/", RESOLUTION_QUANTILES if resolution else "null::double[]")
+        .replace("/*resolution_quantiles*/",
+                 RESOLUTION_QUANTILES if resolution else "null::double[]")
     )
     params = f.params(con) | {"grain": grain, "sla_h": float(sla_h), "since": since}
     df = run(con, text, params)
