@@ -628,9 +628,9 @@ def sparkline_svg(values: list[float], width: int = 240, height: int = 40) -> st
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     last_x, last_y = points[-1]
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'preserveAspectRatio="none"><polyline fill="none" stroke="{SPARKLINE_COLOR}" '
-        f'stroke-width="2" vector-effect="non-scaling-stroke" points="{path}"/>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><polyline fill="none" stroke="{SPARKLINE_COLOR}" '
+        f'stroke-width="2" points="{path}"/>'
         f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="3" fill="{SPARKLINE_COLOR}"/></svg>'
     )
 

@@ -8,7 +8,6 @@ Every page starts with `f, con = ui.frame("Cohorts")`, then asks `ui.query(...)`
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import logging
@@ -563,13 +562,13 @@ def kpi_tile(row, trend: list[float], column=None) -> None:
     )
     svg = charts.sparkline_svg(trend)
     if svg:
-        # Only numbers and fixed labels go into the image and its text; shown as an <img>, the
-        # SVG is never part of the page's DOM.
-        text = (f"{row['label']}, last {len(trend)} complete periods: from "
-                f"{format_value(trend[0], row['unit'])} to {format_value(trend[-1], row['unit'])}")
+        # A Markdown image (no raw HTML anywhere on a page): only numbers and fixed labels go into
+        # the picture and its alt text, and the browser draws it as an <img>, never as page DOM.
+        text = markdown_text(
+            f"{row['label']}, last {len(trend)} complete periods: from "
+            f"{format_value(trend[0], row['unit'])} to {format_value(trend[-1], row['unit'])}")
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-        box.markdown(f'<img src="{uri}" alt="{html.escape(text)}" title="{html.escape(text)}" '
-                     'style="width:100%;height:40px;display:block">', unsafe_allow_html=True)
+        box.markdown(f"![{text}]({uri})")
 
 
 def markdown_text(text: str) -> str:
