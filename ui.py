@@ -408,17 +408,14 @@ def query(fn_name: str, f: Filters | None, **kwargs):
 
     On failure the viewer gets a short message with an error id (details go to the log) and None.
     """
-    try:
-        return _cached_query(st.session_state["_snapshot_path"], fn_name, f,
-                             tuple(sorted(kwargs.items())))
-    except Exception as exc:  # noqa: BLE001 - every failure ends in the same short message
-        _report(exc, fn_name)
-        return None
+    return derive(fn_name, lambda: _cached_query(st.session_state["_snapshot_path"], fn_name, f,
+                                                 tuple(sorted(kwargs.items()))))
 
 
 def derive(what: str, fn, *args):
-    """fn(*args) for numbers a page derives from query results, failing as ui.query does: a short
-    message with an error id, and None."""
+    """fn(*args), or on failure a short message with an error id for the viewer (the details go to
+    the log) and None. Every ui.query goes through it, and so do numbers a page derives from
+    query results."""
     try:
         return fn(*args)
     except Exception as exc:  # noqa: BLE001 - every failure ends in the same short message

@@ -222,6 +222,11 @@ def measure(db: Path, repeat: int = 3) -> dict:
         verdict = "not measured" if value is None else "met" if value < 500 else "missed"
         return (label, shown, "< 500 ms: " + verdict)
 
+    def rss_row(label, rss):
+        verdict = "met" if rss.get("VmRSS", 0) < 600 else "missed"
+        return (label, f"{rss.get('VmRSS', 0):,} MB",
+                f"< 600 MB: {verdict} (peak {rss.get('VmHWM', 0):,} MB)")
+
     rows = [
         ("first chart, bare one-chart app", f"{first['bare']:,.0f} ms", ""),
         ("first chart, dashboard Overview", f"{first['dashboard']:,.0f} ms", ""),
@@ -230,13 +235,9 @@ def measure(db: Path, repeat: int = 3) -> dict:
          f"bare app {cold['bare']:,.0f} ms"),
         change_row("filter change (one plan) -> charts redrawn, first time (computed live)", live),
         change_row("the same filter change again (app's result cache), median", cached),
-        ("server RSS after opening every page (default views)", f"{memory.get('VmRSS', 0):,} MB",
-         "< 600 MB: " + ("met" if memory.get("VmRSS", 0) < 600 else "missed")
-         + f" (peak {memory.get('VmHWM', 0):,} MB)"),
-        ("server RSS after the filter changes too (live queries' table data cached)",
-         f"{memory_after_changes.get('VmRSS', 0):,} MB",
-         "< 600 MB: " + ("met" if memory_after_changes.get("VmRSS", 0) < 600 else "missed")
-         + f" (peak {memory_after_changes.get('VmHWM', 0):,} MB)"),
+        rss_row("server RSS after opening every page (default views)", memory),
+        rss_row("server RSS after the filter changes too (live queries' table data cached)",
+                memory_after_changes),
     ]
     out["rows"] = rows
     return out

@@ -389,12 +389,13 @@ def _stage_csv(con, st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
             select * from read_csv($path, header = true, auto_detect = false, delim = $delim,
                                    quote = '"', escape = '"', columns = {_struct(names)},
                                    allow_quoted_nulls = false,
-                                   max_line_size = {MAX_LINE_BYTES},
-                                   buffer_size = {READ_BUFFER_BYTES}, store_rejects = true,
+                                   max_line_size = $max_line, buffer_size = $buffer,
+                                   store_rejects = true,
                                    rejects_table = '{rejects}', rejects_scan = '{rejects}_scan',
-                                   rejects_limit = {MAX_READER_ERRORS})
+                                   rejects_limit = $max_errors)
             """,
-            {"path": str(st.path), "delim": delimiter},
+            {"path": str(st.path), "delim": delimiter, "max_line": MAX_LINE_BYTES,
+             "buffer": READ_BUFFER_BYTES, "max_errors": MAX_READER_ERRORS},
         )
         errors = con.execute(
             f"select line_byte_position, error_type, error_message from {rejects} "

@@ -128,7 +128,6 @@ def all_calls(options: dict[str, list]) -> list[tuple[str, dict, dict]]:
 
 
 @functools.lru_cache(maxsize=1)
-@functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """Hash of the code that computes every stored number: the queries package and the SQL of
     the derived tables. Once per process: it describes the code this process runs (and every
