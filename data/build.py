@@ -50,6 +50,57 @@ class IntegrityError(ValueError):
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL.read_text())
+    con.execute(MAPPING_VERSIONS_SQL)
+
+
+# Every version of the churn-reason mapping up to this snapshot's own (the last row): the first
+# is the mapping the data was imported or generated with, each later one a re-mapping (data/remap.py)
+# that wrote a new snapshot. "if not exists": a re-mapping adds it to a snapshot built before it.
+MAPPING_VERSIONS_SQL = """
+create table if not exists mapping_versions (
+    version          integer not null,   -- 1, 2, ...
+    snapshot_id      varchar not null,   -- the snapshot that was built with it
+    saved_at         timestamp not null, -- UTC
+    saved_by         varchar not null,   -- who: an editor, a command-line user, or the build
+    how              varchar not null,   -- demo / import / app / command line
+    reasons          integer not null,   -- rows of churn_reason_categories
+    other_before_pct double,             -- share of lost customers in Other before; null for v1
+    other_after_pct  double              -- ... and with this version
+)
+"""
+
+
+# saved_by of a first mapping version: the build that made the snapshot.
+BUILT_BY = {"demo": "demo data generator", "import": "data import"}
+
+
+def other_share_pct(con: duckdb.DuckDBPyConnection) -> float | None:
+    """% of the customers churned by the snapshot's default as-of date whose reason falls in
+    Other (no reason, or one the mapping does not list), from customer_facts; None when nobody
+    churned. The same share the Churn reasons page shows with no filters."""
+    return con.execute(
+        """
+        select count(*) filter (where churn_category = 'Other') * 100.0 / nullif(count(*), 0)
+        from customer_facts
+        where churn_date <= (select default_as_of from meta)
+        """
+    ).fetchone()[0]
+
+
+def record_mapping_version(con: duckdb.DuckDBPyConnection, snapshot_id: str, saved_at, saved_by: str,
+                           how: str, other_before_pct: float | None) -> int:
+    """Append this snapshot's mapping as the next version (after build_facts); its number."""
+    version = con.execute("select coalesce(max(version), 0) + 1 from mapping_versions").fetchone()[0]
+    con.execute(
+        """
+        insert into mapping_versions
+        select $version, $id, $at, $by, $how, (select count(*) from churn_reason_categories),
+               $before, $after
+        """,
+        {"version": version, "id": snapshot_id, "at": saved_at, "by": saved_by, "how": how,
+         "before": other_before_pct, "after": other_share_pct(con)},
+    )
+    return version
 
 
 def load_reason_mapping(con: duckdb.DuckDBPyConnection, csv_path: Path = DEFAULT_REASONS_CSV) -> None:
@@ -150,6 +201,7 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
             "tables": json.dumps(counts),
         },
     )
+    record_mapping_version(con, snapshot_id, built_at, BUILT_BY[source_kind], source_kind, None)
     results_seconds = store_results(con) if store_default_views else 0.0
     con.execute("checkpoint")
     return {"snapshot_id": snapshot_id, "built_at": built_at, "default_as_of": as_of, "tables": counts,

@@ -839,7 +839,9 @@ def _parse_map(items: list[str]) -> dict[str, dict[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data.load", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=settings.DB_PATH)
-    parser.add_argument("--customers", type=Path, required=True)
+    parser.add_argument("--customers", type=Path,
+                        help="required, except with --reasons alone: that re-maps the live "
+                        "snapshot's churn reasons without re-importing (data/remap.py)")
     parser.add_argument("--tickets", type=Path)
     parser.add_argument("--nps", type=Path)
     parser.add_argument("--mrr", type=Path)
@@ -852,6 +854,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
              "mrr": args.mrr, "reasons": args.reasons}
+    if args.reasons and not any(v for k, v in files.items() if k != "reasons"):
+        from data import remap
+
+        return remap.main(args.out, args.reasons, mapping)
+    if args.customers is None:
+        parser.error("the following arguments are required: --customers (or --reasons alone)")
     try:
         meta = load(args.out, files, mapping)
     except ImportRejected as exc:

@@ -65,3 +65,6 @@ create table meta (
     default_as_of  date not null,
     tables         json not null
 );
+
+-- mapping_versions (every version of the reason mapping up to this snapshot's) is created by
+-- data/build.py (MAPPING_VERSIONS_SQL): a re-mapping also adds it to snapshots built before it.

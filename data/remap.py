@@ -1,0 +1,281 @@
+"""Re-map churn reasons without re-importing: a new snapshot with a new mapping version.
+
+    python -m data.load --out PATH --reasons FILE     # the whole mapping from a CSV (no data file)
+
+    result = remap_file(live, Path("reasons.csv"), saved_by="ana")        # same, from Python
+    result = add_reasons(live, [{"reason": "budget", "category": "Price",
+                                 "owner_team": "Pricing / Finance"}], saved_by="ana@example.com")
+
+The live snapshot is copied, its churn_reason_categories replaced (a file) or extended (rows an
+editor added on the Reason mapping page), the derived tables and stored default views rebuilt, and
+the copy published as a new snapshot through snapshots.building: the live path switches only when
+all of it worked, and links pinned to older snapshots keep the mapping they were made with. The
+customers, tickets and every other source table are the parent's bytes, untouched, and so is its
+default as-of date. mapping_versions (data/build.py) gains a row: when, by whom, and the share of
+lost customers in Other before and after.
+
+A reason is matched after lower-casing, trimming and collapsing whitespace runs (SPEC §2); a
+reason given two categories is an error naming the file and line (or the editor's row).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+import settings
+from data import build, load, snapshots
+
+# What the editor's rows are called in a problem (they are not a file).
+ROWS_NAME = "reason mapping"
+
+
+# Tables computed from the source tables (data/facts.sql, queries/stored.py): rebuilt.
+DERIVED = ("stored_results", "ticket_facts", "mrr_facts", "nps_facts", "customer_facts")
+
+
+class RemapStale(RuntimeError):
+    """The live snapshot changed (an import, another editor's save) since the mapping was read."""
+
+
+@dataclass
+class Remapped:
+    """What a re-mapping did."""
+
+    snapshot_id: str  # the new snapshot
+    parent_id: str | None  # the snapshot it was made from
+    version: int  # the new mapping version
+    other_before_pct: float | None  # % of lost customers in Other with the parent's mapping
+    other_after_pct: float | None  # ... with the new one
+    reasons: int  # rows of the new mapping
+    unmapped: list[tuple[str, int]] = field(default_factory=list)  # (reason, customers) still in Other
+
+
+def remap_file(live: Path, reasons_csv: Path, saved_by: str, how: str = "command line",
+               mapping: dict[str, dict[str, str]] | None = None,
+               keep: int = settings.SNAPSHOTS_KEEP) -> Remapped:
+    """A new snapshot of the live one whose mapping is the file's (reason, category[, owner_team]).
+
+    The file is checked exactly like an import's --reasons file (`mapping` as the importer's, e.g.
+    {"reasons": {"reason": "Reason code"}}); on a problem ImportRejected names FILE:LINE and
+    nothing changes.
+    """
+    reasons_csv = Path(reasons_csv)
+    mapping = load._normalise_mapping(mapping)
+
+    def fill(con) -> None:
+        staged, problems, total = load._stage_and_check(
+            con, {"churn_reason_categories": reasons_csv}, mapping)
+        # The importer requires a customers file; a re-mapping keeps the snapshot's customers.
+        problems = [p for p in problems if not (p.file == "customers" and p.column == "(file)")]
+        total -= 1
+        if problems:
+            raise load.ImportRejected(problems, total)
+        # The new file's extra columns replace the old mapping's (the importer adds them anew).
+        extras = con.execute(
+            "select column_name from duckdb_columns() where table_name = 'churn_reason_categories'"
+            " and column_name not in ('reason', 'reason_key', 'category', 'owner_team')").fetchall()
+        for (column,) in extras:
+            con.execute(f"alter table churn_reason_categories drop column {load._quote(column)}")
+        con.execute("delete from churn_reason_categories")
+        load._insert(con, staged["churn_reason_categories"])
+
+    return _remap(Path(live), fill, saved_by, how, None, keep)
+
+
+def add_reasons(live: Path, rows: list[dict], saved_by: str, how: str = "app",
+                expected: Path | None = None, keep: int = settings.SNAPSHOTS_KEEP) -> Remapped:
+    """A new snapshot of the live one whose mapping is its own plus `rows` (reason, category,
+    owner_team; a blank owner_team takes the team the category already has).
+
+    `expected`: the snapshot file the editor was looking at; when the live path has moved on
+    since, RemapStale and nothing changes. A row breaking a rule raises ImportRejected naming
+    its row (1-based, as the editor sees it).
+    """
+    def fill(con) -> None:
+        con.execute("create temp table added (row_id integer, reason varchar, category varchar, "
+                    "owner_team varchar)")
+        con.executemany("insert into added values (?, ?, ?, ?)", [
+            (i, _text(row.get("reason")), _text(row.get("category")), _text(row.get("owner_team")))
+            for i, row in enumerate(rows, start=1)])
+        problems = _row_problems(con)
+        if problems:
+            raise load.ImportRejected(problems[: load.MAX_SHOWN], len(problems))
+        # A category typed in other letter case joins the existing one, and its team fills a
+        # blank one, so the rows of a category keep one spelling and one owner. A reason the
+        # mapping already has (with the same category, or _row_problems would have stopped) is
+        # left as it is.
+        con.execute(
+            """
+            insert into churn_reason_categories
+            with known as (
+                select lower(category) as folded, min(category) as category,
+                       min(owner_team) as owner_team
+                from churn_reason_categories
+                group by lower(category)
+            )
+            select added.reason, reason_key(added.reason),
+                   coalesce(known.category, trim(added.category)),
+                   coalesce(nv(added.owner_team), known.owner_team)
+            from added
+            left join known on known.folded = lower(trim(added.category))
+            where reason_key(added.reason) not in (select reason_key from churn_reason_categories)
+            qualify row_number() over (partition by reason_key(added.reason)
+                                       order by added.row_id) = 1
+            """
+        )
+
+    return _remap(Path(live), fill, saved_by, how, expected, keep)
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _row_problems(con) -> list[load.Problem]:
+    """The editor's rows that break a rule: no reason, no category, too long, or a reason given
+    two categories (by two rows, or a row and the current mapping)."""
+    rows = con.execute(
+        f"""
+        with keyed as (
+            select row_id, reason, reason_key(reason) as k, trim(category) as category,
+                   owner_team
+            from added
+        ),
+        checks as (
+            select row_id, 'reason' as col, 'a churn reason' as expected, 'an empty value' as found
+            from keyed where nv(reason) is null
+            union all
+            select row_id, 'category', 'a category (an existing one or a new one)', 'an empty value'
+            from keyed where nv(reason) is not null and nv(category) is null
+            union all
+            select row_id, col, 'text of at most {load.MAX_TEXT_CHARS:,} characters',
+                   'a value of ' || format('{{:,}}', length(v)) || ' characters'
+            from keyed, lateral (values ('reason', reason), ('category', category),
+                                        ('owner_team', owner_team)) as t(col, v)
+            where length(v) > {load.MAX_TEXT_CHARS}
+            union all
+            select keyed.row_id, 'category', 'one category per reason',
+                   shown(keyed.category) || ' for reason ' || shown(keyed.k)
+                   || ' (the mapping already maps it to ' || shown(map.category) || ')'
+            from keyed join churn_reason_categories as map on map.reason_key = keyed.k
+            where nv(keyed.category) is not null and lower(map.category) <> lower(keyed.category)
+            union all
+            select row_id, 'category', 'one category per reason',
+                   shown(category) || ' for reason ' || shown(k) || ' (row '
+                   || first_row || ' maps it to ' || shown(first_category) || ')'
+            from (
+                select *, first_value(row_id) over w as first_row,
+                       first_value(category) over w as first_category
+                from keyed where nv(reason) is not null and nv(category) is not null
+                window w as (partition by k order by row_id)
+            )
+            where lower(category) <> lower(first_category)
+        )
+        select row_id, col, expected, found from checks order by row_id, col
+        """
+    ).fetchall()
+    return [load.Problem(ROWS_NAME, row, column, f"expected {expected}, found {found}", "row")
+            for row, column, expected, found in rows]
+
+
+def _remap(live: Path, fill: Callable, saved_by: str, how: str, expected: Path | None,
+           keep: int) -> Remapped:
+    parent = snapshots.resolve(live)
+    if not parent.is_file():
+        raise FileNotFoundError(f"no database at {live}: import data first (python -m data.load "
+                                "--out PATH --customers FILE)")
+    if expected is not None and Path(expected).resolve() != parent:
+        raise RemapStale("the data changed since this page was opened")
+    with snapshots.building(live, keep) as (tmp, snapshot_id):
+        shutil.copyfile(parent, tmp)
+        con = duckdb.connect(str(tmp), config={"memory_limit": settings.DUCKDB_MEMORY_LIMIT})
+        try:
+            result = _rebuild(con, fill, snapshot_id, saved_by, how)
+        finally:
+            con.close()
+        # Checked again just before publishing: an import finished meanwhile must not be undone.
+        if snapshots.resolve(live) != parent:
+            raise RemapStale("the data changed while the mapping was being saved")
+    return result
+
+
+def _rebuild(con, fill: Callable, snapshot_id: str, saved_by: str, how: str) -> Remapped:
+    con.execute(load.MACROS)
+    parent_id, parent_built, parent_kind = con.execute(
+        "select snapshot_id, built_at, source_kind from meta").fetchone()
+    before = build.other_share_pct(con)
+    con.execute(build.MAPPING_VERSIONS_SQL)
+    if not con.execute("select count(*) from mapping_versions").fetchone()[0]:
+        # A snapshot built before versions were recorded: its own mapping is version 1.
+        build.record_mapping_version(con, parent_id, parent_built, build.BUILT_BY[parent_kind],
+                                     parent_kind, None)
+    fill(con)
+    # Dropped first, so the rebuild reuses their blocks instead of growing the copied file (a
+    # re-mapping of a 3,000-customer demo grew it 6.3 -> 10.5 MB without this).
+    for table in DERIVED:
+        con.execute(f"drop table if exists {table}")
+    con.execute("checkpoint")
+    build.build_facts(con)
+    saved_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    source = json.loads(con.execute("select source from meta").fetchone()[0])
+    source["remapped_from"] = parent_id
+    con.execute("update meta set snapshot_id = $id, built_at = $at, source = $source",
+                {"id": snapshot_id, "at": saved_at, "source": json.dumps(source, sort_keys=True)})
+    version = build.record_mapping_version(con, snapshot_id, saved_at, saved_by, how, before)
+    after, reasons = con.execute(
+        "select other_after_pct, reasons from mapping_versions where version = $v",
+        {"v": version}).fetchone()
+    unmapped = con.execute(
+        """
+        select cf.reason_key, count(*) as customers
+        from customer_facts as cf
+        anti join churn_reason_categories as map using (reason_key)
+        where cf.churn_date <= (select default_as_of from meta) and cf.reason_key <> ''
+        group by cf.reason_key
+        order by customers desc, cf.reason_key
+        """
+    ).fetchall()
+    build.store_results(con)
+    con.execute("checkpoint")
+    return Remapped(snapshot_id, parent_id, version, before, after, reasons,
+                    [(reason, int(n)) for reason, n in unmapped])
+
+
+def main(out: Path, reasons_csv: Path, mapping: dict | None = None,
+         keep: int = settings.SNAPSHOTS_KEEP) -> int:
+    """`python -m data.load --out PATH --reasons FILE` with no data file: re-map the live snapshot."""
+    import getpass
+    import sys
+
+    try:
+        result = remap_file(out, reasons_csv, saved_by=f"{getpass.getuser()} (command line)",
+                            mapping=mapping, keep=keep)
+    except load.ImportRejected as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{exc.total} problem(s); {out} was not changed.", file=sys.stderr)
+        return 1
+    except (OSError, RemapStale, duckdb.Error) as exc:
+        print(f"re-mapping failed: {exc}; {out} was not changed.", file=sys.stderr)
+        return 1
+    print(f"Re-mapped snapshot {result.parent_id} into new snapshot {result.snapshot_id} "
+          f"(mapping version {result.version}, {result.reasons:,} reasons): lost customers in "
+          f"Other {_pct(result.other_before_pct)} -> {_pct(result.other_after_pct)}.")
+    if result.unmapped:
+        print(f"{len(result.unmapped):,} reason(s) still unmapped (customers lost):")
+        for reason, customers in result.unmapped[:20]:
+            print(f"  {customers:>8,}  {reason}")
+        if len(result.unmapped) > 20:
+            print(f"  ... and {len(result.unmapped) - 20:,} more")
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "n/a (nobody churned)" if value is None else f"{value:.1f}%"
