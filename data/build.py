@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from data import capabilities
+
 HERE = Path(__file__).resolve().parent
 SCHEMA_SQL = HERE / "schema.sql"
 FACTS_SQL = HERE / "facts.sql"
@@ -179,8 +181,9 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict,
              store_default_views: bool = True) -> dict:
-    """Check keys, build the derived tables, write the meta row and store each page's default
-    view (queries/stored.py; tests of the SQL itself build without). Returns meta."""
+    """Check keys, build the derived tables, write the meta row, store what the data can show
+    (data/capabilities.py) and each page's default view (queries/stored.py; tests of the SQL
+    itself build without). Returns meta; meta["capabilities"] feeds capabilities.describe."""
     check_integrity(con)
     facts_started = time.perf_counter()
     build_facts(con)
@@ -202,10 +205,14 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
         },
     )
     record_mapping_version(con, snapshot_id, built_at, BUILT_BY[source_kind], source_kind, None)
+    # What the data can show (data/capabilities.py): pages, board pack and import summary ask it.
+    caps = capabilities.compute(con, as_of)
+    capabilities.store(con, caps)
     results_seconds = store_results(con) if store_default_views else 0.0
     con.execute("checkpoint")
     return {"snapshot_id": snapshot_id, "built_at": built_at, "default_as_of": as_of, "tables": counts,
-            "facts_seconds": round(facts_seconds, 1), "results_seconds": round(results_seconds, 1)}
+            "facts_seconds": round(facts_seconds, 1), "results_seconds": round(results_seconds, 1),
+            "capabilities": caps}
 
 
 def store_results(con: duckdb.DuckDBPyConnection) -> float:

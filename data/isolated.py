@@ -160,6 +160,10 @@ def _read_result(path: Path) -> ImportResult:
     if meta:
         meta["default_as_of"] = date.fromisoformat(meta["default_as_of"])
         meta["built_at"] = datetime.fromisoformat(meta["built_at"])
+        if meta.get("capabilities"):
+            from data.capabilities import Capabilities
+
+            meta["capabilities"] = Capabilities.from_json(meta["capabilities"])
     return ImportResult(data["status"], meta=meta, problems=data.get("problems", []),
                         total=data.get("total", 0), error=data.get("error"))
 
@@ -188,7 +192,8 @@ def _child(spec_path: str, result_path: str) -> int:
     try:
         meta = load(Path(spec["out"]), {k: Path(v) for k, v in spec["files"].items()},
                     spec["mapping"], keep=spec["keep"])
-        result = {"status": "ok", "meta": meta}
+        caps = meta.get("capabilities")
+        result = {"status": "ok", "meta": {**meta, "capabilities": caps.to_json() if caps else None}}
     except ImportRejected as exc:
         result = {"status": "rejected", "problems": [asdict(p) for p in exc.problems],
                   "total": exc.total}

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import build, load, snapshots
+from data import build, capabilities, load, snapshots
 
 # What the editor's rows are called in a problem (they are not a file).
 ROWS_NAME = "reason mapping"
@@ -242,6 +242,8 @@ def _rebuild(con, fill: Callable, snapshot_id: str, saved_by: str, how: str) -> 
         order by customers desc, cf.reason_key
         """
     ).fetchall()
+    # A new mapping changes which churn reasons count as mapped (data/capabilities.py).
+    capabilities.store(con, capabilities.compute(con))
     build.store_results(con)
     con.execute("checkpoint")
     return Remapped(snapshot_id, parent_id, version, before, after, reasons,
