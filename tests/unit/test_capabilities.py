@@ -174,3 +174,20 @@ def test_older_snapshots_get_their_facts_on_upgrade(tmp_path):
         assert cap.read(ro).groups("plan") == 3
     finally:
         ro.close()
+
+
+def test_a_new_reason_mapping_updates_what_is_mapped(tmp_path):
+    from data import remap
+
+    make_db(tmp_path, CUSTOMERS, TICKETS).close()
+    live = tmp_path / "retention.duckdb"
+    csv = tmp_path / "reasons.csv"
+    csv.write_text("reason,category\nthe moon was wrong,Other\ntoo expensive,Price\n")
+    remap.remap_file(live, csv, saved_by="test")
+    ro = duckdb.connect(str(snapshots.resolve(live)), read_only=True)
+    try:
+        caps = cap.read(ro)
+    finally:
+        ro.close()
+    # a's and b's reasons are both in the new mapping (b's was unmapped before: 1 of 2).
+    assert (caps.churned_with_reason, caps.churned_reason_mapped) == (2, 2)
