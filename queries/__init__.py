@@ -1,12 +1,14 @@
 """The metrics API: every number of SPEC §3 as DuckDB SQL behind (con, Filters, ...) -> DataFrame."""
 
 from queries.base import DIMENSIONS, GRAINS, Filters, connect, default_as_of, meta
-from queries.churn import churn_reasons, raw_reasons
+from queries.churn import churn_reasons, mapping_versions, raw_reasons, reason_mapping
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
 from queries.drivers import early_expansion_retention, pre_churn_tickets, retention_by_products
 from queries.movements import period_movements
 from queries.overview import kpi_summary, kpi_tiles
-from queries.profile import data_quality, filter_options, table_profile, ticket_priorities
+from queries.profile import (
+    data_quality, filter_options, latest_data_date, table_profile, ticket_priorities,
+)
 from queries.revenue import revenue_retention
 from queries.support import nps, support_kpis
 from queries.survival import early_support_excluded, logrank_p, survival, survival_at
@@ -50,6 +52,8 @@ __all__ = [
     "revenue_retention",
     "churn_reasons",
     "raw_reasons",
+    "reason_mapping",
+    "mapping_versions",
     "support_kpis",
     "nps",
     "pre_churn_tickets",
@@ -57,6 +61,7 @@ __all__ = [
     "early_expansion_retention",
     "filter_options",
     "table_profile",
+    "latest_data_date",
     "ticket_priorities",
     "data_quality",
     "store_default_views",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 from queries.base import GRAINS, Filters, check_choice, grain_sql, load_sql, run
@@ -27,3 +28,23 @@ def raw_reasons(con, f: Filters, category: str) -> pd.DataFrame:
     """Row per raw reason behind one churn category, normalised as the mapping matches it:
     reason, customers_lost, mrr_lost, spellings (distinct raw texts folded into the row)."""
     return run(con, load_sql("raw_reasons"), f.params(con) | {"category": category})
+
+
+def reason_mapping(con) -> pd.DataFrame:
+    """Row per raw churn reason of the whole snapshot (churned by its default as-of date): reason,
+    example, spellings, customers_lost, share_pct, category, owner_team, status (unmapped /
+    mapped / no reason). Unmapped first, most customers first."""
+    return run(con, load_sql("reason_mapping"), {})
+
+
+VERSION_COLUMNS = ["version", "snapshot_id", "saved_at", "saved_by", "how", "reasons",
+                   "other_before_pct", "other_after_pct"]
+
+
+def mapping_versions(con) -> pd.DataFrame:
+    """Row per version of the reason mapping up to this snapshot's (data/build.py), newest first;
+    no rows for a snapshot built before versions were recorded."""
+    try:
+        return run(con, "select * from mapping_versions order by version desc", {})[VERSION_COLUMNS]
+    except duckdb.CatalogException:
+        return pd.DataFrame(columns=VERSION_COLUMNS)

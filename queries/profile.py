@@ -39,3 +39,9 @@ def data_quality(con, f: Filters) -> dict[str, int]:
     """Counts for the selected customers (see queries/sql/data_quality.sql for each one)."""
     row = run(con, load_sql("data_quality"), f.params(con)).iloc[0]
     return {key: int(value) if pd.notna(value) else 0 for key, value in row.items()}
+
+
+def latest_data_date(con):
+    """The latest date anywhere in the snapshot's data (see latest_data_date.sql); None if none."""
+    value = run(con, load_sql("latest_data_date"), {})["latest_date"].iloc[0]
+    return pd.Timestamp(value).date() if pd.notna(value) else None

@@ -2,7 +2,7 @@
 --   customers_without_tickets : selected customers with no ticket created on or before as_of
 --   tickets_after_as_of       : their tickets created after as_of (left out of every number)
 --   tickets_before_signup     : their tickets created before the customer's signup date
---   churned_without_reason    : churned by as_of with no churn_reason (counted in Other)
+--   churned_without_reason    : churned by as_of with no churn_reason, or a blank one (in Other)
 --   churned_unmapped_reason   : churned with a reason the mapping does not list (counted in Other)
 --   unmapped_reasons          : distinct normalised texts behind churned_unmapped_reason
 --   customers_without_mrr     : selected customers with no mrr_history row at all
@@ -22,10 +22,10 @@ ticket_counts as (
 
 reasons as (
     select
-        count(*) filter (where cf.is_churned and cf.churn_reason is null) as churned_without_reason,
-        count(*) filter (where cf.is_churned and cf.churn_reason is not null
+        count(*) filter (where cf.is_churned and cf.reason_key = '') as churned_without_reason,
+        count(*) filter (where cf.is_churned and cf.reason_key <> ''
                          and map.reason_key is null) as churned_unmapped_reason,
-        count(distinct cf.reason_key) filter (where cf.is_churned and cf.churn_reason is not null
+        count(distinct cf.reason_key) filter (where cf.is_churned and cf.reason_key <> ''
                                                and map.reason_key is null) as unmapped_reasons,
         count(*) as customers,
         count(*) filter (where cf.early_expansion is null) as customers_without_mrr

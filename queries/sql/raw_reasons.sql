@@ -5,14 +5,20 @@
 --                    row); a null or blank reason shows as '(no reason given)'
 --   spellings      = how many distinct raw texts were folded into the row
 --   customers_lost = churned customers giving that reason;  mrr_lost = sum of their mrr (null = 0)
+--   status         = 'no reason' (null or blank), 'unmapped' (the mapping does not list it: Other)
+--                    or 'mapped'
 with selected as (/*selected_customers*/),
 
 lost as (
     select
         coalesce(nullif(cf.reason_key, ''), '(no reason given)') as reason,
         cf.churn_reason as raw_text,
-        cf.mrr_or_zero::double as mrr
+        cf.mrr_or_zero::double as mrr,
+        case when cf.reason_key = '' then 'no reason'
+             when map.reason_key is null then 'unmapped'
+             else 'mapped' end as status
     from selected as cf
+    left join churn_reason_categories as map on map.reason_key = cf.reason_key
     where cf.is_churned
       and cf.churn_category = $category
 ),
@@ -22,7 +28,8 @@ final as (
         reason,
         count(*)::bigint as customers_lost,
         sum(mrr)::double as mrr_lost,
-        count(distinct raw_text)::bigint as spellings
+        count(distinct raw_text)::bigint as spellings,
+        any_value(status) as status
     from lost
     group by reason
 )

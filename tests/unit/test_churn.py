@@ -162,7 +162,7 @@ def test_raw_reasons_of_a_category(con):
     # e ("price increase") churns after as_of and is not there.
     expected = pd.DataFrame(
         {"reason": ["too expensive"], "customers_lost": [2], "mrr_lost": [100.0],
-         "spellings": [2]}
+         "spellings": [2], "status": ["mapped"]}
     )
     pd.testing.assert_frame_equal(raw_reasons(con, F, "Price"), expected)
 
@@ -170,12 +170,12 @@ def test_raw_reasons_of_a_category(con):
 def test_raw_reasons_of_other_include_blank(con):
     expected = pd.DataFrame(
         {"reason": ["(no reason given)", "moon phase"], "customers_lost": [1, 1],
-         "mrr_lost": [5.0, 50.0], "spellings": [0, 1]}
+         "mrr_lost": [5.0, 50.0], "spellings": [0, 1], "status": ["no reason", "unmapped"]}
     )
     pd.testing.assert_frame_equal(raw_reasons(con, F, "Other"), expected)
 
 
 def test_raw_reasons_binds_the_category(con):
     got = raw_reasons(con, F, "Price' or true --")
-    assert list(got.columns) == ["reason", "customers_lost", "mrr_lost", "spellings"]
+    assert list(got.columns) == ["reason", "customers_lost", "mrr_lost", "spellings", "status"]
     assert got.empty

@@ -1,0 +1,50 @@
+-- grain: one row per raw churn reason given by the customers who churned by the snapshot's default
+-- as-of date (churn_date <= meta.default_as_of), whatever the filters: the reason mapping is one
+-- per snapshot.
+--   reason         = the reason as the mapping matches it: lower-cased, trimmed, whitespace runs
+--                    collapsed; null for customers who gave none (one row, status 'no reason')
+--   example        = its most frequent spelling as customers wrote it (ties: the first in text order)
+--   spellings      = distinct raw texts folded into the row
+--   customers_lost = churned customers giving it;  share_pct = customers_lost / all of them * 100
+--   category, owner_team = its row in churn_reason_categories (null when unmapped)
+--   status         = 'unmapped' (counted in Other) / 'mapped' / 'no reason'
+with lost as (
+    select cf.reason_key, cf.churn_reason
+    from customer_facts as cf
+    where cf.churn_date <= (select default_as_of from meta)
+),
+
+spellings as (
+    select nullif(reason_key, '') as reason, churn_reason, count(*) as n
+    from lost
+    group by all
+),
+
+reasons as (
+    select
+        reason,
+        arg_min(churn_reason, (-n, churn_reason)) as example,
+        count(churn_reason)::bigint as spellings,
+        sum(n)::bigint as customers_lost
+    from spellings
+    group by reason
+),
+
+final as (
+    select
+        reasons.reason,
+        reasons.example,
+        reasons.spellings,
+        reasons.customers_lost,
+        reasons.customers_lost * 100.0 / sum(reasons.customers_lost) over () as share_pct,
+        map.category,
+        map.owner_team,
+        case when reasons.reason is null then 'no reason'
+             when map.reason_key is null then 'unmapped'
+             else 'mapped' end as status
+    from reasons
+    left join churn_reason_categories as map on map.reason_key = reasons.reason
+)
+
+select * from final
+order by status = 'no reason', status = 'mapped', customers_lost desc, reason
