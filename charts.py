@@ -14,6 +14,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from formatting import count
+
 # Okabe & Ito's colour-blind-safe set (black left out so lines stay visible on a dark theme),
 # extended with three of Paul Tol's muted colours for dimensions with up to ten values.
 PALETTE = (
@@ -112,7 +114,7 @@ def _base_layout(title: str, subtitle: str | None = None, x_title: str = "",
         title=dict(text=title, subtitle=dict(text=subtitle or ""), x=0, xanchor="left"),
         height=height,
         margin=dict(l=10, r=10, t=80 if subtitle else 56, b=10),
-        font=dict(size=13),
+        font=dict(size=BASE_FONT),
         hovermode="closest",
         # Legend under the plot: above it, it collided with the subtitle.
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0,
@@ -121,6 +123,73 @@ def _base_layout(title: str, subtitle: str | None = None, x_title: str = "",
         yaxis=dict(title=dict(text=y_title), automargin=True),
         hoverlabel=dict(namelength=-1),
     )
+
+
+# The app's look outside the app (the board pack): what Streamlit's Plotly theme draws on its
+# light theme, a plain white background, light grey grid lines and its text colour.
+APP_TEXT = "#31333F"
+APP_GRID = "#e6eaf1"
+APP_TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", colorway=list(PALETTE),
+    font=dict(family='"Source Sans Pro", "Source Sans 3", system-ui, -apple-system, '
+                     '"Segoe UI", Roboto, Helvetica, Arial, sans-serif', color=APP_TEXT),
+    xaxis=dict(gridcolor=APP_GRID, linecolor=APP_GRID, zerolinecolor=APP_GRID,
+               tickcolor=APP_GRID),
+    yaxis=dict(gridcolor=APP_GRID, linecolor=APP_GRID, zerolinecolor=APP_GRID,
+               tickcolor=APP_GRID),
+    hoverlabel=dict(bgcolor="#ffffff", font=dict(color=APP_TEXT)),
+))
+
+
+def app_look(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` drawn as the app draws it (for figures shown outside Streamlit)."""
+    out = go.Figure(fig)
+    out.update_layout(template=APP_TEMPLATE)
+    return out
+
+
+# Presentation mode: Plotly's 13 px type is read from the back of a room at 18 px; a figure's
+# height grows a little less than its type, since a projected page is wide rather than tall.
+PRESENT_SCALE = 1.4
+PRESENT_HEIGHT = 1.25
+BASE_FONT = 13
+
+
+def presented(fig: go.Figure, scale: float = PRESENT_SCALE) -> go.Figure:
+    """A copy of `fig` with every font (title, axes, legend, annotations, bar and cell labels,
+    colour bar, hover) `scale` times larger, and taller to keep the plot's share of it."""
+    spec = fig.to_plotly_json()
+    _scale_fonts(spec, scale)
+    layout = spec.setdefault("layout", {})
+    font = layout.setdefault("font", {})
+    font.setdefault("size", BASE_FONT * scale)  # sizes left to Plotly follow this one
+    if layout.get("height"):
+        layout["height"] = round(layout["height"] * PRESENT_HEIGHT)
+    return go.Figure(spec)
+
+
+def _scale_fonts(node, scale: float) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict) and "size" in value:
+                size = value["size"]
+                value["size"] = ([v * scale for v in size] if isinstance(size, (list, tuple))
+                                 else size * scale if isinstance(size, (int, float)) else size)
+            _scale_fonts(value, scale)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _scale_fonts(item, scale)
+
+
+def split_title(fig: go.Figure) -> tuple[str, str, go.Figure]:
+    """(title, subtitle, a copy of the figure without them). The app writes a chart's title
+    above it as page text, which wraps on a narrow screen: Plotly draws a title on one line
+    and a phone cut it off ("...still retai")."""
+    title = fig.layout.title.text or ""
+    subtitle = (fig.layout.title.subtitle.text or "") if fig.layout.title.subtitle else ""
+    out = go.Figure(fig)
+    out.update_layout(title=dict(text="", subtitle=dict(text="")), margin=dict(t=24))
+    return title, subtitle, out
 
 
 def _empty_chart(columns) -> Chart:
@@ -142,8 +211,8 @@ def _low_n_trace(x, y, n, min_n: int, name: str | None = None, text=None) -> go.
         x=x, y=y, mode="markers", name=name or f"Fewer than {min_n} customers (unreliable)",
         legendgroup="low_n",
         marker=dict(symbol="circle-open", size=11, color=NEUTRAL, line=dict(width=2)),
-        customdata=n, hovertemplate="Only %{customdata:,} customers: unreliable<extra></extra>",
-        text=text,
+        customdata=[count(v, "customers") for v in n],
+        hovertemplate="Only %{customdata}: unreliable<extra></extra>", text=text,
     )
 
 
@@ -186,7 +255,10 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
             z=z.values, x=list(z.columns), y=order,
             colorscale=SEQUENTIAL, zmin=0, zmax=100, opacity=1.0 if complete else 0.45,
             showscale=complete, xgap=1, ygap=1,
-            colorbar=dict(title=dict(text="% retained"), ticksuffix="%"),
+            # Under the triangle, across its width: beside it, it took a third of a phone's width.
+            colorbar=dict(title=dict(text="% retained", side="top"), ticksuffix="%",
+                          orientation="h", y=-0.02, yanchor="top", x=0, xanchor="left",
+                          len=1, lenmode="fraction", thickness=12),
             text=None if many else [[f"{v:.0f}" + ("" if complete else "*") if pd.notna(v)
                                      else "" for v in row] for row in z.values],
             texttemplate=None if many else "%{text}", textfont=dict(size=9),
@@ -215,16 +287,19 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
         f"Share of each signup {grain}'s {basis_title} still retained, by age",
         subtitle=f"% of the cohort's {basis_title} · row label: signup {grain} · cohort size"
         + (" · faded cells with * are incomplete" if show_incomplete else
-           " · incomplete cells hidden"),
+           " · incomplete cells hidden") + " · hover or tap a cell for its numbers",
         x_title=f"Age ({unit} since signup)", y_title=f"Signup {grain} · {what}",
-        height=max(420, min(1400, 90 + 17 * len(order))),
+        height=max(480, min(1460, 150 + 17 * len(order))),
     )
     fig.update_layout(**layout)
     fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
     # Ages along the top, as a triangle is read; the extra top margin keeps the axis title
     # clear of the chart title.
-    fig.update_xaxes(dtick=1 if frame["age"].max() <= 24 else None, side="top", showgrid=False,
-                     zeroline=False)
+    # The range is the cells' own: the invisible hover squares made autorange pad it, and the
+    # axis then showed an age of -1.
+    top_age = int(frame["age"].max())
+    fig.update_xaxes(dtick=1 if top_age <= 24 else None, tick0=0, side="top", showgrid=False,
+                     zeroline=False, range=[-0.5, top_age + 0.5], autorange=False)
     fig.update_layout(margin=dict(t=130), title=dict(y=0.99, yanchor="top", yref="container"))
     data = frame.drop(columns="label").rename(columns={"cohort": f"cohort_{grain}_start"})
     return Chart(fig, data)
@@ -330,6 +405,7 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
         + "<br>%{customdata[0]:,} customers · %{customdata[1]}<extra></extra>",
         name=f"Retention at {unit} {k}", showlegend=False,
         text=["low N" if n < min_n else "" for n in part["n"]], textposition="outside",
+        textangle=0,
     ))
     if average is not None and not average[average["age"] == k].empty:
         avg = float(average.loc[average["age"] == k, "retention_pct"].iloc[0])
@@ -403,9 +479,27 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
         notes.append("hollow points: period not complete yet")
     fig.update_layout(**_base_layout(title, subtitle=" · ".join(notes),
                                      x_title=_period_axis(grain), y_title=y_title))
+    _date_axis(fig, data[x], grain)
     if percent:
         fig.update_yaxes(ticksuffix="%")
     return Chart(fig, data.reset_index(drop=True))
+
+
+def _date_axis(fig: go.Figure, values, grain: str) -> None:
+    """Period ticks written as periods ('Aug 2024', '2024 Q3'), never as a time of day. A few
+    periods get one tick each (a single month was labelled '00:00:00 Aug 1, 2024'); more are
+    left to Plotly's spacing with the grain's format."""
+    periods = sorted(pd.to_datetime(pd.Series(values)).dropna().unique())
+    if not periods:
+        return
+    if len(periods) <= 6:
+        fig.update_xaxes(tickmode="array", tickvals=periods,
+                         ticktext=[period_label(p, grain) for p in periods])
+        if len(periods) == 1:  # one bar or point: some room either side of it
+            day = pd.Timedelta(days={"week": 4, "quarter": 50}.get(grain, 16))
+            fig.update_xaxes(range=[periods[0] - day, periods[0] + day])
+    else:
+        fig.update_xaxes(tickformat={"week": "%d %b %Y"}.get(grain, "%b %Y"))
 
 
 def _date_fmt(grain: str) -> str:
@@ -435,9 +529,17 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
             hovertemplate=f"{value}<br>%{{x|{_date_fmt(grain)}}}: %{{y:,.0f}}<extra></extra>",
         ))
     fig.update_layout(barmode="stack", **_base_layout(
-        title, subtitle=subtitle, x_title=_period_axis(grain), y_title=y_title))
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1, xanchor="left", x=1.01))
+        title, subtitle=subtitle, x_title=_period_axis(grain), y_title=y_title,
+        height=_legend_height(420, len(values))))
+    _date_axis(fig, data[x], grain)
     return Chart(fig, data)
+
+
+def _legend_height(height: int, entries: int) -> int:
+    """A chart's height with room for its legend under the plot: beside it, a long legend took
+    half a phone's width. Rows of about four entries, as on a narrow screen; a wide screen puts
+    more on a row and the plot gets the spare height."""
+    return height + 24 * max(0, -(-entries // 4) - 1)
 
 
 def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
@@ -473,7 +575,7 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
     hover += "".join(f"<br>{name}: %{{customdata[{i}]}}" for i, name in enumerate(extra.values()))
     fig = go.Figure(go.Bar(
         x=shown[value], y=shown[label].astype(str), orientation="h", marker_color=colors,
-        text=texts, customdata=custom, showlegend=False,
+        text=texts, customdata=custom, showlegend=False, textangle=0,
         # with reference markers the label sits at the bar's start, clear of the diamond
         textposition="inside" if references else "auto",
         insidetextanchor="start" if references else None,
@@ -520,11 +622,9 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
             "<extra></extra>",
         ))
     n_groups = data[group].nunique()
-    # Tall enough for the bars and for the whole legend beside them (it scrolled, cut off).
-    height = max(300, 140 + 40 * n_groups, 150 + 21 * len(values))
+    height = _legend_height(max(300, 140 + 40 * n_groups), len(values))
     fig.update_layout(barmode="stack", **_base_layout(title, subtitle=subtitle, x_title=x_title,
                                                       height=height))
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1, xanchor="left", x=1.01))
     fig.update_xaxes(ticksuffix="%", range=[0, 100])
     fig.update_yaxes(type="category")
     return Chart(fig, data)
@@ -533,7 +633,12 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
 def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_title: str,
                  x_title: str, subtitle: str | None = None, percent: bool = False,
                  n_col: str | None = None) -> Chart:
-    """Side-by-side bars: one group of bars per x value, one colour per `color` value."""
+    """Side-by-side bars: one group of bars per `x` value, one colour per `color` value.
+
+    Drawn horizontally, groups listed down the page in the frame's order: long category names
+    stay level and readable on a phone (standing bars turned them on end, under the legend).
+    `x_title` names the groups, `y_title` the value.
+    """
     keep = [c for c in [x, color, y, n_col] if c]
     if df.empty:
         return _empty_chart(keep)
@@ -542,15 +647,21 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
     colors = colors_for(data[color].unique())
     for value, part in data.groupby(color, sort=True):
         fig.add_trace(go.Bar(
-            x=part[x].astype(str), y=part[y], name=str(value), marker_color=colors[str(value)],
+            y=part[x].astype(str), x=part[y], name=str(value), orientation="h",
+            marker_color=colors[str(value)],
             customdata=part[n_col] if n_col else None,
-            hovertemplate=f"{value} · %{{x}}: %{{y:,.1f}}{'%' if percent else ''}"
+            hovertemplate=f"{value} · %{{y}}: %{{x:,.1f}}{'%' if percent else ''}"
             + ("<br>N = %{customdata:,}" if n_col else "") + "<extra></extra>",
         ))
-    fig.update_layout(barmode="group", **_base_layout(title, subtitle=subtitle, x_title=x_title,
-                                                      y_title=y_title))
+    groups = data[x].astype(str).unique()
+    series = data[color].nunique()
+    fig.update_layout(barmode="group", **_base_layout(
+        title, subtitle=subtitle, x_title=y_title, y_title=x_title,
+        height=_legend_height(max(320, 120 + 12 * series * len(groups)), series)))
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(groups),
+                     autorange="reversed")
     if percent:
-        fig.update_yaxes(ticksuffix="%")
+        fig.update_xaxes(ticksuffix="%")
     return Chart(fig, data)
 
 

@@ -56,7 +56,8 @@ else:
     st.subheader("What changed")
     reasons = ui.query("churn_reasons", f, grain="month")
     by_segment = ui.compare("churn_reasons", f, "segment", grain="month")
-    sentences = narrative.overview_summary(kpis, reasons, by_segment, settings.MIN_N)
+    sentences = narrative.overview_summary(kpis, reasons, by_segment, settings.MIN_N,
+                                           history=moves)
     st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in sentences) or "Nothing to report.")
 
 left, right = st.columns(2)

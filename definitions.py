@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from formatting import count
+
 
 @dataclass(frozen=True)
 class Definition:
@@ -194,7 +196,7 @@ def caption(key: str, n: int | float | None = None, as_of: date | None = None,
     d = DEFINITIONS[key]
     parts = [f"{d.name}: {d.formula}"]
     if n is not None:
-        parts.append(f"N = {int(n):,} {unit}")
+        parts.append(f"N = {count(n, unit)}")
     if as_of is not None:
         parts.append(f"as of {as_of:%d %b %Y}")
     return " · ".join(parts)

@@ -49,3 +49,11 @@ def is_flat(delta, unit: str) -> bool:
     if unit in ("%", "h"):
         return round(float(delta), 1) == 0
     return round(float(delta)) == 0
+
+
+def count(n, unit: str) -> str:
+    """'1 customer', '2,000 customers', '1 churned customer': `unit` is given in the plural and
+    loses its final s for exactly one (units without one, like 'MRR', stay as they are)."""
+    n = int(n)
+    word = unit[:-1] if n == 1 and unit.endswith("s") else unit
+    return f"{n:,} {word}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from formatting import count
+
 
 def _month(value) -> str:
     return f"{pd.Timestamp(value):%B %Y}"
@@ -26,11 +28,13 @@ def _kpi(kpis: pd.DataFrame, name: str) -> pd.Series | None:
 
 
 def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
-                     by_segment: pd.DataFrame | None, min_n: int = 30) -> list[str]:
+                     by_segment: pd.DataFrame | None, min_n: int = 30,
+                     history: pd.DataFrame | None = None) -> list[str]:
     """Sentences on what changed in the last complete month.
 
-    kpis: queries.kpi_summary. reasons: churn_reasons(grain="month"). by_segment: the same per
-    segment with a `group` column (or None).
+    kpis: queries.kpi_tiles. reasons: churn_reasons(grain="month"). by_segment: the same per
+    segment with a `group` column (or None). history: period_movements(grain="month"), whose
+    previous calendar year gives the longer trend the month is set against.
     """
     if kpis is None or kpis.empty:
         return []
@@ -39,12 +43,11 @@ def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
     out = []
     churn = _kpi(kpis, "churn_rate_pct")
     if churn is not None and pd.notna(churn["previous"]):
-        sentence = (f"Churn {_moved(churn['value'], churn['previous'], 0.05)} from "
-                    f"{churn['previous']:.1f}% to {churn['value']:.1f}% in {_month(period)} "
-                    f"({int(churn['n']):,} customers at the start of the month)")
+        out.append(_churn_sentence(churn, period, previous, history))
         driver = _driver(reasons, by_segment, period, previous,
                          rising=churn["value"] >= churn["previous"])
-        out.append(sentence + (f"; {driver}." if driver else "."))
+        if driver:
+            out.append(driver)
         if not churn["is_reliable"]:
             out.append(f"That rate rests on fewer than {min_n} customers: read it with care.")
     active, mrr = _kpi(kpis, "active_customers"), _kpi(kpis, "mrr")
@@ -66,9 +69,10 @@ def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
     support = []
     csat, frt = _kpi(kpis, "csat_pct"), _kpi(kpis, "frt_median_h")
     if csat is not None and pd.notna(csat["previous"]):
-        support.append(f"CSAT {_moved(csat['value'], csat['previous'], 0.5)} to "
+        moved = _moved(csat["value"], csat["previous"], 0.5)
+        support.append(f"CSAT {moved} {'at' if moved == 'held steady' else 'to'} "
                        f"{csat['value']:.1f}% (from {csat['previous']:.1f}%, "
-                       f"{int(csat['n']):,} ratings)")
+                       f"{count(csat['n'], 'ratings')})")
     if frt is not None and pd.notna(frt["previous"]):
         support.append(f"the median first response took {frt['value']:.1f} h "
                        f"(from {frt['previous']:.1f} h)")
@@ -78,33 +82,86 @@ def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
     return out
 
 
+def _churn_sentence(churn, period, previous, history) -> str:
+    """'Churn rose to 2.8% in October 2026 from 2.4% in September, still below the 2025 monthly
+    average of 3.4%. It counts the customers who left in the month as a share of the 11,978
+    customers active at its start.'"""
+    value, before = churn["value"], churn["previous"]
+    moved = _moved(value, before, 0.05)
+    head = (f"Churn held steady at {value:.1f}% in {_month(period)} (from {before:.1f}% in "
+            f"{pd.Timestamp(previous):%B})" if moved == "held steady" else
+            f"Churn {moved} to {value:.1f}% in {_month(period)} from {before:.1f}% in "
+            f"{pd.Timestamp(previous):%B}")
+    trend = _year_average(history, period)
+    if trend is not None:
+        year, average, months = trend
+        span = "" if len(months) == 12 else f" ({months[0]:%b}–{months[-1]:%b})"
+        if abs(value - average) < 0.05:
+            head += f", level with the {year} monthly average of {average:.1f}%{span}"
+        else:
+            side = "below" if value < average else "above"
+            still = (moved == "rose" and side == "below") or (moved == "fell" and side == "above")
+            head += (f", {'still ' if still else ''}{side} the {year} monthly average of "
+                     f"{average:.1f}%{span}")
+    return head + (f". It counts the customers who left in the month as a share of the "
+                   f"{count(churn['n'], 'customers')} active at its start.")
+
+
+def _year_average(history, period) -> tuple[int, float, list] | None:
+    """(year, mean of its complete months' churn rates, those months) for the calendar year
+    before `period`'s, or None when the history has no complete month in it."""
+    if history is None or history.empty or "churn_rate_pct" not in history.columns:
+        return None
+    year = pd.Timestamp(period).year - 1
+    months = pd.to_datetime(history["period"])
+    mask = (months.dt.year == year) & history["churn_rate_pct"].notna()
+    if "is_complete" in history.columns:
+        mask &= history["is_complete"].astype(bool)
+    if not mask.any():
+        return None
+    return year, float(history.loc[mask, "churn_rate_pct"].mean()), sorted(months[mask])
+
+
 def _driver(reasons, by_segment, period, previous, rising: bool) -> str:
-    """'mostly Price (+31 customers), above all in SMB (+12)': the category whose lost customers
-    moved most in the direction of the churn change, and the segment where it moved most."""
+    """'Customers lost with a Competitor reason rose most: 31 in October 2026 against 18 in
+    September (+13): 16 more in SMB, 3 fewer in the other segments.' The category whose lost
+    customers moved most in the direction of the churn change, then the segment where it moved
+    most and how the rest of the segments add up to the category's change."""
     if reasons is None or reasons.empty:
         return ""
-    change = _change(reasons, "category", period, previous)
+    now, before = _lost(reasons, "category", period), _lost(reasons, "category", previous)
+    change = now.sub(before, fill_value=0).sort_index()
     if change.empty:
         return ""
     top = change.idxmax() if rising else change.idxmin()
-    if (change[top] <= 0) if rising else (change[top] >= 0):
+    total = int(change[top])
+    if (total <= 0) if rising else (total >= 0):
         return ""
-    words = f"the biggest move was {top} ({change[top]:+,.0f} customers vs {pd.Timestamp(previous):%B})"
+    words = (f"Customers lost with a {top} reason {'rose' if rising else 'fell'} most: "
+             f"{int(now.get(top, 0)):,} in {_month(period)} against {int(before.get(top, 0)):,} "
+             f"in {pd.Timestamp(previous):%B} ({total:+,})")
     if by_segment is not None and not by_segment.empty:
         mine = by_segment[by_segment["category"] == top]
-        seg = _change(mine, "group", period, previous)
+        seg = _lost(mine, "group", period).sub(_lost(mine, "group", previous),
+                                                fill_value=0).sort_index()
         if not seg.empty:
             where = seg.idxmax() if rising else seg.idxmin()
-            if seg[where] != 0:
-                words += f", above all in {where} ({seg[where]:+,.0f})"
-    return words
+            here = int(seg[where])
+            more = "more" if rising else "fewer"
+            if here == total:
+                words += f", all {abs(total):,} {more} in {where}"
+            elif abs(here) < abs(total) and here * total > 0:
+                words += f", {abs(here):,} of the {abs(total):,} {more} in {where}"
+            elif here * total > 0:  # this segment moved further than the whole category
+                rest = total - here
+                words += (f": {abs(here):,} {more} in {where}, {abs(rest):,} "
+                          f"{'more' if rest > 0 else 'fewer'} in the other segments")
+    return words + "."
 
 
-def _change(frame: pd.DataFrame, key: str, period, previous) -> pd.Series:
-    """customers_lost in `period` minus in `previous`, per value of `key`."""
-    now = frame[frame["period"] == period].groupby(key)["customers_lost"].sum()
-    before = frame[frame["period"] == previous].groupby(key)["customers_lost"].sum()
-    return now.sub(before, fill_value=0).sort_index()
+def _lost(frame: pd.DataFrame, key: str, period) -> pd.Series:
+    """customers_lost in `period` per value of `key`."""
+    return frame[frame["period"] == period].groupby(key)["customers_lost"].sum()
 
 
 def top_categories_sentence(reasons: pd.DataFrame) -> str:

@@ -18,10 +18,10 @@ from plotly.offline import get_plotlyjs
 
 import charts
 import definitions
-from formatting import format_delta, format_value
 import narrative
 import queries
 import settings
+from formatting import format_delta, format_value, is_flat
 from queries import Filters
 
 PRODUCT = "Retention dashboard"
@@ -57,7 +57,7 @@ def figure_block(chart: charts.Chart, definition: str, n=None, unit: str = "cust
     d = definitions.DEFINITIONS[definition]
     if chart.data.empty:
         return f'<p class="empty">No customers match these filters ({esc(d.name)}).</p>'
-    div = pio.to_html(chart.figure, full_html=False, include_plotlyjs=False,
+    div = pio.to_html(charts.app_look(chart.figure), full_html=False, include_plotlyjs=False,
                       config=FIGURE_CONFIG, default_width="100%")
     caption = definitions.caption(definition, n, as_of, unit) + (f" · {note}" if note else "")
     return (f'<figure class="chart">{div}<figcaption><p class="caption">{esc(caption)}</p>'
@@ -68,10 +68,11 @@ def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
     cards = []
     for _, row in kpis.iterrows():
         delta = format_delta(row["delta"], row["unit"]) or ""
+        # As on the app's tiles: a change that rounds to nothing is neither good nor bad.
         good = None
-        if delta and row["delta"]:
+        if delta and not is_flat(row["delta"], row["unit"]):
             good = (row["delta"] > 0) == bool(row["higher_is_better"])
-        tone = "" if good is None else (" good" if good else " bad")
+        tone = " flat" if good is None else (" good" if good else " bad")
         low = "" if row["is_reliable"] else f' <span class="low">⚠ fewer than {min_n}</span>'
         cards.append(
             f'<div class="tile"><div class="label">{esc(row["label"])}{low}</div>'
@@ -113,6 +114,7 @@ def _by_segment(con, f: Filters) -> pd.DataFrame | None:
 def overview(con, f: Filters, as_of: date, min_n: int) -> Section:
     s = Section("Overview")
     kpis = queries.kpi_summary(con, f, min_n=min_n)
+    moves = queries.period_movements(con, f, grain="month")
     if kpis.empty:
         s.add("<p>Not enough history for the tiles: they compare the last two complete months.</p>")
     else:
@@ -121,9 +123,9 @@ def overview(con, f: Filters, as_of: date, min_n: int) -> Section:
                    "before. NPS and CLV over trailing 3 months.")
         s.add(tiles_block(kpis, min_n))
         reasons = queries.churn_reasons(con, f, grain="month")
-        sentences = narrative.overview_summary(kpis, reasons, _by_segment(con, f), min_n)
+        sentences = narrative.overview_summary(kpis, reasons, _by_segment(con, f), min_n,
+                                               history=moves)
         s.add("<h3>What changed</h3>" + bullets(sentences))
-    moves = queries.period_movements(con, f, grain="month")
     if not moves.empty:
         chart = charts.time_lines(
             moves, "period", {"churn_rate_pct": "Churn rate"},
@@ -240,13 +242,15 @@ def support_retention(con, f: Filters, as_of: date, min_n: int) -> Section:
 # --- the document --------------------------------------------------------------------------------
 
 CSS = """
-:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #dde1e8; --accent: #0072B2; }
+:root { color-scheme: light; --ink: #31333F; --muted: #808495; --line: #e6eaf1;
+        --border: rgba(49, 51, 63, 0.2); --accent: #0072B2; --good: #158237; --bad: #bd4043; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial,
-       sans-serif; color: var(--ink); background: #fff; }
+/* The app's look: its plain white page, text colour, sans-serif type and bordered tiles. */
+body { margin: 0; font: 16px/1.6 "Source Sans Pro", "Source Sans 3", system-ui, -apple-system,
+       "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; }
 main { max-width: 1180px; margin: 0 auto; padding: 32px 28px 64px; }
 header.pack { border-bottom: 3px solid var(--accent); padding-bottom: 16px; margin-bottom: 8px; }
-header.pack h1 { margin: 0 0 4px; font-size: 30px; }
+header.pack h1 { margin: 0 0 4px; font-size: 2.4rem; font-weight: 700; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 12px 0 0;
            color: var(--muted); }
 dl.facts dt { font-weight: 600; color: var(--ink); }
@@ -255,24 +259,28 @@ nav.toc { margin: 12px 0 24px; color: var(--muted); }
 nav.toc a { color: var(--accent); margin-right: 14px; text-decoration: none; }
 section { margin-top: 36px; page-break-before: always; }
 section:first-of-type { page-break-before: auto; }
-h2 { font-size: 23px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-h3 { font-size: 17px; margin-top: 20px; }
+h2 { font-size: 1.75rem; font-weight: 600; border-bottom: 1px solid var(--line);
+     padding-bottom: 4px; }
+h3 { font-size: 1.25rem; font-weight: 600; margin-top: 20px; }
 .intro { color: var(--muted); }
 .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; }
-.tile { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; break-inside: avoid; }
-.tile .label { color: var(--muted); font-size: 13px; }
-.tile .value { font-size: 26px; font-weight: 650; margin: 2px 0; }
-.tile .delta { font-size: 13px; } .tile .delta.good { color: #1a7f4b; } .tile .delta.bad { color: #b3261e; }
-.tile .vs, .tile .n { color: var(--muted); font-size: 12px; }
-.low { color: #b3261e; font-size: 11px; }
+.tile { border: 1px solid var(--border); border-radius: 0.5rem; padding: 12px 16px;
+        break-inside: avoid; }
+.tile .label { font-size: 14px; }
+.tile .value { font-size: 2.25rem; line-height: 1.3; margin: 2px 0; }
+.tile .delta { font-size: 14px; } .tile .delta.good { color: var(--good); }
+.tile .delta.bad { color: var(--bad); } .tile .delta.flat { color: var(--muted); }
+.tile .vs, .tile .n { color: var(--muted); font-size: 13px; }
+.low { color: var(--bad); font-size: 12px; }
 figure.chart { margin: 18px 0 28px; break-inside: avoid; }
-figcaption .caption { margin: 4px 0 0; font-size: 13px; color: var(--muted); }
-figcaption .definition { margin: 2px 0 0; font-size: 13px; }
+figcaption .caption { margin: 4px 0 0; font-size: 14px; color: var(--muted); }
+figcaption .definition { margin: 2px 0 0; font-size: 14px; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; }
+th { color: var(--muted); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .empty { color: var(--muted); font-style: italic; }
-footer { margin-top: 48px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line);
+footer { margin-top: 48px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line);
          padding-top: 8px; }
 @media print { main { max-width: none; padding: 0; } nav.toc { display: none; } }
 """

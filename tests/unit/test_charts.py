@@ -1,12 +1,16 @@
-"""One colour per category value: within each dimension a chart can split by, no two values
-share a colour (a hashed colour once drew the phone and web channels alike)."""
+"""Chart builders: one colour per category value (within each dimension a chart can split by, no
+two values share a colour), and figures that stay readable on a phone and in a meeting."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pandas as pd
 import pytest
 
 import charts
 from data import generate as gen
+from formatting import count
 
 
 @pytest.mark.parametrize("dimension, values", [
@@ -43,8 +47,6 @@ def test_values_a_user_brings_get_distinct_colours_within_a_chart():
 
 
 def test_a_multi_series_chart_draws_colliding_user_values_apart():
-    import pandas as pd
-
     df = pd.DataFrame({"period": pd.to_datetime(["2024-01-01"] * 2).date,
                        "group": ["Plan B", "Plan C"], "tickets": [5, 7]})
     chart = charts.time_lines(df, "period", {"tickets": "Tickets"}, "Tickets", "Tickets",
@@ -64,3 +66,78 @@ def test_sparkline_svg_scales_to_its_own_range():
     # a flat series is drawn in the middle, not at the bottom edge
     assert 'points="4.0,20.0 236.0,20.0"' in sparkline_svg([5.0, 5.0])
     assert sparkline_svg([7.0]) == "" and sparkline_svg([]) == ""
+
+
+# --- readable in a meeting and on a phone ------------------------------------------------------
+
+def _cells() -> pd.DataFrame:
+    # two monthly cohorts: Jan (ages 0-1, both complete) and Feb (age 0 complete)
+    return pd.DataFrame({
+        "cohort": [date(2024, 1, 1), date(2024, 1, 1), date(2024, 2, 1)],
+        "age": [0, 1, 0], "cohort_size": [4, 4, 1], "retained": [4, 3, 1],
+        "retention_pct": [100.0, 75.0, 100.0], "is_complete": [True, True, True],
+    })
+
+
+def test_a_single_month_axis_reads_as_that_month_not_a_time_of_day():
+    one = pd.DataFrame({"period": [date(2024, 8, 1)], "churn_rate_pct": [2.0],
+                        "is_complete": [True]})
+    fig = charts.time_lines(one, "period", {"churn_rate_pct": "Churn"}, "t", "y").figure
+    assert list(fig.layout.xaxis.ticktext) == ["Aug 2024"]
+    assert list(fig.layout.xaxis.tickvals) == [pd.Timestamp("2024-08-01")]
+    bars = charts.stacked_bars(
+        pd.DataFrame({"period": [date(2024, 7, 1)], "category": ["Price"], "n": [3]}),
+        "period", "n", "category", "t", "y", grain="quarter").figure
+    assert list(bars.layout.xaxis.ticktext) == ["2024 Q3"]
+
+
+def test_the_triangle_axis_starts_at_age_zero_and_its_scale_sits_underneath():
+    fig = charts.cohort_heatmap(_cells()).figure
+    assert list(fig.layout.xaxis.range) == [-0.5, 1.5]  # ages 0..1, no -1 tick from padding
+    heat = [t for t in fig.data if t.type == "heatmap"][0]
+    assert heat.colorbar.orientation == "h"
+
+
+def test_bar_values_stay_level_and_grouped_bars_lie_down():
+    hb = charts.hbars(pd.DataFrame({"c": ["a", "b"], "v": [3, 1]}), "c", "v", "t", "x").figure
+    assert hb.data[0].textangle == 0
+    long = pd.DataFrame({"category": ["Price", "Price", "Support experience",
+                                      "Support experience"],
+                         "series": ["Churned", "Retained", "Churned", "Retained"],
+                         "tpc": [2.0, 1.5, 3.8, 1.9]})
+    fig = charts.grouped_bars(long, "category", "tpc", "series", "t", "Tickets per customer",
+                              "Churn reason category").figure
+    assert {t.orientation for t in fig.data} == {"h"}
+    assert list(fig.data[0].y) == ["Price", "Support experience"]
+    assert fig.layout.xaxis.title.text == "Tickets per customer"
+    assert fig.layout.yaxis.title.text == "Churn reason category"
+
+
+def test_stacked_legends_go_under_the_plot():
+    df = pd.DataFrame({"period": [date(2024, 1, 1)] * 9, "category": list("ABCDEFGHI"),
+                       "n": range(9)})
+    fig = charts.stacked_bars(df, "period", "n", "category", "t", "y").figure
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
+    # 9 entries: 3 rows of up to 4, two more than the first: 420 + 2 x 24
+    assert fig.layout.height == 468
+
+
+def test_presented_scales_every_font_and_split_title_moves_the_title_out():
+    fig = charts.cohort_heatmap(_cells()).figure
+    big = charts.presented(fig)
+    # 13 px base -> 18.2 px: axis labels, legend and annotations inherit it
+    assert big.layout.font.size == 13 * charts.PRESENT_SCALE >= 16
+    heat = [t for t in big.data if t.type == "heatmap"][0]
+    assert heat.textfont.size == 9 * charts.PRESENT_SCALE
+    assert big.layout.height == round(fig.layout.height * charts.PRESENT_HEIGHT)
+    assert fig.layout.font.size == 13  # the original is untouched
+    title, subtitle, bare = charts.split_title(fig)
+    assert title.startswith("Share of each signup month's customers")
+    assert "hover or tap a cell" in subtitle
+    assert not bare.layout.title.text and fig.layout.title.text == title
+
+
+def test_counts_say_one_customer():
+    assert count(1, "customers") == "1 customer"
+    assert count(2000, "churned customers") == "2,000 churned customers"
+    assert count(1, "MRR") == "1 MRR"

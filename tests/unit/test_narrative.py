@@ -27,31 +27,86 @@ def reasons(lost: dict) -> pd.DataFrame:
                          for (p, c), n in lost.items()])
 
 
-def test_churn_rise_names_the_category_and_segment_that_moved_most():
+def monthly(rates: dict) -> pd.DataFrame:
+    """{month start: churn_rate_pct} -> a period_movements(grain='month')-shaped frame."""
+    return pd.DataFrame([{"period": p, "churn_rate_pct": r, "is_complete": True}
+                         for p, r in rates.items()])
+
+
+# 2025's twelve months: 4.0% in January to February, 3.0% from March on except December's 5.0%.
+# Mean = (2 x 4.0 + 9 x 3.0 + 5.0) / 12 = 40 / 12 = 3.33...
+YEAR_2025 = {date(2025, m, 1): 4.0 if m <= 2 else 5.0 if m == 12 else 3.0 for m in range(1, 13)}
+
+
+def test_churn_rise_is_set_against_last_years_average_and_names_what_moved():
     by_month = reasons({(SEP, "Price"): 10, (OCT, "Price"): 41,
                         (SEP, "Competitor"): 12, (OCT, "Competitor"): 9})
     by_segment = pd.concat([
         reasons({(SEP, "Price"): 4, (OCT, "Price"): 16}).assign(group="SMB"),
         reasons({(SEP, "Price"): 6, (OCT, "Price"): 25}).assign(group="Mid-market"),
     ])
+    # 2026 months are not part of the 2025 average; an incomplete 2025 month would not be either
+    history = monthly({**YEAR_2025, SEP: 2.1, OCT: 2.8})
     text = narrative.overview_summary(
-        kpis({"churn_rate_pct": (2.8, 2.1, 1500, True)}), by_month, by_segment)
+        kpis({"churn_rate_pct": (2.8, 2.1, 1500, True)}), by_month, by_segment, history=history)
     assert text == [
-        "Churn rose from 2.1% to 2.8% in October 2026 (1,500 customers at the start of the "
-        "month); the biggest move was Price (+31 customers vs September), above all in "
-        "Mid-market (+19)."
+        # rose (2.1 -> 2.8) yet below the year's 3.33: "still below"
+        "Churn rose to 2.8% in October 2026 from 2.1% in September, still below the 2025 "
+        "monthly average of 3.3%. It counts the customers who left in the month as a share of "
+        "the 1,500 customers active at its start.",
+        # Price 10 -> 41 (+31), Competitor 12 -> 9 (-3); in Price, SMB +12, Mid-market +19
+        "Customers lost with a Price reason rose most: 41 in October 2026 against 10 in "
+        "September (+31), 19 of the 31 more in Mid-market.",
+    ]
+
+
+def test_a_segment_that_moved_more_than_its_category_says_how_the_rest_add_up():
+    by_month = reasons({(SEP, "Competitor"): 18, (OCT, "Competitor"): 31})  # +13
+    by_segment = pd.concat([
+        reasons({(SEP, "Competitor"): 4, (OCT, "Competitor"): 20}).assign(group="SMB"),  # +16
+        reasons({(SEP, "Competitor"): 14, (OCT, "Competitor"): 11}).assign(group="Mid-market"),
+    ])
+    text = narrative.overview_summary(
+        kpis({"churn_rate_pct": (4.0, 3.5, 900, True)}), by_month, by_segment,
+        history=monthly(YEAR_2025))
+    assert text == [
+        # rose to 4.0 above 3.33: no "still"
+        "Churn rose to 4.0% in October 2026 from 3.5% in September, above the 2025 monthly "
+        "average of 3.3%. It counts the customers who left in the month as a share of the 900 "
+        "customers active at its start.",
+        # +13 = +16 in SMB and -3 elsewhere
+        "Customers lost with a Competitor reason rose most: 31 in October 2026 against 18 in "
+        "September (+13): 16 more in SMB, 3 fewer in the other segments.",
     ]
 
 
 def test_churn_fall_names_the_biggest_drop_and_small_n_is_flagged():
     by_month = reasons({(SEP, "Price"): 5, (OCT, "Price"): 6,
                         (SEP, "Competitor"): 9, (OCT, "Competitor"): 2})
+    # only March to May 2025 in the history: the average says which months it covers
+    history = monthly({date(2025, 3, 1): 2.0, date(2025, 4, 1): 0.5, date(2025, 5, 1): 0.5})
     text = narrative.overview_summary(
-        kpis({"churn_rate_pct": (1.0, 3.0, 20, False)}), by_month, None, min_n=30)
-    assert text[0] == ("Churn fell from 3.0% to 1.0% in October 2026 (20 customers at the start "
-                       "of the month); the biggest move was Competitor (-7 customers vs "
-                       "September).")
-    assert text[1] == "That rate rests on fewer than 30 customers: read it with care."
+        kpis({"churn_rate_pct": (1.0, 3.0, 20, False)}), by_month, None, min_n=30,
+        history=history)
+    assert text == [
+        # fell (3.0 -> 1.0) to the average (2.0 + 0.5 + 0.5) / 3 = 1.0 of the three months
+        "Churn fell to 1.0% in October 2026 from 3.0% in September, level with the 2025 "
+        "monthly average of 1.0% (Mar–May). It counts the customers who left in the month as a "
+        "share of the 20 customers active at its start.",
+        # Competitor 9 -> 2 (-7) fell most; Price rose
+        "Customers lost with a Competitor reason fell most: 2 in October 2026 against 9 in "
+        "September (-7).",
+        "That rate rests on fewer than 30 customers: read it with care.",
+    ]
+
+
+def test_churn_without_history_and_held_steady():
+    text = narrative.overview_summary(
+        kpis({"churn_rate_pct": (2.52, 2.49, 1, True)}), None, None)
+    # 2.52 - 2.49 = 0.03 < 0.05: held steady; one customer at the start, not "customers"
+    assert text == ["Churn held steady at 2.5% in October 2026 (from 2.5% in September). It "
+                    "counts the customers who left in the month as a share of the 1 customer "
+                    "active at its start."]
 
 
 def test_customers_mrr_nrr_and_support_sentences():

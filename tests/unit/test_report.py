@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
@@ -16,6 +17,7 @@ from data import snapshots
 from formatting import format_value
 from data.generate import generate
 from report.__main__ import main, parse_filters
+from report.pack import tiles_block
 
 SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")
 # Overview churn rate; heatmap, curves; reasons bars, reasons trend; FRT, CSAT, volume;
@@ -177,3 +179,23 @@ def test_filters_use_the_dashboards_url_parameters():
                                      "signup_from=2025-01-01", "grain=quarter", "basis=MRR"])
     assert f.plans == ("Growth", "Starter") and f.products == (2,)
     assert str(f.signup_from) == "2025-01-01" and (grain, basis) == ("quarter", "mrr")
+
+
+def test_the_pack_has_the_apps_look_and_no_change_is_neutral(pack):
+    _, text = pack
+    # every figure drawn on the app's plain white background, not Plotly's grey-blue one
+    for fig in figures(text):
+        template = fig["layout"]["template"]["layout"]
+        assert template["plot_bgcolor"] == "#ffffff" and template["paper_bgcolor"] == "#ffffff"
+    month = pd.Timestamp("2026-09-01")
+    rows = pd.DataFrame([
+        # CSAT 84.02 -> 83.98: -0.04 rounds to 0.0 pts at the tile's precision: "no change"
+        {"label": "CSAT", "unit": "%", "value": 83.98, "delta": -0.04, "higher_is_better": True,
+         "is_reliable": True, "n": 4136, "previous_period": month},
+        # churn +0.4 pts: worse, since lower is better
+        {"label": "Churn rate", "unit": "%", "value": 2.8, "delta": 0.4,
+         "higher_is_better": False, "is_reliable": True, "n": 11978, "previous_period": month},
+    ])
+    tiles = tiles_block(rows, 30)
+    assert '<div class="delta flat">no change' in tiles
+    assert '<div class="delta bad">+0.4 pts' in tiles
