@@ -3,14 +3,16 @@
 import streamlit as st
 
 import charts
+import frame
 import narrative
 import queries
 import settings
 import sharing
+import tiles
 import ui
 
-f, con = ui.frame("Overview")
-sharing.board_pack_button(con, f, ui.grain(), ui.basis())
+f, con = frame.frame("Overview")
+sharing.board_pack_button(con, f, frame.grain(), frame.basis())
 
 # The tiles are read off the monthly series the trend lines plot, not queried again.
 moves = ui.query("period_movements", f, grain="month")
@@ -45,8 +47,8 @@ else:
     for part in rows:
         cols = st.columns(5)
         for col, (_, row) in zip(cols, part.iterrows()):
-            frame, column = TRENDS.get(row["kpi"], (None, ""))
-            ui.kpi_tile(row, charts.sparkline(frame, column), column=col)
+            series_frame, column = TRENDS.get(row["kpi"], (None, ""))
+            tiles.kpi_tile(row, charts.sparkline(series_frame, column), column=col)
     st.caption(
         f"Tiles: the last complete month ({period:%b %Y}) of the selection; NPS and CLV over "
         f"trailing 3 months. Trend lines: last 12 complete periods. ⚠ marks a value on fewer "

@@ -213,3 +213,68 @@ def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
     if excluded:
         text += f"{int(excluded):,} customers younger than 90 days are left out. "
     return text + "This is an association, not proof that support caused the difference."
+
+
+def p_text(p_value) -> str:
+    """The log-rank p-value as a chart note."""
+    if p_value is None or pd.isna(p_value):
+        return "log-rank p not defined (one group, or no churn)"
+    return f"log-rank p = {p_value:.3g}" if p_value >= 0.001 else "log-rank p < 0.001"
+
+
+def excluded_text(df: pd.DataFrame) -> str:
+    """Who a retention-driver chart leaves out (its excluded_* columns), as a chart note."""
+    parts = []
+    if "excluded_incomplete" in df.columns and len(df):
+        parts.append(f"{int(df['excluded_incomplete'].iloc[0]):,} customers younger than the "
+                     "horizon left out")
+    if "excluded_no_history" in df.columns and len(df) and int(df["excluded_no_history"].iloc[0]):
+        parts.append(f"{int(df['excluded_no_history'].iloc[0]):,} without MRR history left out")
+    return " · ".join(parts)
+
+
+def other_share(totals: pd.DataFrame) -> float:
+    """% of lost customers whose reason fell into Other (unmapped), from churn_reasons."""
+    other = totals.loc[totals["category"] == "Other", "share_pct"]
+    return float(other.sum()) if not other.empty else 0.0
+
+
+def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | None,
+                  support: pd.DataFrame | None, other_warning_pct: float) -> list[tuple[str, str]]:
+    """(level, text) pairs for the Data page's quality section, from data_quality, churn_reasons,
+    early_support_excluded and support_kpis (monthly) of the same filters; None = not computed."""
+    if not q or not q["customers"]:
+        return [("info", "No customers match these filters: nothing to check.")]
+    out = []
+    if reasons is not None and not reasons.empty:
+        share = other_share(reasons)
+        out.append(("warning" if share > other_warning_pct else "info",
+                    f"Churn reasons in Other: {share:.1f}% of lost customers — "
+                    f"{q['churned_unmapped_reason']:,} with a reason the mapping does not list "
+                    f"({q['unmapped_reasons']:,} distinct texts; add them to the reason mapping) "
+                    f"and {q['churned_without_reason']:,} with no reason given."))
+    total = q["customers"]
+    without = q["customers_without_tickets"]
+    out.append(("info", f"{without:,} of {total:,} customers ({100 * without / total:.1f}%) have "
+                        "no support ticket by the as-of date: they count in the 0-tickets group "
+                        "and in no support KPI."))
+    if q["tickets_after_as_of"]:
+        out.append(("info", f"{q['tickets_after_as_of']:,} tickets of these customers were "
+                            "created after the as-of date and are left out of every number."))
+    if q["tickets_before_signup"]:
+        out.append(("warning", f"{q['tickets_before_signup']:,} tickets are dated before their "
+                               "customer's signup date: check the export's dates."))
+    if young:
+        out.append(("info", f"{int(young):,} customers are younger than 90 days and are left "
+                            "out of the early-support groupings."))
+    if q["customers_without_mrr"]:
+        out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
+                               "they are left out of NRR, GRR and early expansion."))
+    if support is not None and not support.empty:
+        unanswered = support["tickets"] * support["unanswered_pct"] / 100
+        out.append(("info", f"{int(round(unanswered.sum())):,} tickets had no first response "
+                            "by the as-of date; they are left out of first-response times."))
+    elif support is not None:
+        out.append(("warning", "No support tickets for these customers: the support pages "
+                               "have nothing to show."))
+    return out

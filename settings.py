@@ -5,6 +5,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 
+# The product's name, in page titles, the sidebar and the board pack.
+PRODUCT = "Retention dashboard"
+
 # The live database: a symlink to the current snapshot (see data/snapshots.py).
 DB_PATH = Path(os.environ.get("RETENTION_DB", ROOT / "data" / "retention.duckdb"))
 
@@ -13,6 +16,10 @@ SNAPSHOTS_KEEP = int(os.environ.get("RETENTION_SNAPSHOTS_KEEP", "10"))
 
 # A rate computed on fewer than this many units is marked unreliable (SPEC §3).
 MIN_N = int(os.environ.get("RETENTION_MIN_N", "30"))
+
+# Above this share of lost customers in the Other reason category, the reason mapping needs
+# attention: the Churn reasons and Data pages say so.
+OTHER_WARNING_PCT = 15
 
 # Default first-response target in hours for the early-support SLA bucket (SPEC §3).
 SLA_HOURS = float(os.environ.get("RETENTION_SLA_HOURS", "4"))

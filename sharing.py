@@ -1,6 +1,7 @@
 """Meeting-ready sharing (issue 7): pinned snapshots, links to the view, presentation mode.
 
-ui.frame() calls, in this order (`info_for(path)` is ui.snapshot_info: a dict with default_as_of):
+frame.frame() calls, in this order (`info_for(path)` is snapshot.snapshot_info: a dict with
+default_as_of):
 
     pin = sharing.pin_snapshot(settings.DB_PATH, info_for)  # ?snapshot= -> the file to open
     con = get_con(str(pin.path))                            # one connection per snapshot file
@@ -156,7 +157,7 @@ PRESENT_CSS = """
 #
 # ?snapshot= and ?present= are plain (unbound) query parameters kept by this module: a bound
 # widget puts its option *label* in the URL and reads booleans only as true/false, and in
-# Streamlit 1.67 bound values do not survive st.page_link either (see ui._carry_filters). The
+# Streamlit 1.67 bound values do not survive st.page_link either (see frame._carry_filters). The
 # picker and the toggle are unbound widgets that write the parameters in their callbacks.
 
 InfoFor = Callable[[str], dict]
@@ -294,7 +295,7 @@ def view_params(pin: Pin, as_of: date | None) -> dict[str, list[str]]:
     for key in st.query_params:
         if key not in own:
             params[key] = st.query_params.get_all(key)
-    # The filters in effect as ui saves them each run (non-default values): right after a page
+    # The filters in effect as the frame saves them each run (non-default values): right after a page
     # link the URL may still lack some of them.
     for key, value in (st.session_state.get("_filters_saved") or {}).items():
         if key not in own:

@@ -4,12 +4,32 @@ across cohorts, and the customers behind one cell."""
 import streamlit as st
 
 import charts
+import frame
 import narrative
 import settings
 import ui
+from filter_params import MULTI
 
-f, con = ui.frame("Cohorts")
-grain, basis = ui.grain(), ui.basis()
+CUSTOMER_COLUMNS = {
+    "customer_id": st.column_config.TextColumn("Customer"),
+    "name": st.column_config.TextColumn("Name"),
+    "signup_date": st.column_config.DateColumn("Signed up"),
+    "churn_date": st.column_config.DateColumn("Churned"),
+    "churn_reason": st.column_config.TextColumn("Reason given"),
+    "churn_category": st.column_config.TextColumn("Reason category"),
+    "plan": st.column_config.TextColumn("Plan"),
+    "segment": st.column_config.TextColumn("Segment"),
+    "region": st.column_config.TextColumn("Region"),
+    "industry": st.column_config.TextColumn("Industry"),
+    "acquisition_channel": st.column_config.TextColumn("Channel"),
+    "products_count": st.column_config.NumberColumn("Products"),
+    "mrr": st.column_config.NumberColumn("MRR", format="$%.2f"),
+    "is_retained": st.column_config.CheckboxColumn("Retained at this age"),
+    "has_reached_age": st.column_config.CheckboxColumn("Has reached this age"),
+}
+
+f, con = frame.frame("Cohorts")
+grain, basis = frame.grain(), frame.basis()
 unit = charts.GRAIN_WORDS[grain]
 n_customers = ui.customer_count(f)
 
@@ -34,7 +54,7 @@ if not ui.empty(cells):
     ui.show(curves, "retention_curves", "average_curve", n=n_customers)
 
 st.subheader("Compare groups")
-dims = {m.dimension: m.label for m in ui.MULTI.values()}
+dims = {m.dimension: m.label for m in MULTI.values()}
 dimension = st.selectbox("Compare by", list(dims), format_func=dims.get, key="cohorts_compare")
 groups = ui.compare("average_retention", f, dimension, grain=grain, basis=basis)
 if not ui.empty(groups):
@@ -74,6 +94,6 @@ if not ui.empty(cells):
         st.markdown(ui.markdown_text(narrative.cell_summary(
             members, charts.period_label(cohort, grain), int(age), unit[:-1])))
         st.dataframe(members, hide_index=True, width="stretch", height=360,
-                     column_config=ui.CUSTOMER_COLUMNS)
+                     column_config=CUSTOMER_COLUMNS)
         ui.download(members, f"cohort_{cohort}_age_{int(age)}_customers",
                     label="Download these customers (CSV)")

@@ -4,28 +4,37 @@ by segment, the raw reasons behind one category, and how much is left in Other."
 import streamlit as st
 
 import charts
+import frame
+import narrative
 import settings
 import ui
+from formatting import format_value
 
-OTHER_WARNING_PCT = 15  # above this share in Other, the mapping needs attention (issue 5)
+REASON_COLUMNS = {
+    "category": st.column_config.TextColumn("Reason category"),
+    "owner_team": st.column_config.TextColumn("Team that owns the fix"),
+    "customers_lost": st.column_config.NumberColumn("Customers lost", format="%d"),
+    "mrr_lost": st.column_config.NumberColumn("MRR lost", format="dollar"),
+    "share_pct": st.column_config.NumberColumn("Share of lost customers", format="%.1f%%"),
+}
 
-f, con = ui.frame("Churn reasons")
-grain = ui.grain()
+f, con = frame.frame("Churn reasons")
+grain = frame.grain()
 totals = ui.query("churn_reasons", f)
 
 if not ui.empty(totals):
     lost = int(totals["customers_lost"].sum())
-    other = ui.other_share(totals)
+    other = narrative.other_share(totals)
     a, b, c = st.columns(3)
     a.metric("Customers lost", f"{lost:,}", border=True,
              help="Churned on or before the as-of date, within the filters.")
-    b.metric("MRR lost", ui.format_value(totals["mrr_lost"].sum(), "$"), border=True,
+    b.metric("MRR lost", format_value(totals["mrr_lost"].sum(), "$"), border=True,
              help="Their MRR at churn (an empty MRR counts as 0).")
     c.metric("Share left in Other", f"{other:.1f}%", border=True,
              help="Churn reasons the reason mapping does not list.")
-    if other > OTHER_WARNING_PCT:
+    if other > settings.OTHER_WARNING_PCT:
         st.warning(f"{other:.0f}% of lost customers gave a reason the mapping does not list "
-                   f"(more than {OTHER_WARNING_PCT}%): extend the reason mapping so these "
+                   f"(more than {settings.OTHER_WARNING_PCT}%): extend the reason mapping so these "
                    "reach the team that owns them.", icon=":material/warning:")
 
     left, right = st.columns(2)
@@ -48,7 +57,7 @@ if not ui.empty(totals):
                 unit="churned customers")
 
     st.subheader("Who owns the fix")
-    st.dataframe(totals, hide_index=True, width="stretch", column_config=ui.REASON_COLUMNS)
+    st.dataframe(totals, hide_index=True, width="stretch", column_config=REASON_COLUMNS)
 
 st.subheader("Over time")
 trend = ui.query("churn_reasons", f, grain=grain)

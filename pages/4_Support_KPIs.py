@@ -4,11 +4,13 @@ backlog, and breakdowns by channel, category and priority."""
 import streamlit as st
 
 import charts
+import frame
 import settings
+import support_targets
 import ui
 
-f, con = ui.frame("Support KPIs")
-grain = ui.grain()
+f, con = frame.frame("Support KPIs")
+grain = frame.grain()
 kpis = ui.query("support_kpis", f, grain=grain)
 
 if ui.empty(kpis) or not kpis["tickets"].sum():
@@ -16,8 +18,8 @@ if ui.empty(kpis) or not kpis["tickets"].sum():
         st.info("No support tickets for these customers.")
     st.stop()
 
-priorities = ui.ordered_priorities(ui.ticket_priorities())
-targets = ui.target_inputs(priorities)
+priorities = support_targets.priorities()
+targets = support_targets.target_inputs(priorities)
 tickets = int(kpis["tickets"].sum())
 
 

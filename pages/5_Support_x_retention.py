@@ -4,9 +4,12 @@ before churn, and the retention drivers of the research (products held, early ex
 import streamlit as st
 
 import charts
+import frame
 import narrative
+import queries
 import settings
 import ui
+from filter_params import DIMENSION_LABELS
 
 # Published figures of the research the product builds on (SPEC, issue 6): two-year retention
 # about 30% with one product and 80% with four; 62% of customers without expansion in their
@@ -14,13 +17,22 @@ import ui
 RESEARCH_PRODUCTS = {"1": 30.0, "4+": 80.0}
 RESEARCH_EXPANSION = {"No expansion": 38.0}
 
-f, con = ui.frame("Support × retention")
+PRE_CHURN_COLUMNS = {
+    "category": st.column_config.TextColumn("Reason category"),
+    "churned_customers": st.column_config.NumberColumn("Churned customers", format="%d"),
+    "tickets_per_customer": st.column_config.NumberColumn("Tickets / customer", format="%.2f"),
+    "baseline_tickets_per_customer": st.column_config.NumberColumn(
+        "Baseline tickets / customer", format="%.2f"),
+    "top_ticket_categories": st.column_config.TextColumn("Top ticket categories"),
+}
+
+f, con = frame.frame("Support × retention")
 
 st.caption("Everything on this page shows association, not cause: customers with a bad early "
            "experience may differ in other ways too.")
 
 st.subheader("Retention by early support experience")
-groupings = {m: ui.DIMENSION_LABELS[m] for m in ("early_tickets", "early_frt_sla", "early_csat")}
+groupings = {m: DIMENSION_LABELS[m] for m in ("early_tickets", "early_frt_sla", "early_csat")}
 left, right = st.columns([2, 1])
 by = left.segmented_control("Split customers by", list(groupings), format_func=groupings.get,
                             default="early_tickets", required=True, key="support_x_by")
@@ -44,11 +56,11 @@ if not ui.empty(curves):
             "left out", min_n=settings.MIN_N)
         ui.show(chart, f"survival_by_{by}", "survival",
                 n=int(at_year["customers"].sum()) if at_year is not None else None,
-                note=ui.p_text(p_value))
+                note=narrative.p_text(p_value))
     with b:
         if not ui.empty(at_year):
             chart = charts.hbars(
-                ui.as_percent(at_year, "survival"), "group", "survival_pct",
+                at_year, "group", "survival_pct",
                 "Still active after 1 year", "Still active at day 365 (%)",
                 subtitle="Kaplan–Meier estimate per group", n_col="customers",
                 reliable_col="is_reliable", percent=True, text_fmt="{:.0f}",
@@ -70,7 +82,7 @@ with left:
             subtitle="Complete 2-year horizons only · ◆ published research figure",
         )
         ui.show(chart, "retention_by_products", "products", n=int(products["customers"].sum()),
-                note=ui.excluded_text(products))
+                note=narrative.excluded_text(products))
 with right:
     expansion = ui.query("early_expansion_retention", f, horizon_months=24)
     if not ui.empty(expansion):
@@ -82,13 +94,13 @@ with right:
             subtitle="Any MRR increase in the 3 months after signup · ◆ published research",
         )
         ui.show(chart, "retention_by_early_expansion", "early_expansion",
-                n=int(expansion["customers"].sum()), note=ui.excluded_text(expansion))
+                n=int(expansion["customers"].sum()), note=narrative.excluded_text(expansion))
 
 st.subheader("Support in the 90 days before churn")
 before = ui.query("pre_churn_tickets", f)
 if not ui.empty(before):
     chart = charts.grouped_bars(
-        ui.pre_churn_long(before), "category", "tickets_per_customer", "series",
+        queries.pre_churn_long(before), "category", "tickets_per_customer", "series",
         "Tickets per customer in the 90 days before churn, by reason",
         "Tickets per customer (90 days)", "Churn reason category",
         subtitle="Churned customers vs retained customers over 90 days at the same tenure",
@@ -96,5 +108,5 @@ if not ui.empty(before):
     )
     ui.show(chart, "pre_churn_tickets", "churn_category",
             n=int(before["churned_customers"].sum()), unit="churned customers")
-    st.dataframe(before, hide_index=True, width="stretch", column_config=ui.PRE_CHURN_COLUMNS,
-                 column_order=list(ui.PRE_CHURN_COLUMNS))
+    st.dataframe(before, hide_index=True, width="stretch", column_config=PRE_CHURN_COLUMNS,
+                 column_order=list(PRE_CHURN_COLUMNS))

@@ -5,10 +5,22 @@ import streamlit as st
 
 import auth
 import definitions
+import frame
+import narrative
+import settings
+import snapshot
 import ui
 
-f, con = ui.frame("Data & definitions", needs_customers=False)
-info = ui.current_snapshot()
+PROFILE_COLUMNS = {
+    "table_name": st.column_config.TextColumn("Table"),
+    "row_count": st.column_config.NumberColumn("Rows", format="localized"),
+    "first_date": st.column_config.DateColumn("From", format="D MMM YYYY"),
+    "last_date": st.column_config.DateColumn("To", format="D MMM YYYY"),
+    "about": st.column_config.TextColumn("What it holds"),
+}
+
+f, con = frame.frame("Data & definitions", needs_customers=False)
+info = snapshot.current()
 
 st.subheader("This data")
 a, b, c = st.columns(3)
@@ -26,11 +38,16 @@ level, notice = auth.access_notice()
 (st.warning if level == "warning" else st.info)(notice, icon=":material/lock:")
 
 st.subheader("Tables")
-st.dataframe(ui.table_profile(), hide_index=True, width="stretch",
-             column_config=ui.PROFILE_COLUMNS)
+profile = ui.query_all("table_profile")
+if profile is not None:
+    st.dataframe(profile, hide_index=True, width="stretch", column_config=PROFILE_COLUMNS,
+                 column_order=list(PROFILE_COLUMNS))
 
 st.subheader("Data quality")
-for level, text in ui.quality_warnings(f):
+notes = narrative.quality_notes(
+    ui.query("data_quality", f), ui.query("churn_reasons", f), ui.query("early_support_excluded", f),
+    ui.query("support_kpis", f, grain="month", resolution=False), settings.OTHER_WARNING_PCT)
+for level, text in notes:
     (st.warning if level == "warning" else st.info)(ui.markdown_text(text))
 
 st.subheader("Definitions")

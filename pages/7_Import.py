@@ -4,11 +4,12 @@ switch to the new snapshot only when everything is valid."""
 import streamlit as st
 
 import auth
+import frame
 import sharing
 import ui
 import uploads
 
-f, con = ui.frame("Import data", needs_customers=False)
+f, con = frame.frame("Import data", needs_customers=False)
 auth.require_editor()
 
 result = st.session_state.pop("import_result", None)

@@ -3,7 +3,9 @@
 from queries.base import DIMENSIONS, GRAINS, Filters, connect, default_as_of, meta
 from queries.churn import churn_reasons, mapping_versions, raw_reasons, reason_mapping
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
-from queries.drivers import early_expansion_retention, pre_churn_tickets, retention_by_products
+from queries.drivers import (
+    early_expansion_retention, pre_churn_long, pre_churn_tickets, retention_by_products,
+)
 from queries.movements import period_movements
 from queries.overview import kpi_summary, kpi_tiles
 from queries.profile import (
@@ -57,6 +59,7 @@ __all__ = [
     "support_kpis",
     "nps",
     "pre_churn_tickets",
+    "pre_churn_long",
     "retention_by_products",
     "early_expansion_retention",
     "filter_options",

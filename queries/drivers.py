@@ -16,6 +16,18 @@ def pre_churn_tickets(con, f: Filters) -> pd.DataFrame:
     return run(con, load_sql("pre_churn_tickets"), f.params(con))
 
 
+def pre_churn_long(before: pd.DataFrame) -> pd.DataFrame:
+    """pre_churn_tickets as one row per category and series (churned / retained baseline), the
+    shape a grouped bar chart plots: category, tickets_per_customer, customers, series."""
+    churned = before[["category", "tickets_per_customer", "churned_customers"]].rename(
+        columns={"churned_customers": "customers"}).assign(series="Churned (90 days before)")
+    base = before[["category", "baseline_tickets_per_customer"]].rename(
+        columns={"baseline_tickets_per_customer": "tickets_per_customer"})
+    base = base.assign(series="Retained, same tenure",
+                       customers=before.get("matched_customers", before["churned_customers"]))
+    return pd.concat([churned, base], ignore_index=True)
+
+
 def _horizon_params(con, f: Filters, horizon_months: int, min_n: int) -> dict:
     whole = isinstance(horizon_months, int) and not isinstance(horizon_months, bool)
     if not whole or horizon_months < 1:

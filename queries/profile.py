@@ -27,8 +27,8 @@ def ticket_priorities(con) -> list[str]:
 
 
 def table_profile(con) -> pd.DataFrame:
-    """Row per table: table_name, row_count, first_date, last_date, dated_by (whole tables, not
-    the filtered customers)."""
+    """Row per table: table_name, row_count, first_date, last_date, dated_by, about (whole
+    tables, not the filtered customers)."""
     df = run(con, load_sql("table_profile"), {})
     for column in ("first_date", "last_date"):  # None, not NaT, where a table has no dates
         df[column] = [d.date() if pd.notna(d) else None for d in pd.to_datetime(df[column])]

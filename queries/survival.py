@@ -49,7 +49,8 @@ def survival_at(
     min_n: int = settings.MIN_N,
 ) -> pd.DataFrame:
     """Row per group: the Kaplan-Meier estimate at `day` with its band, customers in the group,
-    at_risk on that day (customers still observed) and is_reliable (at_risk >= min_n)."""
+    at_risk on that day (customers still observed), is_reliable (at_risk >= min_n) and
+    survival_pct (the estimate in percent, as bars show it)."""
     curve = survival(con, f, by, sla_h)
     if by is None:
         curve = curve.assign(group="All")
@@ -73,6 +74,7 @@ def survival_at(
         rows, columns=["group", "day", "survival", "ci_lower", "ci_upper", "customers", "at_risk"]
     )
     out["is_reliable"] = out["at_risk"] >= min_n
+    out["survival_pct"] = out["survival"] * 100
     return out
 
 

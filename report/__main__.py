@@ -23,10 +23,10 @@ from data import snapshots, upgrade
 from queries import Filters
 from report.pack import board_pack
 
-# URL parameter -> Filters field: the dashboard's public link format.
+# URL parameter -> Filters field: the dashboard's public link format (the as-of date has --as-of).
 MULTI = {key: m.field for key, m in filter_params.MULTI.items()}
-DATES = ("signup_from", "signup_to")
-BASES = {"Customers": "logo", "MRR": "mrr"}
+DATES = tuple(key for key in filter_params.DATES if key != "as_of")
+BASES = filter_params.BASES
 
 
 def parse_filters(items: list[str]) -> tuple[Filters, str, str]:

@@ -24,7 +24,6 @@ import settings
 from formatting import format_delta, format_value, is_flat
 from queries import Filters
 
-PRODUCT = "Retention dashboard"
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
 SURVIVAL_DAY = 365
 EARLY_SPLITS = {
@@ -314,7 +313,7 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
     }
     body = [
         '<header class="pack">',
-        f"<h1>{esc(PRODUCT)} — board pack</h1>",
+        f"<h1>{esc(settings.PRODUCT)} — board pack</h1>",
         '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
                                        for k, v in facts.items()) + "</dl>",
         "</header>",
@@ -336,7 +335,7 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
         "<p>Self-contained file: charts are interactive and work offline.</p>"
         "</footer>"
     )
-    title = f"{PRODUCT} — board pack, data as of {as_of:%d %b %Y}"
+    title = f"{settings.PRODUCT} — board pack, data as of {as_of:%d %b %Y}"
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -11,7 +11,11 @@ import pytest
 
 from tests.pages.conftest import PAGES, open_page
 
+import settings
+import snapshot
+import tiles as tile_module
 import ui
+from formatting import format_delta, format_value
 from queries import Filters
 
 EMPTY = "No customers match these filters."
@@ -29,7 +33,7 @@ MIN_CHARTS = {
 def header(at) -> str:
     """The caption under the page title as a viewer reads it: product, as-of date, snapshot,
     filters (Markdown backslash escapes removed, as the browser renders them)."""
-    value = next(c.value for c in at.caption if c.value.startswith(ui.PRODUCT))
+    value = next(c.value for c in at.caption if c.value.startswith(settings.PRODUCT))
     return re.sub(r"\\(.)", r"\1", value)
 
 
@@ -51,7 +55,7 @@ def test_default_filters(demo_db, page):
 
 @pytest.mark.parametrize("page", PAGES.values())
 def test_restrictive_filter(demo_db, con, page):
-    plan = sorted(ui._filter_options(con)["plan"])[0]
+    plan = sorted(snapshot.filter_options(con)["plan"])[0]
     at = open_page(page, {"plan": plan, "segment": "SMB", "grain": "quarter"})
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
@@ -87,18 +91,18 @@ def test_filter_that_leaves_nothing(demo_db, empty_day, page):
 def test_overview_tiles_equal_the_metrics_api(demo_db, con):
     from queries import kpi_summary
 
-    at = open_page("dashboard.py", {"plan": sorted(ui._filter_options(con)["plan"])[-1]})
-    expected = kpi_summary(con, Filters(plans=(sorted(ui._filter_options(con)["plan"])[-1],)))
+    at = open_page("dashboard.py", {"plan": sorted(snapshot.filter_options(con)["plan"])[-1]})
+    expected = kpi_summary(con, Filters(plans=(sorted(snapshot.filter_options(con)["plan"])[-1],)))
     tiles = {m.label.replace(" ⚠ low N", ""): m for m in at.metric}
     assert len(tiles) == len(expected) == 9
     for row in expected.itertuples():
-        tile = tiles[ui.KPI_SHORT.get(row.kpi, row.label)]
-        assert tile.value == ui.format_value(row.value, row.unit), row.kpi
-        assert tile.delta == (ui.format_delta(row.delta, row.unit) or ""), row.kpi
+        tile = tiles[tile_module.KPI_SHORT.get(row.kpi, row.label)]
+        assert tile.value == format_value(row.value, row.unit), row.kpi
+        assert tile.delta == (format_delta(row.delta, row.unit) or ""), row.kpi
 
 
 def test_url_round_trip_keeps_filters_across_pages(demo_db, con):
-    options = ui._filter_options(con)
+    options = snapshot.filter_options(con)
     as_of = con.execute("select default_as_of from meta").fetchone()[0] - timedelta(days=40)
     params = {
         "grain": "week", "basis": "MRR", "as_of": as_of.isoformat(),
@@ -147,7 +151,7 @@ def test_invalid_params_give_a_notice_not_an_exception(demo_db, params, names):
 
 
 def test_partly_valid_multiselect_keeps_the_valid_values(demo_db, con):
-    plan = ui._filter_options(con)["plan"][0]
+    plan = snapshot.filter_options(con)["plan"][0]
     at = open_page("dashboard.py", {"plan": [plan, "Bogus"]})
     assert not at.exception
     assert at.multiselect(key="plan").value == [plan]
@@ -238,10 +242,10 @@ def test_data_page_profiles_every_table_and_states_the_quality_counts(demo_db, c
     assert not at.exception and not at.error
     shown = at.dataframe[0].value
     expected = table_profile(con)
-    assert list(shown["table"]) == list(expected["table_name"])
-    assert list(shown["rows"]) == list(expected["row_count"])
-    assert list(shown["from"]) == list(expected["first_date"])
-    assert list(shown["to"]) == list(expected["last_date"])
+    assert list(shown["table_name"]) == list(expected["table_name"])
+    assert list(shown["row_count"]) == list(expected["row_count"])
+    assert list(shown["first_date"]) == list(expected["first_date"])
+    assert list(shown["last_date"]) == list(expected["last_date"])
 
     q = data_quality(con, Filters(plans=("Growth",)))
     notes = [re.sub(r"\\(.)", r"\1", el.value) for el in (*at.info, *at.warning)]
@@ -300,7 +304,7 @@ def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, 
     (0.06, "h", "+0.1 h"), (-1.26, "%", "-1.3 pts"), (-1_180_000, "$", "-$1.18M"), (634, "", "+634"),
 ])
 def test_tile_deltas_that_round_to_zero_say_no_change(delta, unit, shown):
-    assert ui.format_delta(delta, unit) == shown
+    assert format_delta(delta, unit) == shown
 
 
 # PAGE_CALLS (queries/stored.py) names the calls whose results each snapshot stores, and the

@@ -90,16 +90,16 @@ def make_case(rng: random.Random, options: dict[str, list[str]]) -> list[tuple[s
 
 def expects_notice(case, info: dict) -> bool:
     """Whether a known parameter carries an invalid value (the viewer must be told)."""
-    import ui
+    import filter_params
 
     # Streamlit drops a whole query string over 524,288 characters (logged, page at defaults).
     if len(urlencode([(k, v) for k, values in case for v in values])) > 524_288:
         return False
     params = {}
     for key, values in case:
-        if key in ui.FILTER_KEYS:
+        if key in filter_params.FILTER_KEYS:
             params.setdefault(key, []).extend(values)
-    return bool(ui.check_params(params, info))
+    return bool(filter_params.check_params(params, info))
 
 
 # --- the statements the query layer can produce --------------------------------------------------
@@ -157,7 +157,7 @@ class Recorder:
 
 
 def install_recorder(log: list[str], connections: list):
-    """Route queries.connect (used by ui.get_con) through a Recorder; returns an undo function."""
+    """Route queries.connect (used by snapshot.get_con) through a Recorder; returns an undo function."""
     import queries
 
     real = queries.connect
@@ -246,10 +246,11 @@ def run_case(case, info: dict, patterns, page: str | None = None, timeout: float
 
 
 def snapshot_info_for(live: Path) -> dict:
-    """What ui.check_params needs (options, min_date, default_as_of), read like ui.snapshot_info."""
-    import ui
+    """What filter_params.check_params needs (options, min_date, default_as_of), read like
+    snapshot.snapshot_info."""
+    import snapshot
 
-    return ui.snapshot_info.__wrapped__(str(Path(os.path.realpath(live))))
+    return snapshot.snapshot_info.__wrapped__(str(Path(os.path.realpath(live))))
 
 
 def main(argv: list[str] | None = None) -> int:

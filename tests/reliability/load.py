@@ -149,7 +149,7 @@ async def cycle_phase(url: str, cycles: int, pid: int) -> dict:
     return {"cycles": cycles, "errors": errors, "baseline_mb": round(baseline or 0)}
 
 
-# ui._report's line: the error id the viewer was shown, then the traceback.
+# ui.report_error's line: the error id the viewer was shown, then the traceback.
 _ERROR_ID = re.compile(r"^error [0-9a-f]{8} in ")
 
 

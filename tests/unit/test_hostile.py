@@ -257,7 +257,7 @@ def test_viewers_move_to_the_new_snapshot_without_errors_and_no_handles_leak(tmp
             assert page_problems(at, f"viewer {i}") == []
             assert sidebar_snapshot(at) == result.meta["snapshot_id"]
     after = len(os.listdir("/proc/self/fd"))
-    # ui.get_con keeps at most 4 snapshot connections (cache_resource max_entries=4); a DuckDB
+    # snapshot.get_con keeps at most 4 snapshot connections (cache_resource max_entries=4); a DuckDB
     # database holds one descriptor for its file. Nothing beyond that may accumulate.
     assert after - before <= 4, (before, after)
     print(f"file descriptors: {before} before, {after} after 4 imports with 3 viewers")

@@ -67,6 +67,7 @@ def test_day_zero_is_one_without_signup_day_churn(con):
 def test_survival_at_a_day_and_reliability(con):
     got = survival_at(con, Filters(as_of=AS_OF), by="plan", day=15, min_n=2).set_index("group")
     assert got.loc["B", "survival"] == pytest.approx(2 / 3)
+    assert got.loc["B", "survival_pct"] == pytest.approx(200 / 3)  # the same estimate in percent
     assert got.loc["B", "customers"] == 3
     assert got.loc["B", "at_risk"] == 2  # s and t are still observed on day 15
     assert got.loc["B", "is_reliable"]

@@ -1,0 +1,200 @@
+"""What every page starts with: `f, con = frame.frame("Cohorts")` sets the page up (config, sign-in
+gate, first-run build, navigation), draws the shared filters bound to the URL, carries them across
+page links, and writes the header. Then `frame.grain()` and `frame.basis()` give the view's grain
+and basis."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import duckdb
+import streamlit as st
+
+import auth
+import definitions
+import settings
+import sharing
+import snapshot
+import ui
+from filter_params import BASES, FILTER_KEYS, MAX_PARAM_CHARS, MULTI, check_params, url_value
+from queries import Filters
+from queries.base import GRAINS
+
+log = logging.getLogger("retention.frame")
+
+# (script, label, icon): the navigation drawn by frame(); Streamlit's own is off in config.toml.
+PAGES = (
+    ("dashboard.py", "Overview", ":material/dashboard:"),
+    ("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:"),
+    ("pages/3_Churn_reasons.py", "Churn reasons", ":material/logout:"),
+    ("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:"),
+    ("pages/5_Support_x_retention.py", "Support × retention", ":material/join_inner:"),
+    ("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:"),
+)
+
+
+def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckdb.DuckDBPyConnection]:
+    """Page config, first-run build, navigation, shared filters; returns (filters, connection).
+
+    With needs_customers, a selection without customers shows the empty state and stops the page.
+    """
+    st.set_page_config(page_title=f"{page_title} · {settings.PRODUCT}",
+                       page_icon=":material/monitoring:", layout="wide")
+    auth.gate(settings.PRODUCT)
+    snapshot.ensure_database()
+    pin = sharing.pin_snapshot(settings.DB_PATH, snapshot.snapshot_info)
+    path = str(pin.path)
+    snapshot.use(path)
+    try:
+        info = snapshot.snapshot_info(path)
+    except (duckdb.Error, OSError) as exc:
+        ui.report_error(exc, "opening the database")
+        st.stop()
+    dropped = _repair_params(info)
+    _carry_filters(page_title)
+    with st.sidebar:
+        _sidebar_header(info)
+        _navigation()
+        f = _filters(info)
+        sharing.snapshot_picker(pin)
+    auth.sidebar()
+    _save_filters(info)
+    st.session_state["_as_of"] = f.as_of or info["default_as_of"]
+    _header(page_title, info, f)
+    sharing.header(pin, f.as_of or info["default_as_of"])
+    if dropped:
+        st.warning(f"Ignored an invalid link value for: {', '.join(dropped)}.",
+                   icon=":material/link_off:")
+    if needs_customers and ui.customer_count(f) == 0:
+        st.info(ui.EMPTY)
+        st.stop()
+    return f, snapshot.get_con(path)
+
+
+def grain() -> str:
+    return st.session_state.get("grain") or "month"
+
+
+def basis() -> str:
+    return BASES.get(st.session_state.get("basis") or "Customers", "logo")
+
+
+def _repair_params(info: dict) -> list[str]:
+    """Drop invalid link values before the widgets read them; return the parameters dropped."""
+    params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    bad = check_params(params, info)
+    for key in bad:
+        allowed = {str(v) for v in info["options"].get(key, [])}
+        good = [v for v in params[key] if v in allowed and len(v) <= MAX_PARAM_CHARS]
+        if key in MULTI and good:
+            continue  # the bound multiselect keeps the valid values and drops the rest itself
+        try:
+            del st.query_params[key]
+        except Exception:  # noqa: BLE001 - a bound param may refuse; Streamlit then drops it
+            log.debug("could not delete query param %s", key)
+    return bad
+
+
+def _carry_filters(page_title: str) -> None:
+    """Keep the filters, in the widgets and in the URL, when the viewer follows a page link.
+
+    In Streamlit 1.67 a widget's identity includes its page, and after st.page_link the first
+    run of the new page sees an empty URL: filters that came from a link opened earlier were
+    drawn at their defaults and left out of the URL. So each run saves the non-default filter
+    values, and the first run on another page puts back those the URL lacks (the widget through
+    st.session_state, the link through st.query_params).
+    """
+    last_page = st.session_state.get("_page")
+    st.session_state["_page"] = page_title
+    if last_page is None or last_page == page_title:
+        return
+    for key, value in (st.session_state.get("_filters_saved") or {}).items():
+        if key in st.query_params:
+            continue
+        st.session_state[key] = value
+        try:
+            st.query_params[key] = url_value(value)
+        except Exception:  # noqa: BLE001 - the widget still has the value; only the URL lags
+            log.debug("could not restore query param %s", key)
+
+
+def _save_filters(info: dict) -> None:
+    defaults = {"grain": "month", "basis": "Customers", "as_of": info["default_as_of"]}
+    st.session_state["_filters_saved"] = {
+        key: st.session_state[key] for key in FILTER_KEYS
+        if st.session_state.get(key) not in (None, [], (), defaults.get(key))
+    }
+
+
+def _sidebar_header(info: dict) -> None:
+    st.markdown(f"### :material/monitoring: {settings.PRODUCT}")
+    st.caption(f"Data as of **{info['default_as_of']:%d %b %Y}** · snapshot "
+               f"`{info['snapshot_id']}`")
+
+
+def _navigation() -> None:
+    for script, label, icon in PAGES:
+        st.page_link(script, label=label, icon=icon)
+    if auth.is_editor():
+        st.page_link("pages/7_Import.py", label="Import data", icon=":material/upload_file:")
+    st.divider()
+
+
+def _filters(info: dict) -> Filters:
+    """The shared filter widgets, each bound to its URL parameter (key = parameter name)."""
+    opts = info["options"]
+    st.markdown("**View**")
+    st.segmented_control("Period grain", GRAINS, default="month", required=True, key="grain",
+                         bind="query-params", help="Size of a cohort and of a period on charts.")
+    st.segmented_control("Basis", list(BASES), default="Customers", required=True, key="basis",
+                         bind="query-params",
+                         help="Count customers, or weight each customer by their MRR.")
+    st.markdown("**Dates**")
+    bounds = dict(min_value=info["min_date"], max_value=info["default_as_of"],
+                  format="YYYY-MM-DD")
+    as_of = st.date_input("As-of date", value=info["default_as_of"], key="as_of",
+                          bind="query-params", help=definitions.DEFINITIONS["as_of"].text,
+                          **bounds)
+    left, right = st.columns(2)
+    signup_from = left.date_input("Signed up from", value=None, key="signup_from",
+                                  bind="query-params", **bounds)
+    signup_to = right.date_input("to", value=None, key="signup_to", bind="query-params", **bounds)
+    chosen, heading = {}, None
+    for key, m in MULTI.items():
+        if m.group != heading:
+            heading = m.group
+            st.markdown(f"**{heading}**")
+        chosen[m.field] = tuple(st.multiselect(
+            m.label, opts[key], key=key, bind="query-params",
+            placeholder=f"All ({len(opts[key])})",
+        ))
+    st.button("Reset filters", on_click=_reset, icon=":material/restart_alt:",
+              args=(info["default_as_of"],), width="stretch")
+    as_of = as_of if isinstance(as_of, date) else info["default_as_of"]
+    return Filters(
+        as_of=None if as_of == info["default_as_of"] else as_of,
+        signup_from=signup_from if isinstance(signup_from, date) else None,
+        signup_to=signup_to if isinstance(signup_to, date) else None,
+        **chosen,
+    )
+
+
+def _reset(default_as_of: date) -> None:
+    st.session_state["grain"] = "month"
+    st.session_state["basis"] = "Customers"
+    st.session_state["as_of"] = default_as_of
+    st.session_state["signup_from"] = None
+    st.session_state["signup_to"] = None
+    for key in MULTI:
+        st.session_state[key] = []
+
+
+def _header(page_title: str, info: dict, f: Filters) -> None:
+    st.title(page_title)
+    as_of = f.as_of or info["default_as_of"]
+    pinned = "" if f.as_of is None else f" (data runs to {info['default_as_of']:%d %b %Y})"
+    # Filter values come from the data (plan names...): shown as typed, never as markup.
+    described = ui.markdown_text(Filters(**{**f.__dict__, "as_of": None}).describe())
+    st.caption(f"{settings.PRODUCT} · data as of **{as_of:%d %b %Y}**{pinned} · snapshot "
+               f"`{info['snapshot_id']}` · {described}")

@@ -1,0 +1,144 @@
+"""The database a session reads: its connection, the first-run demo build and the upgrade of a
+database built by an older version, and each snapshot's facts (meta row, filter options, dates).
+
+A snapshot file is immutable, so what is read from it is cached for the life of the process."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+import queries
+import settings
+from filter_params import MULTI
+from queries import Filters
+
+_PATH = "_snapshot_path"  # session_state: the snapshot file this session reads (set by the frame)
+
+
+@st.cache_resource(max_entries=4)
+def get_con(snapshot_path: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per snapshot file: a new snapshot gets a new connection, because
+    DuckDB shares one database per path within a process. Queries use their own cursor."""
+    return queries.connect(snapshot_path)
+
+
+@st.cache_resource
+def _build_lock() -> threading.Lock:
+    # cache_resource makes this one lock per server process, shared by every session.
+    return threading.Lock()
+
+
+@st.cache_resource
+def _facts_checked() -> set[str]:
+    # Database files this server process has found up to date (cache_resource: one per process).
+    return set()
+
+
+def _ensure_current_facts() -> None:
+    """A database built by an older version of the dashboard gets its derived tables rebuilt
+    (once, with a progress bar) before anything reads them: data/upgrade.py."""
+    real = os.path.realpath(settings.DB_PATH)
+    checked = _facts_checked()
+    if real in checked:
+        return
+    from data import upgrade
+
+    live = Path(settings.DB_PATH)
+    if upgrade.outdated(live):
+        with _build_lock():
+            bar = st.progress(0.0, text="This database was built by an older version of the "
+                                        "dashboard: updating its derived tables…")
+            upgrade.refresh(live, lambda fraction, message: bar.progress(
+                min(max(float(fraction), 0.0), 1.0), text=f"Updating derived tables: {message}"))
+            bar.empty()
+    checked.add(real)
+
+
+def ensure_database() -> None:
+    """First run: build the demo database with a progress bar, then serve it. A database built
+    by an older version of the dashboard is brought up to date first."""
+    if Path(settings.DB_PATH).exists():
+        _ensure_current_facts()
+        return
+    lock = _build_lock()
+    if not lock.acquire(blocking=False):
+        with st.spinner("Another visitor is building the demo database; this page opens when "
+                        "it is ready…"):
+            lock.acquire()
+        lock.release()
+        return
+    try:
+        if Path(settings.DB_PATH).exists():
+            return
+        try:
+            from data.generate import generate
+        except ImportError:
+            st.error(f"No database at {settings.DB_PATH}, and the demo generator is missing.")
+            st.stop()
+        st.title(settings.PRODUCT)
+        st.write(f"First run: building a demo database of {settings.DEMO_CUSTOMERS:,} "
+                 "customers. This takes a moment and happens once.")
+        bar = st.progress(0.0, text="Starting…")
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+        generate(Path(settings.DB_PATH), customers=settings.DEMO_CUSTOMERS, progress=progress)
+        bar.empty()
+    finally:
+        lock.release()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def snapshot_info(snapshot_path: str) -> dict:
+    """Meta row, filter options and date bounds of one snapshot (immutable, so cached for good)."""
+    cur = get_con(snapshot_path).cursor()
+    try:
+        meta = queries.meta(cur)
+        tables = meta.get("tables")
+        meta["tables"] = json.loads(tables) if isinstance(tables, str) else (tables or {})
+        default_as_of = pd.Timestamp(meta["default_as_of"]).date()
+        options = filter_options(cur)
+        priorities = queries.ticket_priorities(cur)
+        first = queries.cohort_retention(cur, Filters(), grain="month")["cohort"].min()
+    finally:
+        cur.close()
+    return {
+        "snapshot_id": str(meta["snapshot_id"]),
+        "built_at": meta.get("built_at"),
+        "source_kind": meta.get("source_kind"),
+        "tables": meta["tables"],
+        "default_as_of": default_as_of,
+        "min_date": first if isinstance(first, date) else default_as_of,
+        "options": options,
+        "priorities": priorities,
+    }
+
+
+def filter_options(cur) -> dict[str, list]:
+    """The values each multiselect offers, read from the data ('Unknown' stands for empty)."""
+    found = queries.filter_options(cur)
+    return {key: list(found.get(m.dimension, [])) for key, m in MULTI.items()}
+
+
+def use(snapshot_path: str) -> None:
+    """Make `snapshot_path` the file this session's queries read (the frame calls it each run)."""
+    st.session_state[_PATH] = snapshot_path
+
+
+def path() -> str:
+    """The snapshot file this session reads."""
+    return st.session_state[_PATH]
+
+
+def current() -> dict:
+    """snapshot_info of the snapshot this session reads."""
+    return snapshot_info(path())

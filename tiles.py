@@ -1,0 +1,55 @@
+"""The Overview's KPI tiles: value, change against the month before, and the small trend."""
+
+from __future__ import annotations
+
+import base64
+
+import pandas as pd
+import streamlit as st
+
+import charts
+import definitions
+import settings
+from formatting import format_delta, format_value, is_flat
+from ui import markdown_text
+
+# Tile labels short enough for a fifth of the page; the full name is in the tile's help.
+KPI_SHORT = {
+    "crr_pct": "Retention (CRR)", "nrr_pct": "NRR", "frt_median_h": "First response",
+    "nps": "NPS (3 months)", "clv": "Lifetime value",
+}
+KPI_DEFINITION = {
+    "active_customers": "active_customers", "churn_rate_pct": "churn_rate", "crr_pct": "crr",
+    "mrr": "mrr", "nrr_pct": "nrr", "csat_pct": "csat", "frt_median_h": "frt", "nps": "nps",
+    "clv": "clv",
+}
+
+
+def kpi_tile(row, trend: list[float], column=None) -> None:
+    """One st.metric: value, delta vs the month before (green when better), and below it the
+    small trend of the last complete periods as an SVG image (charts.sparkline_svg)."""
+    box = (column or st).container(border=True)
+    definition = definitions.DEFINITIONS.get(KPI_DEFINITION.get(row["kpi"], ""), None)
+    reliable = bool(row["is_reliable"])
+    flat = row["delta"] is not None and pd.notna(row["delta"]) and is_flat(row["delta"], row["unit"])
+    help_text = f"**{row['label']}**: " + (f"{definition.formula}. " if definition else "") + (
+        f"N = {int(row['n']):,}." + ("" if reliable else
+                                     f" Fewer than {settings.MIN_N}: unreliable."))
+    box.metric(
+        KPI_SHORT.get(row["kpi"], row["label"]) + ("" if reliable else " ⚠ low N"),
+        format_value(row["value"], row["unit"]),
+        format_delta(row["delta"], row["unit"]),
+        delta_color=("off" if flat else "normal" if row["higher_is_better"] else "inverse"),
+        delta_arrow="off" if flat else "auto",
+        delta_description=f"vs {pd.Timestamp(row['previous_period']):%b %Y}",
+        help=help_text,
+    )
+    svg = charts.sparkline_svg(trend)
+    if svg:
+        # A Markdown image (no raw HTML anywhere on a page): only numbers and fixed labels go into
+        # the picture and its alt text, and the browser draws it as an <img>, never as page DOM.
+        text = markdown_text(
+            f"{row['label']}, last {len(trend)} complete periods: from "
+            f"{format_value(trend[0], row['unit'])} to {format_value(trend[-1], row['unit'])}")
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        box.markdown(f"![{text}]({uri})")
