@@ -392,6 +392,7 @@ def lines(caps: Capabilities, keys) -> list[str]:
 
 
 def _and(words: list[str]) -> str:
+    words = list(dict.fromkeys(words))  # a tile and a chart of the same thing: named once
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
@@ -435,3 +436,18 @@ def describe(caps: Capabilities, as_of: date | None = None) -> list[str]:
     up to 30 Sep 2024'). The Data page shows the same list; the importer prints it."""
     return [f"{MARKS[state]} {page}: {label}" + (f" — {words[0].lower()}{words[1:]}" if words else "")
             for page, label, state, words in report(caps, as_of)]
+
+
+def left_out(caps: Capabilities, keys) -> str | None:
+    """One line for everything a document leaves out for lack of data, or None: 'Left out for
+    lack of data: CSAT and first response time (add a tickets file (`--tickets`)); NPS (add an
+    NPS file (`--nps`)) — README, Your data.'"""
+    by_fix: dict[str, list[str]] = {}
+    for key in dict.fromkeys(keys):
+        need = missing(caps, key)
+        if need is not None:
+            by_fix.setdefault(need.fix(caps), []).append(ITEMS[key].label)
+    if not by_fix:
+        return None
+    parts = [f"{_and(labels)} ({fix[0].lower()}{fix[1:]})" for fix, labels in by_fix.items()]
+    return f"Left out for lack of data: {'; '.join(parts)} — {README}."

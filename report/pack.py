@@ -21,6 +21,7 @@ import definitions
 import narrative
 import queries
 import settings
+from data import capabilities
 from formatting import format_delta, format_value, is_flat
 from queries import Filters
 
@@ -31,6 +32,33 @@ EARLY_SPLITS = {
     "early_csat": "CSAT in the first 90 days",
     "early_tickets": "tickets in the first 90 days",
 }
+
+
+@dataclass
+class Shown:
+    """What the pack draws for this snapshot and view: an item whose data the snapshot lacks is
+    left out (data/capabilities.py), as on the pages, and named in the pack's one left-out line."""
+
+    caps: capabilities.Capabilities
+    as_of: date
+    filtered: bool
+    left_out: list[str] | None = None
+
+    def can(self, key: str) -> bool:
+        if capabilities.shows(self.caps, key):
+            return True
+        self.left_out = (self.left_out or []) + [key]
+        return False
+
+    def churned(self) -> bool:
+        return self.caps.churn_by(self.as_of)
+
+    def nothing(self, what: str = "") -> str:
+        """The empty state of a chart whose data is there: the filters select nobody it counts,
+        or nothing has happened yet."""
+        if self.filtered:
+            return f"No customers match these filters{f' ({what})' if what else ''}."
+        return f"Nothing to show up to {self.as_of:%d %b %Y}{f' ({what})' if what else ''}."
 
 
 @dataclass
@@ -51,11 +79,13 @@ def esc(value) -> str:
 
 
 def figure_block(chart: charts.Chart, definition: str, n=None, unit: str = "customers",
-                 as_of: date | None = None, note: str = "") -> str:
-    """A figure with its caption (definition · N · as of) and its definition in words."""
+                 as_of: date | None = None, note: str = "", empty: str = "") -> str:
+    """A figure with its caption (definition · N · as of) and its definition in words; `empty`
+    (or 'No customers match these filters') when there is nothing to draw."""
     d = definitions.DEFINITIONS[definition]
-    if chart.data.empty:
-        return f'<p class="empty">No customers match these filters ({esc(d.name)}).</p>'
+    if chart.data.empty or n == 0:
+        text = empty or f"No customers match these filters ({d.name})."
+        return f'<p class="empty">{esc(text)}</p>'
     div = pio.to_html(charts.app_look(chart.figure), full_html=False, include_plotlyjs=False,
                       config=FIGURE_CONFIG, default_width="100%")
     caption = definitions.caption(definition, n, as_of, unit) + (f" · {note}" if note else "")
@@ -110,9 +140,11 @@ def _by_segment(con, f: Filters) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def overview(con, f: Filters, as_of: date, min_n: int) -> Section:
+def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     s = Section("Overview")
     kpis = queries.kpi_summary(con, f, min_n=min_n)
+    if not kpis.empty:  # a tile whose data the snapshot lacks is not drawn
+        kpis = kpis[[shown.can(f"overview.tile.{k}") for k in kpis["kpi"]]]
     moves = queries.period_movements(con, f, grain="month")
     if kpis.empty:
         s.add("<p>Not enough history for the tiles: they compare the last two complete months.</p>")
@@ -125,7 +157,7 @@ def overview(con, f: Filters, as_of: date, min_n: int) -> Section:
         sentences = narrative.overview_summary(kpis, reasons, _by_segment(con, f), min_n,
                                                history=moves)
         s.add("<h3>What changed</h3>" + bullets(sentences))
-    if not moves.empty:
+    if not moves.empty and shown.can("overview.churn_rate"):
         chart = charts.time_lines(
             moves, "period", {"churn_rate_pct": "Churn rate"},
             "Monthly churn rate: % of customers at the month's start who churned in it",
@@ -133,35 +165,51 @@ def overview(con, f: Filters, as_of: date, min_n: int) -> Section:
             min_n=min_n, percent=True,
         )
         s.add(figure_block(chart, "churn_rate", int(moves["start_customers"].iloc[-1]),
-                           as_of=as_of, note="N = customers at the start of the latest month"))
+                           as_of=as_of, note="N = customers at the start of the latest month",
+                           empty=shown.nothing("churn rate")))
     return s
 
 
-def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str) -> Section:
+def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str,
+            shown: Shown) -> Section:
+    if basis == "mrr" and not shown.can("cohorts.basis_mrr"):
+        basis = "logo"
     s = Section("Cohorts", f"Signup {grain}s, {'MRR' if basis == 'mrr' else 'customer'} basis.")
+    if not (shown.can("cohorts.heatmap") and shown.can("cohorts.curves")):
+        return s
     cells = queries.cohort_retention(con, f, grain=grain, basis=basis)
     average = queries.average_retention(con, f, grain=grain, basis=basis)
     n = int(cells.loc[cells["age"] == 0, "cohort_size"].sum()) if not cells.empty else 0
     s.add(figure_block(charts.cohort_heatmap(cells, grain, basis, True, min_n), "retention", n,
-                       as_of=as_of, note="faded cells marked * are incomplete"))
+                       as_of=as_of, note="faded cells marked * are incomplete",
+                       empty=shown.nothing()))
     s.add(figure_block(charts.retention_curves(cells, average, grain, basis, min_n),
-                       "average_curve", n, as_of=as_of))
+                       "average_curve", n, as_of=as_of, empty=shown.nothing()))
     return s
 
 
-def churn(con, f: Filters, as_of: date, min_n: int) -> Section:
+def churn(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     s = Section("Churn reasons", "Why customers left, and which team owns the fix.")
+    drawn = [key for key in ("churn.by_category", "churn.owners", "churn.trend") if shown.can(key)]
+    if not drawn:
+        return s
+    if not shown.churned():
+        s.add(f'<p class="empty">{esc(capabilities.no_churn(as_of))}.</p>')
+        return s
+    nothing = capabilities.no_churn(as_of, filtered=shown.filtered) + "."
     totals = queries.churn_reasons(con, f)
     lost = int(totals["customers_lost"].sum()) if not totals.empty else 0
-    chart = charts.hbars(
-        totals, "category", "customers_lost",
-        "Churn reasons: customers lost by reason category",
-        "Customers lost (all churns up to the as-of date)",
-        subtitle=narrative.top_categories_sentence(totals) if not totals.empty else None,
-        hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},
-    )
-    s.add(figure_block(chart, "churn_category", lost, "churned customers", as_of))
-    if not totals.empty:
+    if "churn.by_category" in drawn:
+        chart = charts.hbars(
+            totals, "category", "customers_lost",
+            "Churn reasons: customers lost by reason category",
+            "Customers lost (all churns up to the as-of date)",
+            subtitle=narrative.top_categories_sentence(totals) if not totals.empty else None,
+            hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},
+        )
+        s.add(figure_block(chart, "churn_category", lost, "churned customers", as_of,
+                           empty=nothing))
+    if "churn.owners" in drawn and not totals.empty:
         table = totals.sort_values("mrr_lost", ascending=False)
         rows = "".join(
             f"<tr><td>{esc(r.category)}</td><td>{esc(r.owner_team)}</td>"
@@ -170,37 +218,56 @@ def churn(con, f: Filters, as_of: date, min_n: int) -> Section:
         s.add("<table><thead><tr><th>Category</th><th>Team that owns the fix</th>"
               "<th>Customers lost</th><th>MRR lost</th><th>Share</th></tr></thead>"
               f"<tbody>{rows}</tbody></table>")
-    trend = queries.churn_reasons(con, f, grain="quarter")
-    chart = charts.stacked_bars(trend, "period", "customers_lost", "category",
-                                "Churned customers per quarter, by reason category",
-                                "Customers lost", grain="quarter")
-    s.add(figure_block(chart, "churn_category", lost, "churned customers", as_of,
-                       note="the last quarter runs only to the as-of date"))
+    if "churn.trend" in drawn:
+        trend = queries.churn_reasons(con, f, grain="quarter")
+        chart = charts.stacked_bars(trend, "period", "customers_lost", "category",
+                                    "Churned customers per quarter, by reason category",
+                                    "Customers lost", grain="quarter")
+        s.add(figure_block(chart, "churn_category", lost, "churned customers", as_of,
+                           note="the last quarter runs only to the as-of date", empty=nothing))
     return s
 
 
-def support(con, f: Filters, as_of: date, min_n: int) -> Section:
+def support(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     s = Section("Support KPIs", "Tickets of the selected customers, by month of creation.")
+    drawn = [key for key in ("support.frt", "support.csat", "support.one_touch", "support.volume",
+                             "support.backlog") if shown.can(key)]
+    if not drawn:
+        return s
     kpis = queries.support_kpis(con, f, grain="month")
     tickets = int(kpis["tickets"].sum()) if not kpis.empty else 0
-    chart = charts.time_lines(
-        kpis, "period", {"frt_median_h": "Median", "frt_p90_h": "90th percentile"},
-        "First response time: hours from ticket creation to the first agent reply",
-        "Hours to first response", n_col="frt_n", min_n=min_n,
-        targets={"first response": settings.SLA_HOURS} if settings.SLA_HOURS else None,
-    )
-    s.add(figure_block(chart, "frt", tickets, "tickets", as_of))
-    chart = charts.time_lines(
-        kpis, "period", {"csat_pct": "CSAT %", "one_touch_pct": "One-touch %"},
-        "Satisfaction and one-touch resolution: % of rated / resolved tickets",
-        "% of tickets", n_col="csat_n", min_n=min_n, percent=True,
-    )
-    s.add(figure_block(chart, "csat", tickets, "tickets", as_of))
-    chart = charts.time_lines(
-        kpis, "period", {"tickets": "Tickets created", "backlog_end": "Open at month end"},
-        "Ticket volume and backlog per month", "Tickets",
-    )
-    s.add(figure_block(chart, "backlog", tickets, "tickets", as_of))
+    nothing = shown.nothing("tickets") if shown.filtered else (
+        f"No support tickets up to {as_of:%d %b %Y}.")
+    if "support.frt" in drawn:
+        chart = charts.time_lines(
+            kpis, "period", {"frt_median_h": "Median", "frt_p90_h": "90th percentile"},
+            "First response time: hours from ticket creation to the first agent reply",
+            "Hours to first response", n_col="frt_n", min_n=min_n,
+            targets={"first response": settings.SLA_HOURS} if settings.SLA_HOURS else None,
+        )
+        s.add(figure_block(chart, "frt", tickets, "tickets", as_of, empty=nothing))
+    rates = {"csat_pct": "CSAT %"} if "support.csat" in drawn else {}
+    rates |= {"one_touch_pct": "One-touch %"} if "support.one_touch" in drawn else {}
+    if rates:
+        title = {2: "Satisfaction and one-touch resolution: % of rated / resolved tickets",
+                 "csat_pct": "Satisfaction: % of rated tickets rated 4-5",
+                 "one_touch_pct": "One-touch resolution: % of resolved tickets"}
+        chart = charts.time_lines(
+            kpis, "period", rates, title[len(rates) if len(rates) > 1 else next(iter(rates))],
+            "% of tickets", n_col="csat_n" if "csat_pct" in rates else "one_touch_n",
+            min_n=min_n, percent=True,
+        )
+        s.add(figure_block(chart, "csat" if "csat_pct" in rates else "one_touch", tickets,
+                           "tickets", as_of, empty=nothing))
+    if "support.volume" in drawn:
+        lines = {"tickets": "Tickets created"}
+        lines |= {"backlog_end": "Open at month end"} if "support.backlog" in drawn else {}
+        chart = charts.time_lines(
+            kpis, "period", lines,
+            "Ticket volume and backlog per month" if len(lines) > 1 else "Ticket volume per month",
+            "Tickets",
+        )
+        s.add(figure_block(chart, "backlog", tickets, "tickets", as_of, empty=nothing))
     return s
 
 
@@ -208,12 +275,15 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def support_retention(con, f: Filters, as_of: date, min_n: int) -> Section:
+def support_retention(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     s = Section("Support × retention",
                 "Survival of customers split by their support experience in their first 90 days "
                 "(customers younger than 90 days are left out).")
+    splits = [by for by in EARLY_SPLITS if shown.can(f"support_x.{by}")]
+    if not splits:
+        return s
     highlights = []
-    for by, words in EARLY_SPLITS.items():
+    for by in splits:
         at = queries.survival_at(con, f, by, day=SURVIVAL_DAY, min_n=min_n)
         if at.empty:
             continue
@@ -222,11 +292,15 @@ def support_retention(con, f: Filters, as_of: date, min_n: int) -> Section:
                  + ("" if r.is_reliable else ", unreliable") + ")" for r in at.itertuples()]
         sig = "" if math.isnan(p) else (f" (log-rank {_p(p)}: " + (
             "unlikely to be chance)" if p < 0.05 else "could be chance)"))
-        highlights.append(f"By {words}, still active after {SURVIVAL_DAY} days: "
+        highlights.append(f"By {EARLY_SPLITS[by]}, still active after {SURVIVAL_DAY} days: "
                           + "; ".join(parts) + sig + ".")
     s.add("<h3>Highlights</h3>" + bullets(highlights))
     excluded = queries.early_support_excluded(con, f)
+    nothing = shown.nothing() if shown.filtered else (
+        f"No customer is 90 days past signup by {as_of:%d %b %Y} yet.")
     for by in ("early_frt_sla", "early_csat"):
+        if by not in splits:
+            continue
         curve = queries.survival(con, f, by=by)
         p = queries.logrank_p(con, f, by)
         chart = charts.survival_curves(
@@ -234,7 +308,8 @@ def support_retention(con, f: Filters, as_of: date, min_n: int) -> Section:
             subtitle=None if math.isnan(p) else f"log-rank {_p(p)}", min_n=min_n)
         n = int(curve.loc[curve["day"] == 0, "at_risk"].sum()) if not curve.empty else 0
         s.add(figure_block(chart, "early_support", n, as_of=as_of,
-                           note=f"{excluded:,} customers younger than 90 days left out"))
+                           note=f"{excluded:,} customers younger than 90 days left out",
+                           empty=nothing))
     return s
 
 
@@ -279,6 +354,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: le
 th { color: var(--muted); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .empty { color: var(--muted); font-style: italic; }
+.left-out { color: var(--muted); font-size: 14px; margin: 8px 0 0; }
 footer { margin-top: 48px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line);
          padding-top: 8px; }
 @media print { main { max-width: none; padding: 0; } nav.toc { display: none; } }
@@ -295,13 +371,18 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
     f = f or Filters()
     meta = queries.meta(con)
     as_of = f.as_of or queries.default_as_of(con)
+    caps = capabilities.read(con)
+    shown = Shown(caps, as_of, filtered=Filters(**{**f.__dict__, "as_of": None}) != Filters())
     sections = [
-        overview(con, f, as_of, min_n),
-        cohorts(con, f, as_of, min_n, grain, basis),
-        churn(con, f, as_of, min_n),
-        support(con, f, as_of, min_n),
-        support_retention(con, f, as_of, min_n),
+        overview(con, f, as_of, min_n, shown),
+        cohorts(con, f, as_of, min_n, grain, basis, shown),
+        churn(con, f, as_of, min_n, shown),
+        support(con, f, as_of, min_n, shown),
+        support_retention(con, f, as_of, min_n, shown),
     ]
+    # A section with nothing to draw is left out with the rest, in the one line below.
+    sections = [s for s in sections if s.blocks]
+    left_out = capabilities.left_out(caps, shown.left_out or [])
     built = pd.Timestamp(meta.get("built_at"))
     generated = datetime.now(timezone.utc)
     facts = {
@@ -317,6 +398,7 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
         '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
                                        for k, v in facts.items()) + "</dl>",
         "</header>",
+        *([f'<p class="left-out">{esc(left_out)}</p>'] if left_out else []),
         '<nav class="toc">' + "".join(f'<a href="#{_slug(s.title)}">{esc(s.title)}</a>'
                                       for s in sections) + "</nav>",
     ]
