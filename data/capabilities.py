@@ -258,7 +258,8 @@ class Item:
     page: str
     label: str                   # what it shows, in words ("customer effort")
     needs: tuple[Need, ...]
-    kind: str = "chart"          # chart | tile | filter | choice
+    kind: str = "chart"          # chart | tile | filter | choice | section (a page part's
+    #                              items, said once when all of them lack the same thing)
     churn: bool = False          # also needs churn on or before the as-of date
 
 
@@ -303,6 +304,7 @@ ITEMS: dict[str, Item] = {
     "churn.raw": Item("Churn reasons", "the raw reasons behind a category",
                       (CHURN, column("customers.churn_reason")), churn=True),
     # Support KPIs
+    "support.tickets": Item("Support KPIs", "support KPIs", (TICKETS,), "section"),
     "support.frt": Item("Support KPIs", "first response time",
                         (TICKETS, column("tickets.first_response_at"))),
     "support.resolution": Item("Support KPIs", "resolution time",
@@ -324,6 +326,8 @@ ITEMS: dict[str, Item] = {
     "support.by.priority": Item("Support KPIs", "a breakdown by priority",
                                 (TICKETS, split("ticket_priority")), "choice"),
     # Support x retention
+    "support_x.early": Item("Support × retention", "retention by early support experience",
+                            (CHURN, TICKETS), "section"),
     "support_x.early_tickets": Item("Support × retention",
                                     "retention by tickets in the first 90 days", (CHURN, TICKETS)),
     "support_x.early_frt_sla": Item("Support × retention",
@@ -420,7 +424,7 @@ def report(caps: Capabilities, as_of: date | None = None) -> list[tuple[str, str
     """(page, what it shows, state, words) for every chart, tile and choice of every page."""
     out = []
     for key, item in ITEMS.items():
-        if item.kind != "filter":
+        if item.kind not in ("filter", "section"):
             state, words = status(caps, key, as_of)
             label = item.label.removeprefix("the ")
             out.append((item.page, label[0].upper() + label[1:], state, words))
