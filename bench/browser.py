@@ -41,8 +41,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(script: str, db: Path) -> tuple[subprocess.Popen, str, float]:
-    port = free_port()
+def start_server(script: str, db: Path, port: int | None = None
+                 ) -> tuple[subprocess.Popen, str, float]:
+    port = port or free_port()
     env = dict(os.environ, RETENTION_DB=str(db), PYTHONPATH=str(ROOT))
     started = time.perf_counter()
     proc = subprocess.Popen(

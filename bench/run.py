@@ -97,9 +97,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=dataset.DATA_DIR)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas reference")
+    parser.add_argument("--network", action="store_true",
+                        help="with --browser: only the first chart over an emulated 20 Mbit/s "
+                             "network, direct and through deploy/nginx.conf (bench/network.py); "
+                             "writes bench/results/network.json")
     args = parser.parse_args(argv)
     if args.customers < 1 or args.repeat < 1:
         parser.error("--customers and --repeat must be at least 1")
+    if args.network:
+        if not args.browser:
+            parser.error("--network measures in the browser: give --browser too")
+        from bench import network
+
+        db, _ = dataset.ensure_database(args.customers, args.data_dir,
+                                        log=lambda m: print(m, file=sys.stderr))
+        network.run(db, args.repeat, args.out if args.out != RESULTS else network.RESULTS)
+        return 0
 
     started = time.perf_counter()
     db, generation = dataset.ensure_database(args.customers, args.data_dir,

@@ -1,0 +1,213 @@
+"""`python -m bench --browser --network`: the first chart over an emulated real network.
+
+Chromium's own network emulation (CDP Network.emulateNetworkConditions: 20 Mbit/s down, 5 Mbit/s
+up, 40 ms latency, the conditions of hotel or office Wi-Fi) on every page of a freshly launched
+browser, for four ways in:
+- the dashboard's Overview direct from Streamlit (static files uncompressed, as Streamlit sends
+  them) and through the shipped proxy (deploy/nginx.conf via bench/proxy.py: static files
+  precompressed, brotli to Chromium on 127.0.0.1);
+- the bare one-chart app (bench/bare_app.py), the floor, the same two ways.
+Each is timed from navigation to the first Plotly chart painted, with the bytes the browser
+received (JavaScript and all), and then a second visit in the same browser (cached static files)
+is timed the same way. Target: through the proxy the Overview's first chart comes sooner than the
+bare app's direct. Writes bench/results/network.json. Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import browser as bb
+from bench import proxy as shipped_proxy
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "network.json"
+STATIC = HERE / "data" / "proxy-static"
+DOWN_MBIT, UP_MBIT, LATENCY_MS = 20, 5, 40
+CONDITIONS = {"offline": False, "latency": LATENCY_MS,
+              "downloadThroughput": DOWN_MBIT * 1_000_000 / 8,
+              "uploadThroughput": UP_MBIT * 1_000_000 / 8}
+
+
+def static_copy(log=print) -> Path:
+    """The proxy's precompressed copy of the installed Streamlit's static folder (brotli 11, as
+    the image builds it), made once per Streamlit version."""
+    import streamlit
+
+    from deploy.precompress import precompress
+
+    stamp = STATIC / "streamlit-version"
+    if stamp.exists() and stamp.read_text() == streamlit.__version__:
+        return STATIC / "static"
+    log(f"precompressing Streamlit {streamlit.__version__}'s static files into {STATIC}")
+    STATIC.mkdir(parents=True, exist_ok=True)
+    os.chmod(STATIC, 0o755)  # nginx's workers (www-data) read it
+    precompress(STATIC / "static")
+    stamp.write_text(streamlit.__version__)
+    return STATIC / "static"
+
+
+def visit(context, url: str) -> dict:
+    """One page in `context` under the emulated network: ms to the first chart, bytes received."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    kinds: dict[str, str] = {}
+    received = {"js": 0, "total": 0, "requests": 0, "from_cache": 0}
+
+    def on_response(event):
+        kinds[event["requestId"]] = event.get("type", "")
+        if event["response"].get("fromDiskCache") or event["response"].get("fromServiceWorker"):
+            received["from_cache"] += 1
+
+    def on_finished(event):
+        size = event.get("encodedDataLength", 0)  # bytes on the wire, headers included
+        received["total"] += size
+        received["requests"] += 1
+        if kinds.get(event["requestId"]) == "Script":
+            received["js"] += size
+
+    cdp.on("Network.responseReceived", on_response)
+    cdp.on("Network.loadingFinished", on_finished)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", CONDITIONS)
+    try:
+        started = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=bb.TIMEOUT_MS)
+        page.wait_for_selector(bb.CHART, timeout=bb.TIMEOUT_MS)
+        first_chart = (time.perf_counter() - started) * 1000
+        # Scripts still arriving after the chart (lazy widget chunks) count as transferred too.
+        try:
+            page.wait_for_load_state("networkidle", timeout=30_000)
+        except PlaywrightTimeout:
+            received["still_loading_after_30s"] = True
+        return {"first_chart_ms": round(first_chart), **received}
+    finally:
+        cdp.detach()
+        page.close()
+
+
+def measure_one(p, url: str) -> dict:
+    """A freshly launched Chromium: first visit (empty cache), then a second visit in the same
+    browser context (static files cached; the app's HTML and WebSocket are fetched again)."""
+    browser = bb.launch(p)
+    try:
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        first = visit(context, url)
+        second = visit(context, url)
+        return {"first": first, "second": second}
+    finally:
+        browser.close()
+
+
+def _median(runs: list[dict], visit_name: str, field: str) -> int:
+    return round(statistics.median(run[visit_name][field] for run in runs))
+
+
+def measure(db: Path, repeat: int = 3, ports=(8651, 8652, 8653, 8654), log=print) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    why = shipped_proxy.unavailable()
+    if why:
+        raise SystemExit(f"bench --network: {why}")
+    for port in ports:  # a server left on one of them would be measured in place of ours
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise SystemExit(f"bench --network: port {port} is taken ({exc})") from exc
+    static = static_copy(log)
+    load_start = os.getloadavg()
+    servers, proxies, urls = [], [], {}
+    work = HERE / "data" / "network-run"
+    try:
+        for name, script, app_port, proxy_port in (
+                ("dashboard", "dashboard.py", ports[0], ports[1]),
+                ("bare", "bench/bare_app.py", ports[2], ports[3])):
+            proc, url, _ = bb.start_server(script, db, port=app_port)
+            servers.append(proc)
+            bb.wait_healthy(url, proc)
+            proxy = shipped_proxy.start(app_port, static, work / name, port=proxy_port)
+            proxies.append(proxy)
+            urls[f"{name}_direct"], urls[f"{name}_proxy"] = url, proxy.url
+        runs: dict[str, list] = {way: [] for way in urls}
+        with sync_playwright() as p:
+            # Warm both servers once (first script run, query cache): viewers of a meeting link
+            # arrive at a running server; cold start is measured by `--browser`.
+            for way in ("dashboard_direct", "bare_direct"):
+                measure_one(p, urls[way])
+            for i in range(repeat):
+                for way, url in urls.items():  # interleaved: machine load hits every way alike
+                    runs[way].append(measure_one(p, url))
+                    log(f"  {way} #{i + 1}: first chart {runs[way][-1]['first']['first_chart_ms']} "
+                        f"ms, second visit {runs[way][-1]['second']['first_chart_ms']} ms")
+    finally:
+        for proxy in proxies:
+            proxy.stop()
+        for proc in servers:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    out = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "conditions": {"down_mbit_s": DOWN_MBIT, "up_mbit_s": UP_MBIT, "latency_ms": LATENCY_MS},
+        "database": str(db), "repeat": repeat,
+        "load_average_start": load_start, "load_average_end": os.getloadavg(),
+    }
+    for way in urls:
+        prefix = way.replace("dashboard_", "")  # direct_..., proxy_..., bare_direct_..., bare_proxy_...
+        out[f"{prefix}_first_chart_ms"] = _median(runs[way], "first", "first_chart_ms")
+        out[f"{prefix}_js_bytes"] = _median(runs[way], "first", "js")
+        out[f"{prefix}_total_bytes"] = _median(runs[way], "first", "total")
+        out[f"{prefix}_second_visit_first_chart_ms"] = _median(runs[way], "second", "first_chart_ms")
+        out[f"{prefix}_second_visit_bytes"] = _median(runs[way], "second", "total")
+    out["target_met"] = out["proxy_first_chart_ms"] < out["bare_direct_first_chart_ms"]
+    out["runs"] = runs
+    return out
+
+
+def markdown(r: dict) -> str:
+    c = r["conditions"]
+    rows = [("Overview, direct", ""), ("Overview, through the proxy", "proxy_"),
+            ("bare one-chart app, direct", "bare_direct_"),
+            ("bare one-chart app, through the proxy", "bare_proxy_")]
+    lines = [
+        (f"Network benchmark {r['started_at']}: Chromium emulating {c['down_mbit_s']} Mbit/s "
+         f"down, {c['up_mbit_s']} up, {c['latency_ms']} ms; median of {r['repeat']} fresh "
+         f"browsers. Load average {r['load_average_start'][0]:.1f} at start, "
+         f"{r['load_average_end'][0]:.1f} at end."),
+        "",
+        ("| way in | first chart | JavaScript received | all bytes received | second visit: "
+         "first chart | second visit: bytes |"),
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, prefix in rows:
+        key = prefix or "direct_"
+        lines.append(
+            f"| {label} | {r[key + 'first_chart_ms']:,} ms | {r[key + 'js_bytes'] / 1e6:.2f} MB | "
+            f"{r[key + 'total_bytes'] / 1e6:.2f} MB | {r[key + 'second_visit_first_chart_ms']:,} ms"
+            f" | {r[key + 'second_visit_bytes'] / 1e3:,.0f} KB |")
+    verdict = "met" if r["target_met"] else "missed"
+    lines += ["", (f"Target (Overview through the proxy sooner than the bare app direct): "
+                   f"{verdict}, {r['proxy_first_chart_ms']:,} ms vs "
+                   f"{r['bare_direct_first_chart_ms']:,} ms.")]
+    return "\n".join(lines)
+
+
+def run(db: Path, repeat: int, out: Path = RESULTS) -> dict:
+    result = measure(db, repeat, log=lambda m: print(m, file=sys.stderr))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(markdown(result))
+    return result
