@@ -49,7 +49,7 @@ DIMENSION_LABELS = {m.dimension: m.label.lower() for m in MULTI.values()} | {
 def check_params(params: dict[str, list[str]], info: dict) -> list[str]:
     """Names of URL parameters whose value is invalid (unknown option, bad or out-of-range date,
     repeated single value, oversized). Pure: no Streamlit calls, so tests can feed it anything.
-    `info` is a snapshot's: its options per parameter, min_date and default_as_of."""
+    `info` is a snapshot's: its options per parameter, min_date and max_date."""
     bad = []
     for key, values in params.items():
         if any(len(v) > MAX_PARAM_CHARS for v in values):
@@ -76,7 +76,7 @@ def parse_date(text: str, info: dict) -> date | None:
         value = date.fromisoformat(text)
     except ValueError:
         return None
-    return value if info["min_date"] <= value <= info["default_as_of"] else None
+    return value if info["min_date"] <= value <= info["max_date"] else None
 
 
 def url_value(value):

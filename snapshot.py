@@ -109,6 +109,7 @@ def snapshot_info(snapshot_path: str) -> dict:
         options = filter_options(cur)
         priorities = queries.ticket_priorities(cur)
         first = queries.cohort_retention(cur, Filters(), grain="month")["cohort"].min()
+        latest = queries.latest_data_date(cur)
     finally:
         cur.close()
     return {
@@ -118,6 +119,9 @@ def snapshot_info(snapshot_path: str) -> dict:
         "tables": meta["tables"],
         "default_as_of": default_as_of,
         "min_date": first if isinstance(first, date) else default_as_of,
+        # The as-of picker and links reach every date in the data, also past the default as-of
+        # (a cancellation or a resolution dated later than the day the snapshot was built).
+        "max_date": max(latest or default_as_of, default_as_of),
         "options": options,
         "priorities": priorities,
     }

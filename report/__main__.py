@@ -97,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     try:
         default = queries.default_as_of(con)
+        latest = max(queries.latest_data_date(con) or default, default)
         if as_of is not None:
-            if as_of > default:
-                parser.error(f"--as-of {as_of} is after the data's last date ({default})")
+            if as_of > latest:
+                parser.error(f"--as-of {as_of} is after the data's last date ({latest})")
             f = replace(f, as_of=None if as_of == default else as_of)
         started = time.perf_counter()
         text = board_pack(con, f, grain=grain, basis=basis)

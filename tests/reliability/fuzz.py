@@ -246,7 +246,7 @@ def run_case(case, info: dict, patterns, page: str | None = None, timeout: float
 
 
 def snapshot_info_for(live: Path) -> dict:
-    """What filter_params.check_params needs (options, min_date, default_as_of), read like
+    """What filter_params.check_params needs (options, min_date, max_date), read like
     snapshot.snapshot_info."""
     import snapshot
 
