@@ -173,6 +173,19 @@ def is_editor() -> bool:
     return role() == EDITOR
 
 
+def editor_sign_in_available() -> bool:
+    """True when the sidebar offers an editor sign-in (an editor password, without OIDC)."""
+    return mode() != OIDC and bool(_password_hash(EDITOR))
+
+
+def who() -> str:
+    """Who is signed in, in words for a record of who changed what (the reason mapping's
+    versions): the e-mail address with OpenID Connect, else how the editor signed in."""
+    if mode() == OIDC:
+        return _user_email() or str(st.user.get("name") or "signed-in user")
+    return "editor (password sign-in)" if role() == EDITOR else "viewer"
+
+
 def _password_form(key: str, label: str) -> None:
     with st.form(key, clear_on_submit=True, border=key == "auth_login"):
         password = st.text_input(label, type="password", autocomplete="current-password")

@@ -31,6 +31,7 @@ PAGES = (
     ("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:"),
     ("pages/5_Support_x_retention.py", "Support × retention", ":material/join_inner:"),
     ("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:"),
+    ("pages/8_Reason_mapping.py", "Reason mapping", ":material/category:"),
 )
 
 
@@ -151,7 +152,7 @@ def _filters(info: dict) -> Filters:
                          bind="query-params",
                          help="Count customers, or weight each customer by their MRR.")
     st.markdown("**Dates**")
-    bounds = dict(min_value=info["min_date"], max_value=info["default_as_of"],
+    bounds = dict(min_value=info["min_date"], max_value=info["max_date"],
                   format="YYYY-MM-DD")
     as_of = st.date_input("As-of date", value=info["default_as_of"], key="as_of",
                           bind="query-params", help=definitions.DEFINITIONS["as_of"].text,
@@ -193,7 +194,7 @@ def _reset(default_as_of: date) -> None:
 def _header(page_title: str, info: dict, f: Filters) -> None:
     st.title(page_title)
     as_of = f.as_of or info["default_as_of"]
-    pinned = "" if f.as_of is None else f" (data runs to {info['default_as_of']:%d %b %Y})"
+    pinned = "" if f.as_of is None else f" (default as-of: {info['default_as_of']:%d %b %Y})"
     # Filter values come from the data (plan names...): shown as typed, never as markup.
     described = ui.markdown_text(Filters(**{**f.__dict__, "as_of": None}).describe())
     st.caption(f"{settings.PRODUCT} · data as of **{as_of:%d %b %Y}**{pinned} · snapshot "

@@ -239,6 +239,30 @@ def other_share(totals: pd.DataFrame) -> float:
     return float(other.sum()) if not other.empty else 0.0
 
 
+def other_warning(other_pct: float, lost: int, other_reasons: pd.DataFrame | None,
+                  threshold: float) -> str | None:
+    """The Churn reasons page's warning when more than `threshold` % of the `lost` customers are in
+    Other, telling those who gave no reason from those whose reason the mapping does not list
+    (`other_reasons`: raw_reasons of category Other, with its status column); else None."""
+    if other_pct <= threshold:
+        return None
+    text = (f"{other_pct:.0f}% of lost customers are in Other (more than {threshold:g}%)")
+    if other_reasons is None or other_reasons.empty:
+        return text + "."
+    by_status = other_reasons.groupby("status")["customers_lost"].sum()
+    none, unmapped = int(by_status.get("no reason", 0)), int(by_status.get("unmapped", 0))
+    texts = int((other_reasons["status"] == "unmapped").sum())
+    parts = []
+    if unmapped:
+        parts.append(f"{unmapped:,} of {lost:,} gave a reason the mapping does not list "
+                     f"({texts:,} distinct {'text' if texts == 1 else 'texts'}: map them on the "
+                     "Reason mapping page so they reach the team that owns them)")
+    if none:
+        parts.append(f"{none:,} of {lost:,} gave no reason (no mapping can place them; ask for "
+                     "one when customers cancel)")
+    return text + (": " + "; ".join(parts) if parts else "") + "."
+
+
 def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | None,
                   support: pd.DataFrame | None, other_warning_pct: float) -> list[tuple[str, str]]:
     """(level, text) pairs for the Data page's quality section, from data_quality, churn_reasons,

@@ -195,3 +195,34 @@ def selected_cell(event, plotted: pd.DataFrame | None, grain_name: str):
         if period_label(cohort, grain_name) == label:
             return cohort, int(point.get("x", 0))
     return None
+
+
+# --- The reason mapping's versions (Reason mapping and Data & definitions pages) -------------
+
+VERSION_COLUMNS = {
+    "version": st.column_config.NumberColumn("Version", format="%d"),
+    "saved_at": st.column_config.DatetimeColumn("Saved (UTC)", format="D MMM YYYY, HH:mm"),
+    "saved_by": st.column_config.TextColumn("By"),
+    "how": st.column_config.TextColumn("How"),
+    "reasons": st.column_config.NumberColumn("Reasons mapped", format="localized"),
+    "other_before_pct": st.column_config.NumberColumn("Lost customers in Other, before",
+                                                      format="%.1f%%"),
+    "other_after_pct": st.column_config.NumberColumn("… and after", format="%.1f%%"),
+    "snapshot_id": st.column_config.TextColumn("Snapshot"),
+}
+
+
+def mapping_versions() -> None:
+    """The versions of the reason mapping up to this snapshot's, newest first."""
+    versions = query_all("mapping_versions")
+    if versions is None:
+        return
+    if versions.empty:
+        st.info("This snapshot was built before mapping versions were recorded: its mapping is "
+                "the one it was imported with.")
+        return
+    st.dataframe(versions, hide_index=True, width="stretch", column_config=VERSION_COLUMNS,
+                 column_order=list(VERSION_COLUMNS), key="mapping_versions")
+    st.caption("Each version is a snapshot: links made on an older one keep its mapping. "
+               "“In Other” is the share of customers lost by the data's as-of date whose reason "
+               "the mapping does not list, or who gave none.")

@@ -134,8 +134,23 @@ def add_reasons(live: Path, rows: list[dict], saved_by: str, how: str = "app",
     return _remap(Path(live), fill, saved_by, how, expected, keep)
 
 
+def chosen_rows(table) -> list[dict]:
+    """The rows of the Reason mapping page's editor (columns reason, category, new_category,
+    owner_team) that the editor gave a category, as add_reasons rows: a new category typed in
+    wins over the one picked from the list; blank rows are left unmapped."""
+    rows = []
+    for record in table.to_dict("records"):
+        picked = ((_text(record.get("new_category")) or "").strip()
+                  or (_text(record.get("category")) or "").strip())
+        if picked:
+            rows.append({"reason": record["reason"], "category": picked,
+                         "owner_team": (_text(record.get("owner_team")) or "").strip() or None})
+    return rows
+
+
 def _text(value) -> str | None:
-    return None if value is None else str(value)
+    # Empty editor cells come back as None or NaN.
+    return None if value is None or value != value else str(value)
 
 
 def _row_problems(con) -> list[load.Problem]:

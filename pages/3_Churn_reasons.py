@@ -31,11 +31,11 @@ if not ui.empty(totals):
     b.metric("MRR lost", format_value(totals["mrr_lost"].sum(), "$"), border=True,
              help="Their MRR at churn (an empty MRR counts as 0).")
     c.metric("Share left in Other", f"{other:.1f}%", border=True,
-             help="Churn reasons the reason mapping does not list.")
-    if other > settings.OTHER_WARNING_PCT:
-        st.warning(f"{other:.0f}% of lost customers gave a reason the mapping does not list "
-                   f"(more than {settings.OTHER_WARNING_PCT}%): extend the reason mapping so these "
-                   "reach the team that owns them.", icon=":material/warning:")
+             help="Lost customers who gave no reason, or one the reason mapping does not list.")
+    warning = narrative.other_warning(other, lost, ui.query("raw_reasons", f, category="Other"),
+                                      settings.OTHER_WARNING_PCT)
+    if warning:
+        st.warning(warning, icon=":material/warning:")
 
     left, right = st.columns(2)
     with left:

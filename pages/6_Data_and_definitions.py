@@ -50,6 +50,9 @@ notes = narrative.quality_notes(
 for level, text in notes:
     (st.warning if level == "warning" else st.info)(ui.markdown_text(text))
 
+st.subheader("Reason mapping versions")
+ui.mapping_versions()
+
 st.subheader("Definitions")
 st.caption("Every number in the dashboard follows one of these; the SQL of each lives in "
            "queries/sql/, one file per metric.")

@@ -1,7 +1,9 @@
 """The metrics API: every number of SPEC §3 as DuckDB SQL behind (con, Filters, ...) -> DataFrame."""
 
 from queries.base import DIMENSIONS, GRAINS, Filters, connect, default_as_of, meta
-from queries.churn import churn_reasons, mapping_versions, raw_reasons, reason_mapping
+from queries.churn import (
+    churn_reasons, mapping_categories, mapping_versions, raw_reasons, reason_mapping,
+)
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
 from queries.drivers import (
     early_expansion_retention, pre_churn_long, pre_churn_tickets, retention_by_products,
@@ -55,6 +57,7 @@ __all__ = [
     "churn_reasons",
     "raw_reasons",
     "reason_mapping",
+    "mapping_categories",
     "mapping_versions",
     "support_kpis",
     "nps",

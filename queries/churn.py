@@ -26,7 +26,8 @@ def churn_reasons(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
 
 def raw_reasons(con, f: Filters, category: str) -> pd.DataFrame:
     """Row per raw reason behind one churn category, normalised as the mapping matches it:
-    reason, customers_lost, mrr_lost, spellings (distinct raw texts folded into the row)."""
+    reason, customers_lost, mrr_lost, spellings (distinct raw texts folded into the row), status
+    (no reason / unmapped / mapped)."""
     return run(con, load_sql("raw_reasons"), f.params(con) | {"category": category})
 
 
@@ -45,6 +46,11 @@ def mapping_versions(con) -> pd.DataFrame:
     """Row per version of the reason mapping up to this snapshot's (data/build.py), newest first;
     no rows for a snapshot built before versions were recorded."""
     try:
-        return run(con, "select * from mapping_versions order by version desc", {})[VERSION_COLUMNS]
+        return run(con, load_sql("mapping_versions"), {})
     except duckdb.CatalogException:
         return pd.DataFrame(columns=VERSION_COLUMNS)
+
+
+def mapping_categories(con) -> pd.DataFrame:
+    """Row per category of the snapshot's reason mapping: category, owner_team, reasons."""
+    return run(con, load_sql("mapping_categories"), {})

@@ -67,6 +67,7 @@ PAGE_CALLS: dict[str, list[tuple]] = {
         ("churn_reasons", {"grain": "month"}),
         ("churn_reasons", {}, {"segments": EACH}),
         ("raw_reasons", {"category": "Price"}),
+        ("raw_reasons", {"category": "Other"}),  # the Other warning: no reason vs unmapped
     ],
     "Support KPIs": [
         ("support_kpis", {"grain": "month"}),
@@ -90,9 +91,10 @@ PAGE_CALLS: dict[str, list[tuple]] = {
 
 
 # What a page asks for with default filters that is deliberately not stored: the rows behind the
-# drill-down depend on the cell picked (by default the newest cohort), and the table profile is
-# a handful of counts.
-NOT_STORED = {"cohort_customers", "table_profile"}
+# drill-down depend on the cell picked (by default the newest cohort), and the table profile and
+# the reason mapping's tables are small reads of the whole snapshot.
+NOT_STORED = {"cohort_customers", "table_profile", "reason_mapping", "mapping_versions",
+              "mapping_categories"}
 
 
 def calls_of(page: str) -> list[tuple[str, dict, dict]]:

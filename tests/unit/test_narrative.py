@@ -161,3 +161,31 @@ def test_survival_reading_states_gap_n_p_value_and_caveats():
         "association, not proof that support caused the difference.")
     weak = narrative.survival_reading(at_year.iloc[:2], 0.3, "tickets", 0)
     assert "The difference may well be chance (log-rank p = 0.3)." in weak
+
+
+def _other(rows):
+    return pd.DataFrame(rows, columns=["reason", "customers_lost", "status"])
+
+
+def test_other_warning_tells_no_reason_from_unmapped():
+    # 97 lost, all in Other: 23 gave no reason, 40 + 34 = 74 gave one of 2 unmapped texts.
+    other = _other([("(no reason given)", 23, "no reason"), ("pricing", 40, "unmapped"),
+                    ("features", 34, "unmapped")])
+    assert narrative.other_warning(100.0, 97, other, 15) == (
+        "100% of lost customers are in Other (more than 15%): 74 of 97 gave a reason the mapping "
+        "does not list (2 distinct texts: map them on the Reason mapping page so they reach the "
+        "team that owns them); 23 of 97 gave no reason (no mapping can place them; ask for one "
+        "when customers cancel).")
+
+
+def test_other_warning_names_only_what_is_there_and_nothing_below_the_threshold():
+    # 5 of 20 gave no reason and nobody an unmapped one: 25% in Other.
+    only_none = _other([("(no reason given)", 5, "no reason")])
+    assert narrative.other_warning(25.0, 20, only_none, 15) == (
+        "25% of lost customers are in Other (more than 15%): 5 of 20 gave no reason (no mapping "
+        "can place them; ask for one when customers cancel).")
+    one_text = _other([("budget", 4, "unmapped")])
+    assert narrative.other_warning(20.0, 20, one_text, 15).startswith(
+        "20% of lost customers are in Other (more than 15%): 4 of 20 gave a reason the mapping "
+        "does not list (1 distinct text:")
+    assert narrative.other_warning(15.0, 20, one_text, 15) is None

@@ -208,3 +208,19 @@ def test_command_line_without_customers_or_reasons_is_an_error(live, capsys):
         load.main(["--out", str(live)])
     assert exc.value.code == 2
     assert "--customers (or --reasons alone)" in capsys.readouterr().err
+
+
+def test_chosen_rows_takes_a_typed_category_over_the_picked_one_and_skips_blank_rows():
+    import pandas as pd
+
+    edited = pd.DataFrame({
+        "reason": ["budget freeze", "pricing", "n/a", "see notes"],
+        "category": [None, "Price", None, None],
+        "new_category": [" ", "  Pricing model ", None, " "],  # typed wins; blank is no choice
+        "owner_team": [float("nan"), "Finance", "CS", None],
+    })
+    edited.loc[0, "category"] = "Price"  # picked from the list, with a blank typed one
+    assert remap.chosen_rows(edited) == [
+        {"reason": "budget freeze", "category": "Price", "owner_team": None},
+        {"reason": "pricing", "category": "Pricing model", "owner_team": "Finance"},
+    ]

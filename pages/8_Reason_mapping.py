@@ -1,0 +1,141 @@
+"""Reason mapping: every raw churn reason with its count, category and owning team. Editors map
+the reasons the mapping does not list and save a new mapping version (a new snapshot, so links
+pinned to older snapshots keep theirs); everyone else reads."""
+
+from pathlib import Path
+
+import streamlit as st
+
+import auth
+import frame
+import settings
+import sharing
+import snapshot
+import ui
+from data import load, remap, snapshots
+
+STATUS = {"unmapped": "Not mapped (in Other)", "mapped": "Mapped", "no reason": "No reason given"}
+REASON_COLUMNS = {
+    "reason": st.column_config.TextColumn("Reason (as matched)", help="Lower-cased, trimmed, "
+                                          "runs of spaces collapsed: how the mapping matches it."),
+    "example": st.column_config.TextColumn("As customers wrote it", help="Its most frequent spelling."),
+    "customers_lost": st.column_config.NumberColumn("Customers lost", format="localized"),
+    "share_pct": st.column_config.NumberColumn("Share of lost customers", format="%.1f%%"),
+    "category": st.column_config.TextColumn("Category"),
+    "owner_team": st.column_config.TextColumn("Team that owns the fix"),
+    "status": st.column_config.TextColumn("Status"),
+}
+
+f, con = frame.frame("Reason mapping", needs_customers=False)
+info = snapshot.current()
+
+saved = st.session_state.pop("mapping_saved", None)
+if saved is not None:
+    st.success(
+        f"Saved mapping version {saved.version} as snapshot `{saved.snapshot_id}`: lost customers "
+        f"in Other went from {saved.other_before_pct or 0:.1f}% to {saved.other_after_pct or 0:.1f}%."
+        " Every page now uses it; links shared earlier keep their own snapshot and mapping.",
+        icon=":material/check_circle:")
+
+table = ui.query_all("reason_mapping")
+categories = ui.query_all("mapping_categories")
+if table is None or categories is None:
+    st.stop()
+if table.empty:
+    st.info(f"No customer churned by {info['default_as_of']:%d %b %Y}: there is no churn reason "
+            "to map yet.")
+    st.stop()
+
+unmapped = table[table["status"] == "unmapped"]
+no_reason = table[table["status"] == "no reason"]
+lost = int(table["customers_lost"].sum())
+a, b, c = st.columns(3)
+a.metric("Customers lost", f"{lost:,}", border=True,
+         help=f"Every customer who churned by {info['default_as_of']:%d %b %Y}, the data's as-of "
+         "date: the mapping is one per snapshot, so the filters do not apply here.")
+b.metric("Reasons not mapped", f"{len(unmapped):,}", border=True,
+         help=f"{int(unmapped['customers_lost'].sum()):,} lost customers gave a reason the mapping "
+         "does not list: they count in Other.")
+c.metric("Gave no reason", f"{int(no_reason['customers_lost'].sum()):,}", border=True,
+         help="Lost customers without a churn reason: they count in Other, and no mapping can "
+         "place them.")
+
+st.subheader("Reasons not mapped")
+is_live = Path(snapshot.path()) == snapshots.resolve(settings.DB_PATH)
+if unmapped.empty:
+    st.success("Every reason customers gave is in the mapping.", icon=":material/check_circle:")
+elif not auth.is_editor():
+    st.info("Only editors can map reasons" + (
+        " (sign in as an editor in the sidebar)." if auth.editor_sign_in_available() else ".")
+        + " Until then these count in Other.", icon=":material/lock:")
+    st.dataframe(unmapped, hide_index=True, width="stretch", column_config=REASON_COLUMNS,
+                 column_order=["reason", "example", "customers_lost", "share_pct"],
+                 key="mapping_unmapped")
+elif not is_live:
+    st.info("This is an older snapshot, shared in a link. Open the latest data to map its "
+            "reasons.", icon=":material/history:")
+else:
+    st.caption("Pick a category from the list, or type a new one; the team is the category's "
+               "own when left blank. Saving writes a new snapshot with this mapping: every page "
+               "uses it at once, and links pinned to older snapshots keep theirs.")
+    with st.form("mapping_form", border=False):
+        edited = st.data_editor(
+            unmapped[["reason", "example", "customers_lost", "share_pct"]].assign(
+                category=None, new_category=None, owner_team=None),
+            key="mapping_editor", hide_index=True, width="stretch", num_rows="fixed",
+            disabled=["reason", "example", "customers_lost", "share_pct"],
+            column_config={
+                **{k: REASON_COLUMNS[k] for k in ("reason", "example", "customers_lost",
+                                                  "share_pct")},
+                "category": st.column_config.SelectboxColumn(
+                    "Category", options=list(categories["category"]),
+                    help="A category the mapping has."),
+                "new_category": st.column_config.TextColumn(
+                    "…or a new category", max_chars=200,
+                    help="Type a category the mapping does not have yet; it wins over the list."),
+                "owner_team": st.column_config.TextColumn(
+                    "Team that owns the fix", max_chars=200,
+                    help="Blank: the team the category already has."),
+            })
+        submitted = st.form_submit_button("Save as a new mapping version", type="primary",
+                                          icon=":material/save:")
+    if submitted:
+        rows = remap.chosen_rows(edited)
+        if not rows:
+            st.warning("Pick or type a category for at least one reason, then save.")
+        else:
+            def save():
+                try:
+                    return remap.add_reasons(settings.DB_PATH, rows, saved_by=auth.who(),
+                                             expected=Path(snapshot.path()))
+                except (load.ImportRejected, remap.RemapStale) as exc:
+                    return exc
+
+            with st.spinner("Saving: writing a new snapshot with this mapping…"):
+                outcome = ui.derive("saving the reason mapping", save)
+            if isinstance(outcome, load.ImportRejected):
+                st.error("Nothing was saved:\n\n" + "\n".join(
+                    f"- {ui.markdown_text(str(p))}" for p in outcome.problems),
+                    icon=":material/rule:")
+            elif isinstance(outcome, remap.RemapStale):
+                st.warning("The data changed since this page was opened (an import, or another "
+                           "editor saved a mapping). Nothing was saved: reload the page and "
+                           "map again.", icon=":material/sync_problem:")
+            elif outcome is not None:
+                st.session_state["mapping_saved"] = outcome
+                sharing.follow_latest()
+                st.rerun()
+
+with st.expander(f"Categories in the mapping ({len(categories):,})", icon=":material/category:"):
+    st.dataframe(categories, hide_index=True, width="stretch", key="mapping_categories",
+                 column_config={"category": REASON_COLUMNS["category"],
+                                "owner_team": REASON_COLUMNS["owner_team"],
+                                "reasons": st.column_config.NumberColumn("Reasons mapped")})
+
+st.subheader("Every reason given")
+st.dataframe(table.assign(status=table["status"].map(STATUS)), hide_index=True, width="stretch",
+             column_config=REASON_COLUMNS, column_order=list(REASON_COLUMNS), key="mapping_all")
+ui.download(table, "churn_reasons_mapping", "Download as CSV")
+
+st.subheader("Mapping versions")
+ui.mapping_versions()
