@@ -21,6 +21,7 @@ reason given two categories is an error naming the file and line (or the editor'
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,7 +151,7 @@ def chosen_rows(table) -> list[dict]:
 
 def _text(value) -> str | None:
     # Empty editor cells come back as None or NaN.
-    return None if value is None or value != value else str(value)
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _row_problems(con) -> list[load.Problem]:

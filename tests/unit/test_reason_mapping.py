@@ -23,7 +23,12 @@ import pytest
 
 from data import remap, snapshots
 from queries import (
-    Filters, connect, data_quality, latest_data_date, mapping_versions, raw_reasons,
+    Filters,
+    connect,
+    data_quality,
+    latest_data_date,
+    mapping_versions,
+    raw_reasons,
     reason_mapping,
 )
 from tests.unit.fixtures import make_db
