@@ -21,6 +21,16 @@ grain = st.segmented_control("Period grain", ["week", "month", "quarter"], defau
 plans = st.multiselect("Plan", ["Growth", "Starter", "Enterprise"], key="plan",
                        bind="query-params")
 st.text(f"grain={grain} plans={','.join(plans)}")
+
+
+@st.fragment
+def local_control():  # a page-local control in a fragment: changing it reruns only this block
+    metric = st.segmented_control("Metric", ["count", "share"], default="count", required=True,
+                                  key="metric")
+    st.text(f"metric={metric}")
+
+
+local_control()
 """
 
 
@@ -47,23 +57,36 @@ def test_a_viewer_opens_a_link_and_its_reruns_carry_the_widgets_it_changed(tiny_
             return opened, quarter, cleared
 
     opened, quarter, cleared = asyncio.run(visit())
-    assert opened.texts == ["grain=month plans=Growth"]  # the link's plan, the default grain
-    assert set(opened.widgets) == {"grain", "plan"}
-    assert quarter.texts == ["grain=quarter plans=Growth"]  # grain changed, plan kept
+    # the link's plan, the default grain
+    assert opened.texts == ["grain=month plans=Growth", "metric=count"]
+    assert set(opened.widgets) == {"grain", "plan", "metric"}
+    assert quarter.texts == ["grain=quarter plans=Growth", "metric=count"]  # plan kept
     # The link still says plan=Growth; the widget state sent with the rerun wins over it, and
     # the earlier grain change is sent again:
-    assert cleared.texts == ["grain=quarter plans="]
+    assert cleared.texts == ["grain=quarter plans=", "metric=count"]
     assert opened.problems == quarter.problems == cleared.problems == []
+
+
+def test_a_control_inside_a_fragment_reruns_only_its_fragment(tiny_app):
+    url, _ = tiny_app
+
+    async def visit():
+        async with viewers.Viewer(url) as viewer:
+            await viewer.rerun()
+            return await viewer.rerun("metric", ["share"])
+
+    share = asyncio.run(visit())
+    assert share.texts == ["metric=share"]  # the sidebar-level text was not sent again
 
 
 def test_load_counts_reruns_and_samples_the_server(tiny_app):
     url, pid = tiny_app
-    # 2 viewers, 0.2 s think time over 2 s: each makes a few changes of grain and plan (the
+    # 2 viewers, 0.2 s think time over 2 s: each changes grain or plan at least once (the
     # dashboard's segment changes are skipped: this app has no such widget).
     result = asyncio.run(viewers.load(url, viewers=2, seconds=2, think_ms=200, pid=pid))
     assert result["errors"] == 0, result["error_samples"]
     assert result["reruns"] >= 2 and result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
-    assert result["rss_mb_max"] > 0
+    assert result["rss_mb_max"] > 0 and result["server_cpu_ms_per_run"] > 0
 
 
 def test_percentile_is_nearest_rank():
