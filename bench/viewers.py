@@ -48,6 +48,9 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "viewers.json"
 MAX_VIEWERS, MAX_SECONDS = 200, 1800
 RUN_TIMEOUT_S = 60
+# The warm-up's first run may build what a cold process needs (stored default views of a 1M
+# snapshot after a code change): minutes on a busy machine.
+WARMUP_TIMEOUT_S = 900
 # The links viewers arrive with (a meeting's shared links differ in their filters).
 LINKS = ("", "plan=Growth", "segment=SMB&region=EMEA", "region=NA", "plan=Enterprise&grain=quarter")
 # What a viewer changes, in turn: (widget key, value as the browser sends it: option labels).
@@ -99,7 +102,8 @@ class Viewer:
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()
 
-    async def rerun(self, key: str | None = None, value: list[str] | None = None) -> Run:
+    async def rerun(self, key: str | None = None, value: list[str] | None = None,
+                    timeout: float = RUN_TIMEOUT_S) -> Run:
         """Rerun the script (first call: open the page); with `key`, after setting that widget
         to `value` (a list of option labels). Returns when the run has finished."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -118,7 +122,7 @@ class Viewer:
         client.widget_states.widgets.extend(self.states.values())
         client.cached_message_hashes.extend(self.cache)
         await self.ws.send(msg.SerializeToString())
-        run = await asyncio.wait_for(self._until_finished(), RUN_TIMEOUT_S)
+        run = await asyncio.wait_for(self._until_finished(), timeout)
         self.widgets.update(run.widgets)
         self.fragments.update(run.fragments)
         if run.query_string is not None:
@@ -259,7 +263,7 @@ async def load(url: str, viewers: int, seconds: float, think_ms: float, pid: int
     for link in LINKS[:viewers]:
         started = time.perf_counter()
         async with Viewer(url, link) as viewer:
-            await viewer.rerun()
+            await viewer.rerun(timeout=WARMUP_TIMEOUT_S)
         warmup.append(round((time.perf_counter() - started) * 1000))
     sampler = asyncio.create_task(sample_rss(pid, samples, stop))
     cpu_start, wall_start = cpu_seconds(pid), time.monotonic()
