@@ -19,7 +19,7 @@ class Definition:
 DEFINITIONS: dict[str, Definition] = {
     "as_of": Definition(
         "As-of date",
-        "latest signup, ticket or NPS response date (or the date pinned in the link)",
+        "latest signup, ticket, NPS response or activity date (or the date pinned in the link)",
         "The date the data describes. Nothing at or after the end of that day exists: a later "
         "churn counts as still active, later tickets and responses are ignored.",
     ),
@@ -56,6 +56,60 @@ DEFINITIONS: dict[str, Definition] = {
         "Σ mrr of retained customers / Σ mrr of the cohort × 100",
         "The same retention, each customer weighted by their MRR (current, or at churn). An "
         "empty MRR counts as 0.",
+    ),
+    "activity_returned": Definition(
+        "Returned in period k",
+        "customers of the cohort with any activity in calendar period cohort + k / cohort size × 100",
+        "For businesses without cancellation dates: a customer counts at age k when they came "
+        "back (a purchase, a login, feature use) in that period itself. Age 0 is the signup "
+        "period. A customer without any activity counts in the cohort but never returns.",
+    ),
+    "activity_returned_unbounded": Definition(
+        "Returned in period k or later",
+        "customers of the cohort with any activity in period cohort + k or any later period up to "
+        "as-of / cohort size × 100",
+        "“On or after”: a customer counts at age k while they come back at some point from "
+        "then on, so the curve never rises; a customer who skips a period is not lost.",
+    ),
+    "activity_complete_cell": Definition(
+        "Complete cell (activity)",
+        "last day of calendar period cohort + k <= as-of",
+        "The period has ended, so nobody of the cohort can still come back in it. The newest "
+        "column (the as-of period) is always incomplete.",
+    ),
+    "activity_average": Definition(
+        "Average activity curve",
+        "Σ returned / Σ cohort size at age k, over complete cells only",
+        "Size-weighted across cohorts (larger cohorts count more), as for the other bases; each "
+        "point states how many cohorts and customers are behind it.",
+    ),
+    "activity_revenue": Definition(
+        "Revenue per customer by age",
+        "Σ amount of the cohort's activity in periods 0..k / cohort size",
+        "The repeat-purchase curve: what a customer has spent, on average, by the end of the "
+        "k-th period after signup (complete cells only, size-weighted). Activity without an "
+        "amount counts 0.",
+    ),
+    "pre_churn_activity": Definition(
+        "Activity before churn",
+        "activity in the 90 days before churn per churned customer, against retained customers "
+        "over 90 days at the same tenure",
+        "Churned: churn_date − 90 days <= activity < churn_date, by churn reason category. "
+        "Baseline: customers not churned by as-of, over tenure days [30t − 90, 30t) where t is "
+        "the churned customer's tenure in 30-day blocks (rounded). Usage that drops before a "
+        "churn is the earliest warning a subscription team gets.",
+    ),
+    "signup_from_activity": Definition(
+        "Signup date from activity",
+        "signup_date = the date of the customer's first activity",
+        "When the customers file is missing or has no signup date, customers are the ones in the "
+        "activity file, signed up on the day of their first activity.",
+    ),
+    "inactive_churn": Definition(
+        "Churn by inactivity",
+        "churn_date = last activity date + N days, when that is on or before as-of",
+        "Set on import with --inactive-days N for customers without a churn date; their churn "
+        "reason reads “Inactive N days”.",
     ),
     "nrr": Definition(
         "Net revenue retention (NRR)",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,8 @@ SCHEMA_SQL = HERE / "schema.sql"
 FACTS_SQL = HERE / "facts.sql"
 DEFAULT_REASONS_CSV = HERE / "churn_reasons.csv"
 
-TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "churn_reason_categories")
+TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity",
+          "churn_reason_categories")
 
 
 def facts_version() -> str:
@@ -36,6 +38,7 @@ def facts_version() -> str:
 
 def build_facts(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the derived tables from the source tables and record their version."""
+    add_missing_tables(con)
     con.execute(FACTS_SQL.read_text())
     con.execute("create or replace table facts_version as select $v as version",
                 {"v": facts_version()})
@@ -105,6 +108,18 @@ def record_mapping_version(con: duckdb.DuckDBPyConnection, snapshot_id: str, sav
     return version
 
 
+_CREATE_TABLE = re.compile(r"^create table (\w+) \(.*?^\);", re.MULTILINE | re.DOTALL)
+
+
+def add_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create, empty, the schema tables a database lacks: one built before a table (activity)
+    was added gets it, so today's derived tables and queries run on it unchanged."""
+    existing = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+    for match in _CREATE_TABLE.finditer(SCHEMA_SQL.read_text()):
+        if match.group(1) not in existing:
+            con.execute(match.group(0))
+
+
 def load_reason_mapping(con: duckdb.DuckDBPyConnection, csv_path: Path = DEFAULT_REASONS_CSV) -> None:
     """Fill churn_reason_categories from a reason,category,owner_team CSV (already validated)."""
     # The key normalises like facts.sql: lower-cased, trimmed, whitespace runs collapsed.
@@ -141,6 +156,11 @@ INTEGRITY_CHECKS = (
         "anti join customers using (customer_id)",
     ),
     (
+        "activity.customer_id must exist in customers",
+        "select count(*), list(distinct customer_id)[1:5] from activity "
+        "anti join customers using (customer_id)",
+    ),
+    (
         "mrr_history must have one row per customer and month",
         "select count(*), list(customer_id || ' ' || month)[1:5] from "
         "(select customer_id, month from mrr_history group by all having count(*) > 1)",
@@ -160,13 +180,15 @@ def check_integrity(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection):
-    """Latest signup date, ticket creation date or NPS response date (SPEC §3 as-of date)."""
+    """Latest signup date, ticket creation date, NPS response date or activity date (SPEC §3
+    as-of date; a transactions export describes the day of its last transaction)."""
     return con.execute(
         """
         select greatest(
             (select max(signup_date) from customers),
             (select max(created_at)::date from tickets),
-            (select max(responded_at)::date from nps_responses)
+            (select max(responded_at)::date from nps_responses),
+            (select max(occurred_at)::date from activity)
         )
         """
     ).fetchone()[0]

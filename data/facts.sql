@@ -192,3 +192,29 @@ select cf.customer_key, resp.responded_at, resp.score
 from nps_responses as resp
 join customer_facts as cf using (customer_id)
 order by resp.responded_at, cf.customer_key;
+
+-- activity_facts: activity keyed by customer_key, what the activity queries aggregate, so that
+-- page queries neither re-derive it per row nor join on varchar ids:
+--   occurred_<grain> : start of the week (Monday) / month / quarter of occurred_at
+--   tenure_block     : the customer's tenure in whole 30-day blocks at the activity,
+--                      datediff('day', signup_date, occurred_at::date) // 30 (null before signup)
+--   is_pre_churn     : in the 90 days before the customer's churn date,
+--                      churn_date - 90 days <= occurred_at < churn_date (false if never churned)
+-- Stored in occurred_at order, so a date range skips whole row groups.
+create or replace table activity_facts as
+select
+    cf.customer_key,
+    act.occurred_at,
+    date_trunc('week', act.occurred_at)::date as occurred_week,
+    date_trunc('month', act.occurred_at)::date as occurred_month,
+    date_trunc('quarter', act.occurred_at)::date as occurred_quarter,
+    act.amount,
+    act.kind,
+    case when act.occurred_at >= cf.signup_date
+        then datediff('day', cf.signup_date, act.occurred_at::date) // 30 end as tenure_block,
+    coalesce(
+        act.occurred_at >= cf.churn_date - interval 90 day and act.occurred_at < cf.churn_date, false
+    ) as is_pre_churn
+from activity as act
+join customer_facts as cf using (customer_id)
+order by act.occurred_at, cf.customer_key;

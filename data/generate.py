@@ -2,7 +2,8 @@
 
     python -m data.generate --out data/retention.duckdb [--customers N] [--seed S] [--as-of YYYY-MM-DD]
 
-Everything is drawn vectorised from one `numpy.random.default_rng(seed)`, in a fixed order, and
+Everything is drawn vectorised from `numpy.random.default_rng(seed)` (activity from a stream of its
+own, so that adding it changed no other table), in a fixed order, and
 inserted in a fixed row order, so the same arguments give the same tables row for row. The story:
 
 - signups over the 3 years before as-of, growing and seasonal; the last one on the as-of day so
@@ -177,6 +178,19 @@ NPS_RESPONSE_P = 0.30
 NPS_SURVEY_DAY = 15  # surveys go out on the 15th of Jan / Apr / Jul / Oct
 NPS_WINDOW_DAYS = 21
 
+# --- activity ------------------------------------------------------------------------------------
+# Product usage (no amounts: the demo is a subscription business). Drawn from a random stream of
+# its own, so adding it left every other table exactly as before.
+ACTIVITY_STREAM = 1
+ACTIVITY_KINDS = ["login", "report", "export", "integration"]
+ACTIVITY_KIND_P = [0.55, 0.25, 0.12, 0.08]
+ACTIVITY_PER_MONTH = 1.2  # an average customer's sessions a month, before the fade
+ACTIVITY_PER_EXTRA_PRODUCT = 0.3  # each product beyond the first adds 30 % usage
+# Usage fades over the last ACTIVITY_FADE_DAYS before a churn, linearly down to this share of the
+# customer's usual level on the churn day: the earliest warning a subscription team can get.
+ACTIVITY_FADE_DAYS = 90
+ACTIVITY_FADE_FLOOR = 0.15
+
 
 def generate(
     out: Path,
@@ -190,6 +204,7 @@ def generate(
         raise ValueError("customers must be at least 1")
     report = progress or (lambda fraction, step: None)
     rng = np.random.default_rng(seed)
+    activity_rng = np.random.default_rng([seed, ACTIVITY_STREAM])
     source = {"generator": "data.generate", "seed": seed, "customers": customers,
               "as_of": as_of.isoformat()}
     with snapshots.building(Path(out), keep=settings.SNAPSHOTS_KEEP) as (tmp, snapshot_id):
@@ -198,7 +213,7 @@ def generate(
             con.execute("set enable_progress_bar = false")
             build.create_schema(con)
             build.load_reason_mapping(con)
-            _fill(con, rng, customers, as_of, report)
+            _fill(con, rng, activity_rng, customers, as_of, report)
             report(0.60, "checks and derived tables")
             meta = build.finalize(con, snapshot_id, "demo", source)
         finally:
@@ -207,9 +222,9 @@ def generate(
     return meta
 
 
-def _fill(con: duckdb.DuckDBPyConnection, rng: np.random.Generator, n: int, as_of: date,
-          report: Progress) -> None:
-    """Draw and insert every table."""
+def _fill(con: duckdb.DuckDBPyConnection, rng: np.random.Generator,
+          activity_rng: np.random.Generator, n: int, as_of: date, report: Progress) -> None:
+    """Draw and insert every table (activity from its own stream, after everything else)."""
     ids = {"id_width": max(7, len(str(n)))}
     # One writer thread inserts a table while this thread draws the next: numpy and DuckDB both
     # release the GIL, so the two overlap on 2 cores. Every draw stays on this thread, in order,
@@ -231,6 +246,9 @@ def _fill(con: duckdb.DuckDBPyConnection, rng: np.random.Generator, n: int, as_o
         written.result()
     report(0.55, "writing NPS responses")
     _insert_nps(con, nps, ids)
+    del nps
+    report(0.57, "activity")
+    _insert_activity(con, _activity(activity_rng, cust, as_of), ids)
 
 
 # --- customers -----------------------------------------------------------------------------------
@@ -529,6 +547,36 @@ def _survey_days(first_day: int, end_day: int) -> list[int]:
     return [int(d) for d in days if first_day < d <= end_day]
 
 
+# --- activity ------------------------------------------------------------------------------------
+def _activity(rng: np.random.Generator, c: dict, as_of: date) -> dict:
+    """Sessions during each customer's active life (signup day to the day before churn, or to
+    the as-of day), fading before a churn; in customer order, each customer's in no set order."""
+    start = c["signup"].astype(np.int64) * DAY_S
+    churns = c["churn"] >= 0
+    end_day = np.where(churns & (c["churn"] <= _day(as_of)), np.maximum(c["churn"], c["signup"]),
+                       _day(as_of) + 1)
+    end = end_day.astype(np.int64) * DAY_S
+    rate = (ACTIVITY_PER_MONTH / MONTH_DAYS / DAY_S
+            * (1 + ACTIVITY_PER_EXTRA_PRODUCT * (c["products"] - 1)) * rng.gamma(2.0, 0.5, c["n"]))
+    # Everyone who is still a customer at the end of the signup day uses the product that day
+    # (the first session); later sessions come at the customer's rate.
+    count = rng.poisson(rate * (end - start)) + (end - start >= DAY_S)
+    cust = np.repeat(np.arange(c["n"], dtype=np.int32), count)
+    first = np.zeros(len(cust), dtype=bool)
+    first[(np.cumsum(count) - count)[end - start >= DAY_S]] = True
+    width = np.where(first, DAY_S, np.repeat(end - start, count))
+    at = np.repeat(start, count) + (rng.random(len(cust)) * width).astype(np.int64)
+    # Thinning: a session d days before a churn (d < the fade window) is kept with probability
+    # floor + (1 - floor) * d / window, so the expected usage falls linearly to the floor.
+    churn_at = np.where(churns, c["churn"].astype(np.int64) * DAY_S, np.iinfo(np.int64).max)[cust]
+    before = (churn_at - at) / (ACTIVITY_FADE_DAYS * DAY_S)
+    # The first session is kept whatever: it is the signup itself.
+    keep = first | (rng.random(len(cust)) < np.clip(
+        ACTIVITY_FADE_FLOOR + (1 - ACTIVITY_FADE_FLOOR) * before, 0, 1))
+    kind = _pick(rng, ACTIVITY_KIND_P, n=int(keep.sum()))
+    return {"cust": cust[keep], "at": at[keep], "kind": kind}
+
+
 # --- inserts -------------------------------------------------------------------------------------
 # Ids are built in SQL from row numbers: far faster than Python strings for millions of rows.
 CUSTOMER_ID_SQL = "'C' || lpad(cust_no::varchar, $id_width, '0')"
@@ -633,6 +681,15 @@ def _insert_nps(con, p: dict, ids: dict) -> None:
         select {CUSTOMER_ID_SQL}, {SECONDS_SQL.format(col="responded")}, score from src
     """
     _insert(con, frame, sql, ids)
+
+
+def _insert_activity(con, a: dict, ids: dict) -> None:
+    frame = pd.DataFrame({"cust_no": a["cust"].astype(np.int64) + 1, "occurred": a["at"], "kind": a["kind"]})
+    sql = f"""
+        insert into activity
+        select {CUSTOMER_ID_SQL}, {SECONDS_SQL.format(col="occurred")}, null, $kinds[kind + 1] from src
+    """
+    _insert(con, frame, sql, {**ids, "kinds": ACTIVITY_KINDS})
 
 
 # --- CLI -----------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 -- The retention database: every table of SPEC §2, with each rule as a constraint.
 -- Only customers must have rows; the other tables may be empty.
 --
--- Keys of the large tables (tickets.ticket_id unique, tickets / nps_responses / mrr_history
--- customer_id present in customers, one mrr_history row per customer and month) are checked by
+-- Keys of the large tables (tickets.ticket_id unique, tickets / nps_responses / mrr_history /
+-- activity customer_id present in customers, one mrr_history row per customer and month) are checked by
 -- data/build.py (check_integrity) on every build instead of index-backed PRIMARY KEY / REFERENCES: DuckDB's
 -- indexes made a 10M-ticket bulk insert 4x slower (4 s -> 18 s, 36 s with the foreign key),
 -- while the checking queries take 1-2 s and can name the offending rows.
@@ -46,6 +46,15 @@ create table mrr_history (
     customer_id varchar not null,
     month       date not null check (month = date_trunc('month', month)),
     mrr         decimal(12, 2) not null check (mrr >= 0)
+);
+
+-- Purchases, logins or feature use: what "came back" means for a business without cancellation
+-- dates (activity retention), and the usage that fades before a churn.
+create table activity (
+    customer_id varchar not null,
+    occurred_at timestamp not null,
+    amount      decimal(12, 2) check (amount >= 0),
+    kind        varchar
 );
 
 -- reason_key is the normalised raw reason: lower-cased, trimmed, whitespace runs collapsed.

@@ -1,12 +1,16 @@
 """The metrics API: every number of SPEC §3 as DuckDB SQL behind (con, Filters, ...) -> DataFrame."""
 
+from queries.activity import (
+    activity_retention, activity_revenue, average_activity_retention, average_activity_revenue,
+)
 from queries.base import DIMENSIONS, GRAINS, Filters, connect, default_as_of, meta
 from queries.churn import (
     churn_reasons, mapping_categories, mapping_versions, raw_reasons, reason_mapping,
 )
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
 from queries.drivers import (
-    early_expansion_retention, pre_churn_long, pre_churn_tickets, retention_by_products,
+    early_expansion_retention, pre_churn_activity, pre_churn_long, pre_churn_tickets,
+    retention_by_products,
 )
 from queries.movements import period_movements
 from queries.overview import kpi_summary, kpi_tiles
@@ -27,6 +31,8 @@ LIVE = {
         early_support_excluded, period_movements, kpi_summary, revenue_retention,
         churn_reasons, raw_reasons, support_kpis, nps, pre_churn_tickets,
         retention_by_products, early_expansion_retention, data_quality,
+        activity_retention, average_activity_retention, activity_revenue,
+        average_activity_revenue, pre_churn_activity,
     )
 }
 globals().update({name: stored.served(fn) for name, fn in LIVE.items()})
@@ -63,6 +69,11 @@ __all__ = [
     "nps",
     "pre_churn_tickets",
     "pre_churn_long",
+    "pre_churn_activity",
+    "activity_retention",
+    "average_activity_retention",
+    "activity_revenue",
+    "average_activity_revenue",
     "retention_by_products",
     "early_expansion_retention",
     "filter_options",

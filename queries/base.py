@@ -165,6 +165,10 @@ def run(con: duckdb.DuckDBPyConnection, text: str, params: dict) -> pd.DataFrame
 #   cell_end     : last day of the cohort period + k periods, for cohort `cohort`, age `age`
 #   step         : one period, for generate_series over period starts
 #   created_period / resolved_period : a ticket's creation / resolution period start (ticket_facts)
+#   periods_to_as_of : number of whole periods from period start `cohort` to the as-of period
+#   activity_age     : periods from the cohort period (members.cohort) to an activity's (act)
+#   period_end       : last day of the calendar period cohort + age (activity cells are complete
+#                      when it has ended; unlike cell_end, no customer's own signup day is involved)
 GRAIN_SQL = {
     "week": {
         "cohort": "week_start",
@@ -174,6 +178,9 @@ GRAIN_SQL = {
         "step": "interval 7 day",
         "created_period": "tkt.created_week",
         "resolved_period": "tkt.resolved_week",
+        "periods_to_as_of": "datediff('day', cohort, date_trunc('week', $as_of)::date) // 7",
+        "activity_age": "datediff('day', members.cohort, act.occurred_week) // 7",
+        "period_end": "cohort + to_days((7 * age + 6)::integer)",
     },
     "month": {
         "cohort": "month_start",
@@ -186,6 +193,9 @@ GRAIN_SQL = {
         "step": "interval 1 month",
         "created_period": "tkt.created_month",
         "resolved_period": "tkt.resolved_month",
+        "periods_to_as_of": "datediff('month', cohort, $as_of)",
+        "activity_age": "datediff('month', members.cohort, act.occurred_month)",
+        "period_end": "(cohort + to_months((age + 1)::integer) - interval 1 day)::date",
     },
     "quarter": {
         "cohort": "quarter_start",
@@ -199,6 +209,9 @@ GRAIN_SQL = {
         "step": "interval 3 month",
         "created_period": "tkt.created_quarter",
         "resolved_period": "tkt.resolved_quarter",
+        "periods_to_as_of": "datediff('month', cohort, date_trunc('quarter', $as_of)::date) // 3",
+        "activity_age": "datediff('month', members.cohort, act.occurred_quarter) // 3",
+        "period_end": "(cohort + to_months((3 * age + 3)::integer) - interval 1 day)::date",
     },
 }
 

@@ -1,4 +1,4 @@
-"""Support x retention and retention drivers (issue 6): tickets before churn against a
+"""Support x retention and retention drivers: tickets and activity before churn against a
 tenure-matched baseline, two-year retention by products held and by early expansion."""
 
 from __future__ import annotations
@@ -9,11 +9,33 @@ import settings
 from queries.base import Filters, load_sql, run
 
 
+# Events counted before churn: table (data/facts.sql) and its kind column, from an allow-list.
+EVENTS = {"tickets": ("ticket_facts", "category"), "activity": ("activity_facts", "kind")}
+
+
+def _pre_churn_events(con, f: Filters, events: str) -> pd.DataFrame:
+    table, kind = EVENTS[events]
+    text = load_sql("pre_churn_events").replace("/*events*/", table).replace("/*event_kind*/", kind)
+    return run(con, text, f.params(con))
+
+
 def pre_churn_tickets(con, f: Filters) -> pd.DataFrame:
     """Row per churn category: category, churned_customers, tickets_per_customer (90 days before
     churn), baseline_tickets_per_customer (retained customers at the same tenure),
-    top_ticket_categories, tickets, matched_customers. Definitions in pre_churn_tickets.sql."""
-    return run(con, load_sql("pre_churn_tickets"), f.params(con))
+    top_ticket_categories, tickets, matched_customers. Definitions in pre_churn_events.sql."""
+    return _pre_churn_events(con, f, "tickets").rename(columns={
+        "events_per_customer": "tickets_per_customer",
+        "baseline_events_per_customer": "baseline_tickets_per_customer",
+        "top_kinds": "top_ticket_categories", "events": "tickets"})
+
+
+def pre_churn_activity(con, f: Filters) -> pd.DataFrame:
+    """Row per churn category: category, churned_customers, activity_per_customer (90 days
+    before churn), baseline_activity_per_customer (retained customers at the same tenure),
+    top_kinds, activities, matched_customers. Definitions in pre_churn_events.sql."""
+    return _pre_churn_events(con, f, "activity").rename(columns={
+        "events_per_customer": "activity_per_customer",
+        "baseline_events_per_customer": "baseline_activity_per_customer", "events": "activities"})
 
 
 def pre_churn_long(before: pd.DataFrame) -> pd.DataFrame:

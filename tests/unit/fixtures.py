@@ -1,7 +1,7 @@
 """Tiny hand-written databases for query tests.
 
     con = make_db(tmp_path, customers=[{"customer_id": "a", "signup_date": "2024-01-31"}],
-                  tickets=[...], nps=[...], mrr=[...])
+                  tickets=[...], nps=[...], mrr=[...], activity=[...])
 
 Rows are dicts; missing optional columns are null. The database is built exactly like a real one
 (schema, default churn-reason mapping, integrity checks, customer_facts, meta) and opened with
@@ -23,15 +23,17 @@ TABLE_OF = {
     "tickets": "tickets",
     "nps": "nps_responses",
     "mrr": "mrr_history",
+    "activity": "activity",
 }
 
 
-def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(),
+def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), activity=(),
             store_default_views: bool = False):
     """A snapshot of these rows. The queries then compute every number from the SQL: without
     `store_default_views`, no default-view results are stored to answer from."""
     live = Path(tmp_path) / "retention.duckdb"
-    rows = {"customers": customers, "tickets": tickets, "nps": nps, "mrr": mrr}
+    rows = {"customers": customers, "tickets": tickets, "nps": nps, "mrr": mrr,
+            "activity": activity}
     with snapshots.building(live) as (tmp, snapshot_id):
         con = duckdb.connect(str(tmp))
         build.create_schema(con)

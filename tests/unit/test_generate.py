@@ -12,6 +12,7 @@ import json
 from datetime import date
 
 import duckdb
+import numpy as np
 import pytest
 
 from data import build, generate
@@ -83,7 +84,7 @@ def test_same_arguments_give_identical_tables_and_another_seed_does_not(demo):
     first = checksums(demo["root"] / "demo.duckdb")
     assert checksums(again) == first
     different = checksums(other)
-    for table in ("customers", "tickets", "nps_responses", "mrr_history"):
+    for table in ("customers", "tickets", "nps_responses", "mrr_history", "activity"):
         assert different[table] != first[table], table
 
 
@@ -451,3 +452,50 @@ def test_nps_is_quarterly_for_about_a_third_and_tracks_churn(con):
         from nps_responses join customers using (customer_id)
     """)[0]
     assert churned <= active - 1
+
+
+# --- activity ------------------------------------------------------------------------------------
+def test_activity_only_during_active_life(con):
+    assert one(con, """
+        select count(*) from activity join customers using (customer_id)
+        where occurred_at < signup_date
+           or occurred_at >= $as_of + interval 1 day
+           or (churn_date <= $as_of and occurred_at >= churn_date)
+    """) == 0
+    # Everyone still a customer at the end of the signup day used the product that day.
+    assert one(con, """
+        select count(*) from customers
+        where (churn_date is null or churn_date > signup_date)
+          and customer_id not in (
+              select customer_id from activity where occurred_at::date = signup_date)
+    """) == 0
+
+
+def test_activity_fades_before_churn(con):
+    """Sessions per customer-day in the last 30 days before churn against days 90-180 before it,
+    for customers who churned more than 180 days after signup: the fade keeps on average
+    0.15 + 0.85 * (15 / 90) = 29% of the usual level in the last 30 days, 100% before day 90."""
+    late, usual = rows(con, """
+        with churned as (
+            select customer_id, churn_date from customers
+            where churn_date <= $as_of and churn_date >= signup_date + interval 181 day
+        )
+        select
+            count(*) filter (where occurred_at >= churn_date - interval 30 day) / 30.0,
+            count(*) filter (where occurred_at >= churn_date - interval 180 day
+                             and occurred_at < churn_date - interval 90 day) / 90.0
+        from activity join churned using (customer_id)
+    """)[0]
+    assert 0.2 <= late / usual <= 0.4
+
+
+def test_activity_has_a_random_stream_of_its_own(tmp_path, monkeypatch):
+    """No activity drawn at all leaves every other table exactly as it is with activity: the
+    demo tables other tests compare numbers on did not move when activity was added."""
+    generate.generate(tmp_path / "with.duckdb", customers=500, seed=5)
+    monkeypatch.setattr(generate, "_activity", lambda rng, c, as_of: {
+        "cust": np.empty(0, np.int32), "at": np.empty(0, np.int64), "kind": np.empty(0, np.int8)})
+    generate.generate(tmp_path / "without.duckdb", customers=500, seed=5)
+    with_activity, without = checksums(tmp_path / "with.duckdb"), checksums(tmp_path / "without.duckdb")
+    assert with_activity.pop("activity")[0] > 500 and without.pop("activity")[0] == 0
+    assert with_activity == without

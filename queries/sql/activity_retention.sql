@@ -1,0 +1,93 @@
+-- grain: cohort x age, ages in calendar periods after the signup period (age 0 = the signup period).
+--   cohort_size   = selected customers who signed up in the cohort period
+--   returned      = bounded ($unbounded false): those with at least one activity in period
+--                   cohort + age;  unbounded ($unbounded true): those with at least one activity in
+--                   period cohort + age or any later period up to as_of
+--   retention_pct = returned / cohort_size * 100 (null for a cohort period without signups)
+--   is_complete   = period cohort + age has ended by as_of (its last day <= as_of)
+-- Activity at or after the end of the as-of day does not exist, and activity in a period before
+-- the customer's signup period is ignored. Ages run 0 .. the as-of period (the newest, incomplete
+-- column). Cohort periods without signups are kept (size 0) so time axes have no gaps.
+-- customers: the number of customers in the cohort (cohort_size; the name the charts read).
+with selected as (/*selected_customers*/),
+
+members as (
+    select cf.customer_key, cf./*cohort*/ as cohort
+    from selected as cf
+),
+
+cohorts as (
+    select cohort, count(*) as cohort_size
+    from members
+    group by cohort
+),
+
+all_cohorts as (
+    select period.cohort, coalesce(cohorts.cohort_size, 0) as cohort_size
+    from (
+        select unnest(generate_series(min(cohort), max(cohort), /*step*/))::date as cohort
+        from cohorts
+    ) as period
+    left join cohorts using (cohort)
+),
+
+grid as (
+    select cohort, cohort_size, unnest(generate_series(0, /*periods_to_as_of*/)) as age
+    from all_cohorts
+),
+
+visits as (
+    -- each customer's distinct activity ages
+    select distinct act.customer_key, members.cohort, /*activity_age*/ as age
+    from activity_facts as act
+    join members using (customer_key)
+    where act.occurred_at < $as_of_end
+),
+
+in_period as (
+    select cohort, age, count(*) as customers
+    from visits
+    where age >= 0
+    group by cohort, age
+),
+
+last_visit as (
+    -- customers by the age of their last visit: returned on or after age k = last visit >= k
+    select cohort, age, count(*) as customers
+    from (
+        select cohort, max(age) as age
+        from visits
+        where age >= 0
+        group by customer_key, cohort
+    )
+    group by cohort, age
+),
+
+counted as (
+    select
+        grid.cohort,
+        grid.age,
+        grid.cohort_size,
+        coalesce(in_period.customers, 0) as bounded,
+        sum(coalesce(last_visit.customers, 0)) over (
+            partition by grid.cohort order by grid.age desc rows unbounded preceding
+        ) as unbounded
+    from grid
+    left join in_period using (cohort, age)
+    left join last_visit using (cohort, age)
+),
+
+final as (
+    select
+        cohort,
+        age::integer as age,
+        cohort_size::bigint as cohort_size,
+        (case when $unbounded then unbounded else bounded end)::bigint as returned,
+        case when cohort_size > 0 then round(returned / cohort_size * 100, 10) end as retention_pct,
+        /*period_end*/ <= $as_of as is_complete,
+        cohort_size::bigint as customers
+    from counted
+)
+
+select * from final
+order by cohort, age

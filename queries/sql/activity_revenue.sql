@@ -1,0 +1,63 @@
+-- grain: cohort x age, ages in calendar periods after the signup period (as activity_retention).
+--   revenue              = sum of the amount of the cohort's activity in period cohort + age
+--                          (an activity without an amount counts 0)
+--   cumulative_revenue   = revenue over ages 0 .. age
+--   revenue_per_customer = cumulative_revenue / cohort_size (null for a period without signups):
+--                          the repeat-purchase curve, what a customer has spent by age k
+--   is_complete          = period cohort + age has ended by as_of
+-- Activity at or after the end of the as-of day does not exist; activity before the signup
+-- period is ignored. customers: the cohort's customers (cohort_size).
+with selected as (/*selected_customers*/),
+
+members as (
+    select cf.customer_key, cf./*cohort*/ as cohort
+    from selected as cf
+),
+
+cohorts as (
+    select cohort, count(*) as cohort_size
+    from members
+    group by cohort
+),
+
+all_cohorts as (
+    select period.cohort, coalesce(cohorts.cohort_size, 0) as cohort_size
+    from (
+        select unnest(generate_series(min(cohort), max(cohort), /*step*/))::date as cohort
+        from cohorts
+    ) as period
+    left join cohorts using (cohort)
+),
+
+grid as (
+    select cohort, cohort_size, unnest(generate_series(0, /*periods_to_as_of*/)) as age
+    from all_cohorts
+),
+
+spend as (
+    select members.cohort, /*activity_age*/ as age, sum(coalesce(act.amount, 0)) as revenue
+    from activity_facts as act
+    join members using (customer_key)
+    where act.occurred_at < $as_of_end
+    group by all
+),
+
+final as (
+    select
+        grid.cohort,
+        grid.age::integer as age,
+        grid.cohort_size::bigint as cohort_size,
+        coalesce(spend.revenue, 0)::double as revenue,
+        sum(coalesce(spend.revenue, 0)) over (
+            partition by grid.cohort order by grid.age rows unbounded preceding
+        )::double as cumulative_revenue,
+        case when grid.cohort_size > 0
+            then cumulative_revenue / grid.cohort_size end as revenue_per_customer,
+        /*period_end*/ <= $as_of as is_complete,
+        grid.cohort_size::bigint as customers
+    from grid
+    left join spend using (cohort, age)
+)
+
+select * from final
+order by cohort, age
