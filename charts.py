@@ -205,6 +205,25 @@ def _basis_words(basis: str) -> tuple[str, str]:
     return ("MRR", "MRR") if basis == "mrr" else ("customers", "customers")
 
 
+# Activity bases: "activity" counts customers who came back in period k itself (the
+# activity_retention query's bounded mode), "activity_later" in period k or any later one.
+ACTIVITY_BASES = ("activity", "activity_later")
+
+
+def _measure(basis: str, grain: str) -> dict[str, str]:
+    """What a retention chart counts on this basis: the count column, the words of a title
+    ('still retained'), of a value ('retained') and of an incomplete cell."""
+    unit = GRAIN_WORDS[grain][:-1]
+    if basis in ACTIVITY_BASES:
+        later = basis == "activity_later"
+        return {"col": "returned",
+                "title": f"who came back in that {unit}" + (" or later" if later else ""),
+                "value": "came back" + (" then or later" if later else ""),
+                "incomplete": f"INCOMPLETE: this {unit} is not over yet"}
+    return {"col": "retained", "title": "still retained", "value": "retained",
+            "incomplete": "INCOMPLETE: not every member has reached this age"}
+
+
 def _low_n_trace(x, y, n, min_n: int, name: str | None = None, text=None) -> go.Scatter:
     """Hollow markers over points resting on fewer than min_n units, with their own legend entry."""
     return go.Scatter(
@@ -224,7 +243,8 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
 
     Incomplete cells are drawn faded with an asterisk, or left out when show_incomplete is False.
     """
-    cols = ["cohort", "age", "cohort_size", "retained", "retention_pct", "is_complete"]
+    m = _measure(basis, grain)
+    cols = ["cohort", "age", "cohort_size", m["col"], "retention_pct", "is_complete"]
     if "customers" in df.columns:
         cols.append("customers")
     if df.empty:
@@ -256,7 +276,7 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
             colorscale=SEQUENTIAL, zmin=0, zmax=100, opacity=1.0 if complete else 0.45,
             showscale=complete, xgap=1, ygap=1,
             # Under the triangle, across its width: beside it, it took a third of a phone's width.
-            colorbar=dict(title=dict(text="% retained", side="top"), ticksuffix="%",
+            colorbar=dict(title=dict(text=f"% {m['value']}", side="top"), ticksuffix="%",
                           orientation="h", y=-0.02, yanchor="top", x=0, xanchor="left",
                           len=1, lenmode="fraction", thickness=12),
             text=None if many else [[f"{v:.0f}" + ("" if complete else "*") if pd.notna(v)
@@ -269,22 +289,21 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
         ))
     # One invisible square per cell: carries the hover text and makes a click select the cell
     # (on_select="rerun" on the page lists the customers behind it).
-    status = frame["is_complete"].map(
-        {True: "complete", False: "INCOMPLETE: not every member has reached this age"})
+    status = frame["is_complete"].map({True: "complete", False: m["incomplete"]})
     fig.add_trace(go.Scatter(
         x=frame["age"], y=frame["label"], mode="markers", name="cells", showlegend=False,
         marker=dict(symbol="square", size=14, opacity=0, color="#000000"),
-        customdata=list(zip(frame["retained"].map(fmt), frame["cohort_size"].map(fmt),
+        customdata=list(zip(frame[m["col"]].map(fmt), frame["cohort_size"].map(fmt),
                             frame["retention_pct"], status)),
         hovertemplate=(
             "Cohort %{y}<br>Age %{x} " + unit + "<br>"
-            "Retained %{customdata[0]} of %{customdata[1]} " + what
+            + m["value"].capitalize() + ": %{customdata[0]} of %{customdata[1]} " + what
             + " (%{customdata[2]:.1f}%)<br>%{customdata[3]}<extra></extra>"
         ),
     ))
     basis_title = "MRR" if basis == "mrr" else "customers"
     layout = _base_layout(
-        f"Share of each signup {grain}'s {basis_title} still retained, by age",
+        f"Share of each signup {grain}'s {basis_title} {m['title']}, by age",
         subtitle=f"% of the cohort's {basis_title} · row label: signup {grain} · cohort size"
         + (" · faded cells with * are incomplete" if show_incomplete else
            " · incomplete cells hidden") + " · hover or tap a cell for its numbers",
@@ -312,6 +331,7 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
         return _empty_chart(["series", "age", "retention_pct", "customers"])
     unit = GRAIN_WORDS[grain]
     what, _ = _basis_words(basis)
+    m = _measure(basis, grain)
     fig = go.Figure()
     complete = cells[cells["is_complete"]]
     rows = []
@@ -331,7 +351,7 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
             x=average["age"], y=average["retention_pct"], mode="lines+markers",
             name="Average (size-weighted)", line=dict(color=color_for("Average"), width=4),
             marker=dict(size=6), customdata=average[["customers", "cohorts"]],
-            hovertemplate=f"Age %{{x}} {unit}: %{{y:.1f}}% retained<br>"
+            hovertemplate=f"Age %{{x}} {unit}: %{{y:.1f}}% {m['value']}<br>"
             "%{customdata[0]:,} customers in %{customdata[1]} complete cohorts<extra></extra>",
         ))
         low = average[average["customers"] < min_n]
@@ -341,9 +361,10 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
                                                       "customers", "cohorts"]])
     basis_title = "MRR" if basis == "mrr" else "customers"
     fig.update_layout(**_base_layout(
-        f"Retention curves: % of each signup {grain}'s {basis_title} still retained",
+        f"Retention curves: % of each signup {grain}'s {basis_title} {m['title']}",
         subtitle="Complete cells only · average weighted by cohort size",
-        x_title=f"Age ({unit} since signup)", y_title=f"Retained (% of cohort {what})",
+        x_title=f"Age ({unit} since signup)",
+        y_title=f"{m['value'].capitalize()} (% of cohort {what})",
     ))
     _pct_axis(fig)
     return Chart(fig, pd.concat(rows, ignore_index=True))
@@ -357,6 +378,7 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
         return _empty_chart(cols)
     unit = GRAIN_WORDS[grain]
     what, _ = _basis_words(basis)
+    m = _measure(basis, grain)
     fig = go.Figure()
     colors = colors_for(df["group"].unique())
     for group, part in df.groupby("group", sort=True):
@@ -373,9 +395,10 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
         fig.add_trace(_low_n_trace(low["age"], low["retention_pct"], low["customers"], min_n))
     basis_title = "MRR" if basis == "mrr" else "customers"
     fig.update_layout(**_base_layout(
-        f"Average retention by {dimension_label}: % of {basis_title} still retained",
+        f"Average retention by {dimension_label}: % of {basis_title} {m['title']}",
         subtitle="Size-weighted over complete cohorts of each group",
-        x_title=f"Age ({unit} since signup)", y_title=f"Retained (% of cohort {what})",
+        x_title=f"Age ({unit} since signup)",
+        y_title=f"{m['value'].capitalize()} (% of cohort {what})",
     ))
     _pct_axis(fig)
     return Chart(fig, df[cols].reset_index(drop=True))
@@ -384,7 +407,8 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
 def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain: str = "month",
             basis: str = "logo", min_n: int = 30) -> Chart:
     """Retention at age k across cohorts: a bar per cohort, incomplete ones hatched."""
-    cols = ["cohort", "age", "cohort_size", "retained", "retention_pct", "is_complete"]
+    m = _measure(basis, grain)
+    cols = ["cohort", "age", "cohort_size", m["col"], "retention_pct", "is_complete"]
     part = df[df["age"] == k]
     if part.empty:
         return _empty_chart(cols)
@@ -401,7 +425,7 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
         ),
         customdata=list(zip(part["n"], ["complete" if c else "INCOMPLETE" for c in
                                          part["is_complete"]])),
-        hovertemplate="Cohort %{x}: %{y:.1f}% retained at " + f"{unit} {k}"
+        hovertemplate="Cohort %{x}: %{y:.1f}% " + m["value"] + f" at {unit} {k}"
         + "<br>%{customdata[0]:,} customers · %{customdata[1]}<extra></extra>",
         name=f"Retention at {unit} {k}", showlegend=False,
         text=["low N" if n < min_n else "" for n in part["n"]], textposition="outside",
@@ -413,10 +437,13 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
                       annotation_text=f"average {avg:.1f}%", annotation_position="top right")
     basis_title = "MRR" if basis == "mrr" else "customers"
     fig.update_layout(**_base_layout(
-        f"{unit.capitalize()}-{k} retention by signup {grain}: % of each cohort's {basis_title}",
-        subtitle="Hatched, faded bars: incomplete (not every member has reached this age) · "
-        f"grey: fewer than {min_n} customers",
-        x_title=f"Signup {grain}", y_title=f"Retained at {unit} {k} (%)",
+        f"{unit.capitalize()}-{k} retention by signup {grain}: % of each cohort's {basis_title}"
+        + ("" if basis not in ACTIVITY_BASES else f" {m['title']}"),
+        subtitle="Hatched, faded bars: incomplete ("
+        + ("that " + unit + " is not over" if basis in ACTIVITY_BASES
+           else "not every member has reached this age")
+        + f") · grey: fewer than {min_n} customers",
+        x_title=f"Signup {grain}", y_title=f"{m['value'].capitalize()} at {unit} {k} (%)",
     ))
     _pct_axis(fig)
     fig.update_xaxes(type="category")

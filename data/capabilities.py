@@ -28,7 +28,7 @@ from datetime import date
 import duckdb
 
 # Bump when compute() changes what it stores: data.upgrade then recomputes every kept snapshot.
-VERSION = "1"
+VERSION = "2"
 README = "README, Your data"
 
 # Optional columns of SPEC §2 whose absence changes what a page can show.
@@ -37,8 +37,10 @@ OPTIONAL_COLUMNS = {
                   "industry", "acquisition_channel", "products_count"),
     "tickets": ("first_response_at", "resolved_at", "channel", "category", "priority",
                 "agent_replies", "csat", "ces"),
+    "activity": ("amount", "kind"),
 }
-TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "churn_reason_categories")
+TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity",
+          "churn_reason_categories")
 
 # Dimension -> (table, column). Customer dimensions are the shared filters' (queries.DIMENSIONS
 # keys); ticket_* are the Support KPIs breakdowns.
@@ -61,6 +63,7 @@ FILE_WORDS = {
     "tickets": "a tickets file (`--tickets`)",
     "nps_responses": "an NPS file (`--nps`)",
     "mrr_history": "an MRR history file (`--mrr`)",
+    "activity": "an activity file (`--activity`: purchases, logins or feature use)",
 }
 
 
@@ -249,6 +252,7 @@ def split(*dimensions: str) -> Need:
 
 MAPPED = Need("mapped")
 TICKETS = table("tickets")
+ACTIVITY = table("activity")
 CHURN = column("customers.churn_date")
 REASONS = (CHURN, column("customers.churn_reason"), MAPPED)
 
@@ -290,6 +294,10 @@ ITEMS: dict[str, Item] = {
     "cohorts.customers": Item("Cohorts", "the customers behind a cell", ()),
     "cohorts.basis_mrr": Item("Cohorts", "MRR-weighted retention", (column("customers.mrr"),),
                               "choice"),
+    "cohorts.basis_activity": Item("Cohorts", "activity retention (customers who came back)",
+                                   (ACTIVITY,), "choice"),
+    "cohorts.activity_revenue": Item("Cohorts", "revenue per customer by age",
+                                     (ACTIVITY, column("activity.amount"))),
     # Churn reasons
     "churn.lost": Item("Churn reasons", "customers lost", (CHURN,), "tile", churn=True),
     "churn.mrr_lost": Item("Churn reasons", "MRR lost", (CHURN, column("customers.mrr")), "tile",
@@ -341,6 +349,9 @@ ITEMS: dict[str, Item] = {
                                 (CHURN, table("mrr_history"))),
     "support_x.pre_churn": Item("Support × retention", "support in the 90 days before churn",
                                 (CHURN, TICKETS), churn=True),
+    "support_x.pre_churn_activity": Item("Support × retention",
+                                         "activity in the 90 days before churn",
+                                         (CHURN, ACTIVITY), churn=True),
     # Shared filters (sidebar): a filter over a dimension without values is not drawn.
     "filter.plan": Item("Filters", "the plan filter", (column("customers.plan"),), "filter"),
     "filter.segment": Item("Filters", "the segment filter", (column("customers.segment"),),

@@ -141,3 +141,23 @@ def test_counts_say_one_customer():
     assert count(1, "customers") == "1 customer"
     assert count(2000, "churned customers") == "2,000 churned customers"
     assert count(1, "MRR") == "1 MRR"
+
+
+def test_activity_triangle_and_curves_say_came_back_and_count_returned():
+    cells = pd.DataFrame({
+        "cohort": [date(2024, 1, 1)] * 2, "age": [0, 1], "cohort_size": [4, 4],
+        "returned": [2, 1], "retention_pct": [50.0, 25.0], "is_complete": [True, False],
+        "customers": [4, 4]})
+    heat = charts.cohort_heatmap(cells, "month", "activity")
+    assert "who came back in that month, by age" in heat.figure.layout.title.text
+    cell_layer = heat.figure.data[-1]
+    # the hover reads the returned count and says an incomplete month is not over yet
+    assert [c[0] for c in cell_layer.customdata] == ["2", "1"]
+    assert cell_layer.customdata[1][3] == "INCOMPLETE: this month is not over yet"
+    assert "Came back: " in cell_layer.hovertemplate
+    average = pd.DataFrame({"age": [0], "retention_pct": [50.0], "customers": [4], "cohorts": [1]})
+    curves = charts.retention_curves(cells, average, "month", "activity_later")
+    assert curves.figure.layout.title.text.endswith("who came back in that month or later")
+    assert curves.figure.layout.yaxis.title.text == "Came back then or later (% of cohort customers)"
+    k = charts.month_k(cells, 1, average, "month", "activity")
+    assert k.figure.layout.yaxis.title.text == "Came back at month 1 (%)"
