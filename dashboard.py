@@ -36,6 +36,12 @@ TRENDS = {
     "nps": (scores, "nps"),
 }
 
+if kpis is not None and not kpis.empty:
+    # A tile whose data the snapshot lacks is not drawn; one line per missing file or column.
+    keys = [f"overview.tile.{kpi}" for kpi in kpis["kpi"]]
+    missing_tiles = [key for key in keys if key not in ui.offered(keys)]
+    kpis = kpis[[key not in missing_tiles for key in keys]].reset_index(drop=True)
+
 if kpis is None:
     pass  # ui.query has shown the short error message with its id
 elif kpis.empty:
@@ -54,17 +60,20 @@ else:
         f"trailing 3 months. Trend lines: last 12 complete periods. ⚠ marks a value on fewer "
         f"than {settings.MIN_N} units · as of {ui.as_of():%d %b %Y}"
     )
+    ui.missing_lines(missing_tiles)
 
     st.subheader("What changed")
-    reasons = ui.query("churn_reasons", f, grain="month")
-    by_segment = ui.compare("churn_reasons", f, "segment", grain="month")
+    # The reasons behind a change only when the data names them (data/capabilities.py).
+    with_reasons = bool(ui.offered(["overview.churn_reasons"]))
+    reasons = ui.query("churn_reasons", f, grain="month") if with_reasons else None
+    by_segment = ui.compare("churn_reasons", f, "segment", grain="month") if with_reasons else None
     sentences = narrative.overview_summary(kpis, reasons, by_segment, settings.MIN_N,
                                            history=moves)
     st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in sentences) or "Nothing to report.")
 
 left, right = st.columns(2)
 with left:
-    if not ui.empty(moves):
+    if ui.available("overview.churn_rate") and not ui.empty(moves):
         chart = charts.time_lines(
             moves, "period", {"churn_rate_pct": "Churn rate"},
             "Monthly churn rate", "Churned (% of customers at start)", grain="month",
@@ -75,8 +84,8 @@ with left:
                 n=int(moves["start_customers"].iloc[-1]),
                 note="N = customers at the start of the latest month")
 with right:
-    totals = ui.query("churn_reasons", f)
-    if not ui.empty(totals):
+    totals = ui.query("churn_reasons", f) if ui.available("overview.churn_reasons") else None
+    if not ui.empty(totals, ui.no_churn()):
         chart = charts.hbars(
             totals, "category", "customers_lost",
             "Top churn reasons (customers lost)",

@@ -17,6 +17,7 @@ import settings
 import sharing
 import snapshot
 import ui
+from data import capabilities
 from filter_params import BASES, FILTER_KEYS, MAX_PARAM_CHARS, MULTI, check_params, url_value
 from queries import Filters
 from queries.base import GRAINS
@@ -54,21 +55,24 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
         st.stop()
     dropped = _repair_params(info)
     _carry_filters(page_title)
+    hidden = _hidden_filters(info)
+    dropped += [key for key in _drop_hidden(hidden) if key not in dropped]
     with st.sidebar:
         _sidebar_header(info)
         _navigation()
-        f = _filters(info)
+        f = _filters(info, hidden)
         sharing.snapshot_picker(pin)
     auth.sidebar()
     _save_filters(info)
     st.session_state["_as_of"] = f.as_of or info["default_as_of"]
+    st.session_state["_filtered"] = Filters(**{**f.__dict__, "as_of": None}) != Filters()
     _header(page_title, info, f)
     sharing.header(pin, f.as_of or info["default_as_of"])
     if dropped:
         st.warning(f"Ignored an invalid link value for: {', '.join(dropped)}.",
                    icon=":material/link_off:")
     if needs_customers and ui.customer_count(f) == 0:
-        st.info(ui.EMPTY)
+        _nobody(info, f)
         st.stop()
     return f, snapshot.get_con(path)
 
@@ -142,15 +146,50 @@ def _navigation() -> None:
     st.divider()
 
 
-def _filters(info: dict) -> Filters:
-    """The shared filter widgets, each bound to its URL parameter (key = parameter name)."""
+def _hidden_filters(info: dict) -> set[str]:
+    """URL parameters of the filters not drawn: a dimension the data has no value for (and the
+    basis switch without any MRR)."""
+    caps = info["capabilities"]
+    hidden = {key for key in MULTI if not capabilities.shows(caps, f"filter.{key}")}
+    return hidden | ({"basis"} if not capabilities.shows(caps, "cohorts.basis_mrr") else set())
+
+
+def _drop_hidden(hidden: set[str]) -> list[str]:
+    """A link's value for a filter this data does not offer is dropped, and said so."""
+    dropped = []
+    for key in hidden:
+        if key in st.query_params:
+            dropped.append(key)
+            try:
+                del st.query_params[key]
+            except Exception:  # noqa: BLE001 - a bound param may refuse; Streamlit then drops it
+                log.debug("could not delete query param %s", key)
+        st.session_state.pop(key, None)
+    return dropped
+
+
+def _nobody(info: dict, f: Filters) -> None:
+    """The empty state of a selection without customers: the filters' fault only when set."""
+    if st.session_state.get("_filtered"):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.info(ui.EMPTY, icon=":material/filter_alt_off:")
+        right.button("Reset filters", on_click=_reset, icon=":material/restart_alt:",
+                     args=(info["default_as_of"],), key="reset_empty", width="stretch")
+    else:
+        st.info(f"No customer had signed up by {f.as_of or info['default_as_of']:%d %b %Y}.")
+
+
+def _filters(info: dict, hidden: set[str]) -> Filters:
+    """The shared filter widgets, each bound to its URL parameter (key = parameter name); a
+    filter in `hidden` is not drawn (data/capabilities.py: its dimension has no value)."""
     opts = info["options"]
     st.markdown("**View**")
     st.segmented_control("Period grain", GRAINS, default="month", required=True, key="grain",
                          bind="query-params", help="Size of a cohort and of a period on charts.")
-    st.segmented_control("Basis", list(BASES), default="Customers", required=True, key="basis",
-                         bind="query-params",
-                         help="Count customers, or weight each customer by their MRR.")
+    if "basis" not in hidden:
+        st.segmented_control("Basis", list(BASES), default="Customers", required=True,
+                             key="basis", bind="query-params",
+                             help="Count customers, or weight each customer by their MRR.")
     st.markdown("**Dates**")
     bounds = dict(min_value=info["min_date"], max_value=info["max_date"],
                   format="YYYY-MM-DD")
@@ -163,6 +202,8 @@ def _filters(info: dict) -> Filters:
     signup_to = right.date_input("to", value=None, key="signup_to", bind="query-params", **bounds)
     chosen, heading = {}, None
     for key, m in MULTI.items():
+        if key in hidden:
+            continue
         if m.group != heading:
             heading = m.group
             st.markdown(f"**{heading}**")

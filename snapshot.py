@@ -1,5 +1,6 @@
 """The database a session reads: its connection, the first-run demo build and the upgrade of a
-database built by an older version, and each snapshot's facts (meta row, filter options, dates).
+database built by an older version, and each snapshot's facts (meta row, filter options, dates,
+what its data can show).
 
 A snapshot file is immutable, so what is read from it is cached for the life of the process."""
 
@@ -17,6 +18,7 @@ import streamlit as st
 
 import queries
 import settings
+from data import capabilities as caps_module
 from filter_params import MULTI
 from queries import Filters
 
@@ -110,6 +112,7 @@ def snapshot_info(snapshot_path: str) -> dict:
         priorities = queries.ticket_priorities(cur)
         first = queries.cohort_retention(cur, Filters(), grain="month")["cohort"].min()
         latest = queries.latest_data_date(cur)
+        caps = caps_module.read(cur)
     finally:
         cur.close()
     return {
@@ -124,6 +127,7 @@ def snapshot_info(snapshot_path: str) -> dict:
         "max_date": max(latest or default_as_of, default_as_of),
         "options": options,
         "priorities": priorities,
+        "capabilities": caps,
     }
 
 
@@ -146,3 +150,9 @@ def path() -> str:
 def current() -> dict:
     """snapshot_info of the snapshot this session reads."""
     return snapshot_info(path())
+
+
+def capabilities() -> caps_module.Capabilities:
+    """What the data of the snapshot this session reads can show (data/capabilities.py): pages
+    ask this, never the data itself."""
+    return current()["capabilities"]

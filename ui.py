@@ -20,6 +20,7 @@ import definitions
 import queries
 import snapshot
 from charts import Chart, period_label
+from data import capabilities
 from filter_params import MULTI
 from queries import Filters
 
@@ -31,6 +32,60 @@ EMPTY = "No customers match these filters."
 def as_of() -> date:
     """The as-of date of this run's view (the frame stores it)."""
     return st.session_state["_as_of"]
+
+
+def filtered() -> bool:
+    """Whether the viewer has set a filter (the frame stores it): only then can an empty result
+    be blamed on the filters."""
+    return bool(st.session_state.get("_filtered"))
+
+
+# --- What the data can show ------------------------------------------------------------------
+
+def available(key: str, churn: bool | None = None) -> bool:
+    """Whether the page may draw item `key` of data/capabilities.py. When the snapshot lacks what
+    it needs, one line says which file or column would fill it; when it needs churn and nobody
+    has churned by the as-of date, one line says so; and False."""
+    caps = snapshot.capabilities()
+    line = capabilities.line(caps, key)
+    if line is not None:
+        missing_line(line)
+        return False
+    if (capabilities.ITEMS[key].churn if churn is None else churn) and not caps.churn_by(as_of()):
+        st.info(capabilities.no_churn(as_of()), icon=":material/event_busy:")
+        return False
+    return True
+
+
+def offered(keys) -> list[str]:
+    """The items among `keys` the data can fill, without saying anything about the others."""
+    caps = snapshot.capabilities()
+    return [key for key in keys if capabilities.shows(caps, key)]
+
+
+def missing_line(line: str, quiet: bool = False) -> None:
+    """One line naming the file or column that would fill what is not drawn (a caption under a
+    choice when `quiet`)."""
+    if quiet:
+        st.caption(f":material/dataset: {line}")
+    else:
+        st.info(line, icon=":material/dataset:")
+
+
+def missing_lines(keys, quiet: bool = False) -> None:
+    """One line per missing thing for several items (a row of tiles, a choice's options)."""
+    for line in capabilities.lines(snapshot.capabilities(), keys):
+        missing_line(line, quiet)
+
+
+def nothing() -> str:
+    """The empty state of a chart whose data is there: the filters left nobody it counts, or
+    nothing has happened by the as-of date."""
+    return EMPTY if filtered() else f"Nothing to show up to {as_of():%d %b %Y}."
+
+
+def no_churn() -> str:
+    return capabilities.no_churn(as_of(), filtered=filtered())
 
 
 # --- Queries ---------------------------------------------------------------------------------
@@ -107,12 +162,13 @@ def compare(fn_name: str, f: Filters, dimension: str, **kwargs) -> pd.DataFrame 
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def empty(df) -> bool:
-    """True (after showing the empty state) when there is nothing to draw."""
+def empty(df, says: str | None = None) -> bool:
+    """True (after showing the empty state, `says` or ui.nothing()) when there is nothing to
+    draw."""
     if df is None:
         return True
     if len(df) == 0:
-        st.info(EMPTY)
+        st.info(says or nothing())
         return True
     return False
 
@@ -149,10 +205,11 @@ def caption(key: str, n=None, unit: str = "customers", note: str = "") -> None:
 
 def show(chart: Chart, name: str, definition: str, n=None, unit: str = "customers",
          note: str = "", on_select: str | None = None, selection_mode=None,
-         narrow: bool = False):
-    """Draw a chart with its caption (definition · N · as of) and a CSV of the plotted rows."""
-    if chart.data.empty:
-        st.info(EMPTY)
+         narrow: bool = False, says: str | None = None):
+    """Draw a chart with its caption (definition · N · as of) and a CSV of the plotted rows; a
+    chart with no rows or N = 0 is not drawn (`says`, or ui.nothing(), instead)."""
+    if chart.data.empty or n == 0:
+        st.info(says or nothing())
         return None
     kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
     event = st.plotly_chart(chart.figure, key=f"chart_{name}", config={"displaylogo": False},

@@ -262,8 +262,8 @@ class Item:
     page: str
     label: str                   # what it shows, in words ("customer effort")
     needs: tuple[Need, ...]
-    kind: str = "chart"          # chart | tile | filter | choice | section (a page part's
-    #                              items, said once when all of them lack the same thing)
+    kind: str = "chart"          # chart | tile | filter | choice | option (one of a choice's
+    #                              values) | section (a page part's items, said once)
     churn: bool = False          # also needs churn on or before the as-of date
 
 
@@ -290,6 +290,13 @@ ITEMS: dict[str, Item] = {
     "cohorts.compare": Item("Cohorts", "retention compared by group",
                             (CHURN, split("plan", "segment", "region", "industry",
                                           "acquisition_channel", "products_count"))),
+    **{f"cohorts.by.{d}": Item("Cohorts", f"retention by {d.replace('_', ' ')}", (CHURN, split(d)),
+                               "option")
+       for d in ("plan", "segment", "region", "industry", "acquisition_channel", "products_count")},
+    "cohorts.by.early_tickets": Item("Cohorts", "retention by early tickets", (CHURN, TICKETS),
+                                     "option"),
+    "cohorts.by.early_csat": Item("Cohorts", "retention by early CSAT",
+                                  (CHURN, TICKETS, column("tickets.csat")), "option"),
     "cohorts.month_k": Item("Cohorts", "retention at one age across cohorts", (CHURN,)),
     "cohorts.customers": Item("Cohorts", "the customers behind a cell", ()),
     "cohorts.basis_mrr": Item("Cohorts", "MRR-weighted retention", (column("customers.mrr"),),
@@ -435,7 +442,7 @@ def report(caps: Capabilities, as_of: date | None = None) -> list[tuple[str, str
     """(page, what it shows, state, words) for every chart, tile and choice of every page."""
     out = []
     for key, item in ITEMS.items():
-        if item.kind not in ("filter", "section"):
+        if item.kind not in ("filter", "section", "option"):
             state, words = status(caps, key, as_of)
             label = item.label.removeprefix("the ")
             out.append((item.page, label[0].upper() + label[1:], state, words))

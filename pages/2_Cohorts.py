@@ -37,32 +37,40 @@ cells = ui.query("cohort_retention", f, grain=grain, basis=basis)
 average = ui.query("average_retention", f, grain=grain, basis=basis)
 
 st.subheader("Retention triangle")
+# Without churn dates there is no retention to draw: said once, for every chart of the page.
+retention = ui.available("cohorts.heatmap")
 show_incomplete = st.toggle(
     "Show incomplete cells (faded, marked *)", value=True, key="cohorts_incomplete",
     help="A cell is incomplete while some members of the cohort have not reached that age yet.",
 )
 event = None
-if not ui.empty(cells):
+if retention and not ui.empty(cells):
     heat = charts.cohort_heatmap(cells, grain, basis, show_incomplete, settings.MIN_N)
     event = ui.show(heat, "cohort_heatmap", "retention", n=n_customers,
                     note="click a cell to list its customers below",
                     on_select="rerun", selection_mode="points")
 
 st.subheader("Retention curves")
-if not ui.empty(cells):
+if retention and not ui.empty(cells):
     curves = charts.retention_curves(cells, average, grain, basis, settings.MIN_N)
     ui.show(curves, "retention_curves", "average_curve", n=n_customers)
 
 st.subheader("Compare groups")
-dims = {m.dimension: m.label for m in MULTI.values()}
-dimension = st.selectbox("Compare by", list(dims), format_func=dims.get, key="cohorts_compare")
-groups = ui.compare("average_retention", f, dimension, grain=grain, basis=basis)
+# Only dimensions with more than one group in the data are offered (data/capabilities.py).
+labels = {m.dimension: m.label for m in MULTI.values()}
+dims = {key.removeprefix("cohorts.by."): labels[key.removeprefix("cohorts.by.")]
+        for key in ui.offered([f"cohorts.by.{d}" for d in labels])}
+groups = None
+if retention and (dims or ui.available("cohorts.compare")):
+    dimension = st.selectbox("Compare by", list(dims), format_func=dims.get,
+                             key="cohorts_compare")
+    groups = ui.compare("average_retention", f, dimension, grain=grain, basis=basis)
 if not ui.empty(groups):
     chart = charts.compare_curves(groups, dims[dimension].lower(), grain, basis, settings.MIN_N)
     ui.show(chart, "retention_by_" + dimension, "average_curve", n=n_customers)
 
 st.subheader("Retention at one age across cohorts")
-if not ui.empty(cells):
+if retention and not ui.empty(cells):
     max_age = int(cells["age"].max())
     k = st.slider(f"Age ({unit} since signup)", 0, max_age, min(12 if grain == "month" else 4,
                   max_age), key="cohorts_k")

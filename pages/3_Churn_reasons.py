@@ -20,23 +20,37 @@ REASON_COLUMNS = {
 
 f, con = frame.frame("Churn reasons")
 grain = frame.grain()
+# Everything on this page is about customers who churned: said once when there are none.
+if not ui.available("churn.lost"):
+    st.stop()
 totals = ui.query("churn_reasons", f)
+if ui.empty(totals, ui.no_churn()):
+    st.stop()
 
-if not ui.empty(totals):
-    lost = int(totals["customers_lost"].sum())
-    other = narrative.other_share(totals)
-    a, b, c = st.columns(3)
-    a.metric("Customers lost", f"{lost:,}", border=True,
-             help="Churned on or before the as-of date, within the filters.")
-    b.metric("MRR lost", format_value(totals["mrr_lost"].sum(), "$"), border=True,
-             help="Their MRR at churn (an empty MRR counts as 0).")
-    c.metric("Share left in Other", f"{other:.1f}%", border=True,
-             help="Lost customers who gave no reason, or one the reason mapping does not list.")
+# What the reasons need (data/capabilities.py): one line per missing file or column, up front.
+PARTS = ("churn.by_category", "churn.mrr_by_category", "churn.owners", "churn.trend",
+         "churn.by_segment", "churn.raw")
+drawn = ui.offered(PARTS)
+lost = int(totals["customers_lost"].sum())
+other = narrative.other_share(totals)
+metrics = [("Customers lost", f"{lost:,}",
+            "Churned on or before the as-of date, within the filters.")]
+if ui.offered(["churn.mrr_lost"]):
+    metrics.append(("MRR lost", format_value(totals["mrr_lost"].sum(), "$"),
+                    "Their MRR at churn (an empty MRR counts as 0)."))
+if "churn.by_category" in drawn:
+    metrics.append(("Share left in Other", f"{other:.1f}%",
+                    "Lost customers who gave no reason, or one the reason mapping does not list."))
+for column, (label, value, help_text) in zip(st.columns(3), metrics):
+    column.metric(label, value, border=True, help=help_text)
+ui.missing_lines(["churn.mrr_lost", *PARTS])
+if "churn.by_category" in drawn:
     warning = narrative.other_warning(other, lost, ui.query("raw_reasons", f, category="Other"),
                                       settings.OTHER_WARNING_PCT)
     if warning:
         st.warning(warning, icon=":material/warning:")
 
+if "churn.by_category" in drawn:
     left, right = st.columns(2)
     with left:
         chart = charts.hbars(
@@ -46,46 +60,49 @@ if not ui.empty(totals):
         )
         ui.show(chart, "churn_customers_by_category", "churn_category", n=lost,
                 unit="churned customers")
-    with right:
-        by_mrr = ui.query("churn_reasons", f)  # same cached frame, plotted by MRR lost
-        chart = charts.hbars(
-            by_mrr, "category", "mrr_lost", "MRR lost by reason", "MRR lost ($ per month)",
-            subtitle="Monthly recurring revenue of the churned customers, at churn",
-            hover_extra={"owner_team": "Team that owns the fix"}, money=True,
-        )
-        ui.show(chart, "churn_mrr_by_category", "churn_category", n=lost,
-                unit="churned customers")
+    if "churn.mrr_by_category" in drawn:
+        with right:
+            chart = charts.hbars(
+                totals, "category", "mrr_lost", "MRR lost by reason", "MRR lost ($ per month)",
+                subtitle="Monthly recurring revenue of the churned customers, at churn",
+                hover_extra={"owner_team": "Team that owns the fix"}, money=True,
+            )
+            ui.show(chart, "churn_mrr_by_category", "churn_category", n=lost,
+                    unit="churned customers")
 
+if "churn.owners" in drawn:
     st.subheader("Who owns the fix")
     st.dataframe(totals, hide_index=True, width="stretch", column_config=REASON_COLUMNS)
 
-st.subheader("Over time")
-trend = ui.query("churn_reasons", f, grain=grain)
-if not ui.empty(trend):
-    chart = charts.stacked_bars(
-        trend, "period", "customers_lost", "category",
-        f"Customers lost per {grain}, by reason", "Customers lost", grain=grain,
-        subtitle=f"Stacked by reason category · the last {grain} may be incomplete",
-    )
-    ui.show(chart, f"churn_by_reason_per_{grain}", "churn_category",
-            n=int(trend["customers_lost"].sum()), unit="churned customers")
+if "churn.trend" in drawn:
+    st.subheader("Over time")
+    trend = ui.query("churn_reasons", f, grain=grain)
+    if not ui.empty(trend, ui.no_churn()):
+        chart = charts.stacked_bars(
+            trend, "period", "customers_lost", "category",
+            f"Customers lost per {grain}, by reason", "Customers lost", grain=grain,
+            subtitle=f"Stacked by reason category · the last {grain} may be incomplete",
+        )
+        ui.show(chart, f"churn_by_reason_per_{grain}", "churn_category",
+                n=int(trend["customers_lost"].sum()), unit="churned customers")
 
-st.subheader("By segment")
-segments = ui.compare("churn_reasons", f, "segment")
-if not ui.empty(segments):
-    chart = charts.stacked_share(
-        segments, "group", "category", "customers_lost", "Reason mix by segment",
-        "Share of the segment's lost customers (%)",
-        subtitle="Each bar: one segment's churned customers split by reason",
-    )
-    ui.show(chart, "churn_reasons_by_segment", "churn_category",
-            n=int(segments["customers_lost"].sum()), unit="churned customers")
+if "churn.by_segment" in drawn:
+    st.subheader("By segment")
+    segments = ui.compare("churn_reasons", f, "segment")
+    if not ui.empty(segments, ui.no_churn()):
+        chart = charts.stacked_share(
+            segments, "group", "category", "customers_lost", "Reason mix by segment",
+            "Share of the segment's lost customers (%)",
+            subtitle="Each bar: one segment's churned customers split by reason",
+        )
+        ui.show(chart, "churn_reasons_by_segment", "churn_category",
+                n=int(segments["customers_lost"].sum()), unit="churned customers")
 
-st.subheader("The raw reasons behind a category")
-if totals is not None and not totals.empty:
+if "churn.raw" in drawn:
+    st.subheader("The raw reasons behind a category")
     category = st.selectbox("Category", list(totals["category"]), key="churn_category")
     raw = ui.query("raw_reasons", f, category=category)
-    if not ui.empty(raw):
+    if not ui.empty(raw, f"No churned customer in {category} gave a reason."):
         chart = charts.hbars(
             raw, "reason", "customers_lost", f"Raw reasons mapped to {category}",
             "Customers lost", subtitle="As customers wrote them (spellings folded together)",

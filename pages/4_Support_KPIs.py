@@ -11,15 +11,37 @@ import ui
 
 f, con = frame.frame("Support KPIs")
 grain = frame.grain()
-kpis = ui.query("support_kpis", f, grain=grain)
 
-if ui.empty(kpis) or not kpis["tickets"].sum():
-    if kpis is not None and not kpis.empty:
-        st.info("No support tickets for these customers.")
+
+def nps_chart() -> None:
+    """NPS comes from its own file: drawn with or without tickets."""
+    if not ui.available("support.nps"):
+        return
+    scores = ui.query("nps", f, grain=grain)
+    if not ui.empty(scores, ui.nothing() if ui.filtered() else
+                    f"No NPS responses up to {ui.as_of():%d %b %Y}."):
+        # Surveys go out now and then: periods without a response are left out, not drawn as 0.
+        answered = scores[scores["responses"] > 0]
+        chart = charts.time_lines(answered, "period", {"nps": "NPS"}, "Net promoter score",
+                                  "NPS (−100 to 100)", grain=grain, n_col="responses",
+                                  min_n=settings.MIN_N,
+                                  subtitle=f"{grain.capitalize()}s without survey responses "
+                                           "left out")
+        ui.show(chart, "nps", "nps", n=int(scores["responses"].sum()), unit="responses")
+
+
+# Without a tickets file the page says so once (data/capabilities.py), and shows what NPS it has.
+kpis = ui.query("support_kpis", f, grain=grain) if ui.available("support.tickets") else None
+if kpis is None or kpis.empty or not kpis["tickets"].sum():
+    if kpis is not None:
+        st.info("No support tickets for these customers." if ui.filtered() else
+                f"No support tickets up to {ui.as_of():%d %b %Y}.")
+    nps_chart()
     st.stop()
 
-priorities = support_targets.priorities()
-targets = support_targets.target_inputs(priorities)
+by_priority = bool(ui.offered(["support.priority"]))
+priorities = support_targets.priorities() if by_priority else []
+targets = support_targets.target_inputs(priorities) if by_priority else {}
 tickets = int(kpis["tickets"].sum())
 
 
@@ -30,8 +52,12 @@ def priority_split():
 
 
 st.subheader("Response and resolution times")
-choice = st.segmented_control("Priority", ["All", *priorities], default="All", required=True,
-                              key="support_priority")
+if by_priority:
+    choice = st.segmented_control("Priority", ["All", *priorities], default="All", required=True,
+                                  key="support_priority")
+else:
+    choice = "All"
+    ui.missing_lines(["support.priority"], quiet=True)
 priority = None if choice == "All" else choice
 source = kpis if priority is None else priority_split()
 has_rows = source is not None and (priority is None or (source["group"] == priority).any())
@@ -41,12 +67,15 @@ if has_rows:
     shown_n = tickets if priority is None else int(
         source.loc[source["group"] == priority, "tickets"].sum())
     left, right = st.columns(2)
-    for column, (kind, median, p90, name, definition) in zip((left, right), (
-        ("first_response_h", "frt_median_h", "frt_p90_h", "First response time", "frt"),
+    for column, (kind, median, p90, name, definition, key) in zip((left, right), (
+        ("first_response_h", "frt_median_h", "frt_p90_h", "First response time", "frt",
+         "support.frt"),
         ("resolution_h", "resolution_median_h", "resolution_p90_h", "Resolution time",
-         "resolution"),
+         "resolution", "support.resolution"),
     )):
         with column:
+            if not ui.available(key):
+                continue
             goal = targets.get(kind, {})
             shown_targets = {priority: goal[priority]} if priority in goal else {}
             n_col = "frt_n" if kind == "first_response_h" else "resolved_n"
@@ -55,60 +84,71 @@ if has_rows:
                 f"{name}, {choice.lower() if priority else 'all'} tickets", "Hours", grain=grain,
                 subtitle="Tickets created in the period" + (
                     " · dashed: target for this priority" if shown_targets else
-                    " · pick a priority to see its target"),
+                    " · pick a priority to see its target" if by_priority else ""),
                 n_col=n_col, min_n=settings.MIN_N, targets=shown_targets,
                 only=("group", priority) if priority else None,
             )
             ui.show(chart, f"{kind}_{choice}", definition, n=shown_n, unit="tickets")
 
 st.subheader("Satisfaction and effort")
-scores = ui.query("nps", f, grain=grain)
 a, b = st.columns(2)
 c, d = st.columns(2)
 with a:
-    chart = charts.time_lines(kpis, "period", {"csat_pct": "CSAT %"}, "CSAT",
-                              "Rated 4–5 (% of rated tickets)", grain=grain, n_col="csat_n",
-                              min_n=settings.MIN_N, percent=True)
-    ui.show(chart, "csat", "csat", n=int(kpis["csat_n"].sum()), unit="rated tickets")
+    if ui.available("support.csat"):
+        chart = charts.time_lines(kpis, "period", {"csat_pct": "CSAT %"}, "CSAT",
+                                  "Rated 4–5 (% of rated tickets)", grain=grain, n_col="csat_n",
+                                  min_n=settings.MIN_N, percent=True)
+        ui.show(chart, "csat", "csat", n=int(kpis["csat_n"].sum()), unit="rated tickets")
 with b:
-    chart = charts.time_lines(kpis, "period", {"ces_mean": "CES"}, "Customer effort score",
-                              "Mean CES (1–5, 5 = easiest)", grain=grain, n_col="ces_n",
-                              min_n=settings.MIN_N)
-    ui.show(chart, "ces", "ces", n=int(kpis["ces_n"].sum()), unit="rated tickets")
+    if ui.available("support.ces"):
+        chart = charts.time_lines(kpis, "period", {"ces_mean": "CES"}, "Customer effort score",
+                                  "Mean CES (1–5, 5 = easiest)", grain=grain, n_col="ces_n",
+                                  min_n=settings.MIN_N)
+        ui.show(chart, "ces", "ces", n=int(kpis["ces_n"].sum()), unit="rated tickets")
 with c:
-    chart = charts.time_lines(kpis, "period", {"one_touch_pct": "One-touch %"},
-                              "One-touch resolution", "Resolved with ≤ 1 reply (%)", grain=grain,
-                              n_col="one_touch_n", min_n=settings.MIN_N, percent=True)
-    ui.show(chart, "one_touch", "one_touch", n=int(kpis["resolved_n"].sum()),
-            unit="resolved tickets")
+    if ui.available("support.one_touch"):
+        chart = charts.time_lines(kpis, "period", {"one_touch_pct": "One-touch %"},
+                                  "One-touch resolution", "Resolved with ≤ 1 reply (%)",
+                                  grain=grain, n_col="one_touch_n", min_n=settings.MIN_N,
+                                  percent=True)
+        ui.show(chart, "one_touch", "one_touch", n=int(kpis["resolved_n"].sum()),
+                unit="resolved tickets")
 with d:
-    if not ui.empty(scores):
-        # Surveys go out now and then: periods without a response are left out, not drawn as 0.
-        answered = scores[scores["responses"] > 0]
-        chart = charts.time_lines(answered, "period", {"nps": "NPS"}, "Net promoter score",
-                                  "NPS (−100 to 100)", grain=grain, n_col="responses",
-                                  min_n=settings.MIN_N,
-                                  subtitle=f"{grain.capitalize()}s without survey responses "
-                                           "left out")
-        ui.show(chart, "nps", "nps", n=int(scores["responses"].sum()), unit="responses")
+    nps_chart()
 
 st.subheader("Volume and backlog")
-chart = charts.time_lines(kpis, "period", {"tickets": "Tickets created", "backlog_end": "Backlog"},
-                          f"Tickets created per {grain} and open at its end", "Tickets",
-                          grain=grain, subtitle="Backlog: created and not resolved by the "
-                          f"end of the {grain}")
-ui.show(chart, "volume_backlog", "backlog", n=tickets, unit="tickets")
+with_backlog = bool(ui.offered(["support.backlog"]))
+chart = charts.time_lines(
+    kpis, "period", {"tickets": "Tickets created", **({"backlog_end": "Backlog"} if with_backlog
+                                                      else {})},
+    f"Tickets created per {grain}" + (" and open at its end" if with_backlog else ""), "Tickets",
+    grain=grain, subtitle=(f"Backlog: created and not resolved by the end of the {grain}"
+                           if with_backlog else None))
+ui.show(chart, "volume_backlog", "backlog" if with_backlog else "ticket_period", n=tickets,
+        unit="tickets")
+ui.missing_lines(["support.backlog"], quiet=True)
 
 st.subheader("Breakdown")
-dims = {"channel": "Channel", "category": "Ticket category", "priority": "Priority"}
-metrics = {"frt_median_h": "First response, median (h)", "resolution_median_h":
-           "Resolution, median (h)", "csat_pct": "CSAT (%)", "one_touch_pct": "One-touch (%)",
-           "tickets": "Tickets"}
-left, right = st.columns(2)
-dim = left.selectbox("Break down by", list(dims), format_func=dims.get, key="support_by")
-metric = right.selectbox("Metric", list(metrics), format_func=metrics.get, key="support_metric")
-split = priority_split() if dim == "priority" else ui.query("support_kpis", f, grain=grain, by=dim)
-if not ui.empty(split):
+# A breakdown over a dimension with one value, or a metric without its column, is not offered.
+dim_labels = {"channel": "Channel", "category": "Ticket category", "priority": "Priority"}
+dims = {d: dim_labels[d] for d in dim_labels if ui.offered([f"support.by.{d}"])}
+metric_items = {"frt_median_h": "support.frt", "resolution_median_h": "support.resolution",
+                "csat_pct": "support.csat", "one_touch_pct": "support.one_touch",
+                "tickets": "support.volume"}
+metric_labels = {"frt_median_h": "First response, median (h)", "resolution_median_h":
+                 "Resolution, median (h)", "csat_pct": "CSAT (%)", "one_touch_pct":
+                 "One-touch (%)", "tickets": "Tickets"}
+metrics = {m: metric_labels[m] for m, key in metric_items.items() if ui.offered([key])}
+split = None
+if dims:
+    left, right = st.columns(2)
+    dim = left.selectbox("Break down by", list(dims), format_func=dims.get, key="support_by")
+    metric = right.selectbox("Metric", list(metrics), format_func=metrics.get,
+                             key="support_metric")
+    split = priority_split() if dim == "priority" else ui.query("support_kpis", f, grain=grain,
+                                                                by=dim)
+ui.missing_lines([f"support.by.{d}" for d in dim_labels], quiet=bool(dims))
+if split is not None and not ui.empty(split):
     n_col = {"frt_median_h": "frt_n", "resolution_median_h": "resolved_n", "csat_pct": "csat_n",
              "one_touch_pct": "one_touch_n"}.get(metric)
     chart = charts.time_lines(split, "period", {metric: metrics[metric]},

@@ -32,19 +32,30 @@ st.caption("Everything on this page shows association, not cause: customers with
            "experience may differ in other ways too.")
 
 st.subheader("Retention by early support experience")
-groupings = {m: DIMENSION_LABELS[m] for m in ("early_tickets", "early_frt_sla", "early_csat")}
-left, right = st.columns([2, 1])
-by = left.segmented_control("Split customers by", list(groupings), format_func=groupings.get,
-                            default="early_tickets", required=True, key="support_x_by")
-sla = right.number_input("First-response target (hours)", 0.5, 240.0, float(settings.SLA_HOURS),
-                         step=0.5, key="support_x_sla", disabled=by != "early_frt_sla",
-                         help="Used by the first-response split: every early ticket answered "
-                         "within this many hours, or any breach.")
-curves = ui.query("survival", f, by=by, sla_h=sla)
-p_value = ui.query("logrank_p", f, by=by, sla_h=sla)
-at_year = ui.query("survival_at", f, by=by, day=365, sla_h=sla)
-excluded = ui.query("early_support_excluded", f)
-if not ui.empty(curves):
+# Each split needs its ticket column (data/capabilities.py); without tickets, one line.
+curves = None
+if ui.available("support_x.early"):
+    groupings = {m: DIMENSION_LABELS[m] for m in ("early_tickets", "early_frt_sla", "early_csat")
+                 if ui.offered([f"support_x.{m}"])}
+    left, right = st.columns([2, 1])
+    by = left.segmented_control("Split customers by", list(groupings), format_func=groupings.get,
+                                default="early_tickets", required=True, key="support_x_by")
+    if "early_frt_sla" in groupings:
+        sla = right.number_input("First-response target (hours)", 0.5, 240.0,
+                                 float(settings.SLA_HOURS), step=0.5, key="support_x_sla",
+                                 disabled=by != "early_frt_sla",
+                                 help="Used by the first-response split: every early ticket "
+                                 "answered within this many hours, or any breach.")
+    else:
+        sla = float(settings.SLA_HOURS)
+    ui.missing_lines([f"support_x.{m}" for m in ("early_frt_sla", "early_csat")], quiet=True)
+    curves = ui.query("survival", f, by=by, sla_h=sla)
+    p_value = ui.query("logrank_p", f, by=by, sla_h=sla)
+    at_year = ui.query("survival_at", f, by=by, day=365, sla_h=sla)
+    excluded = ui.query("early_support_excluded", f)
+if curves is not None and not ui.empty(curves, ui.nothing() if ui.filtered() else
+                                       "No customer is 90 days past signup by "
+                                       f"{ui.as_of():%d %b %Y} yet."):
     reading = narrative.survival_reading(at_year, p_value, groupings[by], excluded,
                                          settings.MIN_N)
     st.markdown(ui.markdown_text(reading))
@@ -72,9 +83,13 @@ if not ui.empty(curves):
 
 st.subheader("Retention drivers from the research")
 left, right = st.columns(2)
+# The research's horizon is two years: before anyone reaches it there is nothing to set against.
+too_young = (ui.nothing() if ui.filtered() else
+             f"No customer is two years past signup by {ui.as_of():%d %b %Y} yet.")
 with left:
-    products = ui.query("retention_by_products", f, horizon_months=24)
-    if not ui.empty(products):
+    products = (ui.query("retention_by_products", f, horizon_months=24)
+                if ui.available("support_x.products") else None)
+    if not ui.empty(products, too_young):
         chart = charts.hbars(
             products, "group", "retained_pct", "Two-year retention by products held",
             "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
@@ -82,10 +97,11 @@ with left:
             subtitle="Complete 2-year horizons only · ◆ published research figure",
         )
         ui.show(chart, "retention_by_products", "products", n=int(products["customers"].sum()),
-                note=narrative.excluded_text(products))
+                note=narrative.excluded_text(products), says=too_young)
 with right:
-    expansion = ui.query("early_expansion_retention", f, horizon_months=24)
-    if not ui.empty(expansion):
+    expansion = (ui.query("early_expansion_retention", f, horizon_months=24)
+                 if ui.available("support_x.expansion") else None)
+    if not ui.empty(expansion, too_young):
         chart = charts.hbars(
             expansion, "group", "retained_pct", "Two-year retention by early expansion",
             "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
@@ -94,11 +110,12 @@ with right:
             subtitle="Any MRR increase in the 3 months after signup · ◆ published research",
         )
         ui.show(chart, "retention_by_early_expansion", "early_expansion",
-                n=int(expansion["customers"].sum()), note=narrative.excluded_text(expansion))
+                n=int(expansion["customers"].sum()), note=narrative.excluded_text(expansion),
+                says=too_young)
 
 st.subheader("Support in the 90 days before churn")
-before = ui.query("pre_churn_tickets", f)
-if not ui.empty(before):
+before = ui.query("pre_churn_tickets", f) if ui.available("support_x.pre_churn") else None
+if not ui.empty(before, ui.no_churn()):
     chart = charts.grouped_bars(
         queries.pre_churn_long(before), "category", "tickets_per_customer", "series",
         "Tickets per customer in the 90 days before churn, by reason",

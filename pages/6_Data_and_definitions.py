@@ -10,6 +10,7 @@ import narrative
 import settings
 import snapshot
 import ui
+from data import capabilities
 
 PROFILE_COLUMNS = {
     "table_name": st.column_config.TextColumn("Table"),
@@ -42,6 +43,12 @@ profile = ui.query_all("table_profile")
 if profile is not None:
     st.dataframe(profile, hide_index=True, width="stretch", column_config=PROFILE_COLUMNS,
                  column_order=list(PROFILE_COLUMNS))
+
+st.subheader("What this data can show")
+st.caption("Each page and chart: ✓ when the data has what it needs; otherwise what would fill it "
+           "(README, Your data). The import prints the same list.")
+st.markdown("\n".join(f"- {line}" for line in capabilities.describe(snapshot.capabilities(),
+                                                                     ui.as_of())))
 
 st.subheader("Data quality")
 notes = narrative.quality_notes(
