@@ -279,7 +279,7 @@ def mapping_versions() -> None:
                 "the one it was imported with.")
         return
     st.dataframe(versions, hide_index=True, width="stretch", column_config=VERSION_COLUMNS,
-                 column_order=list(VERSION_COLUMNS), key="mapping_versions")
+                 column_order=list(VERSION_COLUMNS), key="mapping_versions", placeholder="—")
     st.caption("Each version is a snapshot: links made on an older one keep its mapping. "
                "“In Other” is the share of customers lost by the data's as-of date whose reason "
                "the mapping does not list, or who gave none.")

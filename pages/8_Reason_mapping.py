@@ -14,17 +14,20 @@ import snapshot
 import ui
 from data import load, remap, snapshots
 
+ROW_PX = 35  # st.data_editor's row height: the editor shows up to 15 rows before it scrolls
 STATUS = {"unmapped": "Not mapped (in Other)", "mapped": "Mapped", "no reason": "No reason given"}
+# Counts first, the spelling last: on a phone the first columns are the ones in view.
 REASON_COLUMNS = {
     "reason": st.column_config.TextColumn("Reason (as matched)", help="Lower-cased, trimmed, "
                                           "runs of spaces collapsed: how the mapping matches it."),
-    "example": st.column_config.TextColumn("As customers wrote it", help="Its most frequent spelling."),
     "customers_lost": st.column_config.NumberColumn("Customers lost", format="localized"),
     "share_pct": st.column_config.NumberColumn("Share of lost customers", format="%.1f%%"),
     "category": st.column_config.TextColumn("Category"),
     "owner_team": st.column_config.TextColumn("Team that owns the fix"),
     "status": st.column_config.TextColumn("Status"),
+    "example": st.column_config.TextColumn("As customers wrote it", help="Its most frequent spelling."),
 }
+READ_ONLY = ["reason", "customers_lost", "share_pct"]
 
 f, con = frame.frame("Reason mapping", needs_customers=False)
 info = snapshot.current()
@@ -69,7 +72,7 @@ elif not auth.is_editor():
         " (sign in as an editor in the sidebar)." if auth.editor_sign_in_available() else ".")
         + " Until then these count in Other.", icon=":material/lock:")
     st.dataframe(unmapped, hide_index=True, width="stretch", column_config=REASON_COLUMNS,
-                 column_order=["reason", "example", "customers_lost", "share_pct"],
+                 column_order=READ_ONLY + ["example"],
                  key="mapping_unmapped")
 elif not is_live:
     st.info("This is an older snapshot, shared in a link. Open the latest data to map its "
@@ -78,27 +81,30 @@ else:
     st.caption("Pick a category from the list, or type a new one; the team is the category's "
                "own when left blank. Saving writes a new snapshot with this mapping: every page "
                "uses it at once, and links pinned to older snapshots keep theirs.")
-    with st.form("mapping_form", border=False):
-        edited = st.data_editor(
-            unmapped[["reason", "example", "customers_lost", "share_pct"]].assign(
-                category=None, new_category=None, owner_team=None),
-            key="mapping_editor", hide_index=True, width="stretch", num_rows="fixed",
-            disabled=["reason", "example", "customers_lost", "share_pct"],
-            column_config={
-                **{k: REASON_COLUMNS[k] for k in ("reason", "example", "customers_lost",
-                                                  "share_pct")},
-                "category": st.column_config.SelectboxColumn(
-                    "Category", options=list(categories["category"]),
-                    help="A category the mapping has."),
-                "new_category": st.column_config.TextColumn(
-                    "…or a new category", max_chars=200,
-                    help="Type a category the mapping does not have yet; it wins over the list."),
-                "owner_team": st.column_config.TextColumn(
-                    "Team that owns the fix", max_chars=200,
-                    help="Blank: the team the category already has."),
-            })
-        submitted = st.form_submit_button("Save as a new mapping version", type="primary",
-                                          icon=":material/save:")
+    # Keyed by snapshot: after a save the new snapshot's editor starts empty, instead of
+    # applying the saved edits to the rows that moved up into their places.
+    edited = st.data_editor(
+        unmapped[READ_ONLY].assign(category=None, new_category=None, owner_team=None,
+                                   example=unmapped["example"]),
+        key=f"mapping_editor_{info['snapshot_id']}", hide_index=True, width="stretch",
+        num_rows="fixed", placeholder="",
+        column_order=["reason", "customers_lost", "category", "new_category", "owner_team",
+                      "share_pct", "example"], height=ROW_PX * (min(len(unmapped), 15) + 1) + 3,
+        disabled=READ_ONLY + ["example"],
+        column_config={
+            **{k: REASON_COLUMNS[k] for k in READ_ONLY + ["example"]},
+            "category": st.column_config.SelectboxColumn(
+                "Category", options=list(categories["category"]),
+                help="A category the mapping has."),
+            "new_category": st.column_config.TextColumn(
+                "…or a new category", max_chars=200,
+                help="Type a category the mapping does not have yet; it wins over the list."),
+            "owner_team": st.column_config.TextColumn(
+                "Team that owns the fix", max_chars=200,
+                help="Blank: the team the category already has."),
+        })
+    submitted = st.button("Save as a new mapping version", type="primary",
+                          icon=":material/save:", key="mapping_save")
     if submitted:
         rows = remap.chosen_rows(edited)
         if not rows:
@@ -134,7 +140,8 @@ with st.expander(f"Categories in the mapping ({len(categories):,})", icon=":mate
 
 st.subheader("Every reason given")
 st.dataframe(table.assign(status=table["status"].map(STATUS)), hide_index=True, width="stretch",
-             column_config=REASON_COLUMNS, column_order=list(REASON_COLUMNS), key="mapping_all")
+             column_config=REASON_COLUMNS, column_order=list(REASON_COLUMNS), key="mapping_all",
+             placeholder="—")
 ui.download(table, "churn_reasons_mapping", "Download as CSV")
 
 st.subheader("Mapping versions")
