@@ -53,6 +53,7 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
     except (duckdb.Error, OSError) as exc:
         ui.report_error(exc, "opening the database")
         st.stop()
+    snapshot.ensure_views(path, info)
     dropped = _repair_params(info)
     _carry_filters(page_title)
     hidden = _hidden_filters(info)

@@ -1,12 +1,14 @@
 """The database a session reads: its connection, the first-run demo build and the upgrade of a
-database built by an older version, and each snapshot's facts (meta row, filter options, dates,
-what its data can show).
+database built by an older version, each snapshot's facts (meta row, filter options, dates,
+what its data can show), its default views kept beside it (default_views.py), and answering one
+query on it.
 
 A snapshot file is immutable, so what is read from it is cached for the life of the process."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from datetime import date
@@ -16,11 +18,14 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+import default_views
 import queries
 import settings
 from data import capabilities as caps_module
 from filter_params import MULTI
 from queries import Filters
+
+log = logging.getLogger("retention.snapshot")
 
 _PATH = "_snapshot_path"  # session_state: the snapshot file this session reads (set by the frame)
 
@@ -93,7 +98,8 @@ def ensure_database() -> None:
         def progress(fraction: float, message: str) -> None:
             bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
-        generate(Path(settings.DB_PATH), customers=settings.DEMO_CUSTOMERS, progress=progress)
+        generate(Path(settings.DB_PATH), customers=settings.DEMO_CUSTOMERS, progress=progress,
+                 after_build=default_views.after_build(Path(settings.DB_PATH)))
         bar.empty()
     finally:
         lock.release()
@@ -108,9 +114,15 @@ def snapshot_info(snapshot_path: str) -> dict:
         tables = meta.get("tables")
         meta["tables"] = json.loads(tables) if isinstance(tables, str) else (tables or {})
         default_as_of = pd.Timestamp(meta["default_as_of"]).date()
+        facts = default_views.facts_version(cur)
         options = filter_options(cur)
         priorities = queries.ticket_priorities(cur)
-        first = queries.cohort_retention(cur, Filters(), grain="month")["cohort"].min()
+        kwargs = {"grain": "month", "basis": "logo"}  # the Cohorts page's default view
+        cells = default_views.lookup(snapshot_path, facts, default_as_of, "cohort_retention",
+                                     Filters(), kwargs)
+        if cells is default_views.MISS:
+            cells = queries.cohort_retention(cur, Filters(), **kwargs)
+        first = cells["cohort"].min()
         latest = queries.latest_data_date(cur)
         caps = caps_module.read(cur)
     finally:
@@ -120,6 +132,7 @@ def snapshot_info(snapshot_path: str) -> dict:
         "built_at": meta.get("built_at"),
         "source_kind": meta.get("source_kind"),
         "tables": meta["tables"],
+        "facts_version": facts,
         "default_as_of": default_as_of,
         "min_date": first if isinstance(first, date) else default_as_of,
         # The as-of picker and links reach every date in the data, also past the default as-of
@@ -135,6 +148,54 @@ def filter_options(cur) -> dict[str, list]:
     """The values each multiselect offers, read from the data ('Unknown' stands for empty)."""
     found = queries.filter_options(cur)
     return {key: list(found.get(m.dimension, [])) for key, m in MULTI.items()}
+
+
+@st.cache_resource
+def _views_checked() -> set[str]:
+    # Snapshot files this server process has found with all their default views kept.
+    return set()
+
+
+def ensure_views(snapshot_path: str, info: dict) -> None:
+    """Keep the default views a snapshot lacks (built by a process that could not keep them, or
+    by older query code), once, with a progress bar, before the page asks for them."""
+    checked = _views_checked()
+    if snapshot_path in checked:
+        return
+    if not default_views.is_complete(snapshot_path, info["facts_version"]):
+        with _build_lock():
+            if not default_views.is_complete(snapshot_path, info["facts_version"]):
+                bar = st.progress(0.0, text="Preparing this snapshot's default views (once)…")
+                cur = get_con(snapshot_path).cursor()
+                try:
+                    default_views.store(cur, default_views.views_dir(snapshot_path),
+                                        info["facts_version"], lambda fraction, message:
+                                        bar.progress(min(max(float(fraction), 0.0), 1.0),
+                                                     text=message))
+                except OSError as exc:  # a read-only folder: every view is computed live
+                    log.warning("could not keep the default views of %s: %r", snapshot_path, exc)
+                finally:
+                    cur.close()
+                    bar.empty()
+    checked.add(snapshot_path)
+
+
+def answer(snapshot_path: str, fn_name: str, f: Filters | None, kwargs: dict):
+    """queries.<fn_name>(con, f, **kwargs) on this snapshot: the kept result when it is one of
+    the default views, else computed on a cursor of its own (a DuckDB connection must not be used
+    by two threads at once). f None: a query about the whole snapshot, which takes no filters."""
+    if f is not None:
+        info = snapshot_info(snapshot_path)
+        kept = default_views.lookup(snapshot_path, info["facts_version"], info["default_as_of"],
+                                    fn_name, f, kwargs)
+        if kept is not default_views.MISS:
+            return kept
+    fn = getattr(queries, fn_name)
+    cur = get_con(snapshot_path).cursor()
+    try:
+        return fn(cur, **kwargs) if f is None else fn(cur, f, **kwargs)
+    finally:
+        cur.close()
 
 
 def use(snapshot_path: str) -> None:

@@ -17,7 +17,6 @@ import pandas as pd
 import streamlit as st
 
 import definitions
-import queries
 import snapshot
 from charts import Chart, period_label
 from data import capabilities
@@ -93,14 +92,7 @@ def no_churn() -> str:
 @st.cache_data(ttl=600, max_entries=512, show_spinner=False,
                hash_funcs={Filters: lambda f: astuple(f)})
 def _cached_query(snapshot_path: str, fn_name: str, f: Filters, kwargs: tuple):
-    fn = getattr(queries, fn_name)
-    # One cursor per query: a DuckDB connection must not be used by two threads at once.
-    cur = snapshot.get_con(snapshot_path).cursor()
-    try:
-        # f None: a query about the whole snapshot (query_all), which takes no filters.
-        return fn(cur, **dict(kwargs)) if f is None else fn(cur, f, **dict(kwargs))
-    finally:
-        cur.close()
+    return snapshot.answer(snapshot_path, fn_name, f, dict(kwargs))
 
 
 def query(fn_name: str, f: Filters | None, **kwargs):

@@ -1,29 +1,27 @@
 """What each dashboard page asks the metrics API for, and the filter sets of the benchmark.
 
-The calls come from queries/stored.py PAGE_CALLS, the one list of each page's default view (the
-same calls the snapshot stores results for, and tests/pages checks against what the pages call).
+The calls come from default_views.PAGE_CALLS, the one list of each page's default view (the
+same calls kept beside each snapshot, and tests/pages checks against what the pages call).
 A call is `(function name, kwargs, filter overrides)`; the overrides replace fields of the page's
 Filters (the compare charts run a function once per plan or segment in the selection).
 
 FILTER_SETS are the benchmark's filter sets: default, and three typical ones. The default set is
-timed twice: as the app gets it (from the results stored in the snapshot) and computed live
+timed twice: as the app gets it (the results kept beside the snapshot) and computed live
 (LIVE_SET), so the table shows what precomputing saves and what a first look at any other view
 costs.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import time
 from dataclasses import replace
 from datetime import date
 
+import default_views
 import queries
 from queries import Filters
-from queries import stored
 
-PAGE_QUERIES: dict[str, list[tuple]] = stored.PAGE_CALLS
+PAGE_QUERIES: dict[str, list[tuple]] = default_views.PAGE_CALLS
 LIVE_SET = "default, computed live"
 
 # The numbers the pandas reference (bench/reference.py) computes too: same calls, compared.
@@ -44,33 +42,25 @@ FILTER_SETS: dict[str, Filters] = {
 
 
 def find_function(name: str):
-    """queries.<name>, or the function of that name in any queries submodule; None if absent."""
+    """queries.<name>; None if the metrics API has no such function."""
     fn = getattr(queries, name, None)
-    if callable(fn):
-        return fn
-    for module in pkgutil.iter_modules(queries.__path__):
-        try:
-            mod = importlib.import_module(f"queries.{module.name}")
-        except Exception:  # a module being written right now may not import yet
-            continue
-        fn = getattr(mod, name, None)
-        if callable(fn) and getattr(fn, "__module__", "").startswith("queries"):
-            return fn
-    return None
+    return fn if callable(fn) else None
 
 
 def calls_of(page: str, con=None, f: Filters | None = None) -> list[tuple[str, dict, dict]]:
     """The page's calls, the shared frame's first. With a connection, a compare call runs once per
-    value of its dimension within `f` (as ui.compare does); without, it is listed once."""
-    calls = stored.calls_of(page)
+    value of its dimension within `f` (as ui.compare does) and an argument the page picks from
+    the data (default_views.FirstOf) is the value it picks; without, it is listed once."""
+    calls = default_views.calls_of(page)
     if con is None:
         return calls
     options = queries.filter_options(con)
-    for field, dimension in stored.EACH_DIMENSION.items():
+    for field, dimension in default_views.EACH_DIMENSION.items():
         chosen = getattr(f, field) if f is not None else ()
         if chosen:
             options[dimension] = list(chosen)
-    return stored.expand(calls, options)
+    return [(name, default_views.resolve(con, kwargs, f or Filters()), overrides)
+            for name, kwargs, overrides in default_views.expand(calls, options)]
 
 
 def call_label(name: str, kwargs: dict, overrides: dict) -> str:
@@ -78,14 +68,16 @@ def call_label(name: str, kwargs: dict, overrides: dict) -> str:
     return f"{name}({args})"
 
 
-def run_calls(con, calls, f: Filters, live: bool = False) -> tuple[list, list[dict]]:
+def run_calls(con, calls, f: Filters, live: bool = False, db=None) -> tuple[list, list[dict]]:
     """Run every call; return (results, [{call, ms, error}]). Missing functions give an error row.
-    `live`: compute every number, never answer from the results stored in the snapshot."""
+    With the snapshot's path `db` and not `live`, a call is answered as the app answers it: from
+    the default views kept beside the snapshot when it is one of them, else computed."""
+    kept = None
+    if db is not None and not live:
+        kept = (db, default_views.facts_version(con), queries.default_as_of(con))
     results, timings = [], []
     for name, kwargs, overrides in calls:
         fn = find_function(name)
-        if live and fn is not None:
-            fn = getattr(fn, "live", fn)
         started = time.perf_counter()
         error = None
         result = None
@@ -93,7 +85,12 @@ def run_calls(con, calls, f: Filters, live: bool = False) -> tuple[list, list[di
             error = "missing"
         else:
             try:
-                result = fn(con, replace(f, **overrides) if overrides else f, **kwargs)
+                g = replace(f, **overrides) if overrides else f
+                result = default_views.MISS
+                if kept is not None:
+                    result = default_views.lookup(*kept, name, g, kwargs)
+                if result is default_views.MISS:
+                    result = fn(con, g, **kwargs)
             except Exception as exc:  # reported, not fatal: the table shows which call failed
                 error = f"{type(exc).__name__}: {exc}"[:300]
         timings.append({

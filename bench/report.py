@@ -13,13 +13,13 @@ def _ms(value) -> str:
 
 def _generation(db: dict) -> list[str]:
     if not db.get("generated"):
-        restored = (f" Default views stored again for today's query code: "
+        restored = (f" Default views kept again for today's query code: "
                     f"{db['results_seconds']:.1f} s." if db.get("results_seconds") is not None else "")
         return ["Database reused from an earlier run (same arguments and build code)." + restored]
     facts = db.get("facts_seconds")
     facts_words = f", of which derived facts tables {facts:.1f} s" if facts is not None else ""
     results = db.get("results_seconds")
-    results_words = (f" and storing the default views {results:.1f} s" if results is not None
+    results_words = (f" and keeping the default views {results:.1f} s" if results is not None
                      else "")
     return [f"Database generated in this run: {db['seconds']:.1f} s{facts_words}{results_words}."]
 
@@ -40,8 +40,8 @@ def markdown(r: dict) -> str:
         "",
         "Page query sets (the metrics API calls each page makes; ms; cold = fresh connection, "
         "warm = after one warm-up, no in-memory result cache). *default* is what the app gets: "
-        "each page's default view is computed when the snapshot is built and stored in it "
-        "(queries/stored.py); *default, computed live* is the same calls computed, as any other "
+        "each page's default view is computed when the snapshot is built and kept beside it "
+        "(default_views.py); *default, computed live* is the same calls computed, as any other "
         f"view is the first time; target warm median < {target:.0f} ms:",
         "",
         "| page | filters | cold median | cold p95 | warm median | warm p95 | < target |",

@@ -54,16 +54,16 @@ def run_duckdb(db: Path, repeat: int, pages: list[str] | None) -> tuple[dict, di
             gc.collect()
             started = time.perf_counter()
             con = connect(db)
-            run_calls(con, calls, f, live)
+            run_calls(con, calls, f, live, db)
             con.close()
             cold.append((time.perf_counter() - started) * 1000)
         con = connect(db)
-        results, timings = run_calls(con, calls, f, live)  # warm-up
+        results, timings = run_calls(con, calls, f, live, db)  # warm-up
         warm, per_call = [], [[] for _ in calls]
         for _ in range(repeat):
             gc.collect()
             started = time.perf_counter()
-            _, timings = run_calls(con, calls, f, live)
+            _, timings = run_calls(con, calls, f, live, db)
             warm.append((time.perf_counter() - started) * 1000)
             for i, row in enumerate(timings):
                 per_call[i].append(row["ms"])

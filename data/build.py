@@ -16,6 +16,7 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -202,10 +203,12 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict,
-             store_default_views: bool = True) -> dict:
-    """Check keys, build the derived tables, write the meta row, store what the data can show
-    (data/capabilities.py) and each page's default view (queries/stored.py; tests of the SQL
-    itself build without). Returns meta; meta["capabilities"] feeds capabilities.describe."""
+             after_build: Callable[[duckdb.DuckDBPyConnection, dict], None] | None = None) -> dict:
+    """Check keys, build the derived tables, write the meta row and store what the data can show
+    (data/capabilities.py). Returns meta; meta["capabilities"] feeds capabilities.describe.
+
+    `after_build(con, meta)` runs last, on the finished snapshot before it is published: the app
+    passes one that keeps each page's default view (default_views.after_build)."""
     check_integrity(con)
     facts_started = time.perf_counter()
     build_facts(con)
@@ -230,15 +233,12 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
     # What the data can show (data/capabilities.py): pages, board pack and import summary ask it.
     caps = capabilities.compute(con, as_of)
     capabilities.store(con, caps)
-    results_seconds = store_results(con) if store_default_views else 0.0
-    con.execute("checkpoint")
-    return {"snapshot_id": snapshot_id, "built_at": built_at, "default_as_of": as_of, "tables": counts,
-            "facts_seconds": round(facts_seconds, 1), "results_seconds": round(results_seconds, 1),
+    meta = {"snapshot_id": snapshot_id, "built_at": built_at, "default_as_of": as_of,
+            "tables": counts, "facts_seconds": round(facts_seconds, 1), "results_seconds": 0.0,
             "capabilities": caps}
-
-
-def store_results(con: duckdb.DuckDBPyConnection) -> float:
-    """Store every page's default-view results in the snapshot (queries/stored.py); seconds."""
-    from queries import store_default_views  # queries reads what this module builds
-
-    return store_default_views(con)
+    if after_build is not None:
+        started = time.perf_counter()
+        after_build(con, meta)
+        meta["results_seconds"] = round(time.perf_counter() - started, 1)
+    con.execute("checkpoint")
+    return meta

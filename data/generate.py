@@ -198,8 +198,10 @@ def generate(
     seed: int = 42,
     as_of: date = DEFAULT_AS_OF,
     progress: Progress | None = None,
+    after_build: Callable | None = None,
 ) -> dict:
-    """Build a demo database at `out` (an atomic snapshot) and return build.finalize's meta."""
+    """Build a demo database at `out` (an atomic snapshot) and return build.finalize's meta;
+    `after_build` as build.finalize's."""
     if customers < 1:
         raise ValueError("customers must be at least 1")
     report = progress or (lambda fraction, step: None)
@@ -215,7 +217,7 @@ def generate(
             build.load_reason_mapping(con)
             _fill(con, rng, activity_rng, customers, as_of, report)
             report(0.60, "checks and derived tables")
-            meta = build.finalize(con, snapshot_id, "demo", source)
+            meta = build.finalize(con, snapshot_id, "demo", source, after_build)
         finally:
             con.close()
     report(1.0, "done")

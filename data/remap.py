@@ -7,7 +7,7 @@
                                  "owner_team": "Pricing / Finance"}], saved_by="ana@example.com")
 
 The live snapshot is copied, its churn_reason_categories replaced (a file) or extended (rows an
-editor added on the Reason mapping page), the derived tables and stored default views rebuilt, and
+editor added on the Reason mapping page), the derived tables rebuilt, and
 the copy published as a new snapshot through snapshots.building: the live path switches only when
 all of it worked, and links pinned to older snapshots keep the mapping they were made with. The
 customers, tickets and every other source table are the parent's bytes, untouched, and so is its
@@ -37,7 +37,8 @@ from data import build, capabilities, load, snapshots
 ROWS_NAME = "reason mapping"
 
 
-# Tables computed from the source tables (data/facts.sql, queries/stored.py): rebuilt.
+# Tables computed from the source tables (data/facts.sql), and the default views older builds
+# kept inside the snapshot (stored_results): rebuilt or dropped.
 DERIVED = ("stored_results", "ticket_facts", "mrr_facts", "nps_facts", "customer_facts")
 
 
@@ -260,7 +261,6 @@ def _rebuild(con, fill: Callable, snapshot_id: str, saved_by: str, how: str) -> 
     ).fetchall()
     # A new mapping changes which churn reasons count as mapped (data/capabilities.py).
     capabilities.store(con, capabilities.compute(con))
-    build.store_results(con)
     con.execute("checkpoint")
     return Remapped(snapshot_id, parent_id, version, before, after, reasons,
                     [(reason, int(n)) for reason, n in unmapped])

@@ -18,7 +18,28 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
+import duckdb
+
+import settings
+
 SUFFIX = ".duckdb"
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open a snapshot read-only, with DuckDB's file and network access switched off and its
+    memory bounded (settings.DUCKDB_MEMORY_LIMIT): how the app, the board pack and the upgrade
+    read one (DuckDB refuses a second open of a file in one process with another configuration).
+
+    The live path is resolved first: it is a symlink to an immutable snapshot, and DuckDB caches
+    one database per path within a process, so each snapshot must be opened by its own path.
+    """
+    real = Path(path).resolve()
+    if not real.is_file():
+        raise FileNotFoundError(f"no database at {path}")
+    return duckdb.connect(str(real), read_only=True, config={
+        "enable_external_access": False,
+        "memory_limit": settings.DUCKDB_MEMORY_LIMIT,
+    })
 
 
 def snapshot_dir(live: Path) -> Path:
@@ -136,6 +157,8 @@ def prune(live: Path, keep: int) -> list[Path]:
     for old in list_snapshots(live)[: max(0, len(list_snapshots(live)) - keep)]:
         if old != current:
             old.unlink(missing_ok=True)
+            # What the app keeps beside a snapshot (its default views) goes with it.
+            shutil.rmtree(old.with_suffix(".views"), ignore_errors=True)
             removed.append(old)
     return removed
 

@@ -1,11 +1,10 @@
 """Rebuild the derived tables of databases built by an older version of the dashboard.
 
 The derived tables (customer_facts, ticket_facts, ...) are computed from the source tables by
-data/facts.sql at build time, and each page's default-view results are then stored beside them
-(queries/stored.py). When that SQL or the query code changes, every kept snapshot is brought up
-to date: its source tables are copied untouched, the derived tables rebuilt (only when facts.sql
-changed), what the data can show recomputed (data/capabilities.py) and the results stored again
-(when the query code changed), and the file replaced with one atomic rename under the same
+data/facts.sql at build time, and what the data can show is stored beside them
+(data/capabilities.py). When that code changes, every kept snapshot is brought up to date: its
+source tables are copied untouched, the derived tables rebuilt (only when facts.sql changed) and
+what the data can show recomputed, and the file replaced with one atomic rename under the same
 name, so links that pin a snapshot keep working and show the same numbers. A reader that has the
 old file open keeps reading it (the rename leaves its inode alone).
 
@@ -27,8 +26,7 @@ import duckdb
 
 import settings
 from data import build, capabilities, snapshots
-from queries import stored
-from queries.base import connect
+from data.snapshots import connect
 
 Progress = Callable[[float, str], None]
 
@@ -36,10 +34,10 @@ Progress = Callable[[float, str], None]
 UNREADABLE = "unreadable"
 
 
-def current_version(path: Path) -> tuple[str | None, str | None, str | None] | str:
-    """(facts version, stored-results version, capabilities version) recorded in a database
-    file, each None when it has none (built before they were recorded); UNREADABLE when the file
-    cannot be opened (left alone: the app reports it when it opens the file)."""
+def current_version(path: Path) -> tuple[str | None, str | None] | str:
+    """(facts version, capabilities version) recorded in a database file, each None when it has
+    none (built before they were recorded); UNREADABLE when the file cannot be opened (left alone:
+    the app reports it when it opens the file)."""
     try:
         # Opened exactly as the app opens it: DuckDB refuses a second open of one file in one
         # process with another configuration.
@@ -51,18 +49,18 @@ def current_version(path: Path) -> tuple[str | None, str | None, str | None] | s
             facts = con.execute("select version from facts_version").fetchone()[0]
         except duckdb.Error:
             facts = None
-        return facts, stored.stored_version(con), capabilities.stored_version(con)
+        return facts, capabilities.stored_version(con)
     finally:
         con.close()
 
 
-def wanted_version() -> tuple[str, str, str]:
-    return build.facts_version(), stored.code_version(), capabilities.VERSION
+def wanted_version() -> tuple[str, str]:
+    return build.facts_version(), capabilities.VERSION
 
 
 def outdated(live: Path) -> list[Path]:
     """Database files of this live path (every kept snapshot, or the plain file of the old
-    layout) whose derived tables or stored results were built by other code than today's."""
+    layout) whose derived tables or capabilities were built by other code than today's."""
     return list(_outdated_versions(live))
 
 
@@ -93,15 +91,14 @@ def refresh(live: Path, progress: Progress | None = None) -> list[Path]:
     report = progress or (lambda fraction, message: None)
     with _upgrade_lock(live):
         todo = _outdated_versions(live)  # again under the lock: another process may have done it
-        for i, (path, (facts, results, _)) in enumerate(todo.items()):
+        for i, (path, (facts, _)) in enumerate(todo.items()):
             report(i / max(len(todo), 1), f"updating {path.name} ({i + 1} of {len(todo)})")
-            _rebuild(path, rebuild_facts=facts != build.facts_version(),
-                     store_results=results != stored.code_version() or facts != build.facts_version())
+            _rebuild(path, rebuild_facts=facts != build.facts_version())
         report(1.0, "done")
     return list(todo)
 
 
-def _rebuild(path: Path, rebuild_facts: bool, store_results: bool = True) -> None:
+def _rebuild(path: Path, rebuild_facts: bool) -> None:
     tmp = path.with_name(f".{path.name}.upgrade")
     tmp.unlink(missing_ok=True)
     try:
@@ -112,8 +109,6 @@ def _rebuild(path: Path, rebuild_facts: bool, store_results: bool = True) -> Non
                 build.build_facts(con)
             # Cheap (a scan per table), so always: what the data can show, as today's code asks.
             capabilities.store(con, capabilities.compute(con))
-            if store_results:
-                build.store_results(con)
             con.execute("checkpoint")
         finally:
             con.close()

@@ -11,7 +11,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-import settings
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 GRAINS = ("week", "month", "quarter")
@@ -89,22 +88,6 @@ class Filters:
             shown = ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
             words.append(f"{field.name.replace('_', ' ')}: {shown}")
         return " · ".join(words) or "all customers"
-
-
-def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open the database read-only, with DuckDB's file and network access switched off and its
-    memory bounded (settings.DUCKDB_MEMORY_LIMIT).
-
-    The live path is resolved first: it is a symlink to an immutable snapshot, and DuckDB caches
-    one database per path within a process, so each snapshot must be opened by its own path.
-    """
-    real = Path(path).resolve()
-    if not real.is_file():
-        raise FileNotFoundError(f"no database at {path}")
-    return duckdb.connect(str(real), read_only=True, config={
-        "enable_external_access": False,
-        "memory_limit": settings.DUCKDB_MEMORY_LIMIT,
-    })
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection) -> date:

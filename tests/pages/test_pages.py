@@ -283,7 +283,7 @@ def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, 
     import duckdb
 
     import settings
-    from data import build, snapshots, upgrade
+    from data import snapshots, upgrade
     from data.generate import generate
 
     live = tmp_path / "retention.duckdb"
@@ -307,8 +307,8 @@ def test_tile_deltas_that_round_to_zero_say_no_change(delta, unit, shown):
     assert format_delta(delta, unit) == shown
 
 
-# PAGE_CALLS (queries/stored.py) names the calls whose results each snapshot stores, and the
-# benchmark times them as the pages' query sets: it must be what the pages really ask for.
+# default_views.PAGE_CALLS names the calls kept beside each snapshot, and the benchmark times them
+# as the pages' query sets: it must be what the pages really ask for.
 STORED_PAGE = {
     "dashboard.py": "Overview",
     "pages/2_Cohorts.py": "Cohorts",
@@ -320,10 +320,10 @@ STORED_PAGE = {
 
 
 @pytest.mark.parametrize("page", PAGES.values())
-def test_a_default_view_asks_only_for_calls_whose_results_are_stored(demo_db, con, page,
-                                                                     monkeypatch):
+def test_a_default_view_asks_only_for_calls_whose_results_are_kept(demo_db, con, page,
+                                                                   monkeypatch):
+    import default_views as dv
     import queries
-    from queries import stored
 
     asked = []
     real = ui.query
@@ -335,20 +335,25 @@ def test_a_default_view_asks_only_for_calls_whose_results_are_stored(demo_db, co
     monkeypatch.setattr(ui, "query", recording)
     at = open_page(page)  # the entry script (Overview) runs first, as in a browser
     assert not at.exception
+
+    def key(name, f, kwargs):
+        return dv.call_key(name, dv._arguments(getattr(queries, name), f, kwargs), f)
+
     options = queries.filter_options(con)
     expected = {
-        stored.call_key(name, stored._arguments(queries.LIVE[name], None, Filters(), (), kwargs),
-                        replace(Filters(), **overrides))
+        key(name, replace(Filters(), **overrides), dv.resolve(con, kwargs))
         for label in {"Overview", STORED_PAGE[page]}
-        for name, kwargs, overrides in stored.expand(stored.calls_of(label), options)
+        for name, kwargs, overrides in dv.expand(dv.calls_of(label), options)
     }
-    made = {
-        stored.call_key(name, stored._arguments(queries.LIVE[name], None, f, (), kwargs), f)
-        for name, f, kwargs in asked if name not in stored.NOT_STORED
-    }
+    made = {key(name, f, kwargs) for name, f, kwargs in asked if name not in dv.NOT_STORED}
     assert made - expected == set()
     # and the list holds nothing the page does not ask for
     assert expected - made == set()
+    # every one of them was answered from the views kept beside the snapshot
+    facts, as_of = dv.facts_version(con), queries.default_as_of(con)
+    missed = [(name, kwargs) for name, f, kwargs in asked if name not in dv.NOT_STORED
+              and dv.lookup(demo_db, facts, as_of, name, f, kwargs) is dv.MISS]
+    assert missed == []
     assert len(made) >= 5
 
 

@@ -28,9 +28,9 @@ TABLE_OF = {
 
 
 def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), activity=(),
-            store_default_views: bool = False):
-    """A snapshot of these rows. The queries then compute every number from the SQL: without
-    `store_default_views`, no default-view results are stored to answer from."""
+            after_build=None):
+    """A snapshot of these rows (`after_build` as build.finalize's); an open read-only connection
+    to it."""
     live = Path(tmp_path) / "retention.duckdb"
     rows = {"customers": customers, "tickets": tickets, "nps": nps, "mrr": mrr,
             "activity": activity}
@@ -41,7 +41,7 @@ def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), a
         for key, table in TABLE_OF.items():
             if rows[key]:
                 _insert(con, table, rows[key])
-        build.finalize(con, snapshot_id, "demo", {"fixture": True}, store_default_views)
+        build.finalize(con, snapshot_id, "demo", {"fixture": True}, after_build)
         con.close()
     return connect(live)
 

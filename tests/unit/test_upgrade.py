@@ -43,7 +43,7 @@ def source_rows(path: Path) -> dict:
 
 
 def test_a_fresh_build_is_current(tmp_path):
-    make_db(tmp_path, CUSTOMERS, TICKETS, store_default_views=True).close()
+    make_db(tmp_path, CUSTOMERS, TICKETS).close()
     live = tmp_path / "retention.duckdb"
     assert upgrade.current_version(snapshots.resolve(live)) == upgrade.wanted_version()
     assert upgrade.outdated(live) == []
@@ -96,26 +96,3 @@ def test_cli(tmp_path, capsys):
     assert upgrade.main(["--db", str(live)]) == 0
     assert "already up to date" in capsys.readouterr().out
     assert upgrade.main(["--db", str(tmp_path / "nothing.duckdb")]) == 1
-
-
-def test_stored_results_of_older_query_code_are_stored_again_without_rebuilding_facts(tmp_path):
-    make_db(tmp_path, CUSTOMERS, TICKETS, store_default_views=True).close()
-    live = tmp_path / "retention.duckdb"
-    path = snapshots.resolve(live)
-    con = duckdb.connect(str(path))
-    con.execute("update stored_results set code_version = 'older query code'")
-    # a marker row in a derived table: a facts rebuild would drop it
-    con.execute("insert into ticket_facts (customer_key, ticket_id, created_at) "
-                "select customer_key, 'marker', now()::timestamp from customer_facts limit 1")
-    con.close()
-    assert upgrade.outdated(live) == [path]
-    assert upgrade.refresh(live) == [path]
-    assert upgrade.current_version(path) == upgrade.wanted_version()
-    con = connect(live)
-    try:
-        assert con.execute("select count(*) from ticket_facts where ticket_id = 'marker'"
-                           ).fetchone()[0] == 1
-        assert con.execute("select count(*) from stored_results where code_version = $v",
-                           {"v": upgrade.wanted_version()[1]}).fetchone()[0] > 20
-    finally:
-        con.close()
