@@ -102,10 +102,11 @@ class Viewer:
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()
 
-    async def rerun(self, key: str | None = None, value: list[str] | None = None,
+    async def rerun(self, key: str | None = None, value: list[str] | str | None = None,
                     timeout: float = RUN_TIMEOUT_S) -> Run:
         """Rerun the script (first call: open the page); with `key`, after setting that widget
-        to `value` (a list of option labels). Returns when the run has finished."""
+        to `value` as the browser sends it: the option labels chosen (multiselect, segmented
+        control) or one label (selectbox). Returns when the run has finished."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
@@ -113,7 +114,10 @@ class Viewer:
         client = msg.rerun_script
         if key is not None:
             state = WidgetState(id=self.widgets[key])
-            state.string_array_value.data.extend(value)
+            if isinstance(value, str):
+                state.string_value = value
+            else:
+                state.string_array_value.data.extend(value)
             self.states[state.id] = state
             # A widget drawn inside an st.fragment reruns only that fragment, as in the browser.
             client.fragment_id = self.fragments.get(state.id, "")

@@ -27,7 +27,8 @@ st.text(f"grain={grain} plans={','.join(plans)}")
 def local_control():  # a page-local control in a fragment: changing it reruns only this block
     metric = st.segmented_control("Metric", ["count", "share"], default="count", required=True,
                                   key="metric")
-    st.text(f"metric={metric}")
+    by = st.selectbox("Break down by", ["channel", "priority"], format_func=str.title, key="by")
+    st.text(f"metric={metric} by={by}")
 
 
 local_control()
@@ -58,12 +59,12 @@ def test_a_viewer_opens_a_link_and_its_reruns_carry_the_widgets_it_changed(tiny_
 
     opened, quarter, cleared = asyncio.run(visit())
     # the link's plan, the default grain
-    assert opened.texts == ["grain=month plans=Growth", "metric=count"]
-    assert set(opened.widgets) == {"grain", "plan", "metric"}
-    assert quarter.texts == ["grain=quarter plans=Growth", "metric=count"]  # plan kept
+    assert opened.texts == ["grain=month plans=Growth", "metric=count by=channel"]
+    assert set(opened.widgets) == {"grain", "plan", "metric", "by"}
+    assert quarter.texts == ["grain=quarter plans=Growth", "metric=count by=channel"]
     # The link still says plan=Growth; the widget state sent with the rerun wins over it, and
     # the earlier grain change is sent again:
-    assert cleared.texts == ["grain=quarter plans=", "metric=count"]
+    assert cleared.texts == ["grain=quarter plans=", "metric=count by=channel"]
     assert opened.problems == quarter.problems == cleared.problems == []
 
 
@@ -73,10 +74,13 @@ def test_a_control_inside_a_fragment_reruns_only_its_fragment(tiny_app):
     async def visit():
         async with viewers.Viewer(url) as viewer:
             await viewer.rerun()
-            return await viewer.rerun("metric", ["share"])
+            share = await viewer.rerun("metric", ["share"])
+            # A selectbox's value is the label the browser shows (format_func's), one string:
+            return share, await viewer.rerun("by", "Priority")
 
-    share = asyncio.run(visit())
-    assert share.texts == ["metric=share"]  # the sidebar-level text was not sent again
+    share, priority = asyncio.run(visit())
+    assert share.texts == ["metric=share by=channel"]  # the page-level text was not sent again
+    assert priority.texts == ["metric=share by=priority"]
 
 
 def test_load_counts_reruns_and_samples_the_server(tiny_app):
