@@ -32,6 +32,8 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "network.json"
 STATIC = HERE / "data" / "proxy-static"
 DOWN_MBIT, UP_MBIT, LATENCY_MS = 20, 5, 40
+# Generous: on this shared machine a throttled first visit has taken over 3 minutes under load.
+TIMEOUT_MS = 600_000
 CONDITIONS = {"offline": False, "latency": LATENCY_MS,
               "downloadThroughput": DOWN_MBIT * 1_000_000 / 8,
               "uploadThroughput": UP_MBIT * 1_000_000 / 8}
@@ -62,7 +64,14 @@ def visit(context, url: str) -> dict:
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     kinds: dict[str, str] = {}
+    plotly: set[str] = set()
+    clock: dict[str, float] = {}  # CDP timestamps (s): navigation sent, Plotly's chunk in
     received = {"js": 0, "total": 0, "requests": 0, "from_cache": 0}
+
+    def on_request(event):
+        clock.setdefault("start", event["timestamp"])
+        if "/PlotlyChart." in event["request"]["url"]:
+            plotly.add(event["requestId"])
 
     def on_response(event):
         kinds[event["requestId"]] = event.get("type", "")
@@ -75,22 +84,28 @@ def visit(context, url: str) -> dict:
         received["requests"] += 1
         if kinds.get(event["requestId"]) == "Script":
             received["js"] += size
+        if event["requestId"] in plotly:
+            clock["plotly"] = event["timestamp"]
 
+    cdp.on("Network.requestWillBeSent", on_request)
     cdp.on("Network.responseReceived", on_response)
     cdp.on("Network.loadingFinished", on_finished)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", CONDITIONS)
     try:
         started = time.perf_counter()
-        page.goto(url, wait_until="commit", timeout=bb.TIMEOUT_MS)
-        page.wait_for_selector(bb.CHART, timeout=bb.TIMEOUT_MS)
+        page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        page.wait_for_selector(bb.CHART, timeout=TIMEOUT_MS)
         first_chart = (time.perf_counter() - started) * 1000
         # Scripts still arriving after the chart (lazy widget chunks) count as transferred too.
         try:
             page.wait_for_load_state("networkidle", timeout=30_000)
         except PlaywrightTimeout:
             received["still_loading_after_30s"] = True
-        return {"first_chart_ms": round(first_chart), **received}
+        # When Plotly's 4.7 MB chunk had arrived: the part of the wait the network decides.
+        plotly_ms = (round((clock["plotly"] - clock["start"]) * 1000)
+                     if "plotly" in clock and "start" in clock else None)
+        return {"first_chart_ms": round(first_chart), "plotly_loaded_ms": plotly_ms, **received}
     finally:
         cdp.detach()
         page.close()
@@ -168,6 +183,7 @@ def measure(db: Path, repeat: int = 3, ports=(8651, 8652, 8653, 8654), log=print
     for way in urls:
         prefix = way.replace("dashboard_", "")  # direct_..., proxy_..., bare_direct_..., bare_proxy_...
         out[f"{prefix}_first_chart_ms"] = _median(runs[way], "first", "first_chart_ms")
+        out[f"{prefix}_plotly_loaded_ms"] = _median(runs[way], "first", "plotly_loaded_ms")
         out[f"{prefix}_js_bytes"] = _median(runs[way], "first", "js")
         out[f"{prefix}_total_bytes"] = _median(runs[way], "first", "total")
         out[f"{prefix}_second_visit_first_chart_ms"] = _median(runs[way], "second", "first_chart_ms")
@@ -188,14 +204,15 @@ def markdown(r: dict) -> str:
          f"browsers. Load average {r['load_average_start'][0]:.1f} at start, "
          f"{r['load_average_end'][0]:.1f} at end."),
         "",
-        ("| way in | first chart | JavaScript received | all bytes received | second visit: "
-         "first chart | second visit: bytes |"),
-        "|---|---:|---:|---:|---:|---:|",
+        ("| way in | first chart | Plotly's chunk in | JavaScript received | all bytes received "
+         "| second visit: first chart | second visit: bytes |"),
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for label, prefix in rows:
         key = prefix or "direct_"
         lines.append(
-            f"| {label} | {r[key + 'first_chart_ms']:,} ms | {r[key + 'js_bytes'] / 1e6:.2f} MB | "
+            f"| {label} | {r[key + 'first_chart_ms']:,} ms | {r[key + 'plotly_loaded_ms']:,} ms | "
+            f"{r[key + 'js_bytes'] / 1e6:.2f} MB | "
             f"{r[key + 'total_bytes'] / 1e6:.2f} MB | {r[key + 'second_visit_first_chart_ms']:,} ms"
             f" | {r[key + 'second_visit_bytes'] / 1e3:,.0f} KB |")
     verdict = "met" if r["target_met"] else "missed"
