@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             from bench import dataset
 
             db, _ = dataset.ensure_database(20_000, log=lambda m: print(m, file=sys.stderr))
-        log = args.out.parent / "viewers.server.log"
+        log = HERE / "data" / "viewers.server.log"  # git-ignored, kept for a look afterwards
         log.parent.mkdir(parents=True, exist_ok=True)
         proc = start_server(db, args.port, log)
         url = f"http://127.0.0.1:{args.port}"

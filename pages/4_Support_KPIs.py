@@ -139,22 +139,32 @@ metric_labels = {"frt_median_h": "First response, median (h)", "resolution_media
                  "Resolution, median (h)", "csat_pct": "CSAT (%)", "one_touch_pct":
                  "One-touch (%)", "tickets": "Tickets"}
 metrics = {m: metric_labels[m] for m, key in metric_items.items() if ui.offered([key])}
-split = None
-if dims:
-    left, right = st.columns(2)
-    dim = left.selectbox("Break down by", list(dims), format_func=dims.get, key="support_by")
-    metric = right.selectbox("Metric", list(metrics), format_func=metrics.get,
-                             key="support_metric")
-    split = priority_split() if dim == "priority" else ui.query("support_kpis", f, grain=grain,
-                                                                by=dim)
-ui.missing_lines([f"support.by.{d}" for d in dim_labels], quiet=bool(dims))
-if split is not None and not ui.empty(split):
-    n_col = {"frt_median_h": "frt_n", "resolution_median_h": "resolved_n", "csat_pct": "csat_n",
-             "one_touch_pct": "one_touch_n"}.get(metric)
-    chart = charts.time_lines(split, "period", {metric: metrics[metric]},
-                              f"{metrics[metric]} by {dims[dim].lower()}", metrics[metric],
-                              grain=grain, n_col=n_col, min_n=settings.MIN_N,
-                              percent=metric.endswith("_pct"), group="group")
-    ui.show(chart, f"{metric}_by_{dim}", {"tickets": "ticket_period", "csat_pct": "csat",
-            "one_touch_pct": "one_touch", "frt_median_h": "frt",
-            "resolution_median_h": "resolution"}[metric], n=tickets, unit="tickets")
+
+
+# The breakdown's own two pickers rerun only this block, not the page above it: a change
+# costs the server about half the CPU of a whole-page rerun (README, Performance).
+@st.fragment
+def breakdown() -> None:
+    split = None
+    if dims:
+        left, right = st.columns(2)
+        dim = left.selectbox("Break down by", list(dims), format_func=dims.get,
+                             key="support_by")
+        metric = right.selectbox("Metric", list(metrics), format_func=metrics.get,
+                                 key="support_metric")
+        split = (priority_split() if dim == "priority"
+                 else ui.query("support_kpis", f, grain=grain, by=dim))
+    ui.missing_lines([f"support.by.{d}" for d in dim_labels], quiet=bool(dims))
+    if split is not None and not ui.empty(split):
+        n_col = {"frt_median_h": "frt_n", "resolution_median_h": "resolved_n",
+                 "csat_pct": "csat_n", "one_touch_pct": "one_touch_n"}.get(metric)
+        chart = charts.time_lines(split, "period", {metric: metrics[metric]},
+                                  f"{metrics[metric]} by {dims[dim].lower()}", metrics[metric],
+                                  grain=grain, n_col=n_col, min_n=settings.MIN_N,
+                                  percent=metric.endswith("_pct"), group="group")
+        ui.show(chart, f"{metric}_by_{dim}", {"tickets": "ticket_period", "csat_pct": "csat",
+                "one_touch_pct": "one_touch", "frt_median_h": "frt",
+                "resolution_median_h": "resolution"}[metric], n=tickets, unit="tickets")
+
+
+breakdown()

@@ -370,3 +370,20 @@ def test_support_kpis_for_one_priority_show_its_tickets_only(demo_db, con):
     assert 0 < urgent
     shown = [c.value for c in at.caption if "tickets" in c.value]
     assert any(f"N = {urgent:,} tickets" in text for text in shown), shown[:4]
+
+
+def test_support_breakdown_pickers_redraw_their_chart(demo_db, con):
+    # The pickers live in an st.fragment: a change reruns that block alone in the browser.
+    at = open_page("pages/4_Support_KPIs.py")
+    at.selectbox(key="support_by").set_value("priority").run()
+    at.selectbox(key="support_metric").set_value("tickets").run()
+    assert not at.exception and not at.error
+    chart = next(c for c in charts(at) if c["layout"]["title"]["text"].startswith("Tickets by"))
+    assert chart["layout"]["title"]["text"].startswith("Tickets by priority")
+    # One line per priority that has tickets up to the as-of date, named after it.
+    counts = dict(con.execute(
+        "select priority, count(*) from tickets "
+        "where created_at < (select default_as_of from meta) + interval 1 day "
+        "group by priority").fetchall())
+    lines = {t["name"]: t for t in chart["data"] if t.get("name") in counts}
+    assert set(lines) == set(counts)
