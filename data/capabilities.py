@@ -473,3 +473,15 @@ def left_out(caps: Capabilities, keys) -> str | None:
         return None
     parts = [f"{_and(labels)} ({fix[0].lower()}{fix[1:]})" for fix, labels in by_fix.items()]
     return f"Left out for lack of data: {'; '.join(parts)} — {README}."
+
+
+def by_page(caps: Capabilities, as_of: date | None = None) -> dict[str, tuple[list[str], list[str]]]:
+    """describe() grouped for reading: page -> (what it shows, [what it cannot show, and why])."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for page, label, state, words in report(caps, as_of):
+        shown, not_shown = out.setdefault(page, ([], []))
+        if state == OK:
+            shown.append(label)
+        else:
+            not_shown.append(f"{MARKS[state]} {label} — {words[0].lower()}{words[1:]}")
+    return out

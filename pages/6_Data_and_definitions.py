@@ -47,8 +47,10 @@ if profile is not None:
 st.subheader("What this data can show")
 st.caption("Each page and chart: ✓ when the data has what it needs; otherwise what would fill it "
            "(README, Your data). The import prints the same list.")
-st.markdown("\n".join(f"- {line}" for line in capabilities.describe(snapshot.capabilities(),
-                                                                     ui.as_of())))
+for page, (shown, not_shown) in capabilities.by_page(snapshot.capabilities(),
+                                                    ui.as_of()).items():
+    st.markdown(f"**{page}** — " + (f"✓ {' · '.join(shown)}" if shown else "nothing yet") + "".join(
+        f"  \n{line}" for line in not_shown))
 
 st.subheader("Data quality")
 notes = narrative.quality_notes(

@@ -191,3 +191,15 @@ def test_a_new_reason_mapping_updates_what_is_mapped(tmp_path):
         ro.close()
     # a's and b's reasons are both in the new mapping (b's was unmapped before: 1 of 2).
     assert (caps.churned_with_reason, caps.churned_reason_mapped) == (2, 2)
+
+
+def test_by_page_groups_what_describe_lists(tmp_path):
+    con = make_db(tmp_path, CUSTOMERS, TICKETS)
+    caps = cap.read(con)
+    con.close()
+    pages = cap.by_page(caps)
+    shown, not_shown = pages["Support KPIs"]
+    assert "CSAT" in shown and "Customer effort" not in shown
+    assert "✗ Customer effort — add `ces` to your tickets file" in not_shown
+    # the same items as describe(), one each
+    assert sum(len(a) + len(b) for a, b in pages.values()) == len(cap.describe(caps))
