@@ -4,10 +4,10 @@ pack's command line, which must read the same links; no Streamlit here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from queries.base import GRAINS
+from queries.base import GRAINS, Filters
 
 
 @dataclass(frozen=True)
@@ -84,3 +84,51 @@ def url_value(value):
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+# Link parameters a command line or an alert rule may set (the as-of date has its own option, and
+# an alert is always on the latest complete month) -> Filters field.
+FIELDS = {key: m.field for key, m in MULTI.items()}
+CLI_DATES = tuple(key for key in DATES if key != "as_of")
+
+
+def parse_filters(items: list[str], what: str = "--filter") -> tuple[Filters, str, str]:
+    """['plan=Growth', 'plan=Starter', 'grain=quarter'] -> (Filters, grain, basis). Errors start
+    with `what` (the option or field the items came from)."""
+    values: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value:
+            raise ValueError(f"{what} {item!r}: expected KEY=VALUE")
+        if key not in (*FIELDS, *CLI_DATES, "grain", "basis"):
+            allowed = ", ".join([*FIELDS, *CLI_DATES, "grain", "basis"])
+            raise ValueError(f"{what} {item!r}: unknown key {key!r}; use one of {allowed}")
+        values.setdefault(key, []).append(value)
+    f = Filters()
+    for key, field in FIELDS.items():
+        if key in values:
+            found = values[key]
+            if key in INTEGER_PARAMS:
+                if not all(v.isdigit() for v in found):
+                    raise ValueError(f"{what} products=: whole numbers expected, got {found}")
+                found = [int(v) for v in found]
+            f = replace(f, **{field: tuple(found)})
+    for key in CLI_DATES:
+        if key in values:
+            f = replace(f, **{key: iso_date(values[key][-1], f"{what} {key}")})
+    grain = values.get("grain", ["month"])[-1]
+    if grain not in GRAINS:
+        raise ValueError(f"{what} grain={grain}: use one of {', '.join(GRAINS)}")
+    basis = values.get("basis", ["Customers"])[-1]
+    if basis not in BASES:
+        raise ValueError(f"{what} basis={basis}: use one of {', '.join(BASES)}")
+    return f, grain, BASES[basis]
+
+
+def iso_date(text: str, what: str) -> date:
+    """YYYY-MM-DD, or a ValueError that names `what`."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{what}: expected YYYY-MM-DD, got {text!r}") from None

@@ -21,6 +21,7 @@ from typing import Iterator
 import duckdb
 
 import settings
+from data import workspace
 
 SUFFIX = ".duckdb"
 
@@ -100,13 +101,19 @@ def building(live: Path, keep: int = 10) -> Iterator[tuple[Path, str]]:
     # Held while building: a build whose process died (kill -9) leaves it free, see remove_abandoned.
     lock = open(_lock_path(tmp), "w")
     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    published = False
     try:
+        # The workspace (targets, notes) is backed up with every snapshot, as it is at the build.
+        workspace.back_up(live, final)
         yield tmp, snapshot_id
         _fsync(tmp)
         os.replace(tmp, final)
         publish(final, live)
+        published = True
     finally:
         _remove_partial(tmp)
+        if not published:
+            workspace.remove_backup(final)
         lock.close()
     prune(live, keep)
 
@@ -123,6 +130,7 @@ def remove_abandoned(live: Path) -> list[Path]:
                 continue  # a build in progress
             tmp = lock_file.with_name(lock_file.name.removesuffix(".lock"))
             _remove_partial(tmp)
+            workspace.remove_backup(tmp.with_name(tmp.name.removesuffix(".tmp")))
             removed.append(tmp)
     return removed
 
@@ -160,6 +168,11 @@ def prune(live: Path, keep: int) -> list[Path]:
             # What the app keeps beside a snapshot (its default views) goes with it.
             shutil.rmtree(old.with_suffix(".views"), ignore_errors=True)
             removed.append(old)
+    # A snapshot's copy of the workspace goes with it (a build in progress keeps the copy it has
+    # made); the workspace itself is never touched.
+    building_now = [lock.with_name(lock.name.removesuffix(".tmp.lock")) for lock in
+                    snapshot_dir(live).glob(f"{Path(live).stem}-*{SUFFIX}.tmp.lock")]
+    workspace.remove_orphan_backups(snapshot_dir(live), list_snapshots(live) + building_now)
     return removed
 
 

@@ -11,6 +11,9 @@ from queries.movements import period_movements
 from queries.revenue import revenue_retention
 from queries.support import nps, support_kpis
 
+# The tiles, in the order kpi_tiles makes them: what alert rules and targets can name.
+TILE_KPIS = ("active_customers", "churn_rate_pct", "crr_pct", "mrr", "nrr_pct", "csat_pct",
+             "frt_median_h", "nps", "clv")
 COLUMNS = [
     "kpi", "label", "unit", "value", "previous", "delta", "n", "is_reliable",
     "period", "previous_period", "higher_is_better",

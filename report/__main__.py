@@ -1,9 +1,11 @@
 """python -m report --out FILE.html [--db PATH] [--snapshot ID] [--as-of YYYY-MM-DD]
-                    [--filter plan=Growth ...]
+                    [--filter plan=Growth ...] [--to ADDR ...]
 
 Writes the board pack of one view as a single self-contained HTML file. --filter takes the
 dashboard's URL parameters (repeat a key for several values): plan, segment, region, industry,
 channel, products, signup_from, signup_to, grain (week/month/quarter), basis (Customers/MRR).
+--to e-mails the file, with the Overview tiles in the message, through RETENTION_SMTP_URL
+(see delivery.py).
 """
 
 from __future__ import annotations
@@ -13,60 +15,15 @@ import os
 import sys
 import time
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
+import delivery
 import queries
-import filter_params
 import settings
 from data import snapshots, upgrade
-from queries import Filters
-from report.pack import board_pack
-
-# URL parameter -> Filters field: the dashboard's public link format (the as-of date has --as-of).
-MULTI = {key: m.field for key, m in filter_params.MULTI.items()}
-DATES = tuple(key for key in filter_params.DATES if key != "as_of")
-BASES = filter_params.BASES
-
-
-def parse_filters(items: list[str]) -> tuple[Filters, str, str]:
-    """['plan=Growth', 'plan=Starter', 'grain=quarter'] -> (Filters, grain, basis)."""
-    values: dict[str, list[str]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not value:
-            raise ValueError(f"--filter {item!r}: expected KEY=VALUE")
-        if key not in (*MULTI, *DATES, "grain", "basis"):
-            allowed = ", ".join([*MULTI, *DATES, "grain", "basis"])
-            raise ValueError(f"--filter {item!r}: unknown key {key!r}; use one of {allowed}")
-        values.setdefault(key, []).append(value)
-    f = Filters()
-    for key, field in MULTI.items():
-        if key in values:
-            found = values[key]
-            if key in filter_params.INTEGER_PARAMS:
-                if not all(v.isdigit() for v in found):
-                    raise ValueError(f"--filter products=: whole numbers expected, got {found}")
-                found = [int(v) for v in found]
-            f = replace(f, **{field: tuple(found)})
-    for key in DATES:
-        if key in values:
-            f = replace(f, **{key: _date(values[key][-1], f"--filter {key}")})
-    grain = values.get("grain", ["month"])[-1]
-    if grain not in queries.GRAINS:
-        raise ValueError(f"--filter grain={grain}: use one of {', '.join(queries.GRAINS)}")
-    basis = values.get("basis", ["Customers"])[-1]
-    if basis not in BASES:
-        raise ValueError(f"--filter basis={basis}: use one of {', '.join(BASES)}")
-    return f, grain, BASES[basis]
-
-
-def _date(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{what}: expected YYYY-MM-DD, got {text!r}") from None
+from filter_params import iso_date as _date
+from filter_params import parse_filters
+from report.pack import board_pack, summary_text
 
 
 def database(db: Path, snapshot: str | None) -> Path:
@@ -86,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot", help="a kept snapshot id (default: the live one)")
     parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: the data's as-of)")
     parser.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--to", action="append", default=[], metavar="ADDR",
+                        help="e-mail the pack to this address (repeatable)")
     args = parser.parse_args(argv)
     try:
         f, grain, basis = parse_filters(args.filter)
@@ -104,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             f = replace(f, as_of=None if as_of == default else as_of)
         started = time.perf_counter()
         text = board_pack(con, f, grain=grain, basis=basis)
+        summary = summary_text(con, f) if args.to else ""
     finally:
         con.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     size = args.out.stat().st_size
     print(f"Wrote {args.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s: "
           f"{f.describe()}, as of {f.as_of or default}.")
+    if args.to:
+        subject = f"Retention board pack, data as of {f.as_of or default:%d %b %Y}"
+        try:
+            delivery.send_email(args.to, subject, summary + "\n\nThe full pack is attached: open "
+                                "it in a browser (it works offline).",
+                                [(args.out.name, args.out.read_bytes(), "text/html")])
+        except delivery.DeliveryError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"Sent to {', '.join(args.to)}.")
     return 0
 
 

@@ -431,6 +431,24 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
     )
 
 
+def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N) -> str:
+    """The Overview tiles in plain text, as the e-mail that carries the pack opens with them."""
+    f = f or Filters()
+    kpis = queries.kpi_summary(con, f, min_n=min_n)
+    as_of = f.as_of or queries.default_as_of(con)
+    head = (f"Data as of {as_of:%d %b %Y} · {Filters(**{**f.__dict__, 'as_of': None}).describe()}")
+    if kpis.empty:
+        return head + "\nNot enough history for the tiles: they compare the last two complete months."
+    lines = [head, f"{pd.Timestamp(kpis.iloc[0]['period']):%B %Y} (the last complete month):"]
+    for _, row in kpis.iterrows():
+        delta = format_delta(row["delta"], row["unit"])
+        vs = f" ({delta} vs {pd.Timestamp(row['previous_period']):%b %Y})" if delta else ""
+        low = "" if row["is_reliable"] else f", fewer than {min_n}: unreliable"
+        lines.append(f"- {row['label']}: {format_value(row['value'], row['unit'])}{vs}, "
+                     f"N = {int(row['n']):,}{low}")
+    return "\n".join(lines)
+
+
 def file_name(con, f: Filters | None = None) -> str:
     as_of = (f.as_of if f else None) or queries.default_as_of(con)
     return f"board-pack-{as_of:%Y-%m-%d}.html"

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import build, load, snapshots
+from data import build, load, snapshots, workspace
 from data.isolated import _why_no_verdict, run_import_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,8 +154,11 @@ def _kill_trials(live: Path, command: list[str], trials: int, seed: int, env: di
     subprocess.run(command, env=env, check=True, capture_output=True)
     live_state(live)
     left = [p.name for p in snapshots.snapshot_dir(live).iterdir()
-            if not p.name.endswith(snapshots.SUFFIX)]
+            if not p.name.endswith((snapshots.SUFFIX, workspace.SUFFIX))]
     assert left == []
+    # Each copy of the workspace left is the one of a kept snapshot (killed builds' are removed).
+    kept = {workspace.backup_path(p).name for p in snapshots.list_snapshots(live)}
+    assert {p.name for p in snapshots.snapshot_dir(live).glob("*" + workspace.SUFFIX)} <= kept
     return {"trials": trials, "full_run_s": round(full, 2), **outcomes,
             "partial_files_before_next_build": len(partial)}
 
@@ -208,7 +211,8 @@ def test_disk_full_during_import_keeps_the_old_snapshot_and_says_why(small_disk,
     assert "No space left on device" in text or "disk" in text.lower(), text
     assert live_state(live) == before
     # Nothing half-written is left to fill the disk further.
-    assert [p.name for p in snapshots.snapshot_dir(live).iterdir()] == [snapshots.resolve(live).name]
+    assert sorted(p.name for p in snapshots.snapshot_dir(live).iterdir()) == sorted([
+        snapshots.resolve(live).name, workspace.backup_path(snapshots.resolve(live)).name])
     print("disk full:", text)
 
 

@@ -121,3 +121,9 @@ def test_reliability_flag_uses_min_n(con):
 def test_too_little_history_gives_no_tiles(tmp_path):
     con = make_db(tmp_path, [dict(customer_id="x", signup_date="2024-04-01")])
     assert kpi_summary(con, Filters(as_of=date(2024, 4, 15))).empty
+
+
+def test_the_tiles_are_the_kpis_rules_and_targets_can_name(tiles):
+    from queries.overview import TILE_KPIS
+
+    assert tuple(tiles.index) == TILE_KPIS
