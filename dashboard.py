@@ -10,6 +10,7 @@ import settings
 import sharing
 import tiles
 import ui
+import workspace_ui
 
 f, con = frame.frame("Overview")
 sharing.board_pack_button(con, f, frame.grain(), frame.basis())
@@ -54,7 +55,8 @@ else:
         cols = st.columns(5)
         for col, (_, row) in zip(cols, part.iterrows()):
             series_frame, column = TRENDS.get(row["kpi"], (None, ""))
-            tiles.kpi_tile(row, charts.sparkline(series_frame, column), column=col)
+            tiles.kpi_tile(row, charts.sparkline(series_frame, column), column=col,
+                           target=workspace_ui.target(row["kpi"]))
     st.caption(
         f"Tiles: the last complete month ({period:%b %Y}) of the selection; NPS and CLV over "
         f"trailing 3 months. Trend lines: last 12 complete periods. ⚠ marks a value on fewer "
@@ -82,7 +84,7 @@ with left:
         )
         ui.show(chart, "overview_churn_rate", "churn_rate",
                 n=int(moves["start_customers"].iloc[-1]),
-                note="N = customers at the start of the latest month")
+                note="N = customers at the start of the latest month", kpi="churn_rate_pct")
 with right:
     totals = ui.query("churn_reasons", f) if ui.available("overview.churn_reasons") else None
     if not ui.empty(totals, ui.no_churn()):

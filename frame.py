@@ -17,6 +17,7 @@ import settings
 import sharing
 import snapshot
 import ui
+import workspace_ui
 from data import capabilities
 from filter_params import BASES, FILTER_KEYS, MAX_PARAM_CHARS, MULTI, check_params, url_value
 from queries import Filters
@@ -33,6 +34,7 @@ PAGES = (
     ("pages/5_Support_x_retention.py", "Support × retention", ":material/join_inner:"),
     ("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:"),
     ("pages/8_Reason_mapping.py", "Reason mapping", ":material/category:"),
+    ("pages/9_Targets_and_notes.py", "Targets & notes", ":material/flag:"),
 )
 
 
@@ -65,6 +67,7 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
         sharing.snapshot_picker(pin)
     auth.sidebar()
     _save_filters(info)
+    workspace_ui.load(f)
     st.session_state["_as_of"] = f.as_of or info["default_as_of"]
     st.session_state["_filtered"] = Filters(**{**f.__dict__, "as_of": None}) != Filters()
     _header(page_title, info, f)

@@ -25,6 +25,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 
 import settings
+import workspace_ui
 from data import snapshots
 
 PARAM_SNAPSHOT = "snapshot"
@@ -368,7 +369,8 @@ def board_pack_button(con, f, grain: str = "month", basis: str = "logo") -> None
     def build() -> str:
         cur = con.cursor()
         try:
-            return report.board_pack(cur, f, grain=grain, basis=basis)
+            return report.board_pack(cur, f, grain=grain, basis=basis,
+                                     marks=workspace_ui.pack_marks(f, grain))
         finally:
             cur.close()
 

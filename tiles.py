@@ -11,6 +11,7 @@ import charts
 import definitions
 import settings
 from formatting import format_delta, format_value, is_flat
+from targets import Target, verdict
 from ui import markdown_text
 
 # Tile labels short enough for a fifth of the page; the full name is in the tile's help.
@@ -25,9 +26,10 @@ KPI_DEFINITION = {
 }
 
 
-def kpi_tile(row, trend: list[float], column=None) -> None:
+def kpi_tile(row, trend: list[float], column=None, target: Target | None = None) -> None:
     """One st.metric: value, delta vs the month before (green when better), and below it the
-    small trend of the last complete periods as an SVG image (charts.sparkline_svg)."""
+    small trend of the last complete periods as an SVG image (charts.sparkline_svg) and, when
+    the view has a target for the KPI, whether the value meets it ("off by 0.4 pts")."""
     box = (column or st).container(border=True)
     definition = definitions.DEFINITIONS.get(KPI_DEFINITION.get(row["kpi"], ""), None)
     reliable = bool(row["is_reliable"])
@@ -53,3 +55,9 @@ def kpi_tile(row, trend: list[float], column=None) -> None:
             f"{format_value(trend[0], row['unit'])} to {format_value(trend[-1], row['unit'])}")
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
         box.markdown(f"![{text}]({uri})")
+    said = verdict(row["value"], target)
+    if said:
+        colour = "green" if said == "on target" else "red"
+        # The label can carry a plan or segment name from the data: escaped, never markup.
+        aim = target.label().removeprefix("target ")
+        box.markdown(f":{colour}[{markdown_text(said)}] ({markdown_text(aim)})")

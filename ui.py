@@ -14,10 +14,13 @@ from dataclasses import astuple, replace
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+import charts
 import definitions
 import snapshot
+import workspace_ui
 from charts import Chart, period_label
 from data import capabilities
 from filter_params import MULTI
@@ -197,12 +200,17 @@ def caption(key: str, n=None, unit: str = "customers", note: str = "") -> None:
 
 def show(chart: Chart, name: str, definition: str, n=None, unit: str = "customers",
          note: str = "", on_select: str | None = None, selection_mode=None,
-         narrow: bool = False, says: str | None = None):
+         narrow: bool = False, says: str | None = None, kpi: str | None = None,
+         priority: str = ""):
     """Draw a chart with its caption (definition · N · as of) and a CSV of the plotted rows; a
-    chart with no rows or N = 0 is not drawn (`says`, or ui.nothing(), instead)."""
+    chart with no rows or N = 0 is not drawn (`says`, or ui.nothing(), instead).
+
+    The view's notes are marked on it (time charts and the cohort heatmap), and with `kpi` the
+    target of that KPI (for a ticket `priority`) that applies to the view is drawn as a line."""
     if chart.data.empty or n == 0:
         st.info(says or nothing())
         return None
+    chart = _with_workspace(chart, kpi, priority)
     kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
     event = st.plotly_chart(chart.figure, key=f"chart_{name}", config={"displaylogo": False},
                             **kwargs)
@@ -217,6 +225,19 @@ def show(chart: Chart, name: str, definition: str, n=None, unit: str = "customer
                            mime="text/csv", key=f"csv_{name}", on_click="ignore",
                            icon=":material/download:", help="Download exactly the plotted data")
     return event
+
+
+def _with_workspace(chart: Chart, kpi: str | None, priority: str) -> Chart:
+    notes = workspace_ui.notes()
+    goal = workspace_ui.target(kpi, priority) if kpi else None
+    if not notes and goal is None:
+        return chart
+    # A copy: the figure may be one the page keeps (the board pack draws its own).
+    chart = Chart(go.Figure(chart.figure), chart.data)
+    chart = charts.with_view_notes(chart, notes, st.session_state.get("grain") or "month")
+    if goal is not None:
+        charts.with_target(chart.figure, goal.value, goal.label())
+    return chart
 
 
 def download(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:

@@ -251,6 +251,21 @@ def add_annotation(con: sqlite3.Connection, on_date: date, text: str, by: str, p
     return int(cur.lastrowid)
 
 
+def notes_for(notes: pd.DataFrame, plans: tuple = (), segments: tuple = ()) -> list[tuple[date, str]]:
+    """(date, text) of the notes that concern a view of these plans and segments: a note for a
+    plan (segment) shows when the view includes it (no plan filter, or that plan among those
+    picked); its text then names the plan (segment)."""
+    out = []
+    for row in notes.itertuples(index=False):
+        if row.plan and plans and row.plan not in plans:
+            continue
+        if row.segment and segments and row.segment not in segments:
+            continue
+        scope = ", ".join(v for v in (row.plan, row.segment) if v)
+        out.append((row.on_date, row.text + (f" ({scope})" if scope else "")))
+    return out
+
+
 def delete_annotation(con: sqlite3.Connection, note_id: int) -> None:
     with write(con):
         con.execute("delete from annotations where id = ?", (int(note_id),))

@@ -7,7 +7,9 @@ import charts
 import frame
 import settings
 import support_targets
+import targets
 import ui
+import workspace_ui
 
 f, con = frame.frame("Support KPIs")
 grain = frame.grain()
@@ -27,7 +29,8 @@ def nps_chart() -> None:
                                   min_n=settings.MIN_N,
                                   subtitle=f"{grain.capitalize()}s without survey responses "
                                            "left out")
-        ui.show(chart, "nps", "nps", n=int(scores["responses"].sum()), unit="responses")
+        ui.show(chart, "nps", "nps", n=int(scores["responses"].sum()), unit="responses",
+                kpi="nps")
 
 
 # Without a tickets file the page says so once (data/capabilities.py), and shows what NPS it has.
@@ -41,7 +44,6 @@ if kpis is None or kpis.empty or not kpis["tickets"].sum():
 
 by_priority = bool(ui.offered(["support.priority"]))
 priorities = support_targets.priorities() if by_priority else []
-targets = support_targets.target_inputs(priorities) if by_priority else {}
 tickets = int(kpis["tickets"].sum())
 
 
@@ -76,19 +78,19 @@ if has_rows:
         with column:
             if not ui.available(key):
                 continue
-            goal = targets.get(kind, {})
-            shown_targets = {priority: goal[priority]} if priority in goal else {}
+            has_target = workspace_ui.target(median, priority or "") is not None
             n_col = "frt_n" if kind == "first_response_h" else "resolved_n"
             chart = charts.time_lines(
                 source, "period", {median: "median", p90: "90th percentile"},
                 f"{name}, {choice.lower() if priority else 'all'} tickets", "Hours", grain=grain,
                 subtitle="Tickets created in the period" + (
-                    " · dashed: target for this priority" if shown_targets else
-                    " · pick a priority to see its target" if by_priority else ""),
-                n_col=n_col, min_n=settings.MIN_N, targets=shown_targets,
+                    " · dashed: the median's target" if has_target else
+                    " · no target set for the median (Targets & notes)"),
+                n_col=n_col, min_n=settings.MIN_N,
                 only=("group", priority) if priority else None,
             )
-            ui.show(chart, f"{kind}_{choice}", definition, n=shown_n, unit="tickets")
+            ui.show(chart, f"{kind}_{choice}", definition, n=shown_n, unit="tickets",
+                    kpi=median, priority=priority or "")
 
 st.subheader("Satisfaction and effort")
 a, b = st.columns(2)
@@ -98,7 +100,8 @@ with a:
         chart = charts.time_lines(kpis, "period", {"csat_pct": "CSAT %"}, "CSAT",
                                   "Rated 4–5 (% of rated tickets)", grain=grain, n_col="csat_n",
                                   min_n=settings.MIN_N, percent=True)
-        ui.show(chart, "csat", "csat", n=int(kpis["csat_n"].sum()), unit="rated tickets")
+        ui.show(chart, "csat", "csat", n=int(kpis["csat_n"].sum()), unit="rated tickets",
+                kpi="csat_pct")
 with b:
     if ui.available("support.ces"):
         chart = charts.time_lines(kpis, "period", {"ces_mean": "CES"}, "Customer effort score",
@@ -164,7 +167,8 @@ def breakdown() -> None:
                                   percent=metric.endswith("_pct"), group="group")
         ui.show(chart, f"{metric}_by_{dim}", {"tickets": "ticket_period", "csat_pct": "csat",
                 "one_touch_pct": "one_touch", "frt_median_h": "frt",
-                "resolution_median_h": "resolution"}[metric], n=tickets, unit="tickets")
+                "resolution_median_h": "resolution"}[metric], n=tickets, unit="tickets",
+                kpi=metric if metric in targets.KPIS else None)
 
 
 breakdown()

@@ -23,7 +23,7 @@ import settings
 from data import snapshots, upgrade
 from filter_params import iso_date as _date
 from filter_params import parse_filters
-from report.pack import board_pack, summary_text
+from report.pack import board_pack, read_marks, summary_text
 
 
 def database(db: Path, snapshot: str | None) -> Path:
@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"--as-of {as_of} is after the data's last date ({latest})")
             f = replace(f, as_of=None if as_of == default else as_of)
         started = time.perf_counter()
-        text = board_pack(con, f, grain=grain, basis=basis)
-        summary = summary_text(con, f) if args.to else ""
+        marks = read_marks(args.db, f, grain)
+        text = board_pack(con, f, grain=grain, basis=basis, marks=marks)
+        summary = summary_text(con, f, marks=marks) if args.to else ""
     finally:
         con.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ makes no request at all. No streamlit here.
 
 from __future__ import annotations
 
+import contextvars
 import html
 import math
 from dataclasses import dataclass, replace
@@ -21,9 +22,10 @@ import definitions
 import narrative
 import queries
 import settings
-from data import capabilities
+from data import capabilities, workspace
 from formatting import format_delta, format_value, is_flat
 from queries import Filters
+from targets import Target, for_view, from_rows, verdict
 
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
 SURVIVAL_DAY = 365
@@ -78,14 +80,51 @@ def esc(value) -> str:
 # --- building blocks -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Marks:
+    """What the workspace adds to the pack's view: its targets and the notes that concern it."""
+
+    targets: tuple[Target, ...] = ()
+    notes: tuple[tuple[date, str], ...] = ()
+    plans: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    grain: str = "month"
+
+    def target(self, kpi: str | None) -> Target | None:
+        return for_view(list(self.targets), kpi, self.plans, self.segments) if kpi else None
+
+
+# The marks of the pack being built (board_pack sets them): every figure and tile reads them.
+_MARKS: contextvars.ContextVar[Marks | None] = contextvars.ContextVar("pack_marks", default=None)
+
+
+def _marks() -> Marks:
+    return _MARKS.get() or Marks()
+
+
+def read_marks(live, f: Filters, grain: str = "month") -> Marks:
+    """The workspace's targets and the notes for this view (the workspace beside `live`)."""
+    with workspace.connect(live) as ws:
+        rows, notes = workspace.targets(ws), workspace.annotations(ws)
+    return Marks(tuple(from_rows(rows)), tuple(workspace.notes_for(notes, f.plans, f.segments)),
+                 tuple(f.plans), tuple(f.segments), grain)
+
+
 def figure_block(chart: charts.Chart, definition: str, n=None, unit: str = "customers",
-                 as_of: date | None = None, note: str = "", empty: str = "") -> str:
+                 as_of: date | None = None, note: str = "", empty: str = "",
+                 kpi: str | None = None) -> str:
     """A figure with its caption (definition · N · as of) and its definition in words; `empty`
-    (or 'No customers match these filters') when there is nothing to draw."""
+    (or 'No customers match these filters') when there is nothing to draw. The pack's notes are
+    marked on it, and with `kpi` that KPI's target drawn."""
     d = definitions.DEFINITIONS[definition]
     if chart.data.empty or n == 0:
         text = empty or f"No customers match these filters ({d.name})."
         return f'<p class="empty">{esc(text)}</p>'
+    marks = _marks()
+    chart = charts.with_view_notes(chart, list(marks.notes), marks.grain)
+    goal = marks.target(kpi)
+    if goal is not None:
+        charts.with_target(chart.figure, goal.value, goal.label())
     div = pio.to_html(charts.app_look(chart.figure), full_html=False, include_plotlyjs=False,
                       config=FIGURE_CONFIG, default_width="100%")
     caption = definitions.caption(definition, n, as_of, unit) + (f" · {note}" if note else "")
@@ -108,9 +147,26 @@ def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
             f'<div class="value">{esc(format_value(row["value"], row["unit"]))}</div>'
             f'<div class="delta{tone}">{esc(delta)} '
             f'<span class="vs">vs {pd.Timestamp(row["previous_period"]):%b %Y}</span></div>'
-            f'<div class="n">N = {int(row["n"]):,}</div></div>'
+            f'<div class="n">N = {int(row["n"]):,}</div>{_target_line(row)}</div>'
         )
     return f'<div class="tiles">{"".join(cards)}</div>'
+
+
+def _target_line(row) -> str:
+    goal = _marks().target(row["kpi"])
+    said = verdict(row["value"], goal)
+    if not said:
+        return ""
+    tone = "good" if said == "on target" else "bad"
+    return f'<div class="target {tone}">{esc(said)} · {esc(goal.label())}</div>'
+
+
+def notes_block(notes) -> str:
+    """The dated notes of the view, as a list under the pack's header."""
+    if not notes:
+        return ""
+    items = "".join(f"<li><b>{day:%d %b %Y}</b>: {esc(text)}</li>" for day, text in notes)
+    return f'<div class="notes"><h3>Notes</h3><ul>{items}</ul></div>'
 
 
 def bullets(sentences: list[str]) -> str:
@@ -166,7 +222,7 @@ def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
         )
         s.add(figure_block(chart, "churn_rate", int(moves["start_customers"].iloc[-1]),
                            as_of=as_of, note="N = customers at the start of the latest month",
-                           empty=shown.nothing("churn rate")))
+                           empty=shown.nothing("churn rate"), kpi="churn_rate_pct"))
     return s
 
 
@@ -243,9 +299,9 @@ def support(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
             kpis, "period", {"frt_median_h": "Median", "frt_p90_h": "90th percentile"},
             "First response time: hours from ticket creation to the first agent reply",
             "Hours to first response", n_col="frt_n", min_n=min_n,
-            targets={"first response": settings.SLA_HOURS} if settings.SLA_HOURS else None,
         )
-        s.add(figure_block(chart, "frt", tickets, "tickets", as_of, empty=nothing))
+        s.add(figure_block(chart, "frt", tickets, "tickets", as_of, empty=nothing,
+                           kpi="frt_median_h"))
     rates = {"csat_pct": "CSAT %"} if "support.csat" in drawn else {}
     rates |= {"one_touch_pct": "One-touch %"} if "support.one_touch" in drawn else {}
     if rates:
@@ -258,7 +314,8 @@ def support(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
             min_n=min_n, percent=True,
         )
         s.add(figure_block(chart, "csat" if "csat_pct" in rates else "one_touch", tickets,
-                           "tickets", as_of, empty=nothing))
+                           "tickets", as_of, empty=nothing,
+                           kpi="csat_pct" if "csat_pct" in rates else None))
     if "support.volume" in drawn:
         lines = {"tickets": "Tickets created"}
         lines |= {"backlog_end": "Open at month end"} if "support.backlog" in drawn else {}
@@ -345,6 +402,9 @@ h3 { font-size: 1.25rem; font-weight: 600; margin-top: 20px; }
 .tile .delta { font-size: 14px; } .tile .delta.good { color: var(--good); }
 .tile .delta.bad { color: var(--bad); } .tile .delta.flat { color: var(--muted); }
 .tile .vs, .tile .n { color: var(--muted); font-size: 13px; }
+.tile .target { font-size: 13px; margin-top: 2px; } .tile .target.good { color: var(--good); }
+.tile .target.bad { color: var(--bad); }
+.notes ul { margin: 4px 0 0; padding-left: 20px; } .notes h3 { margin-bottom: 0; }
 .low { color: var(--bad); font-size: 12px; }
 figure.chart { margin: 18px 0 28px; break-inside: avoid; }
 figcaption .caption { margin: 4px 0 0; font-size: 14px; color: var(--muted); }
@@ -366,8 +426,17 @@ def _slug(title: str) -> str:
 
 
 def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str = "logo",
-               min_n: int = settings.MIN_N) -> str:
-    """The whole board pack as one HTML document (str), for the view `f` of the database `con`."""
+               min_n: int = settings.MIN_N, marks: Marks | None = None) -> str:
+    """The whole board pack as one HTML document (str), for the view `f` of the database `con`;
+    `marks` are the workspace's targets and notes for it (read_marks)."""
+    token = _MARKS.set(marks)
+    try:
+        return _board_pack(con, f, grain, basis, min_n, marks or Marks())
+    finally:
+        _MARKS.reset(token)
+
+
+def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, marks: Marks) -> str:
     f = f or Filters()
     meta = queries.meta(con)
     as_of = f.as_of or queries.default_as_of(con)
@@ -398,6 +467,7 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
         '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
                                        for k, v in facts.items()) + "</dl>",
         "</header>",
+        notes_block(marks.notes),
         *([f'<p class="left-out">{esc(left_out)}</p>'] if left_out else []),
         '<nav class="toc">' + "".join(f'<a href="#{_slug(s.title)}">{esc(s.title)}</a>'
                                       for s in sections) + "</nav>",
@@ -431,9 +501,12 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
     )
 
 
-def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N) -> str:
-    """The Overview tiles in plain text, as the e-mail that carries the pack opens with them."""
+def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N,
+                 marks: Marks | None = None) -> str:
+    """The Overview tiles in plain text (with their targets), as the e-mail that carries the pack
+    opens with them."""
     f = f or Filters()
+    marks = marks or Marks()
     kpis = queries.kpi_summary(con, f, min_n=min_n)
     as_of = f.as_of or queries.default_as_of(con)
     head = (f"Data as of {as_of:%d %b %Y} · {Filters(**{**f.__dict__, 'as_of': None}).describe()}")
@@ -444,8 +517,11 @@ def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N) -> 
         delta = format_delta(row["delta"], row["unit"])
         vs = f" ({delta} vs {pd.Timestamp(row['previous_period']):%b %Y})" if delta else ""
         low = "" if row["is_reliable"] else f", fewer than {min_n}: unreliable"
+        goal = marks.target(row["kpi"])
+        said = verdict(row["value"], goal)
+        aim = f"; {said} ({goal.label()})" if said else ""
         lines.append(f"- {row['label']}: {format_value(row['value'], row['unit'])}{vs}, "
-                     f"N = {int(row['n']):,}{low}")
+                     f"N = {int(row['n']):,}{low}{aim}")
     return "\n".join(lines)
 
 

@@ -13,11 +13,13 @@ import sys
 import threading
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 import queries
+from data import workspace
 from formatting import format_value
 from tests.unit.fixtures import make_db
 from tests.unit.test_alerts import GOOD
@@ -193,6 +195,8 @@ def test_an_unreachable_mail_server_exits_2_and_is_retried_next_time(live, smtp,
 def test_the_board_pack_arrives_attached_with_the_tiles_in_the_message(live, smtp, tmp_path):
     inbox, smtp_url = smtp
     out = tmp_path / "board.html"
+    with workspace.connect(live) as ws:  # the default targets (churn <= 3%) and one note
+        workspace.add_annotation(ws, date(2024, 2, 1), "Price increase", "lead")
     before = len(inbox.messages)
     done = run("report", "--out", str(out), "--db", str(live), "--to", "board@example.com",
                smtp_url=smtp_url)
@@ -206,10 +210,16 @@ def test_the_board_pack_arrives_attached_with_the_tiles_in_the_message(live, smt
     # churn 1 of 3 = 33.3% against 1 of 4 = 25.0% (+8.3 pts), MRR $380 against $500.
     assert "March 2024 (the last complete month):" in text
     assert "- Active customers: 3 (no change vs Feb 2024), N = 3, fewer than 30: unreliable" in text
-    assert "- Churn rate: 33.3% (+8.3 pts vs Feb 2024), N = 3" in text
+    # 33.3% against the default target of at most 3%: 30.3 points off.
+    assert ("- Churn rate: 33.3% (+8.3 pts vs Feb 2024), N = 3, fewer than 30: unreliable; "
+            "off by 30.3 pts (target ≤ 3.0%)") in text
     assert "- MRR: $380 (-$120 vs Feb 2024)" in text
     attached = [part for part in mail.iter_attachments()]
     assert [a.get_filename() for a in attached] == ["board.html"]
     assert attached[0].get_content_type() == "text/html"
     # The same file (mail carries text with CRLF line ends; the browser reads both alike).
     assert attached[0].get_content().replace("\r\n", "\n") == out.read_text(encoding="utf-8")
+    pack = out.read_text(encoding="utf-8")
+    assert '<div class="target bad">off by 30.3 pts · target ≤ 3.0%</div>' in pack
+    assert "<li><b>01 Feb 2024</b>: Price increase</li>" in pack  # the notes, listed
+    assert "01 Feb 2024: Price increase" in pack.split("<li><b>01 Feb 2024")[1]  # and on a chart
