@@ -153,7 +153,7 @@ def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
 
 
 def _target_line(row) -> str:
-    goal = _marks().target(row["kpi"])
+    goal = _marks().target(row.get("kpi"))
     said = verdict(row["value"], goal)
     if not said:
         return ""

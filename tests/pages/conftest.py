@@ -27,9 +27,8 @@ def demo_db(tmp_path_factory) -> Path:
     AppTest runs the scripts in this process, so patching the imported settings module is what
     the pages see (settings reads the environment only once, at its first import).
     """
-    from data.generate import generate
-
     import settings
+    from data.generate import generate
 
     path = tmp_path_factory.mktemp("db") / "retention.duckdb"
     generate(path, customers=1_500, seed=7)
@@ -49,13 +48,19 @@ def con(demo_db):
     connection.close()
 
 
-def open_page(page: str, params: dict | None = None, timeout: float = 180):
-    """Run the entry script with `params` in the URL, then switch to `page` (a PAGES value)."""
+def open_page(page: str, params: dict | None = None, timeout: float = 180,
+              secrets: dict | None = None, session: dict | None = None):
+    """Run the entry script with `params` in the URL (and these secrets and session state),
+    then switch to `page` (a PAGES value)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(ENTRY, default_timeout=timeout)
     for key, value in (params or {}).items():
         at.query_params[key] = value
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
     at.run()
     if page != "dashboard.py":
         at.switch_page(page)

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import auth
 import settings
 import workspace_ui
 from data import workspace
+from tests.pages.conftest import open_page
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/9_Targets_and_notes.py"
 WRITE_FORMS = ("FormSubmitter:notes_", "FormSubmitter:targets_")
 EDITOR_PW = "editor-battery-staple"
@@ -39,17 +37,8 @@ def db(demo_db, monkeypatch):
 
 
 def open_as(role: str | None, secrets: dict, page: str = PAGE, params: dict | None = None):
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
-    for key, value in secrets.items():
-        at.secrets[key] = value
-    if role is not None:
-        at.session_state[auth.ROLE_KEY] = role
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page != "dashboard.py":
-        at.switch_page(page)
-        at.run()
+    at = open_page(page, params, secrets=secrets,
+                   session={auth.ROLE_KEY: role} if role is not None else None)
     assert not at.exception, at.exception
     return at
 
@@ -113,7 +102,7 @@ def test_a_viewer_sees_targets_and_notes_but_no_form(db):
     assert "New onboarding flow" in table(at, "note")["note"].tolist()
     assert "Churn rate" in table(at, "kpi")["kpi"].tolist()
     assert not [b for b in at.button if (b.key or "").startswith(WRITE_FORMS)]
-    assert [i.value for i in at.info][0].startswith("Only editors can add or change targets")
+    assert next(i.value for i in at.info).startswith("Only editors can add or change targets")
     assert [d.label for d in at.get("download_button")][:1] == ["Download the notes as CSV"]
 
 
@@ -121,7 +110,7 @@ def test_a_signed_out_visitor_sees_them_and_cannot_write(db):
     at = open_as(None, EDITOR_ONLY)  # open to everyone; an editor password exists
     assert "Churn rate" in table(at, "kpi")["kpi"].tolist()
     assert not [b for b in at.button if (b.key or "").startswith(WRITE_FORMS)]
-    assert [i.value for i in at.info][0] == ("Only editors can add or change targets and notes: "
+    assert next(i.value for i in at.info) == ("Only editors can add or change targets and notes: "
                                              "sign in as an editor in the sidebar.")
 
 
