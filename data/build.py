@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -180,19 +180,32 @@ def check_integrity(con: duckdb.DuckDBPyConnection) -> None:
         raise IntegrityError(problems)
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection):
-    """Latest signup date, ticket creation date, NPS response date or activity date (SPEC §3
-    as-of date; a transactions export describes the day of its last transaction)."""
-    return con.execute(
+def build_day() -> date:
+    """The day a snapshot is built (UTC): no data date after it moves the default as-of."""
+    return datetime.now(timezone.utc).date()
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection, day: date | None = None,
+                  extra: tuple[date | None, ...] = ()) -> date | None:
+    """SPEC §3 as-of date: the latest signup date, churn date, ticket creation date, NPS response
+    date or activity date (a transactions export describes the day of its last transaction), and
+    any `extra` date (a subscription's start or end), not after `day`, the build day. A
+    cancellation scheduled for a later date does not move it. None when no such date exists."""
+    day = day or build_day()
+    found = con.execute(
         """
         select greatest(
-            (select max(signup_date) from customers),
-            (select max(created_at)::date from tickets),
-            (select max(responded_at)::date from nps_responses),
-            (select max(occurred_at)::date from activity)
+            (select max(signup_date) from customers where signup_date <= $day),
+            (select max(churn_date) from customers where churn_date <= $day),
+            (select max(created_at)::date from tickets where created_at::date <= $day),
+            (select max(responded_at)::date from nps_responses where responded_at::date <= $day),
+            (select max(occurred_at)::date from activity where occurred_at::date <= $day)
         )
-        """
+        """,
+        {"day": day},
     ).fetchone()[0]
+    candidates = [d for d in (found, *extra) if d is not None and d <= day]
+    return max(candidates) if candidates else None
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -203,19 +216,22 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict,
-             after_build: Callable[[duckdb.DuckDBPyConnection, dict], None] | None = None) -> dict:
+             after_build: Callable[[duckdb.DuckDBPyConnection, dict], None] | None = None,
+             as_of: date | None = None) -> dict:
     """Check keys, build the derived tables, write the meta row and store what the data can show
     (data/capabilities.py). Returns meta; meta["capabilities"] feeds capabilities.describe.
 
     `after_build(con, meta)` runs last, on the finished snapshot before it is published: the app
-    passes one that keeps each page's default view (default_views.after_build)."""
+    passes one that keeps each page's default view (default_views.after_build). `as_of` is the
+    snapshot's as-of date when the caller knows it (`--as-of`); without it, the SPEC §3 default,
+    or the build day when the data holds no date up to it."""
     check_integrity(con)
     facts_started = time.perf_counter()
     build_facts(con)
     facts_seconds = time.perf_counter() - facts_started
-    as_of = default_as_of(con)
-    if as_of is None:
+    if not con.execute("select count(*) from customers").fetchone()[0]:
         raise IntegrityError(["customers has no rows: at least one customer is required"])
+    as_of = as_of or default_as_of(con) or build_day()
     counts = row_counts(con)
     built_at = datetime.now(timezone.utc).replace(tzinfo=None)
     con.execute(

@@ -217,7 +217,7 @@ def generate(
             build.load_reason_mapping(con)
             _fill(con, rng, activity_rng, customers, as_of, report)
             report(0.60, "checks and derived tables")
-            meta = build.finalize(con, snapshot_id, "demo", source, after_build)
+            meta = build.finalize(con, snapshot_id, "demo", source, after_build, as_of=as_of)
         finally:
             con.close()
     report(1.0, "done")

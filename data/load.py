@@ -1,7 +1,8 @@
 """Validated import of a user's exports into a new database snapshot (issue 3 §3, SPEC §2).
 
     python -m data.load --out PATH --customers FILE [--tickets FILE] [--nps FILE] [--mrr FILE]
-                        [--reasons FILE] [--map TABLE.COLUMN=HEADER ...]
+                        [--subscriptions FILE] [--churn-events FILE] [--reasons FILE]
+                        [--map TABLE.COLUMN=HEADER ...] [--as-of YYYY-MM-DD] [--date-format FMT]
 
     meta = load(out, {"customers": Path("customers.csv"), "tickets": Path("tickets.parquet")},
                 mapping={"customers": {"signup_date": "Start Date"}})
@@ -9,7 +10,9 @@
 Every file is read by DuckDB (read_csv / read_parquet) as text into a staging table; each rule of
 SPEC §2 is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
 parsed values inserted into the schema tables, and build.finalize derives customer_facts. The build
-happens inside snapshots.building, so on any problem the live database is left exactly as it was.
+happens inside snapshots.building, so on any problem the live database is left exactly as it was. The shapes real exports come in (churn events or a
+churn flag, tenure, subscriptions, durations, dates in a common non-ISO format; SPEC §2) are
+checked the same way and converted by data/shapes.py and data/dates.py before the insert.
 
 Each problem reads `FILE:LINE: column: expected …, found …`. LINE is the physical line in the file
 (header = line 1; a value with quoted newlines spans several lines), computed only for the rows
@@ -39,12 +42,13 @@ import hashlib
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 import settings
-from data import build, snapshots
+from data import build, dates, import_summary, load_help, shapes, snapshots
 
 MAX_SHOWN = 50
 MAX_TEXT_CHARS = 1_000_000
@@ -57,7 +61,8 @@ READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
 MAX_READER_ERRORS = 1000
 
 # files keys, in report order; each is the schema table it fills.
-FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "churn_reason_categories")
+FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "subscriptions", "churn_events",
+             "churn_reason_categories")
 FILE_ALIASES = {"nps": "nps_responses", "mrr": "mrr_history", "reasons": "churn_reason_categories"}
 
 # SPEC §2: only these columns must be present (and non-empty) in a user's file.
@@ -67,6 +72,7 @@ REQUIRED = {
     "nps_responses": ("customer_id", "responded_at", "score"),
     "mrr_history": ("customer_id", "month", "mrr"),
     "churn_reason_categories": ("reason", "category"),
+    **shapes.REQUIRED,
 }
 # Computed by the importer, never read from a file.
 DERIVED = {"churn_reason_categories": ("reason_key",)}
@@ -81,22 +87,25 @@ KINDS = {
     "INTEGER": ("as_whole", "a whole number"),
     "SMALLINT": ("as_whole", "a whole number"),
     "DECIMAL(12,2)": ("as_money", "a number like 1234.50"),
+    "DOUBLE": ("as_number", "a number like 12.5"),
 }
 
 # Strict ISO shapes: DuckDB's casts alone would also take 2024-1-5, and '3.5' -> 4 for integers.
 MACROS = r"""
 create or replace temp macro nv(v) as nullif(trim(v), '');
-create or replace temp macro as_date(v) as
-    case when regexp_full_match(nv(v), '\d{4}-\d{2}-\d{2}') then try_cast(nv(v) as date) end;
 create or replace temp macro as_timestamp(v) as
     case when regexp_full_match(nv(v), '\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?')
          then try_cast(replace(nv(v), 'T', ' ') as timestamp) end;
+create or replace temp macro as_date(v) as cast(as_timestamp(v) as date);
 create or replace temp macro as_whole(v) as
     case when regexp_full_match(nv(v), '[+-]?\d{1,9}(\.0*)?')
          then try_cast(split_part(nv(v), '.', 1) as integer) end;
 create or replace temp macro as_money(v) as
     case when regexp_full_match(nv(v), '[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?')
          then try_cast(nv(v) as decimal(12, 2)) end;
+create or replace temp macro as_number(v) as
+    case when regexp_full_match(nv(v), '[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?')
+         then try_cast(nv(v) as double) end;
 create or replace temp macro reason_key(v) as lower(trim(regexp_replace(v, '\s+', ' ', 'g')));
 create or replace temp macro one_line(v) as replace(replace(v, chr(13), '\r'), chr(10), '\n');
 create or replace temp macro shown(v) as
@@ -136,13 +145,16 @@ RULES = {
         ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
     ],
 }
+for _key, _rules in shapes.RULES.items():
+    RULES[_key] = RULES.get(_key, []) + _rules
 # Dates outside 1900-2099 are sentinels or typos (9999-12-31 for "never", 0001-01-01 for "unknown"):
 # loaded, they would stretch every time axis and the default as-of date (issue 10).
 DATE_RANGE = ("1900-01-01", "2099-12-31")
 for _key, _columns in {"customers": ("signup_date", "churn_date"),
                        "tickets": ("created_at", "first_response_at", "resolved_at"),
-                       "nps_responses": ("responded_at",), "mrr_history": ("month",)}.items():
-    RULES[_key] += [
+                       "nps_responses": ("responded_at",), "mrr_history": ("month",),
+                       **shapes.DATE_COLUMNS}.items():
+    RULES[_key] = RULES.get(_key, []) + [
         (column, f"a date{'-time' if _key in ('tickets', 'nps_responses') else ''} between "
          f"{DATE_RANGE[0]} and {DATE_RANGE[1]}", (),
          f"cast({column} as date) not between date '{DATE_RANGE[0]}' and date '{DATE_RANGE[1]}'",
@@ -194,6 +206,8 @@ class _Staged:
     extras: dict[str, str] = field(default_factory=dict)  # header kept as is -> staging column
     rows: int = 0
     usable: bool = False  # read without structural errors, so row checks make sense
+    formats: dict[str, str] = field(default_factory=dict)  # date column -> dates format, when not ISO
+    ambiguous: dict[str, int] = field(default_factory=dict)  # date column -> its first slash row
 
     @property
     def name(self) -> str:
@@ -227,31 +241,37 @@ def load(
     files: dict[str, Path],
     mapping: dict[str, dict[str, str]] | None = None,
     keep: int = settings.SNAPSHOTS_KEEP,
+    as_of: date | None = None,
+    date_format: str | None = None,
 ) -> dict:
-    """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta.
+    """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta
+    with "summary" added (import_summary.summarise: rows, conversions, unmatched reasons).
 
-    Raises ImportRejected (and leaves `out` untouched) when any rule of SPEC §2 is broken.
+    `as_of` is the export's date (default: SPEC §3's rule); `date_format` (one of dates.CHOICES)
+    tells day and month apart in slash-dated columns. Raises ImportRejected (and leaves `out`
+    untouched) when any rule of SPEC §2 is broken.
     """
     files = _normalise_keys(files)
     mapping = _normalise_mapping(mapping)
     with snapshots.building(Path(out), keep) as (tmp, snapshot_id):
         con = duckdb.connect(str(tmp))
         try:
-            meta = _build(con, files, mapping, snapshot_id)
+            meta = _build(con, files, mapping, snapshot_id, as_of, date_format)
         finally:
             con.close()
     return meta
 
 
 def validate(
-    files: dict[str, Path], mapping: dict[str, dict[str, str]] | None = None
+    files: dict[str, Path], mapping: dict[str, dict[str, str]] | None = None,
+    date_format: str | None = None,
 ) -> list[Problem]:
     """The problems `load` would report (at most MAX_SHOWN), without building anything."""
     con = duckdb.connect()
     try:
         build.create_schema(con)
         staged, problems, _total = _stage_and_check(
-            con, _normalise_keys(files), _normalise_mapping(mapping)
+            con, _normalise_keys(files), _normalise_mapping(mapping), date_format
         )
     finally:
         con.close()
@@ -259,12 +279,23 @@ def validate(
 
 
 # --- building ------------------------------------------------------------------------------------
-def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str) -> dict:
+def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
+           as_of: date | None = None, date_format: str | None = None) -> dict:
     try:
         build.create_schema(con)
-        staged, problems, total = _stage_and_check(con, files, mapping)
+        staged, problems, total = _stage_and_check(con, files, mapping, date_format)
         if problems:
             raise ImportRejected(problems, total)
+        shapes.prepare(con, staged)
+        given_as_of = as_of
+        as_of_source = "given"
+        if as_of is None:
+            as_of = shapes.default_as_of(con, staged, build.build_day())
+            as_of_source = "data" if as_of else "build day"
+            as_of = as_of or build.build_day()
+        rows = {st.key: st.rows for st in staged.values()}
+        notes, warnings = shapes.convert(con, staged, as_of)
+        _post_checks(con, staged)
         for st in staged.values():
             _insert(con, st)
         if "churn_reason_categories" not in staged:
@@ -272,8 +303,14 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str) -> dict
         source = {
             "files": {st.key: {"name": st.name, "sha256": _sha256(st.path)} for st in staged.values()},
             "mapping": mapping,
+            "as_of": given_as_of,
+            "date_formats": {f"{st.key}.{c}": f for st in staged.values() for c, f in st.formats.items()},
         }
-        return build.finalize(con, snapshot_id, "import", source)
+        meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
+        meta["summary"] = import_summary.summarise(
+            con, {st.key: st.name for st in staged.values()}, rows, notes, warnings,
+            source["date_formats"], as_of_source)
+        return meta
     except build.IntegrityError as exc:
         problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")
                     for p in exc.problems]
@@ -290,8 +327,22 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str) -> dict
         raise ImportRejected([problem], 1) from None
 
 
+def _post_checks(con, staged: dict[str, _Staged]) -> None:
+    """Rules only the converted values can break (a churn date before a signup date computed
+    from tenure); ImportRejected naming the file and line, like every other problem."""
+    pending, total = [], 0
+    for key, column, expected, select in shapes.post_checks(staged):
+        count, shown = _run_check(con, select)
+        total += count
+        pending += [_Pending(key, column, expected, found, row=row) for row, found, _ in shown]
+    if pending:
+        raise ImportRejected(_resolve(pending, staged), total)
+
+
 def _insert(con, st: _Staged) -> None:
     """Copy the parsed values of a checked file into its schema table, extra columns added."""
+    if st.key in shapes.INPUT_TABLES:
+        return  # converted into other tables by data/shapes.py
     for header in st.extras:
         con.execute(f"alter table {st.key} add column {_quote(header)} varchar")
     targets = list(st.columns) + [_quote(header) for header in st.extras]
@@ -307,7 +358,7 @@ def _insert(con, st: _Staged) -> None:
 
 
 # --- staging and checking ------------------------------------------------------------------------
-def _stage_and_check(con, files: dict[str, Path], mapping: dict):
+def _stage_and_check(con, files: dict[str, Path], mapping: dict, date_format: str | None = None):
     """Stage every file and run every check. Returns (staged, problems shown, total count)."""
     con.execute(MACROS)
     pending: list[_Pending] = []
@@ -321,6 +372,12 @@ def _stage_and_check(con, files: dict[str, Path], mapping: dict):
             st, found = _stage(con, key, files[key], _valid_mapping(key, mapping))
             staged[key] = st
             pending += found
+            header_line = 1 if st.kind == "csv" else None
+            pending += [_file_problem(st, column, expected, found, header_line)
+                        for column, expected, found in
+                        shapes.header_problems(key, st.columns, set(files))]
+            if st.usable:
+                pending += _date_formats(con, st, date_format)
     total += len(pending)
     for key in FILE_KEYS:
         if key in staged and staged[key].usable:
@@ -458,6 +515,33 @@ def _type_values(con, st: _Staged) -> None:
     con.execute(f"drop table {st.table}")
 
 
+def _date_formats(con, st: _Staged, date_format: str | None) -> list[_Pending]:
+    """Re-read the date columns ISO did not read in their own format (data/dates.py); a problem
+    for a slash column whose day and month cannot be told apart."""
+    types = _schema()[st.key]
+    columns = [c for c in st.columns if types[c] in ("DATE", "TIMESTAMP")]
+    if not columns or not st.rows:
+        return []
+    unread = con.execute("select " + ", ".join(
+        f"count(*) filter (where {c} is null and nv(raw_{c}) is not null)" for c in columns
+    ) + f" from {st.typed}").fetchone()
+    problems = []
+    for column, count in zip(columns, unread):
+        if not count:
+            continue
+        fmt, first_row = dates.detect(con, st.typed, f"raw_{column}", date_format)
+        if fmt == dates.AMBIGUOUS:
+            st.ambiguous[column] = first_row
+            found = con.execute(f"select shown(raw_{column}) from {st.typed} where row_id = $row",
+                                {"row": first_row}).fetchone()[0]
+            problems.append(_Pending(st.key, column, dates.AMBIGUOUS_EXPECTED, found, row=first_row))
+        elif fmt != dates.ISO:
+            st.formats[column] = fmt
+            parsed = dates.expression(fmt, f"raw_{column}", types[column] == "TIMESTAMP")
+            con.execute(f"update {st.typed} set {column} = {parsed}")
+    return problems
+
+
 def _match_headers(st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
     """Fill st.columns / st.extras from the headers; problems for missing or ambiguous ones."""
     schema = [c for c in _schema()[st.key] if c not in DERIVED.get(st.key, ())]
@@ -486,7 +570,9 @@ def _match_headers(st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
         elif fold not in DERIVED.get(st.key, ()):
             st.extras[header] = f"c{i}"
     listed = "columns " + ", ".join(_show(h) for h in st.headers) if st.headers else "no columns"
-    for column in dict.fromkeys(REQUIRED[st.key] + tuple(c for c in mapping if c in schema)):
+    required = tuple(shapes.required_missing(st.key, st.columns)) if st.key in (
+        "customers", *shapes.INPUT_TABLES) else tuple(c for c in REQUIRED[st.key] if c not in st.columns)
+    for column in dict.fromkeys(required + tuple(c for c in mapping if c in schema)):
         if column not in st.columns:
             wanted = (f"a column named {_show(mapping[column])} (mapped to {column})"
                       if column in mapping else f"a column named {column}")
@@ -529,12 +615,20 @@ def _rows_where(st: _Staged, condition: str, found: str) -> str:
 def _type_checks(st: _Staged) -> list[tuple[str, str, str]]:
     types = _schema()[st.key]
     checks = []
+    signup = shapes.signup_check(st.columns) if st.key == "customers" else None
+    if signup:
+        column, expected, condition = signup
+        checks.append((column, expected, _rows_where(st, condition, "'an empty value'")))
     for column in st.columns:
         macro, words = KINDS[types[column]]
+        if column in st.formats:
+            words = dates.words(st.formats[column], types[column] == "TIMESTAMP")
         raw = f"raw_{column}" if macro else column
-        if column in REQUIRED[st.key]:
+        if column in REQUIRED[st.key] and not (signup and column == "signup_date"):
             checks.append((column, f"{words} (required)",
                            _rows_where(st, f"nv({raw}) is null", "'an empty value'")))
+        if column in st.ambiguous:
+            continue  # one problem for the whole column, see _date_formats
         if macro:
             checks.append((column, words, _rows_where(
                 st, f"{column} is null and nv({raw}) is not null", f"shown({raw})")))
@@ -600,7 +694,8 @@ def _duplicates(st: _Staged, key: str, found: str) -> str:
 
 def _orphan_checks(st: _Staged, customers: _Staged | None) -> list[tuple[str, str, str]]:
     """tickets / NPS / MRR rows whose customer_id is not in the customers file."""
-    if st.key not in ("tickets", "nps_responses", "mrr_history") or "customer_id" not in st.columns:
+    if st.key not in ("tickets", "nps_responses", "mrr_history", *shapes.INPUT_TABLES) \
+            or "customer_id" not in st.columns:
         return []
     if customers is None or not customers.usable or not customers.rows:
         return []  # the customers file has its own problems; orphans would only be noise
@@ -628,7 +723,7 @@ def _resolve(pending: list[_Pending], staged: dict[str, _Staged]) -> list[Proble
     def position(p: _Pending) -> int:
         st = staged.get(p.key)
         staged_col = st and (st.columns.get(p.column) or st.extras.get(p.column))
-        return int(staged_col[1:]) if staged_col else 0
+        return int(staged_col[1:]) if staged_col and staged_col[1:].isdigit() else 0
 
     def sort_key(p: _Pending):
         return (order.get(p.key, 0), p.row is not None, p.line or 0, p.row or 0, position(p))
@@ -702,13 +797,15 @@ def _schema() -> dict[str, dict[str, str]]:
         rows = con.execute(
             "select table_name, column_name, data_type from duckdb_columns() "
             "where table_name in (select unnest($tables)) order by table_name, column_index",
-            {"tables": list(FILE_KEYS)},
+            {"tables": [k for k in FILE_KEYS if k not in shapes.INPUT_TABLES]},
         ).fetchall()
     finally:
         con.close()
     schema: dict[str, dict[str, str]] = {}
     for table, column, data_type in rows:
         schema.setdefault(table, {})[column] = data_type
+    for table, columns in shapes.INPUT_COLUMNS.items():
+        schema.setdefault(table, {}).update(columns)
     return schema
 
 
@@ -836,8 +933,25 @@ def _parse_map(items: list[str]) -> dict[str, dict[str, str]]:
     return mapping
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data.load", description=__doc__.splitlines()[0])
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
+
+
+def _date_choice(text: str) -> str:
+    try:
+        return dates.parse_choice(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m data.load", description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=load_help.epilog(_schema(), REQUIRED, DERIVED))
     parser.add_argument("--out", type=Path, default=settings.DB_PATH)
     parser.add_argument("--customers", type=Path,
                         help="required, except with --reasons alone: that re-maps the live "
@@ -845,23 +959,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=Path)
     parser.add_argument("--nps", type=Path)
     parser.add_argument("--mrr", type=Path)
+    parser.add_argument("--subscriptions", type=Path, help="instead of --mrr")
+    parser.add_argument("--churn-events", type=Path)
     parser.add_argument("--reasons", type=Path)
     parser.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER")
+    parser.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="the export's date (default: the latest date in the data up to today)")
+    parser.add_argument("--date-format", type=_date_choice, metavar="FMT",
+                        help=f"day/month order of slash dates: {', '.join(dates.CHOICES)}")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         mapping = _parse_map(args.map)
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
-    files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
-             "mrr": args.mrr, "reasons": args.reasons}
-    if args.reasons and not any(v for k, v in files.items() if k != "reasons"):
+    data_files = ("customers", "tickets", "nps", "mrr", "subscriptions", "churn_events")
+    if args.reasons and not any(getattr(args, key) for key in data_files):
         from data import remap
 
         return remap.main(args.out, args.reasons, mapping)
     if args.customers is None:
         parser.error("the following arguments are required: --customers (or --reasons alone)")
+    return _run_import(args, mapping)
+
+
+def _run_import(args: argparse.Namespace, mapping: dict) -> int:
+    files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
+             "mrr": args.mrr, "subscriptions": args.subscriptions,
+             "churn_events": args.churn_events, "reasons": args.reasons}
     try:
-        meta = load(args.out, files, mapping)
+        meta = load(args.out, files, mapping, as_of=args.as_of, date_format=args.date_format)
     except ImportRejected as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -872,9 +1003,8 @@ def main(argv: list[str] | None = None) -> int:
         # Publishing failed (e.g. a full disk): snapshots.building left the live path as it was.
         print(f"import failed: {exc}; {args.out} was not changed.", file=sys.stderr)
         return 1
-    print(f"Imported snapshot {meta['snapshot_id']} into {args.out} (as of {meta['default_as_of']}):")
-    for table, count in meta["tables"].items():
-        print(f"  {table:<24} {count:>10,}")
+    print(f"Imported snapshot {meta['snapshot_id']} into {args.out}.")
+    print("\n".join(import_summary.lines(meta["summary"])))
     return 0
 
 

@@ -1,0 +1,120 @@
+"""What an import did, for the lines `python -m data.load` prints after it (and the import page).
+
+    summary = summarise(con, files, rows, notes, formats, as_of_source)   # JSON-safe dict
+    print("\n".join(lines(summary)))
+
+Per table the rows read and loaded; each conversion with its count (data/shapes.py, data/dates.py);
+warnings, which never block an import: churned customers without a date, raw churn reasons that
+match no mapping row (with their counts and share of churned customers), an as-of date that no
+data date gave; and what this data can show.
+"""
+
+from __future__ import annotations
+
+import json
+
+# How many unmatched reasons are listed by name; the rest are counted in one line.
+MAX_REASONS = 10
+
+AS_OF_SOURCES = {
+    "given": "given with --as-of",
+    "data": "the latest date in the data up to today",
+    "build day": "the day of the import: the files hold no date up to today",
+}
+
+
+def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str],
+              warnings: list[str], formats: dict[str, str], as_of_source: str) -> dict:
+    """The summary of the snapshot just built on `con` (its meta row is written)."""
+    as_of, tables = con.execute("select default_as_of, tables from meta").fetchone()
+    churned, no_reason = con.execute(
+        "select count(*), count(*) filter (where nullif(trim(churn_reason), '') is null) "
+        "from customers where churn_date <= $as_of", {"as_of": as_of}).fetchone()
+    unmatched = con.execute(
+        """
+        with churned as (
+            select churn_reason,
+                   lower(trim(regexp_replace(churn_reason, '\\s+', ' ', 'g'))) as reason_key
+            from customers
+            where churn_date <= $as_of and nullif(trim(churn_reason), '') is not null
+        ),
+        final as (
+            select min(churn_reason) as reason, count(*) as customers
+            from churned anti join churn_reason_categories using (reason_key)
+            group by reason_key
+        )
+        select * from final order by customers desc, reason
+        """,
+        {"as_of": as_of},
+    ).fetchall()
+    conversions = list(notes) + [
+        f"{column} read as {fmt}" for column, fmt in sorted(formats.items())
+    ]
+    warnings = list(warnings)
+    if as_of_source == "build day":
+        warnings.append(f"as-of date {as_of} is {AS_OF_SOURCES['build day']}; pass --as-of with "
+                        "the export's date")
+    if churned and no_reason:
+        warnings.append(f"{no_reason:,} of {churned:,} churned customers gave no churn reason")
+    return {
+        "as_of": str(as_of),
+        "as_of_source": as_of_source,
+        "files": files,
+        "rows_read": rows,
+        "tables": tables if isinstance(tables, dict) else json.loads(tables),
+        "conversions": conversions,
+        "warnings": warnings,
+        "churned": churned,
+        "unmatched_reasons": [{"reason": r, "customers": n,
+                               "share_pct": round(100 * n / churned, 1)} for r, n in unmatched],
+        "can_show": what_this_data_can_show(con),
+    }
+
+
+def what_this_data_can_show(con) -> list[str]:
+    """One line per page or chart: what it shows, or which file or column would fill it.
+
+    The answer belongs to the per-snapshot capabilities the pages read (one place that knows what
+    a snapshot holds); until that module is part of the code base, the import has nothing of its
+    own to say here, and `lines` leaves the section out rather than guess."""
+    return []
+
+
+def lines(summary: dict) -> list[str]:
+    """The printed summary, one string per line."""
+    out = [f"As of {summary['as_of']} ({AS_OF_SOURCES[summary['as_of_source']]})."]
+    out.append("Rows:")
+    read = summary["rows_read"]
+    for key, name in summary["files"].items():
+        if key in ("subscriptions", "churn_events"):
+            out.append(f"  {key:<24} {read.get(key, 0):>10,} read from {name} (converted below)")
+    for table, count in summary["tables"].items():
+        source = summary["files"].get(table)
+        origin = (f" (from {read.get(table, 0):,} rows of {source})" if source
+                  else " (converted)" if table == "mrr_history" and "subscriptions" in summary["files"]
+                  else "")
+        out.append(f"  {table:<24} {count:>10,}{origin}")
+    if summary["conversions"]:
+        out.append("Conversions:")
+        out += [f"  - {note}" for note in summary["conversions"]]
+    reasons = summary["unmatched_reasons"]
+    if summary["warnings"] or reasons:
+        out.append("Warnings (the import went ahead):")
+        out += [f"  - {warning}" for warning in summary["warnings"]]
+    if reasons:
+        total = sum(r["customers"] for r in reasons)
+        share = round(100 * total / summary["churned"], 1)
+        out.append(f"  - {len(reasons):,} churn reasons match no mapping row and count as Other "
+                   f"({total:,} churned customers, {share}% of {summary['churned']:,}):")
+        for r in reasons[:MAX_REASONS]:
+            out.append(f"      {r['reason']!r}: {r['customers']:,} ({r['share_pct']}%)")
+        if len(reasons) > MAX_REASONS:
+            rest = reasons[MAX_REASONS:]
+            out.append(f"      ... and {len(rest):,} more ({sum(r['customers'] for r in rest):,} "
+                       "customers)")
+        out.append("    Map them with --reasons FILE (reason,category,owner_team) or on the Reason "
+                   "mapping page.")
+    if summary["can_show"]:
+        out.append("What this data can show:")
+        out += [f"  {line}" for line in summary["can_show"]]
+    return out
