@@ -1,8 +1,6 @@
 """Validated import of a user's exports into a new database snapshot (issue 3 §3, SPEC §2).
 
-    python -m data.load --out PATH --customers FILE [--tickets FILE] [--nps FILE] [--mrr FILE]
-                        [--subscriptions FILE] [--churn-events FILE] [--reasons FILE]
-                        [--map TABLE.COLUMN=HEADER ...] [--as-of YYYY-MM-DD] [--date-format FMT]
+    python -m data.load --out PATH --customers FILE [...]      (data/load_cli.py)
 
     meta = load(out, {"customers": Path("customers.csv"), "tickets": Path("tickets.parquet")},
                 mapping={"customers": {"signup_date": "Start Date"}})
@@ -10,9 +8,10 @@
 Every file is read by DuckDB (read_csv / read_parquet) as text into a staging table; each rule of
 SPEC §2 is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
 parsed values inserted into the schema tables, and build.finalize derives customer_facts. The build
-happens inside snapshots.building, so on any problem the live database is left exactly as it was. The shapes real exports come in (churn events or a
-churn flag, tenure, subscriptions, durations, dates in a common non-ISO format; SPEC §2) are
-checked the same way and converted by data/shapes.py and data/dates.py before the insert.
+happens inside snapshots.building, so on any problem the live database is left exactly as it was.
+The shapes real exports come in (churn events or a churn flag, tenure, subscriptions, durations,
+dates in a common non-ISO format; SPEC §2) are checked the same way and converted by
+data/shapes.py and data/dates.py before the insert; the command line is data/load_cli.py.
 
 Each problem reads `FILE:LINE: column: expected …, found …`. LINE is the physical line in the file
 (header = line 1; a value with quoted newlines spans several lines), computed only for the rows
@@ -33,7 +32,6 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import contextlib
 import csv
@@ -48,7 +46,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import build, dates, import_summary, load_help, shapes, snapshots
+from data import build, dates, import_summary, shapes, snapshots
 
 MAX_SHOWN = 50
 MAX_TEXT_CHARS = 1_000_000
@@ -921,91 +919,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# --- command line --------------------------------------------------------------------------------
-def _parse_map(items: list[str]) -> dict[str, dict[str, str]]:
-    mapping: dict[str, dict[str, str]] = {}
-    for item in items:
-        target, sep, header = item.partition("=")
-        table, dot, column = target.partition(".")
-        if not sep or not dot or not header:
-            raise argparse.ArgumentTypeError(f"--map {item!r}: expected TABLE.COLUMN=HEADER")
-        mapping.setdefault(table.strip(), {})[column.strip()] = header
-    return mapping
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
-
-
-def _date_choice(text: str) -> str:
-    try:
-        return dates.parse_choice(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m data.load", description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=load_help.epilog(_schema(), REQUIRED, DERIVED))
-    parser.add_argument("--out", type=Path, default=settings.DB_PATH)
-    parser.add_argument("--customers", type=Path,
-                        help="required, except with --reasons alone: that re-maps the live "
-                        "snapshot's churn reasons without re-importing (data/remap.py)")
-    parser.add_argument("--tickets", type=Path)
-    parser.add_argument("--nps", type=Path)
-    parser.add_argument("--mrr", type=Path)
-    parser.add_argument("--subscriptions", type=Path, help="instead of --mrr")
-    parser.add_argument("--churn-events", type=Path)
-    parser.add_argument("--reasons", type=Path)
-    parser.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER")
-    parser.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
-                        help="the export's date (default: the latest date in the data up to today)")
-    parser.add_argument("--date-format", type=_date_choice, metavar="FMT",
-                        help=f"day/month order of slash dates: {', '.join(dates.CHOICES)}")
-    return parser
-
-
+# --- command line (data/load_cli.py) -------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        mapping = _parse_map(args.map)
-    except argparse.ArgumentTypeError as exc:
-        parser.error(str(exc))
-    data_files = ("customers", "tickets", "nps", "mrr", "subscriptions", "churn_events")
-    if args.reasons and not any(getattr(args, key) for key in data_files):
-        from data import remap
+    """`python -m data.load ...`: see data/load_cli.py."""
+    from data import load_cli
 
-        return remap.main(args.out, args.reasons, mapping)
-    if args.customers is None:
-        parser.error("the following arguments are required: --customers (or --reasons alone)")
-    return _run_import(args, mapping)
-
-
-def _run_import(args: argparse.Namespace, mapping: dict) -> int:
-    files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
-             "mrr": args.mrr, "subscriptions": args.subscriptions,
-             "churn_events": args.churn_events, "reasons": args.reasons}
-    try:
-        meta = load(args.out, files, mapping, as_of=args.as_of, date_format=args.date_format)
-    except ImportRejected as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        more = f" (showing the first {len(exc.problems)})" if exc.total > len(exc.problems) else ""
-        print(f"{exc.total} problem(s){more}; {args.out} was not changed.", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        # Publishing failed (e.g. a full disk): snapshots.building left the live path as it was.
-        print(f"import failed: {exc}; {args.out} was not changed.", file=sys.stderr)
-        return 1
-    print(f"Imported snapshot {meta['snapshot_id']} into {args.out}.")
-    print("\n".join(import_summary.lines(meta["summary"])))
-    return 0
+    return load_cli.main(argv)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def test_accepted_and_stored_as_text(live, name):
     try:
         for target, text in CASES[name]["accept"].items():
             table, column = target.split(".")
-            stored = [r[0] for r in con.execute(f'select "{column}" from {table}').fetchall()]
+            stored = [str(r[0]) for r in con.execute(f'select "{column}" from {table}').fetchall()]
             assert text in stored
     finally:
         con.close()

@@ -226,10 +226,12 @@ def test_bad_date(tmp_path, live):
     ]
 
 
-def test_day_first_dates_are_rejected(tmp_path, live):
-    text = "customer_id,signup_date\nc1,31/01/2024\n"
+def test_a_date_column_has_one_format(tmp_path, live):
+    # Day-first dates are read (31 > 12: day first), but not mixed with another format
+    text = "customer_id,signup_date\nc1,31/01/2024\nc2,2024-01-05\nc3,05/02/2024\n"
     assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:2: signup_date: expected an ISO date YYYY-MM-DD, found '31/01/2024'"
+        "customers.csv:3: signup_date: expected a date DD/MM/YYYY like the rest of this column, "
+        "found '2024-01-05'"
     ]
 
 
@@ -375,9 +377,9 @@ def test_bad_mapping_and_missing_mapped_header(tmp_path, live):
     assert rejected(live, files, {"customers": {"signup": "Start"}, "custmers": {"x": "y"}}) == [
         "mapping: customers.signup: expected a column of customers: customer_id, name, "
         "signup_date, churn_date, churn_reason, plan, mrr, region, segment, industry, "
-        "acquisition_channel, products_count, found 'signup'",
+        "acquisition_channel, products_count, churned, tenure_months, found 'signup'",
         "mapping: custmers: expected a table of customers, tickets, nps_responses, mrr_history, "
-        "churn_reason_categories, found 'custmers'",
+        "subscriptions, churn_events, churn_reason_categories, found 'custmers'",
     ]
     assert rejected(live, files, {"customers": {"plan": "Plan Name"}}) == [
         "customers.csv:1: plan: expected a column named 'Plan Name' (mapped to plan), "
@@ -422,16 +424,16 @@ def test_a_rejected_first_import_leaves_no_database(tmp_path):
 
 
 def test_validate_returns_the_same_problems_without_building(tmp_path):
-    text = "customer_id,signup_date\nc1,31/01/2024\n"
+    text = "customer_id,signup_date\nc1,2024-01-32\n"
     problems = load.validate({"customers": write(tmp_path, "customers.csv", text)})
     assert problems == [load.Problem("customers.csv", 2, "signup_date",
-                                     "expected an ISO date YYYY-MM-DD, found '31/01/2024'")]
+                                     "expected an ISO date YYYY-MM-DD, found '2024-01-32'")]
 
 
 def test_cli_exit_codes_and_output(tmp_path):
     out = tmp_path / "retention.duckdb"
     good = write(tmp_path, "customers.csv", CUSTOMERS)
-    bad = write(tmp_path, "bad.csv", "Account,Start Date\nc1,31/01/2024\n")
+    bad = write(tmp_path, "bad.csv", "Account,Start Date\nc1,2024-13-01\n")
     command = [sys.executable, "-m", "data.load", "--out", str(out)]
     ok = subprocess.run(command + ["--customers", str(good)], cwd=ROOT, capture_output=True,
                         text=True, timeout=120)
@@ -443,7 +445,7 @@ def test_cli_exit_codes_and_output(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert fail.returncode == 1
     assert fail.stderr == (
-        "bad.csv:2: signup_date: expected an ISO date YYYY-MM-DD, found '31/01/2024'\n"
+        "bad.csv:2: signup_date: expected an ISO date YYYY-MM-DD, found '2024-13-01'\n"
         f"1 problem(s); {out} was not changed.\n"
     )
     assert state(out) == before

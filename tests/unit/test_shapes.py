@@ -314,3 +314,34 @@ def test_default_as_of_rule(tmp_path):
                   nps=[{"customer_id": "a", "responded_at": "2024-05-01 09:00", "score": 9}])
     assert con.execute("select default_as_of from meta").fetchone()[0] == date(2024, 5, 1)
     con.close()
+
+
+# --- the command line ----------------------------------------------------------------------------
+def test_help_lists_every_file_with_its_columns_and_the_shapes(capsys):
+    with pytest.raises(SystemExit) as done:
+        load.main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "--churn-events   customer_id* (text), churn_date* (date), churn_reason (text)" in text
+    assert "--subscriptions  customer_id* (text), start_date* (date), end_date" in text
+    for option in ("--customers", "--tickets", "--nps", "--mrr", "--reasons", "--as-of",
+                   "--date-format"):
+        assert option in text
+    assert "Shapes real exports come in" in text and "DD/MM/YYYY, MM/DD/YYYY" in text
+
+
+def test_cli_prints_rows_conversions_and_unmatched_reasons(tmp_path, capsys):
+    customers = write(tmp_path, "c.csv", CUSTOMERS_FLAGGED)
+    events = write(tmp_path, "e.csv", EVENTS.replace("Budget cut", "pricing"))
+    out = tmp_path / "r.duckdb"
+    assert load.main(["--out", str(out), "--customers", str(customers), "--churn-events",
+                      str(events), "--as-of", "2024-06-30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "As of 2024-06-30 (given with --as-of)."
+    assert "  churn_events                      3 read from e.csv (converted below)" in lines
+    assert "  customers                         5 (from 5 rows of c.csv)" in lines
+    # churned by 2024-06-30: a (reason 'pricing', not in the taxonomy) and c (no reason): 1 of 2
+    assert "  - 1 churn reasons match no mapping row and count as Other (1 churned customers, " \
+           "50.0% of 2):" in lines
+    assert "      'pricing': 1 (50.0%)" in lines
+    assert "  - 1 of 2 churned customers gave no churn reason" in lines

@@ -1,0 +1,173 @@
+"""`python -m data.load`: the command line of the importer (data/load.py).
+
+    python -m data.load --out PATH --customers FILE [--tickets FILE] [--nps FILE] [--mrr FILE]
+        [--subscriptions FILE] [--churn-events FILE] [--reasons FILE]
+        [--map TABLE.COLUMN=HEADER ...] [--as-of YYYY-MM-DD] [--date-format FMT]
+
+Problems go to stderr (exit 1, nothing changed); on success the import summary
+(data/import_summary.py) goes to stdout. main() parses, then hands the files to _run_import, or `--reasons`
+alone to data/remap.py (re-maps the live snapshot's churn reasons without re-importing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import settings
+from data import dates, import_summary
+from data.load import DERIVED, REQUIRED, ImportRejected, _schema, load
+
+# --- the help text: every file's columns and the shapes (SPEC §2) -------------------------------
+# The option that reads each file key's file.
+OPTIONS = {"customers": "--customers", "tickets": "--tickets", "nps_responses": "--nps",
+           "mrr_history": "--mrr", "subscriptions": "--subscriptions",
+           "churn_events": "--churn-events", "churn_reason_categories": "--reasons"}
+TYPES = {"VARCHAR": "text", "DATE": "date", "TIMESTAMP": "date-time", "INTEGER": "whole number",
+         "SMALLINT": "whole number", "DECIMAL(12,2)": "number", "DOUBLE": "number"}
+# What a column means or allows, beyond its type (the rules themselves are in data/load.py).
+NOTES = {
+    "customers.signup_date": "or tenure_months",
+    "customers.churn_date": ">= signup_date; empty while active",
+    "customers.mrr": ">= 0",
+    "customers.products_count": ">= 1",
+    "customers.churned": "true/false, yes/no, y/n, 1/0, churned/active/stayed; blank = active",
+    "customers.tenure_months": ">= 0, instead of signup_date",
+    "tickets.first_response_at": ">= created_at; or first_response_minutes/_hours",
+    "tickets.resolved_at": ">= created_at; or resolution_minutes/_hours",
+    "tickets.agent_replies": ">= 0",
+    "tickets.csat": "1-5",
+    "tickets.ces": "1-5, 5 = easiest",
+    "tickets.first_response_minutes": ">= 0", "tickets.first_response_hours": ">= 0",
+    "tickets.resolution_minutes": ">= 0", "tickets.resolution_hours": ">= 0",
+    "nps_responses.score": "0-10",
+    "mrr_history.month": "first day of the month",
+    "mrr_history.mrr": ">= 0",
+    "subscriptions.end_date": "empty while running; > the last day it counts",
+    "subscriptions.mrr": ">= 0",
+}
+
+SHAPES = """\
+Shapes real exports come in (each conversion is counted in the summary printed after the import):
+  churn as events     --churn-events FILE (customer_id, churn_date, churn_reason): a customer's
+                      churn is its latest event; a customer flagged not churned stays active.
+  churn as a flag     customers.churned; churned without any date = churned on the as-of date.
+  tenure              customers.tenure_months: signup_date = as-of minus that many months.
+  subscriptions       --subscriptions FILE (customer_id, start_date, end_date, mrr): month M's MRR
+                      is the sum over subscriptions active on M's last day (the as-of day for the
+                      as-of month); customers.mrr, when not given, is the latest month's.
+  durations           tickets.first_response_minutes|_hours, resolution_minutes|_hours:
+                      timestamp = created_at + duration (not together with the timestamp).
+  dates               ISO YYYY-MM-DD[ HH:MM[:SS]] or one format per column: YYYY/MM/DD, DD.MM.YYYY,
+                      DD/MM/YYYY, MM/DD/YYYY (time optional); a column whose day and month are
+                      all <= 12 needs --date-format DD/MM/YYYY or MM/DD/YYYY.
+As-of date: --as-of, else the latest signup, churn, ticket, NPS or subscription date up to today.
+Headers: your own names via --map TABLE.COLUMN=Header (e.g. customers.churned=Churn); columns
+not listed here are kept as text. CSV (comma, semicolon or tab; UTF-8) or Parquet."""
+
+
+def epilog(schema: dict[str, dict[str, str]], required: dict[str, tuple[str, ...]],
+           derived: dict[str, tuple[str, ...]]) -> str:
+    """Columns per file (* = required) and the shapes, for argparse's epilog."""
+    out = ["Files and their columns (* = required):"]
+    for key, option in OPTIONS.items():
+        parts = []
+        for column, kind in schema[key].items():
+            if column in derived.get(key, ()):
+                continue
+            star = "*" if column in required.get(key, ()) else ""
+            note = NOTES.get(f"{key}.{column}")
+            parts.append(f"{column}{star} ({TYPES[kind]}{'; ' + note if note else ''})")
+        out += textwrap.wrap(", ".join(parts), width=98, initial_indent=f"  {option:<16} ",
+                             subsequent_indent=" " * 19)
+    return "\n".join(out) + "\n\n" + SHAPES
+
+
+def _parse_map(items: list[str]) -> dict[str, dict[str, str]]:
+    mapping: dict[str, dict[str, str]] = {}
+    for item in items:
+        target, sep, header = item.partition("=")
+        table, dot, column = target.partition(".")
+        if not sep or not dot or not header:
+            raise argparse.ArgumentTypeError(f"--map {item!r}: expected TABLE.COLUMN=HEADER")
+        mapping.setdefault(table.strip(), {})[column.strip()] = header
+    return mapping
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
+
+
+def _date_choice(text: str) -> str:
+    try:
+        return dates.parse_choice(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m data.load",
+        description="Validated import of your exports into a new database snapshot.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=epilog(_schema(), REQUIRED, DERIVED))
+    parser.add_argument("--out", type=Path, default=settings.DB_PATH)
+    parser.add_argument("--customers", type=Path,
+                        help="required, except with --reasons alone: that re-maps the live "
+                        "snapshot's churn reasons without re-importing (data/remap.py)")
+    parser.add_argument("--tickets", type=Path)
+    parser.add_argument("--nps", type=Path)
+    parser.add_argument("--mrr", type=Path)
+    parser.add_argument("--subscriptions", type=Path, help="instead of --mrr")
+    parser.add_argument("--churn-events", type=Path)
+    parser.add_argument("--reasons", type=Path)
+    parser.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER")
+    parser.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="the export's date (default: the latest date in the data up to today)")
+    parser.add_argument("--date-format", type=_date_choice, metavar="FMT",
+                        help=f"day/month order of slash dates: {', '.join(dates.CHOICES)}")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        mapping = _parse_map(args.map)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    data_files = ("customers", "tickets", "nps", "mrr", "subscriptions", "churn_events")
+    if args.reasons and not any(getattr(args, key) for key in data_files):
+        from data import remap
+
+        return remap.main(args.out, args.reasons, mapping)
+    if args.customers is None:
+        parser.error("the following arguments are required: --customers (or --reasons alone)")
+    return _run_import(args, mapping)
+
+
+def _run_import(args: argparse.Namespace, mapping: dict) -> int:
+    files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
+             "mrr": args.mrr, "subscriptions": args.subscriptions,
+             "churn_events": args.churn_events, "reasons": args.reasons}
+    try:
+        meta = load(args.out, files, mapping, as_of=args.as_of, date_format=args.date_format)
+    except ImportRejected as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        more = f" (showing the first {len(exc.problems)})" if exc.total > len(exc.problems) else ""
+        print(f"{exc.total} problem(s){more}; {args.out} was not changed.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        # Publishing failed (e.g. a full disk): snapshots.building left the live path as it was.
+        print(f"import failed: {exc}; {args.out} was not changed.", file=sys.stderr)
+        return 1
+    print(f"Imported snapshot {meta['snapshot_id']} into {args.out}.")
+    print("\n".join(import_summary.lines(meta["summary"])))
+    return 0
