@@ -1,6 +1,7 @@
 """Import time of the same data as the schema's tables and as the shapes real exports come in.
 
     python -m bench.import_shapes [--customers 1000000] [--folder DIR] [--repeat 2]
+                                  [--shapes schema shapes] [--until-finalize]
 
 Generates a demo database (data.generate, seed 42) once into DIR, writes it out twice as CSV:
 - "schema": customers, tickets, nps, mrr_history with the schema's columns (the import as it was);
@@ -10,11 +11,17 @@ Generates a demo database (data.generate, seed 42) once into DIR, writes it out 
   instead of MRR history, the same NPS file;
 then times `data.load.load` of each into a fresh live path, alternating, and prints one JSON line
 with the medians and their ratio (the target: shapes within 1.5x of schema).
+
+`--until-finalize` stops each import where build.finalize would start (derived tables, stored
+default views): both shapes leave the same tables behind, so that part is the same work for
+both, and leaving it out times what differs (reading, checking, converting, inserting). Run from
+another checkout (`--shapes schema`), it times that code's import of the same files.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import shutil
 import statistics
@@ -23,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import generate, load
+from data import build, generate, load
 
 EXPORTS = {
     "schema": {
@@ -87,32 +94,60 @@ def write_files(db: Path, folder: Path) -> dict[str, dict[str, Path]]:
     return files
 
 
+class _Finalizing(Exception):
+    """Raised where build.finalize would start (--until-finalize)."""
+
+
+def _stop(*args, **kwargs):
+    raise _Finalizing
+
+
+def _import(files: dict[str, Path], out: Path, until_finalize: bool) -> dict | None:
+    options = {"as_of": generate.DEFAULT_AS_OF, "date_format": "DD/MM/YYYY"}
+    accepted = inspect.signature(load.load).parameters  # an older importer takes neither
+    options = {k: v for k, v in options.items() if k in accepted}
+    if not until_finalize:
+        return load.load(out, files, **options)
+    real, build.finalize = build.finalize, _stop
+    try:
+        load.load(out, files, **options)
+    except _Finalizing:
+        return None
+    finally:
+        build.finalize = real
+    raise RuntimeError("the import never reached build.finalize")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.import_shapes")
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--folder", type=Path, default=Path("bench/data/import_shapes"))
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--shapes", nargs="+", default=["schema", "shapes"], choices=list(EXPORTS))
+    parser.add_argument("--until-finalize", action="store_true")
     args = parser.parse_args(argv)
     db = args.folder / "source.duckdb"
     if not db.exists():
         generate.generate(db, customers=args.customers, seed=42)
     files = write_files(db, args.folder)
-    seconds: dict[str, list[float]] = {"schema": [], "shapes": []}
+    seconds: dict[str, list[float]] = {shape: [] for shape in args.shapes}
     rows: dict[str, dict] = {}
     for _ in range(args.repeat):
-        for shape in ("schema", "shapes"):
+        for shape in args.shapes:
             out = args.folder / f"out-{shape}" / "retention.duckdb"
             shutil.rmtree(out.parent, ignore_errors=True)
             started = time.perf_counter()
-            meta = load.load(out, files[shape], as_of=generate.DEFAULT_AS_OF,
-                             date_format="DD/MM/YYYY")
+            meta = _import(files[shape], out, args.until_finalize)
             seconds[shape].append(round(time.perf_counter() - started, 1))
-            rows[shape] = meta["tables"]
+            rows[shape] = meta["tables"] if meta else None
             shutil.rmtree(out.parent, ignore_errors=True)
     medians = {shape: statistics.median(s) for shape, s in seconds.items()}
     print(json.dumps({
-        "customers": args.customers, "seconds": seconds, "median_s": medians,
-        "ratio": round(medians["shapes"] / medians["schema"], 2),
+        "customers": args.customers, "until_finalize": args.until_finalize,
+        "code": str(Path(load.__file__).resolve().parents[1]),
+        "seconds": seconds, "median_s": medians,
+        "ratio": (round(medians["shapes"] / medians["schema"], 2)
+                  if len(medians) == 2 else None),
         "sizes_mb": {shape: round(sum(p.stat().st_size for p in f.values()) / 1e6)
                      for shape, f in files.items()},
         "rows": rows,

@@ -24,8 +24,10 @@ AS_OF_SOURCES = {
 
 
 def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str],
-              warnings: list[str], formats: dict[str, str], as_of_source: str) -> dict:
-    """The summary of the snapshot just built on `con` (its meta row is written)."""
+              warnings: list[str], formats: dict[str, str], as_of_source: str,
+              can_show: list[str]) -> dict:
+    """The summary of the snapshot just built on `con` (its meta row is written); `can_show` is
+    data/capabilities.py's describe() of it."""
     as_of, tables = con.execute("select default_as_of, tables from meta").fetchone()
     churned, no_reason = con.execute(
         "select count(*), count(*) filter (where nullif(trim(churn_reason), '') is null) "
@@ -67,17 +69,8 @@ def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str]
         "churned": churned,
         "unmatched_reasons": [{"reason": r, "customers": n,
                                "share_pct": round(100 * n / churned, 1)} for r, n in unmatched],
-        "can_show": what_this_data_can_show(con),
+        "can_show": list(can_show),
     }
-
-
-def what_this_data_can_show(con) -> list[str]:
-    """One line per page or chart: what it shows, or which file or column would fill it.
-
-    The answer belongs to the per-snapshot capabilities the pages read (one place that knows what
-    a snapshot holds); until that module is part of the code base, the import has nothing of its
-    own to say here, and `lines` leaves the section out rather than guess."""
-    return []
 
 
 def lines(summary: dict) -> list[str]:

@@ -46,7 +46,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import build, dates, import_summary, shapes, snapshots
+from data import build, capabilities, dates, import_summary, shapes, snapshots
 
 MAX_SHOWN = 50
 MAX_TEXT_CHARS = 1_000_000
@@ -307,7 +307,8 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
         meta["summary"] = import_summary.summarise(
             con, {st.key: st.name for st in staged.values()}, rows, notes, warnings,
-            source["date_formats"], as_of_source)
+            source["date_formats"], as_of_source,
+            capabilities.describe(meta["capabilities"], as_of))
         return meta
     except build.IntegrityError as exc:
         problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")

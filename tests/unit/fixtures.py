@@ -28,9 +28,10 @@ TABLE_OF = {
 
 
 def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), activity=(),
-            after_build=None):
-    """A snapshot of these rows (`after_build` as build.finalize's); an open read-only connection
-    to it."""
+            after_build=None, as_of=None):
+    """A snapshot of these rows (`after_build` as build.finalize's; `as_of` the snapshot's as-of
+    date as `--as-of` gives it, default SPEC §3's rule on these rows); an open read-only
+    connection to it."""
     live = Path(tmp_path) / "retention.duckdb"
     rows = {"customers": customers, "tickets": tickets, "nps": nps, "mrr": mrr,
             "activity": activity}
@@ -41,7 +42,7 @@ def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), a
         for key, table in TABLE_OF.items():
             if rows[key]:
                 _insert(con, table, rows[key])
-        build.finalize(con, snapshot_id, "demo", {"fixture": True}, after_build)
+        build.finalize(con, snapshot_id, "demo", {"fixture": True}, after_build, as_of)
         con.close()
     return connect(live)
 

@@ -30,13 +30,14 @@ TICKETS = [
 
 
 def test_facts_computed_at_build_and_stored(tmp_path):
-    con = make_db(tmp_path, CUSTOMERS, TICKETS)
+    # As of b's ticket (the default would take c's churn on 1 Jun, the latest date)
+    con = make_db(tmp_path, CUSTOMERS, TICKETS, as_of=date(2024, 4, 1))
     try:
         caps = cap.read(con)
         assert con.execute("select version from capabilities").fetchone()[0] == cap.VERSION
     finally:
         con.close()
-    assert caps.default_as_of == date(2024, 4, 1)  # b's ticket is the latest date
+    assert caps.default_as_of == date(2024, 4, 1)
     assert caps.tables == {"customers": 4, "tickets": 2, "nps_responses": 0, "mrr_history": 0,
                            "activity": 0, "churn_reason_categories": caps.tables["churn_reason_categories"]}
     assert caps.filled("customers", "churn_date") == 3
@@ -112,7 +113,8 @@ def test_churn_not_yet_and_unmapped_reasons(tmp_path):
     con = make_db(tmp_path, [
         {"customer_id": "a", "signup_date": "2024-01-10", "churn_date": "2024-09-01",
          "churn_reason": "zzz"},
-    ], [{"ticket_id": "t", "customer_id": "a", "created_at": "2024-02-01 10:00"}])
+    ], [{"ticket_id": "t", "customer_id": "a", "created_at": "2024-02-01 10:00"}],
+        as_of=date(2024, 2, 1))
     caps = cap.read(con)
     con.close()
     assert caps.churned == 0 and caps.first_churn_date == date(2024, 9, 1)
@@ -152,7 +154,7 @@ def test_describe_lists_every_item_once(tmp_path):
 
 
 def test_older_snapshots_get_their_facts_on_upgrade(tmp_path):
-    make_db(tmp_path, CUSTOMERS, TICKETS).close()
+    make_db(tmp_path, CUSTOMERS, TICKETS, as_of=date(2024, 4, 1)).close()
     live = tmp_path / "retention.duckdb"
     path = snapshots.resolve(live)
     con = duckdb.connect(str(path))

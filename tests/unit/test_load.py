@@ -473,5 +473,5 @@ def test_mapping_to_an_unknown_column_of_a_present_header_is_only_a_problem(tmp_
                     {"customers": {"begin": "Start"}}) == [
         "mapping: customers.begin: expected a column of customers: customer_id, name, "
         "signup_date, churn_date, churn_reason, plan, mrr, region, segment, industry, "
-        "acquisition_channel, products_count, found 'begin'"
+        "acquisition_channel, products_count, churned, tenure_months, found 'begin'"
     ]
