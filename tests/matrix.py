@@ -134,7 +134,7 @@ def build(folder: Path, name: str) -> Path:
         files["mrr"] = _write(folder / "mrr.csv", mrr_history(people), ("customer_id", "month",
                                                                         "mrr"))
     live = folder / "retention.duckdb"
-    load.load(live, files)
+    load.load(live, files, as_of=AS_OF)  # later churn dates are scheduled cancellations
     return live
 
 
