@@ -370,6 +370,49 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
     return Chart(fig, pd.concat(rows, ignore_index=True))
 
 
+def revenue_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "month",
+                   min_n: int = 30) -> Chart:
+    """Cumulative revenue per customer by age (activity_revenue): one faint line per cohort
+    (complete cells only) and the size-weighted average in colour: the repeat-purchase curve."""
+    cols = ["series", "age", "revenue_per_customer", "customers"]
+    if average.empty and cells.empty:
+        return _empty_chart(cols)
+    unit = GRAIN_WORDS[grain]
+    fig = go.Figure()
+    rows = []
+    complete = cells[cells["is_complete"] & (cells["cohort_size"] > 0)]
+    for i, (cohort, part) in enumerate(complete.groupby("cohort", sort=True)):
+        name = period_label(cohort, grain)
+        fig.add_trace(go.Scatter(
+            x=part["age"], y=part["revenue_per_customer"], mode="lines", name="Single cohorts",
+            legendgroup="cohorts", showlegend=i == 0, line=dict(color=FADED, width=1),
+            customdata=part["customers"], hovertemplate=f"Cohort {name}<br>By {unit[:-1]} "
+            "%{x}: $%{y:,.2f} per customer (%{customdata:,} customers)<extra></extra>",
+        ))
+        rows.append(part.assign(series=f"cohort {name}")[cols])
+    if not average.empty:
+        fig.add_trace(go.Scatter(
+            x=average["age"], y=average["revenue_per_customer"], mode="lines+markers",
+            name="Average (size-weighted)", line=dict(color=color_for("Average"), width=4),
+            marker=dict(size=6), customdata=average[["customers", "cohorts"]],
+            hovertemplate=f"By {unit[:-1]} %{{x}}: $%{{y:,.2f}} per customer<br>"
+            "%{customdata[0]:,} customers in %{customdata[1]} complete cohorts<extra></extra>",
+        ))
+        low = average[average["customers"] < min_n]
+        if not low.empty:
+            fig.add_trace(_low_n_trace(low["age"], low["revenue_per_customer"], low["customers"],
+                                       min_n))
+        rows.append(average.assign(series="average")[cols + ["cohorts"]])
+    fig.update_layout(**_base_layout(
+        f"Revenue per customer by age: what a signup {grain}'s customers spent so far",
+        subtitle=f"Cumulative amount of their activity by the end of each {unit[:-1]} after "
+        "signup, per customer of the cohort · complete cells only · average weighted by size",
+        x_title=f"Age ({unit} since signup)", y_title="Cumulative revenue per customer ($)",
+    ))
+    fig.update_yaxes(rangemode="tozero", tickprefix="$")
+    return Chart(fig, pd.concat(rows, ignore_index=True))
+
+
 def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
                    basis: str = "logo", min_n: int = 30) -> Chart:
     """Average retention curve per value of one dimension (df: group, age, retention_pct, ...)."""

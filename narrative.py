@@ -175,13 +175,20 @@ def top_categories_sentence(reasons: pd.DataFrame) -> str:
             f"{int(reasons['customers_lost'].sum()):,} customers lost.")
 
 
-def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str) -> str:
-    """'64 of 78 customers who signed up in Jan 2024 were retained at month 3 (82.1%).'"""
+def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str,
+                 came_back: str | None = None) -> str:
+    """'64 of 78 customers who signed up in Jan 2024 were retained at month 3 (82.1%).'
+    On an activity basis, `came_back` names the column to count (came_back: in that period;
+    came_back_later: then or later) and the sentence says 'came back in month 3 (or later)'."""
     total = len(members)
-    kept = int(members["is_retained"].sum())
+    kept = int(members[came_back or "is_retained"].sum())
     reached = int(members["has_reached_age"].sum()) if "has_reached_age" in members else total
-    text = (f"{kept:,} of {total:,} customers who signed up in {cohort_label} were retained at "
+    verb = ("were retained at" if came_back is None else
+            "came back in" + (" or after" if came_back == "came_back_later" else ""))
+    text = (f"{kept:,} of {total:,} customers who signed up in {cohort_label} {verb} "
             f"{unit} {age} ({kept / total * 100:.1f}%)." if total else "")
+    if came_back is not None:
+        return text  # a period that is not over is marked on the triangle; members' ages differ
     if reached < total:
         text += (f" Only {reached:,} of them have reached that age so far: this cell is "
                  "incomplete.")

@@ -38,13 +38,13 @@ def pre_churn_activity(con, f: Filters) -> pd.DataFrame:
         "baseline_events_per_customer": "baseline_activity_per_customer", "events": "activities"})
 
 
-def pre_churn_long(before: pd.DataFrame) -> pd.DataFrame:
-    """pre_churn_tickets as one row per category and series (churned / retained baseline), the
-    shape a grouped bar chart plots: category, tickets_per_customer, customers, series."""
-    churned = before[["category", "tickets_per_customer", "churned_customers"]].rename(
+def pre_churn_long(before: pd.DataFrame, value: str = "tickets_per_customer") -> pd.DataFrame:
+    """pre_churn_tickets (or pre_churn_activity, value 'activity_per_customer') as one row per
+    category and series (churned / retained baseline), the shape a grouped bar chart plots:
+    category, `value`, customers, series."""
+    churned = before[["category", value, "churned_customers"]].rename(
         columns={"churned_customers": "customers"}).assign(series="Churned (90 days before)")
-    base = before[["category", "baseline_tickets_per_customer"]].rename(
-        columns={"baseline_tickets_per_customer": "tickets_per_customer"})
+    base = before[["category", f"baseline_{value}"]].rename(columns={f"baseline_{value}": value})
     base = base.assign(series="Retained, same tenure",
                        customers=before.get("matched_customers", before["churned_customers"]))
     return pd.concat([churned, base], ignore_index=True)

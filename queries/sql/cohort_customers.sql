@@ -1,7 +1,26 @@
 -- grain: customer.  The members of one cohort (signup period starting $cohort) and whether each
 -- is retained at age $age: not churned by as_of, or churned after signup_date + age periods.
 -- has_reached_age: signup_date + age periods <= as_of (false members make the cell incomplete).
+-- came_back / came_back_later: any activity in calendar period cohort + age / in it or any later
+-- period up to as_of (activity retention, bounded and unbounded; false without activity).
 with selected as (/*selected_customers*/),
+
+members as (
+    select cf.customer_key, cf./*cohort*/ as cohort
+    from selected as cf
+    where cf./*cohort*/ = $cohort
+),
+
+visits as (
+    select
+        act.customer_key,
+        bool_or(/*activity_age*/ = $age) as came_back,
+        bool_or(/*activity_age*/ >= $age) as came_back_later
+    from activity_facts as act
+    join members using (customer_key)
+    where act.occurred_at < $as_of_end
+    group by act.customer_key
+),
 
 final as (
     select
@@ -19,9 +38,12 @@ final as (
         cf.products_count,
         cf.mrr,
         not cf.is_churned or cf./*churn_age*/ > $age as is_retained,
-        /*age_reached*/ >= $age as has_reached_age
+        /*age_reached*/ >= $age as has_reached_age,
+        coalesce(visits.came_back, false) as came_back,
+        coalesce(visits.came_back_later, false) as came_back_later
     from selected as cf
     join customers as cust using (customer_id)
+    left join visits using (customer_key)
     where cf./*cohort*/ = $cohort
 )
 

@@ -10,7 +10,7 @@ import pytest
 
 from queries import (
     Filters, activity_retention, activity_revenue, average_activity_retention,
-    average_activity_revenue, pre_churn_activity,
+    average_activity_revenue, cohort_customers, pre_churn_activity,
 )
 from tests.unit.fixtures import make_db
 from tests.unit.test_drivers import PRE_AS_OF, PRE_CUSTOMERS, PRE_TICKETS
@@ -115,6 +115,13 @@ def test_customer_whose_only_activity_is_on_its_signup_day(con):
         got = activity_retention(con, growth, mode=mode)
         assert got["returned"].tolist() == [1, 0, 0, 0], mode  # c of c and d
         assert got["retention_pct"].tolist() == [50.0, 0.0, 0.0, 0.0], mode
+
+
+def test_customers_behind_a_cell_say_who_came_back(con):
+    got = cohort_customers(con, F, cohort=JAN, age=2).set_index("customer_id")
+    # Month 2 = March: a came back then; b not in March but in April (later); c and d never.
+    assert got.loc[["a", "b", "c", "d"], "came_back"].tolist() == [True, False, False, False]
+    assert got.loc[["a", "b", "c", "d"], "came_back_later"].tolist() == [True, True, False, False]
 
 
 def test_quarter_and_week_grains(con):

@@ -161,3 +161,19 @@ def test_activity_triangle_and_curves_say_came_back_and_count_returned():
     assert curves.figure.layout.yaxis.title.text == "Came back then or later (% of cohort customers)"
     k = charts.month_k(cells, 1, average, "month", "activity")
     assert k.figure.layout.yaxis.title.text == "Came back at month 1 (%)"
+
+
+def test_revenue_curves_plot_cumulative_revenue_per_customer():
+    cells = pd.DataFrame({
+        "cohort": [date(2024, 1, 1)] * 3, "age": [0, 1, 2], "cohort_size": [4, 4, 4],
+        "revenue": [17.0, 5.5, 50.0], "cumulative_revenue": [17.0, 22.5, 72.5],
+        "revenue_per_customer": [4.25, 5.625, 18.125], "is_complete": [True, True, False],
+        "customers": [4, 4, 4]})
+    average = pd.DataFrame({"age": [0, 1], "revenue_per_customer": [4.25, 5.625],
+                            "cohorts": [1, 1], "customers": [4, 4], "revenue": [17.0, 5.5]})
+    chart = charts.revenue_curves(cells, average, "month", min_n=3)
+    cohort_line, average_line = chart.figure.data
+    assert list(cohort_line.y) == [4.25, 5.625]  # the incomplete age 2 is left out
+    assert list(average_line.y) == [4.25, 5.625]
+    assert chart.figure.layout.yaxis.title.text == "Cumulative revenue per customer ($)"
+    assert chart.data["series"].tolist() == ["cohort Jan 2024"] * 2 + ["average"] * 2

@@ -147,6 +147,16 @@ def test_cell_summary_counts_and_marks_an_incomplete_cell():
         "them have reached that age so far: this cell is incomplete.")
 
 
+def test_cell_summary_on_the_activity_basis_counts_who_came_back():
+    members = pd.DataFrame({"is_retained": [True] * 4, "has_reached_age": [True] * 4,
+                            "came_back": [True, False, False, False],
+                            "came_back_later": [True, True, False, False]})
+    assert narrative.cell_summary(members, "Jan 2024", 3, "month", "came_back") == (
+        "1 of 4 customers who signed up in Jan 2024 came back in month 3 (25.0%).")
+    assert narrative.cell_summary(members, "Jan 2024", 3, "month", "came_back_later") == (
+        "2 of 4 customers who signed up in Jan 2024 came back in or after month 3 (50.0%).")
+
+
 def test_survival_reading_states_gap_n_p_value_and_caveats():
     at_year = pd.DataFrame({"group": ["All within target", "Any breach", "No tickets"],
                             "survival": [0.72, 0.58, 0.65], "customers": [7615, 7141, 25],
