@@ -104,6 +104,7 @@ PAGE_CALLS: dict[str, list[tuple]] = {
         ("survival_at", {"by": "early_tickets", "day": 365}),
         ("early_support_excluded", {}),
         ("pre_churn_tickets", {}),
+        ("pre_churn_activity", {}),
         ("retention_by_products", {"horizon_months": 24}),
         ("early_expansion_retention", {"horizon_months": 24}),
     ],

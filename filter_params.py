@@ -33,7 +33,9 @@ MULTI = {
 }
 INTEGER_PARAMS = ("products",)  # values are whole numbers
 
-BASES = {"Customers": "logo", "MRR": "mrr"}  # URL value -> basis of the metrics API
+# URL value -> basis of the metrics API. "Returned": customers who came back (activity retention);
+# a snapshot offers only the bases its data has (snapshot_info's "bases").
+BASES = {"Customers": "logo", "MRR": "mrr", "Returned": "activity"}
 DATES = ("as_of", "signup_from", "signup_to")
 FILTER_KEYS = ("grain", "basis", *DATES, *MULTI)
 MAX_PARAM_CHARS = 200
@@ -58,7 +60,7 @@ def check_params(params: dict[str, list[str]], info: dict) -> list[str]:
             if len(values) != 1 or values[0] not in GRAINS:
                 bad.append(key)
         elif key == "basis":
-            if len(values) != 1 or values[0] not in BASES:
+            if len(values) != 1 or values[0] not in info.get("bases", BASES):
                 bad.append(key)
         elif key in DATES:
             if len(values) != 1 or parse_date(values[0], info) is None:

@@ -86,6 +86,7 @@ def grain() -> str:
 
 
 def basis() -> str:
+    """The basis of the view: logo, mrr, or activity (customers who came back)."""
     return BASES.get(st.session_state.get("basis") or "Customers", "logo")
 
 
@@ -152,10 +153,10 @@ def _navigation() -> None:
 
 def _hidden_filters(info: dict) -> set[str]:
     """URL parameters of the filters not drawn: a dimension the data has no value for (and the
-    basis switch without any MRR)."""
+    basis switch when the data offers no basis but Customers: no MRR and no activity)."""
     caps = info["capabilities"]
     hidden = {key for key in MULTI if not capabilities.shows(caps, f"filter.{key}")}
-    return hidden | ({"basis"} if not capabilities.shows(caps, "cohorts.basis_mrr") else set())
+    return hidden | ({"basis"} if len(info["bases"]) < 2 else set())
 
 
 def _drop_hidden(hidden: set[str]) -> list[str]:
@@ -191,9 +192,11 @@ def _filters(info: dict, hidden: set[str]) -> Filters:
     st.segmented_control("Period grain", GRAINS, default="month", required=True, key="grain",
                          bind="query-params", help="Size of a cohort and of a period on charts.")
     if "basis" not in hidden:
-        st.segmented_control("Basis", list(BASES), default="Customers", required=True,
-                             key="basis", bind="query-params",
-                             help="Count customers, or weight each customer by their MRR.")
+        st.segmented_control(
+            "Basis", info["bases"], default="Customers", required=True, key="basis",
+            bind="query-params",
+            help="Count customers, weight each customer by their MRR, or (Returned) count the "
+            "customers who came back: a purchase, a login or feature use in the period.")
     st.markdown("**Dates**")
     bounds = dict(min_value=info["min_date"], max_value=info["max_date"],
                   format="YYYY-MM-DD")

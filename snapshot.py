@@ -22,7 +22,7 @@ import default_views
 import queries
 import settings
 from data import capabilities as caps_module
-from filter_params import MULTI
+from filter_params import BASES, MULTI
 from queries import Filters
 
 log = logging.getLogger("retention.snapshot")
@@ -141,6 +141,9 @@ def snapshot_info(snapshot_path: str) -> dict:
         "options": options,
         "priorities": priorities,
         "capabilities": caps,
+        # The Basis choices this data has: MRR needs an mrr, Returned an activity file.
+        "bases": [label for label, basis in BASES.items()
+                  if basis == "logo" or caps_module.shows(caps, f"cohorts.basis_{basis}")],
     }
 
 

@@ -303,6 +303,9 @@ ITEMS: dict[str, Item] = {
                               "choice"),
     "cohorts.basis_activity": Item("Cohorts", "activity retention (customers who came back)",
                                    (ACTIVITY,), "choice"),
+    "cohorts.compare_activity": Item("Cohorts", "activity retention compared by group",
+                                     (ACTIVITY, split("plan", "segment", "region", "industry",
+                                                      "acquisition_channel", "products_count"))),
     "cohorts.activity_revenue": Item("Cohorts", "revenue per customer by age",
                                      (ACTIVITY, column("activity.amount"))),
     # Churn reasons

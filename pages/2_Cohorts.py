@@ -1,5 +1,6 @@
 """Cohorts: the retention triangle, curves with the weighted average, compare mode, month-k
-across cohorts, and the customers behind one cell."""
+across cohorts, and the customers behind one cell. On the Returned basis (activity retention)
+the same charts count the customers who came back, and revenue per customer by age is added."""
 
 import streamlit as st
 
@@ -27,33 +28,73 @@ CUSTOMER_COLUMNS = {
     "is_retained": st.column_config.CheckboxColumn("Retained at this age"),
     "has_reached_age": st.column_config.CheckboxColumn("Has reached this age"),
 }
+# Activity basis: the list says who came back (beside the signup date) instead of who was
+# retained.
+ACTIVITY_COLUMNS = {
+    "customer_id": CUSTOMER_COLUMNS["customer_id"],
+    "signup_date": CUSTOMER_COLUMNS["signup_date"],
+    "came_back": st.column_config.CheckboxColumn("Came back in that period"),
+    "came_back_later": st.column_config.CheckboxColumn("Came back then or later"),
+} | {key: column for key, column in CUSTOMER_COLUMNS.items()
+     if key not in ("customer_id", "signup_date", "is_retained", "has_reached_age")}
+MODES = {"bounded": "In that period", "unbounded": "Then or later"}
 
 f, con = frame.frame("Cohorts")
 grain, basis = frame.grain(), frame.basis()
 unit = charts.GRAIN_WORDS[grain]
 n_customers = ui.customer_count(f)
 
-cells = ui.query("cohort_retention", f, grain=grain, basis=basis)
-average = ui.query("average_retention", f, grain=grain, basis=basis)
+if basis == "activity":
+    mode = st.segmented_control(
+        "Came back", list(MODES), format_func=MODES.get, default="bounded", required=True,
+        key="cohorts_returned", bind="query-params",
+        help="In that period: customers with a purchase, login or other activity in the k-th "
+        "period after their signup period. Then or later: in that period or any later one, so "
+        "a customer who skips a period still counts.")
+    # charts.ACTIVITY_BASES: the charts' words for the two modes
+    chart_basis = "activity" if mode == "bounded" else "activity_later"
+    cells = ui.query("activity_retention", f, grain=grain, mode=mode)
+    average = ui.query("average_activity_retention", f, grain=grain, mode=mode)
+    definition = "activity_returned" if mode == "bounded" else "activity_returned_unbounded"
+    average_definition = "activity_average"
+else:
+    chart_basis, definition, average_definition = basis, "retention", "average_curve"
+    cells = ui.query("cohort_retention", f, grain=grain, basis=basis)
+    average = ui.query("average_retention", f, grain=grain, basis=basis)
+    if not ui.offered(["cohorts.basis_activity"]):
+        # What an activity file would add to this page (the Returned basis), said once.
+        ui.missing_lines(["cohorts.basis_activity", "cohorts.compare_activity",
+                          "cohorts.activity_revenue"], quiet=True)
 
 st.subheader("Retention triangle")
 # Without churn dates there is no retention to draw: said once, for every chart of the page.
-retention = ui.available("cohorts.heatmap")
+# The Returned basis needs activity instead (it is only offered with it).
+retention = ui.available("cohorts.basis_activity" if basis == "activity" else "cohorts.heatmap")
 show_incomplete = st.toggle(
     "Show incomplete cells (faded, marked *)", value=True, key="cohorts_incomplete",
-    help="A cell is incomplete while some members of the cohort have not reached that age yet.",
+    help="A cell is incomplete while some members of the cohort have not reached that age yet "
+    "(on the Returned basis: while its period is not over).",
 )
 event = None
 if retention and not ui.empty(cells):
-    heat = charts.cohort_heatmap(cells, grain, basis, show_incomplete, settings.MIN_N)
-    event = ui.show(heat, "cohort_heatmap", "retention", n=n_customers,
+    heat = charts.cohort_heatmap(cells, grain, chart_basis, show_incomplete, settings.MIN_N)
+    event = ui.show(heat, "cohort_heatmap", definition, n=n_customers,
                     note="click a cell to list its customers below",
                     on_select="rerun", selection_mode="points")
 
 st.subheader("Retention curves")
 if retention and not ui.empty(cells):
-    curves = charts.retention_curves(cells, average, grain, basis, settings.MIN_N)
-    ui.show(curves, "retention_curves", "average_curve", n=n_customers)
+    curves = charts.retention_curves(cells, average, grain, chart_basis, settings.MIN_N)
+    ui.show(curves, "retention_curves", average_definition, n=n_customers)
+
+if basis == "activity":
+    st.subheader("Revenue per customer by age")
+    if ui.available("cohorts.activity_revenue"):
+        spend = ui.query("average_activity_revenue", f, grain=grain)
+        spend_cells = ui.query("activity_revenue", f, grain=grain)
+        if not ui.empty(spend) and spend_cells is not None:
+            chart = charts.revenue_curves(spend_cells, spend, grain, settings.MIN_N)
+            ui.show(chart, "revenue_per_customer", "activity_revenue", n=n_customers)
 
 st.subheader("Compare groups")
 # Only dimensions with more than one group in the data are offered (data/capabilities.py).
@@ -61,21 +102,26 @@ labels = {m.dimension: m.label for m in MULTI.values()}
 dims = {key.removeprefix("cohorts.by."): labels[key.removeprefix("cohorts.by.")]
         for key in ui.offered([f"cohorts.by.{d}" for d in labels])}
 groups = None
-if retention and (dims or ui.available("cohorts.compare")):
+compare = "cohorts.compare_activity" if basis == "activity" else "cohorts.compare"
+if retention and (dims or ui.available(compare)):
     dimension = st.selectbox("Compare by", list(dims), format_func=dims.get,
                              key="cohorts_compare")
-    groups = ui.compare("average_retention", f, dimension, grain=grain, basis=basis)
+    if basis == "activity":
+        groups = ui.compare("average_activity_retention", f, dimension, grain=grain, mode=mode)
+    else:
+        groups = ui.compare("average_retention", f, dimension, grain=grain, basis=basis)
 if not ui.empty(groups):
-    chart = charts.compare_curves(groups, dims[dimension].lower(), grain, basis, settings.MIN_N)
-    ui.show(chart, "retention_by_" + dimension, "average_curve", n=n_customers)
+    chart = charts.compare_curves(groups, dims[dimension].lower(), grain, chart_basis,
+                                  settings.MIN_N)
+    ui.show(chart, "retention_by_" + dimension, average_definition, n=n_customers)
 
 st.subheader("Retention at one age across cohorts")
 if retention and not ui.empty(cells):
     max_age = int(cells["age"].max())
     k = st.slider(f"Age ({unit} since signup)", 0, max_age, min(12 if grain == "month" else 4,
                   max_age), key="cohorts_k")
-    chart = charts.month_k(cells, k, average, grain, basis, settings.MIN_N)
-    ui.show(chart, f"retention_at_{grain}_{k}", "retention", n=n_customers,
+    chart = charts.month_k(cells, k, average, grain, chart_basis, settings.MIN_N)
+    ui.show(chart, f"retention_at_{grain}_{k}", definition, n=n_customers,
             note="dashed line: the size-weighted average over complete cohorts")
 
 st.subheader("Customers behind a cell")
@@ -99,9 +145,12 @@ if not ui.empty(cells):
     age = right.number_input(f"Age ({unit} since signup)", 0, max_age, 0, key=age_key)
     members = ui.query("cohort_customers", f, cohort=cohort, age=int(age), grain=grain)
     if not ui.empty(members):
+        came_back = None if basis != "activity" else (
+            "came_back" if mode == "bounded" else "came_back_later")
         st.markdown(ui.markdown_text(narrative.cell_summary(
-            members, charts.period_label(cohort, grain), int(age), unit[:-1])))
+            members, charts.period_label(cohort, grain), int(age), unit[:-1], came_back)))
+        columns = ACTIVITY_COLUMNS if basis == "activity" else CUSTOMER_COLUMNS
         st.dataframe(members, hide_index=True, width="stretch", height=360,
-                     column_config=CUSTOMER_COLUMNS)
+                     column_config=columns, column_order=list(columns))
         ui.download(members, f"cohort_{cohort}_age_{int(age)}_customers",
                     label="Download these customers (CSV)")

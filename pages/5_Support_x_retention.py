@@ -1,5 +1,6 @@
 """Support × retention: how long customers stay by their early support experience, the tickets
-before churn, and the retention drivers of the research (products held, early expansion)."""
+and the activity before churn, and the retention drivers of the research (products held, early
+expansion)."""
 
 import streamlit as st
 
@@ -24,6 +25,14 @@ PRE_CHURN_COLUMNS = {
     "baseline_tickets_per_customer": st.column_config.NumberColumn(
         "Baseline tickets / customer", format="%.2f"),
     "top_ticket_categories": st.column_config.TextColumn("Top ticket categories"),
+}
+PRE_CHURN_ACTIVITY_COLUMNS = {
+    "category": st.column_config.TextColumn("Reason category"),
+    "churned_customers": st.column_config.NumberColumn("Churned customers", format="%d"),
+    "activity_per_customer": st.column_config.NumberColumn("Activity / customer", format="%.2f"),
+    "baseline_activity_per_customer": st.column_config.NumberColumn(
+        "Baseline activity / customer", format="%.2f"),
+    "top_kinds": st.column_config.TextColumn("Top kinds of activity"),
 }
 
 f, con = frame.frame("Support × retention")
@@ -127,3 +136,22 @@ if not ui.empty(before, ui.no_churn()):
             n=int(before["churned_customers"].sum()), unit="churned customers")
     st.dataframe(before, hide_index=True, width="stretch", column_config=PRE_CHURN_COLUMNS,
                  column_order=list(PRE_CHURN_COLUMNS))
+
+st.subheader("Activity in the 90 days before churn")
+usage = (ui.query("pre_churn_activity", f) if ui.available("support_x.pre_churn_activity")
+         else None)
+if not ui.empty(usage, ui.no_churn()):
+    chart = charts.grouped_bars(
+        queries.pre_churn_long(usage, "activity_per_customer"), "category",
+        "activity_per_customer", "series",
+        "Activity per customer in the 90 days before churn, by reason",
+        "Activities per customer (90 days)", "Churn reason category",
+        subtitle="Churned customers vs retained customers over 90 days at the same tenure: "
+        "usage that fades is the earliest warning",
+        n_col="customers",
+    )
+    ui.show(chart, "pre_churn_activity", "pre_churn_activity",
+            n=int(usage["churned_customers"].sum()), unit="churned customers")
+    st.dataframe(usage, hide_index=True, width="stretch",
+                 column_config=PRE_CHURN_ACTIVITY_COLUMNS,
+                 column_order=list(PRE_CHURN_ACTIVITY_COLUMNS))

@@ -226,15 +226,23 @@ def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     return s
 
 
+BASIS_WORDS = {"logo": "customer", "mrr": "MRR", "activity": "returned (activity)"}
+
+
 def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str,
             shown: Shown) -> Section:
-    if basis == "mrr" and not shown.can("cohorts.basis_mrr"):
+    if basis in ("mrr", "activity") and not shown.can(f"cohorts.basis_{basis}"):
         basis = "logo"
-    s = Section("Cohorts", f"Signup {grain}s, {'MRR' if basis == 'mrr' else 'customer'} basis.")
-    if not (shown.can("cohorts.heatmap") and shown.can("cohorts.curves")):
+    s = Section("Cohorts", f"Signup {grain}s, {BASIS_WORDS[basis]} basis.")
+    if basis == "activity":
+        # Customers who came back in each period: drawn whether or not churn dates exist.
+        cells = queries.activity_retention(con, f, grain=grain)
+        average = queries.average_activity_retention(con, f, grain=grain)
+    elif not (shown.can("cohorts.heatmap") and shown.can("cohorts.curves")):
         return s
-    cells = queries.cohort_retention(con, f, grain=grain, basis=basis)
-    average = queries.average_retention(con, f, grain=grain, basis=basis)
+    else:
+        cells = queries.cohort_retention(con, f, grain=grain, basis=basis)
+        average = queries.average_retention(con, f, grain=grain, basis=basis)
     n = int(cells.loc[cells["age"] == 0, "cohort_size"].sum()) if not cells.empty else 0
     s.add(figure_block(charts.cohort_heatmap(cells, grain, basis, True, min_n), "retention", n,
                        as_of=as_of, note="faded cells marked * are incomplete",
@@ -458,7 +466,7 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         "Data as of": f"{as_of:%d %B %Y}",
         "Snapshot": f"{meta['snapshot_id']} (built {built:%d %b %Y %H:%M} UTC)",
         "Filters": Filters(**{**f.__dict__, "as_of": None}).describe(),
-        "View": f"{grain} grain, {'MRR' if basis == 'mrr' else 'customer'} basis",
+        "View": f"{grain} grain, {BASIS_WORDS.get(basis, 'customer')} basis",
         "Generated": f"{generated:%d %b %Y %H:%M} UTC",
     }
     body = [

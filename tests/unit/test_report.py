@@ -199,3 +199,12 @@ def test_the_pack_has_the_apps_look_and_no_change_is_neutral(pack):
     tiles = tiles_block(rows, 30)
     assert '<div class="delta flat">no change' in tiles
     assert '<div class="delta bad">+0.4 pts' in tiles
+
+
+def test_the_returned_basis_draws_the_activity_triangle(db, tmp_path):
+    out = tmp_path / "returned.html"
+    assert main(["--out", str(out), "--db", str(db), "--filter", "basis=Returned"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "month grain, returned (activity) basis" in text
+    titles = [f["layout"].get("title", {}).get("text", "") for f in figures(text)]
+    assert "Share of each signup month's customers who came back in that month, by age" in titles

@@ -1,0 +1,95 @@
+"""The Returned basis (activity retention) on the Cohorts page, reached as a browser reaches it:
+the triangle and curves plot the metrics API, both modes, and the basis is offered only when the
+snapshot has activity."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+
+from queries import Filters, activity_retention, average_activity_retention
+from tests.pages.conftest import open_page
+
+COHORTS = "pages/2_Cohorts.py"
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def values(z) -> np.ndarray:
+    """Plotly ships numeric arrays as base64 typed arrays."""
+    if isinstance(z, dict):
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
+    return np.asarray(z, float).ravel()
+
+
+def plotted_cells(heat: dict) -> list[float]:
+    return sorted(v for trace in heat["data"] if trace["type"] == "heatmap"
+                  for v in values(trace["z"]) if not np.isnan(v))
+
+
+def basis_widget(at):
+    return next(w for w in at.get("button_group") if w.key == "basis")
+
+
+def test_returned_basis_draws_who_came_back_in_each_month(demo_db, con):
+    at = open_page(COHORTS, {"basis": "Returned"})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert basis_widget(at).value == "Returned"
+    heat, curves = figures(at)[:2]
+    assert heat["layout"]["title"]["text"] == (
+        "Share of each signup month's customers who came back in that month, by age")
+    expected = activity_retention(con, Filters())
+    assert np.allclose(plotted_cells(heat), sorted(expected["retention_pct"].dropna()))
+    average = next(t for t in curves["data"] if t.get("name") == "Average (size-weighted)")
+    assert np.allclose(values(average["y"]), average_activity_retention(con, Filters())
+                       ["retention_pct"])
+
+
+def test_then_or_later_counts_customers_who_came_back_at_any_later_time(demo_db, con):
+    at = open_page(COHORTS, {"basis": "Returned"})
+    mode = next(w for w in at.get("button_group") if w.key == "cohorts_returned")
+    assert mode.value == "bounded"
+    mode.set_value("unbounded").run()
+    assert not at.exception
+    heat = figures(at)[0]
+    expected = activity_retention(con, Filters(), mode="unbounded")
+    assert np.allclose(plotted_cells(heat), sorted(expected["retention_pct"].dropna()))
+    assert heat["layout"]["title"]["text"].endswith("who came back in that month or later, by age")
+
+
+def test_without_activity_the_returned_basis_is_not_offered(tmp_path, monkeypatch):
+    import settings
+    from tests.unit.fixtures import make_db
+
+    customers = [dict(customer_id=c, signup_date="2024-01-10", mrr=10, plan=p)
+                 for c, p in (("a", "Starter"), ("b", "Growth"))]
+    make_db(tmp_path, customers).close()
+    monkeypatch.setattr(settings, "DB_PATH", tmp_path / "retention.duckdb")
+    monkeypatch.setenv("RETENTION_DB", str(tmp_path / "retention.duckdb"))
+    at = open_page("dashboard.py", {"basis": "Returned"})
+    # The link's value is dropped, and said so.
+    assert any("basis" in w.value for w in at.warning)
+    at.switch_page(COHORTS).run()
+    assert not at.exception
+    assert basis_widget(at).options == ["Customers", "MRR"]
+    assert basis_widget(at).value == "Customers"
+
+
+def test_support_x_retention_shows_activity_before_churn(demo_db, con):
+    from queries import pre_churn_activity
+
+    at = open_page("pages/5_Support_x_retention.py")
+    assert not at.exception
+    chart = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith(
+        "Activity per customer in the 90 days before churn"))
+    expected = pre_churn_activity(con, Filters())
+    churned = next(t for t in chart["data"] if t["name"] == "Churned (90 days before)")
+    # Bars lie down (categories on y): x is the activity per churned customer, by category.
+    got = dict(zip(churned["y"], values(churned["x"])))
+    assert got == dict(zip(expected["category"], expected["activity_per_customer"]))
+    table = at.dataframe[-1].value
+    assert list(table["category"]) == list(expected["category"])
