@@ -154,7 +154,7 @@ def all_calls(options: dict[str, list]) -> list[tuple[str, dict, dict]]:
     return calls
 
 
-def resolve(con, kwargs: dict, f: Filters = Filters()) -> dict:
+def resolve(con, kwargs: dict, f: Filters) -> dict:
     """kwargs with each FirstOf replaced by the value it stands for in this data (None when the
     call it reads has no rows)."""
     out = dict(kwargs)
@@ -211,14 +211,11 @@ def _stem(name: str, f: Filters, kwargs: dict, facts: str | None) -> str | None:
 MISS = object()  # a kept result can be None (a p-value of a single group)
 
 
-def lookup(snapshot_path: str | Path, facts: str | None, default_as_of: date, name: str,
-           f: Filters, kwargs: dict):
+def lookup(snapshot_path: str | Path, facts: str | None, name: str, f: Filters, kwargs: dict):
     """The kept result of queries.<name>(con, f, **kwargs) for this snapshot, or MISS.
 
-    `facts` is the snapshot's derived-table version and `default_as_of` its as-of date (an
-    as-of date equal to it is the default view)."""
-    if f.as_of == default_as_of:
-        f = replace(f, as_of=None)
+    `facts` is the snapshot's derived-table version. The views are kept for the snapshot's own
+    as-of date, written out: filters without an as-of date are never found."""
     stem = _stem(name, f, kwargs, facts)
     if stem is None:
         return MISS
@@ -274,13 +271,15 @@ def store(con, folder: Path, facts: str | None,
     """
     folder.mkdir(parents=True, exist_ok=True)
     calls = all_calls(queries.filter_options(con))
+    default = Filters(as_of=queries.snapshot_as_of(con))
+    default = Filters(as_of=queries.snapshot_as_of(con))
     wanted, computed = set(), 0
     for i, (name, kwargs, overrides) in enumerate(calls):
         if progress:
             progress(i / len(calls), f"precomputing default views ({i + 1} of {len(calls)})")
-        f = replace(Filters(), **overrides)
+        f = replace(default, **overrides)
         try:
-            arguments = resolve(con, kwargs)
+            arguments = resolve(con, kwargs, f)
             stem = _stem(name, f, arguments, facts)
             if stem is None:
                 continue

@@ -75,7 +75,7 @@ def check_params(params: dict[str, list[str]], info: dict) -> list[str]:
 def parse_date(text: str, info: dict) -> date | None:
     """A YYYY-MM-DD within the snapshot's dates, else None."""
     try:
-        value = date.fromisoformat(text)
+        value = iso_date(text, "")
     except ValueError:
         return None
     return value if info["min_date"] <= value <= info["max_date"] else None

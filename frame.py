@@ -66,12 +66,11 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
         f = _filters(info, hidden)
         sharing.snapshot_picker(pin)
     auth.sidebar()
-    _save_filters(info)
+    saved = _save_filters(info)
     workspace_ui.load(f)
-    st.session_state["_as_of"] = f.as_of or info["default_as_of"]
-    st.session_state["_filtered"] = Filters(**{**f.__dict__, "as_of": None}) != Filters()
+    ui.use_view(f.as_of, filtered=Filters(**{**f.__dict__, "as_of": None}) != Filters())
     _header(page_title, info, f)
-    sharing.header(pin, f.as_of or info["default_as_of"])
+    sharing.header(pin, f.as_of, saved)
     if dropped:
         st.warning(f"Ignored an invalid link value for: {', '.join(dropped)}.",
                    icon=":material/link_off:")
@@ -129,12 +128,14 @@ def _carry_filters(page_title: str) -> None:
             log.debug("could not restore query param %s", key)
 
 
-def _save_filters(info: dict) -> None:
+def _save_filters(info: dict) -> dict:
+    """The filters that differ from their defaults, saved for the next page; returned too."""
     defaults = {"grain": "month", "basis": "Customers", "as_of": info["default_as_of"]}
-    st.session_state["_filters_saved"] = {
+    saved = st.session_state["_filters_saved"] = {
         key: st.session_state[key] for key in FILTER_KEYS
         if st.session_state.get(key) not in (None, [], (), defaults.get(key))
     }
+    return saved
 
 
 def _sidebar_header(info: dict) -> None:
@@ -175,13 +176,13 @@ def _drop_hidden(hidden: set[str]) -> list[str]:
 
 def _nobody(info: dict, f: Filters) -> None:
     """The empty state of a selection without customers: the filters' fault only when set."""
-    if st.session_state.get("_filtered"):
+    if ui.filtered():
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.info(ui.EMPTY, icon=":material/filter_alt_off:")
         right.button("Reset filters", on_click=_reset, icon=":material/restart_alt:",
                      args=(info["default_as_of"],), key="reset_empty", width="stretch")
     else:
-        st.info(f"No customer had signed up by {f.as_of or info['default_as_of']:%d %b %Y}.")
+        st.info(f"No customer had signed up by {f.as_of:%d %b %Y}.")
 
 
 def _filters(info: dict, hidden: set[str]) -> Filters:
@@ -220,9 +221,10 @@ def _filters(info: dict, hidden: set[str]) -> Filters:
         ))
     st.button("Reset filters", on_click=_reset, icon=":material/restart_alt:",
               args=(info["default_as_of"],), width="stretch")
-    as_of = as_of if isinstance(as_of, date) else info["default_as_of"]
+    # The one place the view's as-of date is decided: a concrete date from here on (cache keys,
+    # kept views, captions, links), the snapshot's own when the viewer picked none.
     return Filters(
-        as_of=None if as_of == info["default_as_of"] else as_of,
+        as_of=as_of if isinstance(as_of, date) else info["default_as_of"],
         signup_from=signup_from if isinstance(signup_from, date) else None,
         signup_to=signup_to if isinstance(signup_to, date) else None,
         **chosen,
@@ -241,8 +243,9 @@ def _reset(default_as_of: date) -> None:
 
 def _header(page_title: str, info: dict, f: Filters) -> None:
     st.title(page_title)
-    as_of = f.as_of or info["default_as_of"]
-    pinned = "" if f.as_of is None else f" (default as-of: {info['default_as_of']:%d %b %Y})"
+    as_of = f.as_of
+    pinned = ("" if as_of == info["default_as_of"]
+              else f" (default as-of: {info['default_as_of']:%d %b %Y})")
     # Filter values come from the data (plan names...): shown as typed, never as markup.
     described = ui.markdown_text(Filters(**{**f.__dict__, "as_of": None}).describe())
     st.caption(f"{settings.PRODUCT} · data as of **{as_of:%d %b %Y}**{pinned} · snapshot "

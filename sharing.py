@@ -1,4 +1,4 @@
-"""Meeting-ready sharing (issue 7): pinned snapshots, links to the view, presentation mode.
+"""Meeting-ready sharing: pinned snapshots, links to the view, presentation mode.
 
 frame.frame() calls, in this order (`info_for(path)` is snapshot.snapshot_info: a dict with
 default_as_of):
@@ -27,6 +27,7 @@ import streamlit as st
 import settings
 import workspace_ui
 from data import snapshots
+from filter_params import url_value
 
 PARAM_SNAPSHOT = "snapshot"
 PARAM_AS_OF = "as_of"
@@ -101,12 +102,8 @@ def share_url(base_url: str, page_path: str, params: dict[str, object]) -> str:
     pairs = []
     for key, value in params.items():
         values = value if isinstance(value, (list, tuple)) else [value]
-        pairs += [(key, _text(v)) for v in values if v is not None and _text(v) != ""]
+        pairs += [(key, url_value(v)) for v in values if v is not None and url_value(v) != ""]
     return urlunsplit((parts.scheme, parts.netloc, path or "/", urlencode(pairs), ""))
-
-
-def _text(value: object) -> str:
-    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
 def configured_base_url() -> str | None:
@@ -289,44 +286,44 @@ def app_base_url() -> str:
     return DEFAULT_BASE_URL
 
 
-def view_params(pin: Pin, as_of: date | None) -> dict[str, list[str]]:
-    """Every parameter of the current view (all filters), pinned to this snapshot and as-of date."""
+def view_params(pin: Pin, as_of: date | None, saved: dict | None = None) -> dict[str, list[str]]:
+    """Every parameter of the current view (all filters), pinned to this snapshot and as-of date.
+    `saved`: the filters in effect that differ from their defaults (the frame's)."""
     own = (PARAM_SNAPSHOT, PARAM_AS_OF, PARAM_PRESENT, *RESERVED_PARAMS)
     params: dict[str, list[str]] = {}
     for key in st.query_params:
         if key not in own:
             params[key] = st.query_params.get_all(key)
-    # The filters in effect as the frame saves them each run (non-default values): right after a page
-    # link the URL may still lack some of them.
-    for key, value in (st.session_state.get("_filters_saved") or {}).items():
+    # Right after a page link the URL may still lack some of the filters in effect.
+    for key, value in (saved or {}).items():
         if key not in own:
             values = value if isinstance(value, (list, tuple)) else [value]
-            params[key] = [_text(v) for v in values]
+            params[key] = [url_value(v) for v in values]
     if pin.snapshot_id:
         params[PARAM_SNAPSHOT] = [pin.snapshot_id]
     if as_of is not None:
-        params[PARAM_AS_OF] = [_text(as_of)]
+        params[PARAM_AS_OF] = [url_value(as_of)]
     if is_presenting():
         params[PARAM_PRESENT] = ["1"]
     return params
 
 
-def view_url(pin: Pin, as_of: date | None) -> str:
-    return share_url(app_base_url(), page_path(), view_params(pin, as_of))
+def view_url(pin: Pin, as_of: date | None, saved: dict | None = None) -> str:
+    return share_url(app_base_url(), page_path(), view_params(pin, as_of, saved))
 
 
 def _open_latest() -> None:
     _drop_param(PARAM_SNAPSHOT)
 
 
-def header(pin: Pin, as_of: date | None) -> None:
+def header(pin: Pin, as_of: date | None, saved: dict | None = None) -> None:
     """Under the page title: the pinned-snapshot banner or the pruned-link message, "Copy link to
     this view" and the presentation toggle. `as_of` is the as-of date in effect."""
     if is_presenting():
         st.html(PRESENT_CSS)
     if pin.missing:
         st.warning(
-            # Only a well-formed id is echoed: the URL text could close the backticks (issue 10).
+            # Only a well-formed id is echoed: the URL text could close the backticks.
             f"This link asked for data snapshot "
             f"{f'`{pin.requested}`' if _ID.match(pin.requested or '') else 'with an invalid id'}"
             f", which is no longer kept (the "
@@ -346,7 +343,7 @@ def header(pin: Pin, as_of: date | None) -> None:
     with link, st.popover("Copy link", icon=":material/link:", help="Copy link to this view",
                           width="stretch"):
         st.markdown("**Copy link to this view**")
-        st.code(view_url(pin, as_of), language=None, wrap_lines=True)
+        st.code(view_url(pin, as_of, saved), language=None, wrap_lines=True)
         st.caption("Copy it with the icon at the right of the link. It keeps every filter, the "
                    "data snapshot and the as-of date, so it reopens exactly this view.")
     with present:

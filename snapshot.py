@@ -118,10 +118,10 @@ def snapshot_info(snapshot_path: str) -> dict:
         options = filter_options(cur)
         priorities = queries.ticket_priorities(cur)
         kwargs = {"grain": "month", "basis": "logo"}  # the Cohorts page's default view
-        cells = default_views.lookup(snapshot_path, facts, default_as_of, "cohort_retention",
-                                     Filters(), kwargs)
+        view = Filters(as_of=default_as_of)
+        cells = default_views.lookup(snapshot_path, facts, "cohort_retention", view, kwargs)
         if cells is default_views.MISS:
-            cells = queries.cohort_retention(cur, Filters(), **kwargs)
+            cells = queries.cohort_retention(cur, view, **kwargs)
         first = cells["cohort"].min()
         latest = queries.latest_data_date(cur)
         caps = caps_module.read(cur)
@@ -189,8 +189,7 @@ def answer(snapshot_path: str, fn_name: str, f: Filters | None, kwargs: dict):
     by two threads at once). f None: a query about the whole snapshot, which takes no filters."""
     if f is not None:
         info = snapshot_info(snapshot_path)
-        kept = default_views.lookup(snapshot_path, info["facts_version"], info["default_as_of"],
-                                    fn_name, f, kwargs)
+        kept = default_views.lookup(snapshot_path, info["facts_version"], fn_name, f, kwargs)
         if kept is not default_views.MISS:
             return kept
     fn = getattr(queries, fn_name)

@@ -31,15 +31,24 @@ log = logging.getLogger("retention.ui")
 EMPTY = "No customers match these filters."
 
 
+_VIEW = "_view"  # session_state: (as-of date, whether a filter is set) of this run's view
+
+
+def use_view(as_of: date, filtered: bool) -> None:
+    """What captions and empty states of this run say about the view: its as-of date and whether
+    the viewer set a filter. The frame sets it, once per run."""
+    st.session_state[_VIEW] = (as_of, filtered)
+
+
 def as_of() -> date:
-    """The as-of date of this run's view (the frame stores it)."""
-    return st.session_state["_as_of"]
+    """The as-of date of this run's view."""
+    return st.session_state[_VIEW][0]
 
 
 def filtered() -> bool:
-    """Whether the viewer has set a filter (the frame stores it): only then can an empty result
-    be blamed on the filters."""
-    return bool(st.session_state.get("_filtered"))
+    """Whether the viewer has set a filter: only then can an empty result be blamed on the
+    filters."""
+    return bool(st.session_state.get(_VIEW, (None, False))[1])
 
 
 # --- What the data can show ------------------------------------------------------------------

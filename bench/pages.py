@@ -72,9 +72,10 @@ def run_calls(con, calls, f: Filters, live: bool = False, db=None) -> tuple[list
     """Run every call; return (results, [{call, ms, error}]). Missing functions give an error row.
     With the snapshot's path `db` and not `live`, a call is answered as the app answers it: from
     the default views kept beside the snapshot when it is one of them, else computed."""
+    f = f.resolve(con)  # as the app's frame does, once: kept views are keyed on the date
     kept = None
     if db is not None and not live:
-        kept = (db, default_views.facts_version(con), queries.default_as_of(con))
+        kept = (db, default_views.facts_version(con))
     results, timings = [], []
     for name, kwargs, overrides in calls:
         fn = find_function(name)
@@ -91,7 +92,7 @@ def run_calls(con, calls, f: Filters, live: bool = False, db=None) -> tuple[list
                     result = default_views.lookup(*kept, name, g, kwargs)
                 if result is default_views.MISS:
                     result = fn(con, g, **kwargs)
-            except Exception as exc:  # reported, not fatal: the table shows which call failed
+            except Exception as exc:  # noqa: BLE001 - reported in the table, not fatal
                 error = f"{type(exc).__name__}: {exc}"[:300]
         timings.append({
             "call": call_label(name, kwargs, overrides),

@@ -185,7 +185,7 @@ def build_day() -> date:
     return datetime.now(timezone.utc).date()
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection, day: date | None = None,
+def data_as_of(con: duckdb.DuckDBPyConnection, day: date | None = None,
                   extra: tuple[date | None, ...] = ()) -> date | None:
     """SPEC §3 as-of date: the latest signup date, churn date, ticket creation date, NPS response
     date or activity date (a transactions export describes the day of its last transaction), and
@@ -231,7 +231,7 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
     facts_seconds = time.perf_counter() - facts_started
     if not con.execute("select count(*) from customers").fetchone()[0]:
         raise IntegrityError(["customers has no rows: at least one customer is required"])
-    as_of = as_of or default_as_of(con) or build_day()
+    as_of = as_of or data_as_of(con) or build_day()
     counts = row_counts(con)
     built_at = datetime.now(timezone.utc).replace(tzinfo=None)
     con.execute(

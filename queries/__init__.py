@@ -4,7 +4,7 @@ from data.snapshots import connect
 from queries.activity import (
     activity_retention, activity_revenue, average_activity_retention, average_activity_revenue,
 )
-from queries.base import DIMENSIONS, GRAINS, Filters, default_as_of, meta
+from queries.base import DIMENSIONS, GRAINS, Filters, meta, snapshot_as_of
 from queries.churn import (
     churn_reasons, mapping_categories, mapping_versions, raw_reasons, reason_mapping,
 )
@@ -27,7 +27,7 @@ __all__ = [
     "GRAINS",
     "Filters",
     "connect",
-    "default_as_of",
+    "snapshot_as_of",
     "meta",
     "cohort_retention",
     "average_retention",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -44,7 +44,8 @@ EARLY_DIMENSIONS = ("early_tickets", "early_frt_sla", "early_csat")
 
 @dataclass(frozen=True)
 class Filters:
-    """The shared filters of every page. Empty tuple = all values; as_of None = latest in data."""
+    """The shared filters of every page. Empty tuple = all values; as_of None = the snapshot's
+    own as-of date (snapshot_as_of)."""
 
     as_of: date | None = None
     signup_from: date | None = None
@@ -59,9 +60,15 @@ class Filters:
     early_tickets: tuple[str, ...] = ()
     early_csat: tuple[str, ...] = ()
 
+    def resolve(self, con: duckdb.DuckDBPyConnection) -> Filters:
+        """These filters with a concrete as-of date: the snapshot's own (snapshot_as_of) when
+        none is set. The app resolves it once, in the frame; a caller of the metrics API that
+        leaves it out gets it resolved here."""
+        return self if self.as_of is not None else replace(self, as_of=snapshot_as_of(con))
+
     def params(self, con: duckdb.DuckDBPyConnection) -> dict:
-        """Bound parameters of the selected_customers fragment, as_of resolved against the data."""
-        as_of = self.as_of or default_as_of(con)
+        """Bound parameters of the selected_customers fragment."""
+        as_of = self.resolve(con).as_of
         return {
             "as_of": as_of,
             # Nothing at or after the end of the as-of day exists (SPEC §3).
@@ -90,7 +97,9 @@ class Filters:
         return " · ".join(words) or "all customers"
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection) -> date:
+def snapshot_as_of(con: duckdb.DuckDBPyConnection) -> date:
+    """The as-of date the snapshot recorded when it was built (meta.default_as_of): what a view
+    shows when it sets no as-of date of its own."""
     return con.execute("select default_as_of from meta").fetchone()[0]
 
 

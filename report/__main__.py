@@ -55,12 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))
     try:
-        default = queries.default_as_of(con)
+        default = queries.snapshot_as_of(con)
         latest = max(queries.latest_data_date(con) or default, default)
-        if as_of is not None:
-            if as_of > latest:
-                parser.error(f"--as-of {as_of} is after the data's last date ({latest})")
-            f = replace(f, as_of=None if as_of == default else as_of)
+        if as_of is not None and as_of > latest:
+            parser.error(f"--as-of {as_of} is after the data's last date ({latest})")
+        f = replace(f, as_of=as_of or default)
         started = time.perf_counter()
         marks = read_marks(args.db, f, grain)
         text = board_pack(con, f, grain=grain, basis=basis, marks=marks)
@@ -73,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     os.replace(tmp, args.out)
     size = args.out.stat().st_size
     print(f"Wrote {args.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s: "
-          f"{f.describe()}, as of {f.as_of or default}.")
+          f"{replace(f, as_of=None).describe()}, as of {f.as_of}.")
     if args.to:
-        subject = f"Retention board pack, data as of {f.as_of or default:%d %b %Y}"
+        subject = f"Retention board pack, data as of {f.as_of:%d %b %Y}"
         try:
             delivery.send_email(args.to, subject, summary + "\n\nThe full pack is attached: open "
                                 "it in a browser (it works offline).",

@@ -1,4 +1,4 @@
-"""The board pack: one self-contained HTML file of the dashboard's key views (issue 7).
+"""The board pack: one self-contained HTML file of the dashboard's key views.
 
 Numbers come from `queries`, figures from `charts`, words from `definitions` and `narrative`,
 exactly as on the pages. Plotly's JavaScript is inlined once, so the file opens offline and
@@ -445,9 +445,9 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
 
 
 def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, marks: Marks) -> str:
-    f = f or Filters()
+    f = (f or Filters()).resolve(con)
     meta = queries.meta(con)
-    as_of = f.as_of or queries.default_as_of(con)
+    as_of = f.as_of
     caps = capabilities.read(con)
     shown = Shown(caps, as_of, filtered=Filters(**{**f.__dict__, "as_of": None}) != Filters())
     sections = [
@@ -513,10 +513,10 @@ def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N,
                  marks: Marks | None = None) -> str:
     """The Overview tiles in plain text (with their targets), as the e-mail that carries the pack
     opens with them."""
-    f = f or Filters()
+    f = (f or Filters()).resolve(con)
     marks = marks or Marks()
     kpis = queries.kpi_summary(con, f, min_n=min_n)
-    as_of = f.as_of or queries.default_as_of(con)
+    as_of = f.as_of
     head = (f"Data as of {as_of:%d %b %Y} · {Filters(**{**f.__dict__, 'as_of': None}).describe()}")
     if kpis.empty:
         return head + "\nNot enough history for the tiles: they compare the last two complete months."
@@ -534,5 +534,4 @@ def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N,
 
 
 def file_name(con, f: Filters | None = None) -> str:
-    as_of = (f.as_of if f else None) or queries.default_as_of(con)
-    return f"board-pack-{as_of:%Y-%m-%d}.html"
+    return f"board-pack-{(f or Filters()).resolve(con).as_of:%Y-%m-%d}.html"

@@ -340,8 +340,9 @@ def test_a_default_view_asks_only_for_calls_whose_results_are_kept(demo_db, con,
         return dv.call_key(name, dv._arguments(getattr(queries, name), f, kwargs), f)
 
     options = queries.filter_options(con)
+    view = Filters().resolve(con)  # the frame's filters: the snapshot's own as-of date
     expected = {
-        key(name, replace(Filters(), **overrides), dv.resolve(con, kwargs))
+        key(name, replace(view, **overrides), dv.resolve(con, kwargs, replace(view, **overrides)))
         for label in {"Overview", STORED_PAGE[page]}
         for name, kwargs, overrides in dv.expand(dv.calls_of(label), options)
     }
@@ -350,9 +351,9 @@ def test_a_default_view_asks_only_for_calls_whose_results_are_kept(demo_db, con,
     # and the list holds nothing the page does not ask for
     assert expected - made == set()
     # every one of them was answered from the views kept beside the snapshot
-    facts, as_of = dv.facts_version(con), queries.default_as_of(con)
+    facts = dv.facts_version(con)
     missed = [(name, kwargs) for name, f, kwargs in asked if name not in dv.NOT_STORED
-              and dv.lookup(demo_db, facts, as_of, name, f, kwargs) is dv.MISS]
+              and dv.lookup(demo_db, facts, name, f, kwargs) is dv.MISS]
     assert missed == []
     assert len(made) >= 5
 

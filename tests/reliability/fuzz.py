@@ -1,4 +1,4 @@
-"""URL-parameter fuzz of the dashboard through Streamlit's AppTest (issue 10).
+"""URL-parameter fuzz of the dashboard through Streamlit's AppTest.
 
     python -m tests.reliability.fuzz --cases 2000 [--seed 7] [--db PATH]
 
@@ -27,13 +27,16 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import filter_params
+
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
 PAGES = ("pages/2_Cohorts.py", "pages/3_Churn_reasons.py", "pages/4_Support_KPIs.py",
          "pages/5_Support_x_retention.py", "pages/6_Data_and_definitions.py")
 
-MULTI = ("plan", "segment", "region", "industry", "channel", "products")
-DATES = ("as_of", "signup_from", "signup_to")
+# Every filter of the public link format, the support-experience ones included.
+MULTI = tuple(filter_params.MULTI)
+DATES = filter_params.DATES
 SINGLE = ("grain", "basis")
 OTHER = ("snapshot", "present")
 UNKNOWN = ("foo", "plans", "PLAN", "plan[]", "__proto__", "sql", "embed_options", "x" * 300, "ü",

@@ -13,7 +13,7 @@ from bench import dataset, reference, run
 from bench.pages import (FILTER_SETS, LIVE_SET, PAGE_QUERIES, REFERENCE_QUERIES, calls_of,
                          find_function, run_calls)
 import default_views
-from queries import connect, default_as_of
+from queries import connect
 
 CUSTOMERS = 300
 
@@ -64,15 +64,15 @@ def test_every_page_call_runs_on_the_data_and_is_answered_from_the_kept_views(ti
     _, db = tiny_db
     con = connect(db)
     try:
-        facts, as_of = default_views.facts_version(con), default_as_of(con)
+        facts = default_views.facts_version(con)
         for page in PAGE_QUERIES:
             calls = calls_of(page, con, FILTER_SETS["default"])
             for name, kwargs, overrides in calls:
                 fn = find_function(name)
                 assert fn is not None, name
-                f = replace(FILTER_SETS["default"], **overrides)
+                f = replace(FILTER_SETS["default"].resolve(con), **overrides)
                 inspect.signature(fn).bind(con, f, **kwargs)
-                kept = default_views.lookup(db, facts, as_of, name, f, kwargs)
+                kept = default_views.lookup(db, facts, name, f, kwargs)
                 assert (kept is default_views.MISS) == (name in default_views.NOT_STORED), name
             _, timings = run_calls(con, calls, FILTER_SETS["default"], db=db)
             assert [t for t in timings if t["error"]] == [], page

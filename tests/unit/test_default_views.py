@@ -34,8 +34,9 @@ def con(live):
     connection.close()
 
 
-def _kept(live, con, name, f=Filters(), **kwargs):
-    return dv.lookup(live, dv.facts_version(con), queries.default_as_of(con), name, f, kwargs)
+def _kept(live, con, name, f=None, **kwargs):
+    """The kept view of this call, the filters' as-of date resolved as the app's frame does."""
+    return dv.lookup(live, dv.facts_version(con), name, (f or Filters()).resolve(con), kwargs)
 
 
 def test_every_default_view_call_is_kept_and_equals_the_live_result(live, con):
@@ -46,8 +47,8 @@ def test_every_default_view_call_is_kept_and_equals_the_live_result(live, con):
     plans = [c for c in calls if c[0] == "average_retention" and c[2].get("plans")]
     assert sorted(c[2]["plans"][0] for c in plans) == ["Enterprise", "Growth", "Starter"]
     for name, kwargs, overrides in calls:
-        f = replace(Filters(), **overrides)
-        kwargs = dv.resolve(con, kwargs)
+        f = replace(Filters().resolve(con), **overrides)
+        kwargs = dv.resolve(con, kwargs, f)
         kept = _kept(live, con, name, f, **kwargs)
         assert kept is not dv.MISS, (name, kwargs, overrides)
         computed = getattr(queries, name)(con, f, **kwargs)
@@ -62,14 +63,14 @@ def test_every_default_view_call_is_kept_and_equals_the_live_result(live, con):
 def test_the_churn_page_category_is_the_datas_top_category(live, con):
     # The Churn reasons page's picker starts at churn_reasons' first row; the view kept is that one.
     top = queries.churn_reasons(con, Filters())["category"].iloc[0]
-    assert dv.resolve(con, {"category": dv.TOP_CATEGORY}) == {"category": top}
+    assert dv.resolve(con, {"category": dv.TOP_CATEGORY}, Filters()) == {"category": top}
     assert _kept(live, con, "raw_reasons", category=top) is not dv.MISS
     other = queries.churn_reasons(con, Filters())["category"].iloc[1]
     assert _kept(live, con, "raw_reasons", category=other) is dv.MISS
 
 
 def test_only_the_exact_call_is_found_however_it_is_written(live, con):
-    as_of = queries.default_as_of(con)
+    as_of = queries.snapshot_as_of(con)
     kept = _kept(live, con, "support_kpis", grain="month")
     assert kept is not dv.MISS
     # defaults spelled out or left out, the as-of date written as the data's own: one call
@@ -113,8 +114,16 @@ def test_a_new_version_of_one_function_recomputes_only_its_views(tmp_path, monke
 
 def test_views_of_other_derived_tables_are_never_found(live, con):
     assert _kept(live, con, "nps", grain="quarter") is not dv.MISS
-    assert dv.lookup(live, "other facts", queries.default_as_of(con), "nps", Filters(),
+    assert dv.lookup(live, "other facts", "nps", Filters().resolve(con),
                      {"grain": "quarter"}) is dv.MISS
+
+
+def test_views_are_kept_for_the_snapshots_own_as_of_date_written_out(live, con):
+    as_of = queries.snapshot_as_of(con)
+    assert dv.lookup(live, dv.facts_version(con), "nps", Filters(as_of=as_of),
+                     {"grain": "quarter"}) is not dv.MISS
+    # the app never asks without a date (its frame resolves it): such a call is not a kept one
+    assert dv.lookup(live, dv.facts_version(con), "nps", Filters(), {"grain": "quarter"}) is dv.MISS
 
 
 def test_a_snapshot_without_views_is_computed_live_and_they_go_with_it(tmp_path):

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from queries import Filters, early_expansion_retention, pre_churn_tickets, retention_by_products
+from queries import (
+    Filters, early_expansion_retention, pre_churn_long, pre_churn_tickets, retention_by_products,
+)
 from tests.unit.fixtures import make_db
 
 # ---------------------------------------------------------------- pre_churn_tickets
@@ -80,6 +82,21 @@ def test_pre_churn_tickets(pre_con):
                  "matched_customers"],
     )
     pd.testing.assert_frame_equal(pre_churn_tickets(pre_con, Filters(as_of=PRE_AS_OF)), expected)
+
+
+def test_pre_churn_long_puts_each_category_twice_churned_then_baseline(pre_con):
+    got = pre_churn_long(pre_churn_tickets(pre_con, Filters(as_of=PRE_AS_OF)))
+    churned, base = "Churned (90 days before)", "Retained, same tenure"
+    expected = pd.DataFrame(
+        [
+            # the churned rows: tickets per churned customer, N = churned customers
+            ("Price", 2.0, 2, churned), ("Competitor", 1.0, 1, churned), ("Other", 0.0, 1, churned),
+            # the baseline rows: N = the tenure-matched retained customers (matched_customers)
+            ("Price", 1.5, 2, base), ("Competitor", np.nan, 0, base), ("Other", 1.0, 1, base),
+        ],
+        columns=["category", "tickets_per_customer", "customers", "series"],
+    )
+    pd.testing.assert_frame_equal(got, expected)
 
 
 def test_pre_churn_tickets_earlier_as_of(pre_con):

@@ -98,7 +98,7 @@ def test_tiles_summary_snapshot_as_of_and_filters_are_stated(pack, db):
     con = queries.connect(db)
     try:
         meta = queries.meta(con)
-        as_of = queries.default_as_of(con)
+        as_of = queries.snapshot_as_of(con)
     finally:
         con.close()
     assert meta["snapshot_id"] in text
@@ -139,7 +139,7 @@ def test_no_external_url_outside_the_inlined_library(pack):
 
 def test_an_older_snapshot_and_an_as_of_date_can_be_chosen(db, tmp_path):
     con = queries.connect(db)
-    old_id, default = queries.meta(con)["snapshot_id"], queries.default_as_of(con)
+    old_id, default = queries.meta(con)["snapshot_id"], queries.snapshot_as_of(con)
     con.close()
     generate(db, customers=300, seed=7)  # a newer import; the old snapshot is still kept
     out = tmp_path / "old.html"
