@@ -46,7 +46,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import build, capabilities, dates, import_summary, shapes, snapshots
+from data import activity_input, build, capabilities, dates, import_summary, shapes, snapshots
 
 MAX_SHOWN = 50
 MAX_TEXT_CHARS = 1_000_000
@@ -59,8 +59,8 @@ READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
 MAX_READER_ERRORS = 1000
 
 # files keys, in report order; each is the schema table it fills.
-FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "subscriptions", "churn_events",
-             "churn_reason_categories")
+FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "subscriptions",
+             "churn_events", "churn_reason_categories")
 FILE_ALIASES = {"nps": "nps_responses", "mrr": "mrr_history", "reasons": "churn_reason_categories"}
 
 # SPEC §2: only these columns must be present (and non-empty) in a user's file.
@@ -69,6 +69,7 @@ REQUIRED = {
     "tickets": ("ticket_id", "customer_id", "created_at"),
     "nps_responses": ("customer_id", "responded_at", "score"),
     "mrr_history": ("customer_id", "month", "mrr"),
+    "activity": ("customer_id", "occurred_at"),
     "churn_reason_categories": ("reason", "category"),
     **shapes.REQUIRED,
 }
@@ -142,6 +143,9 @@ RULES = {
          "shown(raw_month)"),
         ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
     ],
+    "activity": [
+        ("amount", "a number >= 0", (), "amount < 0", "shown(raw_amount)"),
+    ],
 }
 for _key, _rules in shapes.RULES.items():
     RULES[_key] = RULES.get(_key, []) + _rules
@@ -151,9 +155,9 @@ DATE_RANGE = ("1900-01-01", "2099-12-31")
 for _key, _columns in {"customers": ("signup_date", "churn_date"),
                        "tickets": ("created_at", "first_response_at", "resolved_at"),
                        "nps_responses": ("responded_at",), "mrr_history": ("month",),
-                       **shapes.DATE_COLUMNS}.items():
+                       "activity": ("occurred_at",), **shapes.DATE_COLUMNS}.items():
     RULES[_key] = RULES.get(_key, []) + [
-        (column, f"a date{'-time' if _key in ('tickets', 'nps_responses') else ''} between "
+        (column, f"a date{'-time' if _key in ('tickets', 'nps_responses', 'activity') else ''} between "
          f"{DATE_RANGE[0]} and {DATE_RANGE[1]}", (),
          f"cast({column} as date) not between date '{DATE_RANGE[0]}' and date '{DATE_RANGE[1]}'",
          f"shown(raw_{column})")
@@ -206,6 +210,7 @@ class _Staged:
     usable: bool = False  # read without structural errors, so row checks make sense
     formats: dict[str, str] = field(default_factory=dict)  # date column -> dates format, when not ISO
     ambiguous: dict[str, int] = field(default_factory=dict)  # date column -> its first slash row
+    optional: tuple[str, ...] = ()  # required columns another file stands in for
 
     @property
     def name(self) -> str:
@@ -241,12 +246,15 @@ def load(
     keep: int = settings.SNAPSHOTS_KEEP,
     as_of: date | None = None,
     date_format: str | None = None,
+    inactive_days: int | None = None,
 ) -> dict:
     """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta
     with "summary" added (import_summary.summarise: rows, conversions, unmatched reasons).
 
     `as_of` is the export's date (default: SPEC §3's rule); `date_format` (one of dates.CHOICES)
-    tells day and month apart in slash-dated columns. Raises ImportRejected (and leaves `out`
+    tells day and month apart in slash-dated columns. `inactive_days` (with an activity file):
+    a customer without a churn date churned on its last activity + that many days when that is
+    on or before the as-of date (data/activity_input.py). Raises ImportRejected (and leaves `out`
     untouched) when any rule of SPEC §2 is broken.
     """
     files = _normalise_keys(files)
@@ -254,7 +262,7 @@ def load(
     with snapshots.building(Path(out), keep) as (tmp, snapshot_id):
         con = duckdb.connect(str(tmp))
         try:
-            meta = _build(con, files, mapping, snapshot_id, as_of, date_format)
+            meta = _build(con, files, mapping, snapshot_id, as_of, date_format, inactive_days)
         finally:
             con.close()
     return meta
@@ -278,12 +286,20 @@ def validate(
 
 # --- building ------------------------------------------------------------------------------------
 def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
-           as_of: date | None = None, date_format: str | None = None) -> dict:
+           as_of: date | None = None, date_format: str | None = None,
+           inactive_days: int | None = None) -> dict:
     try:
         build.create_schema(con)
         staged, problems, total = _stage_and_check(con, files, mapping, date_format)
+        if inactive_days and "activity" not in staged:
+            problems.append(Problem("(arguments)", None, "--inactive-days",
+                                    "expected an activity file (--activity) to measure "
+                                    "inactivity on, found none"))
+            total += 1
         if problems:
             raise ImportRejected(problems, total)
+        read = {st.key: st for st in staged.values()}  # the files given, before any stands in
+        activity_notes = activity_input.derive_customers(con, staged, _Staged)
         shapes.prepare(con, staged)
         given_as_of = as_of
         as_of_source = "given"
@@ -291,22 +307,24 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
             as_of = shapes.default_as_of(con, staged, build.build_day())
             as_of_source = "data" if as_of else "build day"
             as_of = as_of or build.build_day()
-        rows = {st.key: st.rows for st in staged.values()}
+        rows = {st.key: st.rows for st in read.values()}
         notes, warnings = shapes.convert(con, staged, as_of)
+        notes = activity_notes + notes + activity_input.inactive_churn(con, staged, as_of,
+                                                                       inactive_days)
         _post_checks(con, staged)
         for st in staged.values():
             _insert(con, st)
         if "churn_reason_categories" not in staged:
             build.load_reason_mapping(con)
         source = {
-            "files": {st.key: {"name": st.name, "sha256": _sha256(st.path)} for st in staged.values()},
+            "files": {st.key: {"name": st.name, "sha256": _sha256(st.path)} for st in read.values()},
             "mapping": mapping,
             "as_of": given_as_of,
             "date_formats": {f"{st.key}.{c}": f for st in staged.values() for c, f in st.formats.items()},
         }
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
         meta["summary"] = import_summary.summarise(
-            con, {st.key: st.name for st in staged.values()}, rows, notes, warnings,
+            con, {st.key: st.name for st in read.values()}, rows, notes, warnings,
             source["date_formats"], as_of_source,
             capabilities.describe(meta["capabilities"], as_of))
         return meta
@@ -364,11 +382,12 @@ def _stage_and_check(con, files: dict[str, Path], mapping: dict, date_format: st
     total = 0
     staged: dict[str, _Staged] = {}
     pending += _mapping_problems(mapping)
-    if "customers" not in files:
+    if "customers" not in files and not activity_input.customers_optional(files):
         pending.append(_Pending("customers", "(file)", "a customers file (required)", "none"))
     for key in FILE_KEYS:
         if key in files:
-            st, found = _stage(con, key, files[key], _valid_mapping(key, mapping))
+            st, found = _stage(con, key, files[key], _valid_mapping(key, mapping),
+                               activity_input.optional_columns(key, files))
             staged[key] = st
             pending += found
             header_line = 1 if st.kind == "csv" else None
@@ -388,9 +407,11 @@ def _stage_and_check(con, files: dict[str, Path], mapping: dict, date_format: st
     return staged, _resolve(pending, staged), total
 
 
-def _stage(con, key: str, path: Path, mapping: dict[str, str]) -> tuple[_Staged, list[_Pending]]:
-    """Read one file into stage_<key>; return it with the problems of its bytes and header."""
-    st = _Staged(key, Path(path))
+def _stage(con, key: str, path: Path, mapping: dict[str, str],
+           optional: tuple[str, ...] = ()) -> tuple[_Staged, list[_Pending]]:
+    """Read one file into stage_<key>; return it with the problems of its bytes and header.
+    `optional`: required columns another file stands in for."""
+    st = _Staged(key, Path(path), optional=optional)
     try:
         head = _head(st.path)
     except OSError as exc:
@@ -571,6 +592,7 @@ def _match_headers(st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
     listed = "columns " + ", ".join(_show(h) for h in st.headers) if st.headers else "no columns"
     required = tuple(shapes.required_missing(st.key, st.columns)) if st.key in (
         "customers", *shapes.INPUT_TABLES) else tuple(c for c in REQUIRED[st.key] if c not in st.columns)
+    required = tuple(c for c in required if c not in st.optional)
     for column in dict.fromkeys(required + tuple(c for c in mapping if c in schema)):
         if column not in st.columns:
             wanted = (f"a column named {_show(mapping[column])} (mapped to {column})"
@@ -604,7 +626,7 @@ def _reader_problems(st: _Staged, errors: list[tuple]) -> list[_Pending]:
 def _checks(st: _Staged, staged: dict[str, _Staged]) -> list[tuple[str, str, str]]:
     """Every check of one staged file as (column, expected, SQL of (row_id, found, ref_row))."""
     return (_type_checks(st) + _rule_checks(st) + _key_checks(st)
-            + _orphan_checks(st, staged.get("customers")))
+            + _orphan_checks(st, staged.get("customers")) + activity_input.checks(st, staged))
 
 
 def _rows_where(st: _Staged, condition: str, found: str) -> str:
@@ -693,7 +715,7 @@ def _duplicates(st: _Staged, key: str, found: str) -> str:
 
 def _orphan_checks(st: _Staged, customers: _Staged | None) -> list[tuple[str, str, str]]:
     """tickets / NPS / MRR rows whose customer_id is not in the customers file."""
-    if st.key not in ("tickets", "nps_responses", "mrr_history", *shapes.INPUT_TABLES) \
+    if st.key not in ("tickets", "nps_responses", "mrr_history", "activity", *shapes.INPUT_TABLES) \
             or "customer_id" not in st.columns:
         return []
     if customers is None or not customers.usable or not customers.rows:

@@ -1,8 +1,9 @@
 """`python -m data.load`: the command line of the importer (data/load.py).
 
     python -m data.load --out PATH --customers FILE [--tickets FILE] [--nps FILE] [--mrr FILE]
-        [--subscriptions FILE] [--churn-events FILE] [--reasons FILE]
-        [--map TABLE.COLUMN=HEADER ...] [--as-of YYYY-MM-DD] [--date-format FMT]
+        [--activity FILE [--inactive-days N]] [--subscriptions FILE] [--churn-events FILE]
+        [--reasons FILE] [--map TABLE.COLUMN=HEADER ...] [--as-of YYYY-MM-DD] [--date-format FMT]
+    python -m data.load --out PATH --activity FILE [...]     (a transactions export on its own)
 
 Problems go to stderr (exit 1, nothing changed); on success the import summary
 (data/import_summary.py) goes to stdout. main() parses, then hands the files to _run_import, or `--reasons`
@@ -24,7 +25,7 @@ from data.load import DERIVED, REQUIRED, ImportRejected, _schema, load
 # --- the help text: every file's columns and the shapes (SPEC §2) -------------------------------
 # The option that reads each file key's file.
 OPTIONS = {"customers": "--customers", "tickets": "--tickets", "nps_responses": "--nps",
-           "mrr_history": "--mrr", "subscriptions": "--subscriptions",
+           "mrr_history": "--mrr", "activity": "--activity", "subscriptions": "--subscriptions",
            "churn_events": "--churn-events", "churn_reason_categories": "--reasons"}
 TYPES = {"VARCHAR": "text", "DATE": "date", "TIMESTAMP": "date-time", "INTEGER": "whole number",
          "SMALLINT": "whole number", "DECIMAL(12,2)": "number", "DOUBLE": "number"}
@@ -46,6 +47,8 @@ NOTES = {
     "nps_responses.score": "0-10",
     "mrr_history.month": "first day of the month",
     "mrr_history.mrr": ">= 0",
+    "activity.amount": ">= 0; optional",
+    "activity.kind": "purchase, login, a feature's name...",
     "subscriptions.end_date": "empty while running; > the last day it counts",
     "subscriptions.mrr": ">= 0",
 }
@@ -59,12 +62,18 @@ Shapes real exports come in (each conversion is counted in the summary printed a
   subscriptions       --subscriptions FILE (customer_id, start_date, end_date, mrr): month M's MRR
                       is the sum over subscriptions active on M's last day (the as-of day for the
                       as-of month); customers.mrr, when not given, is the latest month's.
+  transactions        --activity FILE (customer_id, occurred_at, amount, kind): purchases, logins
+                      or feature use. Without --customers, or with a customers file lacking
+                      signup_date, a customer signed up on the day of its first activity.
+                      --inactive-days N: a customer without a churn date churned on its last
+                      activity + N days when that is on or before the as-of date.
   durations           tickets.first_response_minutes|_hours, resolution_minutes|_hours:
                       timestamp = created_at + duration (not together with the timestamp).
   dates               ISO YYYY-MM-DD[ HH:MM[:SS]] or one format per column: YYYY/MM/DD, DD.MM.YYYY,
                       DD/MM/YYYY, MM/DD/YYYY (time optional); a column whose day and month are
                       all <= 12 needs --date-format DD/MM/YYYY or MM/DD/YYYY.
-As-of date: --as-of, else the latest signup, churn, ticket, NPS or subscription date up to today.
+As-of date: --as-of, else the latest signup, churn, ticket, NPS, activity or subscription date up
+to today.
 Headers: your own names via --map TABLE.COLUMN=Header (e.g. customers.churned=Churn); columns
 not listed here are kept as text. CSV (comma, semicolon or tab; UTF-8) or Parquet."""
 
@@ -104,6 +113,12 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
 
 
+def _days(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 1, found {text!r}")
+    return int(text)
+
+
 def _date_choice(text: str) -> str:
     try:
         return dates.parse_choice(text)
@@ -119,11 +134,16 @@ def _parser() -> argparse.ArgumentParser:
         epilog=epilog(_schema(), REQUIRED, DERIVED))
     parser.add_argument("--out", type=Path, default=settings.DB_PATH)
     parser.add_argument("--customers", type=Path,
-                        help="required, except with --reasons alone: that re-maps the live "
-                        "snapshot's churn reasons without re-importing (data/remap.py)")
+                        help="required, except with --activity (customers from the activity) or "
+                        "with --reasons alone: that re-maps the live snapshot's churn reasons "
+                        "without re-importing (data/remap.py)")
     parser.add_argument("--tickets", type=Path)
     parser.add_argument("--nps", type=Path)
     parser.add_argument("--mrr", type=Path)
+    parser.add_argument("--activity", type=Path,
+                        help="purchases, logins or feature use: customers who come back")
+    parser.add_argument("--inactive-days", type=_days, metavar="N",
+                        help="with --activity: churn a customer N days after its last activity")
     parser.add_argument("--subscriptions", type=Path, help="instead of --mrr")
     parser.add_argument("--churn-events", type=Path)
     parser.add_argument("--reasons", type=Path)
@@ -142,22 +162,26 @@ def main(argv: list[str] | None = None) -> int:
         mapping = _parse_map(args.map)
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
-    data_files = ("customers", "tickets", "nps", "mrr", "subscriptions", "churn_events")
+    data_files = ("customers", "tickets", "nps", "mrr", "activity", "subscriptions", "churn_events")
     if args.reasons and not any(getattr(args, key) for key in data_files):
         from data import remap
 
         return remap.main(args.out, args.reasons, mapping)
-    if args.customers is None:
-        parser.error("the following arguments are required: --customers (or --reasons alone)")
+    if args.customers is None and args.activity is None:
+        parser.error("the following arguments are required: --customers (or --activity, or "
+                     "--reasons alone)")
+    if args.inactive_days and args.activity is None:
+        parser.error("--inactive-days needs an activity file (--activity)")
     return _run_import(args, mapping)
 
 
 def _run_import(args: argparse.Namespace, mapping: dict) -> int:
     files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
-             "mrr": args.mrr, "subscriptions": args.subscriptions,
+             "mrr": args.mrr, "activity": args.activity, "subscriptions": args.subscriptions,
              "churn_events": args.churn_events, "reasons": args.reasons}
     try:
-        meta = load(args.out, files, mapping, as_of=args.as_of, date_format=args.date_format)
+        meta = load(args.out, files, mapping, as_of=args.as_of, date_format=args.date_format,
+                    inactive_days=args.inactive_days)
     except ImportRejected as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -142,7 +142,8 @@ def default_as_of(con, staged: dict, day: date) -> date | None:
     parts = ["(select max(given_date) from churn_given where flag is distinct from 'active' "
              "and given_date <= $day)"]
     sources = {"customers": ("signup_date",), "tickets": ("created_at",),
-               "nps_responses": ("responded_at",), "subscriptions": ("start_date", "end_date")}
+               "nps_responses": ("responded_at",), "subscriptions": ("start_date", "end_date"),
+               "activity": ("occurred_at",)}
     for key, columns in sources.items():
         for column in columns:
             if key in staged and column in staged[key].columns:

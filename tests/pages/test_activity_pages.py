@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 
 import numpy as np
+import pytest
 
 from queries import Filters, activity_retention, average_activity_retention
 from tests.pages.conftest import open_page
@@ -93,3 +95,38 @@ def test_support_x_retention_shows_activity_before_churn(demo_db, con):
     assert got == dict(zip(expected["category"], expected["activity_per_customer"]))
     table = at.dataframe[-1].value
     assert list(table["category"]) == list(expected["category"])
+
+
+def test_cdnow_transactions_show_their_returned_in_month_k_triangle(tmp_path, monkeypatch):
+    """The public CDNOW sample, loaded with the README's one line (no customers file): the
+    Cohorts page on the Returned basis plots the triangle worked out from the CSV by hand."""
+    import settings
+    from data import load_cli
+    from tests.unit.test_load_activity import hand_triangle
+    from tests.unit.test_real_exports import _with_out, example
+
+    live = tmp_path / "retention.duckdb"
+    assert load_cli.main(_with_out(example("transactions export on its own"), live)) == 0
+    monkeypatch.setattr(settings, "DB_PATH", live)
+    monkeypatch.setenv("RETENTION_DB", str(live))
+    at = open_page(COHORTS, {"basis": "Returned"})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert basis_widget(at).options == ["Customers", "Returned"]  # no MRR, but activity
+    heat = figures(at)[0]
+    layer = next(t for t in heat["data"] if t["type"] == "heatmap" and t["name"] == "complete")
+    rows = len(layer["y"])
+    assert rows == 3 and list(layer["x"]) == list(range(18))  # Jan-Mar 1997, ages 0..17
+    z = values(layer["z"]).reshape(rows, -1)
+    expected = hand_triangle()
+    # Rows are 'Jan 1997 · 781' (signup month · cohort size), columns the ages 0..17.
+    months = {"Jan": 1, "Feb": 2, "Mar": 3}
+    for r, label in enumerate(layer["y"]):
+        month, size = label.split(" · ")
+        cohort = date(1997, months[month.split()[0]], 1)
+        for c, age in enumerate(layer["x"]):
+            if (cohort, age) in expected:
+                returned, n = expected[(cohort, age)]
+                assert int(size.replace(",", "")) == n
+                assert z[r, c] == pytest.approx(returned / n * 100), (cohort, age)
+            else:
+                assert np.isnan(z[r, c])  # after June 1998: no cell

@@ -1,0 +1,118 @@
+"""An activity file (purchases, logins, feature use) as an importer input, and what it can stand in
+for (SPEC §2 activity):
+
+- no customers file: the customers are the activity's, each signed up on the day of its first
+  activity, so a plain transactions export (customer, date, amount) is a complete input;
+- a customers file without a signup_date column: each customer's signup date is the day of its
+  first activity (a customer without any activity then has none, which is a problem);
+- `--inactive-days N`: a customer without a churn date whose last activity was N days or more
+  before the as-of date churned on last activity + N days, reason "Inactive N days".
+
+The importer (data/load.py) stages and checks the activity file like any other file (typed_activity,
+its occurred_at in ISO or one common date format); this module adds what the file stands in for.
+Each conversion is counted for the import summary.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+KEY = "activity"
+# Where an activity file stands in for the customers file, the staged customers carry this mark.
+DERIVED = "derived from activity"
+
+
+def customers_optional(files: dict[str, Path]) -> bool:
+    """An activity file can stand in for the customers file."""
+    return KEY in files
+
+
+def optional_columns(key: str, files: dict[str, Path]) -> tuple[str, ...]:
+    """Required columns of file `key` the activity stands in for: a customers file needs no
+    signup_date column when an activity file gives first dates."""
+    return ("signup_date",) if key == "customers" and KEY in files else ()
+
+
+def checks(st, staged: dict) -> list[tuple[str, str, str]]:
+    """(column, expected, SQL of (row_id, found, ref_row)) for a customers file without a
+    signup_date column: every customer needs an activity to take its signup date from."""
+    activity = staged.get(KEY)
+    if st.key != "customers" or "signup_date" in st.columns or "customer_id" not in st.columns:
+        return []
+    if activity is None or not activity.usable or "customer_id" not in activity.columns:
+        return []
+    select = f"""
+        select row_id, shown(customer_id) || ' without any activity' as found, null as ref_row
+        from {st.typed} as cust
+        where customer_id is not null and not exists (
+            select 1 from {activity.typed} as act
+            where act.customer_id = cust.customer_id and act.occurred_at is not null)"""
+    return [("signup_date", f"a signup_date, or an activity in {activity.name} to take it from",
+             select)]
+
+
+def derive_customers(con, staged: dict, make_staged) -> list[str]:
+    """Fill in what the activity stands in for, before the customers are converted: the customers
+    themselves (no customers file) or their signup dates (no signup_date column). `make_staged`
+    builds the importer's record of a staged file (key, path). Returns the summary notes."""
+    activity = staged.get(KEY)
+    if activity is None:
+        return []
+    first = f"""
+        select customer_id, min(occurred_at)::date as signup_date, min(row_id) as row_id
+        from {activity.typed} group by customer_id"""
+    if "customers" not in staged:
+        con.execute(f"create or replace temp table typed_customers as "
+                    f"select row_id, customer_id, signup_date from ({first})")
+        st = make_staged("customers", activity.path)
+        st.columns = {"customer_id": DERIVED, "signup_date": DERIVED}
+        st.rows = con.execute("select count(*) from typed_customers").fetchone()[0]
+        st.usable = True
+        staged["customers"] = st
+        return [f"{st.rows:,} customers from the activity file {activity.name}, each signed up "
+                "on the day of its first activity"]
+    st = staged["customers"]
+    if "signup_date" in st.columns:
+        return []
+    con.execute("alter table typed_customers add column signup_date date")
+    con.execute(f"""
+        update typed_customers set signup_date = first.signup_date
+        from ({first}) as first where first.customer_id = typed_customers.customer_id""")
+    st.columns["signup_date"] = DERIVED
+    return [f"{st.rows:,} signup dates from the activity file {activity.name} (the day of each "
+            "customer's first activity)"]
+
+
+def inactive_churn(con, staged: dict, as_of: date, days: int | None) -> list[str]:
+    """Customers without a churn date (and not flagged active) whose last activity + `days` is on
+    or before as_of churned then, reason 'Inactive N days'. Run on the converted customers.
+    Returns the summary note (none without `days`)."""
+    if not days:
+        return []
+    activity = staged[KEY]
+    # The customers are converted (data/shapes.py): churn_date and churn_reason exist.
+    flagged_active = ("and typed_customers.flag is distinct from 'active'"
+                      if _has_column(con, "typed_customers", "flag") else "")
+    params = {"as_of": as_of, "days": days, "reason": f"Inactive {days} days"}
+    churned = con.execute(f"""
+        update typed_customers
+        set churn_date = last.last_day + to_days($days::integer), churn_reason = $reason
+        from (
+            select customer_id, max(occurred_at)::date as last_day
+            from {activity.typed}
+            where occurred_at < $as_of::date + interval 1 day
+            group by customer_id
+        ) as last
+        where last.customer_id = typed_customers.customer_id
+          and typed_customers.churn_date is null {flagged_active}
+          and last.last_day + to_days($days::integer) <= $as_of""", params).fetchone()[0]
+    return [f"{churned:,} customers churned by inactivity: no activity in the {days} days after "
+            f"their last one (churn_date = last activity + {days} days, reason "
+            f"'Inactive {days} days')"]
+
+
+def _has_column(con, table: str, column: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from duckdb_columns() where table_name = $t and column_name = $c",
+        {"t": table, "c": column}).fetchone()[0])
