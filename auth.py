@@ -1,4 +1,4 @@
-"""Who may see the dashboard, and who may import data (issue 7, access control).
+"""Who may see the dashboard, and who may import data (access control).
 
 Three modes, chosen from `.streamlit/secrets.toml` (or the host's secrets):
 

@@ -14,6 +14,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+import settings
 from formatting import count
 
 # Okabe & Ito's colour-blind-safe set (black left out so lines stay visible on a dark theme),
@@ -238,7 +239,7 @@ def _low_n_trace(x, y, n, min_n: int, name: str | None = None, text=None) -> go.
 # --- Cohorts -----------------------------------------------------------------------------------
 
 def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
-                   show_incomplete: bool = True, min_n: int = 30) -> Chart:
+                   show_incomplete: bool = True, min_n: int = settings.MIN_N) -> Chart:
     """Retention triangle: cohort (rows, oldest on top) × age (columns), % retained in each cell.
 
     Incomplete cells are drawn faded with an asterisk, or left out when show_incomplete is False.
@@ -325,7 +326,7 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
 
 
 def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "month",
-                     basis: str = "logo", min_n: int = 30) -> Chart:
+                     basis: str = "logo", min_n: int = settings.MIN_N) -> Chart:
     """One faint line per cohort (complete cells only) and the size-weighted average in colour."""
     if average.empty and cells.empty:
         return _empty_chart(["series", "age", "retention_pct", "customers"])
@@ -371,7 +372,7 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
 
 
 def revenue_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "month",
-                   min_n: int = 30) -> Chart:
+                   min_n: int = settings.MIN_N) -> Chart:
     """Cumulative revenue per customer by age (activity_revenue): one faint line per cohort
     (complete cells only) and the size-weighted average in colour: the repeat-purchase curve."""
     cols = ["series", "age", "revenue_per_customer", "customers"]
@@ -414,7 +415,7 @@ def revenue_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "mon
 
 
 def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
-                   basis: str = "logo", min_n: int = 30) -> Chart:
+                   basis: str = "logo", min_n: int = settings.MIN_N) -> Chart:
     """Average retention curve per value of one dimension (df: group, age, retention_pct, ...)."""
     cols = ["group", "age", "retention_pct", "cohorts", "customers"]
     if df.empty:
@@ -448,7 +449,7 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
 
 
 def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain: str = "month",
-            basis: str = "logo", min_n: int = 30) -> Chart:
+            basis: str = "logo", min_n: int = settings.MIN_N) -> Chart:
     """Retention at age k across cohorts: a bar per cohort, incomplete ones hatched."""
     m = _measure(basis, grain)
     cols = ["cohort", "age", "cohort_size", m["col"], "retention_pct", "is_complete"]
@@ -498,7 +499,7 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
 
 def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title: str,
                grain: str = "month", subtitle: str | None = None, n_col: str | None = None,
-               min_n: int = 30, percent: bool = False, targets: dict[str, float] | None = None,
+               min_n: int = settings.MIN_N, percent: bool = False, targets: dict[str, float] | None = None,
                complete_col: str | None = "is_complete", group: str | None = None,
                only: tuple[str, object] | None = None) -> Chart:
     """One line per column in `series` ({column: legend name}), or per value of `group`.
@@ -611,7 +612,7 @@ def _legend_height(height: int, entries: int) -> int:
 
 
 def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
-          subtitle: str | None = None, n_col: str | None = None, min_n: int = 30,
+          subtitle: str | None = None, n_col: str | None = None, min_n: int = settings.MIN_N,
           hover_extra: dict[str, str] | None = None, percent: bool = False,
           color_by: str | None = None, text_fmt: str = "{:,.0f}", money: bool = False,
           references: dict[str, float] | None = None, reliable_col: str | None = None,
@@ -734,7 +735,7 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
 
 
 def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
-                    min_n: int = 30) -> Chart:
+                    min_n: int = settings.MIN_N) -> Chart:
     """Kaplan–Meier step curves per group with their 95% bands (df from queries.survival)."""
     keep = [c for c in ["group", "day", "survival", "ci_lower", "ci_upper", "at_risk", "events"]
             if c in df.columns]
@@ -813,9 +814,6 @@ def sparkline_svg(values: list[float], width: int = 240, height: int = 40) -> st
         f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="3" fill="{SPARKLINE_COLOR}"/></svg>'
     )
 
-
-def first_date(value) -> date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 # --- Targets and notes drawn over a finished figure --------------------------------------------

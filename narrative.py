@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+import settings
 from formatting import count
 
 
@@ -28,7 +29,7 @@ def _kpi(kpis: pd.DataFrame, name: str) -> pd.Series | None:
 
 
 def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
-                     by_segment: pd.DataFrame | None, min_n: int = 30,
+                     by_segment: pd.DataFrame | None, min_n: int = settings.MIN_N,
                      history: pd.DataFrame | None = None) -> list[str]:
     """Sentences on what changed in the last complete month.
 
@@ -196,7 +197,7 @@ def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str,
 
 
 def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
-                     excluded: int | None, min_n: int = 30) -> str:
+                     excluded: int | None, min_n: int = settings.MIN_N) -> str:
     """One paragraph: the best and worst group at one year with N, the p-value, the caveat."""
     if at_year is None or at_year.empty:
         return ""

@@ -26,7 +26,6 @@ SLA_HOURS = float(os.environ.get("RETENTION_SLA_HOURS", "4"))
 
 # Demo database built on first run when DB_PATH does not exist yet.
 DEMO_CUSTOMERS = int(os.environ.get("RETENTION_DEMO_CUSTOMERS", "20000"))
-DEMO_SEED = 42
 
 # DuckDB's memory for each open snapshot: its buffer pool (table data it keeps cached) and the
 # state of running queries. DuckDB's own default is 80% of RAM. Exact medians over every ticket

@@ -1,4 +1,4 @@
-"""The in-app import (issue 7): uploaded files -> exactly `data.load.load`, in a child process.
+"""The in-app import: uploaded files -> exactly `data.load.load`, in a child process.
 
     outcome = uploads.import_uploads({"customers": uploaded_file, ...}, mapping_text)
 

@@ -1,4 +1,4 @@
-"""The performance benchmark of issue 8.
+"""The performance benchmark.
 
     python -m bench [--customers N] [--repeat R] [--browser]
 

@@ -185,8 +185,8 @@ def measure(db: Path, repeat: int = 3) -> dict:
                 try:
                     page.wait_for_selector(CHART, timeout=60_000) if path != "Data_and_definitions" \
                         else None
-                except Exception:
-                    pass  # a page without charts (or an empty state): idle is enough
+                except Exception:  # noqa: BLE001 - a page without charts (or an empty state)
+                    pass  # idle is enough
                 wait_idle(page)
             memory = rss_mb(out["dashboard"]["pid"])
             changes = []

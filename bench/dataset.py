@@ -50,7 +50,7 @@ def _reusable(live: Path, customers: int) -> tuple[bool, str]:
             source = meta(con)["source"]
         finally:
             con.close()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is regenerated
         return False, f"unreadable ({exc})"
     source = json.loads(source) if isinstance(source, str) else source
     if source != expected_source(customers):

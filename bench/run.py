@@ -1,4 +1,4 @@
-"""`python -m bench`: the performance benchmark of issue 8. See bench/__init__.py."""
+"""`python -m bench`: the performance benchmark. See bench/__init__.py."""
 
 from __future__ import annotations
 

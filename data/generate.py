@@ -1,4 +1,4 @@
-"""Seeded demo data that tells the story of the research behind the product (issue 3 §2).
+"""Seeded demo data that tells the story of the research behind the product (SPEC §2).
 
     python -m data.generate --out data/retention.duckdb [--customers N] [--seed S] [--as-of YYYY-MM-DD]
 

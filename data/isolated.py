@@ -1,4 +1,4 @@
-"""Imports in a separate process with memory and time limits (issue 10).
+"""Imports in a separate process with memory and time limits.
 
     result = run_import_subprocess(out, {"customers": Path("c.csv")}, mapping=None)
     result.status      # "ok" | "rejected" | "error"

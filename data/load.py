@@ -1,4 +1,4 @@
-"""Validated import of a user's exports into a new database snapshot (issue 3 §3, SPEC §2).
+"""Validated import of a user's exports into a new database snapshot (SPEC §2).
 
     python -m data.load --out PATH --customers FILE [...]      (data/load_cli.py)
 
@@ -150,7 +150,7 @@ RULES = {
 for _key, _rules in shapes.RULES.items():
     RULES[_key] = RULES.get(_key, []) + _rules
 # Dates outside 1900-2099 are sentinels or typos (9999-12-31 for "never", 0001-01-01 for "unknown"):
-# loaded, they would stretch every time axis and the default as-of date (issue 10).
+# loaded, they would stretch every time axis and the default as-of date.
 DATE_RANGE = ("1900-01-01", "2099-12-31")
 for _key, _columns in {"customers": ("signup_date", "churn_date"),
                        "tickets": ("created_at", "first_response_at", "resolved_at"),

@@ -119,7 +119,7 @@ def building(live: Path, keep: int = 10) -> Iterator[tuple[Path, str]]:
 
 
 def remove_abandoned(live: Path) -> list[Path]:
-    """Delete the partial files of builds whose process died (their lock is free); issue 10:
+    """Delete the partial files of builds whose process died (their lock is free):
     50 kill -9 trials left 164 MB of .tmp / .wal files behind before this."""
     removed = []
     for lock_file in snapshot_dir(live).glob(f"{Path(live).stem}-*{SUFFIX}.tmp.lock"):

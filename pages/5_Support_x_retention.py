@@ -12,7 +12,7 @@ import settings
 import ui
 from filter_params import DIMENSION_LABELS
 
-# Published figures of the research the product builds on (SPEC, issue 6): two-year retention
+# Published figures of the research the product builds on (SPEC §3): two-year retention
 # about 30% with one product and 80% with four; 62% of customers without expansion in their
 # first 3 months churned within two years, i.e. 38% retained.
 RESEARCH_PRODUCTS = {"1": 30.0, "4+": 80.0}

@@ -1,4 +1,4 @@
-"""The board pack (issue 7): `python -m report --out FILE.html ...`, or from the app:
+"""The board pack: `python -m report --out FILE.html ...`, or from the app:
 
     html = report.board_pack(con, filters, grain="month", basis="logo")
 """

@@ -1,4 +1,4 @@
-"""Browser suite harness (issue 9): a freshly generated small database, `streamlit run dashboard.py`
+"""Browser suite harness: a freshly generated small database, `streamlit run dashboard.py`
 on a free 127.0.0.1 port, and Debian's Chromium driven by Playwright's sync API.
 
 The whole folder is skipped with one reason when /usr/bin/chromium (or Playwright's Python client)

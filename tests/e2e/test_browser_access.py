@@ -1,4 +1,4 @@
-"""With a password configured, nothing of the dashboard is visible before signing in (issue 7)."""
+"""With a password configured, nothing of the dashboard is visible before signing in."""
 
 from __future__ import annotations
 

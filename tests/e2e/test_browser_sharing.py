@@ -1,4 +1,4 @@
-"""Meeting-ready sharing in a real browser (issue 7): presentation mode, the copied link, and the
+"""Meeting-ready sharing in a real browser: presentation mode, the copied link, and the
 board pack opening offline with every chart drawn."""
 
 from __future__ import annotations

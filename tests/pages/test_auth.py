@@ -1,4 +1,4 @@
-"""Access control (issue 7), reached as a browser does: entry script first, then switch_page.
+"""Access control, reached as a browser does: entry script first, then switch_page.
 
 Secrets are set with at.secrets; password hashes are real argon2 hashes."""
 

@@ -1,4 +1,4 @@
-"""Pinned links, the importer and presentation mode (issue 7), through the real pages."""
+"""Pinned links, the importer and presentation mode, through the real pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Browser load test on 127.0.0.1 only, bounded in sessions and time (issue 10).
+"""Browser load test on 127.0.0.1 only, bounded in sessions and time.
 
     python -m tests.reliability.load --contexts 5 --minutes 3            # short run
     python -m tests.reliability.load --contexts 10 --minutes 15          # the full run

@@ -1,4 +1,4 @@
-"""Issue 10, bad input: every file of the corpus tests/data/bad/ (see build_corpus.py there) is
+"""Bad input: every file of the corpus tests/data/bad/ (see build_corpus.py there) is
 rejected with FILE:LINE: column: rule - or, where accepting is right, accepted and stored as text -
 and a rejected import leaves the live database byte-identical. The big inputs are generated here at
 test time; the 200 MB one only with RETENTION_BIG_TESTS=1 (see RELIABILITY.md)."""

@@ -1,4 +1,4 @@
-"""Issue 10, faults: imports in a child process with memory and time limits; `kill -9` of the
+"""Faults: imports in a child process with memory and time limits; `kill -9` of the
 importer and of the demo generator at random moments (the live database is always the old one or
 the complete new one, and opens read-only); a disk that fills during an import; no file handles
 left open. Trial counts: RETENTION_FAULT_TRIALS (default 50 importer kills) and

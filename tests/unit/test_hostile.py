@@ -1,4 +1,4 @@
-"""Issue 10, hostile input and viewers: URL fuzz (seeded sample; the full 2,000 cases are
+"""Hostile input and viewers: URL fuzz (seeded sample; the full 2,000 cases are
 `python -m tests.reliability.fuzz`), data-borne HTML / Markdown / javascript: rendered as text,
 CSV exports with formulas defused, read-only dashboard connections without external access,
 errors shown with an id only (details in the server log), and viewers browsing through an import

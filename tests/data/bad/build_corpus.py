@@ -1,4 +1,4 @@
-"""Writes the malformed-input corpus of issue 10 into this folder (the files are committed; run
+"""Writes the malformed-input corpus (tests/unit/test_bad_input.py) into this folder (the files are committed; run
 `python tests/data/bad/build_corpus.py` to regenerate them after changing a case).
 
 Each case is one file the importer must reject with FILE:LINE: column: rule, or - where accepting
