@@ -7,6 +7,7 @@ colour-blind-safe palette in which a category value keeps its colour on every pa
 
 from __future__ import annotations
 
+import html
 import zlib
 from dataclasses import dataclass
 from datetime import date
@@ -823,11 +824,16 @@ NOTE_COLOR = "#5B6475"
 NOTE_SHORT = 22  # characters of a note written on the chart; the whole text is in its hover
 
 
+def _plain(text: str) -> str:
+    """A note as Plotly shows it: its tags (<b>, <a href>, <br>) written out, never applied."""
+    return html.escape(text, quote=False)
+
+
 def _short(text: str) -> str:
     """A note as written on a chart: cut at NOTE_SHORT characters (the hover has all of it)."""
-    if len(text) <= NOTE_SHORT:
-        return text
-    return text[: NOTE_SHORT - 1].rstrip(" ,.;:-") + "…"
+    if len(text) > NOTE_SHORT:
+        text = text[: NOTE_SHORT - 1].rstrip(" ,.;:-") + "…"
+    return _plain(text)
 
 
 def with_target(fig: go.Figure, value: float, label: str, color: str = TARGET_COLOR) -> go.Figure:
@@ -875,7 +881,7 @@ def with_notes(fig: go.Figure, notes: list[tuple[date, str]], grain: str = "mont
                            xanchor="left",
                            text=f"◆ {short}", showarrow=False, font=dict(size=10, color=NOTE_COLOR),
                            bgcolor="rgba(255,255,255,0.8)",
-                           hovertext=f"{at:%d %b %Y}: {text}", name=f"note {i + 1}")
+                           hovertext=f"{at:%d %b %Y}: {_plain(text)}", name=f"note {i + 1}")
     return fig
 
 
@@ -900,7 +906,7 @@ def with_cohort_notes(chart: Chart, notes: list[tuple[date, str]], grain: str) -
         fig.add_annotation(xref="paper", x=1, xanchor="right", y=labels[row], yanchor="middle",
                            text=f"◆ {short}", showarrow=False,
                            font=dict(size=10, color=NOTE_COLOR), bgcolor="rgba(255,255,255,0.85)",
-                           hovertext=f"{pd.Timestamp(day):%d %b %Y}: {text} · first cohort "
+                           hovertext=f"{pd.Timestamp(day):%d %b %Y}: {_plain(text)} · first cohort "
                            f"after it: {labels[row]}")
     return chart
 

@@ -67,3 +67,12 @@ def test_a_target_is_a_labelled_dashed_line_at_its_value():
     line = fig.layout.shapes[-1]
     assert (line.y0, line.y1, line.line.dash) == (3.0, 3.0, "dash")
     assert fig.layout.annotations[-1].text == "target ≤ 3.0%"
+
+
+def test_a_note_s_markup_is_shown_as_typed_not_applied():
+    fig = charts.with_notes(churn_chart().figure,
+                            [(date(2025, 2, 1), '<a href="https://x.example">Win</a> & <b>more')])
+    mark = next(a for a in fig.layout.annotations if a.hovertext)
+    assert mark.hovertext == ('01 Feb 2025: &lt;a href="https://x.example"&gt;Win&lt;/a&gt; '
+                              "&amp; &lt;b&gt;more")
+    assert "<" not in mark.text and "&lt;a href" in mark.text
