@@ -11,9 +11,9 @@ import socket
 import subprocess
 import sys
 import threading
+from datetime import date
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -26,8 +26,8 @@ from tests.unit.test_alerts import GOOD
 from tests.unit.test_cohorts import CUSTOMERS
 
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="needs aiosmtpd (requirements-dev.txt)")
-from aiosmtpd.controller import Controller  # noqa: E402
-from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 # The test server takes a password over plain SMTP on 127.0.0.1 on purpose (no certificate here).
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -52,10 +52,12 @@ class Inbox:
 
     def __init__(self):
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.encrypted: list[bool] = []
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((list(envelope.rcpt_tos),
                               email.message_from_bytes(envelope.content, policy=policy.default)))
+        self.encrypted.append(session.ssl is not None)
         return "250 OK"
 
 
@@ -110,7 +112,7 @@ def live(tmp_path_factory) -> Path:
 def run(module: str, *args: str, smtp_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "RETENTION_SMTP_URL": smtp_url, "RETENTION_MAIL_FROM": "dash@example.com",
            "RETENTION_BASE_URL": "https://retention.example.com"}
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", module, *args], check=False, cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -223,3 +225,61 @@ def test_the_board_pack_arrives_attached_with_the_tiles_in_the_message(live, smt
     assert '<div class="target bad">off by 30.3 pts · target ≤ 3.0%</div>' in pack
     assert "<li><b>01 Feb 2024</b>: Price increase</li>" in pack  # the notes, listed
     assert "01 Feb 2024: Price increase" in pack.split("<li><b>01 Feb 2024")[1]  # and on a chart
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (the client trusts it through SSL_CERT_FILE)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_starttls_is_used_when_the_server_offers_it(live, tmp_path):
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    # This server refuses mail and passwords before STARTTLS.
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(),
+                            authenticator=authenticate, auth_required=True,
+                            tls_context=context, require_starttls=True)
+    controller.start()
+    try:
+        rules = tmp_path / "rules.toml"
+        rules.write_text('[[rule]]\nname = "Few active, over TLS"\nkpi = "active_customers"\nbelow = 10\n')
+        url = f"smtp://{USER}:{PASSWORD.replace(' ', '%20')}@127.0.0.1:{controller.port}"
+        done = subprocess.run(
+            [sys.executable, "-m", "alerts", "--db", str(live), "--rules", str(rules),
+             "--to", "cx@example.com"], check=False, cwd=ROOT, capture_output=True, text=True,
+            timeout=300,
+            env={**os.environ, "RETENTION_SMTP_URL": url, "SSL_CERT_FILE": str(cert)})
+    finally:
+        controller.stop()
+    assert done.returncode == 1 and "email: sent 1 breach" in done.stdout, done.stderr
+    assert inbox.encrypted == [True]
+    assert "Few active, over TLS: Active customers 3 (below 10) in Mar 2024" in (
+        inbox.messages[0][1].get_content())
