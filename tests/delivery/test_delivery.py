@@ -26,8 +26,8 @@ from tests.unit.test_alerts import GOOD
 from tests.unit.test_cohorts import CUSTOMERS
 
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="needs aiosmtpd (requirements-dev.txt)")
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.controller import Controller  # noqa: E402 - only once the skip has passed
+from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 # The test server takes a password over plain SMTP on 127.0.0.1 on purpose (no certificate here).
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
