@@ -135,7 +135,7 @@ def test_alerts_arrive_once_by_mail_and_webhook_with_the_tiles_numbers(live, smt
     assert len(inbox.messages) == before + 1
     recipients, mail = inbox.messages[-1]
     assert sorted(recipients) == ["ceo@example.com", "cx@example.com"]
-    assert mail["Subject"] == "Retention alert: 2 rules breached (Mar 2024)"
+    assert mail["Subject"] == "Retention alert: 2 rules breached (Apr 2024)"
     assert mail["From"] == "dash@example.com"
     body = mail.get_content()
 
@@ -149,20 +149,20 @@ def test_alerts_arrive_once_by_mail_and_webhook_with_the_tiles_numbers(live, smt
         con.close()
     shown_all = format_value(everyone.loc["active_customers", "value"], "customers")
     shown_growth = format_value(growth.loc["active_customers", "value"], "customers")
-    assert (shown_all, shown_growth) == ("3", "2")  # d, e, f active at the end of March; d, e Growth
-    assert f"Fewer than 5 active: Active customers {shown_all} (below 5) in Mar 2024" in body
-    assert f"Growth shrinking: Active customers {shown_growth} (below 3) in Mar 2024" in body
+    assert (shown_all, shown_growth) == ("4", "2")  # d, e, f, g active at April's end; d, e Growth
+    assert f"Fewer than 5 active: Active customers {shown_all} (below 5) in Apr 2024" in body
+    assert f"Growth shrinking: Active customers {shown_growth} (below 3) in Apr 2024" in body
     assert f"https://retention.example.com/?plan=Growth&snapshot={snapshot_id}" in body
-    assert "Churn above 40%" not in body  # 33.3% is not above 40%
+    assert "Churn above 40%" not in body  # 0% is not above 40%
 
     assert len(received) == 1
     assert received[0]["path"] == "/services/T0/B0/xyz"
     assert received[0]["type"] == "application/json"
-    assert f"Active customers {shown_growth} (below 3) in Mar 2024" in received[0]["json"]["text"]
+    assert f"Active customers {shown_growth} (below 3) in Apr 2024" in received[0]["json"]["text"]
 
     again = run("alerts", *args, smtp_url=smtp_url)
     assert again.returncode == 1  # still breached ...
-    assert "email: nothing new to send" in again.stdout  # ... but already sent for March
+    assert "email: nothing new to send" in again.stdout  # ... but already sent for April
     assert "webhook: nothing new to send" in again.stdout
     assert len(inbox.messages) == before + 1 and len(received) == 1
 
@@ -173,7 +173,7 @@ def test_no_breach_exits_0_and_a_bad_rule_exits_2_naming_it(live, smtp, tmp_path
     rules.write_text('[[rule]]\nname = "Churn above 40%"\nkpi = "churn_rate_pct"\nabove = 40\n')
     calm = run("alerts", "--db", str(live), "--rules", str(rules), smtp_url=smtp_url)
     assert calm.returncode == 0, calm.stderr
-    assert "ok       Churn above 40%: Churn rate 33.3% (above 40.0%) in Mar 2024" in calm.stdout
+    assert "ok       Churn above 40%: Churn rate 0.0% (above 40.0%) in Apr 2024" in calm.stdout
     rules.write_text('[[rule]]\nname = "Churn"\nkpi = "churn_rate_pct"\nabove = "3%"\n')
     bad = run("alerts", "--db", str(live), "--rules", str(rules), smtp_url=smtp_url)
     assert bad.returncode == 2
@@ -197,8 +197,9 @@ def test_an_unreachable_mail_server_exits_2_and_is_retried_next_time(live, smtp,
 def test_the_board_pack_arrives_attached_with_the_tiles_in_the_message(live, smtp, tmp_path):
     inbox, smtp_url = smtp
     out = tmp_path / "board.html"
-    with workspace.connect(live) as ws:  # the default targets (churn <= 3%) and one note
+    with workspace.connect(live) as ws:  # the default targets (churn <= 3%), MRR >= $500, a note
         workspace.add_annotation(ws, date(2024, 2, 1), "Price increase", "lead")
+        workspace.set_target(ws, "mrr", "at_least", 500, "lead")
     before = len(inbox.messages)
     done = run("report", "--out", str(out), "--db", str(live), "--to", "board@example.com",
                smtp_url=smtp_url)
@@ -206,23 +207,25 @@ def test_the_board_pack_arrives_attached_with_the_tiles_in_the_message(live, smt
     assert len(inbox.messages) == before + 1
     recipients, mail = inbox.messages[-1]
     assert recipients == ["board@example.com"]
-    assert mail["Subject"] == "Retention board pack, data as of 10 Apr 2024"
+    assert mail["Subject"] == "Retention board pack, data as of 01 May 2024"
     text = mail.get_body(("plain",)).get_content()
-    # March against February (hand-computed in tests/unit/test_overview.py): 3 active (no change),
-    # churn 1 of 3 = 33.3% against 1 of 4 = 25.0% (+8.3 pts), MRR $380 against $500.
-    assert "March 2024 (the last complete month):" in text
-    assert "- Active customers: 3 (no change vs Feb 2024), N = 3, fewer than 30: unreliable" in text
-    # 33.3% against the default target of at most 3%: 30.3 points off.
-    assert ("- Churn rate: 33.3% (+8.3 pts vs Feb 2024), N = 3, fewer than 30: unreliable; "
-            "off by 30.3 pts (target ≤ 3.0%)") in text
-    assert "- MRR: $380 (-$120 vs Feb 2024)" in text
+    # April against March: active d, e, f, g = 4 against d, e, f = 3; churn 0 of d, e, f = 0.0%
+    # against 1 of c, d, e = 33.3%; MRR 300 + 0 (e has none) + 80 + 20 = $400 against $380.
+    assert "April 2024 (the last complete month):" in text
+    assert "- Active customers: 4 (+1 vs Mar 2024), N = 4, fewer than 30: unreliable" in text
+    # 0.0% against the default target of at most 3%: on target.
+    assert ("- Churn rate: 0.0% (-33.3 pts vs Mar 2024), N = 3, fewer than 30: unreliable; "
+            "on target (target ≤ 3.0%)") in text
+    assert "- MRR: $400 (+$20 vs Mar 2024), N = 4, fewer than 30: unreliable; off by $100 " \
+           "(target ≥ $500)" in text  # $400 against at least $500
     attached = [part for part in mail.iter_attachments()]
     assert [a.get_filename() for a in attached] == ["board.html"]
     assert attached[0].get_content_type() == "text/html"
     # The same file (mail carries text with CRLF line ends; the browser reads both alike).
     assert attached[0].get_content().replace("\r\n", "\n") == out.read_text(encoding="utf-8")
     pack = out.read_text(encoding="utf-8")
-    assert '<div class="target bad">off by 30.3 pts · target ≤ 3.0%</div>' in pack
+    assert '<div class="target good">on target · target ≤ 3.0%</div>' in pack
+    assert '<div class="target bad">off by $100 · target ≥ $500</div>' in pack
     assert "<li><b>01 Feb 2024</b>: Price increase</li>" in pack  # the notes, listed
     assert "01 Feb 2024: Price increase" in pack.split("<li><b>01 Feb 2024")[1]  # and on a chart
 
@@ -281,5 +284,5 @@ def test_starttls_is_used_when_the_server_offers_it(live, tmp_path):
         controller.stop()
     assert done.returncode == 1 and "email: sent 1 breach" in done.stdout, done.stderr
     assert inbox.encrypted == [True]
-    assert "Few active, over TLS: Active customers 3 (below 10) in Mar 2024" in (
+    assert "Few active, over TLS: Active customers 4 (below 10) in Apr 2024" in (
         inbox.messages[0][1].get_content())

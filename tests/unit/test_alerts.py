@@ -14,8 +14,8 @@ from queries import Filters
 from tests.unit.fixtures import make_db
 from tests.unit.test_cohorts import CUSTOMERS
 
-# The cohort fixture's data runs to 10 April 2024 (g's signup; d's churn on 1 May is a scheduled
-# cancellation), so its latest complete month is March 2024.
+# The cohort fixture's snapshot is as of 1 May 2024 (d's churn date, its latest date), so its
+# latest complete month is April 2024, and the month before it March.
 OPTIONS = {"plan": ["Growth", "Starter", "Unknown"], "segment": ["Unknown"]}
 
 
@@ -52,18 +52,18 @@ filters = "plan=Growth"
 def test_rules_are_checked_on_the_latest_complete_month(con, tmp_path):
     results = check(con, load_rules(rules_file(tmp_path, GOOD), OPTIONS))
     by_name = {r.rule.name: r for r in results}
-    assert {r.period for r in results} == {date(2024, 3, 1)}
-    # Active at the end of March: d, e, f = 3, below 5: breached.
-    assert by_name["Fewer than 5 active"].value == 3 and by_name["Fewer than 5 active"].is_breached
-    # Churn in March: of c, d, e (active on 29 February) c churned: 1 / 3 = 33.3%, not above 40.
+    assert {r.period for r in results} == {date(2024, 4, 1)}
+    # Active at the end of April: d (churns 1 May), e, f, g = 4, below 5: breached.
+    assert by_name["Fewer than 5 active"].value == 4 and by_name["Fewer than 5 active"].is_breached
+    # Churn in April: of d, e, f (active on 31 March) none churned in April: 0%, not above 40.
     churn = by_name["Churn above 40%"]
-    assert churn.value == pytest.approx(100 / 3) and not churn.is_breached
-    assert churn.line() == "Churn above 40%: Churn rate 33.3% (above 40.0%) in Mar 2024, all customers"
-    # Growth: d and e active at the end of March = 2, below 3: breached.
+    assert churn.value == 0 and not churn.is_breached
+    assert churn.line() == "Churn above 40%: Churn rate 0.0% (above 40.0%) in Apr 2024, all customers"
+    # Growth: d and e active at the end of April = 2, below 3: breached.
     growth = by_name["Growth shrinking"]
     assert growth.value == 2 and growth.is_breached
     assert growth.rule.filters == Filters(plans=("Growth",))
-    assert growth.line() == ("Growth shrinking: Active customers 2 (below 3) in Mar 2024, "
+    assert growth.line() == ("Growth shrinking: Active customers 2 (below 3) in Apr 2024, "
                              "plan=Growth")
 
 
@@ -72,8 +72,8 @@ def test_the_message_and_the_link_carry_the_numbers_and_the_view(con, tmp_path, 
     results = check(con, load_rules(rules_file(tmp_path, GOOD), OPTIONS))
     breached = [(r, view_link(r, "20260101T000000-000000ab")) for r in results if r.is_breached]
     subject, text = message(breached)
-    assert subject == "Retention alert: 2 rules breached (Mar 2024)"
-    assert "- Fewer than 5 active: Active customers 3 (below 5) in Mar 2024, all customers\n" \
+    assert subject == "Retention alert: 2 rules breached (Apr 2024)"
+    assert "- Fewer than 5 active: Active customers 4 (below 5) in Apr 2024, all customers\n" \
            "  https://retention.example.com/?snapshot=20260101T000000-000000ab" in text
     assert "https://retention.example.com/?plan=Growth&snapshot=20260101T000000-000000ab" in text
 
