@@ -4,7 +4,10 @@
 --   churn_age_<grain> : smallest k with signup_date + k periods >= churn_date, i.e. the first age
 --                       at which the customer is no longer retained (null when never churned).
 --                       Retained at age k  <=>  churn_date is null or > as_of or k < churn_age.
---   early_*           : tickets created before signup_date + 90 days (SPEC §3 early support).
+--   early_support_end : signup_date + 90 days, the end of a customer's early-support window
+--                       (SPEC §3): the one place the 90 days are written; the queries ask
+--                       early_support_end <= as_of for "the first 90 days are over".
+--   early_*           : tickets created before early_support_end.
 --   early_expansion   : any month in the first 3 after the signup month with mrr above the
 --                       signup month's mrr (null when the customer has no mrr_history).
 --   customer_key      : an integer per customer (by customer_id) for joins from the large tables:
@@ -29,7 +32,8 @@ with base as (
         date_trunc('week', cust.signup_date)::date as week_start,
         date_trunc('month', cust.signup_date)::date as month_start,
         date_trunc('quarter', cust.signup_date)::date as quarter_start,
-        datediff('month', cust.signup_date, cust.churn_date) as churn_months
+        datediff('month', cust.signup_date, cust.churn_date) as churn_months,
+        (cust.signup_date + interval 90 day)::date as early_support_end
     from customers as cust
 ),
 
@@ -70,8 +74,8 @@ early_ticket as (
         count(tkt.csat) as early_csat_rated,
         count(*) filter (where tkt.csat < 4) as early_csat_bad
     from tickets as tkt
-    join customers as cust using (customer_id)
-    where tkt.created_at < cust.signup_date + interval 90 day
+    join base using (customer_id)
+    where tkt.created_at < base.early_support_end
     group by tkt.customer_id
 ),
 

@@ -9,6 +9,7 @@ import pandas as pd
 import settings
 from queries.base import (
     DIMENSIONS,
+    ELIGIBLE_EARLY,
     EARLY_DIMENSIONS,
     Filters,
     check_choice,
@@ -35,9 +36,6 @@ SUPPORT_DIMENSIONS = {
 
 # One sort of the resolved tickets' hours for both quantiles; null when the caller leaves them out.
 RESOLUTION_QUANTILES = "quantile_cont(resolution_h, [0.5, 0.9])"
-
-# Early-support groups only describe customers whose first 90 days are over (SPEC §3).
-ELIGIBLE_EARLY = "cf.signup_date + interval 90 day <= $as_of"
 
 
 def support_kpis(

@@ -7,10 +7,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 import settings
-from queries.base import EARLY_DIMENSIONS, Filters, dimension_sql, load_sql, run
-
-# Early-support groups only describe customers whose first 90 days are over (SPEC §3).
-ELIGIBLE_EARLY = "cf.signup_date + interval 90 day <= $as_of"
+from queries.base import ELIGIBLE_EARLY, EARLY_DIMENSIONS, Filters, dimension_sql, load_sql, run
 
 
 def _survival_sql(name: str, by: str | None) -> str:

@@ -19,8 +19,8 @@ where cf.signup_date <= $as_of
   and ($channels is null or list_contains($channels, cf.acquisition_channel))
   and ($products is null or list_contains($products, cf.products_count))
   and ($early_tickets is null or (
-      cf.signup_date + interval 90 day <= $as_of
+      cf.early_support_end <= $as_of
       and list_contains($early_tickets, /*dimension:early_tickets*/)))
   and ($early_csat is null or (
-      cf.signup_date + interval 90 day <= $as_of
+      cf.early_support_end <= $as_of
       and list_contains($early_csat, /*dimension:early_csat*/)))
