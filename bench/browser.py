@@ -69,6 +69,15 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None
     raise RuntimeError("server did not become healthy")
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop a server this benchmark started: TERM, then KILL if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def rss_mb(pid: int) -> dict:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -199,11 +208,7 @@ def measure(db: Path, repeat: int = 3) -> dict:
             warm_browser.close()
     finally:
         for proc in servers:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
     ratio = first["dashboard"] / first["bare"]
     live = changes[0] if changes else None
     cached = statistics.median(changes[1:]) if len(changes) > 1 else None

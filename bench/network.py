@@ -19,7 +19,6 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -169,11 +168,7 @@ def measure(db: Path, repeat: int = 3, ports=(8651, 8652, 8653, 8654), log=print
         for proxy in proxies:
             proxy.stop()
         for proc in servers:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            bb.stop_server(proc)
     out = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "conditions": {"down_mbit_s": DOWN_MBIT, "up_mbit_s": UP_MBIT, "latency_ms": LATENCY_MS},

@@ -386,11 +386,9 @@ def main(argv: list[str] | None = None) -> int:
                                   proc.pid if proc else None))
     finally:
         if proc:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            from bench.browser import stop_server
+
+            stop_server(proc)
     result = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
               "database": str(db) if db else url, **result,
               "load_average_start": load_start, "load_average_end": os.getloadavg()}
