@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -35,6 +36,13 @@ local_control()
 """
 
 
+def run(coroutine):
+    """asyncio.run in a thread of its own: in a whole-suite run the browser tests' Playwright
+    (sync API) keeps an event loop running in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture(scope="module")
 def tiny_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("viewers-app")
@@ -57,7 +65,7 @@ def test_a_viewer_opens_a_link_and_its_reruns_carry_the_widgets_it_changed(tiny_
             cleared = await viewer.rerun("plan", [])
             return opened, quarter, cleared
 
-    opened, quarter, cleared = asyncio.run(visit())
+    opened, quarter, cleared = run(visit())
     # the link's plan, the default grain
     assert opened.texts == ["grain=month plans=Growth", "metric=count by=channel"]
     assert set(opened.widgets) == {"grain", "plan", "metric", "by"}
@@ -78,7 +86,7 @@ def test_a_control_inside_a_fragment_reruns_only_its_fragment(tiny_app):
             # A selectbox's value is the label the browser shows (format_func's), one string:
             return share, await viewer.rerun("by", "Priority")
 
-    share, priority = asyncio.run(visit())
+    share, priority = run(visit())
     assert share.texts == ["metric=share by=channel"]  # the page-level text was not sent again
     assert priority.texts == ["metric=share by=priority"]
 
@@ -87,7 +95,7 @@ def test_load_counts_reruns_and_samples_the_server(tiny_app):
     url, pid = tiny_app
     # 2 viewers, 0.2 s think time over 2 s: each changes grain or plan at least once (the
     # dashboard's segment changes are skipped: this app has no such widget).
-    result = asyncio.run(viewers.load(url, viewers=2, seconds=2, think_ms=200, pid=pid))
+    result = run(viewers.load(url, viewers=2, seconds=2, think_ms=200, pid=pid))
     assert result["errors"] == 0, result["error_samples"]
     assert result["reruns"] >= 2 and result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
     assert result["rss_mb_max"] > 0 and result["server_cpu_ms_per_run"] > 0
