@@ -303,8 +303,10 @@ def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | Non
         out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
                                "they are left out of NRR, GRR and early expansion."))
     if support is not None and not support.empty:
-        unanswered = support["tickets"] * support["unanswered_pct"] / 100
-        out.append(("info", f"{int(round(unanswered.sum())):,} tickets had no first response "
+        # frt_n counts the tickets with a first response: the rest had none (an exact count,
+        # not a percentage turned back into one).
+        unanswered = int((support["tickets"] - support["frt_n"]).sum())
+        out.append(("info", f"{unanswered:,} tickets had no first response "
                             "by the as-of date; they are left out of first-response times."))
     elif support is not None:
         out.append(("warning", "No support tickets for these customers: the support pages "

@@ -199,3 +199,39 @@ def test_other_warning_names_only_what_is_there_and_nothing_below_the_threshold(
         "20% of lost customers are in Other (more than 15%): 4 of 20 gave a reason the mapping "
         "does not list (1 distinct text:")
     assert narrative.other_warning(15.0, 20, one_text, 15) is None
+
+
+QUALITY = {"customers": 40, "customers_without_tickets": 10, "tickets_after_as_of": 0,
+           "tickets_before_signup": 3, "customers_without_mrr": 0, "churned_unmapped_reason": 2,
+           "unmapped_reasons": 1, "churned_without_reason": 1}
+
+
+def test_quality_notes_count_what_each_check_found():
+    reasons = pd.DataFrame({"category": ["Price", "Other"], "share_pct": [80.0, 20.0]})
+    # two months: 10 tickets of which 8 answered, 5 of which 5 answered -> 2 without a response
+    support = pd.DataFrame({"tickets": [10, 5], "frt_n": [8, 5]})
+    notes = narrative.quality_notes(QUALITY, reasons, 6, support, other_warning_pct=15)
+    assert notes == [
+        # 20% in Other is over the 15% threshold: a warning
+        ("warning", "Churn reasons in Other: 20.0% of lost customers — 2 with a reason the "
+                    "mapping does not list (1 distinct texts; add them to the reason mapping) "
+                    "and 1 with no reason given."),
+        # 10 of 40 customers = 25.0%
+        ("info", "10 of 40 customers (25.0%) have no support ticket by the as-of date: they count "
+                 "in the 0-tickets group and in no support KPI."),
+        ("warning", "3 tickets are dated before their customer's signup date: check the "
+                    "export's dates."),
+        ("info", "6 customers are younger than 90 days and are left out of the early-support "
+                 "groupings."),
+        ("info", "2 tickets had no first response by the as-of date; they are left out of "
+                 "first-response times."),
+    ]
+
+
+def test_quality_notes_without_customers_or_tickets():
+    assert narrative.quality_notes({**QUALITY, "customers": 0}, None, None, None, 15) == [
+        ("info", "No customers match these filters: nothing to check.")]
+    empty = pd.DataFrame({"tickets": [], "frt_n": []})
+    notes = narrative.quality_notes(QUALITY, None, 0, empty, 15)
+    assert notes[-1] == ("warning", "No support tickets for these customers: the support pages "
+                                    "have nothing to show.")
