@@ -8,6 +8,7 @@ colour-blind-safe palette in which a category value keeps its colour on every pa
 from __future__ import annotations
 
 import html
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import date
@@ -163,8 +164,24 @@ def presented(fig: go.Figure, scale: float = PRESENT_SCALE) -> go.Figure:
     spec = fig.to_plotly_json()
     _scale_fonts(spec, scale)
     layout = spec.setdefault("layout", {})
-    font = layout.setdefault("font", {})
-    font.setdefault("size", BASE_FONT * scale)  # sizes left to Plotly follow this one
+    size = layout.setdefault("font", {}).setdefault("size", BASE_FONT * scale)
+    # Streamlit's chart theme sets 12 px on axes, legends and notes itself, over the figure's own
+    # font: every one of them is given its size explicitly.
+    for key in [k for k in layout if re.fullmatch(r"[xy]axis\d*", k)] or ["xaxis", "yaxis"]:
+        axis = layout.setdefault(key, {})
+        axis.setdefault("tickfont", {}).setdefault("size", size)
+        title = axis.setdefault("title", {})
+        if isinstance(title, dict):
+            title.setdefault("font", {}).setdefault("size", size)
+    layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", size)
+    for note in layout.get("annotations") or []:
+        note.setdefault("font", {}).setdefault("size", size)
+    for trace in spec.get("data") or []:
+        if "colorbar" in trace:
+            trace["colorbar"].setdefault("tickfont", {}).setdefault("size", size)
+            title = trace["colorbar"].setdefault("title", {})
+            if isinstance(title, dict):
+                title.setdefault("font", {}).setdefault("size", size)
     if layout.get("height"):
         layout["height"] = round(layout["height"] * PRESENT_HEIGHT)
     return go.Figure(spec)
@@ -239,6 +256,13 @@ def _low_n_trace(x, y, n, min_n: int, name: str | None = None, text=None) -> go.
 
 # --- Cohorts -----------------------------------------------------------------------------------
 
+# The triangle's height: its axis, titles and colour scale, and a 20 px row per cohort (a 13 px
+# label needs about 17).
+HEATMAP_FRAME_PX = 240
+HEATMAP_ROW_PX = 20
+HEATMAP_MAX_PX = 1500
+
+
 def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
                    show_incomplete: bool = True, min_n: int = settings.MIN_N) -> Chart:
     """Retention triangle: cohort (rows, oldest on top) × age (columns), % retained in each cell.
@@ -310,10 +334,15 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
         + (" · faded cells with * are incomplete" if show_incomplete else
            " · incomplete cells hidden") + " · hover or tap a cell for its numbers",
         x_title=f"Age ({unit} since signup)", y_title=f"Signup {grain} · {what}",
-        height=max(480, min(1460, 150 + 17 * len(order))),
+        height=max(480, min(HEATMAP_MAX_PX, HEATMAP_FRAME_PX + HEATMAP_ROW_PX * len(order))),
     )
     fig.update_layout(**layout)
-    fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
+    # Row labels a line apart at most: past the tallest chart, every k-th cohort is labelled
+    # (they printed over each other); hover names every row.
+    room = HEATMAP_MAX_PX - HEATMAP_FRAME_PX
+    every = max(1, -(-HEATMAP_ROW_PX * len(order) // room))
+    fig.update_yaxes(autorange="reversed", type="category", showgrid=False,
+                     tickmode="array", tickvals=order[::every])
     # Ages along the top, as a triangle is read; the extra top margin keeps the axis title
     # clear of the chart title.
     # The range is the cells' own: the invisible hover squares made autorange pad it, and the
@@ -600,16 +629,26 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
         ))
     fig.update_layout(barmode="stack", **_base_layout(
         title, subtitle=subtitle, x_title=_period_axis(grain), y_title=y_title,
-        height=_legend_height(420, len(values))))
+        height=_legend_height(420, values)))
     _date_axis(fig, data[x], grain)
     return Chart(fig, data)
 
 
-def _legend_height(height: int, entries: int) -> int:
-    """A chart's height with room for its legend under the plot: beside it, a long legend took
-    half a phone's width. Rows of about four entries, as on a narrow screen; a wide screen puts
-    more on a row and the plot gets the spare height."""
-    return height + 24 * max(0, -(-entries // 4) - 1)
+# A phone's chart is about 340 px wide; a legend entry takes its symbol and ~7 px a character.
+PHONE_LEGEND_PX = 340
+
+
+def _legend_height(height: int, names) -> int:
+    """A chart's height with room for its legend under the plot (beside it, a long legend took
+    half a phone's width): as many rows as the entries need on a phone, where they wrap most.
+    A wide screen puts more on a row and gives the plot the spare height."""
+    rows, used = 1, 0
+    for name in map(str, names):
+        width = 45 + 7 * len(name)
+        if used and used + width > PHONE_LEGEND_PX:
+            rows, used = rows + 1, 0
+        used += width
+    return height + 24 * rows
 
 
 def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
@@ -692,7 +731,7 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
             "<extra></extra>",
         ))
     n_groups = data[group].nunique()
-    height = _legend_height(max(300, 140 + 40 * n_groups), len(values))
+    height = _legend_height(max(300, 140 + 40 * n_groups), values)
     fig.update_layout(barmode="stack", **_base_layout(title, subtitle=subtitle, x_title=x_title,
                                                       height=height))
     fig.update_xaxes(ticksuffix="%", range=[0, 100])
@@ -727,7 +766,8 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
     series = data[color].nunique()
     fig.update_layout(barmode="group", **_base_layout(
         title, subtitle=subtitle, x_title=y_title, y_title=x_title,
-        height=_legend_height(max(320, 120 + 12 * series * len(groups)), series)))
+        height=_legend_height(max(320, 120 + 12 * series * len(groups)),
+                              data[color].unique())))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(groups),
                      autorange="reversed")
     if percent:

@@ -91,7 +91,7 @@ with right:
         chart = charts.hbars(
             totals, "category", "customers_lost",
             "Top churn reasons (customers lost)",
-            "Customers lost (all churns up to the as-of date)",
+            "Customers lost (up to the as-of date)",
             subtitle=narrative.top_categories_sentence(totals), top=8,
             hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},
         )

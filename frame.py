@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import streamlit as st
@@ -24,6 +25,13 @@ from queries import Filters
 from queries.base import GRAINS
 
 log = logging.getLogger("retention.frame")
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+# Served by the app itself: a Material icon as page_icon made every page ask fonts.gstatic.com
+# for the favicon, which fails offline and in locked-down offices.
+FAVICON = str(ASSETS / "favicon.png")
+APP_CSS = ASSETS / "app.css"
+NAV_GUARD = f"<script>{(ASSETS / 'nav_guard.js').read_text(encoding='utf-8')}</script>"
 
 # (script, label, icon): the navigation drawn by frame(); Streamlit's own is off in config.toml.
 PAGES = (
@@ -43,8 +51,9 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
 
     With needs_customers, a selection without customers shows the empty state and stops the page.
     """
-    st.set_page_config(page_title=f"{page_title} · {settings.PRODUCT}",
-                       page_icon=":material/monitoring:", layout="wide")
+    st.set_page_config(page_title=f"{page_title} · {settings.PRODUCT}", page_icon=FAVICON,
+                       layout="wide")
+    st.html(APP_CSS)  # styles only: Streamlit puts them in no layout slot
     auth.gate(settings.PRODUCT)
     snapshot.ensure_database()
     pin = sharing.pin_snapshot(settings.DB_PATH, snapshot.snapshot_info)
@@ -145,6 +154,8 @@ def _sidebar_header(info: dict) -> None:
 
 
 def _navigation() -> None:
+    # Our own constant script (no data in it): a page link waits for a typed filter's commit.
+    st.html(NAV_GUARD, unsafe_allow_javascript=True)
     for script, label, icon in PAGES:
         st.page_link(script, label=label, icon=icon)
     if auth.is_editor():

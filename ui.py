@@ -19,6 +19,7 @@ import streamlit as st
 
 import charts
 import definitions
+import sharing
 import snapshot
 import workspace_ui
 from charts import Chart, period_label
@@ -221,7 +222,16 @@ def show(chart: Chart, name: str, definition: str, n=None, unit: str = "customer
         return None
     chart = _with_workspace(chart, kpi, priority)
     kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
-    event = st.plotly_chart(chart.figure, key=f"chart_{name}", config={"displaylogo": False},
+    figure = charts.presented(chart.figure) if sharing.is_presenting() else chart.figure
+    title, subtitle, figure = charts.split_title(figure)
+    # The title as page text above the chart: it wraps on a phone (Plotly's was cut off) and
+    # grows with the page in presentation mode.
+    with st.container(key=f"title_{name}", gap="xsmall"):
+        if title:
+            st.markdown(f"**{markdown_text(title)}**")
+        if subtitle:
+            st.caption(markdown_text(subtitle))
+    event = st.plotly_chart(figure, key=f"chart_{name}", config={"displaylogo": False},
                             **kwargs)
     if narrow:  # in a third of the page the button gets its own line, or it is cut off
         caption(definition, n, unit, note)

@@ -72,7 +72,9 @@ if "churn.by_category" in drawn:
 
 if "churn.owners" in drawn:
     st.subheader("Who owns the fix")
-    st.dataframe(totals, hide_index=True, width="stretch", column_config=REASON_COLUMNS)
+    # Every category in view: at the default height the eleventh row was cut off.
+    st.dataframe(totals, hide_index=True, width="stretch", height="content",
+                 column_config=REASON_COLUMNS)
 
 if "churn.trend" in drawn:
     st.subheader("Over time")

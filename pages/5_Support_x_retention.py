@@ -134,8 +134,8 @@ if not ui.empty(before, ui.no_churn()):
     )
     ui.show(chart, "pre_churn_tickets", "churn_category",
             n=int(before["churned_customers"].sum()), unit="churned customers")
-    st.dataframe(before, hide_index=True, width="stretch", column_config=PRE_CHURN_COLUMNS,
-                 column_order=list(PRE_CHURN_COLUMNS))
+    st.dataframe(before, hide_index=True, width="stretch", height="content",
+                 column_config=PRE_CHURN_COLUMNS, column_order=list(PRE_CHURN_COLUMNS))
 
 st.subheader("Activity in the 90 days before churn")
 usage = (ui.query("pre_churn_activity", f) if ui.available("support_x.pre_churn_activity")
@@ -152,6 +152,6 @@ if not ui.empty(usage, ui.no_churn()):
     )
     ui.show(chart, "pre_churn_activity", "pre_churn_activity",
             n=int(usage["churned_customers"].sum()), unit="churned customers")
-    st.dataframe(usage, hide_index=True, width="stretch",
+    st.dataframe(usage, hide_index=True, width="stretch", height="content",
                  column_config=PRE_CHURN_ACTIVITY_COLUMNS,
                  column_order=list(PRE_CHURN_ACTIVITY_COLUMNS))

@@ -41,8 +41,8 @@ level, notice = auth.access_notice()
 st.subheader("Tables")
 profile = ui.query_all("table_profile")
 if profile is not None:
-    st.dataframe(profile, hide_index=True, width="stretch", column_config=PROFILE_COLUMNS,
-                 column_order=list(PROFILE_COLUMNS))
+    st.dataframe(profile, hide_index=True, width="stretch", height="content",
+                 column_config=PROFILE_COLUMNS, column_order=list(PROFILE_COLUMNS))
 
 st.subheader("What this data can show")
 st.caption("Each page and chart: ✓ when the data has what it needs; otherwise what would fill it "

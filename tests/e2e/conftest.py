@@ -107,6 +107,11 @@ def new_app(browser, server, request):
             app.shot(name if i == 0 else f"{name}-{i}")
         finally:
             app.close()
+    # Nothing the app serves may load from another host (offline, locked-down offices): checked
+    # on every page every test opened.
+    foreign = sorted({url for app in apps for url in app.foreign_requests})
+    if foreign:
+        pytest.fail(f"requests left the app's own origin: {foreign[:5]}")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 
@@ -74,6 +74,19 @@ def make_db(folder: Path, customers: int = CUSTOMERS, seed: int = SEED) -> Path:
 
 
 def free_port() -> int:
+    """A free 127.0.0.1 port: the first free one of RETENTION_E2E_PORTS ("8641-8649") when set
+    (a shared machine hands each user a range), else any."""
+    wanted = os.environ.get("RETENTION_E2E_PORTS", "").strip()
+    if wanted:
+        first, _, last = wanted.partition("-")
+        for port in range(int(first), int(last or first) + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in RETENTION_E2E_PORTS={wanted}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -228,6 +241,7 @@ class App:
     server: Server
     dialogs: list = field(default_factory=list)
     console_errors: list = field(default_factory=list)
+    foreign_requests: list = field(default_factory=list)  # requests to any other origin
 
     @classmethod
     def new(cls, browser, server: Server, **context_kwargs) -> "App":
@@ -239,6 +253,9 @@ class App:
         app = cls(context, page, server)
         page.on("dialog", lambda d: (app.dialogs.append(d.message), d.dismiss()))
         page.on("console", lambda m: m.type == "error" and app.console_errors.append(m.text))
+        own = urlsplit(server.url).netloc
+        context.on("request", lambda r: urlsplit(r.url).scheme in ("http", "https", "ws", "wss")
+                   and urlsplit(r.url).netloc != own and app.foreign_requests.append(r.url))
         return app
 
     def close(self) -> None:
@@ -424,22 +441,23 @@ class App:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
         page = self.page
-        height = VIEWPORT["height"]
+        viewport = page.viewport_size or VIEWPORT
+        height = viewport["height"]
         if full_page:
             height = page.evaluate("""() => {
               const main = document.querySelector('[data-testid="stMain"]');
               const side = document.querySelector('[data-testid="stSidebarContent"]');
               return Math.max(main ? main.scrollHeight : 0, side ? side.scrollHeight : 0);
             }""") or VIEWPORT["height"]
-            height = min(max(height, VIEWPORT["height"]), 12_000)
-        if height != VIEWPORT["height"]:
-            page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+            height = min(max(height, viewport["height"]), 12_000)
+        if height != viewport["height"]:
+            page.set_viewport_size({"width": viewport["width"], "height": height})
             page.wait_for_timeout(300)  # let Plotly's resize handler redraw before the shot
         try:
             page.screenshot(path=str(path))
         finally:
-            if height != VIEWPORT["height"]:
-                page.set_viewport_size(VIEWPORT)
+            if height != viewport["height"]:
+                page.set_viewport_size(viewport)
         return path
 
 def dump(obj) -> str:

@@ -3,7 +3,9 @@ the way a browser does (entry script first, then switch_page)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,28 @@ def open_page(page: str, params: dict | None = None, timeout: float = 180,
         at.switch_page(page)
         at.run()
     return at
+
+
+def chart_titles(at) -> dict[str, str]:
+    """Chart name -> the title the page writes above it (ui.show: the bold text in the container
+    keyed title_<name>), as a viewer reads it (Markdown escapes undone)."""
+    found = {}
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            key = getattr(child, "key", None)
+            if isinstance(key, str) and key.startswith("title_"):
+                bold = [c.value for c in child.children.values() if c.type == "markdown"]
+                found[key.removeprefix("title_")] = re.sub(r"\\(.)", r"\1", bold[0].strip("*"))
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
+def titled(at, start: str) -> tuple[str, dict]:
+    """(title, figure spec) of the first chart whose title starts with `start`."""
+    name, title = next((n, t) for n, t in chart_titles(at).items() if t.startswith(start))
+    figure = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                  if el.proto.id.endswith(f"-chart_{name}"))
+    return title, figure

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from queries import Filters, activity_retention, average_activity_retention
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, titled
 
 COHORTS = "pages/2_Cohorts.py"
 
@@ -42,7 +42,7 @@ def test_returned_basis_draws_who_came_back_in_each_month(demo_db, con):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert basis_widget(at).value == "Returned"
     heat, curves = figures(at)[:2]
-    assert heat["layout"]["title"]["text"] == (
+    assert titled(at, "Share of each signup month")[0] == (
         "Share of each signup month's customers who came back in that month, by age")
     expected = activity_retention(con, Filters())
     assert np.allclose(plotted_cells(heat), sorted(expected["retention_pct"].dropna()))
@@ -60,7 +60,8 @@ def test_then_or_later_counts_customers_who_came_back_at_any_later_time(demo_db,
     heat = figures(at)[0]
     expected = activity_retention(con, Filters(), mode="unbounded")
     assert np.allclose(plotted_cells(heat), sorted(expected["retention_pct"].dropna()))
-    assert heat["layout"]["title"]["text"].endswith("who came back in that month or later, by age")
+    assert titled(at, "Share of each signup month")[0].endswith(
+        "who came back in that month or later, by age")
 
 
 def test_without_activity_the_returned_basis_is_not_offered(tmp_path, monkeypatch):
@@ -86,8 +87,7 @@ def test_support_x_retention_shows_activity_before_churn(demo_db, con):
 
     at = open_page("pages/5_Support_x_retention.py")
     assert not at.exception
-    chart = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith(
-        "Activity per customer in the 90 days before churn"))
+    _, chart = titled(at, "Activity per customer in the 90 days before churn")
     expected = pre_churn_activity(con, Filters())
     churned = next(t for t in chart["data"] if t["name"] == "Churned (90 days before)")
     # Bars lie down (categories on y): x is the activity per churned customer, by category.

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.pages.conftest import PAGES, open_page
+from tests.pages.conftest import PAGES, chart_titles, open_page, titled
 
 import settings
 import snapshot
@@ -49,8 +49,8 @@ def test_default_filters(demo_db, page):
     assert len(charts(at)) >= MIN_CHARTS[page]
     assert "all customers" in header(at)
     assert "snapshot" in header(at) and "data as of" in header(at)
-    for chart in charts(at):
-        assert chart["layout"]["title"]["text"]  # every chart says what it shows
+    titles = chart_titles(at)  # every chart says what it shows, above it
+    assert len(titles) == len(charts(at)) and all(titles.values()), titles
 
 
 @pytest.mark.parametrize("page", PAGES.values())
@@ -363,7 +363,7 @@ def test_support_kpis_for_one_priority_show_its_tickets_only(demo_db, con):
     control = next(b for b in at.get("button_group") if b.key == "support_priority")
     control.set_value("urgent").run()
     assert not at.exception and not at.error
-    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    titles = list(chart_titles(at).values())
     assert any("First response time, urgent tickets" in t for t in titles), titles
     urgent = con.execute(
         "select count(*) from tickets where priority = 'urgent' "
@@ -379,8 +379,8 @@ def test_support_breakdown_pickers_redraw_their_chart(demo_db, con):
     at.selectbox(key="support_by").set_value("priority").run()
     at.selectbox(key="support_metric").set_value("tickets").run()
     assert not at.exception and not at.error
-    chart = next(c for c in charts(at) if c["layout"]["title"]["text"].startswith("Tickets by"))
-    assert chart["layout"]["title"]["text"].startswith("Tickets by priority")
+    title, chart = titled(at, "Tickets by")
+    assert title.startswith("Tickets by priority")
     # One line per priority that has tickets up to the as-of date, named after it.
     counts = dict(con.execute(
         "select priority, count(*) from tickets "

@@ -118,8 +118,12 @@ def test_stacked_legends_go_under_the_plot():
                        "n": range(9)})
     fig = charts.stacked_bars(df, "period", "n", "category", "t", "y").figure
     assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
-    # 9 entries: 3 rows of up to 4, two more than the first: 420 + 2 x 24
+    # 9 one-letter entries of 45 + 7 px: six fit a 340 px phone row, so two rows: 420 + 2 x 24
     assert fig.layout.height == 468
+    long = df.assign(category=[f"Organizational change {c}" for c in df["category"]])
+    # 45 + 7 x 23 = 206 px each: one a row, nine rows
+    assert charts.stacked_bars(long, "period", "n", "category", "t", "y").figure.layout.height \
+        == 420 + 9 * 24
 
 
 def test_presented_scales_every_font_and_split_title_moves_the_title_out():
@@ -127,6 +131,9 @@ def test_presented_scales_every_font_and_split_title_moves_the_title_out():
     big = charts.presented(fig)
     # 13 px base -> 18.2 px: axis labels, legend and annotations inherit it
     assert big.layout.font.size == 13 * charts.PRESENT_SCALE >= 16
+    # explicit on axes, legend and colour bar: Streamlit's chart theme sets its own 12 px there
+    assert big.layout.xaxis.tickfont.size == big.layout.yaxis.tickfont.size == 13 * 1.4
+    assert big.layout.legend.font.size == big.layout.xaxis.title.font.size == 13 * 1.4
     heat = [t for t in big.data if t.type == "heatmap"][0]
     assert heat.textfont.size == 9 * charts.PRESENT_SCALE
     assert big.layout.height == round(fig.layout.height * charts.PRESENT_HEIGHT)
