@@ -288,15 +288,16 @@ def selected_cell(event, plotted: pd.DataFrame | None, grain_name: str):
 
 # --- The reason mapping's versions (Reason mapping and Data & definitions pages) -------------
 
+# Other before and after first after the date: what a phone shows without scrolling.
 VERSION_COLUMNS = {
     "version": st.column_config.NumberColumn("Version", format="%d"),
     "saved_at": st.column_config.DatetimeColumn("Saved (UTC)", format="D MMM YYYY, HH:mm"),
-    "saved_by": st.column_config.TextColumn("By"),
-    "how": st.column_config.TextColumn("How"),
-    "reasons": st.column_config.NumberColumn("Reasons mapped", format="localized"),
     "other_before_pct": st.column_config.NumberColumn("Lost customers in Other, before",
                                                       format="%.1f%%"),
     "other_after_pct": st.column_config.NumberColumn("… and after", format="%.1f%%"),
+    "saved_by": st.column_config.TextColumn("By"),
+    "how": st.column_config.TextColumn("How"),
+    "reasons": st.column_config.NumberColumn("Reasons mapped", format="localized"),
     "snapshot_id": st.column_config.TextColumn("Snapshot"),
 }
 
