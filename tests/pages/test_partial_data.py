@@ -174,3 +174,13 @@ def test_before_the_first_churn_the_churn_page_says_no_churn_yet(snapshot_of):
     assert "No churn up to 03 Aug 2022" in lines(at)
     assert not any("No customers match these filters" in s for s in lines(at))
     assert not figures(at)
+
+
+def test_a_link_to_a_filter_the_data_has_no_values_for_is_ignored_and_said(snapshot_of):
+    # customers_only has no products_count: a shared link from other data filtering on it.
+    snapshot_of("customers_only")
+    at = open_page("dashboard.py", {"products": "2", "plan": "Growth"})
+    assert not at.exception
+    assert any("Ignored an invalid link value for: products" in w.value for w in at.warning)
+    assert at.multiselect(key="plan").value == ["Growth"]  # the filter it has still applies
+    assert "products" not in {el.key for el in at.sidebar.multiselect}
