@@ -341,8 +341,10 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
     # (they printed over each other); hover names every row.
     room = HEATMAP_MAX_PX - HEATMAP_FRAME_PX
     every = max(1, -(-HEATMAP_ROW_PX * len(order) // room))
-    fig.update_yaxes(autorange="reversed", type="category", showgrid=False,
-                     tickmode="array", tickvals=order[::every])
+    # Oldest cohort on top; the range is the rows' own (the hover squares padded it with an
+    # empty band above the first row).
+    fig.update_yaxes(range=[len(order) - 0.5, -0.5], autorange=False, type="category",
+                     showgrid=False, tickmode="array", tickvals=order[::every])
     # Ages along the top, as a triangle is read; the extra top margin keeps the axis title
     # clear of the chart title.
     # The range is the cells' own: the invisible hover squares made autorange pad it, and the

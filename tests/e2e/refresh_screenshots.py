@@ -8,10 +8,10 @@ opens each page in Debian's Chromium exactly as the browser tests do, waits unti
 drawn, saves the shot and stops the server. Nothing outside `--out` is written.
 
 - docs/overview.png, docs/cohorts.png: the README's pictures, 1440x900.
-- docs/screens/<view>-<page>.png for every page in three views: `phone` (390x844, the page's
-  top 2,400 px, which holds the retention triangle), `desktop` (1440x900, first screen) and
-  `present` (?present=1 at 1440x900, first screen). Stored with a 256-colour palette: a tenth of
-  the bytes, and nothing a reader would miss in a screenshot.
+- docs/screens/<view>-<page>.png for every page in three views: `phone` (390x844), `desktop`
+  (1440x900) and `present` (?present=1 at 1440x900), each the page's top 2,700 px (the first
+  three screens: the tiles and first charts, the retention triangle). Stored with a 256-colour
+  palette: a tenth of the bytes, and nothing a reader would miss in a screenshot.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from tests.e2e import harness
 SHOTS = {"overview.png": "", "cohorts.png": "Cohorts"}
 # (width, height, URL parameters, tallest shot in px or None for the first screen)
 VIEWS = {
-    "phone": ({"width": 390, "height": 844}, {}, 2400),
-    "desktop": ({"width": 1440, "height": 900}, {}, None),
-    "present": ({"width": 1440, "height": 900}, {"present": "1"}, None),
+    "phone": ({"width": 390, "height": 844}, {}, 2700),
+    "desktop": ({"width": 1440, "height": 900}, {}, 2700),
+    "present": ({"width": 1440, "height": 900}, {"present": "1"}, 2700),
 }
 # Every page of the navigation, by URL path (file name without its number).
 PAGES = {**harness.PAGES, "Reason_mapping": "Reason mapping"}
