@@ -174,8 +174,9 @@ def presented(fig: go.Figure, scale: float = PRESENT_SCALE) -> go.Figure:
         if isinstance(title, dict):
             title.setdefault("font", {}).setdefault("size", size)
     layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", size)
-    for note in layout.get("annotations") or []:
-        note.setdefault("font", {}).setdefault("size", size)
+    for note in layout.get("annotations") or []:  # small print on screen, not in a room
+        font = note.setdefault("font", {})
+        font["size"] = max(font.get("size") or 0, size)
     for trace in spec.get("data") or []:
         if "colorbar" in trace:
             trace["colorbar"].setdefault("tickfont", {}).setdefault("size", size)

@@ -134,6 +134,9 @@ def test_presented_scales_every_font_and_split_title_moves_the_title_out():
     # explicit on axes, legend and colour bar: Streamlit's chart theme sets its own 12 px there
     assert big.layout.xaxis.tickfont.size == big.layout.yaxis.tickfont.size == 13 * 1.4
     assert big.layout.legend.font.size == big.layout.xaxis.title.font.size == 13 * 1.4
+    # a note set in small print (11 px) is not left at 11 x 1.4 = 15.4 px: the room's 18.2
+    fig.add_annotation(text="target", x=0, y=0, font=dict(size=11))
+    assert charts.presented(fig).layout.annotations[-1].font.size == 13 * 1.4
     heat = [t for t in big.data if t.type == "heatmap"][0]
     assert heat.textfont.size == 9 * charts.PRESENT_SCALE
     assert big.layout.height == round(fig.layout.height * charts.PRESENT_HEIGHT)
