@@ -43,7 +43,10 @@ def message(breached: list[tuple[Result, str]]) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m alerts", description=__doc__.splitlines()[2])
+    parser = argparse.ArgumentParser(
+        prog="python -m alerts",
+        description="Check alert rules on the latest complete month; send the new breaches.",
+        epilog="Exit status: 0 nothing breached, 1 some rule breached, 2 error.")
     parser.add_argument("--db", type=Path, default=settings.DB_PATH, help="the live database")
     parser.add_argument("--rules", type=Path, required=True, help="the rules file (TOML)")
     parser.add_argument("--to", action="append", default=[], metavar="ADDR",
