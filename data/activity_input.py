@@ -112,6 +112,30 @@ def inactive_churn(con, staged: dict, as_of: date, days: int | None) -> list[str
             f"'Inactive {days} days')"]
 
 
+INACTIVITY_CATEGORY = "Low usage"
+INACTIVITY_TEAM = "Support & Onboarding"
+
+
+def map_inactivity_reason(con, days: int | None) -> list[str]:
+    """Give the 'Inactive N days' reason a category when the reason mapping has none: left to the
+    catch-all it would make Other the biggest churn reason on data whose only reason is ours. A
+    mapping file that lists the reason keeps its own category. Run after the mapping is loaded."""
+    if not days:
+        return []
+    reason = f"Inactive {days} days"
+    key = reason.lower()
+    if con.execute("select count(*) from churn_reason_categories where reason_key = $key",
+                   {"key": key}).fetchone()[0]:
+        return []
+    team = con.execute(
+        "select min(owner_team) from churn_reason_categories where category = $category",
+        {"category": INACTIVITY_CATEGORY}).fetchone()[0] or INACTIVITY_TEAM
+    con.execute("insert into churn_reason_categories values ($reason, $key, $category, $team)",
+                {"reason": reason, "key": key, "category": INACTIVITY_CATEGORY, "team": team})
+    return [f"reason '{reason}' mapped to {INACTIVITY_CATEGORY} ({team}): the reason mapping did "
+            "not list it"]
+
+
 def _has_column(con, table: str, column: str) -> bool:
     return bool(con.execute(
         "select count(*) from duckdb_columns() where table_name = $t and column_name = $c",

@@ -316,6 +316,7 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
             _insert(con, st)
         if "churn_reason_categories" not in staged:
             build.load_reason_mapping(con)
+        notes += activity_input.map_inactivity_reason(con, inactive_days)
         source = {
             "files": {st.key: {"name": st.name, "sha256": _sha256(st.path)} for st in read.values()},
             "mapping": mapping,

@@ -123,6 +123,29 @@ d,2024-04-01
     ]
     assert meta["summary"]["conversions"][0].startswith(
         "2 customers churned by inactivity: no activity in the 90 days after their last one")
+    # Our own reason is not left to Other: the default taxonomy's Low usage takes it, with that
+    # category's team, and the summary says so.
+    assert rows(out, "select reason, category, owner_team from churn_reason_categories "
+                     "where reason_key = 'inactive 90 days'") == [
+        ("Inactive 90 days", "Low usage", "Support & Onboarding")]
+    assert "reason 'Inactive 90 days' mapped to Low usage (Support & Onboarding): the reason " \
+           "mapping did not list it" in meta["summary"]["conversions"]
+
+
+def test_inactivity_reason_keeps_the_category_a_mapping_file_gives_it(tmp_path):
+    customers = "customer_id,signup_date\na,2024-01-01\n"
+    activity = "customer_id,occurred_at\na,2024-02-01\n"
+    reasons = "reason,category,owner_team\nInactive  30 days,Wrong fit,Marketing & Sales\n"
+    out = tmp_path / "db" / "retention.duckdb"
+    meta = load.load(out, {"customers": write(tmp_path, "customers.csv", customers),
+                           "activity": write(tmp_path, "activity.csv", activity),
+                           "reasons": write(tmp_path, "reasons.csv", reasons)},
+                     as_of=date(2024, 6, 30), inactive_days=30)
+    # Feb 1 + 30 days = Mar 2 <= Jun 30: churned, and the file's category (its spelling with two
+    # spaces matches after whitespace is collapsed) is kept; no second row is added.
+    assert rows(out, "select reason, category from churn_reason_categories") == [
+        ("Inactive  30 days", "Wrong fit")]
+    assert not any("mapped to Low usage" in c for c in meta["summary"]["conversions"])
 
 
 def test_activity_file_rules(tmp_path, live):
