@@ -151,6 +151,9 @@ def back_up(live: Path, snapshot: Path) -> Path:
     with connect(live) as con:
         copy = sqlite3.connect(tmp)
         try:
+            # The copy is thrown away whole if the build dies, so it needs no rollback journal:
+            # with SQLite's default one a kill -9 mid-copy left a `.tmp-journal` behind.
+            copy.execute("pragma journal_mode=memory")
             con.backup(copy)
         finally:
             copy.close()
@@ -158,19 +161,33 @@ def back_up(live: Path, snapshot: Path) -> Path:
     return target
 
 
+# SQLite's side files of a database file (rollback journal, WAL and its index).
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def _with_side_files(path: Path) -> list[Path]:
+    return [path, *(path.with_name(path.name + side) for side in _SIDE_FILES)]
+
+
 def remove_backup(snapshot: Path) -> None:
-    """Delete the copy made for `snapshot` (and a half-made one)."""
+    """Delete the copy made for `snapshot` (and a half-made one, with SQLite's side files)."""
     target = backup_path(snapshot)
-    for path in (target, target.with_name(target.name + ".tmp")):
+    half_made = target.with_name(target.name + ".tmp")
+    for path in [*_with_side_files(target), *_with_side_files(half_made)]:
         path.unlink(missing_ok=True)
 
 
 def remove_orphan_backups(folder: Path, kept: list[Path]) -> list[Path]:
-    """Delete workspace copies whose snapshot is gone (pruned); return what was deleted."""
+    """Delete workspace copies whose snapshot is gone (pruned), half-made ones and SQLite's side
+    files of either; return what was deleted."""
     keep = {backup_path(p).name for p in kept}
     removed = []
-    for copy in [*Path(folder).glob(f"*{SUFFIX}"), *Path(folder).glob(f"*{SUFFIX}.tmp")]:
-        if copy.name.removesuffix(".tmp") not in keep:
+    patterns = [f"*{SUFFIX}{tmp}{side}" for tmp in ("", ".tmp") for side in ("", *_SIDE_FILES)]
+    for copy in [path for pattern in patterns for path in Path(folder).glob(pattern)]:
+        base = copy.name
+        for side in _SIDE_FILES:
+            base = base.removesuffix(side)
+        if base.removesuffix(".tmp") not in keep:
             copy.unlink(missing_ok=True)
             removed.append(copy)
     return removed

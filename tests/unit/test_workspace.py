@@ -111,6 +111,38 @@ def test_a_failed_import_leaves_no_copy_of_the_workspace(tmp_path):
     assert len(list(snapshots.snapshot_dir(live).glob("*" + workspace.SUFFIX))) == 1
 
 
+def test_the_next_build_removes_a_killed_build_s_half_made_copy_and_its_journal(tmp_path):
+    live = tmp_path / "retention.duckdb"
+    kept = build(live, keep=3, text="good")
+    folder = snapshots.snapshot_dir(live)
+    # What a build killed (kill -9) while copying the workspace leaves: its free lock file, the
+    # half-made copy and SQLite's rollback journal of that copy.
+    dead = snapshots.snapshot_path(live, "20260101T000000000000")
+    copy = workspace.backup_path(dead)
+    left = [dead.with_name(dead.name + ".tmp.lock"), copy.with_name(copy.name + ".tmp"),
+            copy.with_name(copy.name + ".tmp-journal")]
+    for path in left:
+        path.write_text("partial")
+    made = build(live, keep=3, text="next")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"retention-{kept}.duckdb", f"retention-{kept}{workspace.SUFFIX}",
+         f"retention-{made}.duckdb", f"retention-{made}{workspace.SUFFIX}"])
+
+
+def test_a_journal_of_a_pruned_snapshot_s_copy_goes_with_it(tmp_path):
+    folder = tmp_path / "snapshots"
+    folder.mkdir()
+    kept, gone = folder / "retention-2.duckdb", folder / "retention-1.duckdb"
+    names = [f"retention-1{workspace.SUFFIX}", f"retention-1{workspace.SUFFIX}-journal",
+             f"retention-1{workspace.SUFFIX}.tmp-journal", f"retention-2{workspace.SUFFIX}"]
+    for name in names:
+        (folder / name).write_text("x")
+    removed = workspace.remove_orphan_backups(folder, [kept])
+    assert sorted(p.name for p in removed) == sorted(names[:3])
+    assert [p.name for p in folder.iterdir()] == [f"retention-2{workspace.SUFFIX}"]
+    assert not gone.exists()
+
+
 def test_alerts_sent_are_remembered_per_rule_period_and_channel(tmp_path):
     live = tmp_path / "retention.duckdb"
     row = {"rule": "Churn above 3%", "period": date(2026, 10, 1), "kpi": "churn_rate_pct",
