@@ -117,7 +117,8 @@ def test_cohort_drilldown_lists_the_customers_of_a_cell(app, con):
     hover = app.page.locator(".st-key-chart_cohort_heatmap .hoverlayer .hovertext")
     hover.first.wait_for(state="attached")
     hover_text = " ".join(hover.all_text_contents())
-    wanted = f"Retained {int(cell['retained']):,} of {int(cell['cohort_size']):,} customers"
+    # The hover names what it counts, then the cell's own numbers: "Retained: 50 of 65 customers".
+    wanted = f"Retained: {int(cell['retained']):,} of {int(cell['cohort_size']):,} customers"
     if wanted not in hover_text or "INCOMPLETE" in hover_text or "NaN" in hover_text:
         problems.append(f"hover over complete cell {cohort_text}, age {age} reads "
                         f"{hover_text!r}; expected {wanted!r} and no INCOMPLETE/NaN")
