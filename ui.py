@@ -75,6 +75,15 @@ def offered(keys) -> list[str]:
     return [key for key in keys if capabilities.shows(caps, key)]
 
 
+def with_values(columns: dict[str, str]) -> list[str]:
+    """The keys of `columns` (a table's column name -> the stored "table.column" it comes from,
+    or "" for one every snapshot fills) whose source holds a value in this snapshot: a list of
+    customers leaves out what an import never had (data/capabilities.py)."""
+    caps = snapshot.capabilities()
+    return [key for key, source in columns.items()
+            if not source or caps.filled(*source.split(".")) > 0]
+
+
 def missing_line(line: str, quiet: bool = False) -> None:
     """One line naming the file or column that would fill what is not drawn (a caption under a
     choice when `quiet`)."""

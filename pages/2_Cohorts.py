@@ -37,6 +37,12 @@ ACTIVITY_COLUMNS = {
     "came_back_later": st.column_config.CheckboxColumn("Came back then or later"),
 } | {key: column for key, column in CUSTOMER_COLUMNS.items()
      if key not in ("customer_id", "signup_date", "is_retained", "has_reached_age")}
+# Where each optional column comes from: the list leaves out what the data has no value for
+# (a telco export has no region or industry). The reason category is derived from the reason.
+SOURCES = {key: f"customers.{key}" for key in ("name", "churn_date", "churn_reason", "plan",
+                                               "segment", "region", "industry",
+                                               "acquisition_channel", "products_count", "mrr")}
+SOURCES["churn_category"] = "customers.churn_reason"
 MODES = {"bounded": "In that period", "unbounded": "Then or later"}
 
 f, con = frame.frame("Cohorts")
@@ -150,7 +156,8 @@ if not ui.empty(cells):
         st.markdown(ui.markdown_text(narrative.cell_summary(
             members, charts.period_label(cohort, grain), int(age), unit[:-1], came_back)))
         columns = ACTIVITY_COLUMNS if basis == "activity" else CUSTOMER_COLUMNS
+        shown = ui.with_values({key: SOURCES.get(key, "") for key in columns})
         st.dataframe(members, hide_index=True, width="stretch", height=360,
-                     column_config=columns, column_order=list(columns))
+                     column_config=columns, column_order=shown)
         ui.download(members, f"cohort_{cohort}_age_{int(age)}_customers",
                     label="Download these customers (CSV)")

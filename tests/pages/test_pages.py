@@ -171,6 +171,11 @@ def test_cohort_drill_down_lists_the_cell(demo_db, con):
     expected = cohort_customers(con, Filters(), cohort, 3)
     table = at.dataframe[-1].value
     assert list(table["customer_id"]) == list(expected["customer_id"])
+    # The demo fills every customer column: the list shows them all.
+    assert list(at.dataframe[-1].proto.column_order) == [
+        "customer_id", "name", "signup_date", "churn_date", "churn_reason", "churn_category",
+        "plan", "segment", "region", "industry", "acquisition_channel", "products_count", "mrr",
+        "is_retained", "has_reached_age"]
     assert any(b.proto.label.startswith("Download these customers") for b in
                at.get("download_button"))
 

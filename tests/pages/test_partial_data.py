@@ -184,3 +184,15 @@ def test_a_link_to_a_filter_the_data_has_no_values_for_is_ignored_and_said(snaps
     assert any("Ignored an invalid link value for: products" in w.value for w in at.warning)
     assert at.multiselect(key="plan").value == ["Growth"]  # the filter it has still applies
     assert "products" not in {el.key for el in at.sidebar.multiselect}
+
+
+def test_cohort_drill_down_leaves_out_columns_the_import_has_no_values_for(snapshot_of):
+    # customers_only is a telco-style table (matrix.LEAN_CUSTOMER_COLUMNS): no name, region,
+    # industry, acquisition channel or products held, so those columns are not listed; the
+    # reason category stays because it is derived from the reasons the file has.
+    snapshot_of("customers_only")
+    at = open_page("pages/2_Cohorts.py")
+    assert not at.exception
+    assert list(at.dataframe[-1].proto.column_order) == [
+        "customer_id", "signup_date", "churn_date", "churn_reason", "churn_category", "plan",
+        "segment", "mrr", "is_retained", "has_reached_age"]
