@@ -50,7 +50,9 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
                 f"%{{y:,.1f}}{'%' if percent else ''}{hover_n}<extra></extra>",
             ))
             if n_col:
-                low = part[part[n_col] < min_n]
+                # Only points that are drawn: a period without a value (no customers at its
+                # start) has nothing to flag, so no legend entry either.
+                low = part[(part[n_col] < min_n) & part[col].notna()]
                 if not low.empty:
                     marker = _low_n_trace(low[x], low[col], low[n_col], min_n,
                                           name=f"Fewer than {min_n} (unreliable)")

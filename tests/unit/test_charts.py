@@ -55,6 +55,27 @@ def test_a_multi_series_chart_draws_colliding_user_values_apart():
     assert len(colours) == 2 and len(set(colours.values())) == 2, colours
 
 
+def _churn_lines(start_customers: list[int], rates: list[float | None]) -> list:
+    """The Overview's churn-rate chart on three months; its legend entries, in order."""
+    df = pd.DataFrame({"period": [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)],
+                       "churn_rate_pct": rates, "start_customers": start_customers,
+                       "is_complete": [True] * 3})
+    return list(charts.time_lines(df, "period", {"churn_rate_pct": "Churn rate"}, "t", "y",
+                                  n_col="start_customers", min_n=30, percent=True).figure.data)
+
+
+def test_the_unreliable_legend_entry_shows_only_when_a_plotted_point_is_flagged():
+    # The first month of any data starts with nobody (no rate to draw); 40 and 35 are >= 30.
+    traces = _churn_lines([0, 40, 35], [None, 2.5, 5.7])
+    assert [t.name for t in traces if t.showlegend is not False] == ["Churn rate"]
+    assert not [t for t in traces if t.legendgroup == "low_n"]
+    # 12 customers at the start of February (< 30): that point is ringed and named once.
+    traces = _churn_lines([0, 12, 35], [None, 8.3, 5.7])
+    low = [t for t in traces if t.legendgroup == "low_n"]
+    assert [t.name for t in low] == ["Fewer than 30 (unreliable)"]
+    assert list(low[0].x) == [date(2024, 2, 1)] and list(low[0].y) == [8.3]
+
+
 def test_sparkline_svg_scales_to_its_own_range():
     from charts import sparkline_svg
 
