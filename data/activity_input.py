@@ -18,6 +18,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from data.words import count
+
 KEY = "activity"
 # Where an activity file stands in for the customers file, the staged customers carry this mark.
 DERIVED = "derived from activity"
@@ -70,7 +72,7 @@ def derive_customers(con, staged: dict, make_staged) -> list[str]:
         st.rows = con.execute("select count(*) from typed_customers").fetchone()[0]
         st.usable = True
         staged["customers"] = st
-        return [f"{st.rows:,} customers from the activity file {activity.name}, each signed up "
+        return [f"{count(st.rows, 'customers')} from the activity file {activity.name}, each signed up "
                 "on the day of its first activity"]
     st = staged["customers"]
     if "signup_date" in st.columns:
@@ -80,7 +82,7 @@ def derive_customers(con, staged: dict, make_staged) -> list[str]:
         update typed_customers set signup_date = first.signup_date
         from ({first}) as first where first.customer_id = typed_customers.customer_id""")
     st.columns["signup_date"] = DERIVED
-    return [f"{st.rows:,} signup dates from the activity file {activity.name} (the day of each "
+    return [f"{count(st.rows, 'signup dates')} from the activity file {activity.name} (the day of each "
             "customer's first activity)"]
 
 
@@ -107,7 +109,7 @@ def inactive_churn(con, staged: dict, as_of: date, days: int | None) -> list[str
         where last.customer_id = typed_customers.customer_id
           and typed_customers.churn_date is null {flagged_active}
           and last.last_day + to_days($days::integer) <= $as_of""", params).fetchone()[0]
-    return [f"{churned:,} customers churned by inactivity: no activity in the {days} days after "
+    return [f"{count(churned, 'customers')} churned by inactivity: no activity in the {days} days after "
             f"their last one (churn_date = last activity + {days} days, reason "
             f"'Inactive {days} days')"]
 

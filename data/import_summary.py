@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 
+from data.words import count
+
 # How many unmatched reasons are listed by name; the rest are counted in one line.
 MAX_REASONS = 10
 
@@ -57,7 +59,8 @@ def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str]
         warnings.append(f"as-of date {as_of} is {AS_OF_SOURCES['build day']}; pass --as-of with "
                         "the export's date")
     if churned and no_reason:
-        warnings.append(f"{no_reason:,} of {churned:,} churned customers gave no churn reason")
+        warnings.append(f"{no_reason:,} of {count(churned, 'churned customers')} gave no churn "
+                        "reason")
     return {
         "as_of": str(as_of),
         "as_of_source": as_of_source,
@@ -81,12 +84,12 @@ def lines(summary: dict) -> list[str]:
     for key, name in summary["files"].items():
         if key in ("subscriptions", "churn_events"):
             out.append(f"  {key:<24} {read.get(key, 0):>10,} read from {name} (converted below)")
-    for table, count in summary["tables"].items():
+    for table, loaded in summary["tables"].items():
         source = summary["files"].get(table)
         origin = (f" (from {read.get(table, 0):,} rows of {source})" if source
                   else " (converted)" if table == "mrr_history" and "subscriptions" in summary["files"]
                   else "")
-        out.append(f"  {table:<24} {count:>10,}{origin}")
+        out.append(f"  {table:<24} {loaded:>10,}{origin}")
     if summary["conversions"]:
         out.append("Conversions:")
         out += [f"  - {note}" for note in summary["conversions"]]
@@ -97,14 +100,16 @@ def lines(summary: dict) -> list[str]:
     if reasons:
         total = sum(r["customers"] for r in reasons)
         share = round(100 * total / summary["churned"], 1)
-        out.append(f"  - {len(reasons):,} churn reasons match no mapping row and count as Other "
-                   f"({total:,} churned customers, {share}% of {summary['churned']:,}):")
+        one = len(reasons) == 1
+        out.append(f"  - {count(len(reasons), 'churn reasons')} {'matches' if one else 'match'} no "
+                   f"mapping row and {'counts' if one else 'count'} as Other "
+                   f"({count(total, 'churned customers')}, {share}% of {summary['churned']:,}):")
         for r in reasons[:MAX_REASONS]:
             out.append(f"      {r['reason']!r}: {r['customers']:,} ({r['share_pct']}%)")
         if len(reasons) > MAX_REASONS:
             rest = reasons[MAX_REASONS:]
-            out.append(f"      ... and {len(rest):,} more ({sum(r['customers'] for r in rest):,} "
-                       "customers)")
+            out.append(f"      ... and {len(rest):,} more "
+                       f"({count(sum(r['customers'] for r in rest), 'customers')})")
         out.append("    Map them with --reasons FILE (reason,category,owner_team) or on the Reason "
                    "mapping page.")
     if summary["can_show"]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from data.words import count
+
 # Columns a file may have beyond the schema's (customers, tickets) and the files that exist only as
 # input (subscriptions, churn_events), with the DuckDB type each is parsed as.
 INPUT_COLUMNS = {
@@ -241,22 +243,22 @@ def _customer_notes(con, staged: dict, given: set[str], as_of: date) -> tuple[li
         from typed_customers""").fetchone()
     notes, warnings = [], []
     if "tenure_months" in given:
-        notes.append(f"{tenure:,} signup dates computed from tenure_months "
+        notes.append(f"{count(tenure, 'signup dates')} computed from tenure_months "
                      f"({as_of} minus that many calendar months, clamped to month end)")
     if "churn_events" in staged:
-        notes.append(f"{events_total:,} churn events: {from_events:,} customers churned on their "
-                     "latest event's date, with its reason")
+        notes.append(f"{count(events_total, 'churn events')}: {count(from_events, 'customers')} "
+                     "churned on their latest event's date, with its reason")
     if "churned" in given:
-        notes.append(f"{flagged:,} customers churned by flag, {undated:,} of them without a date: "
+        notes.append(f"{count(flagged, 'customers')} churned by flag, {undated:,} of them without a date: "
                      f"counted as churned on {as_of}")
         if undated:
-            warnings.append(f"{undated:,} customers marked churned without a date: counted as "
+            warnings.append(f"{count(undated, 'customers')} marked churned without a date: counted as "
                             f"churned on {as_of}")
         if kept:
-            notes.append(f"{kept:,} customers flagged active kept active although a churn date or "
+            notes.append(f"{count(kept, 'customers')} flagged active kept active although a churn date or "
                          "churn events were given for them")
     if "subscriptions" in staged:
-        notes.append(f"customers.mrr of {mrr_filled:,} customers from their latest month of MRR "
+        notes.append(f"customers.mrr of {count(mrr_filled, 'customers')} from their latest month of MRR "
                      "history")
     return notes, warnings
 
@@ -292,7 +294,7 @@ def _subscriptions(con, staged: dict, as_of: date) -> list[str]:
     )
     rows = con.execute("select count(*) from mrr_history").fetchone()[0]
     con.execute("drop table typed_subscriptions")
-    return [f"{subs:,} subscriptions -> {rows:,} MRR history rows (each month's MRR: subscriptions "
+    return [f"{count(subs, 'subscriptions')} -> {count(rows, 'MRR history rows')} (each month's MRR: subscriptions "
             "active on its last day, or on the as-of day for the as-of month)"]
 
 
@@ -303,8 +305,9 @@ def _durations(con, st) -> list[str]:
             if column in st.columns:
                 sets.append(f"{target} = created_at + to_microseconds(cast(round({column} * "
                              f"{micros}) as bigint))")
-                count = con.execute(f"select count({column}) from typed_tickets").fetchone()[0]
-                notes.append(f"{count:,} tickets' {target} = created_at + {column}")
+                n = con.execute(f"select count({column}) from typed_tickets").fetchone()[0]
+                notes.append(f"{count(n, 'tickets')}'{'s' if n == 1 else ''} {target} = "
+                             f"created_at + {column}")
                 st.columns.setdefault(target, "converted")
     if sets:
         for target in DURATIONS:

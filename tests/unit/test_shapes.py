@@ -77,12 +77,12 @@ def test_flag_and_events_with_as_of(tmp_path):
     ]
     summary = meta["summary"]
     assert meta["default_as_of"] == date(2024, 6, 30) and summary["as_of_source"] == "given"
-    assert "3 churn events: 1 customers churned on their latest event's date, with its reason" \
+    assert "3 churn events: 1 customer churned on their latest event's date, with its reason" \
         in summary["conversions"]
     assert ("2 customers churned by flag, 1 of them without a date: counted as churned on "
             "2024-06-30") in summary["conversions"]
-    assert any(n.startswith("1 customers flagged active kept active") for n in summary["conversions"])
-    assert "1 customers marked churned without a date: counted as churned on 2024-06-30" \
+    assert any(n.startswith("1 customer flagged active kept active") for n in summary["conversions"])
+    assert "1 customer marked churned without a date: counted as churned on 2024-06-30" \
         in summary["warnings"]
     # churned by the as-of date: a and c
     assert summary["churned"] == 2
@@ -341,7 +341,27 @@ def test_cli_prints_rows_conversions_and_unmatched_reasons(tmp_path, capsys):
     assert "  churn_events                      3 read from e.csv (converted below)" in lines
     assert "  customers                         5 (from 5 rows of c.csv)" in lines
     # churned by 2024-06-30: a (reason 'pricing', not in the taxonomy) and c (no reason): 1 of 2
-    assert "  - 1 churn reasons match no mapping row and count as Other (1 churned customers, " \
+    assert "  - 1 churn reason matches no mapping row and counts as Other (1 churned customer, " \
            "50.0% of 2):" in lines
     assert "      'pricing': 1 (50.0%)" in lines
     assert "  - 1 of 2 churned customers gave no churn reason" in lines
+
+
+def test_a_one_customer_import_says_customer_not_customers(tmp_path, capsys):
+    # One customer, flagged churned without a date, with a reason the mapping does not know:
+    # every count in the summary is 1.
+    customers = write(tmp_path, "c.csv",
+                      "customer_id,signup_date,churned,churn_reason\na,2024-01-10,yes,pricing\n")
+    out = tmp_path / "r.duckdb"
+    assert load.main(["--out", str(out), "--customers", str(customers),
+                      "--as-of", "2024-06-30"]) == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    assert ("  - 1 customer churned by flag, 1 of them without a date: counted as churned on "
+            "2024-06-30") in lines
+    assert "  - 1 customer marked churned without a date: counted as churned on 2024-06-30" \
+        in lines
+    # a is churned on 2024-06-30 with reason 'pricing': 1 of 1 churned, 100%
+    assert ("  - 1 churn reason matches no mapping row and counts as Other (1 churned customer, "
+            "100.0% of 1):") in lines
+    assert "1 customers" not in text and "1 churned customers" not in text
