@@ -23,7 +23,8 @@ import settings
 from data import snapshots, upgrade
 from filter_params import iso_date as _date
 from filter_params import parse_filters
-from report.pack import board_pack, read_marks, summary_text
+from report.blocks import read_marks
+from report.pack import board_pack, summary_text
 
 
 def database(db: Path, snapshot: str | None) -> Path:

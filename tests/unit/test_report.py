@@ -17,7 +17,7 @@ from data import snapshots
 from formatting import format_value
 from data.generate import generate
 from report.__main__ import main, parse_filters
-from report.pack import tiles_block
+from report.blocks import tiles_block
 
 SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")
 # Overview churn rate; heatmap, curves; reasons bars, reasons trend; FRT, CSAT, volume;
