@@ -19,7 +19,7 @@ import sharing
 import snapshot
 import ui
 import workspace_ui
-from data import capabilities
+from data import needs
 from filter_params import BASES, FILTER_KEYS, MAX_PARAM_CHARS, MULTI, check_params, url_value
 from queries import Filters
 from queries.base import GRAINS
@@ -167,7 +167,7 @@ def _hidden_filters(info: dict) -> set[str]:
     """URL parameters of the filters not drawn: a dimension the data has no value for (and the
     basis switch when the data offers no basis but Customers: no MRR and no activity)."""
     caps = info["capabilities"]
-    hidden = {key for key in MULTI if not capabilities.shows(caps, f"filter.{key}")}
+    hidden = {key for key in MULTI if not needs.shows(caps, f"filter.{key}")}
     return hidden | ({"basis"} if len(info["bases"]) < 2 else set())
 
 
@@ -198,7 +198,7 @@ def _nobody(info: dict, f: Filters) -> None:
 
 def _filters(info: dict, hidden: set[str]) -> Filters:
     """The shared filter widgets, each bound to its URL parameter (key = parameter name); a
-    filter in `hidden` is not drawn (data/capabilities.py: its dimension has no value)."""
+    filter in `hidden` is not drawn (data/needs.py: its dimension has no value)."""
     opts = info["options"]
     st.markdown("**View**")
     st.segmented_control("Period grain", GRAINS, default="month", required=True, key="grain",

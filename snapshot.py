@@ -22,6 +22,7 @@ import default_views
 import queries
 import settings
 from data import capabilities as caps_module
+from data import needs
 from filter_params import BASES, MULTI
 from queries import Filters
 
@@ -143,7 +144,7 @@ def snapshot_info(snapshot_path: str) -> dict:
         "capabilities": caps,
         # The Basis choices this data has: MRR needs an mrr, Returned an activity file.
         "bases": [label for label, basis in BASES.items()
-                  if basis == "logo" or caps_module.shows(caps, f"cohorts.basis_{basis}")],
+                  if basis == "logo" or needs.shows(caps, f"cohorts.basis_{basis}")],
     }
 
 

@@ -23,7 +23,7 @@ import sharing
 import snapshot
 import workspace_ui
 from charts import Chart, period_label
-from data import capabilities
+from data import needs
 from filter_params import MULTI
 from queries import Filters
 
@@ -55,16 +55,16 @@ def filtered() -> bool:
 # --- What the data can show ------------------------------------------------------------------
 
 def available(key: str, churn: bool | None = None) -> bool:
-    """Whether the page may draw item `key` of data/capabilities.py. When the snapshot lacks what
+    """Whether the page may draw item `key` of data/needs.py. When the snapshot lacks what
     it needs, one line says which file or column would fill it; when it needs churn and nobody
     has churned by the as-of date, one line says so; and False."""
     caps = snapshot.capabilities()
-    line = capabilities.line(caps, key)
+    line = needs.line(caps, key)
     if line is not None:
         missing_line(line)
         return False
-    if (capabilities.ITEMS[key].churn if churn is None else churn) and not caps.churn_by(as_of()):
-        st.info(capabilities.no_churn(as_of()), icon=":material/event_busy:")
+    if (needs.ITEMS[key].churn if churn is None else churn) and not caps.churn_by(as_of()):
+        st.info(needs.no_churn(as_of()), icon=":material/event_busy:")
         return False
     return True
 
@@ -72,13 +72,13 @@ def available(key: str, churn: bool | None = None) -> bool:
 def offered(keys) -> list[str]:
     """The items among `keys` the data can fill, without saying anything about the others."""
     caps = snapshot.capabilities()
-    return [key for key in keys if capabilities.shows(caps, key)]
+    return [key for key in keys if needs.shows(caps, key)]
 
 
 def with_values(columns: dict[str, str]) -> list[str]:
     """The keys of `columns` (a table's column name -> the stored "table.column" it comes from,
     or "" for one every snapshot fills) whose source holds a value in this snapshot: a list of
-    customers leaves out what an import never had (data/capabilities.py)."""
+    customers leaves out what an import never had (data/needs.py)."""
     caps = snapshot.capabilities()
     return [key for key, source in columns.items()
             if not source or caps.filled(*source.split(".")) > 0]
@@ -95,7 +95,7 @@ def missing_line(line: str, quiet: bool = False) -> None:
 
 def missing_lines(keys, quiet: bool = False) -> None:
     """One line per missing thing for several items (a row of tiles, a choice's options)."""
-    for line in capabilities.lines(snapshot.capabilities(), keys):
+    for line in needs.lines(snapshot.capabilities(), keys):
         missing_line(line, quiet)
 
 
@@ -106,7 +106,7 @@ def nothing() -> str:
 
 
 def no_churn() -> str:
-    return capabilities.no_churn(as_of(), filtered=filtered())
+    return needs.no_churn(as_of(), filtered=filtered())
 
 
 # --- Queries ---------------------------------------------------------------------------------

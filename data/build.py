@@ -219,7 +219,7 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
              after_build: Callable[[duckdb.DuckDBPyConnection, dict], None] | None = None,
              as_of: date | None = None) -> dict:
     """Check keys, build the derived tables, write the meta row and store what the data can show
-    (data/capabilities.py). Returns meta; meta["capabilities"] feeds capabilities.describe.
+    (data/capabilities.py). Returns meta; meta["capabilities"] feeds needs.describe.
 
     `after_build(con, meta)` runs last, on the finished snapshot before it is published: the app
     passes one that keeps each page's default view (default_views.after_build). `as_of` is the

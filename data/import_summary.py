@@ -29,7 +29,7 @@ def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str]
               warnings: list[str], formats: dict[str, str], as_of_source: str,
               can_show: list[str]) -> dict:
     """The summary of the snapshot just built on `con` (its meta row is written); `can_show` is
-    data/capabilities.py's describe() of it."""
+    data/needs.py's describe() of it."""
     as_of, tables = con.execute("select default_as_of, tables from meta").fetchone()
     churned, no_reason = con.execute(
         "select count(*), count(*) filter (where nullif(trim(churn_reason), '') is null) "

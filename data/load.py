@@ -46,7 +46,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import activity_input, build, capabilities, dates, import_summary, shapes, snapshots
+from data import activity_input, build, dates, import_summary, needs, shapes, snapshots
 
 MAX_SHOWN = 50
 MAX_TEXT_CHARS = 1_000_000
@@ -327,7 +327,7 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         meta["summary"] = import_summary.summarise(
             con, {st.key: st.name for st in read.values()}, rows, notes, warnings,
             source["date_formats"], as_of_source,
-            capabilities.describe(meta["capabilities"], as_of))
+            needs.describe(meta["capabilities"], as_of))
         return meta
     except build.IntegrityError as exc:
         problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")

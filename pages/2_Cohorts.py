@@ -103,7 +103,7 @@ if basis == "activity":
             ui.show(chart, "revenue_per_customer", "activity_revenue", n=n_customers)
 
 st.subheader("Compare groups")
-# Only dimensions with more than one group in the data are offered (data/capabilities.py).
+# Only dimensions with more than one group in the data are offered (data/needs.py).
 labels = {m.dimension: m.label for m in MULTI.values()}
 dims = {key.removeprefix("cohorts.by."): labels[key.removeprefix("cohorts.by.")]
         for key in ui.offered([f"cohorts.by.{d}" for d in labels])}

@@ -27,7 +27,7 @@ totals = ui.query("churn_reasons", f)
 if ui.empty(totals, ui.no_churn()):
     st.stop()
 
-# What the reasons need (data/capabilities.py): one line per missing file or column, up front.
+# What the reasons need (data/needs.py): one line per missing file or column, up front.
 PARTS = ("churn.by_category", "churn.mrr_by_category", "churn.owners", "churn.trend",
          "churn.by_segment", "churn.raw")
 drawn = ui.offered(PARTS)

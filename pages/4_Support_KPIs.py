@@ -33,7 +33,7 @@ def nps_chart() -> None:
                 kpi="nps")
 
 
-# Without a tickets file the page says so once (data/capabilities.py), and shows what NPS it has.
+# Without a tickets file the page says so once (data/needs.py), and shows what NPS it has.
 kpis = ui.query("support_kpis", f, grain=grain) if ui.available("support.tickets") else None
 if kpis is None or kpis.empty or not kpis["tickets"].sum():
     if kpis is not None:

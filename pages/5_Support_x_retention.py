@@ -41,7 +41,7 @@ st.caption("Everything on this page shows association, not cause: customers with
            "experience may differ in other ways too.")
 
 st.subheader("Retention by early support experience")
-# Each split needs its ticket column (data/capabilities.py); without tickets, one line.
+# Each split needs its ticket column (data/needs.py); without tickets, one line.
 curves = None
 if ui.available("support_x.early"):
     groupings = {m: DIMENSION_LABELS[m] for m in ("early_tickets", "early_frt_sla", "early_csat")

@@ -10,7 +10,7 @@ import narrative
 import settings
 import snapshot
 import ui
-from data import capabilities
+from data import needs
 
 PROFILE_COLUMNS = {
     "table_name": st.column_config.TextColumn("Table"),
@@ -47,7 +47,7 @@ if profile is not None:
 st.subheader("What this data can show")
 st.caption("Each page and chart: ✓ when the data has what it needs; otherwise what would fill it "
            "(README, Your data). The import prints the same list.")
-for page, (shown, not_shown) in capabilities.by_page(snapshot.capabilities(),
+for page, (shown, not_shown) in needs.by_page(snapshot.capabilities(),
                                                     ui.as_of()).items():
     st.markdown(f"**{page}** — " + (f"✓ {' · '.join(shown)}" if shown else "nothing yet") + "".join(
         f"  \n{line}" for line in not_shown))

@@ -14,7 +14,7 @@ import plotly.io as pio
 
 import charts
 import definitions
-from data import capabilities, workspace
+from data import capabilities, needs, workspace
 from formatting import format_delta, format_value, is_flat
 from queries import Filters
 from targets import Target, for_view, from_rows, verdict
@@ -25,7 +25,7 @@ FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemo
 @dataclass
 class Shown:
     """What the pack draws for this snapshot and view: an item whose data the snapshot lacks is
-    left out (data/capabilities.py), as on the pages, and named in the pack's one left-out line."""
+    left out (data/needs.py), as on the pages, and named in the pack's one left-out line."""
 
     caps: capabilities.Capabilities
     as_of: date
@@ -33,7 +33,7 @@ class Shown:
     left_out: list[str] | None = None
 
     def can(self, key: str) -> bool:
-        if capabilities.shows(self.caps, key):
+        if needs.shows(self.caps, key):
             return True
         self.left_out = (self.left_out or []) + [key]
         return False

@@ -17,7 +17,7 @@ from plotly.offline import get_plotlyjs
 import definitions
 import queries
 import settings
-from data import capabilities
+from data import capabilities, needs
 from formatting import format_delta, format_value
 from queries import Filters
 from report.blocks import _MARKS, Marks, Shown, esc, notes_block
@@ -103,7 +103,7 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
     ]
     # A section with nothing to draw is left out with the rest, in the one line below.
     sections = [s for s in sections if s.blocks]
-    left_out = capabilities.left_out(caps, shown.left_out or [])
+    left_out = needs.left_out(caps, shown.left_out or [])
     built = pd.Timestamp(meta.get("built_at"))
     generated = datetime.now(timezone.utc)
     facts = {

@@ -12,7 +12,7 @@ import pandas as pd
 import charts
 import narrative
 import queries
-from data import capabilities
+from data import needs
 from queries import Filters
 from report.blocks import Section, Shown, bullets, esc, figure_block, tiles_block
 
@@ -104,9 +104,9 @@ def churn(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     if not drawn:
         return s
     if not shown.churned():
-        s.add(f'<p class="empty">{esc(capabilities.no_churn(as_of))}.</p>')
+        s.add(f'<p class="empty">{esc(needs.no_churn(as_of))}.</p>')
         return s
-    nothing = capabilities.no_churn(as_of, filtered=shown.filtered) + "."
+    nothing = needs.no_churn(as_of, filtered=shown.filtered) + "."
     totals = queries.churn_reasons(con, f)
     lost = int(totals["customers_lost"].sum()) if not totals.empty else 0
     if "churn.by_category" in drawn:

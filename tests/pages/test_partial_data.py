@@ -10,6 +10,7 @@ import re
 import pytest
 
 from data import capabilities as cap
+from data import needs
 from tests import matrix
 from tests.pages.conftest import PAGES, ROOT, open_page
 
@@ -21,7 +22,7 @@ NPS = "Add an NPS file (`--nps`)"
 MRR = "Add an MRR history file (`--mrr`)"
 
 # The lines a viewer reads on each page, word for word, for the two snapshots the issue's
-# screenshots are taken on (the other snapshots are checked against data/capabilities.py below).
+# screenshots are taken on (the other snapshots are checked against data/needs.py below).
 EXPECTED = {
     ("customers_only", "Overview"): [
         f"{MRR} to see net revenue retention — {README}",
@@ -135,15 +136,15 @@ def test_page_on_partial_data(snapshot_of, name, title):
     caps = capabilities_of(live)
     text = "\n".join(said)
     source = (ROOT / ALL_PAGES[title]).read_text()
-    for key, item in cap.ITEMS.items():
+    for key, item in needs.ITEMS.items():
         # Choices not offered need no line; an item its page does not ask for yet (a part
         # still being built) is the business of that part's tests.
         if item.page != title or item.kind in ("filter", "option", "choice") or not asked(
                 key, source):
             continue
-        need = cap.missing(caps, key)
+        need = needs.missing(caps, key)
         section = {"Support KPIs": "support.tickets", "Support × retention": "support_x.early"}
-        covered = key.startswith(("support.", "support_x.early_")) and cap.missing(
+        covered = key.startswith(("support.", "support_x.early_")) and needs.missing(
             caps, section.get(title, key)) is not None and key != "support.nps"
         if need is not None and not covered:
             assert need.fix(caps) in text and item.label in text, (key, said)

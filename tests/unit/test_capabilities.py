@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 
 from data import capabilities as cap
-from data import snapshots, upgrade
+from data import needs, snapshots, upgrade
 from tests.unit.fixtures import make_db
 
 CUSTOMERS = [
@@ -63,22 +63,22 @@ def test_lines_name_the_file_or_column(tmp_path):
     con = make_db(tmp_path, CUSTOMERS, TICKETS)
     caps = cap.read(con)
     con.close()
-    assert cap.line(caps, "support.csat") is None
-    assert cap.line(caps, "support.ces") == (
+    assert needs.line(caps, "support.csat") is None
+    assert needs.line(caps, "support.ces") == (
         "Add `ces` to your tickets file to see customer effort — README, Your data")
-    assert cap.line(caps, "support.nps") == (
+    assert needs.line(caps, "support.nps") == (
         "Add an NPS file (`--nps`) to see the net promoter score — README, Your data")
-    assert cap.line(caps, "support_x.products") == (
+    assert needs.line(caps, "support_x.products") == (
         "Add `products_count` to your customers file to see two-year retention by products held"
         " — README, Your data")
-    assert cap.line(caps, "support.by.channel") == (
+    assert needs.line(caps, "support.by.channel") == (
         "Every row of your tickets file has the same `channel`: add more values to see a "
         "breakdown by channel — README, Your data")
-    assert cap.line(caps, "support.by.category").startswith("Add `category` to your tickets file")
-    assert cap.shows(caps, "cohorts.compare")  # plan and segment both split
-    assert cap.shows(caps, "filter.plan") and not cap.shows(caps, "filter.region")
+    assert needs.line(caps, "support.by.category").startswith("Add `category` to your tickets file")
+    assert needs.shows(caps, "cohorts.compare")  # plan and segment both split
+    assert needs.shows(caps, "filter.plan") and not needs.shows(caps, "filter.region")
     # Tiles that one file would fill share one line.
-    assert cap.lines(caps, ["overview.tile.csat_pct", "overview.tile.nps", "overview.tile.mrr",
+    assert needs.lines(caps, ["overview.tile.csat_pct", "overview.tile.nps", "overview.tile.mrr",
                             "overview.tile.clv"]) == [
         "Add an NPS file (`--nps`) to see NPS — README, Your data",
         "Add `mrr` to your customers file to see MRR and lifetime value — README, Your data",
@@ -89,23 +89,23 @@ def test_customers_only(tmp_path):
     con = make_db(tmp_path, [{"customer_id": "a", "signup_date": "2024-01-10"}])
     caps = cap.read(con)
     con.close()
-    assert cap.line(caps, "support.ces") == (
+    assert needs.line(caps, "support.ces") == (
         "Add a tickets file (`--tickets`) to see customer effort — README, Your data")
     # The first need missing is named: without churn dates there is no retention to compare.
-    assert cap.line(caps, "cohorts.heatmap") == (
+    assert needs.line(caps, "cohorts.heatmap") == (
         "Add `churn_date` to your customers file to see the retention triangle — README, Your data")
-    assert cap.line(caps, "cohorts.compare").startswith("Add `churn_date`")
+    assert needs.line(caps, "cohorts.compare").startswith("Add `churn_date`")
     con = make_db(tmp_path / "churn", [{"customer_id": "a", "signup_date": "2024-01-10",
                                         "churn_date": "2024-02-01"}])
     caps = cap.read(con)
     con.close()
-    assert cap.line(caps, "cohorts.compare").startswith(
+    assert needs.line(caps, "cohorts.compare").startswith(
         "Add `plan`, `segment`, `region`, `industry`, `acquisition_channel` or `products_count` "
         "with more than one value to your customers file")
-    assert cap.line(caps, "support.by.channel") == (
+    assert needs.line(caps, "support.by.channel") == (
         "Add a tickets file (`--tickets`) to see a breakdown by channel — README, Your data")
-    assert not any(cap.shows(caps, k) for k in cap.ITEMS if k.startswith("filter."))
-    assert cap.shows(caps, "cohorts.customers")
+    assert not any(needs.shows(caps, k) for k in needs.ITEMS if k.startswith("filter."))
+    assert needs.shows(caps, "cohorts.customers")
 
 
 def test_churn_not_yet_and_unmapped_reasons(tmp_path):
@@ -118,10 +118,10 @@ def test_churn_not_yet_and_unmapped_reasons(tmp_path):
     caps = cap.read(con)
     con.close()
     assert caps.churned == 0 and caps.first_churn_date == date(2024, 9, 1)
-    assert cap.line(caps, "churn.by_category") is None   # no churned customer, nothing unmapped
-    assert cap.status(caps, "churn.by_category") == (cap.NOT_YET, "No churn up to 01 Feb 2024")
-    assert cap.status(caps, "churn.by_category", date(2024, 9, 1)) == (cap.OK, "")
-    assert cap.no_churn(date(2024, 9, 30), filtered=True) == (
+    assert needs.line(caps, "churn.by_category") is None   # no churned customer, nothing unmapped
+    assert needs.status(caps, "churn.by_category") == (needs.NOT_YET, "No churn up to 01 Feb 2024")
+    assert needs.status(caps, "churn.by_category", date(2024, 9, 1)) == (needs.OK, "")
+    assert needs.no_churn(date(2024, 9, 30), filtered=True) == (
         "No churn among these customers up to 30 Sep 2024")
 
     # Everyone churned with a reason the mapping does not list.
@@ -131,25 +131,25 @@ def test_churn_not_yet_and_unmapped_reasons(tmp_path):
     ], [{"ticket_id": "t", "customer_id": "a", "created_at": "2024-03-01 10:00"}])
     caps = cap.read(con)
     con.close()
-    assert cap.line(caps, "churn.by_category").startswith(
+    assert needs.line(caps, "churn.by_category").startswith(
         "None of the churn reasons matches the reason mapping: map them (Reason mapping page, "
         "or a reasons file `--reasons`) to see customers lost by reason")
-    assert cap.line(caps, "churn.raw") is None  # the raw reasons are there to map
+    assert needs.line(caps, "churn.raw") is None  # the raw reasons are there to map
 
 
 def test_describe_lists_every_item_once(tmp_path):
     con = make_db(tmp_path, CUSTOMERS, TICKETS)
     caps = cap.read(con)
     con.close()
-    described = cap.describe(caps)
-    shown = [k for k, item in cap.ITEMS.items() if item.kind in ("chart", "tile", "choice")]
+    described = needs.describe(caps)
+    shown = [k for k, item in needs.ITEMS.items() if item.kind in ("chart", "tile", "choice")]
     assert len(described) == len(shown)
     assert "✓ Support KPIs: CSAT" in described
     assert "✗ Support KPIs: Customer effort — add `ces` to your tickets file" in described
     assert "✓ Churn reasons: Customers lost" in described
     assert "✗ Overview: MRR — add `mrr` to your customers file" in described
     # Before the first churn: the churn items are there, with nothing to show yet.
-    early = cap.describe(caps, date(2024, 3, 1))
+    early = needs.describe(caps, date(2024, 3, 1))
     assert "– Churn reasons: Customers lost — no churn up to 01 Mar 2024" in early
 
 
@@ -199,9 +199,9 @@ def test_by_page_groups_what_describe_lists(tmp_path):
     con = make_db(tmp_path, CUSTOMERS, TICKETS)
     caps = cap.read(con)
     con.close()
-    pages = cap.by_page(caps)
+    pages = needs.by_page(caps)
     shown, not_shown = pages["Support KPIs"]
     assert "CSAT" in shown and "Customer effort" not in shown
     assert "✗ Customer effort — add `ces` to your tickets file" in not_shown
     # the same items as describe(), one each
-    assert sum(len(a) + len(b) for a, b in pages.values()) == len(cap.describe(caps))
+    assert sum(len(a) + len(b) for a, b in pages.values()) == len(needs.describe(caps))
