@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench import viewers
+from bench import stream_client, viewers
 from tests.e2e.harness import free_port
 
 # The dashboard's keys and option labels, bound to the URL the same way (ui.py's sidebar).
@@ -59,7 +59,7 @@ def test_a_viewer_opens_a_link_and_its_reruns_carry_the_widgets_it_changed(tiny_
     url, _ = tiny_app
 
     async def visit():
-        async with viewers.Viewer(url, "plan=Growth") as viewer:
+        async with stream_client.Viewer(url, "plan=Growth") as viewer:
             opened = await viewer.rerun()
             quarter = await viewer.rerun("grain", ["quarter"])
             cleared = await viewer.rerun("plan", [])
@@ -80,7 +80,7 @@ def test_a_control_inside_a_fragment_reruns_only_its_fragment(tiny_app):
     url, _ = tiny_app
 
     async def visit():
-        async with viewers.Viewer(url) as viewer:
+        async with stream_client.Viewer(url) as viewer:
             await viewer.rerun()
             share = await viewer.rerun("metric", ["share"])
             # A selectbox's value is the label the browser shows (format_func's), one string:
