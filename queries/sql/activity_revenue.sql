@@ -9,30 +9,7 @@
 -- period is ignored. customers: the cohort's customers (cohort_size).
 with selected as (/*selected_customers*/),
 
-members as (
-    select cf.customer_key, cf./*cohort*/ as cohort
-    from selected as cf
-),
-
-cohorts as (
-    select cohort, count(*) as cohort_size
-    from members
-    group by cohort
-),
-
-all_cohorts as (
-    select period.cohort, coalesce(cohorts.cohort_size, 0) as cohort_size
-    from (
-        select unnest(generate_series(min(cohort), max(cohort), /*step*/))::date as cohort
-        from cohorts
-    ) as period
-    left join cohorts using (cohort)
-),
-
-grid as (
-    select cohort, cohort_size, unnest(generate_series(0, /*periods_to_as_of*/)) as age
-    from all_cohorts
-),
+/*include:activity_cohort_grid*/,
 
 spend as (
     select members.cohort, /*activity_age*/ as age, sum(coalesce(act.amount, 0)) as revenue
