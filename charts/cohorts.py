@@ -135,16 +135,8 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
         rows.append(part.assign(series=f"cohort {name}", customers=n)[
             ["series", "age", "retention_pct", "customers"]])
     if not average.empty:
-        fig.add_trace(go.Scatter(
-            x=average["age"], y=average["retention_pct"], mode="lines+markers",
-            name="Average (size-weighted)", line=dict(color=color_for("Average"), width=4),
-            marker=dict(size=6), customdata=average[["customers", "cohorts"]],
-            hovertemplate=f"Age %{{x}} {unit}: %{{y:.1f}}% {m['value']}<br>"
-            "%{customdata[0]:,} customers in %{customdata[1]} complete cohorts<extra></extra>",
-        ))
-        low = average[average["customers"] < min_n]
-        if not low.empty:
-            fig.add_trace(_low_n_trace(low["age"], low["retention_pct"], low["customers"], min_n))
+        _add_average(fig, average, "retention_pct",
+                     f"Age %{{x}} {unit}: %{{y:.1f}}% {m['value']}", min_n)
         rows.append(average.assign(series="average")[["series", "age", "retention_pct",
                                                       "customers", "cohorts"]])
     basis_title = "MRR" if basis == "mrr" else "customers"
@@ -179,17 +171,8 @@ def revenue_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "mon
         ))
         rows.append(part.assign(series=f"cohort {name}")[cols])
     if not average.empty:
-        fig.add_trace(go.Scatter(
-            x=average["age"], y=average["revenue_per_customer"], mode="lines+markers",
-            name="Average (size-weighted)", line=dict(color=color_for("Average"), width=4),
-            marker=dict(size=6), customdata=average[["customers", "cohorts"]],
-            hovertemplate=f"By {unit[:-1]} %{{x}}: $%{{y:,.2f}} per customer<br>"
-            "%{customdata[0]:,} customers in %{customdata[1]} complete cohorts<extra></extra>",
-        ))
-        low = average[average["customers"] < min_n]
-        if not low.empty:
-            fig.add_trace(_low_n_trace(low["age"], low["revenue_per_customer"], low["customers"],
-                                       min_n))
+        _add_average(fig, average, "revenue_per_customer",
+                     f"By {unit[:-1]} %{{x}}: $%{{y:,.2f}} per customer", min_n)
         rows.append(average.assign(series="average")[cols + ["cohorts"]])
     fig.update_layout(**_base_layout(
         f"Revenue per customer by age: what a signup {grain}'s customers spent so far",
@@ -280,3 +263,19 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
     fig.update_xaxes(type="category")
     data = part[cols].rename(columns={"cohort": f"cohort_{grain}_start"})
     return Chart(fig, data.reset_index(drop=True))
+
+
+def _add_average(fig: go.Figure, average: pd.DataFrame, y: str, hover_value: str,
+                 min_n: int) -> None:
+    """The size-weighted average curve over complete cohorts, with its low-N points marked: the
+    line retention and revenue curves draw over their faint single-cohort lines."""
+    fig.add_trace(go.Scatter(
+        x=average["age"], y=average[y], mode="lines+markers",
+        name="Average (size-weighted)", line=dict(color=color_for("Average"), width=4),
+        marker=dict(size=6), customdata=average[["customers", "cohorts"]],
+        hovertemplate=f"{hover_value}<br>"
+        "%{customdata[0]:,} customers in %{customdata[1]} complete cohorts<extra></extra>",
+    ))
+    low = average[average["customers"] < min_n]
+    if not low.empty:
+        fig.add_trace(_low_n_trace(low["age"], low[y], low["customers"], min_n))
