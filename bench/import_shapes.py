@@ -87,7 +87,7 @@ def write_files(db: Path, folder: Path) -> dict[str, dict[str, Path]]:
             for key, sql in queries.items():
                 path = folder / shape / f"{key}.csv"
                 if not path.exists():
-                    con.execute(f"copy ({sql}) to '{path}' (format csv, header)")
+                    con.sql(sql).write_csv(str(path), header=True)
                 files.setdefault(shape, {})[key] = path
     finally:
         con.close()
