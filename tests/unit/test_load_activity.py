@@ -8,13 +8,13 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from data import load, load_cli
 from queries import Filters, activity_retention, connect
 from tests.unit.test_load import rejected, write
 from tests.unit.test_real_exports import _with_out, example
+from tests.unit.test_shapes import rows
 
 ROOT = Path(__file__).resolve().parents[2]
 CDNOW = ROOT / "tests" / "data" / "real" / "cdnow_sample.csv"
@@ -39,14 +39,6 @@ def live(tmp_path: Path) -> Path:
     out = tmp_path / "db" / "retention.duckdb"
     load.load(out, {"customers": write(good, "customers.csv", "customer_id,signup_date\nc1,2024-01-05\n")})
     return out
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_transactions_export_alone_is_a_complete_input(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from data import build, load
 
 from tests.unit.fixtures import make_db
+from tests.unit.test_load import write
 
 BUILD_DAY = date(2025, 1, 15)
 
@@ -20,12 +21,6 @@ BUILD_DAY = date(2025, 1, 15)
 def fixed_build_day(monkeypatch):
     """The default as-of date ignores dates after the build day: pin it."""
     monkeypatch.setattr(build, "build_day", lambda: BUILD_DAY)
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text)
-    return path
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
