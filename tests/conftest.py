@@ -26,3 +26,19 @@ def matrix_dbs(tmp_path_factory) -> dict[str, Path]:
     """The partial-data snapshots of tests/matrix.py (name -> live database path), each imported
     once per session when a test first asks for it (about 3 s each)."""
     return _Snapshots(tmp_path_factory.mktemp("matrix"))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away Postgres server for the session (tests/postgres_server.py): a Postgres object
+    with .url, .dsn, .execute(sql), .query(sql), .ingest(table, arrow) and .database(name).
+    Skips with one reason when the server binaries are not installed."""
+    from tests import postgres_server
+
+    if postgres_server.find_bindir() is None:
+        pytest.skip(postgres_server.SKIP_REASON)
+    server, database = postgres_server.start()
+    try:
+        yield database
+    finally:
+        server.stop()
