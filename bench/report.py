@@ -1,4 +1,4 @@
-"""bench/results/latest.json as the Markdown tables the README's Performance section shows."""
+"""bench/results/latest.json as the Markdown tables docs/performance.md shows."""
 
 from __future__ import annotations
 
