@@ -27,7 +27,7 @@ SCHEMA_SQL = HERE / "schema.sql"
 FACTS_SQL = HERE / "facts.sql"
 DEFAULT_REASONS_CSV = HERE / "churn_reasons.csv"
 
-TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity",
+TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "outreach",
           "churn_reason_categories")
 
 
@@ -162,6 +162,20 @@ INTEGRITY_CHECKS = (
         "anti join customers using (customer_id)",
     ),
     (
+        "outreach.customer_id must exist in customers",
+        "select count(*), list(distinct customer_id)[1:5] from outreach "
+        "anti join customers using (customer_id)",
+    ),
+    (
+        # A contact before the account existed is a wrong id or a wrong date: counted, it would
+        # make a customer look contacted before its own signup.
+        "outreach.contacted_at must be on or after the customer's signup_date",
+        "select count(*), list(o.customer_id || ' contacted ' || strftime(o.contacted_at, '%Y-%m-%d %H:%M')"
+        " || ' (signup ' || strftime(c.signup_date, '%Y-%m-%d') || ')' order by o.customer_id,"
+        " o.contacted_at)[1:5] from outreach as o join customers as c using (customer_id)"
+        " where o.contacted_at::date < c.signup_date",
+    ),
+    (
         "mrr_history must have one row per customer and month",
         "select count(*), list(customer_id || ' ' || month)[1:5] from "
         "(select customer_id, month from mrr_history group by all having count(*) > 1)",
@@ -188,7 +202,8 @@ def build_day() -> date:
 def data_as_of(con: duckdb.DuckDBPyConnection, day: date | None = None,
                   extra: tuple[date | None, ...] = ()) -> date | None:
     """SPEC §3 as-of date: the latest signup date, churn date, ticket creation date, NPS response
-    date or activity date (a transactions export describes the day of its last transaction), and
+    date, activity date (a transactions export describes the day of its last transaction) or
+    outreach contact or response date, and
     any `extra` date (a subscription's start or end), not after `day`, the build day. A
     cancellation scheduled for a later date does not move it. None when no such date exists."""
     day = day or build_day()
@@ -199,7 +214,9 @@ def data_as_of(con: duckdb.DuckDBPyConnection, day: date | None = None,
             (select max(churn_date) from customers where churn_date <= $day),
             (select max(created_at)::date from tickets where created_at::date <= $day),
             (select max(responded_at)::date from nps_responses where responded_at::date <= $day),
-            (select max(occurred_at)::date from activity where occurred_at::date <= $day)
+            (select max(occurred_at)::date from activity where occurred_at::date <= $day),
+            (select max(contacted_at)::date from outreach where contacted_at::date <= $day),
+            (select max(responded_at)::date from outreach where responded_at::date <= $day)
         )
         """,
         {"day": day},

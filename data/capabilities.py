@@ -24,7 +24,7 @@ from datetime import date
 import duckdb
 
 # Bump when compute() changes what it stores: data.upgrade then recomputes every kept snapshot.
-VERSION = "2"
+VERSION = "3"
 
 # Optional columns of SPEC §2 whose absence changes what a page can show.
 OPTIONAL_COLUMNS = {
@@ -33,12 +33,13 @@ OPTIONAL_COLUMNS = {
     "tickets": ("first_response_at", "resolved_at", "channel", "category", "priority",
                 "agent_replies", "csat", "ces"),
     "activity": ("amount", "kind"),
+    "outreach": ("campaign", "responded_at", "actions"),
 }
-TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity",
+TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "outreach",
           "churn_reason_categories")
 
 # Dimension -> (table, column). Customer dimensions are the shared filters' (queries.DIMENSIONS
-# keys); ticket_* are the Support KPIs breakdowns.
+# keys); ticket_* are the Support KPIs breakdowns, outreach_* the Outreach page's.
 DIMENSIONS = {
     "plan": ("customers", "plan"),
     "segment": ("customers", "segment"),
@@ -49,6 +50,8 @@ DIMENSIONS = {
     "ticket_channel": ("tickets", "channel"),
     "ticket_category": ("tickets", "category"),
     "ticket_priority": ("tickets", "priority"),
+    "outreach_channel": ("outreach", "channel"),
+    "outreach_campaign": ("outreach", "campaign"),
 }
 # Dimensions whose rows without a value are not offered as an 'Unknown' group (the products
 # filter takes whole numbers).
@@ -121,7 +124,8 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> Capabi
             continue
         dims = [(d, c) for d, (t, c) in DIMENSIONS.items() if t == table]
         # A blank text is no value: the importer keeps '' apart from null, the pages must not.
-        value = {c: f"nullif(trim({c}::varchar), '')" for c in names}
+        # (A dimension may be a required column: outreach.channel.)
+        value = {c: f"nullif(trim({c}::varchar), '')" for c in (*names, *(c for _, c in dims))}
         parts = [f"count({value[c]})" for c in names]
         parts += [f"count(distinct {value[c]})" for _, c in dims]
         parts += [f"bool_or({value[c]} is null)" for _, c in dims]

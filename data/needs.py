@@ -24,6 +24,8 @@ FILE_WORDS = {
     "nps_responses": "an NPS file (`--nps`)",
     "mrr_history": "an MRR history file (`--mrr`)",
     "activity": "an activity file (`--activity`: purchases, logins or feature use)",
+    "outreach": ("an outreach file (`--outreach FILE`: customer_id, contacted_at, channel, "
+                 "responded_at, optionally campaign and actions)"),
 }
 
 
@@ -90,6 +92,8 @@ def split(*dimensions: str) -> Need:
 MAPPED = Need("mapped")
 TICKETS = table("tickets")
 ACTIVITY = table("activity")
+OUTREACH = table("outreach")
+RESPONSES = column("outreach.responded_at")
 CHURN = column("customers.churn_date")
 REASONS = (CHURN, column("customers.churn_reason"), MAPPED)
 
@@ -199,6 +203,24 @@ ITEMS: dict[str, Item] = {
     "support_x.pre_churn_activity": Item("Support × retention",
                                          "activity in the 90 days before churn",
                                          (CHURN, ACTIVITY), churn=True),
+    # Outreach: shown only when the snapshot has contacts.
+    "outreach.contacts": Item("Outreach", "outreach: response rates, actions and retention of "
+                              "contacted customers", (OUTREACH,), "section"),
+    "outreach.tile.contacts": Item("Outreach", "contacts", (OUTREACH,), "tile"),
+    "outreach.tile.response_rate_pct": Item("Outreach", "response rate", (OUTREACH, RESPONSES),
+                                            "tile"),
+    "outreach.tile.actions_per_response": Item("Outreach", "actions per engagement",
+                                               (OUTREACH, RESPONSES,
+                                                column("outreach.actions")), "tile"),
+    "outreach.tile.retention_gap_pct": Item("Outreach", "the 90-day retention gap",
+                                            (CHURN, OUTREACH), "tile"),
+    "outreach.response_rate": Item("Outreach", "response rate over time", (OUTREACH, RESPONSES)),
+    "outreach.by.channel": Item("Outreach", "response rate by channel",
+                                (OUTREACH, RESPONSES, split("outreach_channel")), "choice"),
+    "outreach.campaigns": Item("Outreach", "the campaigns table",
+                               (OUTREACH, column("outreach.campaign"))),
+    "outreach.retention": Item("Outreach", "retention of contacted and not contacted customers",
+                               (CHURN, OUTREACH)),
     # Shared filters (sidebar): a filter over a dimension without values is not drawn.
     "filter.plan": Item("Filters", "the plan filter", (column("customers.plan"),), "filter"),
     "filter.segment": Item("Filters", "the segment filter", (column("customers.segment"),),

@@ -105,6 +105,9 @@ def _rebuild(path: Path, rebuild_facts: bool) -> None:
         shutil.copyfile(path, tmp)
         con = duckdb.connect(str(tmp))
         try:
+            # A table added to the schema since the file was built (outreach): created empty,
+            # so today's queries run on it; build_facts does the same.
+            build.add_missing_tables(con)
             if rebuild_facts:
                 build.build_facts(con)
             # Cheap (a scan per table), so always: what the data can show, as today's code asks.

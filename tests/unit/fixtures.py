@@ -1,7 +1,7 @@
 """Tiny hand-written databases for query tests.
 
     con = make_db(tmp_path, customers=[{"customer_id": "a", "signup_date": "2024-01-31"}],
-                  tickets=[...], nps=[...], mrr=[...], activity=[...])
+                  tickets=[...], nps=[...], mrr=[...], activity=[...], outreach=[...])
 
 Rows are dicts; missing optional columns are null. The database is built exactly like a real one
 (schema, default churn-reason mapping, integrity checks, customer_facts, meta) and opened with
@@ -24,17 +24,18 @@ TABLE_OF = {
     "nps": "nps_responses",
     "mrr": "mrr_history",
     "activity": "activity",
+    "outreach": "outreach",
 }
 
 
 def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), activity=(),
-            after_build=None, as_of=None):
+            after_build=None, as_of=None, outreach=()):
     """A snapshot of these rows (`after_build` as build.finalize's; `as_of` the snapshot's as-of
     date as `--as-of` gives it, default SPEC §3's rule on these rows); an open read-only
     connection to it."""
     live = Path(tmp_path) / "retention.duckdb"
     rows = {"customers": customers, "tickets": tickets, "nps": nps, "mrr": mrr,
-            "activity": activity}
+            "activity": activity, "outreach": outreach}
     with snapshots.building(live) as (tmp, snapshot_id):
         con = duckdb.connect(str(tmp))
         build.create_schema(con)

@@ -39,7 +39,8 @@ def test_facts_computed_at_build_and_stored(tmp_path):
         con.close()
     assert caps.default_as_of == date(2024, 4, 1)
     assert caps.tables == {"customers": 4, "tickets": 2, "nps_responses": 0, "mrr_history": 0,
-                           "activity": 0, "churn_reason_categories": caps.tables["churn_reason_categories"]}
+                           "activity": 0, "outreach": 0,
+                           "churn_reason_categories": caps.tables["churn_reason_categories"]}
     assert caps.filled("customers", "churn_date") == 3
     assert caps.filled("customers", "plan") == 3          # d's blank plan is no value
     assert caps.filled("customers", "mrr") == 0
