@@ -272,9 +272,12 @@ def other_warning(other_pct: float, lost: int, other_reasons: pd.DataFrame | Non
 
 
 def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | None,
-                  support: pd.DataFrame | None, other_warning_pct: float) -> list[tuple[str, str]]:
+                  support: pd.DataFrame | None, other_warning_pct: float,
+                  absent: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """(level, text) pairs for the Data page's quality section, from data_quality, churn_reasons,
-    early_support_excluded and support_kpis (monthly) of the same filters; None = not computed."""
+    early_support_excluded and support_kpis (monthly) of the same filters; None = not computed.
+    `absent`: tables the snapshot has no rows in ("tickets", "mrr_history"). The page already
+    names the file that would fill each, so no note repeats it as a quality problem."""
     if not q or not q["customers"]:
         return [("info", "No customers match these filters: nothing to check.")]
     out = []
@@ -283,13 +286,24 @@ def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | Non
         out.append(("warning" if share > other_warning_pct else "info",
                     f"Churn reasons in Other: {share:.1f}% of lost customers — "
                     f"{q['churned_unmapped_reason']:,} with a reason the mapping does not list "
-                    f"({q['unmapped_reasons']:,} distinct texts; add them to the reason mapping) "
+                    f"({count(q['unmapped_reasons'], 'distinct texts')}; add them to the reason "
+                    "mapping) "
                     f"and {q['churned_without_reason']:,} with no reason given."))
-    total = q["customers"]
-    without = q["customers_without_tickets"]
-    out.append(("info", f"{without:,} of {total:,} customers ({100 * without / total:.1f}%) have "
-                        "no support ticket by the as-of date: they count in the 0-tickets group "
-                        "and in no support KPI."))
+    if "tickets" not in absent:
+        out += _ticket_notes(q, young, support)
+    if q["customers_without_mrr"] and "mrr_history" not in absent:
+        out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
+                               "they are left out of NRR, GRR and early expansion."))
+    return out
+
+
+def _ticket_notes(q: dict, young: int | None,
+                  support: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """The quality notes of a snapshot with tickets."""
+    total, without = q["customers"], q["customers_without_tickets"]
+    out = [("info", f"{without:,} of {total:,} customers ({100 * without / total:.1f}%) have "
+                    "no support ticket by the as-of date: they count in the 0-tickets group "
+                    "and in no support KPI.")]
     if q["tickets_after_as_of"]:
         out.append(("info", f"{q['tickets_after_as_of']:,} tickets of these customers were "
                             "created after the as-of date and are left out of every number."))
@@ -299,9 +313,6 @@ def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | Non
     if young:
         out.append(("info", f"{int(young):,} customers are younger than 90 days and are left "
                             "out of the early-support groupings."))
-    if q["customers_without_mrr"]:
-        out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
-                               "they are left out of NRR, GRR and early expansion."))
     if support is not None and not support.empty:
         # frt_n counts the tickets with a first response: the rest had none (an exact count,
         # not a percentage turned back into one).

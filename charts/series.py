@@ -162,15 +162,22 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
     palette = colors_for(keys.unique())
     colors = [(color or palette[str(c)]) if ok else NEUTRAL for c, ok in zip(keys, reliable)]
     prefix = "$" if money else ""
+    # With reference diamonds the bar's own label is the value alone and N goes under the row's
+    # name: a diamond near the end of a short bar covered "n=1,653" on a phone-width plot.
+    n_in_bar = bool(n_col) and not references
     texts = [prefix + text_fmt.format(v) + ("%" if percent else "")
-             + (f" · n={int(n):,}" if n_col else "") + ("" if ok else " (low N)")
+             + (f" · n={int(n):,}" if n_in_bar else "") + ("" if ok else " (low N)")
              for v, n, ok in zip(shown[value], shown[n_col] if n_col else shown[value], reliable)]
+    names = shown[label].astype(str)
+    rows = (names + "<br>n=" + shown[n_col].map("{:,.0f}".format) if n_col and references
+            else names)
+    row_of = dict(zip(names, rows))
     extra = hover_extra or {}
     custom = shown[list(extra)] if extra else None
     hover = "%{y}: " + prefix + "%{x:,.1f}" + ("%" if percent else "")
     hover += "".join(f"<br>{name}: %{{customdata[{i}]}}" for i, name in enumerate(extra.values()))
     fig = go.Figure(go.Bar(
-        x=shown[value], y=shown[label].astype(str), orientation="h", marker_color=colors,
+        x=shown[value], y=rows, orientation="h", marker_color=colors,
         text=texts, customdata=custom, showlegend=False, textangle=0,
         # with reference markers the label sits at the bar's start, clear of the diamond
         textposition="inside" if references else "auto",
@@ -178,12 +185,15 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
         hovertemplate=hover + "<extra></extra>", cliponaxis=False,
     ))
     for ref_label, ref_value in (references or {}).items():
-        if ref_label in set(shown[label].astype(str)):
+        if ref_label in row_of:
             fig.add_trace(go.Scatter(
-                x=[ref_value], y=[ref_label], mode="markers+text", name="Published research",
+                x=[ref_value], y=[row_of[ref_label]], mode="markers+text",
+                name="Published research",
                 marker=dict(symbol="diamond", size=14, color="#D55E00",
                             line=dict(width=1, color="white")),
-                text=[f"research {ref_value:g}{'%' if percent else ''}"],
+                # The value alone: "research 80%" ran off a phone-width plot; the subtitle and
+                # the hover say what the diamond is.
+                text=[f"{ref_value:g}{'%' if percent else ''}"],
                 textposition="middle right", showlegend=False,
                 hovertemplate=f"Published research figure: {ref_value:g}"
                 + ("%" if percent else "") + "<extra></extra>",

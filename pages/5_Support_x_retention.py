@@ -35,6 +35,10 @@ PRE_CHURN_ACTIVITY_COLUMNS = {
     "top_kinds": st.column_config.TextColumn("Top kinds of activity"),
 }
 
+# The choices' short words; the sentences below use DIMENSION_LABELS' full ones.
+SPLIT_CHOICES = {"early_tickets": "Tickets", "early_frt_sla": "First-response target",
+                 "early_csat": "CSAT"}
+
 f, con = frame.frame("Support × retention")
 
 st.caption("Everything on this page shows association, not cause: customers with a bad early "
@@ -47,8 +51,9 @@ if ui.available("support_x.early"):
     groupings = {m: DIMENSION_LABELS[m] for m in ("early_tickets", "early_frt_sla", "early_csat")
                  if ui.offered([f"support_x.{m}"])}
     left, right = st.columns([2, 1])
-    by = left.segmented_control("Split customers by", list(groupings), format_func=groupings.get,
-                                default="early_tickets", required=True, key="support_x_by")
+    # Radio buttons wrap on a phone; a segmented control of these long labels scrolled sideways.
+    by = left.radio("Split customers by their first 90 days", list(groupings),
+                    format_func=SPLIT_CHOICES.get, horizontal=True, key="support_x_by")
     if "early_frt_sla" in groupings:
         sla = right.number_input("First-response target (hours)", 0.5, 240.0,
                                  float(settings.SLA_HOURS), step=0.5, key="support_x_sla",

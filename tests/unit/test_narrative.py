@@ -214,7 +214,7 @@ def test_quality_notes_count_what_each_check_found():
     assert notes == [
         # 20% in Other is over the 15% threshold: a warning
         ("warning", "Churn reasons in Other: 20.0% of lost customers — 2 with a reason the "
-                    "mapping does not list (1 distinct texts; add them to the reason mapping) "
+                    "mapping does not list (1 distinct text; add them to the reason mapping) "
                     "and 1 with no reason given."),
         # 10 of 40 customers = 25.0%
         ("info", "10 of 40 customers (25.0%) have no support ticket by the as-of date: they count "
@@ -235,3 +235,16 @@ def test_quality_notes_without_customers_or_tickets():
     notes = narrative.quality_notes(QUALITY, None, 0, empty, 15)
     assert notes[-1] == ("warning", "No support tickets for these customers: the support pages "
                                     "have nothing to show.")
+
+
+def test_quality_notes_leave_absent_files_to_the_missing_lines():
+    # A snapshot without tickets or MRR history: the page's "What this data can show" names
+    # both files, so no quality note counts customers without tickets or without MRR.
+    quality = {**QUALITY, "customers_without_tickets": 40, "tickets_after_as_of": 0,
+               "tickets_before_signup": 0, "customers_without_mrr": 40}
+    notes = narrative.quality_notes(quality, None, 6, None, 15,
+                                    absent=frozenset({"tickets", "mrr_history"}))
+    assert notes == []
+    # with the tables present, the same counts are quality notes
+    present = narrative.quality_notes(quality, None, 6, None, 15)
+    assert [text[:12] for _, text in present] == ["40 of 40 cus", "6 customers ", "40 customers"]
