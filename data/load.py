@@ -46,7 +46,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import activity_input, build, dates, import_summary, needs, shapes, snapshots
+from data import activity_input, build, dates, import_summary, needs, outreach_input, shapes, snapshots
 
 MAX_SHOWN = 50
 MAX_TEXT_CHARS = 1_000_000
@@ -59,8 +59,8 @@ READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
 MAX_READER_ERRORS = 1000
 
 # files keys, in report order; each is the schema table it fills.
-FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "subscriptions",
-             "churn_events", "churn_reason_categories")
+FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "outreach",
+             "subscriptions", "churn_events", "churn_reason_categories")
 FILE_ALIASES = {"nps": "nps_responses", "mrr": "mrr_history", "reasons": "churn_reason_categories"}
 
 # SPEC §2: only these columns must be present (and non-empty) in a user's file.
@@ -70,6 +70,7 @@ REQUIRED = {
     "nps_responses": ("customer_id", "responded_at", "score"),
     "mrr_history": ("customer_id", "month", "mrr"),
     "activity": ("customer_id", "occurred_at"),
+    "outreach": outreach_input.REQUIRED,
     "churn_reason_categories": ("reason", "category"),
     **shapes.REQUIRED,
 }
@@ -146,6 +147,7 @@ RULES = {
     "activity": [
         ("amount", "a number >= 0", (), "amount < 0", "shown(raw_amount)"),
     ],
+    "outreach": outreach_input.RULES,
 }
 for _key, _rules in shapes.RULES.items():
     RULES[_key] = RULES.get(_key, []) + _rules
@@ -155,9 +157,11 @@ DATE_RANGE = ("1900-01-01", "2099-12-31")
 for _key, _columns in {"customers": ("signup_date", "churn_date"),
                        "tickets": ("created_at", "first_response_at", "resolved_at"),
                        "nps_responses": ("responded_at",), "mrr_history": ("month",),
-                       "activity": ("occurred_at",), **shapes.DATE_COLUMNS}.items():
+                       "activity": ("occurred_at",), "outreach": outreach_input.DATE_COLUMNS,
+                       **shapes.DATE_COLUMNS}.items():
+    _timed = _key in ("tickets", "nps_responses", "activity", "outreach")
     RULES[_key] = RULES.get(_key, []) + [
-        (column, f"a date{'-time' if _key in ('tickets', 'nps_responses', 'activity') else ''} between "
+        (column, f"a date{'-time' if _timed else ''} between "
          f"{DATE_RANGE[0]} and {DATE_RANGE[1]}", (),
          f"cast({column} as date) not between date '{DATE_RANGE[0]}' and date '{DATE_RANGE[1]}'",
          f"shown(raw_{column})")
@@ -317,6 +321,7 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         if "churn_reason_categories" not in staged:
             build.load_reason_mapping(con)
         notes += activity_input.map_inactivity_reason(con, inactive_days)
+        notes += outreach_input.summary(con, staged)
         source = {
             "files": {st.key: {"name": st.name, "sha256": _sha256(st.path)} for st in read.values()},
             "mapping": mapping,
@@ -349,7 +354,8 @@ def _post_checks(con, staged: dict[str, _Staged]) -> None:
     """Rules only the converted values can break (a churn date before a signup date computed
     from tenure); ImportRejected naming the file and line, like every other problem."""
     pending, total = [], 0
-    for key, column, expected, select in shapes.post_checks(staged):
+    for key, column, expected, select in (shapes.post_checks(staged)
+                                          + outreach_input.post_checks(staged)):
         count, shown = _run_check(con, select)
         total += count
         pending += [_Pending(key, column, expected, found, row=row) for row, found, _ in shown]
@@ -715,8 +721,9 @@ def _duplicates(st: _Staged, key: str, found: str) -> str:
 
 
 def _orphan_checks(st: _Staged, customers: _Staged | None) -> list[tuple[str, str, str]]:
-    """tickets / NPS / MRR rows whose customer_id is not in the customers file."""
-    if st.key not in ("tickets", "nps_responses", "mrr_history", "activity", *shapes.INPUT_TABLES) \
+    """tickets / NPS / MRR / activity / outreach rows whose customer_id is not in the customers file."""
+    if st.key not in ("tickets", "nps_responses", "mrr_history", "activity", "outreach",
+                      *shapes.INPUT_TABLES) \
             or "customer_id" not in st.columns:
         return []
     if customers is None or not customers.usable or not customers.rows:

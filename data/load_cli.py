@@ -1,7 +1,7 @@
 """`python -m data.load`: the command line of the importer (data/load.py).
 
     python -m data.load --out PATH --customers FILE [--tickets FILE] [--nps FILE] [--mrr FILE]
-        [--activity FILE [--inactive-days N]] [--subscriptions FILE] [--churn-events FILE]
+        [--activity FILE [--inactive-days N]] [--outreach FILE] [--subscriptions FILE] [--churn-events FILE]
         [--reasons FILE] [--map TABLE.COLUMN=HEADER ...] [--as-of YYYY-MM-DD] [--date-format FMT]
     python -m data.load --out PATH --activity FILE [...]     (a transactions export on its own)
 
@@ -25,7 +25,8 @@ from data.load import DERIVED, REQUIRED, ImportRejected, _schema, load
 # --- the help text: every file's columns and the shapes (SPEC §2) -------------------------------
 # The option that reads each file key's file.
 OPTIONS = {"customers": "--customers", "tickets": "--tickets", "nps_responses": "--nps",
-           "mrr_history": "--mrr", "activity": "--activity", "subscriptions": "--subscriptions",
+           "mrr_history": "--mrr", "activity": "--activity", "outreach": "--outreach",
+           "subscriptions": "--subscriptions",
            "churn_events": "--churn-events", "churn_reason_categories": "--reasons"}
 TYPES = {"VARCHAR": "text", "DATE": "date", "TIMESTAMP": "date-time", "INTEGER": "whole number",
          "SMALLINT": "whole number", "DECIMAL(12,2)": "number", "DOUBLE": "number"}
@@ -49,6 +50,11 @@ NOTES = {
     "mrr_history.mrr": ">= 0",
     "activity.amount": ">= 0; optional",
     "activity.kind": "purchase, login, a feature's name...",
+    "outreach.contacted_at": "not before the customer's signup_date",
+    "outreach.channel": "email, phone, in-app, meeting...",
+    "outreach.campaign": "e.g. Q3 save campaign",
+    "outreach.responded_at": ">= contacted_at; empty = no response",
+    "outreach.actions": ">= 0: follow-ups after the response",
     "subscriptions.end_date": "empty while running; > the last day it counts",
     "subscriptions.mrr": ">= 0",
 }
@@ -72,8 +78,8 @@ Shapes real exports come in (each conversion is counted in the summary printed a
   dates               ISO YYYY-MM-DD[ HH:MM[:SS]] or one format per column: YYYY/MM/DD, DD.MM.YYYY,
                       DD/MM/YYYY, MM/DD/YYYY (time optional); a column whose day and month are
                       all <= 12 needs --date-format DD/MM/YYYY or MM/DD/YYYY.
-As-of date: --as-of, else the latest signup, churn, ticket, NPS, activity or subscription date up
-to today.
+As-of date: --as-of, else the latest signup, churn, ticket, NPS, activity, outreach contact or
+response, or subscription date up to today.
 Headers: your own names via --map TABLE.COLUMN=Header (e.g. customers.churned=Churn); columns
 not listed here are kept as text. CSV (comma, semicolon or tab; UTF-8) or Parquet."""
 
@@ -144,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="purchases, logins or feature use: customers who come back")
     parser.add_argument("--inactive-days", type=_days, metavar="N",
                         help="with --activity: churn a customer N days after its last activity")
+    parser.add_argument("--outreach", type=Path,
+                        help="your team's contacts: save campaigns, check-in calls, e-mails")
     parser.add_argument("--subscriptions", type=Path, help="instead of --mrr")
     parser.add_argument("--churn-events", type=Path)
     parser.add_argument("--reasons", type=Path)
@@ -162,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         mapping = _parse_map(args.map)
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
-    data_files = ("customers", "tickets", "nps", "mrr", "activity", "subscriptions", "churn_events")
+    data_files = ("customers", "tickets", "nps", "mrr", "activity", "outreach", "subscriptions",
+                  "churn_events")
     if args.reasons and not any(getattr(args, key) for key in data_files):
         from data import remap
 
@@ -177,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_import(args: argparse.Namespace, mapping: dict) -> int:
     files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
-             "mrr": args.mrr, "activity": args.activity, "subscriptions": args.subscriptions,
+             "mrr": args.mrr, "activity": args.activity, "outreach": args.outreach,
+             "subscriptions": args.subscriptions,
              "churn_events": args.churn_events, "reasons": args.reasons}
     try:
         meta = load(args.out, files, mapping, as_of=args.as_of, date_format=args.date_format,

@@ -138,14 +138,15 @@ def prepare(con, staged: dict) -> None:
 
 
 def default_as_of(con, staged: dict, day: date) -> date | None:
-    """SPEC §3: the latest signup, churn, ticket, NPS response or subscription start/end date
-    given in the files and not after `day` (dates the importer derives from the as-of date itself
-    - from tenure, or a churn flag without a date - never move it)."""
+    """SPEC §3: the latest signup, churn, ticket, NPS response, activity, outreach contact or
+    response, or subscription start/end date given in the files and not after `day` (dates the
+    importer derives from the as-of date itself - from tenure, or a churn flag without a date -
+    never move it)."""
     parts = ["(select max(given_date) from churn_given where flag is distinct from 'active' "
              "and given_date <= $day)"]
     sources = {"customers": ("signup_date",), "tickets": ("created_at",),
                "nps_responses": ("responded_at",), "subscriptions": ("start_date", "end_date"),
-               "activity": ("occurred_at",)}
+               "activity": ("occurred_at",), "outreach": ("contacted_at", "responded_at")}
     for key, columns in sources.items():
         for column in columns:
             if key in staged and column in staged[key].columns:

@@ -379,7 +379,7 @@ def test_bad_mapping_and_missing_mapped_header(tmp_path, live):
         "signup_date, churn_date, churn_reason, plan, mrr, region, segment, industry, "
         "acquisition_channel, products_count, churned, tenure_months, found 'signup'",
         "mapping: custmers: expected a table of customers, tickets, nps_responses, mrr_history, "
-        "activity, subscriptions, churn_events, churn_reason_categories, found 'custmers'",
+        "activity, outreach, subscriptions, churn_events, churn_reason_categories, found 'custmers'",
     ]
     assert rejected(live, files, {"customers": {"plan": "Plan Name"}}) == [
         "customers.csv:1: plan: expected a column named 'Plan Name' (mapped to plan), "
