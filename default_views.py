@@ -108,6 +108,13 @@ PAGE_CALLS: dict[str, list[tuple]] = {
         ("retention_by_products", {"horizon_months": 24}),
         ("early_expansion_retention", {"horizon_months": 24}),
     ],
+    "Outreach": [
+        ("outreach_totals", {}),
+        ("outreach_kpis", {"grain": "month"}),  # the tiles' trends
+        ("outreach_retention", {"days": 90, "grain": "month"}),
+        ("outreach_kpis", {"grain": "month", "by": "channel"}),
+        ("outreach_totals", {"by": "campaign"}),
+    ],
     "Data": [
         ("data_quality", {}),
         ("churn_reasons", {}),

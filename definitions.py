@@ -230,6 +230,46 @@ DEFINITIONS: dict[str, Definition] = {
         "Early expansion: any of the 3 months after the signup month with MRR above the signup "
         "month's (from the MRR history).",
     ),
+    "outreach_contacts": Definition(
+        "Contacts",
+        "outreach rows with contacted_at before the end of the as-of day, for the selected "
+        "customers",
+        "Every contact counts: a customer reached twice counts twice. A contact's period is the "
+        "week, month or quarter of contacted_at.",
+    ),
+    "outreach_response_rate": Definition(
+        "Response rate",
+        "contacts answered before the end of the as-of day / contacts × 100",
+        "Denominator: every contact of the period, channel or campaign. A response recorded "
+        "after the as-of date does not count yet.",
+    ),
+    "outreach_response_time": Definition(
+        "Time to response",
+        "responded_at − contacted_at, in hours; median over answered contacts",
+        "Over contacts answered by the as-of date (continuous median, as for first response "
+        "time). Unanswered contacts are left out, not counted as slow.",
+    ),
+    "outreach_actions": Definition(
+        "Actions per engagement",
+        "Σ actions of answered contacts / answered contacts",
+        "Actions are the follow-ups a contact led to (a renewal call booked, a feature "
+        "enabled); an empty count is 0. Denominator: contacts answered by the as-of date, not "
+        "every contact.",
+    ),
+    "outreach_retention": Definition(
+        "Retention after contact",
+        "not churned by index + 90 days / customers × 100, contacted vs not contacted",
+        "Per period of contact (week, month or quarter), a contacted customer's index date is "
+        "their first contact in it; a customer not contacted in that period is indexed on its "
+        "first day. Both sides must be active at their index, and only index dates with "
+        "index + 90 days on or before the as-of date count. Customers are compared within the "
+        "same period, plan, segment and age band at the index (0–3, 3–12, 12+ months since "
+        "signup); the not-contacted rate is each such group's rate weighted by the contacted "
+        "customers in it (groups without customers on both sides are left out). A customer "
+        "counts once per period. The log-rank p compares the two survival curves over the 90 "
+        "days from the index, within those groups. An association, not proof that the contact "
+        "caused it: the team chooses whom to call.",
+    ),
     "min_n": Definition(
         "Minimum N",
         "a rate on fewer than the minimum number of units (default 30) is unreliable",

@@ -26,6 +26,10 @@ def format_value(value, unit: str) -> str:
         return f"{value:.1f} h"
     if unit == "pts":
         return f"{value:+.0f}"
+    if unit == "pp":  # a difference of two percentages
+        return f"{value:+.1f} pts"
+    if unit == "x":  # a count per unit, e.g. actions per answered contact
+        return f"{value:,.2f}"
     return f"{value:,.0f}"
 
 

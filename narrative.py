@@ -223,6 +223,48 @@ def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
     return text + "This is an association, not proof that support caused the difference."
 
 
+def outreach_reading(retention: pd.DataFrame | None, grain: str = "month",
+                     min_n: int = settings.MIN_N) -> str:
+    """One paragraph on queries.outreach_retention: both sides' retention with N, the gap, the
+    log-rank p, who is left out, and the caveat (association, not cause)."""
+    if retention is None or len(retention) != 2:
+        return ""
+    contacted, other = retention.iloc[0], retention.iloc[1]
+    days = int(contacted["days"])
+    text = ""
+    if contacted["customers"] and other["customers"]:
+        gap = contacted["retention_pct"] - other["retention_pct"]
+        text = (f"{contacted['retention_pct']:.0f}% of contacted customers were still customers "
+                f"{days} days after their first contact in the {grain} "
+                f"(N = {count(contacted['customers'], 'customer-' + grain + 's')}), against "
+                f"{other['retention_pct']:.0f}% of comparable customers not contacted in that "
+                f"{grain} (N = {int(other['customers']):,}, weighted to the same plan, segment "
+                f"and age mix): {_gap_words(gap)}. ")
+        p_value = contacted["p_value"]
+        if p_value is not None and not pd.isna(p_value):
+            text += ("The log-rank test says a difference this large is unlikely to be chance "
+                     f"(p = {p_value:.2g}). " if p_value < 0.05 else
+                     f"The difference may well be chance (log-rank p = {p_value:.2g}). ")
+        if min(contacted["customers"], other["customers"]) < min_n:
+            text += f"Fewer than {min_n} customers on one side: read it with care. "
+    if contacted["too_recent"]:
+        text += (f"{count(contacted['too_recent'], 'customer-' + grain + 's')} first contacted "
+                 f"less than {days} days before the as-of date are not counted yet. ")
+    if contacted["unmatched"]:
+        text += (f"{count(contacted['unmatched'], 'contacted customer-' + grain + 's')} without "
+                 "a comparable customer who was not contacted are left out. ")
+    return text + ("This is an association, not proof that the contact kept anyone: the team "
+                   "chooses whom to contact, often customers already at risk.")
+
+
+def _gap_words(gap) -> str:
+    if gap is None or pd.isna(gap):
+        return "no gap to compare"
+    if round(gap) == 0:
+        return "about the same"
+    return f"{abs(gap):.0f} points {'higher' if gap > 0 else 'lower'} for the contacted"
+
+
 def p_text(p_value) -> str:
     """The log-rank p-value as a chart note."""
     if p_value is None or pd.isna(p_value):

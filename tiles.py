@@ -1,4 +1,5 @@
-"""The Overview's KPI tiles: value, change against the month before, and the small trend."""
+"""KPI tiles: value, change against the month before, and the small trend (the Overview's); value,
+its N and the small trend (the Outreach page's)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import streamlit as st
 import charts
 import definitions
 import settings
-from formatting import format_delta, format_value, is_flat
+from formatting import count, format_delta, format_value, is_flat
 from targets import Target, verdict
 from ui import markdown_text
 
@@ -23,6 +24,8 @@ KPI_DEFINITION = {
     "active_customers": "active_customers", "churn_rate_pct": "churn_rate", "crr_pct": "crr",
     "mrr": "mrr", "nrr_pct": "nrr", "csat_pct": "csat", "frt_median_h": "frt", "nps": "nps",
     "clv": "clv",
+    "contacts": "outreach_contacts", "response_rate_pct": "outreach_response_rate",
+    "actions_per_response": "outreach_actions", "retention_gap_pct": "outreach_retention",
 }
 
 
@@ -46,6 +49,35 @@ def kpi_tile(row, trend: list[float], column=None, target: Target | None = None)
         delta_description=f"vs {pd.Timestamp(row['previous_period']):%b %Y}",
         help=help_text,
     )
+    _trend(box, row, trend)
+    said = verdict(row["value"], target)
+    if said:
+        colour = "green" if said == "on target" else "red"
+        # The label can carry a plan or segment name from the data: escaped, never markup.
+        aim = target.label().removeprefix("target ")
+        box.markdown(f":{colour}[{markdown_text(said)}] ({markdown_text(aim)})")
+
+
+def n_tile(row, trend: list[float], column=None) -> None:
+    """One st.metric without a change: value, the N behind it written under it ("N = 1,204
+    contacts", both sides for a comparison: "N = 310 contacted · 5,120 not contacted"), and
+    the small trend of the last complete periods. `row` as queries.outreach_tiles makes it."""
+    box = (column or st).container(border=True)
+    definition = definitions.DEFINITIONS.get(KPI_DEFINITION.get(row["kpi"], ""), None)
+    reliable = bool(row["is_reliable"])
+    box.metric(
+        row["label"] + ("" if reliable else " ⚠ low N"),
+        format_value(row["value"], row["unit"]),
+        help=f"**{definition.name}**: {definition.formula}." if definition else None,
+    )
+    n = f"N = {count(row['n'], row['n_unit'])}"
+    if pd.notna(row.get("n_other")):
+        n += f" · {int(row['n_other']):,} not contacted"
+    box.caption(n + ("" if reliable else f" (fewer than {settings.MIN_N}: unreliable)"))
+    _trend(box, row, trend)
+
+
+def _trend(box, row, trend: list[float]) -> None:
     svg = charts.sparkline_svg(trend)
     if svg:
         # A Markdown image (no raw HTML anywhere on a page): only numbers and fixed labels go into
@@ -55,9 +87,3 @@ def kpi_tile(row, trend: list[float], column=None, target: Target | None = None)
             f"{format_value(trend[0], row['unit'])} to {format_value(trend[-1], row['unit'])}")
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
         box.markdown(f"![{text}]({uri})")
-    said = verdict(row["value"], target)
-    if said:
-        colour = "green" if said == "on target" else "red"
-        # The label can carry a plan or segment name from the data: escaped, never markup.
-        aim = target.label().removeprefix("target ")
-        box.markdown(f":{colour}[{markdown_text(said)}] ({markdown_text(aim)})")

@@ -14,6 +14,7 @@ from queries.drivers import (
     retention_by_products,
 )
 from queries.movements import period_movements
+from queries.outreach import outreach_kpis, outreach_retention, outreach_tiles, outreach_totals
 from queries.overview import kpi_summary, kpi_tiles
 from queries.profile import (
     data_quality, filter_options, latest_data_date, table_profile, ticket_priorities,
@@ -61,4 +62,8 @@ __all__ = [
     "latest_data_date",
     "ticket_priorities",
     "data_quality",
+    "outreach_kpis",
+    "outreach_totals",
+    "outreach_retention",
+    "outreach_tiles",
 ]

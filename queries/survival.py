@@ -84,11 +84,30 @@ def logrank_p(con, f: Filters, by: str, sla_h: float = settings.SLA_HOURS) -> fl
     return _logrank_p(table)
 
 
-def _logrank_p(table: pd.DataFrame) -> float:
-    """Log-rank chi-square on (grp, day, n_leaving, events) rows; K groups -> K-1 df."""
+def _logrank_p(table: pd.DataFrame, strata: str | None = None) -> float:
+    """Log-rank chi-square on (grp, day, n_leaving, events) rows; K groups -> K-1 df.
+
+    With `strata` (a column of `table`), the stratified test: groups are compared within each
+    stratum and the observed-minus-expected counts and their covariance are summed over strata
+    before the chi-square, so a difference in the strata's mix between groups is not read as a
+    difference between the groups."""
     groups = sorted(table["grp"].unique())
     if len(groups) < 2 or table["events"].sum() == 0:
         return float("nan")
+    parts = [table] if strata is None else [part for _, part in table.groupby(strata, sort=False)]
+    diff = np.zeros(len(groups))
+    cov = np.zeros((len(groups), len(groups)))
+    for part in parts:
+        part_diff, part_cov = _logrank_terms(part, groups)
+        diff += part_diff
+        cov += part_cov
+    stat = float(diff[:-1] @ np.linalg.pinv(cov[:-1, :-1]) @ diff[:-1])
+    return float(chi2.sf(stat, len(groups) - 1))
+
+
+def _logrank_terms(table: pd.DataFrame, groups: list) -> tuple[np.ndarray, np.ndarray]:
+    """Observed minus expected events per group, and their covariance, over one table's event
+    days (a group without rows in it is never at risk)."""
     days = np.sort(table.loc[table["events"] > 0, "day"].unique())
     at_risk = np.zeros((len(groups), len(days)))
     deaths = np.zeros((len(groups), len(days)))
@@ -100,13 +119,11 @@ def _logrank_p(table: pd.DataFrame) -> float:
         deaths[i] = mine.set_index("day")["events"].reindex(days, fill_value=0).to_numpy()
     n = at_risk.sum(axis=0)
     d = deaths.sum(axis=0)
-    expected = (at_risk * d / n).sum(axis=1)
+    expected = (at_risk * d / np.where(n > 0, n, 1)).sum(axis=1)
     observed = deaths.sum(axis=1)
     # hypergeometric covariance, summed over event days with more than one customer at risk
     scale = np.where(n > 1, d * (n - d) / (n * n * np.maximum(n - 1, 1)), 0.0)
     share = at_risk
     cov = np.einsum("t,it,jt->ij", -scale, share, share)
     cov[np.diag_indices(len(groups))] += (scale * share * n).sum(axis=1)
-    diff = (observed - expected)[:-1]
-    stat = float(diff @ np.linalg.pinv(cov[:-1, :-1]) @ diff)
-    return float(chi2.sf(stat, len(groups) - 1))
+    return observed - expected, cov

@@ -1,0 +1,122 @@
+"""Outreach: the retention team's own contacts (save campaigns, check-ins): how many customers
+answer, what they do after answering, by channel and campaign, and whether contacted customers
+stay compared with customers like them who were not contacted."""
+
+import streamlit as st
+
+import charts
+import frame
+import narrative
+import queries
+import settings
+import tiles
+import ui
+
+CAMPAIGN_COLUMNS = {
+    "group": st.column_config.TextColumn("Campaign"),
+    "channels": st.column_config.TextColumn("Channels"),
+    "contacts": st.column_config.NumberColumn("Contacts", format="localized"),
+    "customers": st.column_config.NumberColumn("Customers", format="localized"),
+    "response_rate_pct": st.column_config.NumberColumn("Response rate", format="%.1f%%"),
+    "median_response_h": st.column_config.NumberColumn("Median time to response (h)",
+                                                       format="%.1f"),
+    "actions_per_response": st.column_config.NumberColumn("Actions per engagement",
+                                                          format="%.2f"),
+    "first_contact_date": st.column_config.DateColumn("First contact", format="D MMM YYYY"),
+    "last_contact_date": st.column_config.DateColumn("Last contact", format="D MMM YYYY"),
+}
+TILE_ITEMS = [f"outreach.tile.{kpi}" for kpi in queries.outreach.TILE_KPIS]
+DAYS = queries.outreach.RETENTION_DAYS
+
+f, con = frame.frame("Outreach")
+grain = frame.grain()
+
+# Without an outreach file the page says what would fill it, once (data/needs.py).
+if not ui.available("outreach.contacts"):
+    st.stop()
+totals = ui.query("outreach_totals", f)
+if ui.empty(totals, f"None of {'these' if ui.filtered() else 'the'} customers was contacted "
+                    f"up to {ui.as_of():%d %b %Y}."):
+    st.stop()
+
+st.caption("Everything on this page about retention shows association, not cause: the team "
+           "chooses whom to contact.")
+
+# The tiles' small trends are read off the monthly series, as on the Overview.
+monthly = ui.query("outreach_kpis", f, grain="month")
+with_retention = bool(ui.offered(["outreach.retention"]))
+retention = ui.query("outreach_retention", f, days=DAYS, grain=grain) if with_retention else None
+kpis = ui.derive("outreach_tiles", queries.outreach_tiles, totals, retention, settings.MIN_N)
+if kpis is not None:
+    shown = set(ui.offered(TILE_ITEMS))
+    kpis = kpis[[f"outreach.tile.{kpi}" in shown for kpi in kpis["kpi"]]]
+    trends = {"contacts": "contacts", "response_rate_pct": "response_rate_pct",
+              "actions_per_response": "actions_per_response"}
+    for column, (_, row) in zip(st.columns(4), kpis.iterrows()):
+        tiles.n_tile(row, charts.sparkline(monthly, trends.get(row["kpi"], "")), column=column)
+    st.caption(f"Tiles: every contact of the selected customers up to {ui.as_of():%d %b %Y}; "
+               f"the retention gap compares customers {DAYS} days after a contact, by "
+               f"{grain}. Trend lines: last 12 complete months. ⚠ marks a value on fewer than "
+               f"{settings.MIN_N} units.")
+    ui.missing_lines(TILE_ITEMS)
+
+st.subheader("Response rate over time")
+if ui.available("outreach.response_rate"):
+    by_channel = bool(ui.offered(["outreach.by.channel"]))
+    series = ui.query("outreach_kpis", f, grain=grain, by="channel" if by_channel else "none")
+    if not ui.empty(series):
+        left, right = st.columns(2)
+        with left:
+            chart = charts.time_lines(
+                series, "period", {"response_rate_pct": "Response rate"},
+                "Response rate" + (" by channel" if by_channel else ""),
+                "Contacts answered (% of contacts)", grain=grain, n_col="contacts",
+                min_n=settings.MIN_N, percent=True, group="group" if by_channel else None,
+                subtitle=f"Contacts made in the {grain}, answered by the as-of date")
+            ui.show(chart, "outreach_response_rate", "outreach_response_rate",
+                    n=int(series["contacts"].sum()), unit="contacts")
+        with right:
+            chart = charts.time_lines(
+                series, "period", {"median_response_h": "Median time to response"},
+                "Median time to response" + (" by channel" if by_channel else ""),
+                "Hours from contact to response", grain=grain, n_col="responses",
+                min_n=settings.MIN_N, group="group" if by_channel else None,
+                subtitle=f"Answered contacts made in the {grain}")
+            ui.show(chart, "outreach_response_time", "outreach_response_time",
+                    n=int(series["responses"].sum()), unit="responses")
+    ui.missing_lines(["outreach.by.channel"], quiet=True)
+
+st.subheader("Campaigns")
+if ui.available("outreach.campaigns"):
+    campaigns = ui.query("outreach_totals", f, by="campaign")
+    if not ui.empty(campaigns):
+        st.dataframe(campaigns, hide_index=True, width="stretch", height="content",
+                     column_config=CAMPAIGN_COLUMNS, column_order=list(CAMPAIGN_COLUMNS),
+                     key="outreach_campaigns")
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        with left:
+            ui.caption("outreach_response_rate", n=int(campaigns["contacts"].sum()),
+                       unit="contacts", note="actions per engagement: Σ actions of answered "
+                       "contacts / answered contacts · contacts without a campaign: "
+                       "“No campaign”")
+        with right:
+            ui.download(campaigns, "outreach_campaigns", label="CSV")
+
+st.subheader(f"Do contacted customers stay? Retention {DAYS} days after contact")
+if with_retention and retention is not None:
+    reading = narrative.outreach_reading(retention, grain, settings.MIN_N)
+    st.markdown(ui.markdown_text(reading))
+    chart = charts.hbars(
+        retention, "group", "retention_pct", f"Still a customer {DAYS} days after the index date",
+        f"Not churned {DAYS} days after the index date (%)", n_col="customers",
+        min_n=settings.MIN_N, percent=True, text_fmt="{:.1f}",
+        subtitle=f"Per {grain} of contact · not contacted: same plan, segment and age band, "
+                 "weighted to the contacted customers' mix")
+    ui.show(chart, "outreach_retention", "outreach_retention",
+            n=int(retention["customers"].sum()), unit=f"customer-{grain}s",
+            note=narrative.p_text(retention["p_value"].iloc[0]),
+            says=f"No contacted customer has {DAYS} days behind their first contact by "
+                 f"{ui.as_of():%d %b %Y} yet, or none has a comparable customer who was not "
+                 "contacted.")
+elif not with_retention:
+    ui.available("outreach.retention")  # the one line saying which column would fill it

@@ -1,0 +1,103 @@
+"""A retention team's own work: response rate, time to response and actions per engagement of
+its contacts, and whether the customers it contacted stayed (against customers like them who
+were not contacted)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import settings
+from queries.base import GRAINS, Filters, check_choice, grain_sql, load_sql, run
+from queries.survival import _logrank_p
+
+# Breakdowns of the contacts: allow-list key -> SQL over a contact row (outreach_contacts.sql).
+# A blank text is no value, as elsewhere.
+OUTREACH_BREAKDOWNS = {
+    "none": "'All'",
+    "channel": "coalesce(nullif(trim(channel), ''), 'Unknown')",
+    "campaign": "coalesce(nullif(trim(campaign), ''), 'No campaign')",
+}
+RETENTION_DAYS = 90
+
+
+def _group(by: str) -> str:
+    check_choice("by", by, list(OUTREACH_BREAKDOWNS))
+    return OUTREACH_BREAKDOWNS[by]
+
+
+def outreach_kpis(con, f: Filters, grain: str = "month", by: str = "none") -> pd.DataFrame:
+    """Row per group x period of contact: period, group, contacts, responses, response_rate_pct,
+    median_response_h, actions, actions_per_response, is_complete. `by`: none (group 'All'),
+    channel or campaign. Definitions in outreach_kpis.sql."""
+    text = grain_sql("outreach_kpis", grain).replace("/*group*/", _group(by))
+    df = run(con, text, f.params(con) | {"grain": grain})
+    df["period"] = pd.to_datetime(df["period"]).dt.date
+    return df[["period", "group", *df.columns.drop(["period", "group"])]]
+
+
+def outreach_totals(con, f: Filters, by: str = "none") -> pd.DataFrame:
+    """Row per group over every contact up to the as-of date: group, channels,
+    first_contact_date, last_contact_date, customers, contacts, responses, response_rate_pct,
+    median_response_h, actions, actions_per_response; most contacts first. No rows without
+    contacts. Definitions in outreach_totals.sql."""
+    text = load_sql("outreach_totals").replace("/*group*/", _group(by))
+    return run(con, text, f.params(con))
+
+
+def _retention_params(con, f: Filters, grain: str, days: int) -> dict:
+    check_choice("grain", grain, GRAINS)
+    if int(days) < 1:
+        raise ValueError(f"days must be at least 1, not {days!r}")
+    return f.params(con) | {"grain": grain, "days": int(days)}
+
+
+def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS,
+                       grain: str = "month") -> pd.DataFrame:
+    """Two rows, Contacted then Not contacted: group, days, customers, retained, retention_pct (the
+    not-contacted side weighted to the contacted side's strata), unweighted_retention_pct,
+    strata, too_recent, unmatched, and p_value (the stratified log-rank test of the two survival
+    curves over the `days` after the index date; NaN when nobody churned). A customer counts once
+    per period of contact (`grain`). Definitions in outreach_retention.sql and
+    outreach_subjects.sql."""
+    params = _retention_params(con, f, grain, days)
+    df = run(con, load_sql("outreach_retention"), params)
+    table = run(con, load_sql("outreach_survival_table"), params)
+    df["p_value"] = _logrank_p(table, strata="stratum") if len(table) else float("nan")
+    return df
+
+
+# The Outreach tiles, in order (data/needs.py names each "outreach.tile.<kpi>").
+TILE_KPIS = ("contacts", "response_rate_pct", "actions_per_response", "retention_gap_pct")
+TILE_COLUMNS = ["kpi", "label", "unit", "value", "n", "n_unit", "n_other", "is_reliable"]
+
+
+def outreach_tiles(totals: pd.DataFrame, retention: pd.DataFrame | None,
+                   min_n: int = settings.MIN_N) -> pd.DataFrame:
+    """Row per Outreach tile: kpi, label, unit, value, n (the denominator behind the value, in
+    n_unit), n_other (the not-contacted side's N for the retention gap, else null), is_reliable
+    (every N >= min_n).
+
+    From outreach_totals (by none: its one row) and outreach_retention, over every contact up to
+    the as-of date. The gap is the contacted side's retention minus the weighted not-contacted
+    side's, in percentage points (unit "pp"); no gap row without outreach_retention."""
+    if totals is None or totals.empty:
+        return pd.DataFrame(columns=TILE_COLUMNS)
+    row = totals.iloc[0]
+    rows = []
+
+    def tile(kpi, label, unit, value, n, n_unit, n_other=None):
+        value = None if value is None or pd.isna(value) else float(value)
+        rows.append(dict(kpi=kpi, label=label, unit=unit, value=value, n=int(n), n_unit=n_unit,
+                         n_other=n_other, is_reliable=min(n, n_other or n) >= min_n))
+
+    tile("contacts", "Contacts", "", row["contacts"], row["contacts"], "contacts")
+    tile("response_rate_pct", "Response rate", "%", row["response_rate_pct"], row["contacts"],
+         "contacts")
+    tile("actions_per_response", "Actions per engagement", "x", row["actions_per_response"],
+         row["responses"], "responses")
+    if retention is not None and len(retention) == 2:
+        contacted, other = retention.iloc[0], retention.iloc[1]
+        gap = contacted["retention_pct"] - other["retention_pct"]
+        tile("retention_gap_pct", f"{int(contacted['days'])}-day retention gap", "pp", gap,
+             contacted["customers"], "contacted", int(other["customers"]))
+    return pd.DataFrame(rows, columns=TILE_COLUMNS)

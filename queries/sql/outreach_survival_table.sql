@@ -1,0 +1,42 @@
+-- grain: stratum x group x day, for the stratified log-rank test of outreach_retention: within
+-- each compared stratum (period of contact, plan, segment, age band at the index; customers on
+-- both sides, complete windows only; outreach_subjects), how many customers leave observation on
+-- each day after their index date (n_leaving) and how many of those churned (events). Everyone
+-- is followed for $days days: a customer still active then leaves observation on day $days.
+with selected as (/*selected_customers*/),
+
+contact as (/*include:outreach_contacts*/),
+
+/*include:outreach_subjects*/,
+
+complete as (
+    select
+        period::varchar || ' · ' || plan || ' · ' || segment || ' · ' || age_band as stratum,
+        case when is_contacted then 'Contacted' else 'Not contacted' end as grp,
+        day,
+        is_churned
+    from subject
+    where is_complete
+),
+
+compared as (
+    select stratum
+    from complete
+    group by stratum
+    having count(distinct grp) = 2
+),
+
+final as (
+    select
+        stratum,
+        grp,
+        day,
+        count(*) as n_leaving,
+        count(*) filter (where is_churned) as events
+    from complete
+    semi join compared using (stratum)
+    group by all
+)
+
+select * from final
+order by stratum, grp, day
