@@ -88,42 +88,44 @@ def _logrank_p(table: pd.DataFrame, strata: str | None = None) -> float:
     """Log-rank chi-square on (grp, day, n_leaving, events) rows; K groups -> K-1 df.
 
     With `strata` (a column of `table`), the stratified test: groups are compared within each
-    stratum and the observed-minus-expected counts and their covariance are summed over strata
-    before the chi-square, so a difference in the strata's mix between groups is not read as a
-    difference between the groups."""
+    stratum, and the observed-minus-expected counts and their covariance are summed over the
+    strata before the chi-square, so a difference in the strata's mix between groups is not read
+    as a difference between the groups. Each (stratum, event day) is one term of the sums."""
     groups = sorted(table["grp"].unique())
     if len(groups) < 2 or table["events"].sum() == 0:
         return float("nan")
-    parts = [table] if strata is None else [part for _, part in table.groupby(strata, sort=False)]
-    diff = np.zeros(len(groups))
-    cov = np.zeros((len(groups), len(groups)))
-    for part in parts:
-        part_diff, part_cov = _logrank_terms(part, groups)
-        diff += part_diff
-        cov += part_cov
-    stat = float(diff[:-1] @ np.linalg.pinv(cov[:-1, :-1]) @ diff[:-1])
-    return float(chi2.sf(stat, len(groups) - 1))
-
-
-def _logrank_terms(table: pd.DataFrame, groups: list) -> tuple[np.ndarray, np.ndarray]:
-    """Observed minus expected events per group, and their covariance, over one table's event
-    days (a group without rows in it is never at risk)."""
-    days = np.sort(table.loc[table["events"] > 0, "day"].unique())
-    at_risk = np.zeros((len(groups), len(days)))
-    deaths = np.zeros((len(groups), len(days)))
-    for i, group in enumerate(groups):
-        mine = table[table["grp"] == group].sort_values("day")
-        leaving_before = np.concatenate([[0], np.cumsum(mine["n_leaving"].to_numpy())])
-        # customers still observed on day t: those whose duration is >= t
-        at_risk[i] = leaving_before[-1] - leaving_before[np.searchsorted(mine["day"], days)]
-        deaths[i] = mine.set_index("day")["events"].reindex(days, fill_value=0).to_numpy()
+    rows = table.assign(stratum=table[strata] if strata else "")[
+        ["stratum", "grp", "day", "n_leaving", "events"]]
+    at_risk, deaths = _risk_sets(rows, groups)
     n = at_risk.sum(axis=0)
     d = deaths.sum(axis=0)
-    expected = (at_risk * d / np.where(n > 0, n, 1)).sum(axis=1)
+    expected = (at_risk * d / n).sum(axis=1)
     observed = deaths.sum(axis=1)
     # hypergeometric covariance, summed over event days with more than one customer at risk
     scale = np.where(n > 1, d * (n - d) / (n * n * np.maximum(n - 1, 1)), 0.0)
     share = at_risk
     cov = np.einsum("t,it,jt->ij", -scale, share, share)
     cov[np.diag_indices(len(groups))] += (scale * share * n).sum(axis=1)
-    return observed - expected, cov
+    diff = (observed - expected)[:-1]
+    stat = float(diff @ np.linalg.pinv(cov[:-1, :-1]) @ diff)
+    return float(chi2.sf(stat, len(groups) - 1))
+
+
+def _risk_sets(rows: pd.DataFrame, groups: list) -> tuple[np.ndarray, np.ndarray]:
+    """(at risk, churned): groups x event times, an event time being a (stratum, day) with a
+    churn. At risk on day t: the group's customers of that stratum whose duration is >= t."""
+    times = rows.loc[rows["events"] > 0, ["stratum", "day"]].drop_duplicates()
+    probes = times.merge(pd.DataFrame({"grp": groups}), how="cross").assign(
+        n_leaving=0, events=0, is_probe=True)
+    # A probe sorts before the rows of its own day, so the running sum of n_leaving it sees is
+    # the customers who left before that day.
+    both = pd.concat([probes, rows.assign(is_probe=False)], ignore_index=True).sort_values(
+        ["stratum", "grp", "day", "is_probe"], ascending=[True, True, True, False], kind="stable")
+    both["left_before"] = both.groupby(["stratum", "grp"])["n_leaving"].cumsum()
+    both["total"] = both.groupby(["stratum", "grp"])["n_leaving"].transform("sum")
+    both["deaths"] = both.groupby(["stratum", "grp", "day"])["events"].transform("sum")
+    probed = both[both["is_probe"]].assign(at_risk=lambda p: p["total"] - p["left_before"])
+    grid = probed.pivot_table(index="grp", columns=["stratum", "day"],
+                              values=["at_risk", "deaths"], aggfunc="sum", fill_value=0)
+    return (grid["at_risk"].reindex(groups).to_numpy(float),
+            grid["deaths"].reindex(groups).to_numpy(float))
