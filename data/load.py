@@ -1,9 +1,12 @@
 """Validated import of a user's exports into a new database snapshot (SPEC §2).
 
     python -m data.load --out PATH --customers FILE [...]      (data/load_cli.py)
+    python -m data.load --out PATH --from postgresql://... --customers TABLE_OR_SELECT [...]
 
     meta = load(out, {"customers": Path("customers.csv"), "tickets": Path("tickets.parquet")},
                 mapping={"customers": {"signup_date": "Start Date"}})
+    meta = load(out, {"customers": "crm.customers", "tickets": "select * from t where ..."},
+                database="postgresql://reader@db.internal/crm")     (data/db_input.py)
 
 Every file is read by DuckDB (read_csv / read_parquet) as text into a staging table; each rule of
 SPEC §2 is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
@@ -15,7 +18,8 @@ data/shapes.py and data/dates.py before the insert; the command line is data/loa
 
 Each problem reads `FILE:LINE: column: expected …, found …`. LINE is the physical line in the file
 (header = line 1; a value with quoted newlines spans several lines), computed only for the rows
-shown; Parquet files have no lines, so they say `FILE:row N:` (N = 1-based data row).
+shown; Parquet files have no lines, so they say `FILE:row N:` (N = 1-based data row), and a
+database's tables and queries `TABLE:row N:` (N = 1-based row of the result).
 
 Decisions worth knowing:
 - Text values longer than MAX_TEXT_CHARS (1,000,000 characters) are rejected, naming the column:
@@ -46,7 +50,8 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import activity_input, build, dates, import_summary, needs, outreach_input, shapes, snapshots
+from data import (activity_input, build, dates, db_input, import_summary, needs, outreach_input,
+                  shapes, snapshots)
 
 MAX_SHOWN = 50
 MAX_TEXT_CHARS = 1_000_000
@@ -204,7 +209,7 @@ class _Staged:
     """A user's file read into the temp table stage_<key> (columns c1..cN, all text)."""
 
     key: str
-    path: Path
+    path: Path | db_input.Relation  # a database's table or query: kind "database"
     kind: str = "csv"
     delimiter: str = ","
     headers: list[str] = field(default_factory=list)
@@ -251,6 +256,7 @@ def load(
     as_of: date | None = None,
     date_format: str | None = None,
     inactive_days: int | None = None,
+    database: str | None = None,
 ) -> dict:
     """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta
     with "summary" added (import_summary.summarise: rows, conversions, unmatched reasons).
@@ -260,16 +266,49 @@ def load(
     a customer without a churn date churned on its last activity + that many days when that is
     on or before the as-of date (data/activity_input.py). Raises ImportRejected (and leaves `out`
     untouched) when any rule of SPEC §2 is broken.
+
+    `database`: a postgresql:// URL; each value of `files` is then a table name or a select run
+    there (data/db_input.py). Raises db_input.Unavailable (one line, no password) when it cannot
+    be reached, before anything is built.
     """
-    files = _normalise_keys(files)
+    files = _normalise_keys(files, database is not None)
     mapping = _normalise_mapping(mapping)
-    with snapshots.building(Path(out), keep) as (tmp, snapshot_id):
-        con = duckdb.connect(str(tmp))
-        try:
-            meta = _build(con, files, mapping, snapshot_id, as_of, date_format, inactive_days)
-        finally:
-            con.close()
+    with contextlib.ExitStack() as stack:
+        if database is not None:
+            files = _relations(files)
+            db = db_input.connect(database)
+            stack.callback(db.close)
+            files = {key: _DatabaseTable(rel, db, database) for key, rel in files.items()}
+        with snapshots.building(Path(out), keep) as (tmp, snapshot_id):
+            con = duckdb.connect(str(tmp))
+            try:
+                meta = _build(con, files, mapping, snapshot_id, as_of, date_format, inactive_days,
+                              database)
+            finally:
+                con.close()
     return meta
+
+
+def _relations(tables: dict[str, str]) -> dict[str, db_input.Relation]:
+    """Each table option as a table name or a query; ImportRejected naming the bad ones."""
+    relations, problems = {}, []
+    for key, text in tables.items():
+        try:
+            relations[key] = db_input.relation(key, text)
+        except ValueError as exc:
+            problems.append(Problem(key, None, "(table)", f"expected {exc}, found {_show(text)}"))
+    if problems:
+        raise ImportRejected(problems, len(problems))
+    return relations
+
+
+@dataclass(frozen=True)
+class _DatabaseTable:
+    """A table option bound to the open connection it is read through."""
+
+    relation: db_input.Relation
+    connection: object = field(repr=False)
+    url: str = field(repr=False)  # may hold the password: never in a repr
 
 
 def validate(
@@ -291,7 +330,7 @@ def validate(
 # --- building ------------------------------------------------------------------------------------
 def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
            as_of: date | None = None, date_format: str | None = None,
-           inactive_days: int | None = None) -> dict:
+           inactive_days: int | None = None, database: str | None = None) -> dict:
     try:
         build.create_schema(con)
         staged, problems, total = _stage_and_check(con, files, mapping, date_format)
@@ -323,11 +362,13 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         notes += activity_input.map_inactivity_reason(con, inactive_days)
         notes += outreach_input.summary(con, staged)
         source = {
-            "files": {st.key: {"name": st.name, "sha256": _sha256(st.path)} for st in read.values()},
+            "files": {st.key: _source_of(st) for st in read.values()},
             "mapping": mapping,
             "as_of": given_as_of,
             "date_formats": {f"{st.key}.{c}": f for st in staged.values() for c, f in st.formats.items()},
         }
+        if database is not None:
+            source["database"] = db_input.redact(database)
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
         meta["summary"] = import_summary.summarise(
             con, {st.key: st.name for st in read.values()}, rows, notes, warnings,
@@ -348,6 +389,14 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         message = str(exc).splitlines()[0]
         problem = Problem("database", None, "(import)", f"expected the data to load, found {message}")
         raise ImportRejected([problem], 1) from None
+
+
+def _source_of(st: _Staged) -> dict:
+    """What the snapshot's meta records of where a table came from: a file's name and hash, or a
+    database table's name / the query as given (the URL, redacted, is recorded once)."""
+    if st.kind == "database":
+        return {"name": st.name, st.path.label: st.path.text}
+    return {"name": st.name, "sha256": _sha256(st.path)}
 
 
 def _post_checks(con, staged: dict[str, _Staged]) -> None:
@@ -418,6 +467,9 @@ def _stage(con, key: str, path: Path, mapping: dict[str, str],
            optional: tuple[str, ...] = ()) -> tuple[_Staged, list[_Pending]]:
     """Read one file into stage_<key>; return it with the problems of its bytes and header.
     `optional`: required columns another file stands in for."""
+    if isinstance(path, _DatabaseTable):
+        st = _Staged(key, path.relation, kind="database", optional=optional)
+        return st, _stage_database(con, st, path, mapping)
     st = _Staged(key, Path(path), optional=optional)
     try:
         head = _head(st.path)
@@ -512,6 +564,38 @@ def _stage_parquet(con, st: _Staged, mapping: dict[str, str]) -> list[_Pending]:
                     f"select {select} from read_parquet($path)", {"path": str(st.path)})
     except duckdb.Error as exc:
         return [_file_problem(st, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
+    return _after_staging(con, st)
+
+
+def _stage_database(con, st: _Staged, table: _DatabaseTable,
+                    mapping: dict[str, str]) -> list[_Pending]:
+    """Stream a database table's or query's rows (Arrow batches) into stage_<key> as text, so
+    they meet the same checks as a file's values (data/db_input.py says how each type reads)."""
+    try:
+        cursor, reader = db_input.read(table.connection, st.path, table.url)
+    except db_input.ReadFailed as exc:
+        return [_file_problem(st, exc.column, exc.expected, exc.found)]
+    try:
+        st.headers = list(reader.schema.names)
+        problems = _match_headers(st, mapping)
+        if problems:
+            return problems
+        select = ", ".join(f"{db_input.as_text(field.name, field.type)} as c{i}"
+                           for i, field in enumerate(reader.schema, 1))
+        # DuckDB scans the Arrow stream through this local name in the SQL (a replacement scan):
+        # con.register refuses to run while an earlier result on the connection is unfinished.
+        database_rows = reader  # noqa: F841
+        con.execute(f"create or replace temp table {st.table} as "
+                    f"select {select} from database_rows")
+    except (duckdb.Error, OSError) as exc:
+        # A value the driver cannot convert, or the connection lost mid-stream.
+        return [_file_problem(st, f"({st.path.label})", f"the rows of the {st.path.label}",
+                              db_input.clean(exc, table.url))]
+    finally:
+        # DuckDB may still hold the stream: release it, or the connection stays busy with this
+        # result and the next table cannot be read.
+        reader.close()
+        cursor.close()
     return _after_staging(con, st)
 
 
@@ -768,7 +852,7 @@ def _resolve(pending: list[_Pending], staged: dict[str, _Staged]) -> list[Proble
     for p in shown:
         st = staged.get(p.key)
         name = st.name if st else p.key
-        unit = "row" if st and st.kind == "parquet" else "line"
+        unit = "row" if st and st.kind in ("parquet", "database") else "line"
         # .get: a line the csv module cannot place is printed as unknown, never a traceback.
         line = lines[p.key].get(p.row) if p.row is not None else p.line
         found = p.found
@@ -779,8 +863,9 @@ def _resolve(pending: list[_Pending], staged: dict[str, _Staged]) -> list[Proble
 
 
 def _row_lines(st: _Staged, rows: set[int]) -> dict[int, int]:
-    """Staged row (0-based) -> physical line where its record starts (Parquet: 1-based row)."""
-    if st.kind == "parquet":
+    """Staged row (0-based) -> physical line where its record starts (Parquet, a database's
+    result: 1-based row)."""
+    if st.kind in ("parquet", "database"):
         return {row: row + 1 for row in rows}
     # Record 0 is the header; staged row r is record r + 1. csv.reader splits records exactly
     # like DuckDB's reader for files it read without errors (quotes only open a field).
@@ -838,14 +923,15 @@ def _schema() -> dict[str, dict[str, str]]:
     return schema
 
 
-def _normalise_keys(files: dict[str, Path]) -> dict[str, Path]:
+def _normalise_keys(files: dict[str, Path], tables: bool = False) -> dict[str, Path]:
+    """Canonical keys; values as paths, or kept as given (table names or queries) for a database."""
     result = {}
     for key, path in files.items():
         key = FILE_ALIASES.get(key, key)
         if key not in FILE_KEYS:
             raise ValueError(f"unknown file key {key!r}; expected one of {', '.join(FILE_KEYS)}")
         if path is not None:
-            result[key] = Path(path)
+            result[key] = str(path) if tables else Path(path)
     return result
 
 

@@ -4,6 +4,8 @@
         [--activity FILE [--inactive-days N]] [--outreach FILE] [--subscriptions FILE] [--churn-events FILE]
         [--reasons FILE] [--map TABLE.COLUMN=HEADER ...] [--as-of YYYY-MM-DD] [--date-format FMT]
     python -m data.load --out PATH --activity FILE [...]     (a transactions export on its own)
+    python -m data.load --out PATH --from postgresql://USER@HOST:PORT/DB --customers TABLE_OR_SELECT
+        [--tickets TABLE_OR_SELECT] [...]                    (tables of a database: data/db_input.py)
 
 Problems go to stderr (exit 1, nothing changed); on success the import summary
 (data/import_summary.py) goes to stdout. main() parses, then hands the files to _run_import, or `--reasons`
@@ -19,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import settings
-from data import dates, import_summary
+from data import dates, db_input, import_summary
 from data.load import DERIVED, REQUIRED, ImportRejected, _schema, load
 
 # --- the help text: every file's columns and the shapes (SPEC §2) -------------------------------
@@ -81,7 +83,12 @@ Shapes real exports come in (each conversion is counted in the summary printed a
 As-of date: --as-of, else the latest signup, churn, ticket, NPS, activity, outreach contact or
 response, or subscription date up to today.
 Headers: your own names via --map TABLE.COLUMN=Header (e.g. customers.churned=Churn); columns
-not listed here are kept as text. CSV (comma, semicolon or tab; UTF-8) or Parquet."""
+not listed here are kept as text. CSV (comma, semicolon or tab; UTF-8) or Parquet.
+From a database: --from postgresql://USER@HOST:PORT/DB, then each option above names a table
+(schema.table) or is a select run there, e.g. --tickets "select * from support.tickets where
+created_at >= '2023-01-01'". The password comes from the URL or PGPASSWORD (or ~/.pgpass, a
+service file: libpq's usual variables) and is never printed. Typed columns are read as such; a
+timestamptz as its UTC wall-clock time. A problem names TABLE:row N (N-th row of the result)."""
 
 
 def epilog(schema: dict[str, dict[str, str]], required: dict[str, tuple[str, ...]],
@@ -139,22 +146,26 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=epilog(_schema(), REQUIRED, DERIVED))
     parser.add_argument("--out", type=Path, default=settings.DB_PATH)
-    parser.add_argument("--customers", type=Path,
+    parser.add_argument("--from", dest="database", metavar="URL",
+                        help="read the tables from this database (postgresql://USER@HOST:PORT/DB): "
+                        "every FILE below is then a table name or a select run there")
+    # Kept as text: a file path, or with --from a table name or a query (which Path would mangle).
+    parser.add_argument("--customers", metavar="FILE",
                         help="required, except with --activity (customers from the activity) or "
                         "with --reasons alone: that re-maps the live snapshot's churn reasons "
                         "without re-importing (data/remap.py)")
-    parser.add_argument("--tickets", type=Path)
-    parser.add_argument("--nps", type=Path)
-    parser.add_argument("--mrr", type=Path)
-    parser.add_argument("--activity", type=Path,
+    parser.add_argument("--tickets", metavar="FILE")
+    parser.add_argument("--nps", metavar="FILE")
+    parser.add_argument("--mrr", metavar="FILE")
+    parser.add_argument("--activity", metavar="FILE",
                         help="purchases, logins or feature use: customers who come back")
     parser.add_argument("--inactive-days", type=_days, metavar="N",
                         help="with --activity: churn a customer N days after its last activity")
-    parser.add_argument("--outreach", type=Path,
+    parser.add_argument("--outreach", metavar="FILE",
                         help="your team's contacts: save campaigns, check-in calls, e-mails")
-    parser.add_argument("--subscriptions", type=Path, help="instead of --mrr")
-    parser.add_argument("--churn-events", type=Path)
-    parser.add_argument("--reasons", type=Path)
+    parser.add_argument("--subscriptions", metavar="FILE", help="instead of --mrr")
+    parser.add_argument("--churn-events", metavar="FILE")
+    parser.add_argument("--reasons", metavar="FILE")
     parser.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER")
     parser.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
                         help="the export's date (default: the latest date in the data up to today)")
@@ -173,14 +184,19 @@ def main(argv: list[str] | None = None) -> int:
     data_files = ("customers", "tickets", "nps", "mrr", "activity", "outreach", "subscriptions",
                   "churn_events")
     if args.reasons and not any(getattr(args, key) for key in data_files):
+        if args.database:
+            parser.error("--reasons alone re-maps the live snapshot from a file; with --from, "
+                         "give --customers too")
         from data import remap
 
-        return remap.main(args.out, args.reasons, mapping)
+        return remap.main(args.out, Path(args.reasons), mapping)
     if args.customers is None and args.activity is None:
         parser.error("the following arguments are required: --customers (or --activity, or "
                      "--reasons alone)")
     if args.inactive_days and args.activity is None:
         parser.error("--inactive-days needs an activity file (--activity)")
+    if args.database and db_input.check_url(args.database):
+        parser.error(f"--from: {db_input.check_url(args.database)}")
     return _run_import(args, mapping)
 
 
@@ -189,9 +205,14 @@ def _run_import(args: argparse.Namespace, mapping: dict) -> int:
              "mrr": args.mrr, "activity": args.activity, "outreach": args.outreach,
              "subscriptions": args.subscriptions,
              "churn_events": args.churn_events, "reasons": args.reasons}
+    if not args.database:
+        files = {key: None if path is None else Path(path) for key, path in files.items()}
     try:
         meta = load(args.out, files, mapping, as_of=args.as_of, date_format=args.date_format,
-                    inactive_days=args.inactive_days)
+                    inactive_days=args.inactive_days, database=args.database)
+    except db_input.Unavailable as exc:
+        print(f"import failed: {exc}; {args.out} was not changed.", file=sys.stderr)
+        return 1
     except ImportRejected as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -202,6 +223,7 @@ def _run_import(args: argparse.Namespace, mapping: dict) -> int:
         # Publishing failed (e.g. a full disk): snapshots.building left the live path as it was.
         print(f"import failed: {exc}; {args.out} was not changed.", file=sys.stderr)
         return 1
-    print(f"Imported snapshot {meta['snapshot_id']} into {args.out}.")
+    origin = f" from {db_input.redact(args.database)}" if args.database else ""
+    print(f"Imported snapshot {meta['snapshot_id']} into {args.out}{origin}.")
     print("\n".join(import_summary.lines(meta["summary"])))
     return 0

@@ -5,7 +5,7 @@ started on first use, stopped and removed at the end.
 
     def test_x(postgres):                        # a Postgres object
         postgres.execute("create table t (id integer, at timestamptz)")
-        postgres.ingest("t2", pyarrow_table)     # create table t2 from an Arrow table (ADBC)
+        postgres.ingest("t2", pyarrow_table)     # create table t2 from an Arrow table (ADBC COPY)
         rows = postgres.query("select count(*) from t")   # list of tuples
         con = adbc_driver_postgresql.dbapi.connect(postgres.url)
         other = postgres.database("mine")        # a fresh database on the same server
@@ -93,9 +93,13 @@ class Postgres:
         return adbc_driver_postgresql.dbapi.connect(self.url, autocommit=True)
 
     def execute(self, sql: str, params: tuple | list | None = None) -> None:
-        """Run one statement (or several, without params), committed."""
+        """Run one statement with $1, $2 ... bound to `params`; without params, any number of
+        statements separated by ';' (ADBC's execute prepares, which takes only one)."""
         with contextlib.closing(self.connect()) as con, con.cursor() as cur:
-            cur.execute(sql, params)
+            if params is None:
+                cur.executescript(sql)
+            else:
+                cur.execute(sql, params)
 
     def query(self, sql: str, params: tuple | list | None = None) -> list[tuple]:
         """The rows of one select, as tuples."""
@@ -103,11 +107,12 @@ class Postgres:
             cur.execute(sql, params)
             return cur.fetchall()
 
-    def ingest(self, table: str, data, mode: str = "create") -> int:
-        """Write a pyarrow Table / RecordBatchReader into `table` with ADBC's bulk ingest (COPY);
-        mode "create", "append", "replace" or "create_append". Returns the rows written."""
+    def ingest(self, table: str, data, mode: str = "create", schema: str | None = None) -> int:
+        """Write a pyarrow Table / RecordBatchReader into `table` (one name, taken literally: a
+        dot is part of it; `schema` for another schema) with ADBC's bulk ingest (COPY); mode
+        "create", "append", "replace" or "create_append". Returns the rows written."""
         with contextlib.closing(self.connect()) as con, con.cursor() as cur:
-            return cur.adbc_ingest(table, data, mode=mode)
+            return cur.adbc_ingest(table, data, mode=mode, db_schema_name=schema)
 
     def database(self, name: str) -> Postgres:
         """A new empty database `name` on the same server, owned by the same role."""
