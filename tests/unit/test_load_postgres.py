@@ -250,6 +250,25 @@ def test_map_names_the_databases_own_columns(pg, tmp_path, capsys):
         con.close()
 
 
+def test_outreach_from_postgres_equals_the_same_rows_from_csv(pg, everything, tmp_path):
+    # c001 signed up 2022-01-17 and c002 2022-01-31 (matrix: one signup every 14 days from
+    # 2022-01-03); contacted_at a timestamptz (UTC wall clock), responded_at a timestamp.
+    (tmp_path / "outreach.csv").write_text(
+        "customer_id,contacted_at,channel,campaign,responded_at,actions\n"
+        "c001,2022-02-01 10:00,email,save,2022-02-02 09:30,2\n"
+        "c002,2022-03-01 16:45,call,,,0\n")
+    put_csv(pg, "crm.outreach", tmp_path / "outreach.csv",
+            {"contacted_at": "timestamptz", "responded_at": "timestamp", "actions": "integer"})
+    from_csv, from_pg = tmp_path / "csv.duckdb", tmp_path / "pg.duckdb"
+    load.load(from_csv, {"customers": everything / "customers.csv",
+                         "outreach": tmp_path / "outreach.csv"}, as_of=matrix.AS_OF)
+    assert main("--from", pg.url, "--customers", "crm.customers", "--outreach", "crm.outreach",
+                "--as-of", str(matrix.AS_OF), out=from_pg) == 0
+    assert table_rows(from_pg, "outreach") == table_rows(from_csv, "outreach") == [
+        ("c001", datetime(2022, 2, 1, 10, 0), "email", "save", datetime(2022, 2, 2, 9, 30), 2),
+        ("c002", datetime(2022, 3, 1, 16, 45), "call", None, None, 0)]
+
+
 # --- problems ------------------------------------------------------------------------------------
 @pytest.fixture
 def live(pg, tmp_path):
