@@ -29,6 +29,14 @@ SLOTS = (
     ("nps", "NPS responses", "Optional. customer_id, responded_at, score (0-10)."),
     ("mrr", "MRR history", "Optional. customer_id, month (first day), mrr: one row per active "
      "month; gives NRR and GRR."),
+    ("subscriptions", "Subscriptions (instead of MRR history)", "Optional. customer_id, "
+     "start_date, end_date, mrr: one row per subscription; each month's MRR is what runs on its "
+     "last day."),
+    ("churn_events", "Churn events", "Optional. customer_id, churn_date, churn_reason: a "
+     "customer's latest event is its churn."),
+    ("activity", "Activity or transactions", "Optional. customer_id, occurred_at; optional "
+     "amount, kind. On its own (no customers file) each customer signed up on its first "
+     "activity."),
     ("reasons", "Churn-reason mapping", "Optional. reason, category, owner_team: replaces the "
      "default taxonomy (data/churn_reasons.csv)."),
 )
@@ -100,12 +108,16 @@ def problems_frame(problems) -> pd.DataFrame:
 
 
 def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | None = None,
-               keep: int | None = None, timeout_s: float = TIMEOUT_S) -> Outcome:
-    """data.load.load(out, files, mapping, keep) in a child process with memory and time limits
-    (data.isolated.run_import_subprocess: setrlimit, DuckDB memory_limit, SIGKILL past timeout_s)."""
+               keep: int | None = None, timeout_s: float = TIMEOUT_S,
+               options: dict | None = None) -> Outcome:
+    """data.load.load(out, files, mapping, keep, **options) in a child process with memory and
+    time limits (data.isolated.run_import_subprocess: setrlimit, DuckDB memory_limit, SIGKILL
+    past timeout_s)."""
     from data.isolated import run_import_subprocess
 
-    result = run_import_subprocess(out, files, mapping, keep=keep, timeout_s=timeout_s)
+    result = run_import_subprocess(out, files, mapping, keep=keep, timeout_s=timeout_s,
+                                   options={k: v for k, v in (options or {}).items()
+                                            if v is not None})
     if result.status == "ok":
         return Outcome(True, meta=result.meta)
     if result.status == "rejected":
@@ -114,8 +126,9 @@ def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | 
 
 
 def import_uploads(uploads: dict[str, object], mapping_text: str = "", out: Path | None = None,
-                   keep: int | None = None) -> Outcome:
-    """Save the uploads to a temporary folder, import them, remove the folder."""
+                   keep: int | None = None, options: dict | None = None) -> Outcome:
+    """Save the uploads to a temporary folder, import them, remove the folder. `options`:
+    as_of, date_format, inactive_days, as `python -m data.load` takes them."""
     mapping, bad = parse_mapping(mapping_text)
     if bad:
         frame = pd.DataFrame([{"file": "column mapping", "where": "", "column": line,
@@ -124,9 +137,10 @@ def import_uploads(uploads: dict[str, object], mapping_text: str = "", out: Path
         return Outcome(False, problems=frame, total=len(bad))
     with tempfile.TemporaryDirectory(prefix="retention-upload-") as folder:
         files = save_uploads(uploads, Path(folder))
-        if "customers" not in files:
+        if "customers" not in files and "activity" not in files:
             frame = pd.DataFrame([{"file": "customers", "where": "", "column": "",
-                                   "problem": "a customers file is required"}],
+                                   "problem": "a customers file (or an activity file on its "
+                                              "own) is required"}],
                                  columns=PROBLEM_COLUMNS)
             return Outcome(False, problems=frame, total=1)
-        return run_import(files, mapping, out, keep)
+        return run_import(files, mapping, out, keep, options=options)

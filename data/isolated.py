@@ -69,12 +69,18 @@ def _limits(memory_mb: int, cpu_s: float) -> None:
 def run_import_subprocess(out: Path | None, files: dict[str, Path], mapping: dict | None = None,
                           keep: int | None = None, memory_mb: int = MEMORY_MB,
                           duckdb_memory_mb: int = DUCKDB_MEMORY_MB,
-                          timeout_s: float = TIMEOUT_S) -> ImportResult:
-    """data.load.load(out, files, mapping, keep) in a child process within the limits."""
+                          timeout_s: float = TIMEOUT_S,
+                          options: dict | None = None) -> ImportResult:
+    """data.load.load(out, files, mapping, keep, **options) in a child process within the limits.
+    `options`: load's as_of (a date), date_format and inactive_days, as the command line's."""
+    options = dict(options or {})
+    if options.get("as_of") is not None:
+        options["as_of"] = options["as_of"].isoformat()
     spec = {
         "out": str(out or settings.DB_PATH),
         "files": {k: str(v) for k, v in files.items() if v is not None},
         "mapping": mapping or {},
+        "options": options,
         "keep": settings.SNAPSHOTS_KEEP if keep is None else keep,
         "duckdb_memory_mb": min(duckdb_memory_mb, max(memory_mb // 2, 64)),
     }
@@ -190,8 +196,11 @@ def _child(spec_path: str, result_path: str) -> int:
     from data.load import ImportRejected, load
 
     try:
+        options = spec.get("options", {})
+        if options.get("as_of") is not None:
+            options["as_of"] = date.fromisoformat(options["as_of"])
         meta = load(Path(spec["out"]), {k: Path(v) for k, v in spec["files"].items()},
-                    spec["mapping"], keep=spec["keep"])
+                    spec["mapping"], keep=spec["keep"], **options)
         caps = meta.get("capabilities")
         result = {"status": "ok", "meta": {**meta, "capabilities": caps.to_json() if caps else None}}
     except ImportRejected as exc:

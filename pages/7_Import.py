@@ -8,6 +8,7 @@ import frame
 import sharing
 import ui
 import uploads
+from data import dates, import_summary
 
 f, con = frame.frame("Import data", needs_customers=False)
 auth.require_editor()
@@ -20,10 +21,15 @@ if result is not None and result.ok:
         "Every page now shows it; links shared earlier keep their own snapshot.",
         icon=":material/check_circle:",
     )
-    st.dataframe(
-        {"table": list(meta["tables"]), "rows": list(meta["tables"].values())},
-        hide_index=True, width="content",
-    )
+    if meta.get("summary"):
+        # The same summary `python -m data.load` prints: rows, conversions, warnings, what this
+        # data can show.
+        st.code("\n".join(import_summary.lines(meta["summary"])), language=None)
+    else:
+        st.dataframe(
+            {"table": list(meta["tables"]), "rows": list(meta["tables"].values())},
+            hide_index=True, width="content",
+        )
 elif result is not None and result.error:
     st.error(result.error, icon=":material/error:")
 elif result is not None:
@@ -36,26 +42,46 @@ elif result is not None:
 
 st.write(
     "Upload your exports as CSV (comma, semicolon or tab; UTF-8) or Parquet. Only a customers "
-    "file is required. The files are checked against every rule of the data model; the "
-    "dashboard switches to the new data only when all of them pass."
+    "file is required (or a transactions file on its own). Exports as they come are read: a "
+    "churned yes/no flag, tenure in months, churn events, subscriptions, response times in "
+    "minutes or hours, day-first dates (README, Your data, lists every column). The files are "
+    "checked against every rule of the data model; the dashboard switches to the new data only "
+    "when all of them pass."
 )
 with st.form("import_form", border=True):
     files = {}
-    left, right = st.columns(2)
-    for i, (key, label, help_text) in enumerate(uploads.SLOTS):
-        files[key] = (left if i % 2 == 0 else right).file_uploader(
-            label, type=uploads.FILE_TYPES, key=f"import_{key}", help=help_text)
+    # One row of two slots at a time, so a phone stacks them in this order too.
+    for i in range(0, len(uploads.SLOTS), 2):
+        for column, (key, label, help_text) in zip(st.columns(2), uploads.SLOTS[i:i + 2]):
+            files[key] = column.file_uploader(label, type=uploads.FILE_TYPES, key=f"import_{key}",
+                                              help=help_text)
     mapping = st.text_area(
         "Column mapping (optional)", key="import_mapping", height=90,
         placeholder="customers.signup_date=Start Date\ntickets.created_at=Created",
         help="One line per column whose header differs in your export: TABLE.COLUMN=Header.",
     )
+    as_of_box, format_box, inactive_box = st.columns(3)
+    as_of = as_of_box.date_input(
+        "Data as of (optional)", value=None, key="import_as_of", format="YYYY-MM-DD",
+        help="The export's date. Empty: the latest date in the files, up to today. A churned "
+        "flag without a date counts as churned on this day; tenure counts back from it.")
+    date_format = format_box.selectbox(
+        "Dates written as", [None, *dates.CHOICES], key="import_date_format",
+        format_func=lambda v: "Recognise automatically" if v is None else v,
+        help="Only needed when no value tells day and month apart (03/04/2024).")
+    inactive_days = inactive_box.number_input(
+        "Churned after days without activity (optional)", min_value=1, value=None, step=1,
+        key="import_inactive_days",
+        help="With an activity file: a customer without a churn date churned this many days "
+        "after its last activity.")
     submitted = st.form_submit_button("Validate and import", type="primary",
                                       icon=":material/upload:")
 
 if submitted:
     with st.spinner("Validating and building a new snapshot…"):
-        outcome = uploads.import_uploads(files, mapping)
+        outcome = uploads.import_uploads(files, mapping, options={
+            "as_of": as_of, "date_format": date_format,
+            "inactive_days": int(inactive_days) if inactive_days else None})
     st.session_state["import_result"] = outcome
     if outcome.ok:
         sharing.follow_latest()

@@ -106,7 +106,16 @@ def test_the_editor_password_opens_the_import_page():
     at = sign_in(app({"passwords": HASHES}).run(), EDITOR_PW)
     assert "Import data" in [link.label for link in at.page_link]
     at.switch_page(IMPORT).run()
-    assert not at.exception and len(at.file_uploader) == 5
+    # one slot per file `python -m data.load` takes, and its options
+    assert not at.exception and sorted(u.label for u in at.file_uploader) == [
+        "Activity or transactions", "Churn events", "Churn-reason mapping", "Customers",
+        "MRR history", "NPS responses", "Subscriptions (instead of MRR history)",
+        "Support tickets"]
+    assert at.date_input(key="import_as_of").value is None  # empty: the latest date in the files
+    assert at.selectbox(key="import_date_format").options == [
+        "Recognise automatically", "YYYY-MM-DD", "YYYY/MM/DD", "DD.MM.YYYY", "DD/MM/YYYY",
+        "MM/DD/YYYY"]
+    assert at.number_input(key="import_inactive_days").value is None
 
 
 def test_oidc_without_login_shows_only_the_sign_in_button():

@@ -74,7 +74,7 @@ def as_editor_on_import_page(at: AppTest) -> AppTest:
     next(b for b in at.button if b.label == "Sign in").click()
     at.run()
     at.switch_page(IMPORT).run()
-    assert not at.exception and len(at.file_uploader) == 5
+    assert not at.exception and len(at.file_uploader) == 8  # one per file data.load takes
     return at
 
 
@@ -96,6 +96,9 @@ def test_the_importer_switches_snapshots_only_on_valid_input(db, other_customers
 
     submit(at, ("export.csv", other_customers))
     assert not at.exception and any("Imported snapshot" in s.value for s in at.success)
+    # the import summary python -m data.load prints, rows per table included
+    summary = next(c.value for c in at.code if c.value.startswith("As of "))
+    assert "customers" in summary and "Rows:" in summary
     after = snapshots.resolve(db)
     assert after != before and before.is_file()
     # the page (and every page after it) now reads the new snapshot

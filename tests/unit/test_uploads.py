@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 import queries
 import uploads
-from data import snapshots
+from data import import_summary, snapshots
 from tests.unit.fixtures import make_db
 
 GOOD = "customer_id,signup_date,plan\nc1,2025-01-05,Growth\nc2,2025-02-10,Starter\n"
@@ -82,7 +83,8 @@ def test_a_bad_mapping_or_no_customers_file_is_refused_before_loading(live):
     outcome = uploads.import_uploads({"customers": Upload("c.csv", GOOD)}, "oops", out=live)
     assert not outcome.ok and outcome.problems.iloc[0]["column"] == "oops"
     outcome = uploads.import_uploads({"tickets": Upload("t.csv", "ticket_id\n")}, "", out=live)
-    assert not outcome.ok and "customers file is required" in outcome.problems.iloc[0]["problem"]
+    assert not outcome.ok and outcome.problems.iloc[0]["problem"] == (
+        "a customers file (or an activity file on its own) is required")
     assert snapshots.resolve(live) == before
 
 
@@ -92,3 +94,51 @@ def test_a_mapping_maps_the_users_headers(live):
         {"customers": Upload("c.csv", text)},
         "customers.customer_id=id\ncustomers.signup_date=Start Date", out=live)
     assert outcome.ok, outcome.problems
+
+
+def _customers(live: Path):
+    con = queries.connect(live)
+    try:
+        return con.execute("select customer_id, signup_date::varchar, churn_date::varchar "
+                           "from customers order by customer_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_the_page_options_reach_the_import_like_the_command_line(live):
+    # A telco-style export: a Yes/No flag and tenure in months, no dates. As of 30 Sep 2024,
+    # 3 months of tenure = signed up 30 Jun 2024; the churned flag without a date = churned on
+    # the as-of date.
+    telco = "customer_id,tenure_months,churned\nc1,3,Yes\nc2,12,No\n"
+    outcome = uploads.import_uploads({"customers": Upload("telco.csv", telco)}, "", out=live,
+                                     options={"as_of": date(2024, 9, 30), "date_format": None,
+                                              "inactive_days": None})
+    assert outcome.ok, outcome.problems
+    assert outcome.meta["default_as_of"] == date(2024, 9, 30)
+    assert _customers(live) == [("c1", "2024-06-30", "2024-09-30"), ("c2", "2023-09-30", None)]
+    # the summary the page shows names the conversions
+    lines = "\n".join(import_summary.lines(outcome.meta["summary"]))
+    assert "churned" in lines and "Conversions:" in lines
+
+
+def test_day_first_dates_need_and_take_the_date_format_option(live):
+    text = "customer_id,signup_date\nc1,03/04/2024\nc2,05/06/2024\n"
+    refused = uploads.import_uploads({"customers": Upload("c.csv", text)}, "", out=live)
+    assert not refused.ok and "--date-format" in refused.problems.iloc[0]["problem"]
+    outcome = uploads.import_uploads({"customers": Upload("c.csv", text)}, "", out=live,
+                                     options={"date_format": "DD/MM/YYYY"})
+    assert outcome.ok, outcome.problems
+    # 03/04 read day first: 3 April
+    assert [row[1] for row in _customers(live)] == ["2024-04-03", "2024-06-05"]
+
+
+def test_an_activity_file_on_its_own_with_inactive_days(live):
+    # a1 bought on 1 Jan and 1 Feb 2025, a2 on 10 Mar 2025; as of 30 Jun 2025 with 60 inactive
+    # days: a1 churned on 1 Feb + 60 days = 2 Apr 2025; a2's 60 days end 9 May 2025, also
+    # before the as-of date.
+    text = "customer_id,occurred_at,amount\na1,2025-01-01,10\na1,2025-02-01,5\na2,2025-03-10,7\n"
+    outcome = uploads.import_uploads({"activity": Upload("orders.csv", text)}, "", out=live,
+                                     options={"as_of": date(2025, 6, 30), "inactive_days": 60})
+    assert outcome.ok, outcome.problems
+    assert _customers(live) == [("a1", "2025-01-01", "2025-04-02"),
+                                ("a2", "2025-03-10", "2025-05-09")]
