@@ -37,6 +37,8 @@ SLOTS = (
     ("activity", "Activity or transactions", "Optional. customer_id, occurred_at; optional "
      "amount, kind. On its own (no customers file) each customer signed up on its first "
      "activity."),
+    ("outreach", "Outreach contacts", "Optional. customer_id, contacted_at, channel; optional "
+     "campaign, responded_at, actions: calls and e-mails of the retention team."),
     ("reasons", "Churn-reason mapping", "Optional. reason, category, owner_team: replaces the "
      "default taxonomy (data/churn_reasons.csv)."),
 )

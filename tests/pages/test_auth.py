@@ -109,8 +109,8 @@ def test_the_editor_password_opens_the_import_page():
     # one slot per file `python -m data.load` takes, and its options
     assert not at.exception and sorted(u.label for u in at.file_uploader) == [
         "Activity or transactions", "Churn events", "Churn-reason mapping", "Customers",
-        "MRR history", "NPS responses", "Subscriptions (instead of MRR history)",
-        "Support tickets"]
+        "MRR history", "NPS responses", "Outreach contacts",
+        "Subscriptions (instead of MRR history)", "Support tickets"]
     assert at.date_input(key="import_as_of").value is None  # empty: the latest date in the files
     assert at.selectbox(key="import_date_format").options == [
         "Recognise automatically", "YYYY-MM-DD", "YYYY/MM/DD", "DD.MM.YYYY", "DD/MM/YYYY",

@@ -74,7 +74,7 @@ def as_editor_on_import_page(at: AppTest) -> AppTest:
     next(b for b in at.button if b.label == "Sign in").click()
     at.run()
     at.switch_page(IMPORT).run()
-    assert not at.exception and len(at.file_uploader) == 8  # one per file data.load takes
+    assert not at.exception and len(at.file_uploader) == 9  # one per file data.load takes
     return at
 
 

@@ -142,3 +142,12 @@ def test_an_activity_file_on_its_own_with_inactive_days(live):
     assert outcome.ok, outcome.problems
     assert _customers(live) == [("a1", "2025-01-01", "2025-04-02"),
                                 ("a2", "2025-03-10", "2025-05-09")]
+
+
+def test_an_outreach_upload_is_imported(live):
+    customers = "customer_id,signup_date\nc1,2025-01-05\n"
+    outreach = "customer_id,contacted_at,channel,responded_at\nc1,2025-03-01 10:00,phone,\n"
+    outcome = uploads.import_uploads({"customers": Upload("c.csv", customers),
+                                      "outreach": Upload("calls.csv", outreach)}, "", out=live)
+    assert outcome.ok, outcome.problems
+    assert outcome.meta["tables"]["outreach"] == 1
