@@ -21,7 +21,8 @@ from queries import connect, meta
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "data"
 SEED = 42
-BUILD_FILES = ("schema.sql", "facts.sql", "build.py", "generate.py")
+BUILD_FILES = ("schema.sql", "facts.sql", "build.py", "generate.py", "generate_outreach.py",
+               "sampling.py")
 
 
 def live_path(customers: int, folder: Path = DATA_DIR) -> Path:

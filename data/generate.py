@@ -2,8 +2,8 @@
 
     python -m data.generate --out data/retention.duckdb [--customers N] [--seed S] [--as-of YYYY-MM-DD]
 
-Everything is drawn vectorised from `numpy.random.default_rng(seed)` (activity from a stream of its
-own, so that adding it changed no other table), in a fixed order, and
+Everything is drawn vectorised from `numpy.random.default_rng(seed)` (activity and outreach from
+streams of their own, so that adding activity changed no other table), in a fixed order, and
 inserted in a fixed row order, so the same arguments give the same tables row for row. The story:
 
 - signups over the 3 years before as-of, growing and seasonal; the last one on the as-of day so
@@ -15,6 +15,9 @@ inserted in a fixed row order, so the same arguments give the same tables row fo
 - a price increase on PRICE_INCREASE makes some Starter/Growth customers leave for Price;
 - churn reasons come from data/churn_reasons.csv in case/whitespace variants, with a
   segment-dependent mix, plus a few unmapped texts that land in `Other`.
+- outreach (data/generate_outreach.py): save campaigns aimed at customers about to leave, whose
+  responders are sometimes kept longer (a modest effect), onboarding e-mails, check-in calls and
+  meetings, in-app announcements; response rates and delays by channel.
 
 The hazard constants were calibrated by simulation (200k customers, several seeds) to the
 research figures that tests/unit/test_generate.py checks.
@@ -38,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 import settings
-from data import build, snapshots
+from data import build, generate_outreach, snapshots
+from data.sampling import pick as _pick
 
 DEFAULT_AS_OF = date(2026, 11, 18)  # fixed and mid-month: the current month is incomplete
 PRICE_INCREASE = date(2025, 7, 1)
@@ -191,6 +195,9 @@ ACTIVITY_PER_EXTRA_PRODUCT = 0.3  # each product beyond the first adds 30 % usag
 ACTIVITY_FADE_DAYS = 90
 ACTIVITY_FADE_FLOOR = 0.15
 
+# --- outreach (data/generate_outreach.py) ---------------------------------------------------------
+OUTREACH_STREAM = 2
+
 
 def generate(
     out: Path,
@@ -207,6 +214,7 @@ def generate(
     report = progress or (lambda fraction, step: None)
     rng = np.random.default_rng(seed)
     activity_rng = np.random.default_rng([seed, ACTIVITY_STREAM])
+    outreach_rng = np.random.default_rng([seed, OUTREACH_STREAM])
     source = {"generator": "data.generate", "seed": seed, "customers": customers,
               "as_of": as_of.isoformat()}
     with snapshots.building(Path(out), keep=settings.SNAPSHOTS_KEEP) as (tmp, snapshot_id):
@@ -215,7 +223,7 @@ def generate(
             con.execute("set enable_progress_bar = false")
             build.create_schema(con)
             build.load_reason_mapping(con)
-            _fill(con, rng, activity_rng, customers, as_of, report)
+            _fill(con, rng, activity_rng, outreach_rng, customers, as_of, report)
             report(0.60, "checks and derived tables")
             meta = build.finalize(con, snapshot_id, "demo", source, after_build, as_of=as_of)
         finally:
@@ -225,8 +233,10 @@ def generate(
 
 
 def _fill(con: duckdb.DuckDBPyConnection, rng: np.random.Generator,
-          activity_rng: np.random.Generator, n: int, as_of: date, report: Progress) -> None:
-    """Draw and insert every table (activity from its own stream, after everything else)."""
+          activity_rng: np.random.Generator, outreach_rng: np.random.Generator, n: int,
+          as_of: date, report: Progress) -> None:
+    """Draw and insert every table (activity and outreach from streams of their own; the save
+    campaigns right after the churn they move, everything else after them)."""
     ids = {"id_width": max(7, len(str(n)))}
     # One writer thread inserts a table while this thread draws the next: numpy and DuckDB both
     # release the GIL, so the two overlap on 2 cores. Every draw stays on this thread, in order,
@@ -234,6 +244,7 @@ def _fill(con: duckdb.DuckDBPyConnection, rng: np.random.Generator,
     with ThreadPoolExecutor(max_workers=1) as writer:
         report(0.0, "customers")
         cust = _customers(rng, n, as_of)
+        saves = generate_outreach.save_campaigns(outreach_rng, cust, _day(as_of))
         report(0.04, "MRR history")
         mrr = _mrr_history(rng, cust, as_of)
         written = writer.submit(_insert_customers_and_history, con, cust, mrr, ids)
@@ -251,21 +262,14 @@ def _fill(con: duckdb.DuckDBPyConnection, rng: np.random.Generator,
     del nps
     report(0.57, "activity")
     _insert_activity(con, _activity(activity_rng, cust, as_of), ids)
+    report(0.59, "outreach")
+    _insert_outreach(con, generate_outreach.combine(
+        saves, generate_outreach.routine(outreach_rng, cust, _day(as_of))), ids)
 
 
 # --- customers -----------------------------------------------------------------------------------
 def _day(d: date) -> int:
     return (d - EPOCH).days
-
-
-def _pick(rng: np.random.Generator, probs, group: np.ndarray | None = None, n: int | None = None):
-    """Vectorised categorical draw: codes by `probs`, or by `probs[group]` row by row."""
-    cdf = np.cumsum(np.asarray(probs, dtype=float), axis=-1)
-    cdf /= cdf[..., -1:]
-    if group is None:
-        return np.searchsorted(cdf, rng.random(n), side="right").astype(np.int8)
-    u = rng.random(len(group))
-    return (u[:, None] >= cdf[group]).sum(axis=1).astype(np.int8)
 
 
 def _signup_days(rng: np.random.Generator, n: int, as_of: date) -> np.ndarray:
@@ -692,6 +696,25 @@ def _insert_activity(con, a: dict, ids: dict) -> None:
         select {CUSTOMER_ID_SQL}, {SECONDS_SQL.format(col="occurred")}, null, $kinds[kind + 1] from src
     """
     _insert(con, frame, sql, {**ids, "kinds": ACTIVITY_KINDS})
+
+
+def _insert_outreach(con, o: dict, ids: dict) -> None:
+    frame = pd.DataFrame({"cust_no": o["cust"] + 1, "contacted": o["contacted"],
+                          "channel": o["channel"], "campaign": o["campaign"],
+                          "responded": o["responded"], "actions": o["actions"]})
+    sql = f"""
+        insert into outreach
+        select
+            {CUSTOMER_ID_SQL},
+            {SECONDS_SQL.format(col="contacted")},
+            $channels[channel + 1],
+            case when campaign >= 0 then $campaigns[campaign + 1] end,
+            case when responded >= 0 then {SECONDS_SQL.format(col="responded")} end,
+            case when actions >= 0 then actions::integer end
+        from src
+    """
+    _insert(con, frame, sql, {**ids, "channels": generate_outreach.CHANNELS,
+                              "campaigns": generate_outreach.CAMPAIGNS})
 
 
 # --- CLI -----------------------------------------------------------------------------------------
