@@ -1,0 +1,76 @@
+"""Engines for the portable-SQL tests: one local Spark session per test session (and the
+snapshot every statement runs on, with its tables copied into each engine).
+
+A test that needs an engine that is absent skips with one reason; CI installs both (pyspark from
+requirements-dev.txt, Java 17 by .ci/run), so nothing skips there.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+SPARK_MISSING = "Spark is not installed here (needs `pip install pyspark` and Java 17 on PATH)"
+
+
+def spark_available() -> bool:
+    return importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session for tests: 2 cores, 1 GB driver, no UI, bound to 127.0.0.1, two
+    shuffle partitions (tiny data), session time zone UTC (timestamps read as written)."""
+    if not spark_available():
+        pytest.skip(SPARK_MISSING)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("retention-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def snapshot_tables(live: Path) -> dict[str, pa.Table]:
+    """Every table of a snapshot as Arrow (JSON columns as text): raw and derived, as DuckDB
+    computed them."""
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        tables = {}
+        names = con.execute("select table_name from information_schema.tables "
+                            "where table_schema = 'main' order by table_name").fetchall()
+        for (name,) in names:
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'main' and table_name = ? order by ordinal_position",
+                [name]).fetchall()
+            # Names from the snapshot's own catalogue, quoted.
+            select = ", ".join(f'"{c}"::varchar as "{c}"' if t == "JSON" else f'"{c}"'
+                               for c, t in columns)
+            tables[name] = con.execute(f'select {select} from "{name}"').to_arrow_table()
+        return tables
+    finally:
+        con.close()
+
+
+def spark_views(spark, tables: dict[str, pa.Table]) -> None:
+    """Each table as a Spark temporary view of the same name."""
+    for name, table in tables.items():
+        spark.createDataFrame(table).createOrReplaceTempView(name)
