@@ -32,7 +32,10 @@ def summary(values: list[float]) -> dict:
             "runs": len(ordered)}
 
 
-def run_duckdb(db: Path, repeat: int, pages: list[str] | None) -> tuple[dict, dict]:
+def run_duckdb(db: Path, repeat: int, pages: list[str] | None, set_names: list[str] | None = None,
+               reference: bool = True) -> tuple[dict, dict]:
+    """`set_names`: only these filter sets (default all, and LIVE_SET); `reference`: also the
+    pandas reference set (bench.scaling times the pages alone)."""
     from bench.pages import (FILTER_SETS, LIVE_SET, PAGE_QUERIES, REFERENCE_QUERIES, calls_of,
                              run_calls)
     from queries import connect
@@ -40,10 +43,11 @@ def run_duckdb(db: Path, repeat: int, pages: list[str] | None) -> tuple[dict, di
     out, saved = {}, {}
     probe = connect(db)
     sets = {**FILTER_SETS, LIVE_SET: FILTER_SETS["default"]}
+    sets = {name: f for name, f in sets.items() if set_names is None or name in set_names}
     plan = {(page, set_name): calls_of(page, probe, f) for page in (pages or PAGE_QUERIES)
             for set_name, f in sets.items()}
     # The pandas comparison is between two computations: DuckDB's side is always computed live.
-    for set_name in FILTER_SETS:
+    for set_name in FILTER_SETS if reference else ():
         plan[(REFERENCE_PAGE, set_name)] = [(c[0], c[1], {}) for c in REFERENCE_QUERIES]
     probe.close()
     for (page, set_name), calls in plan.items():
@@ -116,9 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--results", type=Path, required=True)
     parser.add_argument("--pages", nargs="*", default=None)
+    parser.add_argument("--sets", nargs="*", default=None, help="duckdb: only these filter sets")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="duckdb: leave out the pandas reference set")
     args = parser.parse_args(argv)
     if args.side == "duckdb":
-        timings, saved = run_duckdb(args.db, args.repeat, args.pages)
+        timings, saved = run_duckdb(args.db, args.repeat, args.pages, args.sets,
+                                    not args.no_reference)
     else:
         timings, saved = run_pandas(args.db, args.repeat)
     args.out.write_text(json.dumps(timings, indent=1, default=str))
