@@ -3,6 +3,7 @@
     python -m bench.scaling --customers 100000 1000000 10000000
         [--steps import views pages] [--formats parquet csv] [--folder DIR] [--chunk 1000000]
         [--timeout-min 45] [--repeat 3] [--out bench/results/scaling.json]
+    python -m bench.scaling table [bench/results/scaling.json]     (the README's Scaling table)
 
 Per size:
 - raw files: the demo's tables (data.generate, seed 42) written as one file per table, the way a
@@ -195,7 +196,7 @@ def run_child(cmd: list[str], timeout_s: float, log=print) -> dict:
         "output_tail": "".join(output[-15:])[-3000:],
     })
     if not finished:
-        record["finding"] = f"did not finish in {timeout_s / 60:g} min"
+        record["finding"] = f"did not finish in {_seconds(timeout_s)}"
     elif child.returncode != 0:
         record["finding"] = f"failed (exit {child.returncode})"
     log(f"    {record['seconds']:8.1f} s  peak RSS {record['peak_rss_mb']:6,} MB  "
@@ -359,8 +360,84 @@ def measure(customers: int, args: argparse.Namespace, results: Results, log=prin
             results.save()
 
 
+# --- the README table ----------------------------------------------------------------------------
+def _seconds(s: float | None) -> str:
+    if s is None:
+        return "-"
+    if s < 60:
+        return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
+    if round(s) % 60 == 0:
+        return f"{round(s) // 60} min"
+    return f"{int(s // 60)} min {round(s % 60):02d} s"
+
+
+def _step_cell(record: dict | None, seconds: float | None = None) -> str:
+    if record is None:
+        return "not run"
+    if "finding" in record:
+        return record["finding"]
+    return _seconds(record["seconds"] if seconds is None else seconds)
+
+
+def _pages(record: dict | None, set_name: str, kind: str) -> str:
+    """'a-b ms' over the pages (median of each page's runs), or why there is none."""
+    if record is None:
+        return "not run"
+    if "finding" in record:
+        return record["finding"]
+    values = [sets[set_name][kind]["median_ms"] for sets in record["pages"].values()
+              if set_name in sets]
+    low, high = min(values), max(values)
+    fmt = (lambda v: f"{v:,.0f}") if high >= 100 else (lambda v: f"{v:.0f}")
+    return f"{fmt(low)}-{fmt(high)} ms"
+
+
+def _count(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1e6 else f"{n / 1e3:.0f}k"
+
+
+def table(data: dict) -> str:
+    """The README's Scaling table from scaling.json: per size, the Parquet import (without its
+    build part), the build (derived facts + capabilities inside the import, then the default
+    views), the pages' default view cold and the filter change warm (range over the six pages),
+    the peak RSS of import / views / pages, and raw files -> snapshot size."""
+    lines = ["| customers | rows (tickets; all tables) | import | build | default view, cold "
+             "| filter change, warm | peak RSS import / views / pages | Parquet -> snapshot "
+             "| load average |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for entry in data["sizes"].values():
+        steps = entry.get("steps", {})
+        imp, views, pages = steps.get("import_parquet"), steps.get("views"), steps.get("pages")
+        rows = entry.get("rows", {})
+        build_part = None
+        if imp and "finding" not in imp:
+            build_part = imp.get("facts_seconds", 0) + imp.get("capabilities_seconds", 0)
+        import_cell = _step_cell(imp, imp["seconds"] - build_part if build_part is not None else None)
+        if views is None or "finding" in views or build_part is None:
+            build_cell = _step_cell(views) if build_part is not None else "-"
+        else:
+            build_cell = _seconds(build_part + views["seconds"])
+        rss = " / ".join(f"{r['peak_rss_mb']:,}" if r and "finding" not in r else "-"
+                         for r in (imp, views, pages))
+        files = entry.get("files", {}).get("parquet", {}).get("total_mb")
+        size = f"{files:,} MB -> {entry['snapshot_mb']:,} MB" if files and entry.get("snapshot_mb") \
+            else (f"{files:,} MB -> -" if files else "-")
+        loads = [x for r in (imp, views, pages) if r
+                 for x in (r["load_average_start"][0], r["load_average_end"][0])]
+        load = f"{min(loads):.0f}-{max(loads):.0f}" if loads else "-"
+        lines.append(
+            f"| {_count(entry['customers'])} | {_count(rows.get('tickets', 0))}; "
+            f"{_count(sum(rows.values()))} | {import_cell} | {build_cell} "
+            f"| {_pages(pages, 'default', 'cold')} | {_pages(pages, 'one plan', 'warm')} "
+            f"| {rss} MB | {size} | {load} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["table"]:
+        print(table(json.loads(Path(argv[1] if len(argv) > 1 else RESULTS).read_text())))
+        return 0
     if argv[:1] == ["chunk"]:
         parser = argparse.ArgumentParser(prog="python -m bench.scaling chunk")
         parser.add_argument("--out", type=Path, required=True)
