@@ -209,16 +209,25 @@ def _python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
-def child_import(timings: Path, load_args: list[str]) -> int:
+def child_import(timings: Path, load_args: list[str], duckdb_memory_mb: int | None = None) -> int:
     """`python -m data.load LOAD_ARGS`, timing its derived facts and capabilities (the build part
-    of build.finalize) by wrapping the two functions; written to `timings` as JSON."""
+    of build.finalize) by wrapping the two functions; written to `timings` as JSON. Each phase's
+    start is printed with the time since the start, so a run killed at its limit says how far it
+    got. `duckdb_memory_mb`: DuckDB's memory_limit, as an import through the app sets it
+    (data/isolated.py); DuckDB spills to disk beyond it."""
+    if duckdb_memory_mb:
+        from data.isolated import _limit_duckdb
+
+        _limit_duckdb(duckdb_memory_mb)
     from data import build, capabilities, load_cli
 
     spent = {"facts_seconds": 0.0, "capabilities_seconds": 0.0}
+    begun = time.perf_counter()
 
     def timed(fn, key):
         def wrapper(*args, **kwargs):
             started = time.perf_counter()
+            print(f"[{started - begun:.0f} s] {key.removesuffix('_seconds')} started", flush=True)
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -331,8 +340,10 @@ def measure(customers: int, args: argparse.Namespace, results: Results, log=prin
                 load_args += [options[table], str(path)]
             timings = live.parent / "import-timings.json"
             log("  import: python -m data.load " + " ".join(load_args))
+            memory = ["--duckdb-memory-mb", str(args.duckdb_memory_mb)] if args.duckdb_memory_mb else []
             record = run_child(_python("-m", "bench.scaling", "import", "--timings", str(timings),
-                                       "--", *load_args), timeout_s, log)
+                                       *memory, "--", *load_args), timeout_s, log)
+            record["duckdb_memory_limit_mb"] = args.duckdb_memory_mb
             if timings.exists():
                 record.update(json.loads(timings.read_text()))
             steps[f"import_{fmt}"] = record
@@ -451,8 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         split = argv.index("--")
         parser = argparse.ArgumentParser(prog="python -m bench.scaling import")
         parser.add_argument("--timings", type=Path, required=True)
+        parser.add_argument("--duckdb-memory-mb", type=int)
         a = parser.parse_args(argv[1:split])
-        return child_import(a.timings, argv[split + 1:])
+        return child_import(a.timings, argv[split + 1:], a.duckdb_memory_mb)
     parser = argparse.ArgumentParser(prog="python -m bench.scaling", description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
@@ -463,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed page runs, cold and warm")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--generate-only", action="store_true", help="only make the raw files")
+    parser.add_argument("--duckdb-memory-mb", type=int,
+                        help="the import's DuckDB memory_limit (default DuckDB's: 80%% of RAM)")
     args = parser.parse_args(argv)
     from bench.run import machine
 
