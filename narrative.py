@@ -243,16 +243,16 @@ def outreach_reading(retention: pd.DataFrame | None, grain: str = "month",
         p_value = contacted["p_value"]
         if p_value is not None and not pd.isna(p_value):
             text += ("The log-rank test says a difference this large is unlikely to be chance "
-                     f"(p = {p_value:.2g}). " if p_value < 0.05 else
-                     f"The difference may well be chance (log-rank p = {p_value:.2g}). ")
+                     f"({p_text(p_value).removeprefix('log-rank ')}). " if p_value < 0.05 else
+                     f"The difference may well be chance ({p_text(p_value)}). ")
         if min(contacted["customers"], other["customers"]) < min_n:
             text += f"Fewer than {min_n} customers on one side: read it with care. "
     if contacted["too_recent"]:
         text += (f"{count(contacted['too_recent'], 'customer-' + grain + 's')} first contacted "
                  f"less than {days} days before the as-of date are not counted yet. ")
     if contacted["unmatched"]:
-        text += (f"{count(contacted['unmatched'], 'contacted customer-' + grain + 's')} without "
-                 "a comparable customer who was not contacted are left out. ")
+        text += (f"Left out: {count(contacted['unmatched'], 'contacted customer-' + grain + 's')}"
+                 " without a comparable customer who was not contacted. ")
     return text + ("This is an association, not proof that the contact kept anyone: the team "
                    "chooses whom to contact, often customers already at risk.")
 

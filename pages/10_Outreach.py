@@ -12,16 +12,16 @@ import settings
 import tiles
 import ui
 
+# The rate and the volume first: what a phone shows without scrolling sideways.
 CAMPAIGN_COLUMNS = {
     "group": st.column_config.TextColumn("Campaign"),
-    "channels": st.column_config.TextColumn("Channels"),
-    "contacts": st.column_config.NumberColumn("Contacts", format="localized"),
-    "customers": st.column_config.NumberColumn("Customers", format="localized"),
     "response_rate_pct": st.column_config.NumberColumn("Response rate", format="%.1f%%"),
-    "median_response_h": st.column_config.NumberColumn("Median time to response (h)",
-                                                       format="%.1f"),
-    "actions_per_response": st.column_config.NumberColumn("Actions per engagement",
+    "contacts": st.column_config.NumberColumn("Contacts", format="localized"),
+    "actions_per_response": st.column_config.NumberColumn("Actions / engagement",
                                                           format="%.2f"),
+    "median_response_h": st.column_config.NumberColumn("Median response (h)", format="%.1f"),
+    "customers": st.column_config.NumberColumn("Customers", format="localized"),
+    "channels": st.column_config.TextColumn("Channels"),
     "first_contact_date": st.column_config.DateColumn("First contact", format="D MMM YYYY"),
     "last_contact_date": st.column_config.DateColumn("Last contact", format="D MMM YYYY"),
 }
@@ -108,7 +108,7 @@ if with_retention and retention is not None:
     st.markdown(ui.markdown_text(reading))
     chart = charts.hbars(
         retention, "group", "retention_pct", f"Still a customer {DAYS} days after the index date",
-        f"Not churned {DAYS} days after the index date (%)", n_col="customers",
+        f"Still a customer at day {DAYS} (%)", n_col="customers",
         min_n=settings.MIN_N, percent=True, text_fmt="{:.1f}",
         subtitle=f"Per {grain} of contact · not contacted: same plan, segment and age band, "
                  "weighted to the contacted customers' mix")
