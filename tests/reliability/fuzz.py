@@ -32,7 +32,8 @@ import filter_params
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
 PAGES = ("pages/2_Cohorts.py", "pages/3_Churn_reasons.py", "pages/4_Support_KPIs.py",
-         "pages/5_Support_x_retention.py", "pages/6_Data_and_definitions.py")
+         "pages/5_Support_x_retention.py", "pages/10_Outreach.py",
+         "pages/6_Data_and_definitions.py")
 
 # Every filter of the public link format, the support-experience ones included.
 MULTI = tuple(filter_params.MULTI)

@@ -45,13 +45,23 @@ def demo(tmp_path_factory) -> Path:
 
 def hostile_files(folder: Path, n: int = 300, seed: int = 1) -> dict[str, Path]:
     """Customers whose names, reasons, segments and plans are markup; a mapping whose categories
-    are markup too (they reach the Overview's sentences and chart labels)."""
+    are markup too (they reach the Overview's sentences and chart labels); contacts whose
+    channels and campaigns are markup."""
     rng = random.Random(seed)
     rows = ["customer_id,name,signup_date,churn_date,churn_reason,plan,mrr,segment,region,"
             "products_count"]
+    # Contacts whose channels and campaigns are markup too (the Outreach page's legends, table
+    # and sentences), made on or after the signup day.
+    contacts = ["customer_id,contacted_at,channel,campaign,responded_at,actions"]
     start = date(2023, 1, 1)
     for i in range(n):
         signup = start + timedelta(days=rng.randrange(600))
+        if i % 3 == 0:
+            at = signup + timedelta(days=rng.randrange(1, 60))
+            answered = f"{at} 15:00" if rng.random() < 0.5 else ""
+            contacts.append(",".join('"' + f.replace('"', '""') + '"' for f in (
+                f"c{i}", f"{at} 10:00", rng.choice(HOSTILE[:3]), rng.choice(HOSTILE),
+                answered, str(rng.randrange(3)) if answered else "")))
         churn = signup + timedelta(days=rng.randrange(30, 400)) if rng.random() < 0.45 else None
         if churn and churn > date(2024, 11, 30):
             churn = None
@@ -68,7 +78,9 @@ def hostile_files(folder: Path, n: int = 300, seed: int = 1) -> dict[str, Path]:
         mapping.append(",".join('"' + f.replace('"', '""') + '"' for f in (text, category, text)))
     reasons = folder / "hostile_reasons.csv"
     reasons.write_text("\n".join(mapping) + "\n")
-    return {"customers": customers, "reasons": reasons}
+    outreach = folder / "hostile_outreach.csv"
+    outreach.write_text("\n".join(contacts) + "\n")
+    return {"customers": customers, "reasons": reasons, "outreach": outreach}
 
 
 @pytest.fixture(scope="module")
