@@ -11,8 +11,9 @@ contact as (/*include:outreach_contacts*/),
 
 complete as (
     select
-        period::varchar || ' · ' || plan || ' · ' || segment || ' · ' || age_band as stratum,
-        case when is_contacted then 'Contacted' else 'Not contacted' end as grp,
+        -- one key per stratum (its parts are in outreach_subjects)
+        hash(period, plan, segment, age_band) as stratum,
+        is_contacted,
         day,
         is_churned
     from subject
@@ -23,19 +24,19 @@ compared as (
     select stratum
     from complete
     group by stratum
-    having count(distinct grp) = 2
+    having bool_or(is_contacted) and bool_or(not is_contacted)
 ),
 
 final as (
     select
         stratum,
-        grp,
+        case when is_contacted then 'Contacted' else 'Not contacted' end as grp,
         day,
         count(*) as n_leaving,
         count(*) filter (where is_churned) as events
     from complete
     semi join compared using (stratum)
-    group by all
+    group by stratum, is_contacted, day
 )
 
 select * from final

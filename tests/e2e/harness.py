@@ -59,6 +59,7 @@ PAGES = {
     "Churn_reasons": "Churn reasons",
     "Support_KPIs": "Support KPIs",
     "Support_x_retention": "Support × retention",
+    "Outreach": "Outreach",
     "Data_and_definitions": "Data & definitions",
 }
 

@@ -18,6 +18,7 @@ PAGES = {
     "Churn reasons": "pages/3_Churn_reasons.py",
     "Support KPIs": "pages/4_Support_KPIs.py",
     "Support × retention": "pages/5_Support_x_retention.py",
+    "Outreach": "pages/10_Outreach.py",
     "Data & definitions": "pages/6_Data_and_definitions.py",
 }
 

@@ -26,6 +26,7 @@ MIN_CHARTS = {
     "pages/3_Churn_reasons.py": 5,
     "pages/4_Support_KPIs.py": 8,
     "pages/5_Support_x_retention.py": 5,
+    "pages/10_Outreach.py": 3,
     "pages/6_Data_and_definitions.py": 0,
 }
 
@@ -320,6 +321,7 @@ STORED_PAGE = {
     "pages/3_Churn_reasons.py": "Churn reasons",
     "pages/4_Support_KPIs.py": "Support KPIs",
     "pages/5_Support_x_retention.py": "Support x retention",
+    "pages/10_Outreach.py": "Outreach",
     "pages/6_Data_and_definitions.py": "Data",
 }
 

@@ -15,7 +15,7 @@ from tests import matrix
 from tests.pages.conftest import PAGES, ROOT, open_page
 
 # Every page a viewer can open, the reason mapping included.
-ALL_PAGES = {**PAGES, "Outreach": "pages/10_Outreach.py", "Reason mapping": "pages/8_Reason_mapping.py"}
+ALL_PAGES = {**PAGES, "Reason mapping": "pages/8_Reason_mapping.py"}
 README = "README, Your data"
 TICKETS = "Add a tickets file (`--tickets`)"
 NPS = "Add an NPS file (`--nps`)"
