@@ -165,14 +165,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(bindir: Path | None = None) -> tuple[Server, Postgres]:
+def start(bindir: Path | None = None, port: int | None = None,
+          parent: Path | None = None) -> tuple[Server, Postgres]:
     """Start a server (initdb, pg_ctl start, role and database); the caller stops it with
-    `server.stop()`. Raises RuntimeError naming the failing step (with the server's log)."""
+    `server.stop()`. Raises RuntimeError naming the failing step (with the server's log).
+    `port`: a fixed one (default: a free one); `parent`: where its temp folder goes (default: the
+    system's temp dir; a benchmark's big data goes elsewhere)."""
     bindir = bindir or find_bindir()
     if bindir is None:
         raise RuntimeError(SKIP_REASON)
     os_user = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="pg-tests-"))
+    root = Path(tempfile.mkdtemp(prefix="pg-tests-", dir=parent))
     server = Server(bindir, root, 0, os_user)
     try:
         password = secrets.token_urlsafe(12)
@@ -189,8 +192,8 @@ def start(bindir: Path | None = None) -> tuple[Server, Postgres]:
         options = ("-c listen_addresses=127.0.0.1 -c unix_socket_directories={sock} -c port={port} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c shared_buffers=32MB -c max_connections=40 -c TimeZone=UTC")
-        for _attempt in range(3):  # another process may take the free port between probe and bind
-            server.port = _free_port()
+        for _attempt in range(1 if port else 3):  # a free port may be taken before we bind it
+            server.port = port or _free_port()
             done = server.run("pg_ctl", "-D", str(server.data), "-l", str(root / "server.log"),
                               "-w", "-t", "60", "-o",
                               options.format(sock=server.sockets, port=server.port), "start")
