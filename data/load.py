@@ -717,7 +717,8 @@ def _reader_problems(st: _Staged, errors: list[tuple]) -> list[_Pending]:
 def _checks(st: _Staged, staged: dict[str, _Staged]) -> list[tuple[str, str, str]]:
     """Every check of one staged file as (column, expected, SQL of (row_id, found, ref_row))."""
     return (_type_checks(st) + _rule_checks(st) + _key_checks(st)
-            + _orphan_checks(st, staged.get("customers")) + activity_input.checks(st, staged))
+            + _orphan_checks(st, staged.get("customers")) + activity_input.checks(st, staged)
+            + outreach_input.checks(st, staged))
 
 
 def _rows_where(st: _Staged, condition: str, found: str) -> str:

@@ -4,9 +4,10 @@ e-mails; SPEC §2 outreach) as an importer input.
 The importer (data/load.py) stages and checks it like any other file: customer_id, contacted_at and
 channel required, timestamps in ISO or one common date format, responded_at on or after
 contacted_at, actions a whole number >= 0, customer_id present in the customers file. This module
-adds the rule that needs the customers' final signup dates (which tenure or activity may compute,
-data/shapes.py, data/activity_input.py): no contact before the customer signed up. And the summary's
-line on what was loaded.
+adds the rule that reads the customers' signup dates: no contact before the customer signed up,
+checked with the others when the customers file gives them, after the conversion when tenure or
+activity computes them (data/shapes.py, data/activity_input.py). And the summary's line on what
+was loaded.
 """
 
 from __future__ import annotations
@@ -25,18 +26,45 @@ RULES = [
 DATE_COLUMNS = ("contacted_at", "responded_at")
 
 
+def checks(st, staged: dict) -> list[tuple[str, str, str]]:
+    """(column, expected, SQL of (row_id, found, ref_row)) for contacts before the customer's
+    signup date, with every other check, when the customers file gives its signup dates as they
+    are (no tenure, no activity to take them from)."""
+    if st.key != KEY or not _signups_given(staged) or "customer_id" not in st.columns:
+        return []
+    return [("contacted_at", EXPECTED, _before_signup(st.typed, staged["customers"].typed))]
+
+
 def post_checks(staged: dict) -> list[tuple[str, str, str, str]]:
-    """(key, column, expected, SQL of (row_id, found, ref_row)): contacts dated before the
-    customer's signup date. Run on the converted customers (their signup dates final)."""
+    """(key, column, expected, SQL): the same rule on the converted customers, whose signup dates
+    tenure or activity may have given; run only when every other check passed (so a problem
+    `checks` found is never reported twice)."""
     st = staged.get(KEY)
     if st is None or "customers" not in staged:
         return []
-    found = ("shown(o.raw_contacted_at) || ' (customer ' || shown(o.customer_id) || ' signed up '"
-             " || cast(c.signup_date as varchar) || ')'")
-    return [(KEY, "contacted_at", "a date-time on or after the customer's signup_date", f"""
-        select o.row_id, {found} as found, null as ref_row
-        from {st.typed} as o join typed_customers as c using (customer_id)
-        where cast(o.contacted_at as date) < c.signup_date""")]
+    return [(KEY, "contacted_at", EXPECTED, _before_signup(st.typed, "typed_customers"))]
+
+
+EXPECTED = "a date-time on or after the customer's signup_date"
+
+
+def _signups_given(staged: dict) -> bool:
+    """At check time: the customers file has its signup dates as they will be loaded."""
+    customers = staged.get("customers")
+    return (customers is not None and customers.usable and "signup_date" in customers.columns
+            and "tenure_months" not in customers.columns)
+
+
+def _before_signup(outreach: str, customers: str) -> str:
+    # Only the importer's own table names reach this SQL.
+    return f"""
+        select o.row_id, shown(o.raw_contacted_at) || ' (customer ' || shown(o.customer_id)
+                         || ' signed up ' || cast(c.signup_date as varchar) || ')' as found,
+               null as ref_row
+        from {outreach} as o
+        join (select customer_id, min(signup_date) as signup_date from {customers}
+              group by customer_id) as c using (customer_id)
+        where cast(o.contacted_at as date) < c.signup_date"""
 
 
 def summary(con, staged: dict) -> list[str]:

@@ -105,14 +105,16 @@ def test_a_missing_required_column_lists_the_columns_found(tmp_path, live):
         "found columns 'customer_id', 'contacted_at'"]
 
 
-def test_a_contact_before_signup_is_rejected(tmp_path, live):
+def test_a_contact_before_signup_is_rejected_with_the_other_problems(tmp_path, live):
     # b signed up on 1 Feb 2024: a contact the evening before is a wrong id or a wrong date.
-    outreach = ("customer_id,contacted_at,channel\n"
-                "b,2024-02-01 00:00,email\n"
-                "b,2024-01-31 18:00,phone\n")
+    outreach = ("customer_id,contacted_at,channel,actions\n"
+                "b,2024-02-01 00:00,email,\n"
+                "b,2024-01-31 18:00,phone,\n"
+                "a,2024-03-01 09:00,phone,-1\n")
     assert rejected(live, files(tmp_path, outreach)) == [
         "outreach.csv:3: contacted_at: expected a date-time on or after the customer's "
-        "signup_date, found '2024-01-31 18:00' (customer 'b' signed up 2024-02-01)"]
+        "signup_date, found '2024-01-31 18:00' (customer 'b' signed up 2024-02-01)",
+        "outreach.csv:4: actions: expected a whole number >= 0, found '-1'"]
 
 
 def test_a_contact_before_a_signup_computed_from_tenure_is_rejected(tmp_path, live):
@@ -126,6 +128,16 @@ def test_a_contact_before_a_signup_computed_from_tenure_is_rejected(tmp_path, li
     assert [str(p) for p in info.value.problems] == [
         "outreach.csv:2: contacted_at: expected a date-time on or after the customer's "
         "signup_date, found '2024-04-29 12:00' (customer 'a' signed up 2024-04-30)"]
+
+
+def test_a_contact_before_a_signup_taken_from_activity_is_rejected(tmp_path, live):
+    # No customers file: a signed up on the day of its first activity, 5 Mar 2024.
+    activity = "customer_id,occurred_at\na,2024-03-05 10:00\na,2024-04-01 10:00\n"
+    outreach = "customer_id,contacted_at,channel\na,2024-03-04 12:00,email\n"
+    assert rejected(live, {"activity": write(tmp_path, "activity.csv", activity),
+                           "outreach": write(tmp_path, "outreach.csv", outreach)}) == [
+        "outreach.csv:2: contacted_at: expected a date-time on or after the customer's "
+        "signup_date, found '2024-03-04 12:00' (customer 'a' signed up 2024-03-05)"]
 
 
 def test_own_headers_and_day_first_dates_on_the_command_line(tmp_path, capsys):
