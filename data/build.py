@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -52,6 +53,24 @@ class IntegrityError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+@functools.cache
+def schema_columns() -> dict[str, tuple[tuple[str, str, bool], ...]]:
+    """{table: ((column, DuckDB type, nullable), ...)} of every table schema.sql creates, tables
+    by name and columns in their order: what the importer and the Spark build read files as."""
+    con = duckdb.connect()
+    try:
+        create_schema(con)
+        rows = con.execute(
+            "select table_name, column_name, data_type, is_nullable from duckdb_columns() "
+            "order by table_name, column_index").fetchall()
+    finally:
+        con.close()
+    columns: dict[str, tuple] = {}
+    for table, column, data_type, nullable in rows:
+        columns[table] = (*columns.get(table, ()), (column, data_type, nullable))
+    return columns
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -234,17 +253,20 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict,
              after_build: Callable[[duckdb.DuckDBPyConnection, dict], None] | None = None,
-             as_of: date | None = None) -> dict:
+             as_of: date | None = None,
+             facts: Callable[[duckdb.DuckDBPyConnection], None] = build_facts) -> dict:
     """Check keys, build the derived tables, write the meta row and store what the data can show
     (data/capabilities.py). Returns meta; meta["capabilities"] feeds needs.describe.
 
     `after_build(con, meta)` runs last, on the finished snapshot before it is published: the app
     passes one that keeps each page's default view (default_views.after_build). `as_of` is the
     snapshot's as-of date when the caller knows it (`--as-of`); without it, the SPEC §3 default,
-    or the build day when the data holds no date up to it."""
+    or the build day when the data holds no date up to it. `facts(con)` makes the derived tables:
+    build_facts computes them here; a Spark build (data/source_build.py) loads the ones Spark
+    computed instead."""
     check_integrity(con)
     facts_started = time.perf_counter()
-    build_facts(con)
+    facts(con)
     facts_seconds = time.perf_counter() - facts_started
     if not con.execute("select count(*) from customers").fetchone()[0]:
         raise IntegrityError(["customers has no rows: at least one customer is required"])
@@ -275,3 +297,12 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
         meta["results_seconds"] = round(time.perf_counter() - started, 1)
     con.execute("checkpoint")
     return meta
+
+
+if __name__ == "__main__":
+    # `python -m data.build`: a snapshot from a folder of raw tables, by DuckDB or Spark.
+    import sys
+
+    from data import source_build
+
+    sys.exit(source_build.main())

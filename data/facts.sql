@@ -57,19 +57,19 @@ reason as (
     select
         churn_age.*,
         case when churn_date is null then null
-             else coalesce(map.category, 'Other') end as churn_category,
+             else coalesce(mapping.category, 'Other') end as churn_category,
         case when churn_date is null then null
-             when map.category is null then null
-             else map.owner_team end as churn_owner_team
+             when mapping.category is null then null
+             else mapping.owner_team end as churn_owner_team
     from churn_age
-    left join churn_reason_categories as map on map.reason_key = churn_age.reason_key
+    left join churn_reason_categories as mapping on mapping.reason_key = churn_age.reason_key
 ),
 
 early_ticket as (
     select
         tkt.customer_id,
         count(*) as early_tickets,
-        max(datediff('second', tkt.created_at, tkt.first_response_at) / 3600.0) as early_max_frt_h,
+        max(datediff('microsecond', tkt.created_at, tkt.first_response_at) / 3600e6) as early_max_frt_h,
         count(*) filter (where tkt.first_response_at is null) as early_unanswered,
         count(tkt.csat) as early_csat_rated,
         count(*) filter (where tkt.csat < 4) as early_csat_bad
@@ -94,7 +94,13 @@ expansion as (
 
 final as (
     select
-        reason.* exclude (churn_months),
+        -- every column of reason but churn_months, listed: `* exclude` is DuckDB's alone
+        reason.customer_id, reason.signup_date, reason.churn_date, reason.mrr, reason.mrr_or_zero,
+        reason.plan, reason.segment, reason.region, reason.industry, reason.acquisition_channel,
+        reason.products_count, reason.churn_reason, reason.reason_key, reason.week_start,
+        reason.month_start, reason.quarter_start, reason.early_support_end, reason.churn_age_week,
+        reason.churn_age_month, reason.churn_age_quarter, reason.churn_category,
+        reason.churn_owner_team,
         coalesce(early_ticket.early_tickets, 0) as early_tickets,
         early_ticket.early_max_frt_h,
         coalesce(early_ticket.early_unanswered, 0) as early_unanswered,
@@ -138,8 +144,8 @@ select
     date_trunc('week', tkt.resolved_at)::date as resolved_week,
     date_trunc('month', tkt.resolved_at)::date as resolved_month,
     date_trunc('quarter', tkt.resolved_at)::date as resolved_quarter,
-    epoch(tkt.first_response_at - tkt.created_at) / 3600.0 as frt_h,
-    epoch(tkt.resolved_at - tkt.created_at) / 3600.0 as resolution_h,
+    datediff('microsecond', tkt.created_at, tkt.first_response_at) / 3600e6 as frt_h,
+    datediff('microsecond', tkt.created_at, tkt.resolved_at) / 3600e6 as resolution_h,
     case when tkt.created_at >= cf.signup_date
         then datediff('day', cf.signup_date, tkt.created_at::date) // 30 end as tenure_block,
     coalesce(

@@ -906,19 +906,10 @@ def _lines_at_bytes(path: Path, positions: list[int]) -> list[int]:
 @functools.cache
 def _schema() -> dict[str, dict[str, str]]:
     """{table: {column: DuckDB type}} of the importable tables, from schema.sql itself."""
-    con = duckdb.connect()
-    try:
-        build.create_schema(con)
-        rows = con.execute(
-            "select table_name, column_name, data_type from duckdb_columns() "
-            "where table_name in (select unnest($tables)) order by table_name, column_index",
-            {"tables": [k for k in FILE_KEYS if k not in shapes.INPUT_TABLES]},
-        ).fetchall()
-    finally:
-        con.close()
-    schema: dict[str, dict[str, str]] = {}
-    for table, column, data_type in rows:
-        schema.setdefault(table, {})[column] = data_type
+    tables = [k for k in FILE_KEYS if k not in shapes.INPUT_TABLES]
+    schema: dict[str, dict[str, str]] = {
+        table: {column: data_type for column, data_type, _ in columns}
+        for table, columns in build.schema_columns().items() if table in tables}
     for table, columns in shapes.INPUT_COLUMNS.items():
         schema.setdefault(table, {}).update(columns)
     return schema
