@@ -18,6 +18,8 @@ OUTREACH_BREAKDOWNS = {
     "campaign": "coalesce(nullif(trim(campaign), ''), 'No campaign')",
 }
 RETENTION_DAYS = 90
+# What customers are compared within (outreach_subjects.sql).
+STRATA = ["period", "plan", "segment", "age_band"]
 
 
 def _group(by: str) -> str:
@@ -62,7 +64,7 @@ def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS,
     params = _retention_params(con, f, grain, days)
     df = run(con, load_sql("outreach_retention"), params)
     table = run(con, load_sql("outreach_survival_table"), params)
-    df["p_value"] = _logrank_p(table, strata="stratum") if len(table) else float("nan")
+    df["p_value"] = _logrank_p(table, strata=STRATA) if len(table) else float("nan")
     return df
 
 

@@ -84,18 +84,19 @@ def logrank_p(con, f: Filters, by: str, sla_h: float = settings.SLA_HOURS) -> fl
     return _logrank_p(table)
 
 
-def _logrank_p(table: pd.DataFrame, strata: str | None = None) -> float:
+def _logrank_p(table: pd.DataFrame, strata: list[str] | None = None) -> float:
     """Log-rank chi-square on (grp, day, n_leaving, events) rows; K groups -> K-1 df.
 
-    With `strata` (a column of `table`), the stratified test: groups are compared within each
-    stratum, and the observed-minus-expected counts and their covariance are summed over the
-    strata before the chi-square, so a difference in the strata's mix between groups is not read
-    as a difference between the groups. Each (stratum, event day) is one term of the sums."""
+    With `strata` (columns of `table` that together name a stratum), the stratified test: groups
+    are compared within each stratum, and the observed-minus-expected counts and their covariance
+    are summed over the strata before the chi-square, so a difference in the strata's mix between
+    groups is not read as a difference between the groups. Each (stratum, event day) is one term
+    of the sums."""
     groups = sorted(table["grp"].unique())
     if len(groups) < 2 or table["events"].sum() == 0:
         return float("nan")
-    rows = table.assign(stratum=table[strata] if strata else "")[
-        ["stratum", "grp", "day", "n_leaving", "events"]]
+    stratum = table.groupby(strata, sort=False).ngroup() if strata else 0
+    rows = table.assign(stratum=stratum)[["stratum", "grp", "day", "n_leaving", "events"]]
     at_risk, deaths = _risk_sets(rows, groups)
     n = at_risk.sum(axis=0)
     d = deaths.sum(axis=0)

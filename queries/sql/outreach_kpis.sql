@@ -19,7 +19,7 @@ measured as (
         date_trunc($grain, contacted_at)::date as period,
         /*include:outreach_measures*/
     from contact
-    group by all
+    group by 1, 2
 ),
 
 periods as (

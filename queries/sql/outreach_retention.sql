@@ -29,7 +29,7 @@ strata as (
         count(*) filter (where not is_contacted and not is_churned) as kept_other
     from subject
     where is_complete
-    group by all
+    group by period, plan, segment, age_band
 ),
 
 compared as (

@@ -15,7 +15,7 @@ contacted as (
     select customer_key, date_trunc($grain, contacted_at)::date as period,
            min(contacted_at)::date as index_date
     from contact
-    group by all
+    group by customer_key, date_trunc($grain, contacted_at)::date
 ),
 
 contact_periods as (

@@ -1,4 +1,4 @@
--- grain: stratum x group x day, for the stratified log-rank test of outreach_retention: within
+-- grain: stratum (period, plan, segment, age_band) x group x day, for the stratified log-rank test of outreach_retention: within
 -- each compared stratum (period of contact, plan, segment, age band at the index; customers on
 -- both sides, complete windows only; outreach_subjects), how many customers leave observation on
 -- each day after their index date (n_leaving) and how many of those churned (events). Everyone
@@ -10,34 +10,31 @@ contact as (/*include:outreach_contacts*/),
 /*include:outreach_subjects*/,
 
 complete as (
-    select
-        -- one key per stratum (its parts are in outreach_subjects)
-        hash(period, plan, segment, age_band) as stratum,
-        is_contacted,
-        day,
-        is_churned
+    select period, plan, segment, age_band, is_contacted, day, is_churned
     from subject
     where is_complete
 ),
 
 compared as (
-    select stratum
+    select period, plan, segment, age_band
     from complete
-    group by stratum
+    group by period, plan, segment, age_band
     having bool_or(is_contacted) and bool_or(not is_contacted)
 ),
 
 final as (
     select
-        stratum,
+        period,
+        plan,
+        segment,
+        age_band,
         case when is_contacted then 'Contacted' else 'Not contacted' end as grp,
         day,
         count(*) as n_leaving,
         count(*) filter (where is_churned) as events
     from complete
-    semi join compared using (stratum)
-    group by stratum, is_contacted, day
+    join compared using (period, plan, segment, age_band)
+    group by period, plan, segment, age_band, is_contacted, day
 )
 
 select * from final
-order by stratum, grp, day

@@ -19,7 +19,7 @@ measured as (
         max(contacted_at)::date as last_contact_date,
         /*include:outreach_measures*/
     from contact
-    group by all
+    group by 1
     -- by none groups by a constant: without contacts that would still make one empty row
     having count(*) > 0
 ),
