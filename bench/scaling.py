@@ -46,7 +46,9 @@ RESULTS = HERE / "results" / "scaling.json"
 FOLDER = Path(os.environ.get("RETENTION_SCALING_DIR", "/work/scratch/scaling"))
 SEED = 42
 CHUNK = 1_000_000
-STEPS = ("import", "views", "pages")
+STEPS = ("import", "views", "pages", "postgres")
+# The throw-away Postgres of the postgres step listens here (this bench's port range).
+POSTGRES_PORT = int(os.environ.get("RETENTION_SCALING_PG_PORT", "8661"))
 FORMATS = ("parquet", "csv")
 # The page timings: the default view (kept beside the snapshot) and one filter change (live).
 PAGE_SETS = ("default", "one plan")
@@ -159,11 +161,12 @@ def merge(parts: list[Path], out: Path, fmt: str) -> dict[str, Path]:
 
 
 # --- one step in its own process -----------------------------------------------------------------
-def run_child(cmd: list[str], timeout_s: float, log=print) -> dict:
+def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = None) -> dict:
     """Run `cmd` (from the repo root) in its own process group; kill it at `timeout_s`. Returns
     wall seconds, its peak RSS (MB; of the process itself, which is where DuckDB works), exit
     code, whether it finished, and the load average at start and end."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, **(env or {}),
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     record = {"command": " ".join(cmd[2:] if cmd[:2] == [sys.executable, "-m"] else cmd),
               "load_average_start": [round(x, 2) for x in os.getloadavg()]}
     started = time.perf_counter()
@@ -350,6 +353,11 @@ def measure(customers: int, args: argparse.Namespace, results: Results, log=prin
             if record["finished"] and record["exit"] == 0:
                 entry["snapshot_mb"] = round(_size_bytes(live.resolve()) / 1e6)
             results.save()
+        if "postgres" in args.steps and fmt == "parquet":
+            log("  postgres: the same tables in a throw-away Postgres, then python -m data.load --from")
+            steps["import_postgres"] = postgres_import(files, live.parent.with_name(
+                f"{customers}-postgres") / "retention.duckdb", args, timeout_s, log)
+            results.save()
         if fmt != args.formats[0] or not live.exists():
             continue  # the snapshot is the same whatever the files' format: measured once
         if "views" in args.steps:
@@ -442,6 +450,54 @@ def table(data: dict) -> str:
             f"| {_pages(pages, 'default', 'cold')} | {_pages(pages, 'one plan', 'warm')} "
             f"| {rss} MB | {size} | {load} |")
     return "\n".join(lines)
+
+
+def postgres_import(files: dict[str, Path], live: Path, args: argparse.Namespace,
+                    timeout_s: float, log=print) -> dict:
+    """Path 1 of "beyond one machine": the same rows read from Postgres by `python -m data.load
+    --from`. Starts the tests' throw-away server (tests/postgres_server.py) on POSTGRES_PORT with
+    its data under --folder, copies each Parquet file into a table of the same name (ADBC's bulk
+    COPY; timed, but not part of the import), runs the import as the import step does (the
+    password through PGPASSWORD, so it is in no command line or record), and stops the server."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests import postgres_server
+
+    postgres_server._free_port = lambda: POSTGRES_PORT  # its own choice would be any free port
+    pg_root = Path(args.folder) / "postgres"
+    pg_root.mkdir(parents=True, exist_ok=True)
+    tempfile.tempdir, before = str(pg_root), tempfile.tempdir
+    try:
+        server, pg = postgres_server.start()
+    finally:
+        tempfile.tempdir = before
+    try:
+        started = time.perf_counter()
+        load_start = [round(x, 2) for x in os.getloadavg()]
+        for table, path in files.items():
+            parquet = pq.ParquetFile(path)
+            pg.ingest(table, pa.RecordBatchReader.from_batches(
+                parquet.schema_arrow, parquet.iter_batches(batch_size=256_000)))
+        copy = {"seconds": round(time.perf_counter() - started, 1), "load_average_start": load_start,
+                "load_average_end": [round(x, 2) for x in os.getloadavg()]}
+        log(f"    tables copied into Postgres in {copy['seconds']} s")
+        shutil.rmtree(live.parent, ignore_errors=True)
+        live.parent.mkdir(parents=True)
+        options = _file_tables()
+        load_args = ["--out", str(live), "--from", pg.url_without_password]
+        for table in files:
+            load_args += [options[table], table]
+        timings = live.parent / "import-timings.json"
+        record = run_child(_python("-m", "bench.scaling", "import", "--timings", str(timings),
+                                   "--", *load_args), timeout_s, log, env={"PGPASSWORD": pg.password})
+        if timings.exists():
+            record.update(json.loads(timings.read_text()))
+        record["copy_into_postgres"] = copy
+        return record
+    finally:
+        server.stop()
+        shutil.rmtree(live.parent, ignore_errors=True)  # the same snapshot as the import step's
 
 
 def main(argv: list[str] | None = None) -> int:
