@@ -26,6 +26,7 @@ rewritten after every step), so sizes may be measured by separate runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import json
 import os
@@ -46,7 +47,10 @@ RESULTS = HERE / "results" / "scaling.json"
 FOLDER = Path(os.environ.get("RETENTION_SCALING_DIR", "/work/scratch/scaling"))
 SEED = 42
 CHUNK = 1_000_000
-STEPS = ("import", "views", "pages", "postgres")
+STEPS = ("import", "views", "pages", "postgres", "spark")
+# The spark step: Spark in local mode on this machine's two cores, with this much driver memory
+# (local mode runs the executors inside the driver).
+SPARK_MASTER, SPARK_MEMORY = "local[2]", os.environ.get("RETENTION_SCALING_SPARK_MEMORY", "6g")
 # The throw-away Postgres of the postgres step listens here (this bench's port range).
 POSTGRES_PORT = int(os.environ.get("RETENTION_SCALING_PG_PORT", "8661"))
 FORMATS = ("parquet", "csv")
@@ -178,10 +182,14 @@ def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = No
     reader = threading.Thread(target=lambda: output.extend(child.stdout), daemon=True)
     reader.start()
     finished = True
+    tree_peak, polls = 0, 0
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
+        if polls % 5 == 0:  # about once a second: every process of the step (Spark's JVM too)
+            tree_peak = max(tree_peak, session_rss_kb(child.pid))
+        polls += 1
         if time.perf_counter() - started > timeout_s:
             finished = False
             os.killpg(child.pid, signal.SIGKILL)
@@ -189,10 +197,15 @@ def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = No
             break
         time.sleep(0.2)
     child.returncode = os.waitstatus_to_exitcode(status)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)  # anything the step started and left behind
     reader.join(timeout=5)
     record.update({
         "seconds": round(time.perf_counter() - started, 1),
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        # Sampled each second over the step's whole session: more than peak_rss_mb when the step
+        # starts processes of its own that it does not wait for (Spark's JVM).
+        "peak_tree_rss_mb": round(max(tree_peak, usage.ru_maxrss) / 1024),
         "exit": child.returncode,
         "finished": finished,
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
@@ -202,10 +215,28 @@ def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = No
         record["finding"] = f"did not finish in {_seconds(timeout_s)}"
     elif child.returncode != 0:
         record["finding"] = f"failed (exit {child.returncode})"
-    log(f"    {record['seconds']:8.1f} s  peak RSS {record['peak_rss_mb']:6,} MB  "
+    tree = (f" ({record['peak_tree_rss_mb']:,} MB with its children)"
+            if record["peak_tree_rss_mb"] > 1.2 * record["peak_rss_mb"] else "")
+    log(f"    {record['seconds']:8.1f} s  peak RSS {record['peak_rss_mb']:6,} MB{tree}  "
         f"load {record['load_average_start'][0]:.1f} -> {record['load_average_end'][0]:.1f}"
         + (f"  {record['finding']}" if "finding" in record else ""))
     return record
+
+
+def session_rss_kb(sid: int) -> int:
+    """Resident memory (KiB) of every process in session `sid` now (from /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) != sid:  # after the command name: state, ppid, pgrp, session
+                continue
+            for line in (stat.parent / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return total
 
 
 def _python(*args: str) -> list[str]:
@@ -358,6 +389,10 @@ def measure(customers: int, args: argparse.Namespace, results: Results, log=prin
             steps["import_postgres"] = postgres_import(files, live.parent.with_name(
                 f"{customers}-postgres") / "retention.duckdb", args, timeout_s, log)
             results.save()
+        if "spark" in args.steps and fmt == "parquet":
+            steps["build_spark"] = spark_build(files, live.parent.with_name(f"{customers}-spark"),
+                                               timeout_s, log)
+            results.save()
         if fmt != args.formats[0] or not live.exists():
             continue  # the snapshot is the same whatever the files' format: measured once
         if "views" in args.steps:
@@ -452,6 +487,26 @@ def table(data: dict) -> str:
     return "\n".join(lines)
 
 
+def spark_build(files: dict[str, Path], folder: Path, timeout_s: float, log=print) -> dict:
+    """Path 3: `python -m data.build --engine local[2]` on the size's Parquet folder (one file per
+    schema table, as data.build reads it): Spark computes the derived tables, DuckDB makes the
+    snapshot of them. Spark's work and spill folders go under `folder`, removed after."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    source = {p.parent for p in files.values()}.pop()
+    cmd = _python("-m", "data.build", "--engine", SPARK_MASTER, "--source", str(source),
+                  "--out", str(folder / "retention.duckdb"), "--work", str(folder / "work"),
+                  "--spark-conf", f"spark.driver.memory={SPARK_MEMORY}",
+                  "--spark-conf", f"spark.local.dir={folder / 'spill'}")
+    log("  spark build: " + " ".join(cmd[1:]))
+    record = run_child(cmd, timeout_s, log)
+    record["spark_driver_memory"] = SPARK_MEMORY
+    if record["finished"] and record["exit"] == 0:
+        record["snapshot_mb"] = round(_size_bytes((folder / "retention.duckdb").resolve()) / 1e6)
+    shutil.rmtree(folder, ignore_errors=True)
+    return record
+
+
 def postgres_import(files: dict[str, Path], live: Path, args: argparse.Namespace,
                     timeout_s: float, log=print) -> dict:
     """Path 1 of "beyond one machine": the same rows read from Postgres by `python -m data.load
@@ -464,14 +519,9 @@ def postgres_import(files: dict[str, Path], live: Path, args: argparse.Namespace
 
     from tests import postgres_server
 
-    postgres_server._free_port = lambda: POSTGRES_PORT  # its own choice would be any free port
     pg_root = Path(args.folder) / "postgres"
     pg_root.mkdir(parents=True, exist_ok=True)
-    tempfile.tempdir, before = str(pg_root), tempfile.tempdir
-    try:
-        server, pg = postgres_server.start()
-    finally:
-        tempfile.tempdir = before
+    server, pg = postgres_server.start(port=POSTGRES_PORT, parent=pg_root)
     try:
         started = time.perf_counter()
         load_start = [round(x, 2) for x in os.getloadavg()]
