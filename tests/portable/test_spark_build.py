@@ -212,7 +212,7 @@ def connect_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("connect") / "server.log"
     conf = {**spark_facts.LOCAL_CONF, "spark.connect.grpc.binding.address": "127.0.0.1",
             "spark.connect.grpc.binding.port": str(port), "spark.sql.shuffle.partitions": "2"}
-    command = [str(home / "bin" / "spark-submit"), "--master", "local[1]",
+    command = [str(home / "bin" / "spark-submit"), "--master", "local[2]",
                "--driver-memory", "512m",
                "--class", "org.apache.spark.sql.connect.service.SparkConnectServer"]
     for key, value in conf.items():
