@@ -85,6 +85,12 @@ def on_spark(demo, spark) -> tuple[Path, dict]:
 def test_duckdb_build_from_the_folder_equals_the_generated_demo(demo, duck):
     # The same rows read back from Parquet and CSV files give the same snapshot.
     assert table_differences(demo["demo"], duck) == {}
+    # and nothing of the source stays in it (views over the files would)
+    con = duckdb.connect(os.path.realpath(duck), read_only=True)
+    try:
+        assert con.execute("select view_name from duckdb_views() where not internal").fetchall() == []
+    finally:
+        con.close()
 
 
 def test_spark_build_equals_the_duckdb_build_table_by_table(duck, on_spark):
