@@ -130,6 +130,7 @@ class Server:
     root: Path
     port: int
     os_user: str | None  # run server commands as this user (None: as ourselves)
+    watchdog: subprocess.Popen | None = None
 
     @property
     def data(self) -> Path:
@@ -157,6 +158,29 @@ class Server:
         if (self.data / "postmaster.pid").exists():
             self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+        if self.watchdog:
+            self.watchdog.terminate()
+            self.watchdog.wait()
+
+    def watch(self) -> None:
+        """Stop and remove the server when this process dies without calling stop() (a test run
+        killed by a timeout's SIGTERM runs no fixture finalizer): pg_ctl's server outlives us."""
+        run_as = ["runuser", "-u", self.os_user, "--"] if self.os_user else []
+        self.watchdog = subprocess.Popen(
+            ["sh", "-c", WATCHDOG, "watchdog", str(os.getpid()), str(self.bindir / "pg_ctl"),
+             str(self.root), *run_as],
+            start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+
+
+# $1 the test process, $2 pg_ctl, $3 the server's folder, then the command prefix to run as its
+# OS user. Own session: a kill of the test's process group leaves it to clean up.
+WATCHDOG = """
+pid=$1 pg_ctl=$2 root=$3; shift 3
+while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+[ -f "$root/data/postmaster.pid" ] && "$@" "$pg_ctl" -D "$root/data" -m immediate -w stop
+rm -rf "$root"
+"""
 
 
 def _free_port() -> int:
@@ -202,6 +226,7 @@ def start(bindir: Path | None = None, port: int | None = None,
         else:
             log = (root / "server.log").read_text(errors="replace")[-2000:]
             raise RuntimeError(f"pg_ctl start failed: {done.stderr.strip()}\n{log}")
+        server.watch()
         server.admin_sql(f"create role {ROLE} login password '{password}'")
         server.admin_sql(f"create database {DATABASE} owner {ROLE}")
     except BaseException:
