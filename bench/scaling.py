@@ -165,10 +165,12 @@ def merge(parts: list[Path], out: Path, fmt: str) -> dict[str, Path]:
 
 
 # --- one step in its own process -----------------------------------------------------------------
-def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = None) -> dict:
+def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = None,
+              guard=None) -> dict:
     """Run `cmd` (from the repo root) in its own process group; kill it at `timeout_s`. Returns
     wall seconds, its peak RSS (MB; of the process itself, which is where DuckDB works), exit
-    code, whether it finished, and the load average at start and end."""
+    code, whether it finished, and the load average at start and end. `guard()`, asked about once
+    a second, returns a reason to stop the step now (a spill filling the shared disk), or None."""
     env = dict(os.environ, **(env or {}),
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     record = {"command": " ".join(cmd[2:] if cmd[:2] == [sys.executable, "-m"] else cmd),
@@ -189,6 +191,12 @@ def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = No
             break
         if polls % 5 == 0:  # about once a second: every process of the step (Spark's JVM too)
             tree_peak = max(tree_peak, session_rss_kb(child.pid))
+            stop = guard() if guard else None
+            if stop:
+                record["finding"] = f"stopped after {_seconds(time.perf_counter() - started)}: {stop}"
+                os.killpg(child.pid, signal.SIGKILL)
+                _, status, usage = os.wait4(child.pid, 0)
+                break
         polls += 1
         if time.perf_counter() - started > timeout_s:
             finished = False
@@ -211,7 +219,9 @@ def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = No
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "output_tail": "".join(output[-15:])[-3000:],
     })
-    if not finished:
+    if "finding" in record:
+        record["finished"] = False
+    elif not finished:
         record["finding"] = f"did not finish in {_seconds(timeout_s)}"
     elif child.returncode != 0:
         record["finding"] = f"failed (exit {child.returncode})"
@@ -279,8 +289,32 @@ def child_import(timings: Path, load_args: list[str], duckdb_memory_mb: int | No
 def _size_bytes(path: Path) -> int:
     path = Path(path)
     if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        total = 0
+        for p in path.rglob("*"):
+            with contextlib.suppress(OSError):  # a spill file removed meanwhile
+                total += p.stat().st_size if p.is_file() else 0
+        return total
     return path.stat().st_size if path.exists() else 0
+
+
+class SpillGuard:
+    """A run_child guard: stop when the files under `folder` (the snapshot being built and DuckDB's
+    spill beside it) pass `limit_gb`, or the disk has less than `min_free_gb` left. The machine's
+    disk is shared: a spill that fills it stops everyone's work. `peak_bytes`: the most it saw."""
+
+    def __init__(self, folder: Path, limit_gb: float, min_free_gb: float = 10.0):
+        self.folder, self.limit_gb, self.min_free_gb = Path(folder), limit_gb, min_free_gb
+        self.peak_bytes = 0
+
+    def __call__(self) -> str | None:
+        size = _size_bytes(self.folder)
+        self.peak_bytes = max(self.peak_bytes, size)
+        if size > self.limit_gb * 1e9:
+            return f"its files and DuckDB's spill passed {self.limit_gb:g} GB"
+        free = shutil.disk_usage(self.folder).free
+        if free < self.min_free_gb * 1e9:
+            return f"the disk had {free / 1e9:.0f} GB left (its files and spill: {size / 1e9:.0f} GB)"
+        return None
 
 
 class Results:
@@ -375,9 +409,11 @@ def measure(customers: int, args: argparse.Namespace, results: Results, log=prin
             timings = live.parent / "import-timings.json"
             log("  import: python -m data.load " + " ".join(load_args))
             memory = ["--duckdb-memory-mb", str(args.duckdb_memory_mb)] if args.duckdb_memory_mb else []
+            guard = SpillGuard(live.parent, args.spill_limit_gb)
             record = run_child(_python("-m", "bench.scaling", "import", "--timings", str(timings),
-                                       *memory, "--", *load_args), timeout_s, log)
+                                       *memory, "--", *load_args), timeout_s, log, guard=guard)
             record["duckdb_memory_limit_mb"] = args.duckdb_memory_mb
+            record["files_and_spill_peak_gb"] = round(guard.peak_bytes / 1e9, 1)
             if timings.exists():
                 record.update(json.loads(timings.read_text()))
             steps[f"import_{fmt}"] = record
@@ -581,6 +617,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed page runs, cold and warm")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--generate-only", action="store_true", help="only make the raw files")
+    parser.add_argument("--spill-limit-gb", type=float, default=25.0,
+                        help="stop an import whose snapshot and spill files pass this size")
     parser.add_argument("--duckdb-memory-mb", type=int,
                         help="the import's DuckDB memory_limit (default DuckDB's: 80%% of RAM)")
     args = parser.parse_args(argv)

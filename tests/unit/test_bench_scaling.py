@@ -131,3 +131,15 @@ def test_table_row_from_the_results():
                         "| 2,000 / 500 / 600 MB | 700 MB -> 900 MB | 2-5 |")
     assert lines[3] == ("| 10.0M | 0k; 10.0M | did not finish in 40 min | - | not run | not run "
                         "| - / - / - MB | 7,000 MB -> - | 2-3 |")
+
+
+def test_a_step_whose_guard_objects_is_stopped(tmp_path):
+    # A "spill" of 2,000 bytes against a limit of 0.000001 GB (1,000 bytes): stopped at once.
+    (tmp_path / "spill.tmp").write_bytes(b"x" * 2000)
+    guard = scaling.SpillGuard(tmp_path, limit_gb=1e-6)
+    record = scaling.run_child([sys.executable, "-c", "import time; time.sleep(60)"], 60,
+                               log=lambda message: None, guard=guard)
+    assert record["finished"] is False and record["exit"] == -9
+    assert record["finding"].endswith("its files and DuckDB's spill passed 1e-06 GB")
+    assert guard.peak_bytes == 2000
+    assert scaling.SpillGuard(tmp_path, limit_gb=1.0)() is None  # 2,000 bytes are within 1 GB
