@@ -47,7 +47,7 @@ RESULTS = HERE / "results" / "scaling.json"
 FOLDER = Path(os.environ.get("RETENTION_SCALING_DIR", "/work/scratch/scaling"))
 SEED = 42
 CHUNK = 1_000_000
-STEPS = ("import", "views", "pages", "postgres", "spark")
+STEPS = ("import", "views", "pages", "postgres", "duckdb-build", "spark")
 # The spark step: Spark in local mode on this machine's two cores, with this much driver memory
 # (local mode runs the executors inside the driver).
 SPARK_MASTER, SPARK_MEMORY = "local[2]", os.environ.get("RETENTION_SCALING_SPARK_MEMORY", "6g")
@@ -425,10 +425,12 @@ def measure(customers: int, args: argparse.Namespace, results: Results, log=prin
             steps["import_postgres"] = postgres_import(files, live.parent.with_name(
                 f"{customers}-postgres") / "retention.duckdb", args, timeout_s, log)
             results.save()
-        if "spark" in args.steps and fmt == "parquet":
-            steps["build_spark"] = spark_build(files, live.parent.with_name(f"{customers}-spark"),
-                                               timeout_s, log)
-            results.save()
+        for step, engine, key in (("duckdb-build", "duckdb", "build_duckdb"),
+                                  ("spark", SPARK_MASTER, "build_spark")):
+            if step in args.steps and fmt == "parquet":
+                steps[key] = source_build(
+                    engine, files, live.parent.with_name(f"{customers}-{step}"), timeout_s, args, log)
+                results.save()
         if fmt != args.formats[0] or not live.exists():
             continue  # the snapshot is the same whatever the files' format: measured once
         if "views" in args.steps:
@@ -523,20 +525,27 @@ def table(data: dict) -> str:
     return "\n".join(lines)
 
 
-def spark_build(files: dict[str, Path], folder: Path, timeout_s: float, log=print) -> dict:
-    """Path 3: `python -m data.build --engine local[2]` on the size's Parquet folder (one file per
-    schema table, as data.build reads it): Spark computes the derived tables, DuckDB makes the
-    snapshot of them. Spark's work and spill folders go under `folder`, removed after."""
+def source_build(engine: str, files: dict[str, Path], folder: Path, timeout_s: float,
+                 args: argparse.Namespace, log=print) -> dict:
+    """`python -m data.build --engine ENGINE` on the size's Parquet folder (one file per schema
+    table, as data.build reads it), without data.load's checks of a user's files. Spark (path 3,
+    local[2] here) computes the derived tables and DuckDB makes the snapshot of them; DuckDB
+    computes them itself. Work and spill folders go under `folder`, removed after."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     source = {p.parent for p in files.values()}.pop()
-    cmd = _python("-m", "data.build", "--engine", SPARK_MASTER, "--source", str(source),
-                  "--out", str(folder / "retention.duckdb"), "--work", str(folder / "work"),
-                  "--spark-conf", f"spark.driver.memory={SPARK_MEMORY}",
-                  "--spark-conf", f"spark.local.dir={folder / 'spill'}")
-    log("  spark build: " + " ".join(cmd[1:]))
-    record = run_child(cmd, timeout_s, log)
-    record["spark_driver_memory"] = SPARK_MEMORY
+    cmd = _python("-m", "data.build", "--engine", engine, "--source", str(source),
+                  "--out", str(folder / "retention.duckdb"))
+    if engine != "duckdb":
+        cmd += ["--work", str(folder / "work"),
+                "--spark-conf", f"spark.driver.memory={SPARK_MEMORY}",
+                "--spark-conf", f"spark.local.dir={folder / 'spill'}"]
+    log(f"  {engine} build: " + " ".join(cmd[1:]))
+    guard = SpillGuard(folder, args.spill_limit_gb)
+    record = run_child(cmd, timeout_s, log, guard=guard)
+    record["files_and_spill_peak_gb"] = round(guard.peak_bytes / 1e9, 1)
+    if engine != "duckdb":
+        record["spark_driver_memory"] = SPARK_MEMORY
     if record["finished"] and record["exit"] == 0:
         record["snapshot_mb"] = round(_size_bytes((folder / "retention.duckdb").resolve()) / 1e6)
     shutil.rmtree(folder, ignore_errors=True)
