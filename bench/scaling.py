@@ -1,8 +1,8 @@
 """Where one machine ends: import, build and page timings as the customer count grows.
 
-    python -m bench.scaling --customers 100000 1000000 10000000
-        [--steps import views pages] [--formats parquet csv] [--folder DIR] [--chunk 1000000]
-        [--timeout-min 45] [--repeat 3] [--out bench/results/scaling.json]
+    python -m bench.scaling --customers 100000 1000000 10000000 [--steps STEP ...]
+        [--formats parquet csv] [--folder DIR] [--chunk 1000000] [--timeout-min 45] [--repeat 3]
+        [--duckdb-memory-mb N] [--spill-limit-gb 25] [--out bench/results/scaling.json]
     python -m bench.scaling table [bench/results/scaling.json]     (the README's Scaling table)
 
 Per size:
@@ -10,16 +10,20 @@ Per size:
   user hands them to `python -m data.load`. Sizes above --chunk are generated in chunks of
   --chunk customers (chunk i: seed 42 + i, customer and ticket numbers offset so they stay
   unique), each in its own process, because one data.generate run holds all its rows in memory
-  (about 5 KB a customer). Chunk 0 of a chunked size is the --chunk size itself, so 1M is reused
-  by 10M. Cached under --folder by (seed, chunk size, chunk), merged once per size and format.
+  (about 3.8 GB at 1M customers). Chunk 0 of a chunked size is the --chunk size itself, so 1M is
+  reused by 10M. Cached under --folder by (seed, chunk size, chunk), merged once per size and format.
 - import: `python -m data.load` on those files (its own build.finalize included: the derived
   facts and capabilities, timed inside it), into a fresh live path;
 - views: `python -m default_views --db PATH` (each page's default view, kept beside the snapshot);
 - pages: bench.worker's DuckDB side (bench/pages.py) for the default view, answered from the kept
   views as the app answers it, and one filter change computed live ("one plan"), cold and warm.
-Each step runs in a child process with a time limit: its wall time, peak RSS (wait4's rusage) and
-the load average at its start and end are recorded. A step over its limit is recorded as not
-finished, a finding. Results accumulate in bench/results/scaling.json (one entry per size,
+These three are the default --steps. The paths beyond one machine, when asked:
+- postgres: the same tables copied into the tests' throw-away Postgres, then `data.load --from`;
+- duckdb-build, spark: `python -m data.build --engine duckdb | local[2]` on the Parquet folder.
+Each step runs in a child process with a time limit: its wall time, peak RSS (wait4's rusage; and
+sampled over its whole session, for Spark's JVM) and the load average at its start and end are
+recorded. A step over its limit, or whose snapshot and spill pass --spill-limit-gb, is recorded
+as not finished: a finding. Results accumulate in bench/results/scaling.json (one entry per size,
 rewritten after every step), so sizes may be measured by separate runs.
 """
 
@@ -48,6 +52,8 @@ FOLDER = Path(os.environ.get("RETENTION_SCALING_DIR", "/work/scratch/scaling"))
 SEED = 42
 CHUNK = 1_000_000
 STEPS = ("import", "views", "pages", "postgres", "duckdb-build", "spark")
+# The README table's steps; the others measure the paths beyond one machine, when asked.
+DEFAULT_STEPS = ("import", "views", "pages")
 # The spark step: Spark in local mode on this machine's two cores, with this much driver memory
 # (local mode runs the executors inside the driver).
 SPARK_MASTER, SPARK_MEMORY = "local[2]", os.environ.get("RETENTION_SCALING_SPARK_MEMORY", "6g")
@@ -618,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
         return child_import(a.timings, argv[split + 1:], a.duckdb_memory_mb)
     parser = argparse.ArgumentParser(prog="python -m bench.scaling", description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
-    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(DEFAULT_STEPS))
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=["parquet"])
     parser.add_argument("--folder", type=Path, default=FOLDER, help="raw files and databases")
     parser.add_argument("--chunk", type=int, default=CHUNK, help="customers per generator run")
