@@ -473,7 +473,7 @@ def _step_cell(record: dict | None, seconds: float | None = None) -> str:
     if record is None:
         return "not run"
     if "finding" in record:
-        return record["finding"]
+        return record["finding"].split(":")[0]  # its details are in the JSON
     return _seconds(record["seconds"] if seconds is None else seconds)
 
 
@@ -498,7 +498,8 @@ def table(data: dict) -> str:
     """The README's Scaling table from scaling.json: per size, the Parquet import (without its
     build part), the build (derived facts + capabilities inside the import, then the default
     views), the pages' default view cold and the filter change warm (range over the six pages),
-    the peak RSS of import / views / pages, and raw files -> snapshot size."""
+    the peak RSS of import / views / pages, and raw files -> snapshot size. A step that did not
+    finish shows why (the first words of its finding) and its peak RSS until it stopped."""
     lines = ["| customers | rows (tickets; all tables) | import | build | default view, cold "
              "| filter change, warm | peak RSS import / views / pages | Parquet -> snapshot "
              "| load average |",
@@ -515,8 +516,8 @@ def table(data: dict) -> str:
             build_cell = _step_cell(views) if build_part is not None else "-"
         else:
             build_cell = _seconds(build_part + views["seconds"])
-        rss = " / ".join(f"{r['peak_rss_mb']:,}" if r and "finding" not in r else "-"
-                         for r in (imp, views, pages))
+        # A step stopped early shows its peak until then.
+        rss = " / ".join(f"{r['peak_rss_mb']:,}" if r else "-" for r in (imp, views, pages))
         files = entry.get("files", {}).get("parquet", {}).get("total_mb")
         size = f"{files:,} MB -> {entry['snapshot_mb']:,} MB" if files and entry.get("snapshot_mb") \
             else (f"{files:,} MB -> -" if files else "-")

@@ -121,16 +121,17 @@ def test_table_row_from_the_results():
                               "pages": _record(30.0, 600, pages=pages)}},
         "10000000": {"customers": 10_000_000, "rows": {"customers": 10_000_000},
                      "files": {"parquet": {"total_mb": 7000}},
-                     "steps": {"import_parquet": _record(2400.0, 9000,
-                                                         finding="did not finish in 40 min")}},
+                     "steps": {"import_parquet": _record(
+                         1380.0, 9000, finding="stopped after 23 min: its spill passed 28 GB")}},
     }}
     lines = scaling.table(data).splitlines()
     # import 100 s less its build part (20 s facts + 5 s capabilities) = 75 s; build 25 + 10 s
     # of default views = 35 s; cold default view 40-80 ms, the warm filter change 250-1,500 ms.
     assert lines[2] == ("| 1.0M | 8.5M; 10.0M | 1 min 15 s | 35 s | 40-80 ms | 250-1,500 ms "
                         "| 2,000 / 500 / 600 MB | 700 MB -> 900 MB | 2-5 |")
-    assert lines[3] == ("| 10.0M | 0k; 10.0M | did not finish in 40 min | - | not run | not run "
-                        "| - / - / - MB | 7,000 MB -> - | 2-3 |")
+    # A step stopped early: why in short, and its peak RSS until then.
+    assert lines[3] == ("| 10.0M | 0k; 10.0M | stopped after 23 min | - | not run | not run "
+                        "| 9,000 / - / - MB | 7,000 MB -> - | 2-3 |")
 
 
 def test_a_step_whose_guard_objects_is_stopped(tmp_path):
