@@ -124,6 +124,12 @@ def test_table_row_from_the_results():
                      "steps": {"import_parquet": _record(
                          1380.0, 9000, finding="stopped after 23 min: its spill passed 28 GB")}},
     }}
+    # 10M again, had data.build --engine duckdb made the snapshot (20 min) the pages then used.
+    data["sizes"]["20000000"] = {
+        "customers": 20_000_000, "rows": {"customers": 20_000_000},
+        "pages_snapshot_from": "python -m data.build --engine duckdb",
+        "steps": {**data["sizes"]["10000000"]["steps"], "build_duckdb": _record(1200.0, 3000),
+                  "views": _record(60.0, 2000), "pages": _record(30.0, 600, pages=pages)}}
     lines = scaling.table(data).splitlines()
     # import 100 s less its build part (20 s facts + 5 s capabilities) = 75 s; build 25 + 10 s
     # of default views = 35 s; cold default view 40-80 ms, the warm filter change 250-1,500 ms.
@@ -132,6 +138,9 @@ def test_table_row_from_the_results():
     # A step stopped early: why in short, and its peak RSS until then.
     assert lines[3] == ("| 10.0M | 0k; 10.0M | stopped after 23 min | - | not run | not run "
                         "| 9,000 / - / - MB | 7,000 MB -> - | 2-3 |")
+    # build = data.build's 1,200 s + 60 s of default views = 21 min; pages starred likewise.
+    assert lines[4] == ("| 20.0M | 0k; 20.0M | stopped after 23 min | 21 min * | 40-80 ms * "
+                        "| 250-1,500 ms * | 9,000 / 2,000 / 600 MB | - | 2-3 |")
 
 
 def test_a_step_whose_guard_objects_is_stopped(tmp_path):
