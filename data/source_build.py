@@ -6,7 +6,7 @@
         --work /mnt/shared/retention-build --out PATH
 
 The source holds one folder (or file) per schema table, named for it: customers (required),
-tickets, nps_responses, mrr_history, activity; Parquet or CSV with a header, Hive-partitioned
+tickets, nps_responses, mrr_history, activity, outreach; Parquet or CSV with a header, Hive-partitioned
 folders allowed, columns named as in schema.sql. With `--engine duckdb` DuckDB reads them and
 builds as every import does. With Spark (`spark`, `local[N]` or a Spark Connect URL), Spark reads
 them, computes the derived tables (data/facts.sql transpiled to Spark SQL, data/spark_facts.py)
@@ -214,13 +214,15 @@ def _parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n")[2], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", required=True,
                         help="folder or URI holding customers/, tickets/, nps_responses/, "
-                        "mrr_history/, activity/ (or customers.parquet, tickets.csv, ...)")
+                        "mrr_history/, activity/, outreach/ (or customers.parquet, tickets.csv, "
+                        "...)")
     parser.add_argument("--out", type=Path, default=settings.DB_PATH, help="the live database path")
     parser.add_argument("--engine", default="duckdb",
                         help="duckdb (default), spark (local, every core), local[N], or a Spark "
                         "Connect URL sc://HOST:PORT")
     parser.add_argument("--work", help="with Spark: folder for its Parquet output that Spark and "
-                        "this machine both reach (default: a temporary folder beside --out)")
+                        "this machine both reach, kept after the build (default: a temporary "
+                        "folder beside --out, removed after; required with a Spark Connect URL)")
     parser.add_argument("--format", choices=spark_facts.FORMATS, dest="fmt",
                         help="the tables' format (default: from the files; Parquet for a URI)")
     parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
