@@ -157,10 +157,47 @@ def _postgres_round(tree: exp.Expression) -> exp.Expression:
     return tree.transform(fix)
 
 
+def _spark_decimal_literals(tree: exp.Expression) -> exp.Expression:
+    """A literal like 100.0 is a decimal on every engine, but DuckDB (and Postgres) divide
+    decimals to a double (or 16+ digits), while Spark's decimal arithmetic keeps as few as 6
+    digits after the point (x * 100.0 / y). The literals become doubles on Spark, the type
+    DuckDB computes the division in."""
+
+    def fix(node):
+        if (isinstance(node, exp.Literal) and not node.is_string
+                and any(c in node.this for c in ".eE")):
+            return exp.Cast(this=node, to=exp.DataType.build("double"))
+        return node
+
+    return tree.transform(fix)
+
+
+def _spark_epoch(tree: exp.Expression) -> exp.Expression:
+    """epoch(b - a), the seconds between two timestamps: sqlglot writes Spark's
+    UNIX_TIMESTAMP(b - a), which takes no interval (and unix_timestamp drops fractions of a
+    second); the microseconds since 1970 of each side, subtracted, are exact."""
+
+    def micros(value):
+        return exp.Anonymous(this="unix_micros", expressions=[value.copy()])
+
+    def fix(node):
+        if not isinstance(node, exp.TimeToUnix):
+            return node
+        value = node.this
+        if isinstance(value, exp.Sub):
+            seconds = exp.Sub(this=micros(value.this), expression=micros(value.expression))
+        else:
+            seconds = micros(value)
+        return exp.paren(exp.Div(this=exp.paren(seconds), expression=exp.Cast(
+            this=exp.Literal.number(1000000), to=exp.DataType.build("double"))))
+
+    return tree.transform(fix)
+
+
 OVERRIDES: dict[str, tuple[Callable[[exp.Expression], exp.Expression], ...]] = {
     "postgres": (_interval_functions, _postgres_unnest_series, _postgres_round),
     "spark": (_interval_functions, _spark_month_diff, _spark_percentiles, _spark_nested_cte_names,
-              _spark_cast_generator),
+              _spark_cast_generator, _spark_decimal_literals, _spark_epoch),
 }
 
 
@@ -189,7 +226,7 @@ def _placeholders(tree: exp.Expression, dialect: str, params: dict | None) -> ex
         if not (isinstance(node, exp.Placeholder) and node.name):
             return node
         if dialect == "spark":
-            return exp.var(f":{node.name}")
+            return node  # sqlglot writes :name, also where a function takes a unit (date_trunc)
         if params is None:
             return exp.var(f"${names.index(node.name) + 1}")
         value = params[node.name]

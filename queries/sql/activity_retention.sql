@@ -36,7 +36,7 @@ last_visit as (
         from visits
         where age >= 0
         group by customer_key, cohort
-    )
+    ) as last_ages
     group by cohort, age
 ),
 
@@ -45,10 +45,11 @@ counted as (
         grid.cohort,
         grid.age,
         grid.cohort_size,
-        coalesce(in_period.customers, 0) as bounded,
-        sum(coalesce(last_visit.customers, 0)) over (
-            partition by grid.cohort order by grid.age desc rows unbounded preceding
-        ) as unbounded
+        case when $unbounded
+            then sum(coalesce(last_visit.customers, 0)) over (
+                partition by grid.cohort order by grid.age desc rows unbounded preceding)
+            else coalesce(in_period.customers, 0)
+        end as returned
     from grid
     left join in_period using (cohort, age)
     left join last_visit using (cohort, age)
@@ -59,7 +60,7 @@ final as (
         cohort,
         age::integer as age,
         cohort_size::bigint as cohort_size,
-        (case when $unbounded then unbounded else bounded end)::bigint as returned,
+        returned::bigint as returned,
         case when cohort_size > 0 then round(returned / cohort_size * 100, 10) end as retention_pct,
         /*period_end*/ <= $as_of as is_complete,
         cohort_size::bigint as customers

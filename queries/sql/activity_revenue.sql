@@ -16,24 +16,34 @@ spend as (
     from activity_facts as act
     join members using (customer_key)
     where act.occurred_at < $as_of_end
-    group by all
+    group by 1, 2
+),
+
+cumulated as (
+    select
+        grid.cohort,
+        grid.age,
+        grid.cohort_size,
+        coalesce(spend.revenue, 0)::double as revenue,
+        sum(coalesce(spend.revenue, 0)) over (
+            partition by grid.cohort order by grid.age rows unbounded preceding
+        )::double as cumulative_revenue
+    from grid
+    left join spend using (cohort, age)
 ),
 
 final as (
     select
-        grid.cohort,
-        grid.age::integer as age,
-        grid.cohort_size::bigint as cohort_size,
-        coalesce(spend.revenue, 0)::double as revenue,
-        sum(coalesce(spend.revenue, 0)) over (
-            partition by grid.cohort order by grid.age rows unbounded preceding
-        )::double as cumulative_revenue,
-        case when grid.cohort_size > 0
-            then cumulative_revenue / grid.cohort_size end as revenue_per_customer,
+        cohort,
+        age::integer as age,
+        cohort_size::bigint as cohort_size,
+        revenue,
+        cumulative_revenue,
+        case when cohort_size > 0 then cumulative_revenue / cohort_size end
+            as revenue_per_customer,
         /*period_end*/ <= $as_of as is_complete,
-        grid.cohort_size::bigint as customers
-    from grid
-    left join spend using (cohort, age)
+        cohort_size::bigint as customers
+    from cumulated
 )
 
 select * from final

@@ -28,13 +28,14 @@ categories as (
 ),
 
 periods as (
-    select unnest(case
-        when $grain is null then [null::date]
-        else generate_series(
-            (select min(period) from lost), date_trunc($grain, $as_of)::date, /*step*/
-        )::date[]
-    end) as period
-    where exists (select 1 from lost)
+    -- without a grain one null period; with one, every period up to the as-of period
+    select null::date as period
+    where $grain is null and exists (select 1 from lost)
+    union all
+    select unnest(generate_series(
+        (select min(period) from lost), date_trunc($grain, $as_of)::date, /*step*/
+    ))::date as period
+    where $grain is not null and exists (select 1 from lost)
 ),
 
 counts as (

@@ -48,20 +48,30 @@ grid as (
     from all_cohorts
 ),
 
-final as (
+cells as (
     select
         grid.cohort,
-        grid.age::integer as age,
+        grid.age,
         grid.cohort_size,
         grid.cohort_size - sum(coalesce(losses.lost, 0)) over (
             partition by grid.cohort order by grid.age rows unbounded preceding
         ) as retained,
-        case when grid.cohort_size > 0 then round(retained / grid.cohort_size * 100, 10) end
-            as retention_pct,
-        /*cell_end*/ <= $as_of as is_complete,
         grid.customers
     from grid
     left join losses using (cohort, age)
+),
+
+final as (
+    select
+        cohort,
+        age::integer as age,
+        cohort_size,
+        retained,
+        case when cohort_size > 0 then round(retained / cohort_size * 100, 10) end
+            as retention_pct,
+        /*cell_end*/ <= $as_of as is_complete,
+        customers
+    from cells
 )
 
 select * from final

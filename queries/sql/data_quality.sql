@@ -24,13 +24,13 @@ reasons as (
     select
         count(*) filter (where cf.is_churned and cf.reason_key = '') as churned_without_reason,
         count(*) filter (where cf.is_churned and cf.reason_key <> ''
-                         and map.reason_key is null) as churned_unmapped_reason,
+                         and mapping.reason_key is null) as churned_unmapped_reason,
         count(distinct cf.reason_key) filter (where cf.is_churned and cf.reason_key <> ''
-                                               and map.reason_key is null) as unmapped_reasons,
+                                               and mapping.reason_key is null) as unmapped_reasons,
         count(*) as customers,
         count(*) filter (where cf.early_expansion is null) as customers_without_mrr
     from selected as cf
-    left join churn_reason_categories as map on map.reason_key = cf.reason_key
+    left join churn_reason_categories as mapping on mapping.reason_key = cf.reason_key
 ),
 
 final as (

@@ -46,5 +46,7 @@ final as (
     left join counts using (early_expansion)
 )
 
-select * exclude (rank) from final
+select "group", customers, retained_pct, is_reliable, retained, excluded_no_history,
+       excluded_incomplete
+from final
 order by rank

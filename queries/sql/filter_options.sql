@@ -3,22 +3,22 @@
 -- a products_count has no value to pick (the filter takes whole numbers). The early-support
 -- groups (SPEC §3) are offered as the buckets of queries.DIMENSIONS.
 with final as (
-    select 'plan' as dimension, plan as value from customer_facts group by all
+    select 'plan' as dimension, plan as value from customer_facts group by 2
     union all
-    select 'segment', segment from customer_facts group by all
+    select 'segment', segment from customer_facts group by 2
     union all
-    select 'region', region from customer_facts group by all
+    select 'region', region from customer_facts group by 2
     union all
-    select 'industry', industry from customer_facts group by all
+    select 'industry', industry from customer_facts group by 2
     union all
-    select 'acquisition_channel', acquisition_channel from customer_facts group by all
+    select 'acquisition_channel', acquisition_channel from customer_facts group by 2
     union all
     select 'products_count', products_count::varchar from customer_facts
-    where products_count is not null group by all
+    where products_count is not null group by 2
     union all
-    select 'early_tickets', /*dimension:early_tickets*/ from customer_facts as cf group by all
+    select 'early_tickets', /*dimension:early_tickets*/ from customer_facts as cf group by 2
     union all
-    select 'early_csat', /*dimension:early_csat*/ from customer_facts as cf group by all
+    select 'early_csat', /*dimension:early_csat*/ from customer_facts as cf group by 2
 )
 
 select * from final

@@ -9,12 +9,21 @@ with selected as (/*selected_customers*/),
 
 contact as (/*include:outreach_contacts*/),
 
+channels as (
+    -- the distinct channels first: Spark 4 fails on string_agg(distinct ...) beside another
+    -- distinct aggregate
+    select grp, string_agg(channel, ', ' order by channel) as channels
+    from (
+        select distinct /*group*/ as grp, coalesce(nullif(trim(channel), ''), 'Unknown') as channel
+        from contact
+    ) as labels
+    group by grp
+),
+
 measured as (
     select
         /*group*/ as grp,
         count(distinct customer_key) as customers,
-        string_agg(distinct coalesce(nullif(trim(channel), ''), 'Unknown'), ', '
-                   order by coalesce(nullif(trim(channel), ''), 'Unknown')) as channels,
         min(contacted_at)::date as first_contact_date,
         max(contacted_at)::date as last_contact_date,
         /*include:outreach_measures*/
@@ -27,7 +36,7 @@ measured as (
 final as (
     select
         grp as "group",
-        channels,
+        channels.channels,
         first_contact_date,
         last_contact_date,
         customers::bigint as customers,
@@ -38,6 +47,7 @@ final as (
         coalesce(n_actions, 0)::bigint as actions,
         case when n_responses > 0 then n_actions * 1.0 / n_responses end as actions_per_response
     from measured
+    join channels using (grp)
 )
 
 select * from final

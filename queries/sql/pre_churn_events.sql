@@ -76,9 +76,10 @@ retained_events as (
 window_events as (
     select block, sum(events)::bigint as events
     from (
-        select max_block, tenure_block + unnest([1, 2, 3]) as block, events
+        select max_block, tenure_block + later.step as block, events
         from retained_events
-    )
+        cross join (values (1), (2), (3)) as later(step)
+    ) as shifted
     where block <= max_block
     group by block
 ),
@@ -125,7 +126,7 @@ top_categories as (
             row_number() over (partition by category order by count(*) desc, kind_name) as rnk
         from pre_churn
         group by category, kind_name
-    )
+    ) as ranked
     where rnk <= 3
     group by category
 ),

@@ -15,10 +15,10 @@ lost as (
         cf.churn_reason as raw_text,
         cf.mrr_or_zero::double as mrr,
         case when cf.reason_key = '' then 'no reason'
-             when map.reason_key is null then 'unmapped'
+             when mapping.reason_key is null then 'unmapped'
              else 'mapped' end as status
     from selected as cf
-    left join churn_reason_categories as map on map.reason_key = cf.reason_key
+    left join churn_reason_categories as mapping on mapping.reason_key = cf.reason_key
     where cf.is_churned
       and cf.churn_category = $category
 ),
@@ -29,7 +29,7 @@ final as (
         count(*)::bigint as customers_lost,
         sum(mrr)::double as mrr_lost,
         count(distinct raw_text)::bigint as spellings,
-        any_value(status) as status
+        min(status) as status  -- one per reason: it follows from the reason
     from lost
     group by reason
 )

@@ -15,15 +15,22 @@ with lost as (
 ),
 
 spellings as (
-    select nullif(reason_key, '') as reason, churn_reason, count(*) as n
+    select
+        nullif(reason_key, '') as reason,
+        churn_reason,
+        count(*) as n,
+        -- 1 = the reason's most frequent spelling (ties: the first in text order)
+        row_number() over (
+            partition by nullif(reason_key, '') order by count(*) desc, churn_reason
+        ) as rank
     from lost
-    group by all
+    group by 1, 2
 ),
 
 reasons as (
     select
         reason,
-        arg_min(churn_reason, (-n, churn_reason)) as example,
+        max(case when rank = 1 then churn_reason end) as example,
         count(churn_reason)::bigint as spellings,
         sum(n)::bigint as customers_lost
     from spellings
@@ -37,13 +44,13 @@ final as (
         reasons.spellings,
         reasons.customers_lost,
         reasons.customers_lost * 100.0 / sum(reasons.customers_lost) over () as share_pct,
-        map.category,
-        map.owner_team,
+        mapping.category,
+        mapping.owner_team,
         case when reasons.reason is null then 'no reason'
-             when map.reason_key is null then 'unmapped'
+             when mapping.reason_key is null then 'unmapped'
              else 'mapped' end as status
     from reasons
-    left join churn_reason_categories as map on map.reason_key = reasons.reason
+    left join churn_reason_categories as mapping on mapping.reason_key = reasons.reason
 )
 
 select * from final

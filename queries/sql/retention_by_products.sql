@@ -46,5 +46,6 @@ final as (
     where groups.grp <> 'Unknown' or counts.customers > 0
 )
 
-select * exclude (rank) from final
+select "group", customers, retained_pct, is_reliable, retained, excluded_incomplete
+from final
 order by rank

@@ -38,7 +38,7 @@ periods as (
             /*step*/
         ))::date as period
         where exists (select 1 from history)
-    )
+    ) as starts
 ),
 
 moves as (

@@ -85,7 +85,17 @@ grid as (
     select
         groups.grp,
         periods.period,
-        created.* exclude (grp, period),
+        created.frt_q,
+        created.frt_n,
+        created.unanswered,
+        created.resolution_q,
+        created.resolved_n,
+        created.csat_n,
+        created.csat_good,
+        created.ces_mean,
+        created.ces_n,
+        created.one_touch_n,
+        created.one_touch,
         coalesce(created.tickets, 0) as n_created,
         coalesce(resolved.resolved, 0) as n_resolved
     from groups

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -24,8 +25,8 @@ def spark_available() -> bool:
 
 @pytest.fixture(scope="session")
 def spark():
-    """A local Spark session for tests: 2 cores, 1 GB driver, no UI, bound to 127.0.0.1, two
-    shuffle partitions (tiny data), session time zone UTC (timestamps read as written)."""
+    """A local Spark session for tests: 2 cores, 1 GB driver, no UI, bound to 127.0.0.1, session
+    time zone UTC (timestamps read as written)."""
     if not spark_available():
         pytest.skip(SPARK_MISSING)
     from pyspark.sql import SparkSession
@@ -37,8 +38,12 @@ def spark():
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.memory", "1g")
-        .config("spark.sql.shuffle.partitions", "2")
+        # Tiny data: one shuffle partition, no adaptive re-planning and no generated code, each
+        # of which costs more than it saves on a few hundred rows.
+        .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "2")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
@@ -64,7 +69,7 @@ def snapshot_tables(live: Path) -> dict[str, pa.Table]:
             # Names from the snapshot's own catalogue, quoted.
             select = ", ".join(f'"{c}"::varchar as "{c}"' if t == "JSON" else f'"{c}"'
                                for c, t in columns)
-            tables[name] = con.execute(f'select {select} from "{name}"').to_arrow_table()
+            tables[name] = con.sql(f'select {select} from "{name}"').to_arrow_table()
         return tables
     finally:
         con.close()
@@ -74,3 +79,21 @@ def spark_views(spark, tables: dict[str, pa.Table]) -> None:
     """Each table as a Spark temporary view of the same name."""
     for name, table in tables.items():
         spark.createDataFrame(table).createOrReplaceTempView(name)
+
+
+def postgres_tables(database, tables: dict[str, pa.Table]) -> None:
+    """Each table created in a Postgres database (tests/postgres_server.py) from its Arrow copy."""
+    for name, table in tables.items():
+        database.ingest(name, table)
+
+
+def postgres_result(cursor) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of an executed ADBC cursor; numeric columns, which the driver hands
+    over as text, as Decimal."""
+    columns = [d[0] for d in cursor.description]
+    numeric = [n for n, d in enumerate(cursor.description) if "numeric" in str(d[1])]
+    rows = cursor.fetchall()
+    if numeric:
+        rows = [tuple(Decimal(v) if n in numeric and v is not None else v
+                      for n, v in enumerate(row)) for row in rows]
+    return columns, rows
