@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from data import load, load_cli
+from tests.unit import test_load
 from tests.unit.test_load import rejected, write
 from tests.unit.test_real_exports import example
 from tests.unit.test_shapes import rows
@@ -27,15 +28,8 @@ b,2024-02-01 08:00,email,,2024-02-03,0,
 b,2024-04-02T15:45,in-app,Onboarding,,,Lee
 """
 
-
-@pytest.fixture
-def live(tmp_path: Path) -> Path:
-    """A live database already built, which rejected imports must leave alone."""
-    good = tmp_path / "good"
-    good.mkdir()
-    out = tmp_path / "db" / "retention.duckdb"
-    load.load(out, {"customers": write(good, "customers.csv", CUSTOMERS)})
-    return out
+# test_load's live database built from good files, which rejected imports must leave alone.
+live = test_load.live
 
 
 def files(tmp_path: Path, outreach: str) -> dict[str, Path]:
