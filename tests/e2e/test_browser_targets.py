@@ -29,7 +29,7 @@ def note(db):
 
 def test_a_note_and_the_target_show_on_the_charts_with_the_note_on_hover(app, note):
     app.open("", charts=2)
-    assert not app.exceptions()
+    assert not app.exceptions() and app.wait_charts_drawn(app.chart_count())
     charts = app.page.evaluate(MARKS, '[data-testid="stMain"] .js-plotly-plot')
     churn = next(c for c in charts if "Churn rate" in c["traces"])
     assert churn["notes"] == ["01 Mar 2025: Price increase"]
@@ -40,6 +40,9 @@ def test_a_note_and_the_target_show_on_the_charts_with_the_note_on_hover(app, no
     hover.first.wait_for(state="attached", timeout=10_000)
 
     app.open("Cohorts", charts=1)
+    # open() waits for one chart to exist; the heatmap's traces are read only once every chart on
+    # the page is drawn (a chart still drawing has no traces yet: CI once found none).
+    assert app.wait_charts_drawn(app.chart_count())
     heat = next(c for c in app.page.evaluate(MARKS, '[data-testid="stMain"] .js-plotly-plot')
                 if "heatmap" in c["traces"] or "complete" in c["traces"])
     assert len(heat["notes"]) == 1
