@@ -413,7 +413,9 @@ class App:
         """Data of the Plotly charts in the main area (or the one with widget key `key`)."""
         scope = f".st-key-{key} " if key else '[data-testid="stMain"] '
         if key:
-            self.page.locator(scope + ".js-plotly-plot .main-svg").first.wait_for(state="attached")
+            # One chart the test names must be there: wait as long as for a page to be ready.
+            self.page.locator(scope + ".js-plotly-plot .main-svg").first.wait_for(
+                state="attached", timeout=TIMEOUT_MS)
         return self.page.evaluate(_FIGURES, scope + ".js-plotly-plot")
 
     def chart_count(self) -> int:

@@ -21,9 +21,11 @@ HEADER_PX, ROW_PX = 35, 35  # st.data_editor's header and row heights
 
 
 def categories_drawn(app) -> set[str]:
-    """The category names on the Churn reasons page's bars (every trace's y values)."""
+    """The category names on the Churn reasons page's "Customers lost by reason" bars. Read from
+    that chart alone, once it is drawn: under load the page's last chart (the raw reasons of the
+    first category) could be read before the category chart had its traces."""
     found = set()
-    for figure in app.figures():
+    for figure in app.figures("chart_churn_customers_by_category"):
         for trace in figure["traces"]:
             ys = trace.get("y")
             if isinstance(ys, list):
