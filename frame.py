@@ -14,6 +14,7 @@ import streamlit as st
 
 import auth
 import definitions
+import narrative
 import settings
 import sharing
 import snapshot
@@ -266,3 +267,6 @@ def _header(page_title: str, info: dict, f: Filters) -> None:
     described = ui.markdown_text(Filters(**{**f.__dict__, "as_of": None}).describe())
     st.caption(f"{settings.PRODUCT} · data as of **{as_of:%d %b %Y}**{pinned} · snapshot "
                f"`{info['snapshot_id']}` · {described}")
+    # Said on every page, next to the numbers: churn and cohorts move with what was assumed.
+    for line in narrative.assumption_lines(info["assumed"], as_of):
+        st.caption(f":material/info: {line}")

@@ -5,6 +5,8 @@ Every sentence is computed from the data handed in; nothing is canned except the
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 import settings
@@ -336,6 +338,27 @@ def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | Non
     if q["customers_without_mrr"] and "mrr_history" not in absent:
         out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
                                "they are left out of NRR, GRR and early expansion."))
+    return out
+
+
+def assumption_lines(assumed: dict, as_of) -> list[str]:
+    """One sentence per assumption the import made (snapshot info "assumed"), for the pages'
+    header and the Data page: what was assumed, for how many customers (in the whole snapshot,
+    before filters) and which numbers it moves. A churn date put on the import's as-of date only
+    moves numbers from that date on, so it is said only for a view that reaches it."""
+    out = []
+    undated = assumed.get("churned_without_date")
+    if undated and as_of >= date.fromisoformat(undated["date"]):
+        day = date.fromisoformat(undated["date"])
+        out.append(f"The import counted {count(undated['customers'], 'customers')} marked "
+                   f"churned without a churn date as churned on {day:%d %b %Y} (its as-of "
+                   f"date), so churn in {day:%B %Y} includes them.")
+    tenure = assumed.get("signup_from_tenure")
+    if tenure:
+        day = date.fromisoformat(tenure["date"])
+        out.append(f"Signup dates of {count(tenure['customers'], 'customers')} were computed "
+                   f"from their tenure in months, counted back from {day:%d %b %Y}: their "
+                   "cohorts are right to the month, not the day.")
     return out
 
 

@@ -22,7 +22,7 @@ import default_views
 import queries
 import settings
 from data import capabilities as caps_module
-from data import needs
+from data import needs, shapes
 from filter_params import BASES, MULTI
 from queries import Filters
 
@@ -142,6 +142,8 @@ def snapshot_info(snapshot_path: str) -> dict:
         "options": options,
         "priorities": priorities,
         "capabilities": caps,
+        # What the import assumed where the files were silent (data/shapes.py assumptions).
+        "assumed": shapes.read_assumptions(meta.get("source")),
         # The Basis choices this data has: MRR needs an mrr, Returned an activity file.
         "bases": [label for label, basis in BASES.items()
                   if basis == "logo" or needs.shows(caps, f"cohorts.basis_{basis}")],
@@ -214,6 +216,12 @@ def path() -> str:
 def current() -> dict:
     """snapshot_info of the snapshot this session reads."""
     return snapshot_info(path())
+
+
+def assumed() -> dict:
+    """What the import of the snapshot this session reads assumed where its files were silent
+    (narrative.assumption_lines words it)."""
+    return current()["assumed"]
 
 
 def capabilities() -> caps_module.Capabilities:

@@ -352,6 +352,7 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
             as_of = as_of or build.build_day()
         rows = {st.key: st.rows for st in read.values()}
         notes, warnings = shapes.convert(con, staged, as_of)
+        assumed = shapes.assumptions(con, as_of)
         notes = activity_notes + notes + activity_input.inactive_churn(con, staged, as_of,
                                                                        inactive_days)
         _post_checks(con, staged)
@@ -369,6 +370,8 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         }
         if database is not None:
             source["database"] = db_input.redact(database)
+        if assumed:
+            source["assumed"] = assumed
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
         meta["summary"] = import_summary.summarise(
             con, {st.key: st.name for st in read.values()}, rows, notes, warnings,

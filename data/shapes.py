@@ -15,6 +15,8 @@ rewrites the typed tables into the schema's columns, counting each conversion fo
 
 from __future__ import annotations
 
+import json
+
 from datetime import date
 
 from data.words import count
@@ -230,6 +232,33 @@ def _customers(con, staged: dict, as_of: date) -> list[str]:
     for column in INPUT_COLUMNS["customers"]:
         st.columns.pop(column, None)
     return _customer_notes(con, staged, given, as_of)
+
+
+def assumptions(con, as_of: date) -> dict:
+    """What the import assumed where the files were silent, kept in the snapshot (meta.source)
+    so every page can say it next to the numbers it moves: customers marked churned without a
+    date (counted as churned on the as-of date) and signup dates computed from tenure_months.
+    Read off the converted customers (after `convert`); {} when nothing was assumed."""
+    undated, from_tenure = con.execute("""
+        select count(*) filter (where flag = 'churned' and given_date is null),
+               count(*) filter (where from_tenure)
+        from typed_customers""").fetchone()
+    out = {}
+    if undated:
+        out["churned_without_date"] = {"customers": undated, "date": as_of.isoformat()}
+    if from_tenure:
+        out["signup_from_tenure"] = {"customers": from_tenure, "date": as_of.isoformat()}
+    return out
+
+
+def read_assumptions(source) -> dict:
+    """The "assumed" entry of a snapshot's meta.source (JSON text or dict): {} for a demo, a
+    Spark build or a snapshot imported before it was recorded."""
+    try:
+        found = json.loads(source) if isinstance(source, str) else (source or {})
+    except ValueError:
+        return {}
+    return found.get("assumed", {}) if isinstance(found, dict) else {}
 
 
 def _customer_notes(con, staged: dict, given: set[str], as_of: date) -> tuple[list[str], list[str]]:

@@ -57,6 +57,7 @@ notes = narrative.quality_notes(
     ui.query("data_quality", f), ui.query("churn_reasons", f), ui.query("early_support_excluded", f),
     ui.query("support_kpis", f, grain="month", resolution=False), settings.OTHER_WARNING_PCT,
     absent=frozenset(t for t in ("tickets", "mrr_history") if not snapshot.capabilities().rows(t)))
+notes += [("info", line) for line in narrative.assumption_lines(snapshot.assumed(), ui.as_of())]
 for level, text in notes:
     (st.warning if level == "warning" else st.info)(ui.markdown_text(text))
 

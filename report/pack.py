@@ -15,9 +15,10 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 import definitions
+import narrative
 import queries
 import settings
-from data import capabilities, needs
+from data import capabilities, needs, shapes
 from formatting import format_delta, format_value
 from queries import Filters
 from report.blocks import _MARKS, Marks, Shown, esc, notes_block
@@ -121,6 +122,9 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         "</header>",
         notes_block(marks.notes),
         *([f'<p class="left-out">{esc(left_out)}</p>'] if left_out else []),
+        *(f'<p class="left-out">{esc(line)}</p>'
+          for line in narrative.assumption_lines(shapes.read_assumptions(meta.get("source")),
+                                                 as_of)),
         '<nav class="toc">' + "".join(f'<a href="#{_slug(s.title)}">{esc(s.title)}</a>'
                                       for s in sections) + "</nav>",
     ]

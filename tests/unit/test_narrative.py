@@ -248,3 +248,23 @@ def test_quality_notes_leave_absent_files_to_the_missing_lines():
     # with the tables present, the same counts are quality notes
     present = narrative.quality_notes(quality, None, 6, None, 15)
     assert [text[:12] for _, text in present] == ["40 of 40 cus", "6 customers ", "40 customers"]
+
+
+ASSUMED = {"churned_without_date": {"customers": 35, "date": "2024-12-31"},
+           "signup_from_tenure": {"customers": 1, "date": "2024-12-31"}}
+
+
+def test_assumption_lines_say_what_was_assumed_for_how_many_and_what_it_moves():
+    assert narrative.assumption_lines(ASSUMED, date(2024, 12, 31)) == [
+        "The import counted 35 customers marked churned without a churn date as churned on "
+        "31 Dec 2024 (its as-of date), so churn in December 2024 includes them.",
+        "Signup dates of 1 customer were computed from their tenure in months, counted back "
+        "from 31 Dec 2024: their cohorts are right to the month, not the day."]
+
+
+def test_an_assumed_churn_date_after_the_view_moves_nothing_and_is_not_said():
+    # Viewed as of 30 Nov 2024, the 35 are still active: no churn of theirs is in view.
+    assert narrative.assumption_lines(ASSUMED, date(2024, 11, 30)) == [
+        "Signup dates of 1 customer were computed from their tenure in months, counted back "
+        "from 31 Dec 2024: their cohorts are right to the month, not the day."]
+    assert narrative.assumption_lines({}, date(2024, 12, 31)) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import build, load
+from data import build, load, shapes
 
 from tests.unit.fixtures import make_db
 from tests.unit.test_load import write
@@ -81,6 +81,9 @@ def test_flag_and_events_with_as_of(tmp_path):
         in summary["warnings"]
     # churned by the as-of date: a and c
     assert summary["churned"] == 2
+    # What was assumed is kept in the snapshot for the pages to say: c's date (no tenure given).
+    assert shapes.read_assumptions(rows(out, "select source from meta")[0][0]) == {
+        "churned_without_date": {"customers": 1, "date": "2024-06-30"}}
 
 
 def test_default_as_of_counts_given_churn_dates_not_derived_ones(tmp_path):
@@ -141,6 +144,21 @@ def test_tenure_counts_calendar_months_back_from_as_of(tmp_path):
         ("t13", date(2023, 2, 28)),    # Mar 31 - 13 months, clamped to Feb's end
     ]
     assert meta["summary"]["conversions"][0].startswith("3 signup dates computed from tenure_months")
+    # t0, t1, t13 (not "given"); no churn flag, so no churn date was assumed.
+    assert shapes.read_assumptions(rows(out, "select source from meta")[0][0]) == {
+        "signup_from_tenure": {"customers": 3, "date": "2024-03-31"}}
+
+
+def test_a_snapshot_without_assumptions_reads_as_none(tmp_path):
+    """Dates given everywhere: nothing assumed, and older or demo snapshots' sources read the
+    same way."""
+    out = tmp_path / "r.duckdb"
+    load.load(out, {"customers": write(tmp_path, "c.csv", "customer_id,signup_date\na,2024-01-01\n")},
+              as_of=date(2024, 3, 31))
+    assert shapes.read_assumptions(rows(out, "select source from meta")[0][0]) == {}
+    assert shapes.read_assumptions('{"files": {}}') == {}
+    assert shapes.read_assumptions("not json") == {}
+    assert shapes.read_assumptions(None) == {}
 
 
 def test_tenure_without_any_date_uses_the_build_day_and_says_so(tmp_path):
