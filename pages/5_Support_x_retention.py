@@ -139,8 +139,11 @@ if not ui.empty(before, ui.no_churn()):
     )
     ui.show(chart, "pre_churn_tickets", "churn_category",
             n=int(before["churned_customers"].sum()), unit="churned customers")
+    # Tickets without a category would all read "Unknown 100%": the column says nothing then.
+    shown = [c for c in PRE_CHURN_COLUMNS
+             if c != "top_ticket_categories" or ui.offered(["support.by.category"])]
     st.dataframe(before, hide_index=True, width="stretch", height="content",
-                 column_config=PRE_CHURN_COLUMNS, column_order=list(PRE_CHURN_COLUMNS))
+                 column_config=PRE_CHURN_COLUMNS, column_order=shown)
 
 st.subheader("Activity in the 90 days before churn")
 usage = (ui.query("pre_churn_activity", f) if ui.available("support_x.pre_churn_activity")

@@ -199,3 +199,12 @@ def test_cohort_drill_down_leaves_out_columns_the_import_has_no_values_for(snaps
     assert list(at.dataframe[-1].proto.column_order) == [
         "customer_id", "signup_date", "churn_date", "churn_reason", "churn_category", "plan",
         "segment", "mrr", "is_retained", "has_reached_age"]
+
+
+def test_the_pre_churn_table_lists_top_ticket_categories_when_tickets_have_them(snapshot_of):
+    # "everything" has ticket categories how-to and bug (tests/matrix.py tickets); RavenStack's
+    # tickets have none (tests/pages/test_real_ravenstack.py): there the column is left out.
+    snapshot_of("everything")
+    at = open_page("pages/5_Support_x_retention.py")
+    assert not at.exception
+    assert "top_ticket_categories" in list(at.dataframe[0].proto.column_order)
