@@ -62,3 +62,18 @@ def test_labels_and_rows():
                           "direction": "at_least", "value": 30, "updated_at": "",
                           "updated_by": "x"}])
     assert from_rows(rows) == [NPS]
+
+
+def test_priorities_are_ordered_most_urgent_first_whatever_the_help_desk_calls_them():
+    from support_targets import ordered_priorities
+
+    # RavenStack's export: alphabetical would put "low" before "medium".
+    assert ordered_priorities(["high", "low", "medium", "urgent"]) == [
+        "urgent", "high", "medium", "low"]
+    # Zendesk's words, Jira's, and P-levels; unknown words and 'Unknown' after, alphabetically.
+    assert ordered_priorities(["Normal", "Low", "Urgent", "High"]) == [
+        "Urgent", "High", "Normal", "Low"]
+    assert ordered_priorities(["Lowest", "Medium", "Critical", "Highest"]) == [
+        "Critical", "Highest", "Medium", "Lowest"]
+    assert ordered_priorities(["P3", "Unknown", "P1", "someday", "P2"]) == [
+        "P1", "P2", "P3", "Unknown", "someday"]
