@@ -19,12 +19,9 @@ response as (
       and ($since is null or resp.responded_at >= date_trunc($grain, $since::date))
 ),
 
-periods as (
-    select unnest(generate_series(
-        (select min(period) from response), date_trunc($grain, $as_of)::date, /*step*/
-    ))::date as period
-    where exists (select 1 from response)
-),
+dated as (select period from response),
+
+periods as (/*include:period_series*/),
 
 counts as (
     select

@@ -22,12 +22,9 @@ measured as (
     group by 1, 2
 ),
 
-periods as (
-    select unnest(generate_series(
-        (select min(period) from measured), date_trunc($grain, $as_of)::date, /*step*/
-    ))::date as period
-    where exists (select 1 from measured)
-),
+dated as (select period from measured),
+
+periods as (/*include:period_series*/),
 
 groups as (
     select distinct grp from measured

@@ -28,12 +28,9 @@ churns as (
     group by 1
 ),
 
-periods as (
-    select unnest(generate_series(
-        (select min(period) from signups), date_trunc($grain, $as_of)::date, /*step*/
-    ))::date as period
-    where exists (select 1 from signups)
-),
+dated as (select period from signups),
+
+periods as (/*include:period_series*/),
 
 flows as (
     select

@@ -70,12 +70,9 @@ resolved as (
     group by grp, resolved_period
 ),
 
-periods as (
-    select unnest(generate_series(
-        (select min(period) from created), date_trunc($grain, $as_of)::date, /*step*/
-    ))::date as period
-    where exists (select 1 from created)
-),
+dated as (select period from created),
+
+periods as (/*include:period_series*/),
 
 groups as (
     select distinct grp from created
