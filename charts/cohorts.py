@@ -3,6 +3,8 @@ month-k bars."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -112,6 +114,24 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
     return Chart(fig, data)
 
 
+def _cohort_lines(fig: go.Figure, complete: pd.DataFrame, y: str, n: str, grain: str,
+                  hover: Callable[[str], str]) -> list[pd.DataFrame]:
+    """One faint line per cohort of `complete` (cells: cohort, age, y, n), all under one legend
+    entry 'Single cohorts'; hover(cohort label) is a line's hover template, n the column it
+    names as customers. Returns the lines' rows: series ('cohort <label>'), age, y, customers."""
+    rows = []
+    for i, (cohort, part) in enumerate(complete.groupby("cohort", sort=True)):
+        name = period_label(cohort, grain)
+        fig.add_trace(go.Scatter(
+            x=part["age"], y=part[y], mode="lines", name="Single cohorts",
+            legendgroup="cohorts", showlegend=i == 0, line=dict(color=FADED, width=1),
+            customdata=part[n], hovertemplate=hover(name),
+        ))
+        rows.append(part.assign(series=f"cohort {name}", customers=part[n])[
+            ["series", "age", y, "customers"]])
+    return rows
+
+
 def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "month",
                      basis: str = "logo", min_n: int = settings.MIN_N) -> Chart:
     """One faint line per cohort (complete cells only) and the size-weighted average in colour."""
@@ -122,18 +142,10 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
     m = _measure(basis, grain)
     fig = go.Figure()
     complete = cells[cells["is_complete"]]
-    rows = []
-    for i, (cohort, part) in enumerate(complete.groupby("cohort", sort=True)):
-        name = period_label(cohort, grain)
-        n = part["customers"] if "customers" in part.columns else part["cohort_size"]
-        fig.add_trace(go.Scatter(
-            x=part["age"], y=part["retention_pct"], mode="lines", name="Single cohorts",
-            legendgroup="cohorts", showlegend=i == 0, line=dict(color=FADED, width=1),
-            customdata=n, hovertemplate=f"Cohort {name}<br>Age %{{x}} {unit}: %{{y:.1f}}% "
-            "of %{customdata:,} customers<extra></extra>",
-        ))
-        rows.append(part.assign(series=f"cohort {name}", customers=n)[
-            ["series", "age", "retention_pct", "customers"]])
+    n = "customers" if "customers" in complete.columns else "cohort_size"
+    rows = _cohort_lines(fig, complete, "retention_pct", n, grain, lambda name: (
+        f"Cohort {name}<br>Age %{{x}} {unit}: %{{y:.1f}}% of %{{customdata:,}} customers"
+        "<extra></extra>"))
     if not average.empty:
         _add_average(fig, average, "retention_pct",
                      f"Age %{{x}} {unit}: %{{y:.1f}}% {m['value']}", min_n)
@@ -159,17 +171,10 @@ def revenue_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "mon
         return _empty_chart(cols)
     unit = GRAIN_WORDS[grain]
     fig = go.Figure()
-    rows = []
     complete = cells[cells["is_complete"] & (cells["cohort_size"] > 0)]
-    for i, (cohort, part) in enumerate(complete.groupby("cohort", sort=True)):
-        name = period_label(cohort, grain)
-        fig.add_trace(go.Scatter(
-            x=part["age"], y=part["revenue_per_customer"], mode="lines", name="Single cohorts",
-            legendgroup="cohorts", showlegend=i == 0, line=dict(color=FADED, width=1),
-            customdata=part["customers"], hovertemplate=f"Cohort {name}<br>By {unit[:-1]} "
-            "%{x}: $%{y:,.2f} per customer (%{customdata:,} customers)<extra></extra>",
-        ))
-        rows.append(part.assign(series=f"cohort {name}")[cols])
+    rows = _cohort_lines(fig, complete, "revenue_per_customer", "customers", grain, lambda name: (
+        f"Cohort {name}<br>By {unit[:-1]} %{{x}}: $%{{y:,.2f}} per customer "
+        "(%{customdata:,} customers)<extra></extra>"))
     if not average.empty:
         _add_average(fig, average, "revenue_per_customer",
                      f"By {unit[:-1]} %{{x}}: $%{{y:,.2f}} per customer", min_n)
