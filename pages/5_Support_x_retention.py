@@ -18,22 +18,23 @@ from filter_params import DIMENSION_LABELS
 RESEARCH_PRODUCTS = {"1": 30.0, "4+": 80.0}
 RESEARCH_EXPANSION = {"No expansion": 38.0}
 
-PRE_CHURN_COLUMNS = {
-    "category": st.column_config.TextColumn("Reason category"),
-    "churned_customers": st.column_config.NumberColumn("Churned customers", format="%d"),
-    "tickets_per_customer": st.column_config.NumberColumn("Tickets / customer", format="%.2f"),
-    "baseline_tickets_per_customer": st.column_config.NumberColumn(
-        "Baseline tickets / customer", format="%.2f"),
-    "top_ticket_categories": st.column_config.TextColumn("Top ticket categories"),
-}
-PRE_CHURN_ACTIVITY_COLUMNS = {
-    "category": st.column_config.TextColumn("Reason category"),
-    "churned_customers": st.column_config.NumberColumn("Churned customers", format="%d"),
-    "activity_per_customer": st.column_config.NumberColumn("Activity / customer", format="%.2f"),
-    "baseline_activity_per_customer": st.column_config.NumberColumn(
-        "Baseline activity / customer", format="%.2f"),
-    "top_kinds": st.column_config.TextColumn("Top kinds of activity"),
-}
+
+def pre_churn_columns(events: str, top: str, top_label: str) -> dict:
+    """The columns of a table of events before churn (pre_churn_tickets: events 'tickets',
+    pre_churn_activity: 'activity'), its top kinds in column `top`."""
+    return {
+        "category": st.column_config.TextColumn("Reason category"),
+        "churned_customers": st.column_config.NumberColumn("Churned customers", format="%d"),
+        f"{events}_per_customer": st.column_config.NumberColumn(
+            f"{events.capitalize()} / customer", format="%.2f"),
+        f"baseline_{events}_per_customer": st.column_config.NumberColumn(
+            f"Baseline {events} / customer", format="%.2f"),
+        top: st.column_config.TextColumn(top_label),
+    }
+
+
+PRE_CHURN_COLUMNS = pre_churn_columns("tickets", "top_ticket_categories", "Top ticket categories")
+PRE_CHURN_ACTIVITY_COLUMNS = pre_churn_columns("activity", "top_kinds", "Top kinds of activity")
 
 # The choices' short words; the sentences below use DIMENSION_LABELS' full ones.
 SPLIT_CHOICES = {"early_tickets": "Tickets", "early_frt_sla": "First-response target",
