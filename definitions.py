@@ -267,8 +267,11 @@ DEFINITIONS: dict[str, Definition] = {
         "signup); the not-contacted rate is each such group's rate weighted by the contacted "
         "customers in it (groups without customers on both sides are left out). A customer "
         "counts once per period. The log-rank p compares the two survival curves over the 90 "
-        "days from the index, within those groups. An association, not proof that the contact "
-        "caused it: the team chooses whom to call.",
+        "days from the index, within those groups. By campaign: each campaign's contacted "
+        "customers against the same customers contacted by no campaign in that period, weighted "
+        "to that campaign's own mix. An association, not proof that the contact caused it: the "
+        "team chooses whom to call, and save campaigns go to customers already at risk (a risk "
+        "plan, segment and age band do not capture), so their gap reflects who was chosen.",
     ),
     "min_n": Definition(
         "Minimum N",

@@ -225,6 +225,14 @@ def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
     return text + "This is an association, not proof that support caused the difference."
 
 
+# Beside the retention of contacted customers split by campaign: why a save campaign's gap says
+# nothing about what the contact did.
+OUTREACH_SELECTION = (
+    "Save campaigns go to customers already at risk, so their gap reflects who was chosen, not "
+    "what the contact did: the comparison matches plan, segment and age band, not that risk. "
+    "Association, not cause.")
+
+
 def outreach_reading(retention: pd.DataFrame | None, grain: str = "month",
                      min_n: int = settings.MIN_N) -> str:
     """One paragraph on queries.outreach_retention: both sides' retention with N, the gap, the
@@ -238,7 +246,8 @@ def outreach_reading(retention: pd.DataFrame | None, grain: str = "month",
         gap = contacted["retention_pct"] - other["retention_pct"]
         text = (f"{contacted['retention_pct']:.0f}% of contacted customers were still customers "
                 f"{days} days after their first contact in the {grain} "
-                f"(N = {count(contacted['customers'], 'customer-' + grain + 's')}), against "
+                f"(N = {int(contacted['customers']):,}, a customer counted once per {grain} "
+                "contacted), against "
                 f"{other['retention_pct']:.0f}% of comparable customers not contacted in that "
                 f"{grain} (N = {int(other['customers']):,}, weighted to the same plan, segment "
                 f"and age mix): {_gap_words(gap)}. ")
@@ -250,11 +259,11 @@ def outreach_reading(retention: pd.DataFrame | None, grain: str = "month",
         if min(contacted["customers"], other["customers"]) < min_n:
             text += f"Fewer than {min_n} customers on one side: read it with care. "
     if contacted["too_recent"]:
-        text += (f"{count(contacted['too_recent'], 'customer-' + grain + 's')} first contacted "
-                 f"less than {days} days before the as-of date are not counted yet. ")
+        text += (f"Not counted yet: {count(contacted['too_recent'], 'first contacts')} of a "
+                 f"customer in a {grain} made less than {days} days before the as-of date. ")
     if contacted["unmatched"]:
-        text += (f"Left out: {count(contacted['unmatched'], 'contacted customer-' + grain + 's')}"
-                 " without a comparable customer who was not contacted. ")
+        text += (f"Left out: {count(contacted['unmatched'], 'first contacts')} of a customer in "
+                 f"a {grain} without a comparable customer who was not contacted. ")
     return text + ("This is an association, not proof that the contact kept anyone: the team "
                    "chooses whom to contact, often customers already at risk.")
 

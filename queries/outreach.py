@@ -53,19 +53,24 @@ def _retention_params(con, f: Filters, grain: str, days: int) -> dict:
     return f.params(con) | {"grain": grain, "days": int(days)}
 
 
-def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS,
-                       grain: str = "month") -> pd.DataFrame:
+def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS, grain: str = "month",
+                       by: str = "none") -> pd.DataFrame:
     """Two rows, Contacted then Not contacted: group, days, customers, retained, retention_pct (the
     not-contacted side weighted to the contacted side's strata), unweighted_retention_pct,
     strata, too_recent, unmatched, and p_value (the stratified log-rank test of the two survival
     curves over the `days` after the index date; NaN when nobody churned). A customer counts once
-    per period of contact (`grain`). Definitions in outreach_retention.sql and
+    per period of contact (`grain`). `by` channel or campaign: the two rows for each channel or
+    campaign with a contacted customer, in a first column named `by`, in its order; each is
+    compared with the customers contacted by none. Definitions in outreach_retention.sql and
     outreach_subjects.sql."""
-    params = _retention_params(con, f, grain, days)
-    df = run(con, load_sql("outreach_retention"), params)
-    table = run(con, load_sql("outreach_survival_table"), params)
-    df["p_value"] = _logrank_p(table, strata=STRATA) if len(table) else float("nan")
-    return df
+    group = _group(by)
+    params = _retention_params(con, f, grain, days) | {"by_none": by == "none"}
+    df = run(con, load_sql("outreach_retention").replace("/*group*/", group), params)
+    table = run(con, load_sql("outreach_survival_table").replace("/*group*/", group), params)
+    p_values = {split: _logrank_p(part, strata=STRATA)
+                for split, part in table.groupby("split", sort=False)}
+    df["p_value"] = df["split"].map(p_values).astype(float)
+    return df.drop(columns="split") if by == "none" else df.rename(columns={"split": by})
 
 
 # The Outreach tiles, in order (data/needs.py names each "outreach.tile.<kpi>").

@@ -1,81 +1,143 @@
--- grain: group (Contacted, Not contacted): retention $days after the index date, compared
--- within strata (period of contact x plan x segment x age band at the index; who is indexed
--- when: outreach_subjects). Only complete windows (index_date + $days <= as_of) count, and only
--- strata with customers on both sides.
---   customers    = customer-periods in the compared strata (a customer counts once per period)
+-- grain: split ('All', the channel or the campaign of the contacts; /*group*/ from an allow-list)
+-- x group (Contacted, Not contacted): retention $days after the index date, compared within
+-- strata (period of contact x plan x segment x age band at the index; who is indexed when:
+-- outreach_subjects). Only complete windows (index_date + $days <= as_of) count, and only strata
+-- with customers on both sides. Every split is compared with the same not-contacted customers
+-- (nobody contacted in that period by any campaign or channel), weighted to its own mix.
+--   customers    = customers in the split's compared strata, once per period of contact
 --   retained     = those not churned by index_date + $days
 --   Contacted     retention_pct = retained / customers * 100
 --   Not contacted retention_pct = sum over strata of contacted customers * (retained / customers
 --                                 of the stratum's not-contacted) / contacted customers * 100,
---                 i.e. weighted to the contacted customers' mix of strata
+--                 i.e. weighted to the split's contacted customers' mix of strata
 --   unweighted_retention_pct = retained / customers * 100 on either side, without the weights
 --   strata       = strata compared
---   too_recent   = contacted customer-periods whose window has not passed by as_of (Contacted
---                  row; 0 on the other)
---   unmatched    = contacted customer-periods with a complete window in a stratum without a
---                  not-contacted customer (Contacted row; 0 on the other)
+--   too_recent   = contacted customers (once per period) whose window has not passed by as_of
+--                  (Contacted row; 0 on the other)
+--   unmatched    = contacted customers (once per period) with a complete window in a stratum
+--                  without a not-contacted customer (Contacted row; 0 on the other)
+-- Rows: every split with a contacted customer ($by_none: the one split 'All', also without any),
+-- in the split's order, Contacted first.
 with selected as (/*selected_customers*/),
 
 contact as (/*include:outreach_contacts*/),
 
 /*include:outreach_subjects*/,
 
-strata as (
+contacted_strata as (
+    select
+        split, period, plan, segment, age_band,
+        count(*) as n_contacted,
+        count(*) filter (where not is_churned) as kept_contacted
+    from subject
+    where is_contacted and is_complete
+    group by split, period, plan, segment, age_band
+),
+
+other_strata as (
     select
         period, plan, segment, age_band,
-        count(*) filter (where is_contacted) as n_contacted,
-        count(*) filter (where is_contacted and not is_churned) as kept_contacted,
-        count(*) filter (where not is_contacted) as n_other,
-        count(*) filter (where not is_contacted and not is_churned) as kept_other
+        count(*) as n_other,
+        count(*) filter (where not is_churned) as kept_other
     from subject
-    where is_complete
+    where not is_contacted and is_complete
     group by period, plan, segment, age_band
 ),
 
-compared as (
-    select * from strata where n_contacted > 0 and n_other > 0
+matched as (
+    -- each split's strata beside the not-contacted customers of the same stratum (null: none);
+    -- an unknown plan or segment is a stratum of its own, as it is one group in the counts
+    select
+        contacted_strata.split,
+        contacted_strata.n_contacted,
+        contacted_strata.kept_contacted,
+        other_strata.n_other,
+        other_strata.kept_other
+    from contacted_strata
+    left join other_strata
+        on other_strata.period = contacted_strata.period
+        and other_strata.plan is not distinct from contacted_strata.plan
+        and other_strata.segment is not distinct from contacted_strata.segment
+        and other_strata.age_band = contacted_strata.age_band
 ),
 
-left_out as (
-    select
-        (select count(*) from subject where is_contacted and not is_complete) as too_recent,
-        (select coalesce(sum(n_contacted), 0) from strata where n_other = 0) as unmatched
+compared as (
+    select split, n_contacted, kept_contacted, n_other, kept_other
+    from matched
+    where n_other is not null
+),
+
+unmatched as (
+    select split, sum(n_contacted) as unmatched
+    from matched
+    where n_other is null
+    group by split
+),
+
+too_recent as (
+    select split, count(*) as too_recent
+    from subject
+    where is_contacted and not is_complete
+    group by split
+),
+
+splits as (
+    select distinct split from contacted
+    union
+    select 'All' as split where $by_none
 ),
 
 sides as (
     select
+        splits.split,
         'Contacted' as "group",
         1 as side,
-        coalesce(sum(n_contacted), 0) as customers,
-        coalesce(sum(kept_contacted), 0) as retained,
-        sum(kept_contacted) * 100.0 / sum(n_contacted) as retention_pct,
-        sum(kept_contacted) * 100.0 / sum(n_contacted) as unweighted_retention_pct
-    from compared
+        coalesce(sum(compared.n_contacted), 0) as customers,
+        coalesce(sum(compared.kept_contacted), 0) as retained,
+        sum(compared.kept_contacted) * 100.0 / sum(compared.n_contacted) as retention_pct,
+        sum(compared.kept_contacted) * 100.0 / sum(compared.n_contacted)
+            as unweighted_retention_pct,
+        count(compared.split) as strata
+    from splits
+    left join compared on compared.split = splits.split
+    group by splits.split
     union all
     select
+        splits.split,
         'Not contacted',
         2,
-        coalesce(sum(n_other), 0),
-        coalesce(sum(kept_other), 0),
-        sum(n_contacted * kept_other / n_other) * 100.0 / sum(n_contacted),
-        sum(kept_other) * 100.0 / sum(n_other)
-    from compared
+        coalesce(sum(compared.n_other), 0),
+        coalesce(sum(compared.kept_other), 0),
+        sum(compared.n_contacted * compared.kept_other / compared.n_other) * 100.0
+            / sum(compared.n_contacted),
+        sum(compared.kept_other) * 100.0 / sum(compared.n_other),
+        count(compared.split)
+    from splits
+    left join compared on compared.split = splits.split
+    group by splits.split
 ),
 
 final as (
     select
+        sides.split,
         sides."group",
         $days as days,
         sides.customers::bigint as customers,
         sides.retained::bigint as retained,
         sides.retention_pct,
         sides.unweighted_retention_pct,
-        (select count(*) from compared)::bigint as strata,
-        case when sides.side = 1 then left_out.too_recent else 0 end::bigint as too_recent,
-        case when sides.side = 1 then left_out.unmatched else 0 end::bigint as unmatched
+        sides.strata::bigint as strata,
+        case when sides.side = 1 then coalesce(too_recent.too_recent, 0) else 0 end::bigint
+            as too_recent,
+        case when sides.side = 1 then coalesce(unmatched.unmatched, 0) else 0 end::bigint
+            as unmatched,
+        sides.side
     from sides
-    cross join left_out
-    order by sides.side
+    left join too_recent on too_recent.split = sides.split
+    left join unmatched on unmatched.split = sides.split
 )
 
-select * from final
+select split, "group", days, customers, retained, retention_pct, unweighted_retention_pct, strata,
+       too_recent, unmatched
+from final
+order by split, side

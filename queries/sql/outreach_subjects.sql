@@ -1,10 +1,14 @@
 -- Included by outreach_retention and outreach_survival_table: who is compared, one row per
--- customer and period of contact (week / month / quarter, $grain) in which anyone was contacted.
--- Expects `selected` (the selected customers, churns after as_of nulled) and `contact`
--- (outreach_contacts) before it; defines the CTEs contacted, contact_periods and subject.
---   contacted customer     : index_date = the date of their first contact in the period
---   not-contacted customer : selected, no contact in that period; index_date = the period's
---                            first day
+-- customer and period of contact (week / month / quarter, $grain) in which anyone was contacted,
+-- a contacted customer once per split (/*group*/ of their contacts: 'All', the channel or the
+-- campaign, from an allow-list). Expects `selected` (the selected customers, churns after as_of
+-- nulled) and `contact` (outreach_contacts) before it; defines the CTEs contacted,
+-- contact_periods, candidate and subject.
+--   contacted customer     : split = the group of the contact; index_date = the date of their
+--                            first contact of that group in the period
+--   not-contacted customer : selected, no contact of any group in that period; split null (they
+--                            are the comparison of every split); index_date = the period's first
+--                            day
 -- Both must be active at the index (signup_date <= index_date < churn_date, or never churned).
 --   stratum    : period, plan, segment and age band at the index (months since signup: 0-3,
 --                3-12, 12+; + k months clamps to month end)
@@ -12,10 +16,13 @@
 --   day        : days from the index to the churn when it falls within $days, else $days
 --   is_churned : churn_date <= index_date + $days (retained = not is_churned)
 contacted as (
-    select customer_key, date_trunc($grain, contacted_at)::date as period,
-           min(contacted_at)::date as index_date
-    from contact
-    group by customer_key, date_trunc($grain, contacted_at)::date
+    select customer_key, split, period, min(contacted_at)::date as index_date
+    from (
+        select customer_key, /*group*/ as split, date_trunc($grain, contacted_at)::date as period,
+               contacted_at
+        from contact
+    ) as labelled
+    group by customer_key, split, period
 ),
 
 contact_periods as (
@@ -23,11 +30,11 @@ contact_periods as (
 ),
 
 candidate as (
-    select period, customer_key, index_date, true as is_contacted
+    select period, customer_key, split, index_date, true as is_contacted
     from contacted
     union all
-    select contact_periods.period, cf.customer_key, contact_periods.period as index_date,
-           false as is_contacted
+    select contact_periods.period, cf.customer_key, null::varchar as split,
+           contact_periods.period as index_date, false as is_contacted
     from contact_periods
     cross join selected as cf
     where cf.signup_date <= contact_periods.period
@@ -41,6 +48,7 @@ candidate as (
 subject as (
     select
         candidate.period,
+        candidate.split,
         candidate.is_contacted,
         cf.plan,
         cf.segment,

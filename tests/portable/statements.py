@@ -147,6 +147,9 @@ def _calls() -> list[tuple[str, str, dict, Filters]]:
         calls.append((f"outreach_totals[by={by}]", "outreach_totals", {"by": by}, F))
     calls.append(("outreach_retention[month,30 days]", "outreach_retention",
                   {"grain": "month", "days": 30}, F))
+    for by in ("channel", "campaign"):
+        calls.append((f"outreach_retention[month,by={by}]", "outreach_retention",
+                      {"grain": "month", "by": by}, F))
     for by in SUPPORT_DIMENSIONS:
         calls.append((f"support_kpis[month,by={by}]", "support_kpis",
                       {"grain": "month", "by": by}, F))

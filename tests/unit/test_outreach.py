@@ -18,6 +18,7 @@ AS_OF = date(2024, 6, 30)
 F = Filters(as_of=AS_OF)
 FEB, MAR, APR, MAY, JUN = (date(2024, m, 1) for m in (2, 3, 4, 5, 6))
 NAN = np.nan
+MISSING = pytest.approx(NAN, nan_ok=True)  # equal to NaN in a compared record
 
 # Everyone signed up on 1 Jan 2024 except i, so every index date in Feb or Mar is in the
 # '0-3 months' age band (index < 1 Apr) and i (signed up 1 Jun 2023) is in '3-12 months'.
@@ -196,7 +197,7 @@ def test_totals_refuse_an_unknown_breakdown(con):
 #   Left out: h (Feb, Enterprise) has no comparable customer -> unmatched 1; f's contact of
 #     10 Jun has no 90 days behind it -> too_recent 1; e (Starter) and i (3-12 months) were
 #     compared with no contacted customer; June's not-contacted customers are too recent.
-# Contacted: 3 customer-months, 3 retained = 100%.
+# Contacted: 3 customers once per month of contact, 3 retained = 100%.
 # Not contacted: 8, 5 retained (62.5% unweighted); weighted by the contacted customers in each
 #   stratum: (2 x 3/4 + 1 x 2/4) / 3 = 2/3 = 66.7%.
 def test_retention_of_contacted_and_comparable_customers(con):
@@ -231,15 +232,15 @@ def test_retention_within_the_filters_and_windows(con):
     # Weighted: (2 x 3/4 + 1 x 4/4) / 3 = 2.5 / 3 = 83.3%.
     month = outreach_retention(con, F, days=30)
     assert month["retention_pct"].tolist() == pytest.approx([100.0, 250 / 3])
-    # As of 30 Apr no window of 90 days has passed: both sides empty; every contacted
-    # customer-month up to then (a, b, h in Feb; a in Mar) is too recent.
+    # As of 30 Apr no window of 90 days has passed: both sides empty; every first contact of a
+    # customer in a month up to then (a, b, h in Feb; a in Mar) is too recent.
     early = outreach_retention(con, Filters(as_of=date(2024, 4, 30)))
     assert early[["customers", "retained", "too_recent"]].values.tolist() == [[0, 0, 4], [0, 0, 0]]
     assert early["retention_pct"].isna().all() and early["p_value"].isna().all()
 
 
 def test_retention_by_quarter_counts_a_customer_once_per_quarter(con):
-    # a (contacted 5 Feb, 20 Feb and 4 Mar) is one customer-quarter, indexed on 5 Feb. The
+    # a (contacted 5 Feb, 20 Feb and 4 Mar) counts once in the quarter, indexed on 5 Feb. The
     # customers not contacted in Q1 are indexed on 1 Jan, window to 31 Mar. Growth SMB 0-3:
     # contacted a and b stay (b churns 20 May > 7 May); not contacted c, f and j stay (j churns
     # 15 May > 31 Mar), d churns 10 Feb -> 3 of 4. e (Starter) and i (3-12 months) have no
@@ -247,6 +248,66 @@ def test_retention_by_quarter_counts_a_customer_once_per_quarter(con):
     got = outreach_retention(con, F, grain="quarter")
     assert got[["customers", "retained"]].values.tolist() == [[2, 2], [4, 3]]
     assert got["unmatched"].iloc[0] == 1  # h
+
+
+# By campaign, by month: each campaign's contacted customers against the same not-contacted
+# customers (contacted by no campaign that month; the strata of the test above), weighted to the
+# campaign's own mix. Rows in the campaigns' order, Contacted first.
+#   Check-in: h (Feb, Enterprise) has no comparable customer -> unmatched 1; f (10 Jun) is too
+#     recent -> too_recent 1; nothing compared: 0 customers, no rate, no p.
+#   No campaign: b (7 Feb, churns 20 May > 7 May: stays) -> 1 of 1; Feb not contacted c, d, f, j
+#     -> 3 of 4 = 75% (one stratum, so weighted = unweighted).
+#   Save: a in Feb (5 Feb) and in Mar (4 Mar), both stay -> 2 of 2; not contacted Feb 3 of 4 and
+#     Mar 2 of 4 -> 5 of 8 = 62.5%, weighted (1 x 3/4 + 1 x 2/4) / 2 = 62.5%.
+# Log-rank, contacted side (as above):
+#   No campaign: Feb day 9: 1 + 4 at risk, d churns: O - E = -1/5, V = 4/100 x 4 = 0.16
+#   Save: Feb day 9 as for No campaign; Mar day 75: 1 + 4 at risk, O - E = -1/5, V = 0.16;
+#     Mar day 80: 1 + 3 at risk, O - E = -1/4, V = 3/48 x 3 = 0.1875
+def test_retention_by_campaign(con):
+    got = outreach_retention(con, F, by="campaign")
+    p_none = chi2.sf(0.2 ** 2 / 0.16, 1)
+    p_save = chi2.sf((0.2 + 0.2 + 0.25) ** 2 / (0.16 + 0.16 + 0.1875), 1)
+    assert got.columns[0] == "campaign"
+    assert got.to_dict("records") == [
+        dict(campaign="Check-in", group="Contacted", days=90, customers=0, retained=0,
+             retention_pct=MISSING, unweighted_retention_pct=MISSING, strata=0, too_recent=1,
+             unmatched=1, p_value=MISSING),
+        dict(campaign="Check-in", group="Not contacted", days=90, customers=0, retained=0,
+             retention_pct=MISSING, unweighted_retention_pct=MISSING, strata=0, too_recent=0,
+             unmatched=0, p_value=MISSING),
+        dict(campaign="No campaign", group="Contacted", days=90, customers=1, retained=1,
+             retention_pct=100.0, unweighted_retention_pct=100.0, strata=1, too_recent=0,
+             unmatched=0, p_value=pytest.approx(p_none)),
+        dict(campaign="No campaign", group="Not contacted", days=90, customers=4, retained=3,
+             retention_pct=75.0, unweighted_retention_pct=75.0, strata=1, too_recent=0,
+             unmatched=0, p_value=pytest.approx(p_none)),
+        dict(campaign="Save", group="Contacted", days=90, customers=2, retained=2,
+             retention_pct=100.0, unweighted_retention_pct=100.0, strata=2, too_recent=0,
+             unmatched=0, p_value=pytest.approx(p_save)),
+        dict(campaign="Save", group="Not contacted", days=90, customers=8, retained=5,
+             retention_pct=62.5, unweighted_retention_pct=62.5, strata=2, too_recent=0,
+             unmatched=0, p_value=pytest.approx(p_save)),
+    ]
+    assert 0.61 < p_none < 0.62 and 0.36 < p_save < 0.37
+
+
+def test_retention_by_channel_and_without_contacts(con):
+    # By channel: e-mail holds a (5 Feb, 4 Mar) and b (7 Feb), the whole comparison of the test
+    # above (3 of 3 against 66.7%); a's phone call of 20 Feb is a second, phone, index in Feb
+    # (stays) against Feb's 3 of 4; f's call (10 Jun) is too recent; h's meeting is unmatched.
+    got = outreach_retention(con, F, by="channel")
+    assert got[["channel", "group", "customers", "retained", "too_recent", "unmatched"]
+               ].values.tolist() == [
+        ["email", "Contacted", 3, 3, 0, 0], ["email", "Not contacted", 8, 5, 0, 0],
+        ["meeting", "Contacted", 0, 0, 0, 1], ["meeting", "Not contacted", 0, 0, 0, 0],
+        ["phone", "Contacted", 1, 1, 1, 0], ["phone", "Not contacted", 4, 3, 0, 0]]
+    assert got["retention_pct"].tolist()[:2] == pytest.approx([100.0, 200 / 3])
+    # Nobody contacted (e, the one Starter customer): no campaign rows; all contacts together
+    # still the two rows, empty.
+    starter = Filters(as_of=AS_OF, plans=("Starter",))
+    assert outreach_retention(con, starter, by="campaign").empty
+    assert outreach_retention(con, starter)[["group", "customers"]].values.tolist() == [
+        ["Contacted", 0], ["Not contacted", 0]]
 
 
 def test_retention_refuses_an_unknown_grain_or_a_window_of_no_days(con):
@@ -262,7 +323,7 @@ def test_tiles_and_reading(con):
         ["contacts", "", 6, "contacts", True],
         ["response_rate_pct", "%", 6, "contacts", True],
         ["actions_per_response", "x", 4, "responses", True],
-        # 3 contacted customer-months against 8: the smaller side is under min_n = 4.
+        # 3 contacted customers (once per month) against 8: the smaller side is under min_n = 4.
         ["retention_gap_pct", "pp", 3, "contacted", False],
     ]
     # 100% - 66.7% = 33.3 points
@@ -271,12 +332,16 @@ def test_tiles_and_reading(con):
     reading = narrative.outreach_reading(outreach_retention(con, F), "month", min_n=4)
     assert reading.startswith(
         "100% of contacted customers were still customers 90 days after their first contact in "
-        "the month (N = 3 customer-months), against 67% of comparable customers not contacted "
+        "the month (N = 3, a customer counted once per month contacted), against 67% of "
+        "comparable customers not contacted "
         "in that month (N = 8, weighted to the same plan, segment and age mix): 33 points "
         "higher for the contacted. The difference may well be chance (log-rank p = 0.299). "
         "Fewer than 4 customers on one side")
-    assert "1 customer-month first contacted less than 90 days before" in reading
-    assert "Left out: 1 contacted customer-month without a comparable customer" in reading
+    assert ("Not counted yet: 1 first contact of a customer in a month made less than 90 days "
+            "before the as-of date. ") in reading
+    assert ("Left out: 1 first contact of a customer in a month without a comparable customer "
+            "who was not contacted. ") in reading
+    assert "customer-month" not in reading
     assert reading.endswith("This is an association, not proof that the contact kept anyone: "
                             "the team chooses whom to contact, often customers already at risk.")
 
