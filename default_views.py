@@ -114,6 +114,7 @@ PAGE_CALLS: dict[str, list[tuple]] = {
         ("outreach_retention", {"days": 90, "grain": "month"}),
         ("outreach_kpis", {"grain": "month", "by": "channel"}),
         ("outreach_totals", {"by": "campaign"}),
+        ("outreach_retention", {"days": 90, "grain": "month", "by": "campaign"}),
     ],
     "Data": [
         ("data_quality", {}),

@@ -238,12 +238,14 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
 
 def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_title: str,
                  x_title: str, subtitle: str | None = None, percent: bool = False,
-                 n_col: str | None = None) -> Chart:
+                 n_col: str | None = None, text_fmt: str | None = None,
+                 min_n: int = settings.MIN_N) -> Chart:
     """Side-by-side bars: one group of bars per `x` value, one colour per `color` value.
 
     Drawn horizontally, groups listed down the page in the frame's order: long category names
     stay level and readable on a phone (standing bars turned them on end, under the legend).
-    `x_title` names the groups, `y_title` the value.
+    `x_title` names the groups, `y_title` the value. With `text_fmt` each bar is labelled with
+    its value (and its N with `n_col`, "(low N)" under min_n), on bars tall enough to read it.
     """
     keep = [c for c in [x, color, y, n_col] if c]
     if df.empty:
@@ -252,18 +254,26 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
     fig = go.Figure()
     colors = colors_for(data[color].unique())
     for value, part in data.groupby(color, sort=True):
+        labels = {}
+        if text_fmt:
+            n = part[n_col] if n_col else pd.Series(min_n, index=part.index)
+            labels = dict(textangle=0, textposition="auto", text=[
+                "" if pd.isna(v) else text_fmt.format(v) + ("%" if percent else "")
+                + (f" · n={int(k):,}" if n_col else "") + ("" if k >= min_n else " (low N)")
+                for v, k in zip(part[y], n)])
         fig.add_trace(go.Bar(
             y=part[x].astype(str), x=part[y], name=str(value), orientation="h",
-            marker_color=colors[str(value)],
+            marker_color=colors[str(value)], **labels,
             customdata=part[n_col] if n_col else None,
             hovertemplate=f"{value} · %{{y}}: %{{x:,.1f}}{'%' if percent else ''}"
             + ("<br>N = %{customdata:,}" if n_col else "") + "<extra></extra>",
         ))
     groups = data[x].astype(str).unique()
     series = data[color].nunique()
+    per_bar = 30 if text_fmt else 12  # a labelled bar tall enough for its label on a phone
     fig.update_layout(barmode="group", **_base_layout(
         title, subtitle=subtitle, x_title=y_title, y_title=x_title,
-        height=_legend_height(max(320, 120 + 12 * series * len(groups)),
+        height=_legend_height(max(320, 120 + per_bar * series * len(groups)),
                               data[color].unique())))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(groups),
                      autorange="reversed")

@@ -45,6 +45,7 @@ st.caption("Everything on this page about retention shows association, not cause
 # The tiles' small trends are read off the monthly series, as on the Overview.
 monthly = ui.query("outreach_kpis", f, grain="month")
 with_retention = bool(ui.offered(["outreach.retention"]))
+with_campaigns = bool(ui.offered(["outreach.campaigns"]))
 retention = ui.query("outreach_retention", f, days=DAYS, grain=grain) if with_retention else None
 kpis = ui.derive("outreach_tiles", queries.outreach_tiles, totals, retention, settings.MIN_N)
 if kpis is not None:
@@ -56,7 +57,9 @@ if kpis is not None:
         tiles.n_tile(row, charts.sparkline(monthly, trends.get(row["kpi"], "")), column=column)
     st.caption(f"Tiles: every contact of the selected customers up to {ui.as_of():%d %b %Y}; "
                f"the retention gap compares customers {DAYS} days after a contact, by "
-               f"{grain}. Trend lines: last 12 complete months. ⚠ marks a value on fewer than "
+               f"{grain}" + (", every campaign together: save campaigns go to customers "
+                             "already at risk (each campaign below)" if with_campaigns else "")
+               + f". Trend lines: last 12 complete months. ⚠ marks a value on fewer than "
                f"{settings.MIN_N} units.")
     ui.missing_lines(TILE_ITEMS)
 
@@ -106,17 +109,38 @@ st.subheader(f"Do contacted customers stay? Retention {DAYS} days after contact"
 if with_retention and retention is not None:
     reading = narrative.outreach_reading(retention, grain, settings.MIN_N)
     st.markdown(ui.markdown_text(reading))
-    chart = charts.hbars(
-        retention, "group", "retention_pct", f"Still a customer {DAYS} days after the index date",
-        f"Still a customer at day {DAYS} (%)", n_col="customers",
-        min_n=settings.MIN_N, percent=True, text_fmt="{:.1f}",
-        subtitle=f"Per {grain} of contact · not contacted: same plan, segment and age band, "
-                 "weighted to the contacted customers' mix")
-    ui.show(chart, "outreach_retention", "outreach_retention",
-            n=int(retention["customers"].sum()), unit=f"customer-{grain}s",
-            note=narrative.p_text(retention["p_value"].iloc[0]),
-            says=f"No contacted customer has {DAYS} days behind their first contact by "
+    no_window = (f"No contacted customer has {DAYS} days behind their first contact by "
                  f"{ui.as_of():%d %b %Y} yet, or none has a comparable customer who was not "
                  "contacted.")
+    # Split by campaign where the data names campaigns: all campaigns together mix save
+    # campaigns, sent to customers already at risk, with check-ins sent to anyone, and the
+    # overall gap then read as "outreach makes customers leave".
+    if with_campaigns:
+        st.caption(narrative.OUTREACH_SELECTION)
+        by_campaign = ui.query("outreach_retention", f, days=DAYS, grain=grain, by="campaign")
+        chart = charts.grouped_bars(
+            by_campaign, "campaign", "retention_pct", "group",
+            f"Still a customer {DAYS} days after contact, by campaign",
+            f"Still a customer at day {DAYS} (%)", "Campaign", percent=True,
+            n_col="customers", text_fmt="{:.1f}", min_n=settings.MIN_N,
+            subtitle=f"Each campaign's contacted customers against customers contacted by none "
+                     f"in that {grain}, of the same plan, segment and age band (weighted to the "
+                     "campaign's mix)")
+        ui.show(chart, "outreach_retention", "outreach_retention",
+                n=int(by_campaign["customers"].sum()),
+                unit=f"customers across the bars (each once per {grain} of contact)",
+                says=no_window)
+    else:
+        chart = charts.hbars(
+            retention, "group", "retention_pct",
+            f"Still a customer {DAYS} days after the index date",
+            f"Still a customer at day {DAYS} (%)", n_col="customers",
+            min_n=settings.MIN_N, percent=True, text_fmt="{:.1f}",
+            subtitle=f"Per {grain} of contact · not contacted: same plan, segment and age band, "
+                     "weighted to the contacted customers' mix")
+        ui.show(chart, "outreach_retention", "outreach_retention",
+                n=int(retention["customers"].sum()),
+                unit=f"customers (each once per {grain} of contact)",
+                note=narrative.p_text(retention["p_value"].iloc[0]), says=no_window)
 elif not with_retention:
     ui.available("outreach.retention")  # the one line saying which column would fill it

@@ -37,9 +37,15 @@ def test_outreach_page_shows_the_metrics_api_numbers(app, con):
     channels = {t["name"] for t in figures["chart_outreach_response_rate"]["traces"]}
     assert len(channels - {"Fewer than 30 (unreliable)"}) >= 2  # one line per channel
     assert app.shows("Contacts answered (% of contacts)")
-    # the retention bars say their N: Not contacted on top, then Contacted
-    bars = figures["chart_outreach_retention"]["traces"][0]
-    assert [t.split(" · ")[1] for t in bars["text"]] == [f"n={other:,}", f"n={contacted:,}"]
+    # the retention bars, one pair per campaign in the metrics API's order, say their N
+    by_campaign = outreach_retention(con, f, by="campaign")
+    bars = {trace["name"]: trace for trace in figures["chart_outreach_retention"]["traces"]}
+    for group in ("Contacted", "Not contacted"):
+        rows = by_campaign[by_campaign["group"] == group]
+        assert bars[group]["y"] == rows["campaign"].tolist()
+        assert [t.split(" · ")[1].removesuffix(" (low N)") for t in bars[group]["text"]] == [
+            f"n={n:,}" for n in rows["customers"]]
+    assert app.shows("Save campaigns go to customers already at risk")
     campaign = outreach_totals(con, f, by="campaign")["group"].iloc[0]
     assert app.shows("Campaigns") and app.shows(campaign)
     assert app.shows("association, not proof")

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+import narrative
 import settings
 from formatting import format_value
 from queries import Filters, connect, outreach_retention, outreach_tiles, outreach_totals
@@ -70,7 +71,7 @@ def test_the_page_shows_the_metrics_api_numbers(outreach_db, use_db):
 
     titles = set(chart_titles(at).values())
     assert titles == {"Response rate by channel", "Median time to response by channel",
-                      "Still a customer 90 days after the index date"}
+                      "Still a customer 90 days after contact, by campaign"}
     rate = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
                 if el.proto.id.endswith("-chart_outreach_response_rate"))
     assert rate["layout"]["yaxis"]["title"]["text"] == "Contacts answered (% of contacts)"
@@ -78,9 +79,18 @@ def test_the_page_shows_the_metrics_api_numbers(outreach_db, use_db):
     # one line per channel: e-mail answered 2 of 2 in Feb (contacts 1, 3), 1 of 1 in Mar (5)
     email = next(t for t in rate["data"] if t.get("name") == "email")
     assert values(email["y"])[:2].tolist() == [100.0, 100.0]
+    # By campaign (tests/unit/test_outreach.py, test_retention_by_campaign): Check-in has nobody
+    # compared (no bar), No campaign 1 of 1 against 75% of 4, Save 2 of 2 against 62.5% of 8.
     bars = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
                 if el.proto.id.endswith("-chart_outreach_retention"))
-    assert bars["data"][0]["text"] == ["66.7% · n=8 (low N)", "100.0% · n=3 (low N)"]
+    assert [(trace["name"], trace["y"], trace["text"]) for trace in bars["data"]] == [
+        ("Contacted", ["Check-in", "No campaign", "Save"],
+         ["", "100.0% · n=1 (low N)", "100.0% · n=2 (low N)"]),
+        ("Not contacted", ["Check-in", "No campaign", "Save"],
+         ["", "75.0% · n=4 (low N)", "62.5% · n=8 (low N)"]),
+    ]
+    assert narrative.OUTREACH_SELECTION in text
+    assert not any("customer-month" in t for t in text)
 
     campaigns = at.dataframe[0].value
     assert campaigns["group"].tolist() == ["Save", "Check-in", "No campaign"]
@@ -90,6 +100,23 @@ def test_the_page_shows_the_metrics_api_numbers(outreach_db, use_db):
     assert any("This is an association, not proof that the contact kept anyone" in t
                for t in text)
     assert any("log-rank p = 0.299" in t for t in text)
+
+
+def test_without_campaigns_the_retention_is_one_comparison(tmp_path, use_db):
+    # The same contacts with no campaign named: no campaigns table and no split by campaign; the
+    # comparison of all contacts together (3 of 3 against 66.7% of 8) is the chart instead.
+    contacts = [{**row, "campaign": None} for row in OUTREACH]
+    make_db(tmp_path, CUSTOMERS, outreach=contacts, as_of=AS_OF).close()
+    use_db(tmp_path / "retention.duckdb")
+    at = open_page(PAGE)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Still a customer 90 days after the index date" in chart_titles(at).values()
+    bars = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if el.proto.id.endswith("-chart_outreach_retention"))
+    assert bars["data"][0]["text"] == ["66.7% · n=8 (low N)", "100.0% · n=3 (low N)"]
+    text = said(at)
+    assert narrative.OUTREACH_SELECTION not in text
+    assert any("N = 11 customers (each once per month of contact)" in t for t in text)
 
 
 def test_a_filter_narrows_every_number(outreach_db, use_db):
