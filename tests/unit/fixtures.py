@@ -48,6 +48,17 @@ def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), a
     return connect(live)
 
 
+
+def caps_of(tmp_path: Path, customers: list[dict], *tables, **kwargs):
+    """The stored capabilities (data.capabilities.read) of make_db's snapshot of these rows."""
+    from data import capabilities
+
+    con = make_db(tmp_path, customers, *tables, **kwargs)
+    try:
+        return capabilities.read(con)
+    finally:
+        con.close()
+
 def _insert(con, table: str, rows) -> None:
     frame = pd.DataFrame(list(rows))
     columns = ", ".join(frame.columns)  # test-authored column names, not user input

@@ -9,7 +9,7 @@ import duckdb
 
 from data import capabilities as cap
 from data import needs, snapshots, upgrade
-from tests.unit.fixtures import make_db
+from tests.unit.fixtures import caps_of, make_db
 
 CUSTOMERS = [
     # a: churned with a mapped reason; b: churned with an unmapped one; c: churned after the
@@ -61,9 +61,7 @@ def test_facts_computed_at_build_and_stored(tmp_path):
 
 
 def test_lines_name_the_file_or_column(tmp_path):
-    con = make_db(tmp_path, CUSTOMERS, TICKETS)
-    caps = cap.read(con)
-    con.close()
+    caps = caps_of(tmp_path, CUSTOMERS, TICKETS)
     assert needs.line(caps, "support.csat") is None
     assert needs.line(caps, "support.ces") == (
         "Add `ces` to your tickets file to see customer effort — README, Your data")
@@ -87,19 +85,15 @@ def test_lines_name_the_file_or_column(tmp_path):
 
 
 def test_customers_only(tmp_path):
-    con = make_db(tmp_path, [{"customer_id": "a", "signup_date": "2024-01-10"}])
-    caps = cap.read(con)
-    con.close()
+    caps = caps_of(tmp_path, [{"customer_id": "a", "signup_date": "2024-01-10"}])
     assert needs.line(caps, "support.ces") == (
         "Add a tickets file (`--tickets`) to see customer effort — README, Your data")
     # The first need missing is named: without churn dates there is no retention to compare.
     assert needs.line(caps, "cohorts.heatmap") == (
         "Add `churn_date` to your customers file to see the retention triangle — README, Your data")
     assert needs.line(caps, "cohorts.compare").startswith("Add `churn_date`")
-    con = make_db(tmp_path / "churn", [{"customer_id": "a", "signup_date": "2024-01-10",
-                                        "churn_date": "2024-02-01"}])
-    caps = cap.read(con)
-    con.close()
+    caps = caps_of(tmp_path / "churn", [{"customer_id": "a", "signup_date": "2024-01-10",
+                                         "churn_date": "2024-02-01"}])
     assert needs.line(caps, "cohorts.compare").startswith(
         "Add `plan`, `segment`, `region`, `industry`, `acquisition_channel` or `products_count` "
         "with more than one value to your customers file")
@@ -111,13 +105,11 @@ def test_customers_only(tmp_path):
 
 def test_churn_not_yet_and_unmapped_reasons(tmp_path):
     # Churn only after the as-of date (the ticket's day): data present, no event yet.
-    con = make_db(tmp_path, [
+    caps = caps_of(tmp_path, [
         {"customer_id": "a", "signup_date": "2024-01-10", "churn_date": "2024-09-01",
          "churn_reason": "zzz"},
     ], [{"ticket_id": "t", "customer_id": "a", "created_at": "2024-02-01 10:00"}],
         as_of=date(2024, 2, 1))
-    caps = cap.read(con)
-    con.close()
     assert caps.churned == 0 and caps.first_churn_date == date(2024, 9, 1)
     assert needs.line(caps, "churn.by_category") is None   # no churned customer, nothing unmapped
     assert needs.status(caps, "churn.by_category") == (needs.NOT_YET, "No churn up to 01 Feb 2024")
@@ -126,12 +118,10 @@ def test_churn_not_yet_and_unmapped_reasons(tmp_path):
         "No churn among these customers up to 30 Sep 2024")
 
     # Everyone churned with a reason the mapping does not list.
-    con = make_db(tmp_path / "unmapped", [
+    caps = caps_of(tmp_path / "unmapped", [
         {"customer_id": "a", "signup_date": "2024-01-10", "churn_date": "2024-02-01",
          "churn_reason": "zzz"},
     ], [{"ticket_id": "t", "customer_id": "a", "created_at": "2024-03-01 10:00"}])
-    caps = cap.read(con)
-    con.close()
     assert needs.line(caps, "churn.by_category").startswith(
         "None of the churn reasons matches the reason mapping: map them (Reason mapping page, "
         "or a reasons file `--reasons`) to see customers lost by reason")
@@ -139,9 +129,7 @@ def test_churn_not_yet_and_unmapped_reasons(tmp_path):
 
 
 def test_describe_lists_every_item_once(tmp_path):
-    con = make_db(tmp_path, CUSTOMERS, TICKETS)
-    caps = cap.read(con)
-    con.close()
+    caps = caps_of(tmp_path, CUSTOMERS, TICKETS)
     described = needs.describe(caps)
     shown = [k for k, item in needs.ITEMS.items() if item.kind in ("chart", "tile", "choice")]
     assert len(described) == len(shown)
@@ -197,9 +185,7 @@ def test_a_new_reason_mapping_updates_what_is_mapped(tmp_path):
 
 
 def test_by_page_groups_what_describe_lists(tmp_path):
-    con = make_db(tmp_path, CUSTOMERS, TICKETS)
-    caps = cap.read(con)
-    con.close()
+    caps = caps_of(tmp_path, CUSTOMERS, TICKETS)
     pages = needs.by_page(caps)
     shown, not_shown = pages["Support KPIs"]
     assert "CSAT" in shown and "Customer effort" not in shown

@@ -10,7 +10,7 @@ import pytest
 
 from data import build, needs, snapshots, upgrade
 from data import capabilities as cap
-from tests.unit.fixtures import make_db
+from tests.unit.fixtures import caps_of, make_db
 
 CUSTOMERS = [
     {"customer_id": "a", "signup_date": "2024-01-10", "churn_date": "2024-05-01"},
@@ -57,9 +57,7 @@ def test_the_page_can_show_everything_it_needs(caps):
 
 
 def test_without_outreach_the_line_names_the_file_and_its_columns(tmp_path):
-    con = make_db(tmp_path, CUSTOMERS)
-    caps = cap.read(con)
-    con.close()
+    caps = caps_of(tmp_path, CUSTOMERS)
     assert caps.rows("outreach") == 0
     assert needs.line(caps, "outreach.contacts") == (
         "Add an outreach file (`--outreach FILE`: customer_id, contacted_at, channel, "
@@ -69,10 +67,8 @@ def test_without_outreach_the_line_names_the_file_and_its_columns(tmp_path):
 
 
 def test_contacts_without_responses_or_campaigns_say_which_column(tmp_path):
-    con = make_db(tmp_path, CUSTOMERS, outreach=[
+    caps = caps_of(tmp_path, CUSTOMERS, outreach=[
         {"customer_id": "b", "contacted_at": "2024-02-03 10:00", "channel": "email"}])
-    caps = cap.read(con)
-    con.close()
     assert needs.line(caps, "outreach.tile.contacts") is None
     assert needs.line(caps, "outreach.tile.response_rate_pct") == (
         "Add `responded_at` to your outreach file to see response rate — README, Your data")
