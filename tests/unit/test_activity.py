@@ -13,7 +13,7 @@ from queries import (
     average_activity_revenue, cohort_customers, pre_churn_activity,
 )
 from tests.unit.fixtures import make_db
-from tests.unit.test_drivers import PRE_AS_OF, PRE_CUSTOMERS, PRE_TICKETS
+from tests.unit.test_drivers import PRE_AS_OF, PRE_CHURN_ROWS, PRE_CUSTOMERS, PRE_TICKETS
 
 AS_OF = date(2024, 4, 15)
 F = Filters(as_of=AS_OF)
@@ -189,16 +189,11 @@ def pre_con(tmp_path_factory):
 
 
 def test_activity_before_churn_against_tenure_matched_baseline(pre_con):
-    # The same arithmetic as test_drivers.test_pre_churn_tickets, as the events are the same:
-    # Price: a (3 in the window) + b (1) = 4 / 2 customers; baseline mean of block 3 (2.0) and
-    # block 1 (1.0) = 1.5.  Competitor: d's one activity, no kind; block 16 has no baseline.
-    # Other: c, no activity; baseline block 5 = 1.0.
+    # The rows of test_drivers.test_pre_churn_tickets (worked out there), as the events are the
+    # same: Price 4 events / 2 customers against 1.5; Competitor d's one activity, no kind, no
+    # baseline; Other c, no activity, against 1.0.
     expected = pd.DataFrame(
-        [
-            ("Price", 2, 2.0, 1.5, "billing 50%, bug 25%, how-to 25%", 4, 2),
-            ("Competitor", 1, 1.0, np.nan, "Unknown 100%", 1, 0),
-            ("Other", 1, 0.0, 1.0, None, 0, 1),
-        ],
+        PRE_CHURN_ROWS,
         columns=["category", "churned_customers", "activity_per_customer",
                  "baseline_activity_per_customer", "top_kinds", "activities",
                  "matched_customers"],

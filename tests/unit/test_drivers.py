@@ -66,17 +66,23 @@ def pre_con(tmp_path_factory):
     return make_db(tmp_path_factory.mktemp("pre_churn"), PRE_CUSTOMERS, tickets=PRE_TICKETS)
 
 
+# Events before churn of PRE_TICKETS, per churn category: churned_customers, events per
+# customer, baseline per customer, top kinds, events, matched_customers. test_activity expects
+# the same rows of the same events read as activity.
+PRE_CHURN_ROWS = [
+    # Price: a (a2, a3, a4) + b (b1) = 4 tickets / 2 customers; baseline mean of
+    # block 3 (2.0) and block 1 (1.0) = 1.5; billing 2 of 4, bug 1 of 4, how-to 1 of 4.
+    ("Price", 2, 2.0, 1.5, "billing 50%, bug 25%, how-to 25%", 4, 2),
+    # Competitor: d1 (no category -> Unknown); block 16 has no baseline.
+    ("Competitor", 1, 1.0, np.nan, "Unknown 100%", 1, 0),
+    # Other: c, no tickets; baseline block 5 = 1.0.
+    ("Other", 1, 0.0, 1.0, None, 0, 1),
+]
+
+
 def test_pre_churn_tickets(pre_con):
     expected = pd.DataFrame(
-        [
-            # Price: a (a2, a3, a4) + b (b1) = 4 tickets / 2 customers; baseline mean of
-            # block 3 (2.0) and block 1 (1.0) = 1.5; billing 2 of 4, bug 1 of 4, how-to 1 of 4.
-            ("Price", 2, 2.0, 1.5, "billing 50%, bug 25%, how-to 25%", 4, 2),
-            # Competitor: d1 (no category -> Unknown); block 16 has no baseline.
-            ("Competitor", 1, 1.0, np.nan, "Unknown 100%", 1, 0),
-            # Other: c, no tickets; baseline block 5 = 1.0.
-            ("Other", 1, 0.0, 1.0, None, 0, 1),
-        ],
+        PRE_CHURN_ROWS,
         columns=["category", "churned_customers", "tickets_per_customer",
                  "baseline_tickets_per_customer", "top_ticket_categories", "tickets",
                  "matched_customers"],
