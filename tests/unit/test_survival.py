@@ -125,19 +125,24 @@ def random_db(tmp_path_factory):
     return make_db(tmp_path_factory.mktemp("km_random"), rows), pd.DataFrame(rows)
 
 
-def _lifelines_inputs(rows: pd.DataFrame, as_of: date):
+RANDOM_AS_OF = date(2024, 9, 30)
+
+
+def _lifelines_inputs(rows: pd.DataFrame, as_of: date = RANDOM_AS_OF):
+    """The customers signed up by as_of, with their durations in days and churn events as of
+    then: what lifelines is given."""
+    rows = rows[pd.to_datetime(rows["signup_date"]) <= pd.Timestamp(as_of)]
     churn = pd.to_datetime(rows["churn_date"])
     event = churn <= pd.Timestamp(as_of)
     end = churn.where(event, pd.Timestamp(as_of))
-    return (end - pd.to_datetime(rows["signup_date"])).dt.days, event
+    return rows, (end - pd.to_datetime(rows["signup_date"])).dt.days, event
 
 
 def test_matches_lifelines(random_db):
     lifelines = pytest.importorskip("lifelines")
     con, rows = random_db
-    f = Filters(as_of=date(2024, 9, 30))
-    rows = rows[pd.to_datetime(rows["signup_date"]) <= pd.Timestamp(f.as_of)]
-    durations, events = _lifelines_inputs(rows, f.as_of)
+    f = Filters(as_of=RANDOM_AS_OF)
+    rows, durations, events = _lifelines_inputs(rows)
     ref = lifelines.KaplanMeierFitter().fit(durations, events)
     expected = ref.survival_function_.join(ref.confidence_interval_)
     expected.columns = ["survival", "ci_lower", "ci_upper"]
@@ -151,9 +156,8 @@ def test_matches_lifelines(random_db):
 def test_logrank_matches_lifelines(random_db):
     statistics = pytest.importorskip("lifelines.statistics")
     con, rows = random_db
-    f = Filters(as_of=date(2024, 9, 30))
-    rows = rows[pd.to_datetime(rows["signup_date"]) <= pd.Timestamp(f.as_of)]
-    durations, events = _lifelines_inputs(rows, f.as_of)
+    f = Filters(as_of=RANDOM_AS_OF)
+    rows, durations, events = _lifelines_inputs(rows)
     expected = statistics.multivariate_logrank_test(durations, rows["plan"], events).p_value
     assert logrank_p(con, f, "plan") == pytest.approx(expected, abs=1e-9)
     two = rows["plan"] != "Enterprise"
