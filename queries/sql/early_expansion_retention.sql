@@ -12,9 +12,7 @@ grouped as (
             when cf.early_expansion then 'Expansion in first 3 months'
             when not cf.early_expansion then 'No expansion'
         end as grp,
-        cf.signup_date,
-        cf.churn_date,
-        cf.is_churned
+        cf.*
     from selected as cf
 ),
 

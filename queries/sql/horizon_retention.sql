@@ -1,7 +1,7 @@
 -- Included by retention_by_products and early_expansion_retention: retention at a horizon of
--- $horizon_months months, per group. Expects `grouped` (one row per selected customer: grp, null
--- for a customer in no group, signup_date, churn_date, is_churned) and `groups` (grp, rank: every
--- group shown, in order) before it; defines complete, counts and measured.
+-- $horizon_months months, per group. Expects `grouped` (the selected customers, each with its
+-- group grp, null for a customer in no group) and `groups` (grp, rank: every group shown, in
+-- order) before it; defines complete, counts and measured.
 --   complete     = customers whose horizon is complete: signup_date + $horizon_months months <= as_of
 --   retained     = churn_date null, or > as_of, or > signup_date + horizon months
 --   retained_pct = retained / customers * 100 (null for an empty group)

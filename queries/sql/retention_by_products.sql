@@ -11,9 +11,7 @@ grouped as (
             when cf.products_count >= 4 then '4+'
             else cf.products_count::varchar
         end as grp,
-        cf.signup_date,
-        cf.churn_date,
-        cf.is_churned
+        cf.*
     from selected as cf
 ),
 
