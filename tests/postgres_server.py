@@ -190,11 +190,13 @@ def _free_port() -> int:
 
 
 def start(bindir: Path | None = None, port: int | None = None,
-          parent: Path | None = None) -> tuple[Server, Postgres]:
+          parent: Path | None = None, settings: dict[str, str] | None = None
+          ) -> tuple[Server, Postgres]:
     """Start a server (initdb, pg_ctl start, role and database); the caller stops it with
     `server.stop()`. Raises RuntimeError naming the failing step (with the server's log).
     `port`: a fixed one (default: a free one); `parent`: where its temp folder goes (default: the
-    system's temp dir; a benchmark's big data goes elsewhere)."""
+    system's temp dir; a benchmark's big data goes elsewhere); `settings`: server settings
+    beyond the tests' small ones (a benchmark's shared_buffers, work_mem), given as -c name=value."""
     bindir = bindir or find_bindir()
     if bindir is None:
         raise RuntimeError(SKIP_REASON)
@@ -216,6 +218,10 @@ def start(bindir: Path | None = None, port: int | None = None,
         options = ("-c listen_addresses=127.0.0.1 -c unix_socket_directories={sock} -c port={port} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c shared_buffers=32MB -c max_connections=40 -c TimeZone=UTC")
+        for name, value in (settings or {}).items():
+            if not re.fullmatch(r"[a-z_]+", name) or not re.fullmatch(r"[\w.]+", str(value)):
+                raise ValueError(f"Postgres setting {name}={value!r}: expected name=value")
+            options += f" -c {name}={value}"
         for _attempt in range(1 if port else 3):  # a free port may be taken before we bind it
             server.port = port or _free_port()
             done = server.run("pg_ctl", "-D", str(server.data), "-l", str(root / "server.log"),

@@ -53,24 +53,30 @@ def spark():
     session.stop()
 
 
+def table_selects(con) -> dict[str, str]:
+    """Each table of an open snapshot -> the select that reads it for another engine (JSON
+    columns as text; names from the snapshot's own catalogue, quoted)."""
+    selects = {}
+    names = con.execute("select table_name from information_schema.tables "
+                        "where table_schema = 'main' order by table_name").fetchall()
+    for (name,) in names:
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'main' and table_name = ? order by ordinal_position",
+            [name]).fetchall()
+        select = ", ".join(f'"{c}"::varchar as "{c}"' if t == "JSON" else f'"{c}"'
+                           for c, t in columns)
+        selects[name] = f'select {select} from "{name}"'
+    return selects
+
+
 def snapshot_tables(live: Path) -> dict[str, pa.Table]:
     """Every table of a snapshot as Arrow (JSON columns as text): raw and derived, as DuckDB
     computed them."""
     con = duckdb.connect(str(live), read_only=True)
     try:
-        tables = {}
-        names = con.execute("select table_name from information_schema.tables "
-                            "where table_schema = 'main' order by table_name").fetchall()
-        for (name,) in names:
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'main' and table_name = ? order by ordinal_position",
-                [name]).fetchall()
-            # Names from the snapshot's own catalogue, quoted.
-            select = ", ".join(f'"{c}"::varchar as "{c}"' if t == "JSON" else f'"{c}"'
-                               for c, t in columns)
-            tables[name] = con.sql(f'select {select} from "{name}"').to_arrow_table()
-        return tables
+        return {name: con.sql(select).to_arrow_table()
+                for name, select in table_selects(con).items()}
     finally:
         con.close()
 

@@ -237,18 +237,25 @@ def _ordered(sql: str) -> bool:
     return sqlglot.parse_one(sql, read="duckdb").args.get("order") is not None
 
 
-def collect(live: Path) -> list[Statement]:
-    """Every distinct (statement, parameters) of CALLS on the snapshot at `live`."""
+def statement_key(sql: str, params: dict) -> tuple[str, str]:
+    """What makes two statements one: the same text with the same parameters."""
+    return sql, repr(sorted(params.items()))
+
+
+def collect(live: Path, calls=None) -> list[Statement]:
+    """Every distinct (statement, parameters) of `calls` (id, function, arguments, filters;
+    default CALLS) on the snapshot at `live`. bench/portable_speed.py records each page's
+    default view this way on a big snapshot."""
     con = duckdb.connect(str(live), read_only=True)
     out, seen, ids = [], set(), set()
     try:
-        for call_id, name, kwargs, filters in CALLS:
+        for call_id, name, kwargs, filters in CALLS if calls is None else calls:
             recorder = _Recorder(con)
             function = getattr(queries, name)
             function(recorder, **kwargs) if filters is None else function(recorder, filters,
                                                                           **kwargs)
             for n, (text, params, columns, rows) in enumerate(recorder.seen):
-                key = (text, repr(sorted(params.items())))
+                key = statement_key(text, params)
                 if key in seen:
                     continue
                 seen.add(key)
