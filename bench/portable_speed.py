@@ -2,7 +2,8 @@
 
     python -m bench.scaling --customers 1000000 --steps import      (the snapshot, once per size)
     python -m bench.portable_speed --customers 1000000 [--engines duckdb postgres spark]
-        [--folder DIR] [--db PATH] [--repeat 3] [--limit-min 10] [--budget-min 60]
+        [--sets default "one plan"] [--pages PAGE ...] [--folder DIR] [--db PATH] [--repeat 3] [--limit-min 10]
+        [--budget-min 60]
         [--spark-memory 4g] [--port 8721] [--out bench/results/portable_speed.json]
     python -m bench.portable_speed table [bench/results/portable_speed.json]   (docs' tables)
 
@@ -14,8 +15,8 @@ portable tests (`collect`: the real query functions on a recording connection), 
 bench.scaling's import step made under --folder (RETENTION_SCALING_DIR), or --db. The recording
 (texts, parameters, DuckDB's rows) is kept in --work so that one engine can be re-run alone.
 
-Then each engine runs every distinct statement once cold (its first run) and --repeat times warm
-(the median is reported), and its result is compared with DuckDB's (tests/portable/compare.py's
+Then each engine runs every distinct statement of --sets once cold (its first run) and --repeat
+times warm (the median is reported), and its result is compared with DuckDB's (tests/portable/compare.py's
 `differences`: same columns, same rows, numbers within 1e-9):
 - duckdb: the app's own path, data.snapshots.connect (read-only, the app's memory limit); cold is
   a fresh connection. The app serves a default view from the views kept beside the snapshot
@@ -29,7 +30,9 @@ Then each engine runs every distinct statement once cold (its first run) and --r
   .session; --spark-memory driver), each table a temporary view over Parquet files DuckDB wrote
   (not an in-memory DataFrame). A statement past --limit-min is cancelled (cancelAllJobs).
 A statement over the limit is recorded as such and not run warm: a finding, not an error. An
-engine that has spent --budget-min leaves its remaining statements "not measured".
+engine that has spent --budget-min leaves its remaining statements "not measured". Engines may
+run in separate processes at once (--engines one each; the file is merged per engine): on a shared
+machine that keeps them under the same load.
 
 Per size, bench/results/portable_speed.json holds each statement (its call, pages, rows) and per
 engine its cold and warm ms, whether it matched DuckDB's result, the load average when its cold
@@ -156,9 +159,14 @@ class Limit:
             timer.cancel()
 
 
-def wanted(recorded: dict, sets) -> list[int]:
-    """The statements the pages run under these filter sets, in page order."""
-    return sorted({n for s in sets for indexes in recorded["pages"][s].values() for n in indexes})
+def wanted(recorded: dict, sets, pages=None) -> list[int]:
+    """The statements these pages (default: all) run under these filter sets, each once, in the
+    order of the pages given: an engine short of time measures the first pages whole."""
+    out: dict[int, None] = {}
+    for page in pages or list(recorded["pages"][sets[0]]):
+        for set_name in sets:
+            out.update(dict.fromkeys(recorded["pages"][set_name][page]))
+    return list(out)
 
 
 def time_statements(recorded: dict, run, entry: dict, save, args, log=print, fresh=None) -> None:
@@ -168,10 +176,11 @@ def time_statements(recorded: dict, run, entry: dict, save, args, log=print, fre
     from tests.portable.compare import differences
 
     repeat, limit_s, budget_s = args.repeat, args.limit_min * 60, args.budget_min * 60
-    entry.update(repeat=repeat, sets=list(args.sets), budget_min=args.budget_min)
+    entry.update(repeat=repeat, sets=list(args.sets), budget_min=args.budget_min,
+                 pages=args.pages or list(recorded["pages"][args.sets[0]]))
     begun = time.perf_counter()
     out = entry.setdefault("statements", {})
-    for n in wanted(recorded, args.sets):
+    for n in wanted(recorded, args.sets, args.pages):
         statement = recorded["statements"][n]
         rec = {"load_average": _load()[0]}
         out[str(n)] = rec
@@ -463,10 +472,18 @@ def table(data: dict) -> str:
                     for e in engines) + " |")
             lines.append("")
         for e in engines:
-            recs = entry["engines"][e]["statements"].values()
-            matched = sum(1 for r in recs if r.get("matched"))
-            lines.append(f"- {e}: {matched} of {len(entry['statements'])} statements equal to "
-                         "DuckDB's result")
+            recs = list(entry["engines"][e].get("statements", {}).values())
+            ran = [r for r in recs if "cold_ms" in r]
+            matched = sum(1 for r in ran if r.get("matched"))
+            over = sum(1 for r in recs if "over_limit" in r)
+            failed = sum(1 for r in recs if "error" in r)
+            sets = entry["engines"][e].get("sets", list(SETS))
+            asked = len(wanted(entry, sets, entry["engines"][e].get("pages")))
+            repeat = entry["engines"][e].get("repeat", 0)
+            lines.append(f"- {e} ({', '.join(sets)}): {len(ran)} of {asked} statements run, "
+                         f"{matched} of them equal to DuckDB's result; {over} over the limit, "
+                         f"{failed} failed; warm: "
+                         + (f"median of {repeat} runs" if repeat > 1 else "one run"))
     return "\n".join(lines)
 
 
@@ -475,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["table"]:
         print(table(json.loads(Path(argv[1] if len(argv) > 1 else RESULTS).read_text())))
         return 0
+    import default_views
     from bench import scaling
 
     parser = argparse.ArgumentParser(prog="python -m bench.portable_speed",
@@ -488,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: FOLDER/portable-speed/CUSTOMERS)")
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS),
                         help="the filter sets whose statements are timed")
+    parser.add_argument("--pages", nargs="+", choices=list(default_views.PAGE_CALLS),
+                        help="the pages timed, first first (default: all, in the app's order)")
     parser.add_argument("--repeat", type=int, default=3, help="warm runs (the median is kept)")
     parser.add_argument("--limit-min", type=float, default=10.0, help="one statement's limit")
     parser.add_argument("--budget-min", type=float, default=60.0, help="one engine's time")

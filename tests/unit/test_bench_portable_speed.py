@@ -38,8 +38,7 @@ def test_record_chooses_each_pages_statements_once(matrix_dbs):
     # Every statement recorded is run by some page.
     used = {n for s in pages.values() for indexes in s.values() for n in indexes}
     assert used == set(range(len(statements)))
-    assert portable_speed.wanted(recorded, ["default"]) == sorted(
-        {n for indexes in pages["default"].values() for n in indexes})
+    assert portable_speed.wanted(recorded, ["default"]) == pages["default"]["Cohorts"]
 
 
 def test_tables_read_leaves_out_cte_names():
@@ -67,7 +66,7 @@ def test_time_statements_records_matches_limits_and_medians():
         return ["n"], [(1,)] if statement.id in ("a", "b") else [(4,)]
 
     entry, saves = {}, []
-    args = Namespace(repeat=3, limit_min=10, budget_min=60, sets=["default"])
+    args = Namespace(repeat=3, limit_min=10, budget_min=60, sets=["default"], pages=None)
     portable_speed.time_statements(recorded, run, entry, lambda: saves.append(1), args,
                                    log=lambda m: None)
     records = entry["statements"]
@@ -78,7 +77,15 @@ def test_time_statements_records_matches_limits_and_medians():
     assert records["1"]["differences"] == ["row 0 n: 1.0, expected 2.0"]
     assert records["2"]["over_limit"] == "over the limit (10 min)"
     assert "cold_ms" not in records["2"] and "matched" not in records["2"]
-    assert len(saves) == 3 and entry["sets"] == ["default"]
+    assert len(saves) == 3 and entry["sets"] == ["default"] and entry["pages"] == ["P"]
+
+
+def test_wanted_puts_the_pages_asked_first_and_each_statement_once():
+    recorded = {"pages": {"default": {"A": [0, 1], "B": [0, 2]}, "one plan": {"A": [3, 1], "B": [4]}}}
+    assert portable_speed.wanted(recorded, ["default"]) == [0, 1, 2]
+    assert portable_speed.wanted(recorded, ["default"], ["B", "A"]) == [0, 2, 1]
+    assert portable_speed.wanted(recorded, ["default", "one plan"], ["B"]) == [0, 2, 4]
+    assert portable_speed.wanted(recorded, ["default", "one plan"]) == [0, 1, 3, 2, 4]
 
 
 def test_page_totals_sum_a_pages_statements_or_say_why_not():
