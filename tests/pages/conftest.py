@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,24 @@ def demo_db(tmp_path_factory) -> Path:
     settings.DB_PATH = path
     yield path
     settings.DB_PATH = old
+
+
+@contextmanager
+def app_reading(path: Path):
+    """RETENTION_DB and settings.DB_PATH point at `path` inside the block (for a module's own
+    database, e.g. a real export), and back at what they were after it."""
+    import settings
+
+    old_env, old = os.environ.get("RETENTION_DB"), settings.DB_PATH
+    os.environ["RETENTION_DB"], settings.DB_PATH = str(path), path
+    try:
+        yield path
+    finally:
+        settings.DB_PATH = old
+        if old_env is None:
+            os.environ.pop("RETENTION_DB", None)
+        else:
+            os.environ["RETENTION_DB"] = old_env
 
 
 @pytest.fixture(scope="session")

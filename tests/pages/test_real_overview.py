@@ -3,29 +3,20 @@ README's line: its churn rate for the as-of month is the real one, not 0%."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.pages.conftest import open_page
+from tests.pages.conftest import app_reading, open_page
 from tests.unit.test_real_exports import _with_out, example
 
 
 @pytest.fixture(scope="module")
 def telco_db(tmp_path_factory):
-    import settings
     from data import load
 
     path = tmp_path_factory.mktemp("telco") / "retention.duckdb"
     assert load.main(_with_out(example("IBM telco"), path)) == 0
-    old_env, old = os.environ.get("RETENTION_DB"), settings.DB_PATH
-    os.environ["RETENTION_DB"], settings.DB_PATH = str(path), path
-    yield path
-    settings.DB_PATH = old
-    if old_env is None:
-        os.environ.pop("RETENTION_DB", None)
-    else:
-        os.environ["RETENTION_DB"] = old_env
+    with app_reading(path):
+        yield path
 
 
 def test_overview_shows_the_telco_churn_rate_of_the_as_of_month(telco_db):

@@ -4,11 +4,9 @@ what the import assumed is said, and a column the tickets cannot fill is not sho
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.pages.conftest import open_page
+from tests.pages.conftest import app_reading, open_page
 from tests.unit.test_real_exports import REAL
 
 MAPS = {"customers.customer_id": "account_id", "customers.churned": "churn_flag",
@@ -23,7 +21,6 @@ MAPS = {"customers.customer_id": "account_id", "customers.churned": "churn_flag"
 
 @pytest.fixture(scope="module")
 def ravenstack_db(tmp_path_factory):
-    import settings
     from data import load
 
     path = tmp_path_factory.mktemp("ravenstack") / "retention.duckdb"
@@ -35,14 +32,8 @@ def ravenstack_db(tmp_path_factory):
     for target, header in MAPS.items():
         argv += ["--map", f"{target}={header}"]
     assert load.main(argv) == 0
-    old_env, old = os.environ.get("RETENTION_DB"), settings.DB_PATH
-    os.environ["RETENTION_DB"], settings.DB_PATH = str(path), path
-    yield path
-    settings.DB_PATH = old
-    if old_env is None:
-        os.environ.pop("RETENTION_DB", None)
-    else:
-        os.environ["RETENTION_DB"] = old_env
+    with app_reading(path):
+        yield path
 
 
 def test_support_x_retention_leaves_out_ticket_categories_the_export_lacks(ravenstack_db):
