@@ -40,6 +40,8 @@ def _names(tree: exp.Expression) -> list[str]:
 
 
 # --- overrides: one function per construct sqlglot does not carry ----------------------------------
+# Each changes the tree it is given in place (transform(copy=False)): _render hands them a tree of
+# its own, just parsed, and copying a statement's tree at every step cost more than parsing it.
 
 def _interval_functions(tree: exp.Expression) -> exp.Expression:
     """DuckDB's to_months(n) / to_days(n) / to_years(n) (an interval of n units): sqlglot passes
@@ -57,7 +59,7 @@ def _interval_functions(tree: exp.Expression) -> exp.Expression:
         one = exp.Interval(this=exp.Literal.string("1"), unit=exp.var(units[name]))
         return exp.paren(exp.Mul(this=one, expression=exp.paren(count, copy=False)), copy=False)
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
 def _spark_month_diff(tree: exp.Expression) -> exp.Expression:
@@ -76,7 +78,7 @@ def _spark_month_diff(tree: exp.Expression) -> exp.Expression:
                         expression=exp.paren(months)), copy=False)
         return node
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
 def _spark_percentiles(tree: exp.Expression) -> exp.Expression:
@@ -90,7 +92,7 @@ def _spark_percentiles(tree: exp.Expression) -> exp.Expression:
             return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
         return node
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
 def _spark_nested_cte_names(tree: exp.Expression) -> exp.Expression:
@@ -129,7 +131,7 @@ def _spark_cast_generator(tree: exp.Expression) -> exp.Expression:
             return exp.Explode(this=exp.Cast(this=node.this.this, to=array))
         return node
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
 def _postgres_unnest_series(tree: exp.Expression) -> exp.Expression:
@@ -142,7 +144,7 @@ def _postgres_unnest_series(tree: exp.Expression) -> exp.Expression:
             return node.this
         return node
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
 def _postgres_round(tree: exp.Expression) -> exp.Expression:
@@ -154,7 +156,7 @@ def _postgres_round(tree: exp.Expression) -> exp.Expression:
             node.set("this", exp.Cast(this=node.this, to=exp.DataType.build("numeric")))
         return node
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
 def _spark_decimal_literals(tree: exp.Expression) -> exp.Expression:
@@ -169,7 +171,7 @@ def _spark_decimal_literals(tree: exp.Expression) -> exp.Expression:
             return exp.Cast(this=node, to=exp.DataType.build("double"))
         return node
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
 def _spark_epoch(tree: exp.Expression) -> exp.Expression:
@@ -191,7 +193,7 @@ def _spark_epoch(tree: exp.Expression) -> exp.Expression:
         return exp.paren(exp.Div(this=exp.paren(seconds), expression=exp.Cast(
             this=exp.Literal.number(1000000), to=exp.DataType.build("double"))))
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
 OVERRIDES: dict[str, tuple[Callable[[exp.Expression], exp.Expression], ...]] = {
@@ -235,13 +237,14 @@ def _placeholders(tree: exp.Expression, dialect: str, params: dict | None) -> ex
         return exp.Cast(this=exp.var(f"${names.index(node.name) + 1}"),
                         to=exp.DataType.build(_postgres_type(value), dialect="postgres"))
 
-    return tree.transform(fix)
+    return tree.transform(fix, copy=False)
 
 
-def _render(sql: str, dialect: str, params: dict | None) -> str:
+def _render(sql: str | exp.Expression, dialect: str, params: dict | None) -> str:
+    """The statement (text, or a parsed tree it may change) in `dialect`."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; allowed: {', '.join(DIALECTS)}")
-    tree = sqlglot.parse_one(sql, read="duckdb")
+    tree = sqlglot.parse_one(sql, read="duckdb") if isinstance(sql, str) else sql
     for override in OVERRIDES[dialect]:
         tree = override(tree)
     return _placeholders(tree, dialect, params).sql(dialect=dialect, comments=False)
@@ -257,11 +260,12 @@ def bind(sql: str, params: dict, dialect: str) -> tuple[str, list | dict]:
     """The statement in `dialect` and the values of the parameters it uses: a list in $n order
     for Postgres (each $n cast to its value's type; a None written NULL), a dict of name ->
     value for Spark's spark.sql(text, args=...)."""
-    names = parameter_names(sql)
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    names = _names(tree)
     missing = [name for name in names if name not in params]
     if missing:
         raise KeyError(f"statement needs parameters {missing}")
-    text = _render(sql, dialect, params)
+    text = _render(tree, dialect, params)
     if dialect == "postgres":
         return text, [params[name] for name in names if params[name] is not None]
     return text, {name: params[name] for name in names}

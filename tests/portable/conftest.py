@@ -44,6 +44,10 @@ def spark():
         .config("spark.default.parallelism", "2")
         .config("spark.sql.adaptive.enabled", "false")
         .config("spark.sql.codegen.wholeStage", "false")
+        # Nor per-expression generated code: Janino compiles a class for each new projection
+        # and predicate, which costs far more than evaluating them on a few hundred rows.
+        # Spark's interpreted expressions are its reference (generated code must match them).
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()

@@ -12,6 +12,7 @@ several calls run (kpi_summary's period_movements...) is kept once, under its fi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -233,6 +234,7 @@ class _Recorder:
         return self._con.cursor().execute(text, params)
 
 
+@functools.cache  # a text several calls run (with other parameters) is parsed once
 def _ordered(sql: str) -> bool:
     return sqlglot.parse_one(sql, read="duckdb").args.get("order") is not None
 

@@ -217,7 +217,9 @@ def connect_server(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("connect") / "server.log"
     conf = {**spark_facts.LOCAL_CONF, "spark.connect.grpc.binding.address": "127.0.0.1",
-            "spark.connect.grpc.binding.port": str(port), "spark.sql.shuffle.partitions": "2"}
+            "spark.connect.grpc.binding.port": str(port), "spark.sql.shuffle.partitions": "2",
+            # interpreted expressions on tiny tables, as the shared session (conftest.spark)
+            "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
     command = [str(home / "bin" / "spark-submit"), "--master", "local[2]",
                "--driver-memory", "512m",
                "--class", "org.apache.spark.sql.connect.service.SparkConnectServer"]
