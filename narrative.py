@@ -357,8 +357,8 @@ def assumption_lines(assumed: dict, as_of) -> list[str]:
     moves numbers from that date on, so it is said only for a view that reaches it."""
     out = []
     undated = assumed.get("churned_without_date")
-    if undated and as_of >= date.fromisoformat(undated["date"]):
-        day = date.fromisoformat(undated["date"])
+    day = date.fromisoformat(undated["date"]) if undated else None
+    if day and as_of >= day:
         out.append(f"The import counted {count(undated['customers'], 'customers')} marked "
                    f"churned without a churn date as churned on {day:%d %b %Y} (its as-of "
                    f"date), so churn in {day:%B %Y} includes them.")

@@ -351,8 +351,7 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
             as_of_source = "data" if as_of else "build day"
             as_of = as_of or build.build_day()
         rows = {st.key: st.rows for st in read.values()}
-        notes, warnings = shapes.convert(con, staged, as_of)
-        assumed = shapes.assumptions(con, as_of)
+        notes, warnings, assumed = shapes.convert(con, staged, as_of)
         notes = activity_notes + notes + activity_input.inactive_churn(con, staged, as_of,
                                                                        inactive_days)
         _post_checks(con, staged)

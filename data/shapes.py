@@ -16,7 +16,6 @@ rewrites the typed tables into the schema's columns, counting each conversion fo
 from __future__ import annotations
 
 import json
-
 from datetime import date
 
 from data.words import count
@@ -157,17 +156,20 @@ def default_as_of(con, staged: dict, day: date) -> date | None:
     return con.execute(f"select greatest({', '.join(parts)})", {"day": day}).fetchone()[0]
 
 
-def convert(con, staged: dict, as_of: date) -> tuple[list[str], list[str]]:
+def convert(con, staged: dict, as_of: date) -> tuple[list[str], list[str], dict]:
     """Rewrite the typed tables into the schema's columns; return (one line per conversion,
-    warnings)."""
+    warnings, what was assumed where the files were silent). The last is kept in the snapshot
+    (meta.source "assumed", read back by read_assumptions) so every page can say it next to the
+    numbers it moves: customers marked churned without a date (counted as churned on the as-of
+    date) and signup dates computed from tenure_months; {} when nothing was assumed."""
     notes: list[str] = []
     if "subscriptions" in staged:
         notes += _subscriptions(con, staged, as_of)
-    customer_notes, warnings = _customers(con, staged, as_of)
+    customer_notes, warnings, assumed = _customers(con, staged, as_of)
     notes += customer_notes
     if "tickets" in staged:
         notes += _durations(con, staged["tickets"])
-    return notes, warnings
+    return notes, warnings, assumed
 
 
 def post_checks(staged: dict) -> list[tuple[str, str, str, str]]:
@@ -191,7 +193,7 @@ def post_checks(staged: dict) -> list[tuple[str, str, str, str]]:
     return checks
 
 
-def _customers(con, staged: dict, as_of: date) -> list[str]:
+def _customers(con, staged: dict, as_of: date) -> tuple[list[str], list[str], dict]:
     st = staged["customers"]
     given = set(st.columns)
     signup = "t.signup_date" if "signup_date" in given else "cast(null as date)"
@@ -234,23 +236,6 @@ def _customers(con, staged: dict, as_of: date) -> list[str]:
     return _customer_notes(con, staged, given, as_of)
 
 
-def assumptions(con, as_of: date) -> dict:
-    """What the import assumed where the files were silent, kept in the snapshot (meta.source)
-    so every page can say it next to the numbers it moves: customers marked churned without a
-    date (counted as churned on the as-of date) and signup dates computed from tenure_months.
-    Read off the converted customers (after `convert`); {} when nothing was assumed."""
-    undated, from_tenure = con.execute("""
-        select count(*) filter (where flag = 'churned' and given_date is null),
-               count(*) filter (where from_tenure)
-        from typed_customers""").fetchone()
-    out = {}
-    if undated:
-        out["churned_without_date"] = {"customers": undated, "date": as_of.isoformat()}
-    if from_tenure:
-        out["signup_from_tenure"] = {"customers": from_tenure, "date": as_of.isoformat()}
-    return out
-
-
 def read_assumptions(source) -> dict:
     """The "assumed" entry of a snapshot's meta.source (JSON text or dict): {} for a demo, a
     Spark build or a snapshot imported before it was recorded."""
@@ -261,7 +246,8 @@ def read_assumptions(source) -> dict:
     return found.get("assumed", {}) if isinstance(found, dict) else {}
 
 
-def _customer_notes(con, staged: dict, given: set[str], as_of: date) -> tuple[list[str], list[str]]:
+def _customer_notes(con, staged: dict, given: set[str],
+                    as_of: date) -> tuple[list[str], list[str], dict]:
     (tenure, flagged, undated, kept, from_events, events_total, mrr_filled) = con.execute("""
         select count(*) filter (where from_tenure),
                count(*) filter (where flag = 'churned'),
@@ -290,7 +276,12 @@ def _customer_notes(con, staged: dict, given: set[str], as_of: date) -> tuple[li
     if "subscriptions" in staged:
         notes.append(f"customers.mrr of {count(mrr_filled, 'customers')} from their latest month of MRR "
                      "history")
-    return notes, warnings
+    assumed = {}
+    if undated:
+        assumed["churned_without_date"] = {"customers": undated, "date": as_of.isoformat()}
+    if tenure:
+        assumed["signup_from_tenure"] = {"customers": tenure, "date": as_of.isoformat()}
+    return notes, warnings, assumed
 
 
 def _subscriptions(con, staged: dict, as_of: date) -> list[str]:
