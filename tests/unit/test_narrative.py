@@ -219,12 +219,14 @@ def test_quality_notes_count_what_each_check_found():
         # 10 of 40 customers = 25.0%
         ("info", "10 of 40 customers (25.0%) have no support ticket by the as-of date: they count "
                  "in the 0-tickets group and in no support KPI."),
-        ("warning", "3 tickets are dated before their customer's signup date: check the "
-                    "export's dates."),
-        ("info", "6 customers are younger than 90 days and are left out of the early-support "
+        ("info", "6 customers are younger than 90 days and left out of the early-support "
                  "groupings."),
-        ("info", "2 tickets had no first response by the as-of date; they are left out of "
+        ("info", "2 tickets had no first response by the as-of date; left out of "
                  "first-response times."),
+        # every table's events before the signup, in one note
+        ("warning", "Dated before their customer's signup date: 3 tickets. They count in no "
+                    "per-customer number (early support, activity retention, the 90 days before "
+                    "churn) but stay in the period totals; check the export's dates."),
     ]
 
 
@@ -232,7 +234,7 @@ def test_quality_notes_without_customers_or_tickets():
     assert narrative.quality_notes({**QUALITY, "customers": 0}, None, None, None, 15) == [
         ("info", "No customers match these filters: nothing to check.")]
     empty = pd.DataFrame({"tickets": [], "frt_n": []})
-    notes = narrative.quality_notes(QUALITY, None, 0, empty, 15)
+    notes = narrative.quality_notes({**QUALITY, "tickets_before_signup": 0}, None, 0, empty, 15)
     assert notes[-1] == ("warning", "No support tickets for these customers: the support pages "
                                     "have nothing to show.")
 
