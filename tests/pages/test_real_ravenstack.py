@@ -4,10 +4,14 @@ what the import assumed is said, and a column the tickets cannot fill is not sho
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
+from queries import Filters, connect, data_quality, survival
+from queries.movements import period_movements
 from tests.pages.conftest import app_reading, open_page
-from tests.unit.test_real_exports import REAL
+from tests.unit.test_real_exports import REAL, _effective_churn, raw
 
 MAPS = {"customers.customer_id": "account_id", "customers.churned": "churn_flag",
         "customers.plan": "plan_tier", "churn_events.customer_id": "account_id",
@@ -52,3 +56,81 @@ def test_support_x_retention_leaves_out_ticket_categories_the_export_lacks(raven
         "category", "churned_customers", "tickets_per_customer", "baseline_tickets_per_customer"]
     # All 110 churned customers are in the one reason category, Other (no reason code is mapped).
     assert table.value[["category", "churned_customers"]].values.tolist() == [["Other", 110]]
+
+
+def _active_on(day, signup, churn) -> list[str]:
+    return [a for a, s in signup.items() if s <= day and not (a in churn and churn[a] <= day)]
+
+
+def _subscription_mrr(day) -> dict[str, float]:
+    """By hand from the raw subscriptions: each account's MRR on `day` = the subscriptions running
+    then (started by it, not ended by it: an end_date is the first day it no longer counts)."""
+    mrr: dict[str, float] = {}
+    for s in raw("ravenstack_subscriptions.csv"):
+        start = date.fromisoformat(s["start_date"])
+        end = date.fromisoformat(s["end_date"]) if s["end_date"] else None
+        if start <= day and (end is None or end > day):
+            mrr[s["account_id"]] = mrr.get(s["account_id"], 0.0) + float(s["mrr_amount"])
+    return mrr
+
+
+def test_the_mrr_tile_is_what_the_active_customers_paid_then(ravenstack_db):
+    signup = {a["account_id"]: date.fromisoformat(a["signup_date"])
+              for a in raw("ravenstack_accounts.csv")}
+    churn = _effective_churn(date(2024, 12, 31))
+    paid = {}
+    for day in (date(2024, 11, 30), date(2024, 12, 31)):
+        mrr = _subscription_mrr(day)
+        paid[day] = sum(mrr.get(a, 0.0) for a in _active_on(day, signup, churn))
+    # The customers active at the end of November paid $7,425,726 then; those active at the end of
+    # December (the as-of day) $8,086,455: +$660,729, +8.9%. customers.mrr (today's MRR of the
+    # November customers, $8,628,526) made it -$542,071.
+    assert paid == {date(2024, 11, 30): 7_425_726.0, date(2024, 12, 31): 8_086_455.0}
+    con = connect(ravenstack_db)
+    try:
+        moves = period_movements(con, Filters()).set_index("period")
+    finally:
+        con.close()
+    assert moves.loc[date(2024, 12, 1), ["start_mrr", "end_mrr"]].tolist() == [7_425_726.0,
+                                                                                8_086_455.0]
+    at = open_page("dashboard.py")
+    assert not at.exception
+    tile = next(m for m in at.metric if m.label == "MRR")
+    assert (tile.value, tile.delta) == ("$8.09M", "+$660.7k")
+    # 660,729 / 7,425,726 = 8.90% (the page escapes Markdown in sentences)
+    import ui
+    said = ui.markdown_text("MRR rose 8.9% to $8,086,455.")
+    assert any(said in m.value for m in at.markdown)
+
+
+def test_early_support_counts_tickets_from_the_signup_on(ravenstack_db):
+    signup = {a["account_id"]: date.fromisoformat(a["signup_date"])
+              for a in raw("ravenstack_accounts.csv")}
+    tickets = raw("ravenstack_support_tickets.csv")
+    before = sum(date.fromisoformat(t["submitted_at"]) < signup[t["account_id"]] for t in tickets)
+    # Accounts whose first 90 days are over by the as-of date, by their tickets in those days.
+    early = {a: 0 for a, s in signup.items() if s + timedelta(days=90) <= date(2024, 12, 31)}
+    for t in tickets:
+        day, start = date.fromisoformat(t["submitted_at"]), signup[t["account_id"]]
+        if t["account_id"] in early and start <= day < start + timedelta(days=90):
+            early[t["account_id"]] += 1
+    buckets = {"0 tickets": sum(n == 0 for n in early.values()),
+               "1-2 tickets": sum(1 <= n <= 2 for n in early.values()),
+               "3+ tickets": sum(n >= 3 for n in early.values())}
+    assert (before, buckets) == (1077, {"0 tickets": 257, "1-2 tickets": 161, "3+ tickets": 4})
+    con = connect(ravenstack_db)
+    try:
+        start = survival(con, Filters(), by="early_tickets").query("day == 0")
+        quality = data_quality(con, Filters())
+    finally:
+        con.close()
+    assert dict(zip(start["group"], start["at_risk"])) == buckets
+    assert quality["tickets_before_signup"] == 1077
+    # The Data page names them with what they are left out of.
+    data = open_page("pages/6_Data_and_definitions.py")
+    assert not data.exception
+    import ui
+    assert ui.markdown_text(
+        "Dated before their customer's signup date: 1,077 tickets. They count in no per-customer "
+        "number (early support, activity retention, the 90 days before churn) but stay in the "
+        "period totals; check the export's dates.") in [w.value for w in data.warning]
