@@ -58,8 +58,11 @@ def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
         out.append(sentence)
     nrr = _kpi(kpis, "nrr_pct")
     if nrr is not None:
-        out.append(f"Net revenue retention was {nrr['value']:.1f}% "
-                   + ("(expansion outweighed contraction and churn)." if nrr["value"] >= 100 else
+        shown = round(float(nrr["value"]), 1)
+        out.append(f"Net revenue retention was {shown:.1f}% "
+                   + ("(expansion outweighed contraction and churn)." if shown > 100 else
+                      "(the customers at the start of the month spent as much at its end)."
+                      if shown == 100 else
                       "(customers at the start of the month spent less by its end)."))
     support = []
     csat, frt = _kpi(kpis, "csat_pct"), _kpi(kpis, "frt_median_h")
@@ -201,7 +204,9 @@ def top_categories_sentence(reasons: pd.DataFrame) -> str:
     if not lost:
         return ""
     if len(ranked) == 1:
-        return f"All {count(lost, 'customers')} lost are in {ranked.iloc[0]['category']}."
+        only = ranked.iloc[0]["category"]
+        return (f"The 1 customer lost is in {only}." if lost == 1 else
+                f"All {lost:,} customers lost are in {only}.")
     top = ranked.head(3)
     parts = [f"{r.category} ({r.share_pct:.0f}%)" for r in top.itertuples()]
     listed = ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -256,7 +261,8 @@ def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
         text += (f"Fewer than {min_n} customers are still observed at one year in: "
                  + ", ".join(map(str, thin["group"])) + ". ")
     if excluded:
-        text += f"{count(excluded, 'customers')} younger than 90 days are left out. "
+        text += (f"{count(excluded, 'customers')} younger than 90 days "
+                 f"{'is' if int(excluded) == 1 else 'are'} left out. ")
     return text + "This is an association, not proof that support caused the difference."
 
 
