@@ -48,7 +48,8 @@ def kpi_tile(row, trend: list[float], column=None, target: Target | None = None)
         delta_arrow="off" if flat else "auto",
         # The month alone ("vs Nov"): the heading above the tiles names both months, and a
         # longer text is cut off in a fifth of a 1440-px page.
-        delta_description=f"vs {pd.Timestamp(row['previous_period']):%b}",
+        delta_description=(f"vs {pd.Timestamp(row['previous_period']):%b}"
+                           if pd.notna(row["delta"]) else None),
         help=help_text,
     )
     note = row.get("note")
