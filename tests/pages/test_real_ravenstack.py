@@ -4,6 +4,7 @@ what the import assumed is said, and a column the tickets cannot fill is not sho
 
 from __future__ import annotations
 
+import csv
 from datetime import date, timedelta
 
 import pytest
@@ -134,3 +135,47 @@ def test_early_support_counts_tickets_from_the_signup_on(ravenstack_db):
         "Dated before their customer's signup date: 1,077 tickets. They count in no per-customer "
         "number (early support, activity retention, the 90 days before churn) but stay in the "
         "period totals; check the export's dates.") in [w.value for w in data.warning]
+
+
+@pytest.fixture(scope="module")
+def late_tickets_db(tmp_path_factory):
+    """The accounts and churn events with only the tickets submitted from 29 Nov 2024 on (103 of
+    2,000, by hand below): a ticket export that covers a sliver of November."""
+    from data import load
+
+    folder = tmp_path_factory.mktemp("late_tickets")
+    rows = raw("ravenstack_support_tickets.csv")
+    late = [t for t in rows if t["submitted_at"] >= "2024-11-29"]
+    assert len(late) == 103
+    with open(folder / "tickets.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(late)
+    path = folder / "retention.duckdb"
+    argv = ["--out", str(path), "--customers", str(REAL / "ravenstack_accounts.csv"),
+            "--churn-events", str(REAL / "ravenstack_churn_events.csv"),
+            "--tickets", str(folder / "tickets.csv")]
+    for target, header in MAPS.items():
+        if not target.startswith("subscriptions."):
+            argv += ["--map", f"{target}={header}"]
+    assert load.main(argv) == 0
+    with app_reading(path):
+        yield path
+
+
+def test_a_tile_over_a_sliver_of_its_months_says_which_days_it_covers(late_tickets_db):
+    at = open_page("dashboard.py")
+    assert not at.exception
+    tiles = {m.label: m for m in at.metric}
+    # December is whole (the as-of date is 31 Dec) but November has 2 days of tickets: CSAT and
+    # first response show December's value and no change, and say which days the tickets cover.
+    for label in ("CSAT", "First response"):
+        assert tiles[label].delta in (None, "")
+    assert tiles["CSAT"].value == "64.5%"  # the same December as with every ticket
+    import ui
+    captions = [c.value for c in at.caption]
+    assert captions.count(ui.markdown_text("Tickets cover 29 Nov – 31 Dec only.")) == 2
+    # Tiles of the customers file compare as before.
+    assert (tiles["Churn rate"].value, tiles["Churn rate"].delta) == ("11.6%", "+9.3 pts")
+    # The sentence on support is left out: it would be a change between the two months.
+    assert not any("CSAT rose" in m.value for m in at.markdown)
