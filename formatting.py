@@ -61,16 +61,3 @@ def count(n, unit: str) -> str:
     n = int(n)
     word = unit[:-1] if n == 1 and unit.endswith("s") else unit
     return f"{n:,} {word}"
-
-
-def day_span(first, last) -> str:
-    """'31 May', '30–31 May', '28 Apr – 2 May', '30 Dec 2024 – 2 Jan 2025': a run of days as
-    briefly as it reads unambiguously (the year only when the run crosses one)."""
-    first, last = pd.Timestamp(first), pd.Timestamp(last)
-    if first == last:
-        return f"{first.day} {first:%b}"
-    if first.year != last.year:
-        return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
-    if first.month == last.month:
-        return f"{first.day}–{last.day} {last:%b}"
-    return f"{first.day} {first:%b} – {last.day} {last:%b}"

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 import settings
-from formatting import day_span
 from queries.base import Filters
 from queries.movements import period_movements
 from queries.profile import table_profile
@@ -160,6 +159,19 @@ def _coverage_notes(months: pd.DataFrame, moves: pd.DataFrame,
         held = f"{first:%b %Y}" if first == last else f"{first:%b %Y} – {last:%b %Y}"
         notes["mrr"] = f"the MRR history covers {held} only"
     return notes, uncovered
+
+
+def day_span(first, last) -> str:
+    """'31 May', '30–31 May', '28 Apr – 2 May', '30 Dec 2024 – 2 Jan 2025': a run of days as
+    briefly as it reads unambiguously (the year only when the run crosses one)."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    if first == last:
+        return f"{first.day} {first:%b}"
+    if first.year != last.year:
+        return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {last:%b}"
+    return f"{first.day} {first:%b} – {last.day} {last:%b}"
 
 
 def _at(frame: pd.DataFrame, column: str, period):

@@ -187,3 +187,12 @@ def test_without_an_mrr_history_the_mrr_tile_says_it_is_todays_mrr(tmp_path):
     # February c 200 + d 300 + e 0 = 500
     assert tiles.loc["mrr", ["value", "previous"]].tolist() == [380.0, 500.0]
     assert tiles.loc["mrr", "note"] == "today's MRR of the customers active then, not what they paid"
+
+
+def test_day_spans_read_briefly_and_unambiguously():
+    from queries.overview import day_span
+
+    assert day_span(date(2024, 5, 31), date(2024, 5, 31)) == "31 May"
+    assert day_span(date(2024, 5, 30), date(2024, 5, 31)) == "30–31 May"
+    assert day_span(date(2024, 4, 28), date(2024, 5, 2)) == "28 Apr – 2 May"
+    assert day_span(date(2024, 12, 30), date(2025, 1, 2)) == "30 Dec 2024 – 2 Jan 2025"
