@@ -3,14 +3,14 @@
 import streamlit as st
 
 import charts
-import frame
-import narrative
+from app import frame
+from words import narrative
 import queries
 import settings
-import sharing
-import tiles
-import ui
-import workspace_ui
+from app import sharing
+from app import tiles
+from app import ui
+from app import workspace_ui
 
 f, con = frame.frame("Overview")
 sharing.board_pack_button(con, f, frame.grain(), frame.basis())

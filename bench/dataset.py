@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-import default_views
+from views import default_views
 from data import build, generate as gen, snapshots, upgrade
 from queries import connect, meta
 

@@ -105,7 +105,7 @@ def record(live: Path, sets=SETS, pages=None) -> dict:
     recorded on DuckDB: {"statements": [Statement], "pages": {set: {page: [statement index]}}}."""
     import duckdb
 
-    import default_views
+    from views import default_views
     from tests.portable.statements import collect, statement_key
 
     statements, index, chosen = [], {}, pages or list(default_views.PAGE_CALLS)
@@ -492,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["table"]:
         print(table(json.loads(Path(argv[1] if len(argv) > 1 else RESULTS).read_text())))
         return 0
-    import default_views
+    from views import default_views
     from bench import scaling
 
     parser = argparse.ArgumentParser(prog="python -m bench.portable_speed",

@@ -14,7 +14,7 @@ Per size:
   reused by 10M. Cached under --folder by (seed, chunk size, chunk), merged once per size and format.
 - import: `python -m data.load` on those files (its own build.finalize included: the derived
   facts and capabilities, timed inside it), into a fresh live path;
-- views: `python -m default_views --db PATH` (each page's default view, kept beside the snapshot);
+- views: `python -m views.default_views --db PATH` (each page's default view, kept beside the snapshot);
 - pages: bench.worker's DuckDB side (bench/pages.py) for the default view, answered from the kept
   views as the app answers it, and one filter change computed live ("one plan"), cold and warm.
 These three are the default --steps. The paths beyond one machine, when asked:
@@ -394,7 +394,7 @@ def raw_files(customers: int, folder: Path, chunk: int, fmt: str, timeout_s: flo
 
 
 def measure(customers: int, args: argparse.Namespace, results: Results, log=print) -> None:
-    import default_views
+    from views import default_views
 
     entry = results.size(customers)
     timeout_s = args.timeout_min * 60
@@ -447,8 +447,8 @@ def measure(customers: int, args: argparse.Namespace, results: Results, log=prin
                 continue
             entry["pages_snapshot_from"] = "python -m data.build --engine duckdb"
         if "views" in args.steps:
-            log("  default views: python -m default_views --db " + str(live))
-            record = run_child(_python("-m", "default_views", "--db", str(live)), timeout_s, log)
+            log("  default views: python -m views.default_views --db " + str(live))
+            record = run_child(_python("-m", "views.default_views", "--db", str(live)), timeout_s, log)
             record["views_mb"] = round(_size_bytes(default_views.views_dir(live.resolve())) / 1e6, 1)
             steps["views"] = record
             results.save()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from formatting import count
+from words.formatting import count
 
 # Okabe & Ito's colour-blind-safe set (black left out so lines stay visible on a dark theme),
 # extended with three of Paul Tol's muted colours for dimensions with up to ten values.
@@ -26,7 +26,7 @@ SEQUENTIAL = "Cividis"  # perceptually uniform and colour-blind safe, readable i
 # Values that recur across pages get a fixed colour, so "Price" or "SMB" looks the same
 # everywhere; anything else gets a stable colour derived from its text.
 _FIXED = {
-    # churn reason categories (SPEC §2)
+    # churn reason categories (docs/definitions.md, Data model)
     "Wrong fit": PALETTE[0], "Failed onboarding": PALETTE[1], "Missing features": PALETTE[2],
     "Low usage": PALETTE[3], "Poor ROI / value": PALETTE[4], "Organizational change": PALETTE[5],
     "Price": PALETTE[6], "Competitor": PALETTE[7], "Product quality": PALETTE[8],

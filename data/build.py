@@ -48,7 +48,7 @@ def build_facts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class IntegrityError(ValueError):
-    """The data breaks a rule of SPEC §2; `problems` lists each one in words."""
+    """The data breaks a rule of docs/definitions.md, Data model; `problems` lists each one in words."""
 
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
@@ -220,7 +220,7 @@ def build_day() -> date:
 
 def data_as_of(con: duckdb.DuckDBPyConnection, day: date | None = None,
                   extra: tuple[date | None, ...] = ()) -> date | None:
-    """SPEC §3 as-of date: the latest signup date, churn date, ticket creation date, NPS response
+    """docs/definitions.md, Metrics as-of date: the latest signup date, churn date, ticket creation date, NPS response
     date, activity date (a transactions export describes the day of its last transaction) or
     outreach contact or response date, and
     any `extra` date (a subscription's start or end), not after `day`, the build day. A
@@ -260,7 +260,7 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
 
     `after_build(con, meta)` runs last, on the finished snapshot before it is published: the app
     passes one that keeps each page's default view (default_views.after_build). `as_of` is the
-    snapshot's as-of date when the caller knows it (`--as-of`); without it, the SPEC §3 default,
+    snapshot's as-of date when the caller knows it (`--as-of`); without it, the docs/definitions.md, Metrics default,
     or the build day when the data holds no date up to it. `facts(con)` makes the derived tables:
     build_facts computes them here; a Spark build (data/source_build.py) loads the ones Spark
     computed instead."""

@@ -26,7 +26,7 @@ import duckdb
 # Bump when compute() changes what it stores: data.upgrade then recomputes every kept snapshot.
 VERSION = "3"
 
-# Optional columns of SPEC §2 whose absence changes what a page can show.
+# Optional columns of docs/definitions.md, Data model whose absence changes what a page can show.
 OPTIONAL_COLUMNS = {
     "customers": ("name", "churn_date", "churn_reason", "plan", "mrr", "region", "segment",
                   "industry", "acquisition_channel", "products_count"),

@@ -5,7 +5,7 @@
 --                       at which the customer is no longer retained (null when never churned).
 --                       Retained at age k  <=>  churn_date is null or > as_of or k < churn_age.
 --   early_support_end : signup_date + 90 days, the end of a customer's early-support window
---                       (SPEC §3): the one place the 90 days are written; the queries ask
+--                       (docs/definitions.md, Metrics): the one place the 90 days are written; the queries ask
 --                       early_support_end <= as_of for "the first 90 days are over".
 --   early_*           : tickets created before early_support_end.
 --   early_expansion   : any month in the first 3 after the signup month with mrr above the

@@ -1,4 +1,4 @@
-"""Seeded demo data that tells the story of the research behind the product (SPEC §2).
+"""Seeded demo data that tells the story of the research behind the product (docs/definitions.md, Data model).
 
     python -m data.generate --out data/retention.duckdb [--customers N] [--seed S] [--as-of YYYY-MM-DD]
 
@@ -344,7 +344,8 @@ def _churn_days(rng: np.random.Generator, c: dict, as_of: date) -> tuple[np.ndar
     price_churn = leaves & (price_churn_day < churn)
     churn = np.where(price_churn, price_churn_day, churn)
 
-    # SPEC: a cancellation may be scheduled after as-of; keep a handful of those, the rest are
+    # docs/definitions.md, Metrics (As-of date): a cancellation may be scheduled after as-of; keep
+    # a handful of those, the rest are
     # simply still active customers.
     end = _day(as_of)
     scheduled = (churn > end) & (churn <= end + SCHEDULED_WINDOW_DAYS) & (rng.random(n) < SCHEDULED_P)

@@ -1,4 +1,5 @@
-"""The demo's outreach: what a retention team does, drawn for data/generate.py (SPEC §2 outreach).
+"""The demo's outreach: what a retention team does, drawn for data/generate.py
+(docs/definitions.md, Data model outreach).
 
 Drawn vectorised from a random stream of its own, in two steps around the rest of the demo:
 

@@ -14,7 +14,7 @@ customers, tickets and every other source table are the parent's bytes, untouche
 default as-of date. mapping_versions (data/build.py) gains a row: when, by whom, and the share of
 lost customers in Other before and after.
 
-A reason is matched after lower-casing, trimming and collapsing whitespace runs (SPEC §2); a
+A reason is matched after lower-casing, trimming and collapsing whitespace runs (docs/definitions.md, Data model); a
 reason given two categories is an error naming the file and line (or the editor's row).
 """
 

@@ -258,5 +258,5 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Built snapshot {meta['snapshot_id']} into {args.out} with {meta['engine']} "
           f"in {time.perf_counter() - started:.1f} s: {counts} (as-of {meta['default_as_of']}). "
           "The app keeps each page's default view the first time it opens it "
-          "(or ahead: python -m default_views).")
+          "(or ahead: python -m views.default_views).")
     return 0

@@ -5,12 +5,12 @@ stay compared with customers like them who were not contacted."""
 import streamlit as st
 
 import charts
-import frame
-import narrative
+from app import frame
+from words import narrative
 import queries
 import settings
-import tiles
-import ui
+from app import tiles
+from app import ui
 
 # The rate and the volume first: what a phone shows without scrolling sideways. The first
 # contact's date is in the CSV only: with it the last column was cut off at 1440 px.

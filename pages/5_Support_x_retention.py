@@ -5,14 +5,14 @@ expansion)."""
 import streamlit as st
 
 import charts
-import frame
-import narrative
+from app import frame
+from words import narrative
 import queries
 import settings
-import ui
-from filter_params import DIMENSION_LABELS
+from app import ui
+from views.filter_params import DIMENSION_LABELS
 
-# Published figures of the research the product builds on (SPEC §3): two-year retention
+# Published figures of the research the product builds on (docs/definitions.md, Metrics): two-year retention
 # about 30% with one product and 80% with four; 62% of customers without expansion in their
 # first 3 months churned within two years, i.e. 38% retained.
 RESEARCH_PRODUCTS = {"1": 30.0, "4+": 80.0}

@@ -5,17 +5,17 @@ from datetime import date
 
 import streamlit as st
 
-import auth
-import frame
-import snapshot
-import support_targets
-import targets
-import ui
-import workspace_ui
+from app import auth
+from app import frame
+from app import database
+from app import priorities
+from views import targets
+from app import ui
+from app import workspace_ui
 from data import workspace
 
 f, con = frame.frame("Targets & notes", needs_customers=False)
-options = snapshot.current()["options"]
+options = database.current()["options"]
 editor = auth.is_editor()
 ALL = "All"
 
@@ -112,7 +112,7 @@ if editor:
         plan = a.selectbox("Plan", [ALL, *options["plan"]], key="targets_plan")
         segment = b.selectbox("Segment", [ALL, *options["segment"]], key="targets_segment")
         priority = c.selectbox("Ticket priority (support KPIs)",
-                               [ALL, *support_targets.priorities()], key="targets_priority")
+                               [ALL, *priorities.priorities()], key="targets_priority")
         if st.form_submit_button("Save target", type="primary", icon=":material/flag:"):
             wrong = priority != ALL and kpi not in targets.SUPPORT_KPIS
             done("Ticket priority: only the support times have targets per priority; pick All."

@@ -1,4 +1,4 @@
-"""Alerts and the board pack delivered end to end: `python -m alerts` and `python -m report --to`
+"""Alerts and the board pack delivered end to end: `python -m outputs.alerts` and `python -m outputs.report --to`
 against a local SMTP server (aiosmtpd) and a local HTTP receiver on 127.0.0.1. The message arrives
 with the numbers the Overview tiles show; a second run sends nothing new."""
 
@@ -20,7 +20,7 @@ import pytest
 
 import queries
 from data import workspace
-from formatting import format_value
+from words.formatting import format_value
 from tests.unit.fixtures import make_db
 from tests.unit.test_alerts import GOOD
 from tests.unit.test_cohorts import CUSTOMERS
@@ -276,7 +276,7 @@ def test_starttls_is_used_when_the_server_offers_it(live, tmp_path):
         rules.write_text('[[rule]]\nname = "Few active, over TLS"\nkpi = "active_customers"\nbelow = 10\n')
         url = f"smtp://{USER}:{PASSWORD.replace(' ', '%20')}@127.0.0.1:{controller.port}"
         done = subprocess.run(
-            [sys.executable, "-m", "alerts", "--db", str(live), "--rules", str(rules),
+            [sys.executable, "-m", "outputs.alerts", "--db", str(live), "--rules", str(rules),
              "--to", "cx@example.com"], check=False, cwd=ROOT, capture_output=True, text=True,
             timeout=300,
             env={**os.environ, "RETENTION_SMTP_URL": url, "SSL_CERT_FILE": str(cert)})

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import auth
+from app import auth
 import settings
 from data.generate import generate
 

@@ -12,10 +12,10 @@ import pytest
 from tests.pages.conftest import PAGES, chart_titles, open_page, titled
 
 import settings
-import snapshot
-import tiles as tile_module
-import ui
-from formatting import format_delta, format_value
+from app import database
+from app import tiles as tile_module
+from app import ui
+from words.formatting import format_delta, format_value
 from queries import Filters
 
 EMPTY = "No customers match these filters."
@@ -56,7 +56,7 @@ def test_default_filters(demo_db, page):
 
 @pytest.mark.parametrize("page", PAGES.values())
 def test_restrictive_filter(demo_db, con, page):
-    plan = sorted(snapshot.filter_options(con)["plan"])[0]
+    plan = sorted(database.filter_options(con)["plan"])[0]
     at = open_page(page, {"plan": plan, "segment": "SMB", "grain": "quarter"})
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
@@ -92,8 +92,8 @@ def test_filter_that_leaves_nothing(demo_db, empty_day, page):
 def test_overview_tiles_equal_the_metrics_api(demo_db, con):
     from queries import kpi_summary
 
-    at = open_page("dashboard.py", {"plan": sorted(snapshot.filter_options(con)["plan"])[-1]})
-    expected = kpi_summary(con, Filters(plans=(sorted(snapshot.filter_options(con)["plan"])[-1],)))
+    at = open_page("dashboard.py", {"plan": sorted(database.filter_options(con)["plan"])[-1]})
+    expected = kpi_summary(con, Filters(plans=(sorted(database.filter_options(con)["plan"])[-1],)))
     tiles = {m.label.replace(" ⚠ low N", ""): m for m in at.metric}
     assert len(tiles) == len(expected) == 9
     for row in expected.itertuples():
@@ -103,7 +103,7 @@ def test_overview_tiles_equal_the_metrics_api(demo_db, con):
 
 
 def test_url_round_trip_keeps_filters_across_pages(demo_db, con):
-    options = snapshot.filter_options(con)
+    options = database.filter_options(con)
     as_of = con.execute("select default_as_of from meta").fetchone()[0] - timedelta(days=40)
     params = {
         "grain": "week", "basis": "MRR", "as_of": as_of.isoformat(),
@@ -152,7 +152,7 @@ def test_invalid_params_give_a_notice_not_an_exception(demo_db, params, names):
 
 
 def test_partly_valid_multiselect_keeps_the_valid_values(demo_db, con):
-    plan = snapshot.filter_options(con)["plan"][0]
+    plan = database.filter_options(con)["plan"][0]
     at = open_page("dashboard.py", {"plan": [plan, "Bogus"]})
     assert not at.exception
     assert at.multiselect(key="plan").value == [plan]
@@ -329,7 +329,7 @@ STORED_PAGE = {
 @pytest.mark.parametrize("page", PAGES.values())
 def test_a_default_view_asks_only_for_calls_whose_results_are_kept(demo_db, con, page,
                                                                    monkeypatch):
-    import default_views as dv
+    from views import default_views as dv
     import queries
 
     asked = []

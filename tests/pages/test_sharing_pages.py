@@ -9,10 +9,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import auth
+from app import auth
 import queries
 import settings
-import sharing
+from app import sharing
 from data import snapshots
 from data.generate import generate
 

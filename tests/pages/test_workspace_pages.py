@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-import auth
+from app import auth
 import settings
-import workspace_ui
+from app import workspace_ui
 from data import workspace
 from tests.pages.conftest import open_page
 

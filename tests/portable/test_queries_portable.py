@@ -16,7 +16,7 @@ import pytest
 import queries
 from queries.base import Filters, load_sql, run
 from data import portable
-from default_views import FRAME_CALLS, PAGE_CALLS
+from views.default_views import FRAME_CALLS, PAGE_CALLS
 from tests.portable.compare import differences
 from tests.portable.conftest import postgres_result, postgres_tables, snapshot_tables, spark_views
 from tests.portable.statements import AS_OF, CALLS, build_snapshot, collect

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import default_views
+from views import default_views
 import queries
 from bench.spark_build import default_views_of, table_differences, view_differences
 from data import generate, source_build, spark_facts

@@ -10,7 +10,7 @@ import pytest
 
 import charts
 from data import generate as gen
-from formatting import count
+from words.formatting import count
 
 
 @pytest.mark.parametrize("dimension, values", [

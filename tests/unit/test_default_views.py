@@ -1,4 +1,4 @@
-"""Each page's default view kept beside its snapshot (default_views.py): the same numbers as
+"""Each page's default view kept beside its snapshot (views/default_views.py): the same numbers as
 computing them, found only for exactly that call, of today's code and the snapshot's facts, and
 kept without ever writing to the snapshot file."""
 
@@ -11,8 +11,8 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-import default_views as dv
-import fingerprint
+from views import default_views as dv
+from views import fingerprint
 import queries
 from data import snapshots
 from data.generate import generate

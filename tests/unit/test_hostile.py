@@ -165,7 +165,7 @@ def test_markup_in_names_reasons_and_categories_renders_as_text(hostile, serve):
 # --- CSV exports ---------------------------------------------------------------------------------
 def test_csv_exports_defuse_formulas(hostile):
     import queries
-    import ui
+    from app import ui
 
     con = queries.connect(hostile)
     try:

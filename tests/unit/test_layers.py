@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NO_STREAMLIT = ["queries", "data", "charts", "narrative.py", "definitions.py", "formatting.py",
-                "filter_params.py", "default_views.py", "fingerprint.py", "settings.py"]
+NO_STREAMLIT = ["queries", "data", "charts", "words/narrative.py", "words/definitions.py", "words/formatting.py",
+                "views/filter_params.py", "views/default_views.py", "views/fingerprint.py", "settings.py"]
 
 
 def imported(path: Path) -> set[str]:

@@ -143,7 +143,7 @@ def build() -> None:
          reject(3, "signup_date", "found '2023-02-29'"))
     case("date_month_13.csv", customers("c2,B,2024-13-01,,,Starter,20,1"),
          reject(3, "signup_date", "found '2024-13-01'"))
-    # SPEC §2: an ISO date may carry a time; a date column keeps the date.
+    # docs/definitions.md, Data model: an ISO date may carry a time; a date column keeps the date.
     case("date_with_time.csv", customers("c2,B,2024-02-01 10:00:00,,,Starter,20,1"),
          accept(customers__signup_date="2024-02-01"))
     case("date_excel_serial.csv", customers("c2,B,45292,,,Starter,20,1"),

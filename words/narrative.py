@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 
 import settings
-from formatting import count
+from words.formatting import count
 
 
 def _month(value) -> str:

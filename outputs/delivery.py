@@ -1,7 +1,7 @@
 """Sending what the dashboard has to say: one e-mail through the SMTP server of RETENTION_SMTP_URL
 (`smtp://user:pass@host:port`, STARTTLS whenever the server offers it; `smtps://` for TLS from
 the start) and one Slack-compatible JSON POST (`{"text": ...}`) to a webhook. Used by
-`python -m alerts` and `python -m report --to`. No Streamlit here."""
+`python -m outputs.alerts` and `python -m outputs.report --to`. No Streamlit here."""
 
 from __future__ import annotations
 

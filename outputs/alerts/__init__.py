@@ -1,5 +1,5 @@
 """Alert rules on the latest complete month: read a rules file, check each rule against the Overview
-tile it names, and word what was breached. The command line (`python -m alerts`) sends it.
+tile it names, and word what was breached. The command line (`python -m outputs.alerts`) sends it.
 
     [[rule]]
     name = "Churn above 3%"
@@ -21,8 +21,8 @@ from urllib.parse import parse_qsl
 import pandas as pd
 
 import queries
-from filter_params import CLI_DATES, FIELDS, parse_filters
-from formatting import format_value
+from views.filter_params import CLI_DATES, FIELDS, parse_filters
+from words.formatting import format_value
 from queries import Filters
 from queries.overview import TILE_KPIS
 

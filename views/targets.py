@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from formatting import format_value, money
+from words.formatting import format_value, money
 
 
 @dataclass(frozen=True)

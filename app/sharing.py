@@ -25,9 +25,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 
 import settings
-import workspace_ui
+from app import workspace_ui
 from data import snapshots
-from filter_params import url_value
+from views.filter_params import url_value
 
 PARAM_SNAPSHOT = "snapshot"
 PARAM_AS_OF = "as_of"
@@ -359,9 +359,9 @@ def header(pin: Pin, as_of: date | None, saved: dict | None = None) -> None:
 
 
 def board_pack_button(con, f, grain: str = "month", basis: str = "logo") -> None:
-    """"Board pack" download on the Overview page: the same HTML as `python -m report`, built
+    """"Board pack" download on the Overview page: the same HTML as `python -m outputs.report`, built
     only when clicked (on its own cursor: connections are not shared across threads)."""
-    import report
+    from outputs import report
 
     def build() -> str:
         cur = con.cursor()

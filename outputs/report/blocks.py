@@ -13,11 +13,11 @@ import pandas as pd
 import plotly.io as pio
 
 import charts
-import definitions
+from words import definitions
 from data import capabilities, needs, workspace
-from formatting import format_delta, format_value, is_flat
+from words.formatting import format_delta, format_value, is_flat
 from queries import Filters
-from targets import Target, for_view, from_rows, verdict
+from views.targets import Target, for_view, from_rows, verdict
 
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
 

@@ -1,4 +1,4 @@
-"""python -m alerts --db PATH --rules FILE.toml [--to ADDR ...] [--webhook URL] [--dry-run]
+"""python -m outputs.alerts --db PATH --rules FILE.toml [--to ADDR ...] [--webhook URL] [--dry-run]
 
 Checks each rule of the rules file on the latest complete month and prints every breached rule
 with its value, threshold, period and a link to the view. Without --dry-run the new breaches go
@@ -15,12 +15,12 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
-import delivery
+from outputs import delivery
 import queries
 import settings
-from alerts import Result, RuleError, check, load_rules
+from outputs.alerts import Result, RuleError, check, load_rules
 from data import snapshots, upgrade, workspace
-from filter_params import FIELDS, MULTI
+from views.filter_params import FIELDS, MULTI
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 
@@ -44,7 +44,7 @@ def message(breached: list[tuple[Result, str]]) -> tuple[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m alerts",
+        prog="python -m outputs.alerts",
         description="Check alert rules on the latest complete month; send the new breaches.",
         epilog="Exit status: 0 nothing breached, 1 some rule breached, 2 error.")
     parser.add_argument("--db", type=Path, default=settings.DB_PATH, help="the live database")

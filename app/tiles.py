@@ -9,11 +9,11 @@ import pandas as pd
 import streamlit as st
 
 import charts
-import definitions
+from words import definitions
 import settings
-from formatting import count, format_delta, format_value, is_flat
-from targets import Target, verdict
-from ui import markdown_text
+from words.formatting import count, format_delta, format_value, is_flat
+from views.targets import Target, verdict
+from app.ui import markdown_text
 
 # Tile labels short enough for a fifth of the page; the full name is in the tile's help.
 KPI_SHORT = {

@@ -8,13 +8,13 @@ Parquet for a frame, JSON for a number). The app's cache layer (snapshot.answer)
 from there when it is exactly such a call, and computes it live otherwise.
 
 A kept result is named by its call, by the version of the function that computed it (its code
-and its SQL, see fingerprint.py) and by the version of the snapshot's derived tables: a result
+and its SQL, see views/fingerprint.py) and by the version of the snapshot's derived tables: a result
 the code of today would not give is never found, and a change to one function recomputes only
 that function's results. Keeping results never writes to the snapshot file itself.
 
 When: a build in this process passes `after_build(live)` to data.generate / data.load, so a new
 snapshot is published with its views; otherwise the app computes what is missing the first time
-it opens a snapshot (snapshot.ensure_views), and `python -m default_views` does the same ahead.
+it opens a snapshot (snapshot.ensure_views), and `python -m views.default_views` does the same ahead.
 
 PAGE_CALLS is the one list of what each page asks for with default filters and default widgets;
 tests/pages check it against what the pages really call, and the benchmark times it.
@@ -38,7 +38,7 @@ from typing import Callable
 
 import pandas as pd
 
-import fingerprint
+from views import fingerprint
 import queries
 from data import build, snapshots
 from queries import Filters
@@ -327,7 +327,7 @@ def facts_version(con) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m default_views",
+        prog="python -m views.default_views",
         description="Compute the default views every kept snapshot lacks (the app does this "
         "the first time it opens a snapshot).")
     parser.add_argument("--db", type=Path, default=None,

@@ -3,7 +3,7 @@ resolution targets live in the workspace with every other target (workspace_ui.t
 
 from __future__ import annotations
 
-import snapshot
+from app import database
 
 # Help desks name the same levels differently (Zendesk: urgent/high/normal/low; Jira and many
 # exports: critical or highest, medium, lowest; P1-P4): each word's rank, most urgent first.
@@ -18,7 +18,7 @@ PRIORITY_RANK = {
 
 def priorities() -> list[str]:
     """Ticket priorities in this snapshot's tickets (whatever the filters), most urgent first."""
-    return ordered_priorities(snapshot.current()["priorities"])
+    return ordered_priorities(database.current()["priorities"])
 
 
 def ordered_priorities(found: list[str]) -> list[str]:

@@ -1,6 +1,6 @@
 """The database a session reads: its connection, the first-run demo build and the upgrade of a
 database built by an older version, each snapshot's facts (meta row, filter options, dates,
-what its data can show), its default views kept beside it (default_views.py), and answering one
+what its data can show), its default views kept beside it (views/default_views.py), and answering one
 query on it.
 
 A snapshot file is immutable, so what is read from it is cached for the life of the process."""
@@ -18,12 +18,12 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-import default_views
+from views import default_views
 import queries
 import settings
 from data import capabilities as caps_module
 from data import needs, shapes
-from filter_params import BASES, MULTI
+from views.filter_params import BASES, MULTI
 from queries import Filters
 
 log = logging.getLogger("retention.snapshot")

@@ -1,11 +1,11 @@
-"""python -m report --out FILE.html [--db PATH] [--snapshot ID] [--as-of YYYY-MM-DD]
+"""python -m outputs.report --out FILE.html [--db PATH] [--snapshot ID] [--as-of YYYY-MM-DD]
                     [--filter plan=Growth ...] [--to ADDR ...]
 
 Writes the board pack of one view as a single self-contained HTML file. --filter takes the
 dashboard's URL parameters (repeat a key for several values): plan, segment, region, industry,
 channel, products, signup_from, signup_to, grain (week/month/quarter), basis (Customers/MRR).
 --to e-mails the file, with the Overview tiles in the message, through RETENTION_SMTP_URL
-(see delivery.py).
+(see outputs/delivery.py).
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import delivery
+from outputs import delivery
 import queries
 import settings
 from data import snapshots, upgrade
-from filter_params import iso_date as _date
-from filter_params import parse_filters
-from report.blocks import read_marks
-from report.pack import board_pack, summary_text
+from views.filter_params import iso_date as _date
+from views.filter_params import parse_filters
+from outputs.report.blocks import read_marks
+from outputs.report.pack import board_pack, summary_text
 
 
 def database(db: Path, snapshot: str | None) -> Path:
@@ -38,7 +38,7 @@ def database(db: Path, snapshot: str | None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m report", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m outputs.report", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     parser.add_argument("--db", type=Path, default=settings.DB_PATH)
     parser.add_argument("--snapshot", help="a kept snapshot id (default: the live one)")

@@ -1,4 +1,4 @@
-"""Every metric of SPEC §3 in words and as a formula: the one place the app's captions and the
+"""Every metric of docs/definitions.md, Metrics in words and as a formula: the one place the app's captions and the
 Data & definitions page take their wording from. No streamlit here."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from formatting import count
+from words.formatting import count
 
 
 @dataclass(frozen=True)

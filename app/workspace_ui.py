@@ -15,9 +15,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-import auth
+from app import auth
 import settings
-import targets as goals
+from views import targets as goals
 from data import workspace
 from queries import Filters
 
@@ -124,7 +124,7 @@ def target_choices(rows: pd.DataFrame) -> dict[tuple[str, str, str, str], str]:
 
 def pack_marks(f: Filters, grain: str):
     """The board pack's targets and notes: this run's, as on the page."""
-    from report.pack import Marks  # the pack is built only when its button is clicked
+    from outputs.report.pack import Marks  # the pack is built only when its button is clicked
 
     return Marks(tuple(st.session_state.get(TARGETS_KEY) or []), tuple(notes()),
                  tuple(f.plans), tuple(f.segments), grain)

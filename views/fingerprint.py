@@ -1,5 +1,5 @@
 """The version of one query function: its code and everything of the queries package it uses,
-and the SQL files it reads. A kept default view is named by it (default_views.py).
+and the SQL files it reads. A kept default view is named by it (views/default_views.py).
 
 Code is compared as syntax trees without docstrings, so a comment, a docstring or a reformat
 changes no version; a change to a function, to a helper or constant it uses, or to its .sql
@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-QUERIES = Path(__file__).resolve().parent / "queries"
+QUERIES = Path(__file__).resolve().parents[1] / "queries"
 _INCLUDE = re.compile(r"/\*include:([a-z_]+)\*/")
 
 

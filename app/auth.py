@@ -9,7 +9,7 @@ Three modes, chosen from `.streamlit/secrets.toml` (or the host's secrets):
 - else open: anyone who reaches the server sees the dashboard (the Data page says so). With an
   editor hash configured, editors sign in from the sidebar; without one nobody can import in the app.
 
-Make a hash with `python -m auth` (prompts twice, prints the line for secrets.toml).
+Make a hash with `python -m app.auth` (prompts twice, prints the line for secrets.toml).
 Passwords are checked with argon2 (argon2-cffi: salted, memory-hard, constant-time comparison).
 Failed attempts are slowed down per session (doubling delay) and for the whole server (beyond
 GLOBAL_LIMIT failures a minute every attempt waits its turn behind one lock).
@@ -270,7 +270,7 @@ def access_notice() -> tuple[str, str]:
 
 
 def main() -> int:
-    """`python -m auth`: print an argon2 hash for secrets.toml."""
+    """`python -m app.auth`: print an argon2 hash for secrets.toml."""
     import getpass
 
     first = getpass.getpass("Password: ")

@@ -10,11 +10,11 @@ from datetime import date
 import pandas as pd
 
 import charts
-import narrative
+from words import narrative
 import queries
 from data import needs
 from queries import Filters
-from report.blocks import Section, Shown, bullets, esc, figure_block, tiles_block
+from outputs.report.blocks import Section, Shown, bullets, esc, figure_block, tiles_block
 
 SURVIVAL_DAY = 365
 EARLY_SPLITS = {

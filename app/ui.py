@@ -2,7 +2,7 @@
 queries, the empty state, charts with their caption and CSV, tables' CSV exports.
 
 Pages ask `ui.query(...)` for numbers and `charts` for figures, then `ui.show(...)` them. Only this
-module (and snapshot.py, for the snapshot's own facts) talks to `st.cache_*`.
+module (and app/database.py, for the snapshot's own facts) talks to `st.cache_*`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import charts
-import definitions
-import sharing
-import snapshot
-import workspace_ui
+from words import definitions
+from app import sharing
+from app import database
+from app import workspace_ui
 from charts import Chart, period_label
 from data import needs
-from filter_params import MULTI
+from views.filter_params import MULTI
 from queries import Filters
 
 log = logging.getLogger("retention.ui")
@@ -58,7 +58,7 @@ def available(key: str, churn: bool | None = None) -> bool:
     """Whether the page may draw item `key` of data/needs.py. When the snapshot lacks what
     it needs, one line says which file or column would fill it; when it needs churn and nobody
     has churned by the as-of date, one line says so; and False."""
-    caps = snapshot.capabilities()
+    caps = database.capabilities()
     line = needs.line(caps, key)
     if line is not None:
         missing_line(line)
@@ -71,7 +71,7 @@ def available(key: str, churn: bool | None = None) -> bool:
 
 def offered(keys) -> list[str]:
     """The items among `keys` the data can fill, without saying anything about the others."""
-    caps = snapshot.capabilities()
+    caps = database.capabilities()
     return [key for key in keys if needs.shows(caps, key)]
 
 
@@ -79,7 +79,7 @@ def with_values(columns: dict[str, str]) -> list[str]:
     """The keys of `columns` (a table's column name -> the stored "table.column" it comes from,
     or "" for one every snapshot fills) whose source holds a value in this snapshot: a list of
     customers leaves out what an import never had (data/needs.py)."""
-    caps = snapshot.capabilities()
+    caps = database.capabilities()
     return [key for key, source in columns.items()
             if not source or caps.filled(*source.split(".")) > 0]
 
@@ -95,7 +95,7 @@ def missing_line(line: str, quiet: bool = False) -> None:
 
 def missing_lines(keys, quiet: bool = False) -> None:
     """One line per missing thing for several items (a row of tiles, a choice's options)."""
-    for line in needs.lines(snapshot.capabilities(), keys):
+    for line in needs.lines(database.capabilities(), keys):
         missing_line(line, quiet)
 
 
@@ -114,7 +114,7 @@ def no_churn() -> str:
 @st.cache_data(ttl=600, max_entries=512, show_spinner=False,
                hash_funcs={Filters: lambda f: astuple(f)})
 def _cached_query(snapshot_path: str, fn_name: str, f: Filters, kwargs: tuple):
-    return snapshot.answer(snapshot_path, fn_name, f, dict(kwargs))
+    return database.answer(snapshot_path, fn_name, f, dict(kwargs))
 
 
 def query(fn_name: str, f: Filters | None, **kwargs):
@@ -122,7 +122,7 @@ def query(fn_name: str, f: Filters | None, **kwargs):
 
     On failure the viewer gets a short message with an error id (details go to the log) and None.
     """
-    return derive(fn_name, lambda: _cached_query(snapshot.path(), fn_name, f,
+    return derive(fn_name, lambda: _cached_query(database.path(), fn_name, f,
                                                  tuple(sorted(kwargs.items()))))
 
 
@@ -165,7 +165,7 @@ def compare(fn_name: str, f: Filters, dimension: str, **kwargs) -> pd.DataFrame 
     `group` column: the comparison the metrics API has no `by` for."""
     key = next(k for k, m in MULTI.items() if m.dimension == dimension)
     field = MULTI[key].field
-    values = getattr(f, field) or tuple(snapshot.current()["options"][key])
+    values = getattr(f, field) or tuple(database.current()["options"][key])
     parts = []
     for value in values:
         df = query(fn_name, replace(f, **{field: (value,)}), **kwargs)

@@ -12,22 +12,22 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-import auth
-import definitions
-import narrative
+from app import auth
+from words import definitions
+from words import narrative
 import settings
-import sharing
-import snapshot
-import ui
-import workspace_ui
+from app import sharing
+from app import database
+from app import ui
+from app import workspace_ui
 from data import needs
-from filter_params import BASES, FILTER_KEYS, MAX_PARAM_CHARS, MULTI, check_params, url_value
+from views.filter_params import BASES, FILTER_KEYS, MAX_PARAM_CHARS, MULTI, check_params, url_value
 from queries import Filters
 from queries.base import GRAINS
 
 log = logging.getLogger("retention.frame")
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 # Served by the app itself: a Material icon as page_icon made every page ask fonts.gstatic.com
 # for the favicon, which fails offline and in locked-down offices.
 FAVICON = str(ASSETS / "favicon.png")
@@ -60,16 +60,16 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
                        layout="wide")
     st.html(APP_CSS)  # styles only: Streamlit puts them in no layout slot
     auth.gate(settings.PRODUCT)
-    snapshot.ensure_database()
-    pin = sharing.pin_snapshot(settings.DB_PATH, snapshot.snapshot_info)
+    database.ensure_database()
+    pin = sharing.pin_snapshot(settings.DB_PATH, database.snapshot_info)
     path = str(pin.path)
-    snapshot.use(path)
+    database.use(path)
     try:
-        info = snapshot.snapshot_info(path)
+        info = database.snapshot_info(path)
     except (duckdb.Error, OSError) as exc:
         ui.report_error(exc, "opening the database")
         st.stop()
-    snapshot.ensure_views(path, info)
+    database.ensure_views(path, info)
     dropped = _repair_params(info)
     _carry_filters(page_title)
     hidden = _hidden_filters(info)
@@ -91,7 +91,7 @@ def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckd
     if needs_customers and ui.customer_count(f) == 0:
         _nobody(info, f)
         st.stop()
-    return f, snapshot.get_con(path)
+    return f, database.get_con(path)
 
 
 def grain() -> str:

@@ -25,7 +25,7 @@ MULTI = {
     "industry": MultiFilter("Industry", "industries", "industry", "Customers"),
     "channel": MultiFilter("Acquisition channel", "channels", "acquisition_channel", "Customers"),
     "products": MultiFilter("Products held", "products", "products_count", "Customers"),
-    # SPEC §3 early support experience; picking a group leaves out customers younger than 90 days.
+    # docs/definitions.md, Metrics early support experience; picking a group leaves out customers younger than 90 days.
     "early_tickets": MultiFilter("Tickets in first 90 days", "early_tickets", "early_tickets",
                                  "Support experience"),
     "early_csat": MultiFilter("CSAT in first 90 days", "early_csat", "early_csat",

@@ -14,16 +14,16 @@ from datetime import datetime, timezone
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-import definitions
-import narrative
+from words import definitions
+from words import narrative
 import queries
 import settings
 from data import capabilities, needs, shapes
-from formatting import format_delta, format_value
+from words.formatting import format_delta, format_value
 from queries import Filters
-from report.blocks import _MARKS, Marks, Shown, esc, notes_block
-from report.sections import BASIS_WORDS, churn, cohorts, overview, support, support_retention
-from targets import verdict
+from outputs.report.blocks import _MARKS, Marks, Shown, esc, notes_block
+from outputs.report.sections import BASIS_WORDS, churn, cohorts, overview, support, support_retention
+from views.targets import verdict
 
 CSS = """
 :root { color-scheme: light; --ink: #31333F; --muted: #808495; --line: #e6eaf1;
