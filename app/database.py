@@ -52,12 +52,12 @@ def _facts_checked() -> set[str]:
 
 def _ensure_current_facts() -> None:
     """A database built by an older version of the dashboard gets its derived tables rebuilt
-    (once, with a progress bar) before anything reads them: data/upgrade.py."""
+    (once, with a progress bar) before anything reads them: data/build/upgrade.py."""
     real = os.path.realpath(settings.DB_PATH)
     checked = _facts_checked()
     if real in checked:
         return
-    from data import upgrade
+    from data.build import upgrade
 
     live = Path(settings.DB_PATH)
     if upgrade.outdated(live):
@@ -87,7 +87,7 @@ def ensure_database() -> None:
         if Path(settings.DB_PATH).exists():
             return
         try:
-            from data.generate import generate
+            from data.demo.generate import generate
         except ImportError:
             st.error(f"No database at {settings.DB_PATH}, and the demo generator is missing.")
             st.stop()

@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 from views import default_views
-from data import build, generate as gen, snapshots, upgrade
+from data import build, snapshots
+from data.demo import generate as gen
+from data.build import upgrade
 from queries import connect, meta
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +39,7 @@ def build_fingerprint() -> str:
 
 
 def expected_source(customers: int) -> dict:
-    return {"generator": "data.generate", "seed": SEED, "customers": customers,
+    return {"generator": "data.demo", "seed": SEED, "customers": customers,
             "as_of": gen.DEFAULT_AS_OF.isoformat()}
 
 

@@ -21,12 +21,12 @@ times warm (the median is reported), and its result is compared with DuckDB's (t
 - duckdb: the app's own path, data.snapshots.connect (read-only, the app's memory limit); cold is
   a fresh connection. The app serves a default view from the views kept beside the snapshot
   (bench.scaling's pages step times that); here every statement is computed, as a filter change is.
-- postgres: data.portable.bind(..., "postgres") over ADBC, on the tables the statements read
+- postgres: data.build.portable.bind(..., "postgres") over ADBC, on the tables the statements read
   copied into the tests' throw-away server (tests/postgres_server.py, 127.0.0.1:--port, data
   under --work) set up as a DBA would for this read-only workload: POSTGRES_SETTINGS, the
   INDEXES below (keys and join columns, the shared filters' plan and signup date), then VACUUM
   ANALYZE. Each statement has statement_timeout = --limit-min.
-- spark: data.portable.bind(..., "spark") through spark.sql on a local[2] session (data.spark_facts
+- spark: data.build.portable.bind(..., "spark") through spark.sql on a local[2] session (data.build.spark
   .session; --spark-memory driver), each table a temporary view over Parquet files DuckDB wrote
   (not an in-memory DataFrame). A statement past --limit-min is cancelled (cancelAllJobs).
 A statement over the limit is recorded as such and not run warm: a finding, not an error. An
@@ -288,7 +288,7 @@ def _copy_postgres(live: Path, tables: list[str], pg, log=print) -> dict:
 
 
 def run_postgres(live: Path, recorded: dict, entry: dict, save, args, log=print) -> None:
-    from data import portable
+    from data.build import portable
     from tests import postgres_server
     from tests.portable.conftest import postgres_result
 
@@ -341,7 +341,8 @@ def _write_parquet(live: Path, tables: list[str], folder: Path, log=print) -> di
 
 
 def run_spark(live: Path, recorded: dict, entry: dict, save, args, log=print) -> None:
-    from data import portable, spark_facts
+    from data.build import portable
+    from data.build import spark as spark_facts
 
     work = Path(args.work)
     tables = tables_read(s.sql for s in recorded["statements"])

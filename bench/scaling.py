@@ -6,10 +6,10 @@
     python -m bench.scaling table [bench/results/scaling.json]     (the README's Scaling table)
 
 Per size:
-- raw files: the demo's tables (data.generate, seed 42) written as one file per table, the way a
+- raw files: the demo's tables (data.demo.generate, seed 42) written as one file per table, the way a
   user hands them to `python -m data.load`. Sizes above --chunk are generated in chunks of
   --chunk customers (chunk i: seed 42 + i, customer and ticket numbers offset so they stay
-  unique), each in its own process, because one data.generate run holds all its rows in memory
+  unique), each in its own process, because one data.demo.generate run holds all its rows in memory
   (about 3.8 GB at 1M customers). Chunk 0 of a chunked size is the --chunk size itself, so 1M is
   reused by 10M. Cached under --folder by (seed, chunk size, chunk), merged once per size and format.
 - import: `python -m data.load` on those files (its own build.finalize included: the derived
@@ -106,7 +106,7 @@ def write_chunk(out: Path, index: int, start: int, customers: int) -> dict:
 
 
 def _write_chunk(out: Path, index: int, start: int, customers: int) -> dict:
-    from data import generate
+    from data.demo import generate
 
     done = out / "done.json"
     shutil.rmtree(out, ignore_errors=True)

@@ -4,7 +4,7 @@ memory, and whether every table and every page's default view is equal.
     python -m bench.spark_build --customers 100000 --folder /work/scratch/x [--engine local[2]]
         [--spark-conf spark.driver.memory=4g ...]
 
-Generates the demo (data/generate.py) once per size in the folder, exports its raw tables as
+Generates the demo (data/demo/generate.py) once per size in the folder, exports its raw tables as
 Parquet folders (source/<table>/), then runs `python -m data.build` twice in child processes,
 `--engine duckdb` and the Spark engine, each timed (wall) with its peak memory: the largest sum of
 the resident sets of the build's process tree (Python and Spark's JVM), sampled every 0.2 s.
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="local[2]")
     parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
-    from data import generate
+    from data.demo import generate
 
     folder = args.folder / f"spark-build-{args.customers}"
     demo = folder / "demo" / "retention.duckdb"

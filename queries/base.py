@@ -41,7 +41,7 @@ DIMENSIONS = {
 }
 EARLY_DIMENSIONS = ("early_tickets", "early_frt_sla", "early_csat")
 # Early-support groups only describe customers whose first 90 days are over (docs/definitions.md, Metrics; the 90 days
-# are customer_facts.early_support_end, data/facts.sql).
+# are customer_facts.early_support_end, data/build/facts.sql).
 ELIGIBLE_EARLY = "cf.early_support_end <= $as_of"
 
 

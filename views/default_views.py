@@ -12,7 +12,7 @@ and its SQL, see views/fingerprint.py) and by the version of the snapshot's deri
 the code of today would not give is never found, and a change to one function recomputes only
 that function's results. Keeping results never writes to the snapshot file itself.
 
-When: a build in this process passes `after_build(live)` to data.generate / data.load, so a new
+When: a build in this process passes `after_build(live)` to data.demo.generate / data.load, so a new
 snapshot is published with its views; otherwise the app computes what is missing the first time
 it opens a snapshot (snapshot.ensure_views), and `python -m views.default_views` does the same ahead.
 
@@ -307,7 +307,7 @@ def store(con, folder: Path, facts: str | None,
 
 
 def after_build(live: Path) -> Callable:
-    """The hook for data.generate / data.load: keeps the new snapshot's default views before it
+    """The hook for data.demo.generate / data.load: keeps the new snapshot's default views before it
     is published (from the build's own connection)."""
 
     def hook(con, meta: dict) -> None:

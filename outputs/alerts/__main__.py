@@ -19,7 +19,8 @@ from outputs import delivery
 import queries
 import settings
 from outputs.alerts import Result, RuleError, check, load_rules
-from data import snapshots, upgrade, workspace
+from data import snapshots, workspace
+from data.build import upgrade
 from views.filter_params import FIELDS, MULTI
 
 DEFAULT_BASE_URL = "http://localhost:8501"

@@ -20,7 +20,8 @@ from pathlib import Path
 from outputs import delivery
 import queries
 import settings
-from data import snapshots, upgrade
+from data import snapshots
+from data.build import upgrade
 from views.filter_params import iso_date as _date
 from views.filter_params import parse_filters
 from outputs.report.blocks import read_marks

@@ -1,6 +1,6 @@
 """The browser harness shared by the e2e tests and tests/e2e/refresh_screenshots.py.
 
-- make_db(folder): a fresh small demo database through data.generate (the real build path).
+- make_db(folder): a fresh small demo database through data.demo.generate (the real build path).
 - start_server(db, folder): `streamlit run dashboard.py` on a free 127.0.0.1 port in its own
   process group, ready once /_stcore/health answers; Server.stop() kills the whole group.
 - launch(p): Debian's Chromium through Playwright (`playwright install` cannot download here).
@@ -67,7 +67,7 @@ PAGES = {
 # --- database and server -----------------------------------------------------------------------
 
 def make_db(folder: Path, customers: int = CUSTOMERS, seed: int = SEED) -> Path:
-    from data.generate import generate
+    from data.demo.generate import generate
 
     live = Path(folder) / "retention.duckdb"
     generate(live, customers=customers, seed=seed)

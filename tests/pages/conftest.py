@@ -32,7 +32,7 @@ def demo_db(tmp_path_factory) -> Path:
     the pages see (settings reads the environment only once, at its first import).
     """
     import settings
-    from data.generate import generate
+    from data.demo.generate import generate
 
     path = tmp_path_factory.mktemp("db") / "retention.duckdb"
     generate(path, customers=1_500, seed=7)

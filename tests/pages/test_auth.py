@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import auth
 import settings
-from data.generate import generate
+from data.demo.generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWER_PW, EDITOR_PW = "viewer-correct-horse", "editor-battery-staple"

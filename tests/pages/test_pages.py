@@ -289,8 +289,9 @@ def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, 
     import duckdb
 
     import settings
-    from data import snapshots, upgrade
-    from data.generate import generate
+    from data import snapshots
+    from data.build import upgrade
+    from data.demo.generate import generate
 
     live = tmp_path / "retention.duckdb"
     generate(live, customers=300, seed=3)

@@ -14,7 +14,7 @@ import queries
 import settings
 from app import sharing
 from data import snapshots
-from data.generate import generate
+from data.demo.generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITOR_PW = "editor-battery-staple"

@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     live = args.db
     if live is None:
-        from data.generate import generate
+        from data.demo.generate import generate
 
         live = Path(tempfile.mkdtemp(prefix="retention-fuzz-")) / "retention.duckdb"
         generate(live, customers=400, progress=lambda *a: None)

@@ -202,7 +202,7 @@ def test_activity_before_churn_against_tenure_matched_baseline(pre_con):
 
 
 def test_database_built_before_activity_gets_an_empty_table(tmp_path):
-    """data.upgrade rebuilds the derived tables of older snapshots with build_facts: one without
+    """data.build.upgrade rebuilds the derived tables of older snapshots with build_facts: one without
     an activity table gets it, empty, and the activity queries then run on it."""
     import duckdb
 

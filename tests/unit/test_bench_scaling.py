@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from bench import scaling
-from data import generate
+from data.demo import generate
 
 
 def test_chunks_split_a_size_into_generator_runs():
@@ -62,7 +62,7 @@ def test_chunks_merge_into_one_demo_with_unique_ids(two_chunks):
 
 
 def test_chunk_0_is_the_generator_s_own_demo(two_chunks, tmp_path):
-    # Renumbering aside, the first chunk is exactly `data.generate --customers 60 --seed 42`.
+    # Renumbering aside, the first chunk is exactly `data.demo.generate --customers 60 --seed 42`.
     _, parts, _ = two_chunks
     generate.generate(tmp_path / "demo.duckdb", customers=60, seed=42)
     con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)

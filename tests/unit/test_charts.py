@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import charts
-from data import generate as gen
+from data.demo import generate as gen
 from words.formatting import count
 
 

@@ -15,7 +15,7 @@ from views import default_views as dv
 from views import fingerprint
 import queries
 from data import snapshots
-from data.generate import generate
+from data.demo.generate import generate
 from queries import Filters
 
 

@@ -15,7 +15,11 @@ import duckdb
 import numpy as np
 import pytest
 
-from data import build, generate, generate_outreach
+from data import build
+
+from data.demo import generate
+
+from data.demo import outreach as generate_outreach
 
 N = 20_000
 AS_OF = generate.DEFAULT_AS_OF
@@ -93,7 +97,7 @@ def test_meta_records_demo_source_with_seed_and_arguments(demo, con):
     kind, source, default_as_of, tables = rows(
         con, "select source_kind, source, default_as_of, tables from meta")[0]
     assert kind == "demo"
-    assert json.loads(source) == {"generator": "data.generate", "seed": 42, "customers": N,
+    assert json.loads(source) == {"generator": "data.demo", "seed": 42, "customers": N,
                                   "as_of": "2026-11-18"}
     assert default_as_of == AS_OF == demo["meta"]["default_as_of"]
     assert json.loads(tables)["customers"] == N
@@ -258,7 +262,7 @@ def test_no_early_expansion_means_far_more_churn(con):
 
 
 def test_facts_early_expansion_agrees(con):
-    # data/facts.sql's flag is the same definition as the test above.
+    # data/build/facts.sql's flag is the same definition as the test above.
     assert one(con, "select count(*) from customer_facts where early_expansion is null") == \
         one(con, "select count(*) from customers where mrr is null")
     share = one(con, "select avg(early_expansion::int) from customer_facts")

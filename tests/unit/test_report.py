@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 import queries
 from data import snapshots
 from words.formatting import format_value
-from data.generate import generate
+from data.demo.generate import generate
 from outputs.report.__main__ import main, parse_filters
 from outputs.report.blocks import tiles_block
 

@@ -1,11 +1,11 @@
-"""The Spark half of a Spark build (data/source_build.py): read the raw tables, compute the derived
-tables with data/facts.sql transpiled to Spark SQL, write both as Parquet.
+"""The Spark half of a Spark build (data/build/source.py): read the raw tables, compute the derived
+tables with data/build/facts.sql transpiled to Spark SQL, write both as Parquet.
 
     spark = session("local[2]")                      # or "sc://host:15002" (Spark Connect)
     tables = read_source(spark, "s3a://bucket/export", mapping)
     write(spark, tables, "/shared/work/build-1")     # raw/<table>/ and facts/<table>/ as Parquet
 
-The DuckDB snapshot is then made from those Parquet folders (data/source_build.py), so the app
+The DuckDB snapshot is then made from those Parquet folders (data/build/source.py), so the app
 reads it exactly as a DuckDB-built one. Each raw table is one folder (Hive-partitioned folders
 allowed) or one file named for the table, Parquet or CSV with a header; columns are matched by
 name and cast to the schema's types, extra columns are dropped.
@@ -21,7 +21,9 @@ from pathlib import Path
 
 import sqlglot
 
-from data import build, portable
+from data import build
+
+from data.build import portable
 
 # The raw tables a source may hold, in build order; only customers is required.
 RAW_TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "outreach")
@@ -218,8 +220,8 @@ def read_source(spark, source: str, fmt: str | None = None):
 
 
 def facts_statements(dialect: str = "spark") -> list[tuple[str, str]]:
-    """(table, select) of each derived table in data/facts.sql, in order, as `dialect` SQL:
-    "duckdb" as written, "spark" or "postgres" through data/portable.py."""
+    """(table, select) of each derived table in data/build/facts.sql, in order, as `dialect` SQL:
+    "duckdb" as written, "spark" or "postgres" through data/build/portable.py."""
     out = []
     for statement in sqlglot.parse(build.FACTS_SQL.read_text(), read="duckdb"):
         select = statement.expression.sql(dialect="duckdb")
@@ -238,7 +240,7 @@ def write_raw(spark, frames: dict, work: str) -> None:
 
 
 def write_facts(spark, mapping, work: str) -> None:
-    """Compute the derived tables (data/facts.sql on Spark) from the raw tables write_raw left,
+    """Compute the derived tables (data/build/facts.sql on Spark) from the raw tables write_raw left,
     and write each as Parquet, work/facts/<table>/. `mapping` is the snapshot's churn-reason
     mapping as a pandas frame (reason, reason_key, category, owner_team).
 

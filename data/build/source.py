@@ -9,7 +9,7 @@ The source holds one folder (or file) per schema table, named for it: customers 
 tickets, nps_responses, mrr_history, activity, outreach; Parquet or CSV with a header, Hive-partitioned
 folders allowed, columns named as in schema.sql. With `--engine duckdb` DuckDB reads them and
 builds as every import does. With Spark (`spark`, `local[N]` or a Spark Connect URL), Spark reads
-them, computes the derived tables (data/facts.sql transpiled to Spark SQL, data/spark_facts.py)
+them, computes the derived tables (data/build/facts.sql transpiled to Spark SQL, data/build/spark.py)
 and writes raw and derived tables as Parquet under the work folder; the snapshot is then made from
 that Parquet without computing the derived tables again. Either way the snapshot goes through
 build.finalize (key checks, meta, capabilities, the after-build hook) and is published atomically
@@ -34,10 +34,11 @@ from typing import Callable
 import duckdb
 
 import settings
-from data import build, snapshots, spark_facts
-from data.spark_facts import RAW_TABLES, SourceError
+from data import build, snapshots
+from data.build import spark as spark_facts
+from data.build.spark import RAW_TABLES, SourceError
 
-# Derived tables of data/facts.sql, in the order it makes them.
+# Derived tables of data/build/facts.sql, in the order it makes them.
 FACT_TABLES = ("customer_facts", "ticket_facts", "mrr_facts", "nps_facts", "activity_facts")
 # schema.sql types as DuckDB writes them in a cast.
 DUCKDB_TYPES = {"VARCHAR": "varchar", "DATE": "date", "TIMESTAMP": "timestamp",

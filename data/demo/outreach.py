@@ -1,4 +1,4 @@
-"""The demo's outreach: what a retention team does, drawn for data/generate.py
+"""The demo's outreach: what a retention team does, drawn for data/demo/generate.py
 (docs/definitions.md, Data model outreach).
 
 Drawn vectorised from a random stream of its own, in two steps around the rest of the demo:
@@ -6,7 +6,7 @@ Drawn vectorised from a random stream of its own, in two steps around the rest o
 1. `save_campaigns` (right after the customers' churn is drawn): a health score flags customers
    at risk and the team calls, meets or e-mails them. Most flags are true: a customer whose churn
    is coming is flagged 2 to 11 weeks before it, more often when its first months of support went
-   badly (its activity fades in those weeks too, data/generate.py) and more often the bigger the
+   badly (its activity fades in those weeks too, data/demo/generate.py) and more often the bigger the
    account (Enterprise has a customer-success manager, SMB an e-mail sequence). Some are false
    alarms on customers with a high churn hazard who were not about to leave. A responder to a save
    contact is kept for a while with probability SAVE_P: its churn moves SAVE_DELAY days later (or
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from data.sampling import pick as _pick
+from data.demo.sampling import pick as _pick
 
 DAY_S = 86_400
 CHANNELS = ["email", "phone", "meeting", "in-app"]
@@ -100,7 +100,7 @@ def save_campaigns(rng: np.random.Generator, c: dict, as_of_day: int) -> dict:
     later = churn[cust[saved]] + rng.integers(SAVE_DELAY[0], SAVE_DELAY[1] + 1, int(saved.sum()))
     np.maximum.at(moved, cust[saved], later)
     # Moved past the as-of date: still a customer (a cancellation scheduled after it, drawn
-    # in data/generate.py, stays as it is unless a save moved it).
+    # in data/demo/generate.py, stays as it is unless a save moved it).
     moved = np.where((moved != churn) & (moved > as_of_day), -1, moved)
     became_active = churns & (moved < 0)
     c["churn"] = moved.astype(np.int32)

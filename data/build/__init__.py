@@ -24,9 +24,9 @@ import duckdb
 from data import capabilities
 
 HERE = Path(__file__).resolve().parent
-SCHEMA_SQL = HERE / "schema.sql"
+SCHEMA_SQL = HERE.parent / "schema.sql"
 FACTS_SQL = HERE / "facts.sql"
-DEFAULT_REASONS_CSV = HERE / "churn_reasons.csv"
+DEFAULT_REASONS_CSV = HERE.parent / "churn_reasons.csv"
 
 TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "outreach",
           "churn_reason_categories")
@@ -34,7 +34,7 @@ TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "o
 
 def facts_version() -> str:
     """Fingerprint of the derived tables' SQL: a database whose facts were built by other SQL
-    (an older version of the dashboard) has them rebuilt by data.upgrade before it is served."""
+    (an older version of the dashboard) has them rebuilt by data.build.upgrade before it is served."""
     return hashlib.sha256(FACTS_SQL.read_bytes()).hexdigest()[:16]
 
 
@@ -262,7 +262,7 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
     passes one that keeps each page's default view (default_views.after_build). `as_of` is the
     snapshot's as-of date when the caller knows it (`--as-of`); without it, the docs/definitions.md, Metrics default,
     or the build day when the data holds no date up to it. `facts(con)` makes the derived tables:
-    build_facts computes them here; a Spark build (data/source_build.py) loads the ones Spark
+    build_facts computes them here; a Spark build (data/build/source.py) loads the ones Spark
     computed instead."""
     check_integrity(con)
     facts_started = time.perf_counter()
@@ -298,11 +298,3 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
     con.execute("checkpoint")
     return meta
 
-
-if __name__ == "__main__":
-    # `python -m data.build`: a snapshot from a folder of raw tables, by DuckDB or Spark.
-    import sys
-
-    from data import source_build
-
-    sys.exit(source_build.main())

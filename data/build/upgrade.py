@@ -1,14 +1,14 @@
 """Rebuild the derived tables of databases built by an older version of the dashboard.
 
 The derived tables (customer_facts, ticket_facts, ...) are computed from the source tables by
-data/facts.sql at build time, and what the data can show is stored beside them
+data/build/facts.sql at build time, and what the data can show is stored beside them
 (data/capabilities.py). When that code changes, every kept snapshot is brought up to date: its
 source tables are copied untouched, the derived tables rebuilt (only when facts.sql changed) and
 what the data can show recomputed, and the file replaced with one atomic rename under the same
 name, so links that pin a snapshot keep working and show the same numbers. A reader that has the
 old file open keeps reading it (the rename leaves its inode alone).
 
-    python -m data.upgrade [--db PATH]     # what the app also does on its first request
+    python -m data.build.upgrade [--db PATH]     # what the app also does on its first request
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def _rebuild(path: Path, rebuild_facts: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data.upgrade", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m data.build.upgrade", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, default=Path(settings.DB_PATH),
                         help="the live database path (default: RETENTION_DB or data/retention.duckdb)")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Vectorised draws shared by the demo generator's modules (data/generate.py and its parts)."""
+"""Vectorised draws shared by the demo generator's modules (data/demo/generate.py and its parts)."""
 
 from __future__ import annotations
 

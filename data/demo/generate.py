@@ -1,6 +1,6 @@
 """Seeded demo data that tells the story of the research behind the product (docs/definitions.md, Data model).
 
-    python -m data.generate --out data/retention.duckdb [--customers N] [--seed S] [--as-of YYYY-MM-DD]
+    python -m data.demo --out data/retention.duckdb [--customers N] [--seed S] [--as-of YYYY-MM-DD]
 
 Everything is drawn vectorised from `numpy.random.default_rng(seed)` (activity and outreach from
 streams of their own, so that adding activity changed no other table), in a fixed order, and
@@ -15,7 +15,7 @@ inserted in a fixed row order, so the same arguments give the same tables row fo
 - a price increase on PRICE_INCREASE makes some Starter/Growth customers leave for Price;
 - churn reasons come from data/churn_reasons.csv in case/whitespace variants, with a
   segment-dependent mix, plus a few unmapped texts that land in `Other`.
-- outreach (data/generate_outreach.py): save campaigns aimed at customers about to leave, whose
+- outreach (data/demo/outreach.py): save campaigns aimed at customers about to leave, whose
   responders are sometimes kept longer (a modest effect), onboarding e-mails, check-in calls and
   meetings, in-app announcements; response rates and delays by channel.
 
@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 
 import settings
-from data import build, generate_outreach, snapshots
-from data.sampling import pick as _pick
+from data import build, snapshots
+from data.demo import outreach as generate_outreach
+from data.demo.sampling import pick as _pick
 
 DEFAULT_AS_OF = date(2026, 11, 18)  # fixed and mid-month: the current month is incomplete
 PRICE_INCREASE = date(2025, 7, 1)
@@ -195,7 +196,7 @@ ACTIVITY_PER_EXTRA_PRODUCT = 0.3  # each product beyond the first adds 30 % usag
 ACTIVITY_FADE_DAYS = 90
 ACTIVITY_FADE_FLOOR = 0.15
 
-# --- outreach (data/generate_outreach.py) ---------------------------------------------------------
+# --- outreach (data/demo/outreach.py) ---------------------------------------------------------
 OUTREACH_STREAM = 2
 
 
@@ -215,7 +216,7 @@ def generate(
     rng = np.random.default_rng(seed)
     activity_rng = np.random.default_rng([seed, ACTIVITY_STREAM])
     outreach_rng = np.random.default_rng([seed, OUTREACH_STREAM])
-    source = {"generator": "data.generate", "seed": seed, "customers": customers,
+    source = {"generator": "data.demo", "seed": seed, "customers": customers,
               "as_of": as_of.isoformat()}
     with snapshots.building(Path(out), keep=settings.SNAPSHOTS_KEEP) as (tmp, snapshot_id):
         con = duckdb.connect(str(tmp))
@@ -727,7 +728,7 @@ def _progress_bar(fraction: float, step: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data.generate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m data.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="live database path")
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=42)
