@@ -5,7 +5,6 @@ import streamlit as st
 import charts
 from app import frame
 from words import narrative
-import queries
 import settings
 from app import sharing
 from app import tiles
@@ -22,8 +21,7 @@ support = ui.query("support_kpis", f, grain="month", resolution=False)
 scores = ui.query("nps", f, grain="quarter")
 monthly_scores = ui.query("nps", f, grain="month")
 series = (moves, revenue, support, monthly_scores)
-kpis = None if any(s is None for s in series) else ui.derive(
-    "kpi_tiles", queries.kpi_tiles, *series, settings.MIN_N)
+kpis = None if any(s is None for s in series) else ui.compute("kpi_tiles", *series, settings.MIN_N)
 
 # Each tile's small trend: the last 12 complete periods of the series behind it.
 TRENDS = {

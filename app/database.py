@@ -22,7 +22,8 @@ from views import default_views
 import queries
 import settings
 from data import capabilities as caps_module
-from data import needs, shapes
+from data import shapes
+from views import needs
 from views.filter_params import BASES, MULTI
 from queries import Filters
 

@@ -20,7 +20,7 @@ from app import sharing
 from app import database
 from app import ui
 from app import workspace_ui
-from data import needs
+from views import catalog, needs
 from views.filter_params import BASES, FILTER_KEYS, MAX_PARAM_CHARS, MULTI, check_params, url_value
 from queries import Filters
 from queries.base import GRAINS
@@ -33,22 +33,6 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 FAVICON = str(ASSETS / "favicon.png")
 APP_CSS = ASSETS / "app.css"
 NAV_GUARD = f"<script>{(ASSETS / 'nav_guard.js').read_text(encoding='utf-8')}</script>"
-
-# (script, label, icon): the navigation drawn by frame(); Streamlit's own is off in config.toml.
-# A page in PAGE_NEEDS is listed only when the snapshot has what it shows (data/needs.py); a
-# link to it on other data shows the line that says what would fill it.
-PAGES = (
-    ("dashboard.py", "Overview", ":material/dashboard:"),
-    ("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:"),
-    ("pages/3_Churn_reasons.py", "Churn reasons", ":material/logout:"),
-    ("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:"),
-    ("pages/5_Support_x_retention.py", "Support × retention", ":material/join_inner:"),
-    ("pages/10_Outreach.py", "Outreach", ":material/campaign:"),
-    ("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:"),
-    ("pages/8_Reason_mapping.py", "Reason mapping", ":material/category:"),
-    ("pages/9_Targets_and_notes.py", "Targets & notes", ":material/flag:"),
-)
-PAGE_NEEDS = {"pages/10_Outreach.py": "outreach.contacts"}
 
 
 def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckdb.DuckDBPyConnection]:
@@ -161,11 +145,14 @@ def _sidebar_header(info: dict) -> None:
 def _navigation(caps) -> None:
     # Our own constant script (no data in it): a page link waits for a typed filter's commit.
     st.html(NAV_GUARD, unsafe_allow_javascript=True)
-    for script, label, icon in PAGES:
-        if script not in PAGE_NEEDS or needs.shows(caps, PAGE_NEEDS[script]):
+    # A page the snapshot cannot show (views/catalog.py, listed_when) is left out; a link to it
+    # on other data shows the line that says what would fill it.
+    for page in catalog.PAGES:
+        script, label, icon = page.script, page.label, page.icon
+        if not page.listed_when or needs.shows(caps, page.listed_when):
             st.page_link(script, label=label, icon=icon)
     if auth.is_editor():
-        st.page_link("pages/7_Import.py", label="Import data", icon=":material/upload_file:")
+        st.page_link(catalog.IMPORT.script, label="Import data", icon=":material/upload_file:")
     st.divider()
 
 

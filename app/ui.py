@@ -23,8 +23,9 @@ from app import sharing
 from app import database
 from app import workspace_ui
 from charts import Chart, period_label
-from data import needs
+from views import needs
 from views.filter_params import MULTI
+import queries
 from queries import Filters
 
 log = logging.getLogger("retention.ui")
@@ -135,6 +136,13 @@ def derive(what: str, fn, *args):
     except Exception as exc:  # noqa: BLE001 - every failure ends in the same short message
         report_error(exc, what)
         return None
+
+
+def compute(fn_name: str, *args):
+    """queries.<fn_name>(*args) on frames a page already has (tiles read off a series, a table
+    reshaped for a chart), behind the same error boundary as every query: pages never call the
+    metrics API themselves."""
+    return derive(fn_name, getattr(queries, fn_name), *args)
 
 
 def report_error(exc: Exception, what: str) -> str:

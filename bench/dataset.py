@@ -23,8 +23,9 @@ from queries import connect, meta
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "data"
 SEED = 42
-BUILD_FILES = ("schema.sql", "facts.sql", "build.py", "generate.py", "generate_outreach.py",
-               "sampling.py")
+# The files a demo database is made from, relative to data/: a change to one rebuilds it.
+BUILD_FILES = ("schema.sql", "build/facts.sql", "build/__init__.py", "demo/generate.py",
+               "demo/outreach.py", "demo/sampling.py")
 
 
 def live_path(customers: int, folder: Path = DATA_DIR) -> Path:
@@ -34,7 +35,7 @@ def live_path(customers: int, folder: Path = DATA_DIR) -> Path:
 def build_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in BUILD_FILES:
-        digest.update((build.HERE / name).read_bytes())
+        digest.update((build.HERE.parent / name).read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -10,7 +10,7 @@ from words import narrative
 import settings
 from app import database
 from app import ui
-from data import needs
+from views import needs
 
 PROFILE_COLUMNS = {
     "table_name": st.column_config.TextColumn("Table"),

@@ -16,8 +16,9 @@ When: a build in this process passes `after_build(live)` to data.demo.generate /
 snapshot is published with its views; otherwise the app computes what is missing the first time
 it opens a snapshot (snapshot.ensure_views), and `python -m views.default_views` does the same ahead.
 
-PAGE_CALLS is the one list of what each page asks for with default filters and default widgets;
-tests/pages check it against what the pages really call, and the benchmark times it.
+PAGE_CALLS (from the catalogue, views/catalog.py) is what each page asks for with default filters
+and default widgets; tests/pages check it against what the pages really call, and the benchmark
+times it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -40,95 +41,16 @@ import pandas as pd
 
 from views import fingerprint
 import queries
+from views import catalog
 from data import build, snapshots
 from queries import Filters
 
 log = logging.getLogger("retention.default_views")
 
-# A compare chart runs its function once per value of a dimension in the data (ui.compare):
-# {"segments": EACH} stands for one call per segment.
-EACH = "each value in the data"
-EACH_DIMENSION = {"plans": "plan", "segments": "segment"}
-
-
-@dataclass(frozen=True)
-class FirstOf:
-    """An argument a page picks from the data: `column` of the first row of another call's
-    result (with default filters)."""
-
-    fn: str
-    column: str
-
-
-# The Churn reasons page's category picker starts at the first category of churn_reasons (the
-# one with the most customers lost), whatever the categories of the data are.
-TOP_CATEGORY = FirstOf("churn_reasons", "category")
-
-# Every page draws the shared header (its customer count); then its own calls.
-# Each call is (function name, arguments[, filter fields that replace the default filters]).
-FRAME_CALLS: list[tuple] = [
-    ("cohort_retention", {"grain": "quarter"}),
-]
-PAGE_CALLS: dict[str, list[tuple]] = {
-    "Overview": [
-        ("period_movements", {"grain": "month"}),
-        ("revenue_retention", {"grain": "month"}),
-        ("support_kpis", {"grain": "month", "resolution": False}),
-        ("nps", {"grain": "quarter"}),
-        ("nps", {"grain": "month"}),
-        ("churn_reasons", {}),
-        ("churn_reasons", {"grain": "month"}),
-        ("churn_reasons", {"grain": "month"}, {"segments": EACH}),  # churn by segment
-    ],
-    "Cohorts": [
-        ("cohort_retention", {"grain": "month", "basis": "logo"}),
-        ("average_retention", {"grain": "month", "basis": "logo"}),
-        # compare mode, by plan: one weighted average curve per plan
-        ("average_retention", {"grain": "month", "basis": "logo"}, {"plans": EACH}),
-    ],
-    "Churn reasons": [
-        ("churn_reasons", {}),
-        ("churn_reasons", {"grain": "month"}),
-        ("churn_reasons", {}, {"segments": EACH}),
-        ("raw_reasons", {"category": TOP_CATEGORY}),
-        ("raw_reasons", {"category": "Other"}),  # the Other warning: no reason vs unmapped
-    ],
-    "Support KPIs": [
-        ("support_kpis", {"grain": "month"}),
-        ("support_kpis", {"grain": "month", "by": "channel"}),
-        ("nps", {"grain": "month"}),
-    ],
-    "Support x retention": [
-        ("survival", {"by": "early_tickets"}),
-        ("logrank_p", {"by": "early_tickets"}),
-        ("survival_at", {"by": "early_tickets", "day": 365}),
-        ("early_support_excluded", {}),
-        ("pre_churn_tickets", {}),
-        ("pre_churn_activity", {}),
-        ("retention_by_products", {"horizon_months": 24}),
-        ("early_expansion_retention", {"horizon_months": 24}),
-    ],
-    "Outreach": [
-        ("outreach_totals", {}),
-        ("outreach_kpis", {"grain": "month"}),  # the tiles' trends
-        ("outreach_retention", {"days": 90, "grain": "month"}),
-        ("outreach_kpis", {"grain": "month", "by": "channel"}),
-        ("outreach_totals", {"by": "campaign"}),
-        ("outreach_retention", {"days": 90, "grain": "month", "by": "campaign"}),
-    ],
-    "Data": [
-        ("data_quality", {}),
-        ("churn_reasons", {}),
-        ("early_support_excluded", {}),
-        ("support_kpis", {"grain": "month", "resolution": False}),
-    ],
-}
-
-# What a page asks for with default filters that is deliberately not kept: the rows behind the
-# drill-down depend on the cell picked (by default the newest cohort), and the table profile and
-# the reason mapping's tables are small reads of the whole snapshot.
-NOT_STORED = {"cohort_customers", "table_profile", "reason_mapping", "mapping_versions",
-              "mapping_categories"}
+# What each page asks for with default filters and default widgets is the catalogue's
+# (views/catalog.py): PAGE_CALLS per kept view, FRAME_CALLS for the shared header.
+EACH, EACH_DIMENSION, FirstOf = catalog.EACH, catalog.EACH_DIMENSION, catalog.FirstOf
+FRAME_CALLS, PAGE_CALLS, NOT_STORED = catalog.FRAME_CALLS, catalog.PAGE_CALLS, catalog.NOT_STORED
 
 
 def calls_of(page: str) -> list[tuple[str, dict, dict]]:

@@ -14,7 +14,8 @@ import plotly.io as pio
 
 import charts
 from words import definitions
-from data import capabilities, needs, workspace
+from data import capabilities, workspace
+from views import needs
 from words.formatting import format_delta, format_value, is_flat
 from queries import Filters
 from views.targets import Target, for_view, from_rows, verdict

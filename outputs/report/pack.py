@@ -18,7 +18,8 @@ from words import definitions
 from words import narrative
 import queries
 import settings
-from data import capabilities, needs, shapes
+from data import capabilities, shapes
+from views import needs
 from words.formatting import format_delta, format_value
 from queries import Filters
 from outputs.report.blocks import _MARKS, Marks, Shown, esc, notes_block

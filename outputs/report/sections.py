@@ -12,7 +12,7 @@ import pandas as pd
 import charts
 from words import narrative
 import queries
-from data import needs
+from views import needs
 from queries import Filters
 from outputs.report.blocks import Section, Shown, bullets, esc, figure_block, tiles_block
 

@@ -15,6 +15,7 @@ import settings
 from app import database
 from app import tiles as tile_module
 from app import ui
+from views import catalog
 from words.formatting import format_delta, format_value
 from queries import Filters
 
@@ -314,19 +315,8 @@ def test_tile_deltas_that_round_to_zero_say_no_change(delta, unit, shown):
     assert format_delta(delta, unit) == shown
 
 
-# default_views.PAGE_CALLS names the calls kept beside each snapshot, and the benchmark times them
-# as the pages' query sets: it must be what the pages really ask for.
-STORED_PAGE = {
-    "dashboard.py": "Overview",
-    "pages/2_Cohorts.py": "Cohorts",
-    "pages/3_Churn_reasons.py": "Churn reasons",
-    "pages/4_Support_KPIs.py": "Support KPIs",
-    "pages/5_Support_x_retention.py": "Support x retention",
-    "pages/10_Outreach.py": "Outreach",
-    "pages/6_Data_and_definitions.py": "Data",
-}
-
-
+# The catalogue's calls are kept beside each snapshot, and the benchmark times them as the pages'
+# query sets: they must be what the pages really ask for.
 @pytest.mark.parametrize("page", PAGES.values())
 def test_a_default_view_asks_only_for_calls_whose_results_are_kept(demo_db, con, page,
                                                                    monkeypatch):
@@ -351,7 +341,7 @@ def test_a_default_view_asks_only_for_calls_whose_results_are_kept(demo_db, con,
     view = Filters().resolve(con)  # the frame's filters: the snapshot's own as-of date
     expected = {
         key(name, replace(view, **overrides), dv.resolve(con, kwargs, replace(view, **overrides)))
-        for label in {"Overview", STORED_PAGE[page]}
+        for label in {"Overview", catalog.page(page).view}
         for name, kwargs, overrides in dv.expand(dv.calls_of(label), options)
     }
     made = {key(name, f, kwargs) for name, f, kwargs in asked if name not in dv.NOT_STORED}

@@ -8,7 +8,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from data import build, needs, snapshots
+from data import build, snapshots
+
+from views import needs
 
 from data.build import upgrade
 from data import capabilities as cap
