@@ -266,9 +266,9 @@ def child_import(timings: Path, load_args: list[str], duckdb_memory_mb: int | No
     got. `duckdb_memory_mb`: DuckDB's memory_limit, as an import through the app sets it
     (data/isolated.py); DuckDB spills to disk beyond it."""
     if duckdb_memory_mb:
-        from data.isolated import _limit_duckdb
+        from data.isolated import limit_duckdb
 
-        _limit_duckdb(duckdb_memory_mb)
+        limit_duckdb(duckdb_memory_mb)
     from data import build, capabilities, load_cli
 
     spent = {"facts_seconds": 0.0, "capabilities_seconds": 0.0}

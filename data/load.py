@@ -50,7 +50,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import (activity_input, build, dates, db_input, import_summary, needs, outreach_input,
+from data import (activity_input, build, dates, db_input, import_summary, outreach_input,
                   shapes, snapshots)
 
 MAX_SHOWN = 50
@@ -373,10 +373,11 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         if assumed:
             source["assumed"] = assumed
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
+        from views.needs import describe  # the summary's "what this data can show"
         meta["summary"] = import_summary.summarise(
             con, {st.key: st.name for st in read.values()}, rows, notes, warnings,
             source["date_formats"], as_of_source,
-            needs.describe(meta["capabilities"], as_of))
+            describe(meta["capabilities"], as_of))
         return meta
     except build.IntegrityError as exc:
         problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")

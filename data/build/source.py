@@ -162,7 +162,7 @@ def _insert_checked(con, table: str, view: str, relation) -> list[str]:
     check = spark_facts.problems_sql(table, view, present, text, quote='"', types=DUCKDB_TYPES)
     problems = []
     for col, found in (con.execute(check).fetchall() if check else []):
-        expected = spark_facts.EXPECTED[spark_facts._columns(table)[col]]
+        expected = spark_facts.EXPECTED[spark_facts.raw_columns(table)[col]]
         problems.append(f"{table}: column {col}: expected {expected}, found {found!r}")
     if not problems:
         select = spark_facts.typed_select(table, present, quote='"', types=DUCKDB_TYPES)

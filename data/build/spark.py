@@ -139,7 +139,7 @@ def _schema() -> tuple[dict[str, dict[str, str]], dict[str, tuple[str, ...]]]:
     return types, required
 
 
-def _columns(table: str) -> dict[str, str]:
+def raw_columns(table: str) -> dict[str, str]:
     """column -> schema.sql type of a raw table."""
     return _schema()[0][table]
 
@@ -150,7 +150,7 @@ def typed_select(table: str, present: list[str], quote: str = "`",
     lacks is null): the same projection on Spark (backquotes) and DuckDB (double quotes)."""
     types = types or SPARK_TYPES
     out = []
-    for column, kind in _columns(table).items():
+    for column, kind in raw_columns(table).items():
         if column not in present:
             out.append(f"cast(null as {types[kind]}) as {column}")
         else:
@@ -165,7 +165,7 @@ def problems_sql(table: str, view: str, present: list[str], text: list[str], quo
     (column, value). None when there is no such column (a typed Parquet column converts)."""
     types = types or SPARK_TYPES
     parts = []
-    for column, kind in _columns(table).items():
+    for column, kind in raw_columns(table).items():
         if column in present and kind != "VARCHAR" and column in text:
             ref = f"{quote}{column}{quote}"
             parts.append(
@@ -208,7 +208,7 @@ def read_source(spark, source: str, fmt: str | None = None):
         text = [f.name for f in raw.schema.fields if f.dataType.typeName() == "string"]
         check = problems_sql(table, view, present, text)
         for col, found in (spark.sql(check).collect() if check else []):
-            kind_of = _columns(table)[col]
+            kind_of = raw_columns(table)[col]
             problems.append(f"{table}: column {col}: expected {EXPECTED[kind_of]}, found {found!r}")
         frames[table] = spark.sql(f"select {typed_select(table, present)} from {view}")
     if problems:

@@ -82,11 +82,11 @@ class Marks:
 
 
 # The marks of the pack being built (board_pack sets them): every figure and tile reads them.
-_MARKS: contextvars.ContextVar[Marks | None] = contextvars.ContextVar("pack_marks", default=None)
+PACK_MARKS: contextvars.ContextVar[Marks | None] = contextvars.ContextVar("pack_marks", default=None)
 
 
 def _marks() -> Marks:
-    return _MARKS.get() or Marks()
+    return PACK_MARKS.get() or Marks()
 
 
 def read_marks(live, f: Filters, grain: str = "month") -> Marks:

@@ -22,7 +22,7 @@ from data import capabilities, shapes
 from views import needs
 from words.formatting import format_delta, format_value
 from queries import Filters
-from outputs.report.blocks import _MARKS, Marks, Shown, esc, notes_block
+from outputs.report.blocks import PACK_MARKS, Marks, Shown, esc, notes_block
 from outputs.report.sections import BASIS_WORDS, churn, cohorts, overview, support, support_retention
 from views.targets import verdict
 
@@ -83,11 +83,11 @@ def board_pack(con, f: Filters | None = None, grain: str = "month", basis: str =
                min_n: int = settings.MIN_N, marks: Marks | None = None) -> str:
     """The whole board pack as one HTML document (str), for the view `f` of the database `con`;
     `marks` are the workspace's targets and notes for it (read_marks)."""
-    token = _MARKS.set(marks)
+    token = PACK_MARKS.set(marks)
     try:
         return _board_pack(con, f, grain, basis, min_n, marks or Marks())
     finally:
-        _MARKS.reset(token)
+        PACK_MARKS.reset(token)
 
 
 def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, marks: Marks) -> str:
