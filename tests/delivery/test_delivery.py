@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ import pytest
 import queries
 from data import workspace
 from words.formatting import format_value
+from tests import ports
 from tests.unit.fixtures import make_db
 from tests.unit.test_alerts import GOOD
 from tests.unit.test_cohorts import CUSTOMERS
@@ -37,14 +37,10 @@ USER, PASSWORD = "alerts", "s3cret word"
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    port = ports.first_free(PORTS)
+    if port is None:
+        raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    return port
 
 
 class Inbox:
