@@ -108,8 +108,8 @@ def live(tmp_path_factory) -> Path:
 def run(module: str, *args: str, smtp_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "RETENTION_SMTP_URL": smtp_url, "RETENTION_MAIL_FROM": "dash@example.com",
            "RETENTION_BASE_URL": "https://retention.example.com"}
-    return subprocess.run([sys.executable, "-m", module, *args], check=False, cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", f"outputs.{module}", *args], check=False, cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_alerts_arrive_once_by_mail_and_webhook_with_the_tiles_numbers(live, smtp, hook, tmp_path):
