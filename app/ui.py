@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import secrets
-from dataclasses import astuple, replace
+from dataclasses import astuple
 from datetime import date
 
 import pandas as pd
@@ -24,7 +24,8 @@ from app import database
 from app import workspace_ui
 from charts import Chart, period_label
 from views import needs
-from views.filter_params import MULTI
+from views.compare import each_value as compare_each
+from views.compare import field_of
 import queries
 from queries import Filters
 
@@ -170,18 +171,10 @@ def query_all(fn_name: str):
 
 def compare(fn_name: str, f: Filters, dimension: str, **kwargs) -> pd.DataFrame | None:
     """fn_name once per value of a filter dimension (within the current filters), with a
-    `group` column: the comparison the metrics API has no `by` for."""
-    key = next(k for k, m in MULTI.items() if m.dimension == dimension)
-    field = MULTI[key].field
-    values = getattr(f, field) or tuple(database.current()["options"][key])
-    parts = []
-    for value in values:
-        df = query(fn_name, replace(f, **{field: (value,)}), **kwargs)
-        if df is None:
-            return None
-        if not df.empty:
-            parts.append(df.assign(group=str(value)))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    `group` column: the comparison the metrics API has no `by` for (views/compare.py)."""
+    key, _ = field_of(dimension)
+    return compare_each(lambda g: query(fn_name, g, **kwargs), f, dimension,
+                        database.current()["options"][key])
 
 
 def empty(df, says: str | None = None) -> bool:

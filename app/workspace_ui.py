@@ -60,10 +60,22 @@ def editor_name() -> str:
     return "editor"
 
 
-def write(action, *args, **kwargs) -> str | None:
-    """Run one workspace write for an editor; None when done, else the message to show.
+# The workspace writes the Targets & notes page may ask for: pages write only through here.
+WRITES = {
+    "add_note": workspace.add_annotation,
+    "delete_note": workspace.delete_annotation,
+    "set_target": workspace.set_target,
+    "delete_target": workspace.delete_target,
+}
+MAX_NOTE_CHARS = workspace.MAX_TEXT
+
+
+def write(action: str, *args, **kwargs) -> str | None:
+    """Run one workspace write (a key of WRITES) for an editor; None when done, else the message
+    to show.
 
     The role is checked here, at the write, not only where the forms are drawn."""
+    action = WRITES[action]
     if not auth.is_editor():
         return "Only editors can change targets and notes."
     try:

@@ -4,7 +4,6 @@ words from `definitions` and `narrative`, exactly as on the pages. No streamlit 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -14,6 +13,7 @@ from words import narrative
 import queries
 from views import needs
 from queries import Filters
+from views.compare import each_value
 from outputs.report.blocks import Section, Shown, bullets, esc, figure_block, tiles_block
 
 SURVIVAL_DAY = 365
@@ -24,22 +24,11 @@ EARLY_SPLITS = {
 }
 
 
-def _segments(con, f: Filters) -> tuple[str, ...]:
-    if f.segments:
-        return f.segments
-    if hasattr(queries, "filter_options"):
-        return tuple(str(v) for v in queries.filter_options(con).get("segment", []))
-    groups = queries.survival(con, Filters(), by="segment")["group"].dropna().unique()
-    return tuple(sorted(str(g) for g in groups))
-
-
 def _by_segment(con, f: Filters) -> pd.DataFrame | None:
-    parts = []
-    for value in _segments(con, f):
-        df = queries.churn_reasons(con, replace(f, segments=(value,)), grain="month")
-        if not df.empty:
-            parts.append(df.assign(group=value))
-    return pd.concat(parts, ignore_index=True) if parts else None
+    """Churn reasons per month for each segment, as the Overview's "What changed" reads them."""
+    df = each_value(lambda g: queries.churn_reasons(con, g, grain="month"), f, "segment",
+                    queries.filter_options(con).get("segment", []))
+    return None if df is None or df.empty else df
 
 
 def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:

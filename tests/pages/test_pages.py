@@ -55,6 +55,35 @@ def test_default_filters(demo_db, page):
     assert len(titles) == len(charts(at)) and all(titles.values()), titles
 
 
+def _chart_pattern(name: str) -> re.Pattern:
+    """A catalogue chart name as a pattern: its {placeholders} stand for any word."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", r"\\w+", re.escape(name)) + "$")
+
+
+@pytest.mark.parametrize("page", PAGES.values())
+def test_the_charts_drawn_are_the_catalogues(demo_db, con, page):
+    """Every chart a page draws is a section of its catalogue entry, and every chart section the
+    demo data can show, at the page's default widgets, is drawn."""
+    from data import capabilities
+    from views import needs
+
+    at = open_page(page)
+    assert not at.exception
+    drawn = set(chart_titles(at))
+    sections = [s for s in catalog.page(page).sections if s.chart]
+    unknown = {name for name in drawn
+               if not any(_chart_pattern(s.chart).match(name) for s in sections)}
+    assert unknown == set()
+    caps = capabilities.read(con)
+    # Sections drawn only after a widget change: another basis, a breakdown picked, an age chosen.
+    by_widget = {"cohorts.compare", "cohorts.compare_activity", "cohorts.activity_revenue",
+                 "cohorts.month_k", "support.by.category", "support.by.priority",
+                 "support.resolution", "support_x.early_frt_sla", "support_x.early_csat"}
+    expected = {s.chart for s in sections
+                if s.key not in by_widget and "{" not in s.chart and needs.shows(caps, s.key)}
+    assert expected - drawn == set()
+
+
 @pytest.mark.parametrize("page", PAGES.values())
 def test_restrictive_filter(demo_db, con, page):
     plan = sorted(database.filter_options(con)["plan"])[0]
