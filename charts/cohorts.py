@@ -138,7 +138,6 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
     if average.empty and cells.empty:
         return empty_chart(["series", "age", "retention_pct", "customers"])
     unit = GRAIN_WORDS[grain]
-    what, _ = basis_words(basis)
     m = measure(basis, grain)
     fig = go.Figure()
     complete = cells[cells["is_complete"]]
@@ -152,13 +151,8 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
         rows.append(average.assign(series="average")[["series", "age", "retention_pct",
                                                       "customers", "cohorts"]])
     basis_title = "MRR" if basis == "mrr" else "customers"
-    fig.update_layout(**base_layout(
-        f"Retention curves: % of each signup {grain}'s {basis_title} {m['title']}",
-        subtitle="Complete cells only · average weighted by cohort size",
-        x_title=f"Age ({unit} since signup)",
-        y_title=f"{m['value'].capitalize()} (% of cohort {what})",
-    ))
-    pct_axis(fig)
+    _retention_layout(fig, f"Retention curves: % of each signup {grain}'s {basis_title} {m['title']}",
+                      "Complete cells only · average weighted by cohort size", grain, basis)
     return Chart(fig, pd.concat(rows, ignore_index=True))
 
 
@@ -196,7 +190,6 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
     if df.empty:
         return empty_chart(cols)
     unit = GRAIN_WORDS[grain]
-    what, _ = basis_words(basis)
     m = measure(basis, grain)
     fig = go.Figure()
     colors = colors_for(df["group"].unique())
@@ -213,13 +206,8 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
     if not low.empty:
         fig.add_trace(low_n_trace(low["age"], low["retention_pct"], low["customers"], min_n))
     basis_title = "MRR" if basis == "mrr" else "customers"
-    fig.update_layout(**base_layout(
-        f"Average retention by {dimension_label}: % of {basis_title} {m['title']}",
-        subtitle="Size-weighted over complete cohorts of each group",
-        x_title=f"Age ({unit} since signup)",
-        y_title=f"{m['value'].capitalize()} (% of cohort {what})",
-    ))
-    pct_axis(fig)
+    _retention_layout(fig, f"Average retention by {dimension_label}: % of {basis_title} {m['title']}",
+                      "Size-weighted over complete cohorts of each group", grain, basis)
     return Chart(fig, df[cols].reset_index(drop=True))
 
 
@@ -284,3 +272,17 @@ def _add_average(fig: go.Figure, average: pd.DataFrame, y: str, hover_value: str
     low = average[average["customers"] < min_n]
     if not low.empty:
         fig.add_trace(low_n_trace(low["age"], low[y], low["customers"], min_n))
+
+
+def _retention_layout(fig: go.Figure, title: str, subtitle: str, grain: str, basis: str) -> None:
+    """The layout retention curves and compare curves share: age in periods since signup across,
+    the basis's retained share of the cohort up a 0-100 % axis."""
+    what, _ = basis_words(basis)
+    m = measure(basis, grain)
+    fig.update_layout(**base_layout(
+        title,
+        subtitle=subtitle,
+        x_title=f"Age ({GRAIN_WORDS[grain]} since signup)",
+        y_title=f"{m['value'].capitalize()} (% of cohort {what})",
+    ))
+    pct_axis(fig)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ import pytest
 import queries
 from data import workspace
 from words.formatting import format_value
+from tests import ports
 from tests.unit.fixtures import make_db
 from tests.unit.test_alerts import GOOD
 from tests.unit.test_cohorts import CUSTOMERS
@@ -37,14 +37,10 @@ USER, PASSWORD = "alerts", "s3cret word"
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    port = ports.first_free(PORTS)
+    if port is None:
+        raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    return port
 
 
 class Inbox:
@@ -112,8 +108,8 @@ def live(tmp_path_factory) -> Path:
 def run(module: str, *args: str, smtp_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "RETENTION_SMTP_URL": smtp_url, "RETENTION_MAIL_FROM": "dash@example.com",
            "RETENTION_BASE_URL": "https://retention.example.com"}
-    return subprocess.run([sys.executable, "-m", module, *args], check=False, cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", f"outputs.{module}", *args], check=False, cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_alerts_arrive_once_by_mail_and_webhook_with_the_tiles_numbers(live, smtp, hook, tmp_path):

@@ -34,6 +34,8 @@ except ImportError:  # the conftest skips the folder with a reason
     sync_playwright = None
     PlaywrightTimeout = TimeoutError
 
+from tests import ports
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ARTIFACTS = HERE / "artifacts"
@@ -80,14 +82,10 @@ def free_port() -> int:
     wanted = os.environ.get("RETENTION_E2E_PORTS", "").strip()
     if wanted:
         first, _, last = wanted.partition("-")
-        for port in range(int(first), int(last or first) + 1):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-        raise RuntimeError(f"no free port in RETENTION_E2E_PORTS={wanted}")
+        port = ports.first_free(range(int(first), int(last or first) + 1))
+        if port is None:
+            raise RuntimeError(f"no free port in RETENTION_E2E_PORTS={wanted}")
+        return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

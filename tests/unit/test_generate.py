@@ -70,6 +70,13 @@ def one(con, sql: str):
     return rows(con, sql)[0][0]
 
 
+def outside_active_life(column: str) -> str:
+    """A condition true for a row dated (by `column`) before its customer's signup date, after
+    the end of the as-of day, or on or after a churn date that has come: none should exist."""
+    return (f"{column} < signup_date or {column} >= $as_of + interval 1 day "
+            f"or (churn_date <= $as_of and {column} >= churn_date)")
+
+
 def checksums(path) -> dict:
     """Row count and an order-sensitive hash (rowid included) of every data table."""
     with duckdb.connect(str(path), read_only=True) as db:
@@ -460,11 +467,9 @@ def test_nps_is_quarterly_for_about_a_third_and_tracks_churn(con):
 
 # --- activity ------------------------------------------------------------------------------------
 def test_activity_only_during_active_life(con):
-    assert one(con, """
+    assert one(con, f"""
         select count(*) from activity join customers using (customer_id)
-        where occurred_at < signup_date
-           or occurred_at >= $as_of + interval 1 day
-           or (churn_date <= $as_of and occurred_at >= churn_date)
+        where {outside_active_life("occurred_at")}
     """) == 0
     # Everyone still a customer at the end of the signup day used the product that day.
     assert one(con, """
@@ -525,11 +530,9 @@ def test_outreach_rows_and_response_rate_by_channel(con):
 
 
 def test_outreach_only_during_active_life_and_answered_before_as_of(con):
-    assert one(con, """
+    assert one(con, f"""
         select count(*) from outreach join customers using (customer_id)
-        where contacted_at < signup_date
-           or contacted_at >= $as_of + interval 1 day
-           or (churn_date <= $as_of and contacted_at >= churn_date)
+        where {outside_active_life("contacted_at")}
            or responded_at <= contacted_at
            or responded_at >= $as_of + interval 1 day
            or (churn_date <= $as_of and responded_at >= churn_date + interval 1 day)
