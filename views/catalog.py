@@ -1,5 +1,5 @@
 """What each page shows, written once: its sections, each with the metric calls of its default
-view, the chart it draws (the name `ui.show` gives it, which is also its CSV's name), the key of
+view, the charts it draws (the names `ui.show` gives them, which are also their CSVs' names), the key of
 its definition (words/definitions.py) and what it needs of the data (data/needs.py).
 
 Everything that lists a page's content reads this table: the navigation (app/frame.py), the
@@ -56,7 +56,7 @@ class Section:
     kind: str = "chart"
     churn: bool = False
     calls: tuple[tuple, ...] = ()  # what it asks for in the page's default view
-    chart: str = ""                # the name ui.show draws it under (a pattern with {grain}...)
+    charts: tuple[str, ...] = ()   # the names ui.show draws it under ({grain}... = any word)
     definition: str = ""           # key of words/definitions.py
 
 
@@ -114,10 +114,10 @@ OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overvi
     _tile("overview", "clv", "lifetime value", CHURN, column("customers.mrr")),
     Section("overview.churn_rate", "the monthly churn rate", (CHURN,),
             calls=(("period_movements", {"grain": "month"}),),
-            chart="overview_churn_rate", definition="churn_rate"),
+            charts=("overview_churn_rate",), definition="churn_rate"),
     Section("overview.churn_reasons", "the top churn reasons", REASONS, churn=True,
             calls=(("churn_reasons", {}), *CHANGE_REASONS),
-            chart="overview_churn_reasons", definition="churn_category"),
+            charts=("overview_churn_reasons",), definition="churn_category"),
 ))
 
 COHORT_SERIES = (
@@ -127,31 +127,31 @@ COHORT_SERIES = (
 
 COHORTS = Page("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:", view="Cohorts", sections=(
     Section("cohorts.heatmap", "the retention triangle", (CHURN,), calls=COHORT_SERIES[:1],
-            chart="cohort_heatmap", definition="retention"),
+            charts=("cohort_heatmap",), definition="retention"),
     Section("cohorts.curves", "retention curves", (CHURN,), calls=COHORT_SERIES,
-            chart="retention_curves", definition="average_curve"),
+            charts=("retention_curves",), definition="average_curve"),
     Section("cohorts.compare", "retention compared by group",
             (CHURN, split(*COMPARE_DIMENSIONS)),
             # compare mode, by plan: one weighted average curve per plan
             calls=(("average_retention", {"grain": "month", "basis": "logo"}, {"plans": EACH}),),
-            chart="retention_by_{dimension}", definition="average_curve"),
+            charts=("retention_by_{dimension}",), definition="average_curve"),
     *(Section(f"cohorts.by.{d}", f"retention by {d.replace('_', ' ')}", (CHURN, split(d)),
               "option") for d in COMPARE_DIMENSIONS),
     Section("cohorts.by.early_tickets", "retention by early tickets", (CHURN, TICKETS), "option"),
     Section("cohorts.by.early_csat", "retention by early CSAT",
             (CHURN, TICKETS, column("tickets.csat")), "option"),
     Section("cohorts.month_k", "retention at one age across cohorts", (CHURN,),
-            chart="retention_at_{grain}_{age}", definition="retention"),
+            charts=("retention_at_{grain}_{age}",), definition="retention"),
     Section("cohorts.customers", "the customers behind a cell", ()),
     Section("cohorts.basis_mrr", "MRR-weighted retention", (column("customers.mrr"),), "choice",
             definition="revenue_basis"),
     Section("cohorts.basis_activity", "activity retention (customers who came back)", (ACTIVITY,),
             "choice", definition="activity_returned"),
     Section("cohorts.compare_activity", "activity retention compared by group",
-            (ACTIVITY, split(*COMPARE_DIMENSIONS)), chart="retention_by_{dimension}",
+            (ACTIVITY, split(*COMPARE_DIMENSIONS)), charts=("retention_by_{dimension}",),
             definition="activity_average"),
     Section("cohorts.activity_revenue", "revenue per customer by age",
-            (ACTIVITY, column("activity.amount")), chart="revenue_per_customer",
+            (ACTIVITY, column("activity.amount")), charts=("revenue_per_customer",),
             definition="activity_revenue"),
 ))
 
@@ -161,22 +161,22 @@ CHURN_REASONS = Page("pages/3_Churn_reasons.py", "Churn reasons", ":material/log
             calls=(("churn_reasons", {}),)),
     Section("churn.mrr_lost", "MRR lost", (CHURN, column("customers.mrr")), "tile", churn=True),
     Section("churn.by_category", "customers lost by reason", REASONS, churn=True,
-            chart="churn_customers_by_category", definition="churn_category"),
+            charts=("churn_customers_by_category",), definition="churn_category"),
     Section("churn.mrr_by_category", "MRR lost by reason", (*REASONS, column("customers.mrr")),
-            churn=True, chart="churn_mrr_by_category", definition="churn_category"),
+            churn=True, charts=("churn_mrr_by_category",), definition="churn_category"),
     Section("churn.owners", "which team owns the fix", REASONS, "tile", churn=True),
     Section("churn.trend", "churn reasons over time", REASONS, churn=True,
             calls=(("churn_reasons", {"grain": "month"}),),
-            chart="churn_by_reason_per_{grain}", definition="churn_category"),
+            charts=("churn_by_reason_per_{grain}",), definition="churn_category"),
     Section("churn.by_segment", "the reason mix by segment", (*REASONS, split("segment")),
             churn=True, calls=(("churn_reasons", {}, {"segments": EACH}),),
-            chart="churn_reasons_by_segment", definition="churn_category"),
+            charts=("churn_reasons_by_segment",), definition="churn_category"),
     Section("churn.raw", "the raw reasons behind a category",
             (CHURN, column("customers.churn_reason")), churn=True,
             # the Other warning asks for the Other category's reasons: no reason vs unmapped
             calls=(("raw_reasons", {"category": TOP_CATEGORY}),
                    ("raw_reasons", {"category": "Other"})),
-            chart="raw_reasons", definition="churn_category"),
+            charts=("raw_reasons",), definition="churn_category"),
 ))
 
 SUPPORT_KPIS = Page("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:",
@@ -184,31 +184,31 @@ SUPPORT_KPIS = Page("pages/4_Support_KPIs.py", "Support KPIs", ":material/suppor
     Section("support.tickets", "support KPIs", (TICKETS,), "section",
             calls=(("support_kpis", {"grain": "month"}),)),
     Section("support.frt", "first response time", (TICKETS, column("tickets.first_response_at")),
-            chart="frt_{choice}", definition="frt"),
+            charts=("first_response_h_{choice}",), definition="frt"),
     Section("support.resolution", "resolution time", (TICKETS, column("tickets.resolved_at")),
-            chart="resolution_{choice}", definition="resolution"),
-    Section("support.csat", "CSAT", (TICKETS, column("tickets.csat")), chart="csat",
+            charts=("resolution_h_{choice}",), definition="resolution"),
+    Section("support.csat", "CSAT", (TICKETS, column("tickets.csat")), charts=("csat",),
             definition="csat"),
-    Section("support.ces", "customer effort", (TICKETS, column("tickets.ces")), chart="ces",
+    Section("support.ces", "customer effort", (TICKETS, column("tickets.ces")), charts=("ces",),
             definition="ces"),
     Section("support.one_touch", "one-touch resolution",
             (TICKETS, column("tickets.resolved_at"), column("tickets.agent_replies")),
-            chart="one_touch", definition="one_touch"),
+            charts=("one_touch",), definition="one_touch"),
     Section("support.nps", "the net promoter score", (table("nps_responses"),),
-            calls=(("nps", {"grain": "month"}),), chart="nps", definition="nps"),
-    Section("support.volume", "ticket volume", (TICKETS,), chart="volume_backlog",
+            calls=(("nps", {"grain": "month"}),), charts=("nps",), definition="nps"),
+    Section("support.volume", "ticket volume", (TICKETS,), charts=("volume_backlog",),
             definition="ticket_period"),
     Section("support.backlog", "the backlog", (TICKETS, column("tickets.resolved_at")),
-            chart="volume_backlog", definition="backlog"),
+            charts=("volume_backlog",), definition="backlog"),
     Section("support.priority", "times and targets per priority",
             (TICKETS, column("tickets.priority")), "choice"),
     Section("support.by.channel", "a breakdown by channel", (TICKETS, split("ticket_channel")),
             "choice", calls=(("support_kpis", {"grain": "month", "by": "channel"}),),
-            chart="{metric}_by_channel"),
+            charts=("{metric}_by_channel",)),
     Section("support.by.category", "a breakdown by ticket category",
-            (TICKETS, split("ticket_category")), "choice", chart="{metric}_by_category"),
+            (TICKETS, split("ticket_category")), "choice", charts=("{metric}_by_category",)),
     Section("support.by.priority", "a breakdown by priority", (TICKETS, split("ticket_priority")),
-            "choice", chart="{metric}_by_priority"),
+            "choice", charts=("{metric}_by_priority",)),
 ))
 
 EARLY_SUPPORT = (
@@ -223,29 +223,31 @@ SUPPORT_X_RETENTION = Page(
     view="Support x retention", sections=(
         Section("support_x.early", "retention by early support experience", (CHURN, TICKETS),
                 "section", calls=EARLY_SUPPORT),
+        # Each split: the survival curves and the share still active after a year.
         Section("support_x.early_tickets", "retention by tickets in the first 90 days",
-                (CHURN, TICKETS), chart="survival_by_early_tickets", definition="survival"),
+                (CHURN, TICKETS), definition="survival",
+                charts=("survival_by_early_tickets", "survival_365_by_early_tickets")),
         Section("support_x.early_frt_sla",
                 "retention by first-response target in the first 90 days",
-                (CHURN, TICKETS, column("tickets.first_response_at")),
-                chart="survival_by_early_frt_sla", definition="survival"),
+                (CHURN, TICKETS, column("tickets.first_response_at")), definition="survival",
+                charts=("survival_by_early_frt_sla", "survival_365_by_early_frt_sla")),
         Section("support_x.early_csat", "retention by CSAT in the first 90 days",
-                (CHURN, TICKETS, column("tickets.csat")), chart="survival_by_early_csat",
-                definition="survival"),
+                (CHURN, TICKETS, column("tickets.csat")), definition="survival",
+                charts=("survival_by_early_csat", "survival_365_by_early_csat")),
         Section("support_x.products", "two-year retention by products held",
                 (CHURN, column("customers.products_count")),
                 calls=(("retention_by_products", {"horizon_months": 24}),),
-                chart="retention_by_products", definition="products"),
+                charts=("retention_by_products",), definition="products"),
         Section("support_x.expansion", "two-year retention by early expansion",
                 (CHURN, table("mrr_history")),
                 calls=(("early_expansion_retention", {"horizon_months": 24}),),
-                chart="retention_by_early_expansion", definition="early_expansion"),
+                charts=("retention_by_early_expansion",), definition="early_expansion"),
         Section("support_x.pre_churn", "support in the 90 days before churn", (CHURN, TICKETS),
-                churn=True, calls=(("pre_churn_tickets", {}),), chart="pre_churn_tickets",
+                churn=True, calls=(("pre_churn_tickets", {}),), charts=("pre_churn_tickets",),
                 definition="churn_category"),
         Section("support_x.pre_churn_activity", "activity in the 90 days before churn",
                 (CHURN, ACTIVITY), churn=True, calls=(("pre_churn_activity", {}),),
-                chart="pre_churn_activity", definition="pre_churn_activity"),
+                charts=("pre_churn_activity",), definition="pre_churn_activity"),
     ))
 
 OUTREACH_PAGE = Page(
@@ -261,18 +263,18 @@ OUTREACH_PAGE = Page(
         Section("outreach.tile.retention_gap_pct", "the 90-day retention gap", (CHURN, OUTREACH),
                 "tile", calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month"}),)),
         Section("outreach.response_rate", "response rate over time", (OUTREACH, RESPONSES),
-                chart="outreach_response_rate", definition="outreach_response_rate"),
+                charts=("outreach_response_rate",), definition="outreach_response_rate"),
         Section("outreach.by.channel", "response rate by channel",
                 (OUTREACH, RESPONSES, split("outreach_channel")), "choice",
                 calls=(("outreach_kpis", {"grain": "month", "by": "channel"}),),
-                chart="outreach_response_time", definition="outreach_response_time"),
+                charts=("outreach_response_time",), definition="outreach_response_time"),
         Section("outreach.campaigns", "the campaigns table", (OUTREACH, column("outreach.campaign")),
                 calls=(("outreach_totals", {"by": "campaign"}),)),
         Section("outreach.retention", "retention of contacted and not contacted customers",
                 (CHURN, OUTREACH),
                 calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month",
                                                "by": "campaign"}),),
-                chart="outreach_retention", definition="outreach_retention"),
+                charts=("outreach_retention",), definition="outreach_retention"),
     ))
 
 DATA_PAGE = Page("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:",
