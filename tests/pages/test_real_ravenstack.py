@@ -99,7 +99,7 @@ def test_the_mrr_tile_is_what_the_active_customers_paid_then(ravenstack_db):
     tile = next(m for m in at.metric if m.label == "MRR")
     assert (tile.value, tile.delta) == ("$8.09M", "+$660.7k")
     # 660,729 / 7,425,726 = 8.90% (the page escapes Markdown in sentences)
-    import ui
+    from app import ui
     said = ui.markdown_text("MRR rose 8.9% to $8,086,455.")
     assert any(said in m.value for m in at.markdown)
 
@@ -130,7 +130,7 @@ def test_early_support_counts_tickets_from_the_signup_on(ravenstack_db):
     # The Data page names them with what they are left out of.
     data = open_page("pages/6_Data_and_definitions.py")
     assert not data.exception
-    import ui
+    from app import ui
     assert ui.markdown_text(
         "Dated before their customer's signup date: 1,077 tickets. They count in no per-customer "
         "number (early support, activity retention, the 90 days before churn) but stay in the "
@@ -172,7 +172,7 @@ def test_a_tile_over_a_sliver_of_its_months_says_which_days_it_covers(late_ticke
     for label in ("CSAT", "First response"):
         assert tiles[label].delta in (None, "")
     assert tiles["CSAT"].value == "64.5%"  # the same December as with every ticket
-    import ui
+    from app import ui
     captions = [c.value for c in at.caption]
     assert captions.count(ui.markdown_text("Tickets cover 29 Nov – 31 Dec only.")) == 2
     # Tiles of the customers file compare as before.

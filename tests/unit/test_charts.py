@@ -136,6 +136,14 @@ def test_one_period_is_drawn_so_its_value_is_seen():
     assert two.data[0].width is None and two.layout.xaxis.range is None
 
 
+def test_a_cohort_with_one_complete_age_is_drawn_as_a_point():
+    cells = _cells()
+    # Jan has ages 0-1 (a line); Feb only age 0: a line through one point draws nothing
+    fig = charts.retention_curves(cells, pd.DataFrame()).figure
+    modes = {t.hovertemplate.split("<br>")[0]: t.mode for t in fig.data}
+    assert modes == {"Cohort Jan 2024": "lines", "Cohort Feb 2024": "markers"}
+
+
 def test_the_triangle_axis_starts_at_age_zero_and_its_scale_sits_underneath():
     fig = charts.cohort_heatmap(_cells()).figure
     assert list(fig.layout.xaxis.range) == [-0.5, 1.5]  # ages 0..1, no -1 tick from padding
