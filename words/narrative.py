@@ -390,7 +390,8 @@ def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | Non
         out.append(("warning", before))
     if q["customers_without_mrr"] and "mrr_history" not in absent:
         out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
-                               "they are left out of NRR, GRR and early expansion."))
+                               "they are left out of NRR, GRR and early expansion, and count $0 in "
+                               "the MRR of every month."))
     return out
 
 

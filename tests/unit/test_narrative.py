@@ -250,6 +250,10 @@ def test_quality_notes_leave_absent_files_to_the_missing_lines():
     # with the tables present, the same counts are quality notes
     present = narrative.quality_notes(quality, None, 6, None, 15)
     assert [text[:12] for _, text in present] == ["40 of 40 cus", "6 customers ", "40 customers"]
+    # With an MRR history, a customer without rows pays nothing in it: NRR and the MRR tiles alike.
+    assert present[-1] == ("warning", "40 customers have no MRR history: they are left out of NRR, "
+                                      "GRR and early expansion, and count $0 in the MRR of every "
+                                      "month.")
 
 
 ASSUMED = {"churned_without_date": {"customers": 35, "date": "2024-12-31"},
