@@ -21,7 +21,10 @@ support = ui.query("support_kpis", f, grain="month", resolution=False)
 scores = ui.query("nps", f, grain="quarter")
 monthly_scores = ui.query("nps", f, grain="month")
 series = (moves, revenue, support, monthly_scores)
-kpis = None if any(s is None for s in series) else ui.compute("kpi_tiles", *series, settings.MIN_N)
+# Each table's first and last date: a tile compares only periods its table wholly covers.
+spans = ui.query_all("table_profile")
+kpis = None if any(s is None for s in series) else ui.compute(
+    "kpi_tiles", *series, settings.MIN_N, spans)
 
 # Each tile's small trend: the last 12 complete periods of the series behind it.
 TRENDS = {

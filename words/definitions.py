@@ -62,7 +62,8 @@ DEFINITIONS: dict[str, Definition] = {
         "customers of the cohort with any activity in calendar period cohort + k / cohort size × 100",
         "For businesses without cancellation dates: a customer counts at age k when they came "
         "back (a purchase, a login, feature use) in that period itself. Age 0 is the signup "
-        "period. A customer without any activity counts in the cohort but never returns.",
+        "period. A customer without any activity counts in the cohort but never returns; "
+        "activity dated before the customer's signup date is not a return.",
     ),
     "activity_returned_unbounded": Definition(
         "Returned in period k or later",
@@ -88,13 +89,14 @@ DEFINITIONS: dict[str, Definition] = {
         "Σ amount of the cohort's activity in periods 0..k / cohort size",
         "The repeat-purchase curve: what a customer has spent, on average, by the end of the "
         "k-th period after signup (complete cells only, size-weighted). Activity without an "
-        "amount counts 0.",
+        "amount counts 0; activity dated before the signup date does not count.",
     ),
     "pre_churn_activity": Definition(
         "Activity before churn",
         "activity in the 90 days before churn per churned customer, against retained customers "
         "over 90 days at the same tenure",
-        "Churned: churn_date − 90 days <= activity < churn_date, by churn reason category. "
+        "Churned: churn_date − 90 days <= activity < churn_date and on or after the signup "
+        "date, by churn reason category. "
         "Baseline: customers not churned by as-of, over tenure days [30t − 90, 30t) where t is "
         "the churned customer's tenure in 30-day blocks (rounded). Usage that drops before a "
         "churn is the earliest warning a subscription team gets.",
@@ -158,9 +160,12 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     "mrr": Definition(
         "MRR",
-        "Σ mrr of active customers",
-        "Monthly recurring revenue of the customers active at the period end (an empty MRR "
-        "counts as 0).",
+        "Σ MRR of the customers active at the period end, in the month that holds it",
+        "With an MRR history (or subscriptions): what the customers active at the period's end "
+        "(the as-of day for the current period) paid in that month, from the history; a customer "
+        "without a row for it counts 0. Without a history: their MRR in the customers file, "
+        "which is today's MRR (or their MRR at churn), not what they paid then. An empty MRR "
+        "counts as 0.",
     ),
     "clv": Definition(
         "Customer lifetime value (simple)",
@@ -210,7 +215,8 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     "early_support": Definition(
         "Early support experience",
-        "tickets created before signup + 90 days, for customers with signup + 90 days <= as-of",
+        "tickets created on or after signup and before signup + 90 days, for customers with "
+        "signup + 90 days <= as-of",
         "Buckets: ticket count (0 / 1–2 / 3+); first-response target met on every early ticket "
         "vs any breach; CSAT all 4–5 / any below 4 / none rated. Younger customers are left out.",
     ),

@@ -202,6 +202,19 @@ def test_the_pack_has_the_apps_look_and_no_change_is_neutral(pack):
     assert '<div class="delta bad">+0.4 pts' in tiles
 
 
+def test_a_pack_tile_without_a_change_says_why():
+    # A tile whose tickets cover a sliver of its months (queries.kpi_tiles' note): its value, no
+    # change and no "vs" month, and the note.
+    rows = pd.DataFrame([{"label": "CSAT", "unit": "%", "value": 64.5, "delta": None,
+                          "higher_is_better": True, "is_reliable": True, "n": 62,
+                          "previous_period": pd.Timestamp("2024-11-01"),
+                          "note": "tickets cover 29 Nov – 31 Dec only"}])
+    tiles = tiles_block(rows, 30)
+    assert '<div class="value">64.5%</div><div class="n">N = 62</div>' in tiles
+    assert '<div class="n">Tickets cover 29 Nov – 31 Dec only.</div>' in tiles
+    assert "vs Nov" not in tiles
+
+
 def test_the_returned_basis_draws_the_activity_triangle(db, tmp_path):
     out = tmp_path / "returned.html"
     assert main(["--out", str(out), "--db", str(db), "--filter", "basis=Returned"]) == 0
