@@ -79,6 +79,8 @@ PAGE_CALLS: dict[str, list[tuple]] = {
         ("churn_reasons", {}),
         ("churn_reasons", {"grain": "month"}),
         ("churn_reasons", {"grain": "month"}, {"segments": EACH}),  # churn by segment
+        ("risk_backtest", {"horizon_days": 90}),  # MRR at risk tile
+        ("churn_risk", {"horizon_days": 90}),
     ],
     "Cohorts": [
         ("cohort_retention", {"grain": "month", "basis": "logo"}),
@@ -115,6 +117,10 @@ PAGE_CALLS: dict[str, list[tuple]] = {
         ("outreach_kpis", {"grain": "month", "by": "channel"}),
         ("outreach_totals", {"by": "campaign"}),
         ("outreach_retention", {"days": 90, "grain": "month", "by": "campaign"}),
+    ],
+    "At risk": [
+        ("risk_backtest", {"horizon_days": 90}),
+        ("churn_risk", {"horizon_days": 90}),
     ],
     "Data": [
         ("data_quality", {}),

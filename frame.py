@@ -44,11 +44,12 @@ PAGES = (
     ("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:"),
     ("pages/5_Support_x_retention.py", "Support × retention", ":material/join_inner:"),
     ("pages/10_Outreach.py", "Outreach", ":material/campaign:"),
+    ("pages/11_At_risk.py", "At risk", ":material/crisis_alert:"),
     ("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:"),
     ("pages/8_Reason_mapping.py", "Reason mapping", ":material/category:"),
     ("pages/9_Targets_and_notes.py", "Targets & notes", ":material/flag:"),
 )
-PAGE_NEEDS = {"pages/10_Outreach.py": "outreach.contacts"}
+PAGE_NEEDS = {"pages/10_Outreach.py": "outreach.contacts", "pages/11_At_risk.py": "risk.score"}
 
 
 def frame(page_title: str, needs_customers: bool = True) -> tuple[Filters, duckdb.DuckDBPyConnection]:

@@ -123,6 +123,8 @@ ITEMS: dict[str, Item] = {
     "overview.tile.nps": Item("Overview", "NPS", (table("nps_responses"),), "tile"),
     "overview.tile.clv": Item("Overview", "lifetime value", (CHURN, column("customers.mrr")),
                               "tile"),
+    "overview.tile.mrr_at_risk": Item("Overview", "MRR at risk in the next 90 days",
+                                      (CHURN, column("customers.mrr")), "tile", churn=True),
     "overview.churn_rate": Item("Overview", "the monthly churn rate", (CHURN,)),
     "overview.churn_reasons": Item("Overview", "the top churn reasons", REASONS, churn=True),
     # Cohorts
@@ -221,6 +223,15 @@ ITEMS: dict[str, Item] = {
                                (OUTREACH, column("outreach.campaign"))),
     "outreach.retention": Item("Outreach", "retention of contacted and not contacted customers",
                                (CHURN, OUTREACH)),
+    # At risk: listed only with dated churn (a score learns when customers leave).
+    "risk.score": Item("At risk", "churn risk scores with their track record", (CHURN,),
+                       "section", churn=True),
+    "risk.calibration": Item("At risk", "the churn score's calibration", (CHURN,), churn=True),
+    "risk.list": Item("At risk", "customers by churn risk, with drivers", (CHURN,), churn=True),
+    "risk.mrr": Item("At risk", "MRR at risk", (CHURN, column("customers.mrr")), "tile",
+                     churn=True),
+    "risk.outreach": Item("At risk", "a link into Outreach", (CHURN, OUTREACH), "choice",
+                          churn=True),
     # Shared filters (sidebar): a filter over a dimension without values is not drawn.
     "filter.plan": Item("Filters", "the plan filter", (column("customers.plan"),), "filter"),
     "filter.segment": Item("Filters", "the segment filter", (column("customers.segment"),),

@@ -570,3 +570,13 @@ def risk_backtest(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
         out["calibration_error_pts"] = float(np.mean(
             [abs(r["predicted_pct"] - r["observed_pct"]) for r in rows]))
     return out
+
+
+def risk_totals(scores: pd.DataFrame | None) -> dict:
+    """The list's totals (churn_risk's rows): customers, mrr (Σ mrr), mrr_at_risk (Σ risk x mrr),
+    expected_churners (Σ risk)."""
+    if scores is None or scores.empty:
+        return {"customers": 0, "mrr": 0.0, "mrr_at_risk": 0.0, "expected_churners": 0.0}
+    return {"customers": int(len(scores)), "mrr": float(scores["mrr"].sum()),
+            "mrr_at_risk": float(scores["mrr_at_risk"].sum()),
+            "expected_churners": float(scores["risk"].sum())}

@@ -22,7 +22,8 @@ from data import capabilities, needs, shapes
 from formatting import format_delta, format_value
 from queries import Filters
 from report.blocks import _MARKS, Marks, Shown, esc, notes_block
-from report.sections import BASIS_WORDS, churn, cohorts, overview, support, support_retention
+from report.sections import (BASIS_WORDS, at_risk, churn, cohorts, overview, support,
+                             support_retention)
 from targets import verdict
 
 CSS = """
@@ -101,6 +102,8 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         churn(con, f, as_of, min_n, shown),
         support(con, f, as_of, min_n, shown),
         support_retention(con, f, as_of, min_n, shown),
+        at_risk(con, f, as_of, min_n, shown),
+        at_risk(con, f, as_of, min_n, shown),
     ]
     # A section with nothing to draw is left out with the rest, in the one line below.
     sections = [s for s in sections if s.blocks]
