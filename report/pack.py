@@ -103,7 +103,6 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         support(con, f, as_of, min_n, shown),
         support_retention(con, f, as_of, min_n, shown),
         at_risk(con, f, as_of, min_n, shown),
-        at_risk(con, f, as_of, min_n, shown),
     ]
     # A section with nothing to draw is left out with the rest, in the one line below.
     sections = [s for s in sections if s.blocks]
