@@ -29,7 +29,9 @@ def calibration_bars(rows, title: str, subtitle: str | None = None) -> Chart:
     fig.update_layout(**_base_layout(title, subtitle=subtitle,
                                      x_title="Tenth of customers by predicted risk (10 = highest)",
                                      y_title="Churned within the horizon (%)"),
-                      barmode="group", bargap=0.25)
+                      barmode="group", bargap=0.25,
+                      # On a phone the labels would shrink to specks: hidden there (hover has them).
+                      uniformtext_minsize=10, uniformtext_mode="hide")
     top = float(data[["predicted_pct", "observed_pct"]].max().max()) if len(data) else 0.0
     fig.update_yaxes(ticksuffix="%", range=[0, max(5.0, top * 1.18)], rangemode="tozero")
     fig.update_xaxes(type="category")

@@ -1,6 +1,8 @@
 """At risk: who is likely to leave next, with a score that shows its track record on the
 business's own history first, then the list to act on (highest risk first, with drivers)."""
 
+from datetime import date
+
 import streamlit as st
 
 import charts
@@ -15,16 +17,17 @@ HORIZON = queries.risk.HORIZON_DAYS
 # On screen the highest risks only: a large snapshot's whole list would be megabytes in the
 # browser; the call list (CSV) has every customer of the selection.
 SHOWN = 1_000
+# The drivers last: they take the rest of the row and wrap nothing off on a wide screen; the
+# MRR itself is in the call list.
 LIST_COLUMNS = {
     "risk_pct": st.column_config.ProgressColumn(
         "Churn risk", format="%.0f%%", min_value=0, max_value=100,
         help=f"Probability of churning within {HORIZON} days, from history"),
     "name": st.column_config.TextColumn("Customer"),
+    "customer_id": st.column_config.TextColumn("Customer id"),
     "mrr_at_risk": st.column_config.NumberColumn("MRR at risk", format="dollar",
                                                  help="Churn risk × MRR"),
-    "drivers": st.column_config.TextColumn("What raises the risk most", width="large"),
-    "mrr": st.column_config.NumberColumn("MRR", format="dollar"),
-    "customer_id": st.column_config.TextColumn("Customer id"),
+    "drivers": st.column_config.TextColumn("What raises the risk most"),
 }
 
 f, con = frame.frame("At risk")
@@ -42,6 +45,7 @@ if record is None:
 if record["status"] != "ok":
     st.info(narrative.risk_track_record(record), icon=":material/info:")
     st.stop()
+cutoff, as_of = (date.fromisoformat(record[key]) for key in ("cutoff", "as_of"))
 
 st.subheader(f"Track record: the last {HORIZON} days")
 st.markdown(ui.markdown_text(narrative.risk_track_record(record)))
@@ -59,13 +63,13 @@ if record["auc"] is not None:
                    border=True, help=definitions.DEFINITIONS["risk_calibration"].text)
     st.caption(
         f"Fitted on {count(record['training_rows'], 'customer windows')} before "
-        f"{record['cutoff']} ({count(record['training_churned'], 'churns')}), then judged on the "
-        f"{count(record['customers'], 'customers')} of the selection active on {record['cutoff']}, "
-        f"{count(record['churned'], 'customers')} of whom churned by {record['as_of']} · "
+        f"{cutoff:%d %b %Y} ({count(record['training_churned'], 'churns')}), then judged on the "
+        f"{count(record['customers'], 'customers')} of the selection active on "
+        f"{cutoff:%d %b %Y}, {record['churned']:,} of whom churned by {as_of:%d %b %Y} · "
         f"{definitions.DEFINITIONS['risk_backtest'].formula}")
     chart = charts.calibration_bars(
         record["calibration"], "Predicted against observed churn, per tenth of risk",
-        subtitle=f"Customers active on {record['cutoff']}, ranked by the risk the score gave "
+        subtitle=f"Customers active on {cutoff:%d %b %Y}, ranked by the risk the score gave "
                  f"them then, and the share who churned in the {HORIZON} days after")
     ui.show(chart, "risk_calibration", "risk_calibration", n=record["customers"])
 
@@ -82,9 +86,8 @@ if scores is not None and not ui.empty(scores, ui.nothing()):
                        border=True, help=definitions.DEFINITIONS["mrr_at_risk"].formula)
     shown = scores.head(SHOWN)
     # A column the import never had (no names, no MRR) is left out, not shown empty.
-    kept = ui.with_values({"risk_pct": "", "name": "customers.name",
-                           "mrr_at_risk": "customers.mrr", "drivers": "", "mrr": "customers.mrr",
-                           "customer_id": ""})
+    kept = ui.with_values({"risk_pct": "", "name": "customers.name", "customer_id": "",
+                           "mrr_at_risk": "customers.mrr", "drivers": ""})
     columns = {key: LIST_COLUMNS[key] for key in kept}
     st.dataframe(shown, hide_index=True, width="stretch", height=420,
                  column_config=columns, column_order=list(columns), key="risk_list")

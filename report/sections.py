@@ -245,8 +245,8 @@ def at_risk(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
               f"{totals['expected_churners']:,.0f} of them would leave if the past holds.</p>")
     chart = charts.calibration_bars(
         record["calibration"], "Predicted against observed churn, per tenth of risk",
-        subtitle=f"Customers active on {record['cutoff']}, ranked by the risk the score gave them "
-                 f"then; calibration error {record['calibration_error_pts']:.1f} points")
+        subtitle=f"Customers active on {date.fromisoformat(record['cutoff']):%d %b %Y}, ranked "
+                 "by the risk the score gave them then; calibration error {record['calibration_error_pts']:.1f} points")
     s.add(figure_block(chart, "risk_calibration", record["customers"], as_of=as_of,
-                       note=f"{record['churned']:,} churned by {record['as_of']}"))
+                       note=f"{record['churned']:,} churned in the {days} days after"))
     return s
