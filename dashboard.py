@@ -94,6 +94,11 @@ if ui.offered(["overview.tile.mrr_at_risk"]) and ui.customer_count(f):
                 + narrative.risk_track_record(risk_record)))
             st.page_link("pages/11_At_risk.py", label="Who is at risk, and why",
                          icon=":material/crisis_alert:")
+    elif risk_record and risk_record["status"] != "ok":
+        st.caption(ui.markdown_text("No MRR-at-risk tile. " + narrative.risk_track_record(
+            risk_record)))
+else:
+    ui.missing_lines(["overview.tile.mrr_at_risk"], quiet=True)
 
 left, right = st.columns(2)
 with left:

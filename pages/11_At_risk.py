@@ -34,6 +34,7 @@ f, con = frame.frame("At risk")
 # Without dated churn the page says what would fill it, once (data/needs.py).
 if not ui.available("risk.score"):
     st.stop()
+ui.missing_lines(["risk.mrr"], quiet=True)
 st.caption(f"Churn risk is a probability learned from this business's own history of who left "
            f"within {HORIZON} days, not a verdict about any customer: of 100 customers at 30%, "
            "about 30 left in the past and 70 stayed. Drivers say what the score reads, not what "

@@ -20,6 +20,7 @@ PAGES = {
     "Support KPIs": "pages/4_Support_KPIs.py",
     "Support × retention": "pages/5_Support_x_retention.py",
     "Outreach": "pages/10_Outreach.py",
+    "At risk": "pages/11_At_risk.py",
     "Data & definitions": "pages/6_Data_and_definitions.py",
 }
 

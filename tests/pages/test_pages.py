@@ -27,6 +27,7 @@ MIN_CHARTS = {
     "pages/4_Support_KPIs.py": 8,
     "pages/5_Support_x_retention.py": 5,
     "pages/10_Outreach.py": 3,
+    "pages/11_At_risk.py": 1,
     "pages/6_Data_and_definitions.py": 0,
 }
 
@@ -322,6 +323,7 @@ STORED_PAGE = {
     "pages/4_Support_KPIs.py": "Support KPIs",
     "pages/5_Support_x_retention.py": "Support x retention",
     "pages/10_Outreach.py": "Outreach",
+    "pages/11_At_risk.py": "At risk",
     "pages/6_Data_and_definitions.py": "Data",
 }
 
