@@ -188,13 +188,14 @@ def _predict(fitted, df: pd.DataFrame) -> np.ndarray:
     return model.predict_proba(encoder.matrix(df))[:, 1]
 
 
-def _training(con, end: date, horizon: int, csat_dated: bool) -> pd.DataFrame:
+def _training(windows, end: date, horizon: int) -> pd.DataFrame:
     """The windows that ended by `end`: features at end - k x horizon, outcome in the horizon
-    after, k = 1..TRAINING_WINDOWS; at most MAX_TRAINING_ROWS rows (a seeded sample)."""
+    after, k = 1..TRAINING_WINDOWS (`windows(cutoff, label_end)` gives each); at most
+    MAX_TRAINING_ROWS rows (a seeded sample)."""
     parts = []
     for k in range(1, TRAINING_WINDOWS + 1):
         cutoff = end - timedelta(days=k * horizon)
-        part = risk_features(con, cutoff, cutoff + timedelta(days=horizon), csat_dated)
+        part = windows(cutoff, cutoff + timedelta(days=horizon))
         if part.empty:
             break
         parts.append(part.assign(window=k))
@@ -418,7 +419,15 @@ def _compute_fit(con, as_of: date, horizon: int) -> Fit:
         return _no_score(summary, "no_churn", "No customer has a churn date: a score learns "
                          "from customers who left, and there are none in this data.")
     csat_dated = int(held.get("tickets_resolved_at") or 0) > 0
-    train = _training(con, cutoff, horizon, csat_dated)
+    computed: dict = {}
+
+    def windows(at: date, label_end: date) -> pd.DataFrame:
+        # The backtest's windows and today's share all but one cutoff: each is read once.
+        if (at, label_end) not in computed:
+            computed[(at, label_end)] = risk_features(con, at, label_end, csat_dated)
+        return computed[(at, label_end)]
+
+    train = _training(windows, cutoff, horizon)
     churned_before = int(train["is_churned_in_horizon"].sum()) if len(train) else 0
     summary.update(training_rows=len(train), training_churned=churned_before)
     if churned_before < MIN_CHURNERS:
@@ -431,7 +440,7 @@ def _compute_fit(con, as_of: date, horizon: int) -> Fit:
     model = _fit(train, names)
     baseline_names = [n for n in BASELINE if n in names]
     baseline = _fit(train, baseline_names)
-    test = risk_features(con, cutoff, as_of, csat_dated)
+    test = windows(cutoff, as_of)
     at_cutoff = pd.DataFrame({
         "customer_id": test["customer_id"].astype("string"),
         "risk": _predict(model, test),
@@ -441,9 +450,9 @@ def _compute_fit(con, as_of: date, horizon: int) -> Fit:
     backtest_s, backtest_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     # Today's score: the same, one horizon later.
-    today_train = _training(con, as_of, horizon, csat_dated)
+    today_train = _training(windows, as_of, horizon)
     today_model = _fit(today_train, names)
-    now = risk_features(con, as_of, as_of, csat_dated)
+    now = windows(as_of, as_of)
     risk = _predict(today_model, now)
     today = now[["customer_id", *names]].copy()
     today["customer_id"] = today["customer_id"].astype("string")
