@@ -286,7 +286,7 @@ DEFINITIONS: dict[str, Definition] = {
         "activity in 30 days against the 60 before, outreach contacts and responses), each only "
         "when the data has it. Drivers: the signals that raise a customer's risk most (by at least "
         "1 point) against a typical value (the median, or most common value, of customers who "
-        "stayed), named for the fifth of customers with the highest risk. They say what the score "
+        "stayed), named for the fifth of customers with the highest risk (at most 50,000). They say what the score "
         "reads, not what causes churn: save campaigns go to customers already at risk.",
     ),
     "risk_backtest": Definition(

@@ -96,7 +96,8 @@ if scores is not None and not ui.empty(scores, ui.nothing()):
     with left:
         more = (f"the {SHOWN:,} highest shown, " if len(scores) > SHOWN else "")
         ui.caption("churn_risk", n=len(scores), note=f"highest risk first · {more}drivers "
-                   "named for the fifth of all customers with the highest risk · the call list "
+                   "named for the fifth of all customers with the highest risk (at most "
+                   f"{queries.risk.MAX_DRIVER_CUSTOMERS:,}) · the call list "
                    "has every customer of the selection with their signals")
     with right:
         ui.download(scores, "at_risk_call_list", label="Call list")

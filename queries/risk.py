@@ -56,6 +56,7 @@ MAX_TRAINING_ROWS = 150_000
 MAX_DRIVERS = 3
 MIN_DRIVER_PTS = 1.0
 DRIVERS_SHARE = 0.2
+MAX_DRIVER_CUSTOMERS = 50_000
 RANDOM_STATE = 7
 # The files of a fit kept beside a snapshot start with this (default_views leaves them alone).
 KEPT_PREFIX = "riskfit-"
@@ -231,11 +232,14 @@ def _references(train: pd.DataFrame, names: list[str]) -> dict:
 def _drivers(fitted, df: pd.DataFrame, risk: np.ndarray, names: list[str],
              refs: dict) -> list[str]:
     """Per row: the signals that raise its risk most against their typical value, in words; named
-    for the fifth of customers with the highest risk (DRIVERS_SHARE), the ones a call list
-    reaches: each driver costs a prediction per signal, most of a large snapshot's fit."""
+    for the fifth of customers with the highest risk (DRIVERS_SHARE, at most
+    MAX_DRIVER_CUSTOMERS), the ones a call list reaches: each costs a prediction per signal, most
+    of a large snapshot's fit."""
     out = [""] * len(df)
-    rows = (np.flatnonzero(risk >= np.quantile(risk, 1 - DRIVERS_SHARE)) if len(risk)
-            else np.empty(0, dtype=int))
+    if not len(risk):
+        return out
+    shown = min(int(np.ceil(len(risk) * DRIVERS_SHARE)), MAX_DRIVER_CUSTOMERS)
+    rows = np.sort(np.argsort(-risk, kind="stable")[:shown])
     if not len(rows):
         return out
     part = df.iloc[rows].reset_index(drop=True)
