@@ -3,16 +3,14 @@
 import streamlit as st
 
 import charts
-import definitions
-import formatting
-import frame
-import narrative
-import queries
+from app import frame
+from words import definitions, formatting, narrative
+from views import catalog
 import settings
-import sharing
-import tiles
-import ui
-import workspace_ui
+from app import sharing
+from app import tiles
+from app import ui
+from app import workspace_ui
 
 f, con = frame.frame("Overview")
 sharing.board_pack_button(con, f, frame.grain(), frame.basis())
@@ -24,8 +22,7 @@ support = ui.query("support_kpis", f, grain="month", resolution=False)
 scores = ui.query("nps", f, grain="quarter")
 monthly_scores = ui.query("nps", f, grain="month")
 series = (moves, revenue, support, monthly_scores)
-kpis = None if any(s is None for s in series) else ui.derive(
-    "kpi_tiles", queries.kpi_tiles, *series, settings.MIN_N)
+kpis = None if any(s is None for s in series) else ui.compute("kpi_tiles", *series, settings.MIN_N)
 
 # Each tile's small trend: the last 12 complete periods of the series behind it.
 TRENDS = {
@@ -77,14 +74,14 @@ else:
 
 # MRR at risk in the next 90 days: the At risk page's churn score, with its track record.
 if ui.offered(["overview.tile.mrr_at_risk"]) and ui.customer_count(f):
-    risk_record = ui.query("risk_backtest", f, horizon_days=queries.risk.HORIZON_DAYS)
-    risk_scores = (ui.query("churn_risk", f, horizon_days=queries.risk.HORIZON_DAYS)
+    risk_record = ui.query("risk_backtest", f, horizon_days=catalog.RISK_DAYS)
+    risk_scores = (ui.query("churn_risk", f, horizon_days=catalog.RISK_DAYS)
                    if risk_record and risk_record["status"] == "ok" else None)
-    risk_totals = (ui.derive("risk_totals", queries.risk.risk_totals, risk_scores)
+    risk_totals = (ui.compute("risk_totals", risk_scores)
                    if risk_scores is not None else None)
     if risk_totals is not None:
         tile, words = st.columns([1, 4], vertical_alignment="center")
-        tile.metric(f"MRR at risk in the next {queries.risk.HORIZON_DAYS} days",
+        tile.metric(f"MRR at risk in the next {catalog.RISK_DAYS} days",
                     formatting.money(risk_totals["mrr_at_risk"]), border=True,
                     help=definitions.DEFINITIONS["mrr_at_risk"].formula)
         with words:

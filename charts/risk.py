@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.base import NEUTRAL, PALETTE, Chart, _base_layout
+from charts.base import NEUTRAL, PALETTE, Chart, base_layout
 
 COLUMNS = {"decile": "Tenth of risk (1 = lowest)", "customers": "Customers",
            "predicted_pct": "Predicted churn (%)", "observed_pct": "Observed churn (%)"}
@@ -26,7 +26,7 @@ def calibration_bars(rows, title: str, subtitle: str | None = None) -> Chart:
             customdata=data["customers"],
             hovertemplate=f"Tenth %{{x}} of risk: {name.lower()} %{{y:.1f}}%"
                           "<br>%{customdata:,} customers<extra></extra>"))
-    fig.update_layout(**_base_layout(title, subtitle=subtitle,
+    fig.update_layout(**base_layout(title, subtitle=subtitle,
                                      x_title="Tenth of customers by predicted risk (10 = highest)",
                                      y_title="Churned within the horizon (%)"),
                       barmode="group", bargap=0.25,

@@ -6,14 +6,12 @@ from datetime import date
 import streamlit as st
 
 import charts
-import definitions
-import frame
-import narrative
-import queries
-import ui
-from formatting import count, money
+from app import frame, ui
+from views import catalog
+from words import definitions, narrative
+from words.formatting import count, money
 
-HORIZON = queries.risk.HORIZON_DAYS
+HORIZON = catalog.RISK_DAYS
 # On screen the highest risks only: a large snapshot's whole list would be megabytes in the
 # browser; the call list (CSV) has every customer of the selection.
 SHOWN = 1_000
@@ -77,7 +75,7 @@ if record["auc"] is not None:
 st.subheader("Who is likely to leave next")
 scores = ui.query("churn_risk", f, horizon_days=HORIZON)
 if scores is not None and not ui.empty(scores, ui.nothing()):
-    totals = ui.derive("risk_totals", queries.risk.risk_totals, scores)
+    totals = ui.compute("risk_totals", scores)
     cols = st.columns(3)
     cols[0].metric("Active customers scored", f"{totals['customers']:,}", border=True)
     cols[1].metric(f"Expected to leave in {HORIZON} days", f"{totals['expected_churners']:,.0f}",
@@ -97,7 +95,7 @@ if scores is not None and not ui.empty(scores, ui.nothing()):
         more = (f"the {SHOWN:,} highest shown, " if len(scores) > SHOWN else "")
         ui.caption("churn_risk", n=len(scores), note=f"highest risk first · {more}drivers "
                    "named for the fifth of all customers with the highest risk (at most "
-                   f"{queries.risk.MAX_DRIVER_CUSTOMERS:,}) · the call list "
+                   f"{catalog.RISK_DRIVER_CUSTOMERS:,}) · the call list "
                    "has every customer of the selection with their signals")
     with right:
         ui.download(scores, "at_risk_call_list", label="Call list")

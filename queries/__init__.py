@@ -1,4 +1,5 @@
-"""The metrics API: every number of SPEC §3 as DuckDB SQL behind (con, Filters, ...) -> DataFrame."""
+"""The metrics API: every number of docs/definitions.md, Metrics as DuckDB SQL behind (con,
+Filters, ...) -> DataFrame."""
 
 from data.snapshots import connect
 from queries.activity import (
@@ -20,7 +21,7 @@ from queries.profile import (
     data_quality, filter_options, latest_data_date, table_profile, ticket_priorities,
 )
 from queries.revenue import revenue_retention
-from queries.risk import churn_risk, risk_backtest
+from queries.risk import churn_risk, risk_backtest, risk_totals
 from queries.support import nps, support_kpis
 from queries.survival import early_support_excluded, logrank_p, survival, survival_at
 
@@ -69,4 +70,5 @@ __all__ = [
     "outreach_tiles",
     "churn_risk",
     "risk_backtest",
+    "risk_totals",
 ]

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import narrative
+from words import narrative
 import settings
-from formatting import money
+from words.formatting import money
 from queries import Filters, churn_risk, connect, risk, risk_backtest
 from tests.pages.conftest import chart_titles, open_page
 from tests.unit.fixtures import make_db

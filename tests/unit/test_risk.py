@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import narrative
+from words import narrative
 import settings
 from data import build, snapshots
 from queries import Filters, churn_risk, connect, risk, risk_backtest
