@@ -1,9 +1,9 @@
-"""The in-app import: uploaded files -> exactly `data.load.load`, in a child process.
+"""The in-app import: uploaded files -> exactly `data.importer.load`, in a child process.
 
     outcome = uploads.import_uploads({"customers": uploaded_file, ...}, mapping_text)
 
 The files are written to a temporary folder under their own (sanitised) names, so every problem
-names the user's file; `data.load.load` validates them and publishes a new snapshot only when all
+names the user's file; `data.importer.load` validates them and publishes a new snapshot only when all
 is valid. It runs in a separate process with memory and time limits (data.isolated): a huge or
 hostile file can neither block nor crash the server. No Streamlit here.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 
-# (files key of data.load, label, what it holds): the upload slots of the import page.
+# (files key of data.importer, label, what it holds): the upload slots of the import page.
 SLOTS = (
     ("customers", "Customers", "Required. customer_id, signup_date; optional churn_date, "
      "churn_reason, plan, mrr, region, segment, industry, acquisition_channel, products_count."),
@@ -112,7 +112,7 @@ def problems_frame(problems) -> pd.DataFrame:
 def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | None = None,
                keep: int | None = None, timeout_s: float = TIMEOUT_S,
                options: dict | None = None) -> Outcome:
-    """data.load.load(out, files, mapping, keep, **options) in a child process with memory and
+    """data.importer.load(out, files, mapping, keep, **options) in a child process with memory and
     time limits (data.isolated.run_import_subprocess: setrlimit, DuckDB memory_limit, SIGKILL
     past timeout_s)."""
     from data.isolated import run_import_subprocess

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import build, generate, load
+from data import build, generate, importer
 
 EXPORTS = {
     "schema": {
@@ -104,13 +104,13 @@ def _stop(*args, **kwargs):
 
 def _import(files: dict[str, Path], out: Path, until_finalize: bool) -> dict | None:
     options = {"as_of": generate.DEFAULT_AS_OF, "date_format": "DD/MM/YYYY"}
-    accepted = inspect.signature(load.load).parameters  # an older importer takes neither
+    accepted = inspect.signature(importer.load).parameters  # an older importer takes neither
     options = {k: v for k, v in options.items() if k in accepted}
     if not until_finalize:
-        return load.load(out, files, **options)
+        return importer.load(out, files, **options)
     real, build.finalize = build.finalize, _stop
     try:
-        load.load(out, files, **options)
+        importer.load(out, files, **options)
     except _Finalizing:
         return None
     finally:
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     medians = {shape: statistics.median(s) for shape, s in seconds.items()}
     print(json.dumps({
         "customers": args.customers, "until_finalize": args.until_finalize,
-        "code": str(Path(load.__file__).resolve().parents[1]),
+        "code": str(Path(importer.__file__).resolve().parents[2]),
         "seconds": seconds, "median_s": medians,
         "ratio": (round(medians["shapes"] / medians["schema"], 2)
                   if len(medians) == 2 else None),

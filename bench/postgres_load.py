@@ -31,7 +31,8 @@ from pathlib import Path
 
 import duckdb
 
-from data import generate, load
+from data import generate, importer
+from data.importer import flow
 
 TABLES = ("customers", "tickets")
 RESULTS = Path(__file__).resolve().parent / "results" / "postgres_load.json"
@@ -70,7 +71,7 @@ def fill_postgres(db: Path, pg) -> dict[str, float]:
 def _child(source: str, sources: dict, out: str, queue) -> None:
     """One import in this process: timings of the staging of each table, then of the whole."""
     staging: dict[str, float] = {}
-    real_stage = load._stage
+    real_stage = flow.stage
 
     def timed_stage(con, key, path, *args, **kwargs):
         started = time.perf_counter()
@@ -79,10 +80,10 @@ def _child(source: str, sources: dict, out: str, queue) -> None:
         finally:
             staging[key] = time.perf_counter() - started
 
-    load._stage = timed_stage
+    flow.stage = timed_stage
     started = time.perf_counter()
-    meta = load.load(Path(out), sources["files"], as_of=generate.DEFAULT_AS_OF,
-                     database=sources["database"])
+    meta = importer.load(Path(out), sources["files"], as_of=generate.DEFAULT_AS_OF,
+                         database=sources["database"])
     total = time.perf_counter() - started
     queue.put({"source": source, "seconds": total, "staging_seconds": staging,
                "tables": {t: meta["tables"][t] for t in TABLES},

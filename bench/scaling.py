@@ -85,7 +85,7 @@ def part_dir(folder: Path, customers_in_chunk: int, chunk_size: int, index: int)
 
 def _file_tables() -> dict[str, str]:
     """Schema table -> its data.load option, for the tables a user's files fill."""
-    from data.load_cli import OPTIONS
+    from data.importer.cli import OPTIONS
 
     return {table: option for table, option in OPTIONS.items() if table != "churn_reason_categories"}
 
@@ -269,7 +269,8 @@ def child_import(timings: Path, load_args: list[str], duckdb_memory_mb: int | No
         from data.isolated import _limit_duckdb
 
         _limit_duckdb(duckdb_memory_mb)
-    from data import build, capabilities, load_cli
+    from data import build, capabilities
+    from data.importer import cli
 
     spent = {"facts_seconds": 0.0, "capabilities_seconds": 0.0}
     begun = time.perf_counter()
@@ -286,7 +287,7 @@ def child_import(timings: Path, load_args: list[str], duckdb_memory_mb: int | No
 
     build.build_facts = timed(build.build_facts, "facts_seconds")
     capabilities.compute = timed(capabilities.compute, "capabilities_seconds")
-    code = load_cli.main(load_args)
+    code = cli.main(load_args)
     Path(timings).write_text(json.dumps({k: round(v, 1) for k, v in spent.items()}))
     return code
 

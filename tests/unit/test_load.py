@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import build, load, snapshots
+from data import build, importer, snapshots
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "churn_reason_categories")
@@ -51,15 +51,15 @@ def live(tmp_path: Path) -> Path:
     good = tmp_path / "good"
     good.mkdir()
     out = tmp_path / "db" / "retention.duckdb"
-    load.load(out, {"customers": write(good, "customers.csv", CUSTOMERS)})
+    importer.load(out, {"customers": write(good, "customers.csv", CUSTOMERS)})
     return out
 
 
 def rejected(live: Path, files: dict, mapping=None) -> list[str]:
     """Import files that must be rejected; return the problems as text, check `live` untouched."""
     before = state(live)
-    with pytest.raises(load.ImportRejected) as info:
-        load.load(live, files, mapping)
+    with pytest.raises(importer.ImportRejected) as info:
+        importer.load(live, files, mapping)
     assert state(live) == before
     return [str(p) for p in info.value.problems]
 
@@ -75,7 +75,7 @@ def table_rows(db: Path, table: str) -> list[tuple]:
 # --- accepted files ------------------------------------------------------------------------------
 def test_loads_csv_files_and_reports_counts(tmp_path):
     out = tmp_path / "retention.duckdb"
-    meta = load.load(out, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+    meta = importer.load(out, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
                            "tickets": write(tmp_path, "tickets.csv", TICKETS)})
     assert meta["tables"]["customers"] == 3 and meta["tables"]["tickets"] == 2
     assert table_rows(out, "tickets")[0][2:5] == (
@@ -91,7 +91,7 @@ def test_loads_csv_files_and_reports_counts(tmp_path):
 def test_bom_semicolon_and_tab_are_accepted(tmp_path):
     out = tmp_path / "retention.duckdb"
     text = "\ufeff" + CUSTOMERS.replace(",", ";")
-    load.load(out, {"customers": write(tmp_path, "customers.csv", text),
+    importer.load(out, {"customers": write(tmp_path, "customers.csv", text),
                     "tickets": write(tmp_path, "tickets.tsv", TICKETS.replace(",", "\t"))})
     assert [row[0] for row in table_rows(out, "customers")] == ["c1", "c2", "c3"]
     assert len(table_rows(out, "tickets")) == 2
@@ -100,7 +100,7 @@ def test_bom_semicolon_and_tab_are_accepted(tmp_path):
 def test_optional_columns_absent_load_as_null_and_extra_columns_are_kept(tmp_path):
     out = tmp_path / "retention.duckdb"
     text = 'customer_id,signup_date,"Account ""Owner"""\nc1,2024-01-05,Ann\nc2,2024-01-06,\n'
-    load.load(out, {"customers": write(tmp_path, "customers.csv", text)})
+    importer.load(out, {"customers": write(tmp_path, "customers.csv", text)})
     con = duckdb.connect(str(out), read_only=True)
     rows = con.execute('select customer_id, plan, mrr, "Account ""Owner""" from customers '
                        "order by 1").fetchall()
@@ -113,7 +113,7 @@ def test_map_reads_the_users_own_headers(tmp_path):
     text = "Account ID,Start Date,Plan Name\nc1,2024-01-05,Growth\n"
     mapping = {"customers": {"customer_id": "Account ID", "signup_date": "Start Date",
                              "plan": "Plan Name"}}
-    load.load(out, {"customers": write(tmp_path, "customers.csv", text)}, mapping)
+    importer.load(out, {"customers": write(tmp_path, "customers.csv", text)}, mapping)
     assert table_rows(out, "customers")[0][:6] == (
         "c1", None, __import__("datetime").date(2024, 1, 5), None, None, "Growth")
 
@@ -126,7 +126,7 @@ def test_quoted_newlines_are_accepted_and_later_lines_stay_physical(tmp_path, li
         "customers.csv:5: signup_date: expected an ISO date YYYY-MM-DD, found '2024-01-32'"
     ]
     out = tmp_path / "other.duckdb"
-    load.load(out, {"customers": write(tmp_path, "ok.csv", text.replace("01-32", "01-31"))})
+    importer.load(out, {"customers": write(tmp_path, "ok.csv", text.replace("01-32", "01-31"))})
     assert table_rows(out, "customers")[0][1] == "three\nline\nname"
 
 
@@ -134,7 +134,7 @@ def test_reasons_file_replaces_the_default_mapping(tmp_path):
     out = tmp_path / "retention.duckdb"
     reasons = ("reason,category,owner_team\ntoo expensive,Price,Finance\n"
                "Too Expensive ,Price,Finance\n")  # same key, same category: kept once
-    load.load(out, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
+    importer.load(out, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
                     "churn_reason_categories": write(tmp_path, "reasons.csv", reasons)})
     assert table_rows(out, "churn_reason_categories") == [
         ("too expensive", "too expensive", "Price", "Finance")]
@@ -203,7 +203,7 @@ def export(db: Path, folder: Path, fmt: str) -> dict[str, Path]:
 def test_round_trip_keeps_every_table_identical(tmp_path, fmt, source):
     original = source(tmp_path)
     out = tmp_path / "imported.duckdb"
-    load.load(out, export(original, tmp_path / "export", fmt))
+    importer.load(out, export(original, tmp_path / "export", fmt))
     for table in TABLES + ("customer_facts",):
         assert table_rows(out, table) == table_rows(original, table), table
 
@@ -407,8 +407,8 @@ def test_problem_list_is_capped_with_the_total(tmp_path, live):
     rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d},-1\n" for i in range(120))
     path = write(tmp_path, "customers.csv", "customer_id,signup_date,mrr\n" + rows)
     before = state(live)
-    with pytest.raises(load.ImportRejected) as info:
-        load.load(live, {"customers": path})
+    with pytest.raises(importer.ImportRejected) as info:
+        importer.load(live, {"customers": path})
     assert state(live) == before
     assert len(info.value.problems) == 50 and info.value.total == 120
     assert str(info.value.problems[49]) == "customers.csv:51: mrr: expected a number >= 0, found '-1'"
@@ -417,16 +417,16 @@ def test_problem_list_is_capped_with_the_total(tmp_path, live):
 
 def test_a_rejected_first_import_leaves_no_database(tmp_path):
     out = tmp_path / "retention.duckdb"
-    with pytest.raises(load.ImportRejected):
-        load.load(out, {"customers": write(tmp_path, "customers.csv", "customer_id\n")})
+    with pytest.raises(importer.ImportRejected):
+        importer.load(out, {"customers": write(tmp_path, "customers.csv", "customer_id\n")})
     assert state(out) is None
     assert list((tmp_path / "snapshots").iterdir()) == []
 
 
 def test_validate_returns_the_same_problems_without_building(tmp_path):
     text = "customer_id,signup_date\nc1,2024-01-32\n"
-    problems = load.validate({"customers": write(tmp_path, "customers.csv", text)})
-    assert problems == [load.Problem("customers.csv", 2, "signup_date",
+    problems = importer.validate({"customers": write(tmp_path, "customers.csv", text)})
+    assert problems == [importer.Problem("customers.csv", 2, "signup_date",
                                      "expected an ISO date YYYY-MM-DD, found '2024-01-32'")]
 
 

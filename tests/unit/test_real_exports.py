@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from data import load
+from data.importer import cli
 from queries import Filters, connect
 from queries.movements import period_movements
 
@@ -45,7 +45,7 @@ def example(words: str) -> list[str]:
 
 def run(argv: list[str], out: Path, capsys) -> str:
     """Run a README line as it is, but for where --out puts the database."""
-    assert load.main(_with_out(argv, out)) == 0, capsys.readouterr().err
+    assert cli.main(_with_out(argv, out)) == 0, capsys.readouterr().err
     return capsys.readouterr().out
 
 
@@ -63,7 +63,7 @@ def _with_out(argv: list[str], out: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def telco(tmp_path_factory):
     out = tmp_path_factory.mktemp("telco") / "retention.duckdb"
-    assert load.main(_with_out(example("IBM telco"), out)) == 0
+    assert cli.main(_with_out(example("IBM telco"), out)) == 0
     return out
 
 

@@ -1,4 +1,4 @@
-"""`python -m data.load`: the command line of the importer (data/load.py).
+"""`python -m data.load`: the command line of the importer (data/importer).
 
     python -m data.load --out PATH --customers FILE [--tickets FILE] [--nps FILE] [--mrr FILE]
         [--activity FILE [--inactive-days N]] [--outreach FILE] [--subscriptions FILE] [--churn-events FILE]
@@ -22,7 +22,9 @@ from pathlib import Path
 
 import settings
 from data import dates, db_input, import_summary
-from data.load import DERIVED, REQUIRED, ImportRejected, _schema, load
+from data.importer.errors import ImportRejected
+from data.importer.flow import load
+from data.importer.rules import DERIVED, REQUIRED, schema_types
 
 # --- the help text: every file's columns and the shapes (SPEC §2) -------------------------------
 # The option that reads each file key's file.
@@ -32,7 +34,7 @@ OPTIONS = {"customers": "--customers", "tickets": "--tickets", "nps_responses": 
            "churn_events": "--churn-events", "churn_reason_categories": "--reasons"}
 TYPES = {"VARCHAR": "text", "DATE": "date", "TIMESTAMP": "date-time", "INTEGER": "whole number",
          "SMALLINT": "whole number", "DECIMAL(12,2)": "number", "DOUBLE": "number"}
-# What a column means or allows, beyond its type (the rules themselves are in data/load.py).
+# What a column means or allows, beyond its type (the rules themselves are in data/importer/rules.py).
 NOTES = {
     "customers.signup_date": "or tenure_months",
     "customers.churn_date": ">= signup_date; empty while active",
@@ -144,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m data.load",
         description="Validated import of your exports into a new database snapshot.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=epilog(_schema(), REQUIRED, DERIVED))
+        epilog=epilog(schema_types(), REQUIRED, DERIVED))
     parser.add_argument("--out", type=Path, default=settings.DB_PATH)
     parser.add_argument("--from", dest="database", metavar="URL",
                         help="read the tables from this database (postgresql://USER@HOST:PORT/DB): "

@@ -1,0 +1,203 @@
+"""The flow of an import: stage every input, check every rule, convert the shapes, insert, and
+publish through snapshots.building (or reject with every problem, leaving the live file as it was).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+import settings
+from data import (activity_input, build, db_input, import_summary, needs, outreach_input, shapes,
+                  snapshots)
+from data.importer.checks import checks, post_checks, run_check
+from data.importer.errors import ImportRejected, Pending, Problem, file_problem, show
+from data.importer.headers import mapping_problems, normalise_mapping, valid_mapping
+from data.importer.inserts import insert, source_of
+from data.importer.lines import resolve
+from data.importer.parsing import MACROS, date_formats
+from data.importer.readers import stage
+from data.importer.rules import FILE_ALIASES, FILE_KEYS
+from data.importer.staged import DatabaseTable, StagedFile
+
+
+def load(
+    out: Path,
+    files: dict[str, Path],
+    mapping: dict[str, dict[str, str]] | None = None,
+    keep: int = settings.SNAPSHOTS_KEEP,
+    as_of: date | None = None,
+    date_format: str | None = None,
+    inactive_days: int | None = None,
+    database: str | None = None,
+) -> dict:
+    """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta
+    with "summary" added (import_summary.summarise: rows, conversions, unmatched reasons).
+
+    `as_of` is the export's date (default: SPEC §3's rule); `date_format` (one of dates.CHOICES)
+    tells day and month apart in slash-dated columns. `inactive_days` (with an activity file):
+    a customer without a churn date churned on its last activity + that many days when that is
+    on or before the as-of date (data/activity_input.py). Raises ImportRejected (and leaves `out`
+    untouched) when any rule of SPEC §2 is broken.
+
+    `database`: a postgresql:// URL; each value of `files` is then a table name or a select run
+    there (data/db_input.py). Raises db_input.Unavailable (one line, no password) when it cannot
+    be reached, before anything is built.
+    """
+    files = normalise_keys(files, database is not None)
+    mapping = normalise_mapping(mapping)
+    with contextlib.ExitStack() as stack:
+        if database is not None:
+            files = relations(files)
+            db = db_input.connect(database)
+            stack.callback(db.close)
+            files = {key: DatabaseTable(rel, db, database) for key, rel in files.items()}
+        with snapshots.building(Path(out), keep) as (tmp, snapshot_id):
+            con = duckdb.connect(str(tmp))
+            try:
+                meta = build_snapshot(con, files, mapping, snapshot_id, as_of, date_format, inactive_days,
+                              database)
+            finally:
+                con.close()
+    return meta
+
+
+def relations(tables: dict[str, str]) -> dict[str, db_input.Relation]:
+    """Each table option as a table name or a query; ImportRejected naming the bad ones."""
+    relations, problems = {}, []
+    for key, text in tables.items():
+        try:
+            relations[key] = db_input.relation(key, text)
+        except ValueError as exc:
+            problems.append(Problem(key, None, "(table)", f"expected {exc}, found {show(text)}"))
+    if problems:
+        raise ImportRejected(problems, len(problems))
+    return relations
+
+
+def validate(
+    files: dict[str, Path], mapping: dict[str, dict[str, str]] | None = None,
+    date_format: str | None = None,
+) -> list[Problem]:
+    """The problems `load` would report (at most MAX_SHOWN), without building anything."""
+    con = duckdb.connect()
+    try:
+        build.create_schema(con)
+        staged, problems, _total = stage_and_check(
+            con, normalise_keys(files), normalise_mapping(mapping), date_format
+        )
+    finally:
+        con.close()
+    return problems
+
+
+def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
+           as_of: date | None = None, date_format: str | None = None,
+           inactive_days: int | None = None, database: str | None = None) -> dict:
+    try:
+        build.create_schema(con)
+        staged, problems, total = stage_and_check(con, files, mapping, date_format)
+        if inactive_days and "activity" not in staged:
+            problems.append(Problem("(arguments)", None, "--inactive-days",
+                                    "expected an activity file (--activity) to measure "
+                                    "inactivity on, found none"))
+            total += 1
+        if problems:
+            raise ImportRejected(problems, total)
+        read = {st.key: st for st in staged.values()}  # the files given, before any stands in
+        activity_notes = activity_input.derive_customers(con, staged, StagedFile)
+        shapes.prepare(con, staged)
+        given_as_of = as_of
+        as_of_source = "given"
+        if as_of is None:
+            as_of = shapes.default_as_of(con, staged, build.build_day())
+            as_of_source = "data" if as_of else "build day"
+            as_of = as_of or build.build_day()
+        rows = {st.key: st.rows for st in read.values()}
+        notes, warnings, assumed = shapes.convert(con, staged, as_of)
+        notes = activity_notes + notes + activity_input.inactive_churn(con, staged, as_of,
+                                                                       inactive_days)
+        post_checks(con, staged)
+        for st in staged.values():
+            insert(con, st)
+        if "churn_reason_categories" not in staged:
+            build.load_reason_mapping(con)
+        notes += activity_input.map_inactivity_reason(con, inactive_days)
+        notes += outreach_input.summary(con, staged)
+        source = {
+            "files": {st.key: source_of(st) for st in read.values()},
+            "mapping": mapping,
+            "as_of": given_as_of,
+            "date_formats": {f"{st.key}.{c}": f for st in staged.values() for c, f in st.formats.items()},
+        }
+        if database is not None:
+            source["database"] = db_input.redact(database)
+        if assumed:
+            source["assumed"] = assumed
+        meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
+        meta["summary"] = import_summary.summarise(
+            con, {st.key: st.name for st in read.values()}, rows, notes, warnings,
+            source["date_formats"], as_of_source,
+            needs.describe(meta["capabilities"], as_of))
+        return meta
+    except build.IntegrityError as exc:
+        problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")
+                    for p in exc.problems]
+        raise ImportRejected(problems, len(problems)) from None
+    except OSError as exc:
+        # A file that became unreadable mid-import, or a full disk while building.
+        name = Path(exc.filename).name if exc.filename else "import"
+        problem = Problem(name, None, "(file)", f"expected a readable file, found {exc.strerror}")
+        raise ImportRejected([problem], 1) from None
+    except duckdb.Error as exc:
+        # A rule the checks above missed (or a disk/IO failure): report it, never a traceback.
+        message = str(exc).splitlines()[0]
+        problem = Problem("database", None, "(import)", f"expected the data to load, found {message}")
+        raise ImportRejected([problem], 1) from None
+
+
+def stage_and_check(con, files: dict[str, Path], mapping: dict, date_format: str | None = None):
+    """Stage every file and run every check. Returns (staged, problems shown, total count)."""
+    con.execute(MACROS)
+    pending: list[Pending] = []
+    total = 0
+    staged: dict[str, StagedFile] = {}
+    pending += mapping_problems(mapping)
+    if "customers" not in files and not activity_input.customers_optional(files):
+        pending.append(Pending("customers", "(file)", "a customers file (required)", "none"))
+    for key in FILE_KEYS:
+        if key in files:
+            st, found = stage(con, key, files[key], valid_mapping(key, mapping),
+                               activity_input.optional_columns(key, files))
+            staged[key] = st
+            pending += found
+            header_line = 1 if st.kind == "csv" else None
+            pending += [file_problem(st, column, expected, found, header_line)
+                        for column, expected, found in
+                        shapes.header_problems(key, st.columns, set(files))]
+            if st.usable:
+                pending += date_formats(con, st, date_format)
+    total += len(pending)
+    for key in FILE_KEYS:
+        if key in staged and staged[key].usable:
+            for column, expected, select in checks(staged[key], staged):
+                count, shown = run_check(con, select)
+                total += count
+                pending += [Pending(key, column, expected, found, row=row, ref_row=ref)
+                            for row, found, ref in shown]
+    return staged, resolve(pending, staged), total
+
+
+def normalise_keys(files: dict[str, Path], tables: bool = False) -> dict[str, Path]:
+    """Canonical keys; values as paths, or kept as given (table names or queries) for a database."""
+    result = {}
+    for key, path in files.items():
+        key = FILE_ALIASES.get(key, key)
+        if key not in FILE_KEYS:
+            raise ValueError(f"unknown file key {key!r}; expected one of {', '.join(FILE_KEYS)}")
+        if path is not None:
+            result[key] = str(path) if tables else Path(path)
+    return result

@@ -1,0 +1,232 @@
+"""The readers: a CSV, Parquet file or a database's table read into the temp table stage_<key>
+(columns c1..cN, all text), with the problems of its bytes, structure and header.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+
+from data import db_input
+from data.importer.errors import Pending, file_problem, show
+from data.importer.headers import match_headers
+from data.importer.inserts import quote
+from data.importer.lines import csv_field_limit, lines_at_bytes
+from data.importer.parsing import type_values
+from data.importer.rules import (DELIMITERS, MAX_LINE_BYTES, MAX_READER_ERRORS, READ_BUFFER_BYTES,
+                                 schema_types)
+from data.importer.staged import DatabaseTable, StagedFile
+
+
+def stage(con, key: str, path: Path, mapping: dict[str, str],
+           optional: tuple[str, ...] = ()) -> tuple[StagedFile, list[Pending]]:
+    """Read one file into stage_<key>; return it with the problems of its bytes and header.
+    `optional`: required columns another file stands in for."""
+    if isinstance(path, DatabaseTable):
+        st = StagedFile(key, path.relation, kind="database", optional=optional)
+        return st, stage_database(con, st, path, mapping)
+    st = StagedFile(key, Path(path), optional=optional)
+    try:
+        head = read_head(st.path)
+    except OSError as exc:
+        return st, [file_problem(st, "(file)", "a readable file", exc.strerror or str(exc))]
+    if head.startswith(b"PAR1"):
+        st.kind = "parquet"
+        return st, stage_parquet(con, st, mapping)
+    if st.path.suffix.lower() == ".parquet":
+        return st, [file_problem(st, "(file)", "a Parquet file", "other content")]
+    problems = sniff_bytes(st, head)
+    if problems:
+        return st, problems
+    return st, stage_csv(con, st, mapping)
+
+
+def sniff_bytes(st: StagedFile, head: bytes) -> list[Pending]:
+    """Problems visible in the raw bytes: not text at all, or not UTF-8."""
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
+        return [file_problem(st, "(file)", "a header line naming the columns", "an empty file", 1)]
+    if head.startswith(b"PK\x03\x04"):
+        return [file_problem(st, "(file)", "a CSV or Parquet file",
+                              "a ZIP archive (an Excel .xlsx file? Save it as CSV)", None)]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return [file_problem(st, "(encoding)", "UTF-8 text",
+                              "UTF-16 text (save the file as UTF-8)", 1)]
+    bad = first_non_utf8(st.path)
+    if bad:
+        line, byte = bad
+        why = ("a NUL byte (UTF-16 text without a BOM, or a binary file? Save it as UTF-8 CSV)"
+               if byte == 0 else
+               f"byte 0x{byte:02X} (Latin-1 or Windows-1252? Save the file as UTF-8)")
+        return [file_problem(st, "(encoding)", "UTF-8 text", why, line)]
+    return []
+
+
+def stage_csv(con, st: StagedFile, mapping: dict[str, str]) -> list[Pending]:
+    delimiter, headers = read_header(st.path)
+    st.delimiter, st.headers = delimiter, headers
+    if len(headers) == 1 and headers[0].strip().lower() not in schema_types()[st.key] \
+            and headers[0] not in mapping.values():
+        return [file_problem(st, "(header)", "columns separated by comma, semicolon or tab",
+                              f"a single column {show(headers[0])}", 1)]
+    problems = match_headers(st, mapping)
+    if problems:
+        return problems
+    names = {f"c{i}": "varchar" for i in range(1, len(headers) + 1)}
+    rejects = f"rejects_{st.key}"
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {st.table} as
+            select * from read_csv($path, header = true, auto_detect = false, delim = $delim,
+                                   quote = '"', escape = '"', columns = {struct(names)},
+                                   allow_quoted_nulls = false,
+                                   max_line_size = $max_line, buffer_size = $buffer,
+                                   store_rejects = true,
+                                   rejects_table = '{rejects}', rejects_scan = '{rejects}_scan',
+                                   rejects_limit = $max_errors)
+            """,
+            {"path": str(st.path), "delim": delimiter, "max_line": MAX_LINE_BYTES,
+             "buffer": READ_BUFFER_BYTES, "max_errors": MAX_READER_ERRORS},
+        )
+        errors = con.execute(
+            f"select line_byte_position, error_type, error_message from {rejects} "
+            "order by line_byte_position"
+        ).fetchall()
+        con.execute(f"drop table {rejects}; drop table {rejects}_scan")
+    except duckdb.Error as exc:
+        return [file_problem(st, "(file)", "a readable CSV file", str(exc).splitlines()[0], None)]
+    if errors:
+        return reader_problems(st, errors)
+    return after_staging(con, st)
+
+
+def stage_parquet(con, st: StagedFile, mapping: dict[str, str]) -> list[Pending]:
+    try:
+        described = con.execute("describe select * from read_parquet($path)",
+                                {"path": str(st.path)}).fetchall()
+    except duckdb.Error as exc:
+        return [file_problem(st, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
+    st.headers = [row[0] for row in described]
+    problems = match_headers(st, mapping)
+    if problems:
+        return problems
+    # Typed Parquet values go through the same text checks as CSV: one set of rules.
+    select = ", ".join(
+        f"cast({quote(header)} as varchar) as c{i}" for i, header in enumerate(st.headers, 1)
+    )
+    try:
+        con.execute(f"create or replace temp table {st.table} as "
+                    f"select {select} from read_parquet($path)", {"path": str(st.path)})
+    except duckdb.Error as exc:
+        return [file_problem(st, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
+    return after_staging(con, st)
+
+
+def stage_database(con, st: StagedFile, table: DatabaseTable,
+                    mapping: dict[str, str]) -> list[Pending]:
+    """Stream a database table's or query's rows (Arrow batches) into stage_<key> as text, so
+    they meet the same checks as a file's values (data/db_input.py says how each type reads)."""
+    try:
+        cursor, reader = db_input.read(table.connection, st.path, table.url)
+    except db_input.ReadFailed as exc:
+        return [file_problem(st, exc.column, exc.expected, exc.found)]
+    try:
+        st.headers = list(reader.schema.names)
+        problems = match_headers(st, mapping)
+        if problems:
+            return problems
+        select = ", ".join(f"{db_input.as_text(field.name, field.type)} as c{i}"
+                           for i, field in enumerate(reader.schema, 1))
+        # DuckDB scans the Arrow stream through this local name in the SQL (a replacement scan):
+        # con.register refuses to run while an earlier result on the connection is unfinished.
+        database_rows = reader  # noqa: F841
+        con.execute(f"create or replace temp table {st.table} as "
+                    f"select {select} from database_rows")
+    except (duckdb.Error, OSError) as exc:
+        # A value the driver cannot convert, or the connection lost mid-stream.
+        return [file_problem(st, f"({st.path.label})", f"the rows of the {st.path.label}",
+                              db_input.clean(exc, table.url))]
+    finally:
+        # DuckDB may still hold the stream: release it, or the connection stays busy with this
+        # result and the next table cannot be read.
+        reader.close()
+        cursor.close()
+    return after_staging(con, st)
+
+
+def after_staging(con, st: StagedFile) -> list[Pending]:
+    type_values(con, st)
+    st.rows = con.execute(f"select count(*) from {st.typed}").fetchone()[0]
+    st.usable = True
+    if st.rows == 0 and st.key == "customers":
+        return [file_problem(st, "(file)", "at least one customer row after the header",
+                              "none", 2 if st.kind == "csv" else None)]
+    return []
+
+
+def reader_problems(st: StagedFile, errors: list[tuple]) -> list[Pending]:
+    """DuckDB's rejected rows (wrong field count, bad quotes, over-long lines) as problems."""
+    lines = lines_at_bytes(st.path, [max(pos - 1, 0) for pos, _, _ in errors])
+    problems = []
+    for (_, kind, message), line in zip(errors, lines):
+        fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+        if fields:
+            expected, found = f"{fields[1]} fields like the header", f"{fields[2]}"
+        elif kind == "UNQUOTED VALUE":
+            expected, found = 'a value quoted with " on both sides', "an unterminated or stray quote"
+        elif kind == "LINE SIZE OVER MAXIMUM":
+            expected = f"a line of at most {MAX_LINE_BYTES // 1024 // 1024} MB"
+            found = "a longer one (an unclosed quote?)"
+        elif kind == "INVALID ENCODING":
+            expected, found = "UTF-8 text", "invalid bytes"
+        else:
+            expected, found = "a well-formed CSV row", message.splitlines()[0]
+        problems.append(file_problem(st, "(row)", expected, found, line))
+    return problems
+
+
+def read_head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(4096)
+
+
+def first_non_utf8(path: Path) -> tuple[int, int] | None:
+    """(line, byte) of the first byte that is not UTF-8, streaming; None when all is well."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is the decoder's pending bytes (never a newline) + this chunk.
+                return newlines + exc.object.count(b"\n", 0, exc.start) + 1, exc.object[exc.start]
+            if not chunk:
+                return None
+            # NUL is valid UTF-8 but never in a text export: UTF-16 without a BOM, or binary.
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                return newlines + chunk.count(b"\n", 0, nul) + 1, 0
+            newlines += chunk.count(b"\n")
+
+
+def read_header(path: Path) -> tuple[str, list[str]]:
+    """(delimiter, header names): the candidate delimiter that splits the header most."""
+    best = (",", [])
+    with csv_field_limit():
+        for delimiter in DELIMITERS:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                headers = next(csv.reader(handle, delimiter=delimiter), [])
+            if len(headers) > len(best[1]):
+                best = (delimiter, headers)
+    return best
+
+
+def struct(names: dict[str, str]) -> str:
+    # Only generated names c1..cN reach this literal, never a user's header.
+    return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in names.items()) + "}"
