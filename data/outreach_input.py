@@ -26,23 +26,23 @@ RULES = [
 DATE_COLUMNS = ("contacted_at", "responded_at")
 
 
-def checks(st, staged: dict) -> list[tuple[str, str, str]]:
+def checks(src, staged: dict) -> list[tuple[str, str, str]]:
     """(column, expected, SQL of (row_id, found, ref_row)) for contacts before the customer's
     signup date, with every other check, when the customers file gives its signup dates as they
     are (no tenure, no activity to take them from)."""
-    if st.key != KEY or not _signups_given(staged) or "customer_id" not in st.columns:
+    if src.key != KEY or not _signups_given(staged) or "customer_id" not in src.columns:
         return []
-    return [("contacted_at", EXPECTED, _before_signup(st.typed, staged["customers"].typed))]
+    return [("contacted_at", EXPECTED, _before_signup(src.typed, staged["customers"].typed))]
 
 
 def post_checks(staged: dict) -> list[tuple[str, str, str, str]]:
     """(key, column, expected, SQL): the same rule on the converted customers, whose signup dates
     tenure or activity may have given; run only when every other check passed (so a problem
     `checks` found is never reported twice)."""
-    st = staged.get(KEY)
-    if st is None or "customers" not in staged:
+    src = staged.get(KEY)
+    if src is None or "customers" not in staged:
         return []
-    return [(KEY, "contacted_at", EXPECTED, _before_signup(st.typed, "typed_customers"))]
+    return [(KEY, "contacted_at", EXPECTED, _before_signup(src.typed, "typed_customers"))]
 
 
 EXPECTED = "a date-time on or after the customer's signup_date"

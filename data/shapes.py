@@ -194,8 +194,8 @@ def post_checks(staged: dict) -> list[tuple[str, str, str, str]]:
 
 
 def _customers(con, staged: dict, as_of: date) -> tuple[list[str], list[str], dict]:
-    st = staged["customers"]
-    given = set(st.columns)
+    src = staged["customers"]
+    given = set(src.columns)
     signup = "t.signup_date" if "signup_date" in given else "cast(null as date)"
     from_tenure = "false"
     if "tenure_months" in given:
@@ -217,7 +217,7 @@ def _customers(con, staged: dict, as_of: date) -> tuple[list[str], list[str], di
     keep = [f"t.{c}" for c in given
             if c not in ("signup_date", "churn_date", "churn_reason", "mrr")
             and c not in INPUT_COLUMNS["customers"]]
-    keep += [f"t.{c}" for c in st.extras.values()]
+    keep += [f"t.{c}" for c in src.extras.values()]
     con.execute(f"""
         create or replace temp table converted_customers as
         select t.row_id, {''.join(c + ', ' for c in keep)}
@@ -230,9 +230,9 @@ def _customers(con, staged: dict, as_of: date) -> tuple[list[str], list[str], di
     con.execute("drop table typed_customers; drop table churn_given")
     con.execute("alter table converted_customers rename to typed_customers")
     for column in ("signup_date", "churn_date", "churn_reason", "mrr"):
-        st.columns.setdefault(column, "converted")
+        src.columns.setdefault(column, "converted")
     for column in INPUT_COLUMNS["customers"]:
-        st.columns.pop(column, None)
+        src.columns.pop(column, None)
     return _customer_notes(con, staged, given, as_of)
 
 
@@ -319,22 +319,22 @@ def _subscriptions(con, staged: dict, as_of: date) -> list[str]:
             "active on its last day, or on the as-of day for the as-of month)"]
 
 
-def _durations(con, st) -> list[str]:
+def _durations(con, src) -> list[str]:
     sets, notes = [], []
     for target, units in DURATIONS.items():
         for column, micros in units.items():
-            if column in st.columns:
+            if column in src.columns:
                 sets.append(f"{target} = created_at + to_microseconds(cast(round({column} * "
                              f"{micros}) as bigint))")
                 n = con.execute(f"select count({column}) from typed_tickets").fetchone()[0]
                 notes.append(f"{count(n, 'tickets')}'{'s' if n == 1 else ''} {target} = "
                              f"created_at + {column}")
-                st.columns.setdefault(target, "converted")
+                src.columns.setdefault(target, "converted")
     if sets:
         for target in DURATIONS:
             con.execute(f"alter table typed_tickets add column if not exists {target} timestamp")
         con.execute(f"update typed_tickets set {', '.join(sets)}")
     for units in DURATIONS.values():
         for column in units:
-            st.columns.pop(column, None)
+            src.columns.pop(column, None)
     return notes

@@ -10,71 +10,71 @@ from data.importer.rules import KINDS, MAX_SHOWN, MAX_TEXT_CHARS, REQUIRED, RULE
 from data.importer.staged import StagedFile
 
 
-def checks(st: StagedFile, staged: dict[str, StagedFile]) -> list[tuple[str, str, str]]:
+def checks(src: StagedFile, staged: dict[str, StagedFile]) -> list[tuple[str, str, str]]:
     """Every check of one staged file as (column, expected, SQL of (row_id, found, ref_row))."""
-    return (type_checks(st) + rule_checks(st) + key_checks(st)
-            + orphan_checks(st, staged.get("customers")) + activity_input.checks(st, staged)
-            + outreach_input.checks(st, staged))
+    return (type_checks(src) + rule_checks(src) + key_checks(src)
+            + orphan_checks(src, staged.get("customers")) + activity_input.checks(src, staged)
+            + outreach_input.checks(src, staged))
 
 
-def rows_where(st: StagedFile, condition: str, found: str) -> str:
-    return f"select row_id, {found} as found, null as ref_row from {st.typed} where {condition}"
+def rows_where(src: StagedFile, condition: str, found: str) -> str:
+    return f"select row_id, {found} as found, null as ref_row from {src.typed} where {condition}"
 
 
-def type_checks(st: StagedFile) -> list[tuple[str, str, str]]:
-    types = schema_types()[st.key]
+def type_checks(src: StagedFile) -> list[tuple[str, str, str]]:
+    types = schema_types()[src.key]
     checks = []
-    signup = shapes.signup_check(st.columns) if st.key == "customers" else None
+    signup = shapes.signup_check(src.columns) if src.key == "customers" else None
     if signup:
         column, expected, condition = signup
-        checks.append((column, expected, rows_where(st, condition, "'an empty value'")))
-    for column in st.columns:
+        checks.append((column, expected, rows_where(src, condition, "'an empty value'")))
+    for column in src.columns:
         macro, words = KINDS[types[column]]
-        if column in st.formats:
-            words = dates.words(st.formats[column], types[column] == "TIMESTAMP")
+        if column in src.formats:
+            words = dates.words(src.formats[column], types[column] == "TIMESTAMP")
         raw = f"raw_{column}" if macro else column
-        if column in REQUIRED[st.key] and not (signup and column == "signup_date"):
+        if column in REQUIRED[src.key] and not (signup and column == "signup_date"):
             checks.append((column, f"{words} (required)",
-                           rows_where(st, f"nv({raw}) is null", "'an empty value'")))
-        if column in st.ambiguous:
+                           rows_where(src, f"nv({raw}) is null", "'an empty value'")))
+        if column in src.ambiguous:
             continue  # one problem for the whole column, see date_formats
         if macro:
             checks.append((column, words, rows_where(
-                st, f"{column} is null and nv({raw}) is not null", f"shown({raw})")))
+                src, f"{column} is null and nv({raw}) is not null", f"shown({raw})")))
         else:
-            checks.append(length_check(st, column, column))
-    checks += [length_check(st, header, staged_col) for header, staged_col in st.extras.items()]
+            checks.append(length_check(src, column, column))
+    checks += [length_check(src, header, staged_col) for header, staged_col in src.extras.items()]
     return checks
 
 
-def length_check(st: StagedFile, column: str, expression: str) -> tuple[str, str, str]:
+def length_check(src: StagedFile, column: str, expression: str) -> tuple[str, str, str]:
     return (column, f"text of at most {MAX_TEXT_CHARS:,} characters", rows_where(
-        st, f"length({expression}) > {MAX_TEXT_CHARS}",
+        src, f"length({expression}) > {MAX_TEXT_CHARS}",
         f"'a value of ' || format('{{:,}}', length({expression})) || ' characters'"))
 
 
-def rule_checks(st: StagedFile) -> list[tuple[str, str, str]]:
+def rule_checks(src: StagedFile) -> list[tuple[str, str, str]]:
     return [
-        (column, expected, rows_where(st, condition, found))
-        for column, expected, others, condition, found in RULES.get(st.key, [])
-        if column in st.columns and set(others) <= set(st.columns)
+        (column, expected, rows_where(src, condition, found))
+        for column, expected, others, condition, found in RULES.get(src.key, [])
+        if column in src.columns and set(others) <= set(src.columns)
     ]
 
 
-def key_checks(st: StagedFile) -> list[tuple[str, str, str]]:
+def key_checks(src: StagedFile) -> list[tuple[str, str, str]]:
     """Unique ids, one MRR row per customer and month, one category per churn reason."""
-    if st.key in ("customers", "tickets"):
-        column = "customer_id" if st.key == "customers" else "ticket_id"
-        return [(column, f"a unique {column}", duplicates(st, column, f"shown({column})"))]
-    if st.key == "mrr_history":
+    if src.key in ("customers", "tickets"):
+        column = "customer_id" if src.key == "customers" else "ticket_id"
+        return [(column, f"a unique {column}", duplicates(src, column, f"shown({column})"))]
+    if src.key == "mrr_history":
         found = "'customer ' || shown(customer_id) || ' month ' || cast(month as varchar)"
         return [("month", "one row per customer and month",
-                 duplicates(st, "customer_id, month", found))]
-    if st.key == "churn_reason_categories":
+                 duplicates(src, "customer_id, month", found))]
+    if src.key == "churn_reason_categories":
         select = f"""
             with keyed as (
                 select row_id, reason_key(reason) as k, trim(category) as category
-                from {st.typed} where nv(reason) is not null and nv(category) is not null
+                from {src.typed} where nv(reason) is not null and nv(category) is not null
             ),
             ranked as (
                 select *, first_value(row_id) over w as first_row,
@@ -89,28 +89,28 @@ def key_checks(st: StagedFile) -> list[tuple[str, str, str]]:
     return []
 
 
-def duplicates(st: StagedFile, key: str, found: str) -> str:
+def duplicates(src: StagedFile, key: str, found: str) -> str:
     """Every row after the first with the same key (no part of it null)."""
     not_null = " and ".join(f"{part} is not null" for part in key.split(", "))
     return f"""
         with ranked as (
             select row_id, {found} as found, min(row_id) over (partition by {key}) as first_row
-            from {st.typed} where {not_null}
+            from {src.typed} where {not_null}
         )
         select row_id, found || ' again (first on {{ref}})' as found, first_row as ref_row
         from ranked where row_id > first_row"""
 
 
-def orphan_checks(st: StagedFile, customers: StagedFile | None) -> list[tuple[str, str, str]]:
+def orphan_checks(src: StagedFile, customers: StagedFile | None) -> list[tuple[str, str, str]]:
     """tickets / NPS / MRR / activity / outreach rows whose customer_id is not in the customers file."""
-    if st.key not in ("tickets", "nps_responses", "mrr_history", "activity", "outreach",
+    if src.key not in ("tickets", "nps_responses", "mrr_history", "activity", "outreach",
                       *shapes.INPUT_TABLES) \
-            or "customer_id" not in st.columns:
+            or "customer_id" not in src.columns:
         return []
     if customers is None or not customers.usable or not customers.rows:
         return []  # the customers file has its own problems; orphans would only be noise
     select = f"""
-        select row_id, shown(customer_id) as found, null as ref_row from {st.typed} as own
+        select row_id, shown(customer_id) as found, null as ref_row from {src.typed} as own
         where customer_id is not null and not exists (
             select 1 from {customers.typed} as cust where cust.customer_id = own.customer_id)"""
     return [("customer_id", "a customer_id present in the customers file", select)]

@@ -52,8 +52,8 @@ class Pending:
     ref_row: int | None = None  # another row named in `found` as {ref}
 
 
-def file_problem(st: StagedFile, column: str, expected: str, found: str, line: int | None = None):
-    return Pending(st.key, column, expected, found, line=line)
+def file_problem(src: StagedFile, column: str, expected: str, found: str, line: int | None = None):
+    return Pending(src.key, column, expected, found, line=line)
 
 
 def show(value: str) -> str:

@@ -107,7 +107,7 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
             total += 1
         if problems:
             raise ImportRejected(problems, total)
-        read = {st.key: st for st in staged.values()}  # the files given, before any stands in
+        read = {src.key: src for src in staged.values()}  # the files given, before any stands in
         activity_notes = activity_input.derive_customers(con, staged, StagedFile)
         shapes.prepare(con, staged)
         given_as_of = as_of
@@ -116,22 +116,22 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
             as_of = shapes.default_as_of(con, staged, build.build_day())
             as_of_source = "data" if as_of else "build day"
             as_of = as_of or build.build_day()
-        rows = {st.key: st.rows for st in read.values()}
+        rows = {src.key: src.rows for src in read.values()}
         notes, warnings, assumed = shapes.convert(con, staged, as_of)
         notes = activity_notes + notes + activity_input.inactive_churn(con, staged, as_of,
                                                                        inactive_days)
         post_checks(con, staged)
-        for st in staged.values():
-            insert(con, st)
+        for src in staged.values():
+            insert(con, src)
         if "churn_reason_categories" not in staged:
             build.load_reason_mapping(con)
         notes += activity_input.map_inactivity_reason(con, inactive_days)
         notes += outreach_input.summary(con, staged)
         source = {
-            "files": {st.key: source_of(st) for st in read.values()},
+            "files": {src.key: source_of(src) for src in read.values()},
             "mapping": mapping,
             "as_of": given_as_of,
-            "date_formats": {f"{st.key}.{c}": f for st in staged.values() for c, f in st.formats.items()},
+            "date_formats": {f"{src.key}.{c}": f for src in staged.values() for c, f in src.formats.items()},
         }
         if database is not None:
             source["database"] = db_input.redact(database)
@@ -139,7 +139,7 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
             source["assumed"] = assumed
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
         meta["summary"] = import_summary.summarise(
-            con, {st.key: st.name for st in read.values()}, rows, notes, warnings,
+            con, {src.key: src.name for src in read.values()}, rows, notes, warnings,
             source["date_formats"], as_of_source,
             needs.describe(meta["capabilities"], as_of))
         return meta
@@ -170,16 +170,16 @@ def stage_and_check(con, files: dict[str, Path], mapping: dict, date_format: str
         pending.append(Pending("customers", "(file)", "a customers file (required)", "none"))
     for key in FILE_KEYS:
         if key in files:
-            st, found = stage(con, key, files[key], valid_mapping(key, mapping),
+            src, found = stage(con, key, files[key], valid_mapping(key, mapping),
                                activity_input.optional_columns(key, files))
-            staged[key] = st
+            staged[key] = src
             pending += found
-            header_line = 1 if st.kind == "csv" else None
-            pending += [file_problem(st, column, expected, found, header_line)
+            header_line = 1 if src.kind == "csv" else None
+            pending += [file_problem(src, column, expected, found, header_line)
                         for column, expected, found in
-                        shapes.header_problems(key, st.columns, set(files))]
-            if st.usable:
-                pending += date_formats(con, st, date_format)
+                        shapes.header_problems(key, src.columns, set(files))]
+            if src.usable:
+                pending += date_formats(con, src, date_format)
     total += len(pending)
     for key in FILE_KEYS:
         if key in staged and staged[key].usable:

@@ -10,18 +10,18 @@ from data.importer.rules import DERIVED, FILE_ALIASES, FILE_KEYS, REQUIRED, sche
 from data.importer.staged import StagedFile
 
 
-def match_headers(st: StagedFile, mapping: dict[str, str]) -> list[Pending]:
-    """Fill st.columns / st.extras from the headers; problems for missing or ambiguous ones."""
-    schema = [c for c in schema_types()[st.key] if c not in DERIVED.get(st.key, ())]
+def match_headers(src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
+    """Fill src.columns / src.extras from the headers; problems for missing or ambiguous ones."""
+    schema = [c for c in schema_types()[src.key] if c not in DERIVED.get(src.key, ())]
     mapped_headers = set(mapping.values())
     problems = []
-    header_line = 1 if st.kind == "csv" else None
+    header_line = 1 if src.kind == "csv" else None
     seen: dict[str, str] = {}
-    for i, raw in enumerate(st.headers, 1):
+    for i, raw in enumerate(src.headers, 1):
         header = raw.strip() or f"column_{i}"
         fold = header.lower()
         if fold in seen:
-            problems.append(file_problem(st, header, "each column name once",
+            problems.append(file_problem(src, header, "each column name once",
                                           f"{show(seen[fold])} and {show(raw)}", header_line))
             continue
         seen[fold] = raw
@@ -29,23 +29,23 @@ def match_headers(st: StagedFile, mapping: dict[str, str]) -> list[Pending]:
         if target is None and fold in schema and raw not in mapped_headers:
             if fold in mapping:
                 problems.append(file_problem(
-                    st, fold, f"one column for {fold}",
+                    src, fold, f"one column for {fold}",
                     f"{show(raw)} and the mapped {show(mapping[fold])}", header_line))
                 continue
             target = fold
         if target is not None:
-            st.columns[target] = f"c{i}"
-        elif fold not in DERIVED.get(st.key, ()):
-            st.extras[header] = f"c{i}"
-    listed = "columns " + ", ".join(show(h) for h in st.headers) if st.headers else "no columns"
-    required = tuple(shapes.required_missing(st.key, st.columns)) if st.key in (
-        "customers", *shapes.INPUT_TABLES) else tuple(c for c in REQUIRED[st.key] if c not in st.columns)
-    required = tuple(c for c in required if c not in st.optional)
+            src.columns[target] = f"c{i}"
+        elif fold not in DERIVED.get(src.key, ()):
+            src.extras[header] = f"c{i}"
+    listed = "columns " + ", ".join(show(h) for h in src.headers) if src.headers else "no columns"
+    required = tuple(shapes.required_missing(src.key, src.columns)) if src.key in (
+        "customers", *shapes.INPUT_TABLES) else tuple(c for c in REQUIRED[src.key] if c not in src.columns)
+    required = tuple(c for c in required if c not in src.optional)
     for column in dict.fromkeys(required + tuple(c for c in mapping if c in schema)):
-        if column not in st.columns:
+        if column not in src.columns:
             wanted = (f"a column named {show(mapping[column])} (mapped to {column})"
                       if column in mapping else f"a column named {column}")
-            problems.append(file_problem(st, column, wanted, listed, header_line))
+            problems.append(file_problem(src, column, wanted, listed, header_line))
     return problems
 
 

@@ -11,30 +11,30 @@ from data import shapes
 from data.importer.staged import StagedFile
 
 
-def insert(con, st: StagedFile) -> None:
+def insert(con, src: StagedFile) -> None:
     """Copy the parsed values of a checked file into its schema table, extra columns added."""
-    if st.key in shapes.INPUT_TABLES:
+    if src.key in shapes.INPUT_TABLES:
         return  # converted into other tables by data/shapes.py
-    for header in st.extras:
-        con.execute(f"alter table {st.key} add column {quote(header)} varchar")
-    targets = list(st.columns) + [quote(header) for header in st.extras]
-    values = list(st.columns) + list(st.extras.values())
-    source = st.typed
-    if st.key == "churn_reason_categories":
+    for header in src.extras:
+        con.execute(f"alter table {src.key} add column {quote(header)} varchar")
+    targets = list(src.columns) + [quote(header) for header in src.extras]
+    values = list(src.columns) + list(src.extras.values())
+    source = src.typed
+    if src.key == "churn_reason_categories":
         targets.append("reason_key")
         values.append("reason_key(reason)")
         # The same reason twice with the same category is harmless: keep its first row.
         source += " qualify row_number() over (partition by reason_key(reason) order by row_id) = 1"
-    con.execute(f"insert into {st.key} ({', '.join(targets)}) select {', '.join(values)} from {source}")
-    con.execute(f"drop table {st.typed}")
+    con.execute(f"insert into {src.key} ({', '.join(targets)}) select {', '.join(values)} from {source}")
+    con.execute(f"drop table {src.typed}")
 
 
-def source_of(st: StagedFile) -> dict:
+def source_of(src: StagedFile) -> dict:
     """What the snapshot's meta records of where a table came from: a file's name and hash, or a
     database table's name / the query as given (the URL, redacted, is recorded once)."""
-    if st.kind == "database":
-        return {"name": st.name, st.path.label: st.path.text}
-    return {"name": st.name, "sha256": sha256(st.path)}
+    if src.kind == "database":
+        return {"name": src.name, src.path.label: src.path.text}
+    return {"name": src.name, "sha256": sha256(src.path)}
 
 
 def sha256(path: Path) -> str:

@@ -18,8 +18,8 @@ def resolve(pending: list[Pending], staged: dict[str, StagedFile]) -> list[Probl
     order = {key: i for i, key in enumerate(("mapping",) + FILE_KEYS)}
 
     def position(p: Pending) -> int:
-        st = staged.get(p.key)
-        staged_col = st and (st.columns.get(p.column) or st.extras.get(p.column))
+        src = staged.get(p.key)
+        staged_col = src and (src.columns.get(p.column) or src.extras.get(p.column))
         return int(staged_col[1:]) if staged_col and staged_col[1:].isdigit() else 0
 
     def sort_key(p: Pending):
@@ -34,9 +34,9 @@ def resolve(pending: list[Pending], staged: dict[str, StagedFile]) -> list[Probl
     lines = {key: row_lines(staged[key], rows) for key, rows in wanted.items()}
     problems = []
     for p in shown:
-        st = staged.get(p.key)
-        name = st.name if st else p.key
-        unit = "row" if st and st.kind in ("parquet", "database") else "line"
+        src = staged.get(p.key)
+        name = src.name if src else p.key
+        unit = "row" if src and src.kind in ("parquet", "database") else "line"
         # .get: a line the csv module cannot place is printed as unknown, never a traceback.
         line = lines[p.key].get(p.row) if p.row is not None else p.line
         found = p.found
@@ -46,17 +46,17 @@ def resolve(pending: list[Pending], staged: dict[str, StagedFile]) -> list[Probl
     return problems
 
 
-def row_lines(st: StagedFile, rows: set[int]) -> dict[int, int]:
+def row_lines(src: StagedFile, rows: set[int]) -> dict[int, int]:
     """Staged row (0-based) -> physical line where its record starts (Parquet, a database's
     result: 1-based row)."""
-    if st.kind in ("parquet", "database"):
+    if src.kind in ("parquet", "database"):
         return {row: row + 1 for row in rows}
     # Record 0 is the header; staged row r is record r + 1. csv.reader splits records exactly
     # like DuckDB's reader for files it read without errors (quotes only open a field).
     wanted = {row + 1 for row in rows}
     lines: dict[int, int] = {}
-    with csv_field_limit(), open(st.path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=st.delimiter)
+    with csv_field_limit(), open(src.path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=src.delimiter)
         record, end = 0, 0
         for fields in reader:
             start, end = end + 1, reader.line_num

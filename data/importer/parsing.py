@@ -36,45 +36,45 @@ create or replace temp macro shown(v) as
 
 
 
-def type_values(con, st: StagedFile) -> None:
+def type_values(con, src: StagedFile) -> None:
     """Parse every value once into typed_<key> (row_id, columns, raw_<typed column>, extras c<i>):
     the checks and the insert all read it, so no value is parsed twice."""
-    types = schema_types()[st.key]
+    types = schema_types()[src.key]
     select = ["rowid as row_id"]
-    for column, staged_col in st.columns.items():
+    for column, staged_col in src.columns.items():
         macro = KINDS[types[column]][0]
         if macro:
             select += [f"{macro}({staged_col}) as {column}", f"{staged_col} as raw_{column}"]
         else:
             select.append(f"{staged_col} as {column}")
-    select += list(st.extras.values())
-    con.execute(f"create or replace temp table {st.typed} as "
-                f"select {', '.join(select)} from {st.table}")
-    con.execute(f"drop table {st.table}")
+    select += list(src.extras.values())
+    con.execute(f"create or replace temp table {src.typed} as "
+                f"select {', '.join(select)} from {src.table}")
+    con.execute(f"drop table {src.table}")
 
 
-def date_formats(con, st: StagedFile, date_format: str | None) -> list[Pending]:
+def date_formats(con, src: StagedFile, date_format: str | None) -> list[Pending]:
     """Re-read the date columns ISO did not read in their own format (data/dates.py); a problem
     for a slash column whose day and month cannot be told apart."""
-    types = schema_types()[st.key]
-    columns = [c for c in st.columns if types[c] in ("DATE", "TIMESTAMP")]
-    if not columns or not st.rows:
+    types = schema_types()[src.key]
+    columns = [c for c in src.columns if types[c] in ("DATE", "TIMESTAMP")]
+    if not columns or not src.rows:
         return []
     unread = con.execute("select " + ", ".join(
         f"count(*) filter (where {c} is null and nv(raw_{c}) is not null)" for c in columns
-    ) + f" from {st.typed}").fetchone()
+    ) + f" from {src.typed}").fetchone()
     problems = []
     for column, count in zip(columns, unread):
         if not count:
             continue
-        fmt, first_row = dates.detect(con, st.typed, f"raw_{column}", date_format)
+        fmt, first_row = dates.detect(con, src.typed, f"raw_{column}", date_format)
         if fmt == dates.AMBIGUOUS:
-            st.ambiguous[column] = first_row
-            found = con.execute(f"select shown(raw_{column}) from {st.typed} where row_id = $row",
+            src.ambiguous[column] = first_row
+            found = con.execute(f"select shown(raw_{column}) from {src.typed} where row_id = $row",
                                 {"row": first_row}).fetchone()[0]
-            problems.append(Pending(st.key, column, dates.AMBIGUOUS_EXPECTED, found, row=first_row))
+            problems.append(Pending(src.key, column, dates.AMBIGUOUS_EXPECTED, found, row=first_row))
         elif fmt != dates.ISO:
-            st.formats[column] = fmt
+            src.formats[column] = fmt
             parsed = dates.expression(fmt, f"raw_{column}", types[column] == "TIMESTAMP")
-            con.execute(f"update {st.typed} set {column} = {parsed}")
+            con.execute(f"update {src.typed} set {column} = {parsed}")
     return problems

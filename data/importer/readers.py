@@ -27,60 +27,60 @@ def stage(con, key: str, path: Path, mapping: dict[str, str],
     """Read one file into stage_<key>; return it with the problems of its bytes and header.
     `optional`: required columns another file stands in for."""
     if isinstance(path, DatabaseTable):
-        st = StagedFile(key, path.relation, kind="database", optional=optional)
-        return st, stage_database(con, st, path, mapping)
-    st = StagedFile(key, Path(path), optional=optional)
+        src = StagedFile(key, path.relation, kind="database", optional=optional)
+        return src, stage_database(con, src, path, mapping)
+    src = StagedFile(key, Path(path), optional=optional)
     try:
-        head = read_head(st.path)
+        head = read_head(src.path)
     except OSError as exc:
-        return st, [file_problem(st, "(file)", "a readable file", exc.strerror or str(exc))]
+        return src, [file_problem(src, "(file)", "a readable file", exc.strerror or str(exc))]
     if head.startswith(b"PAR1"):
-        st.kind = "parquet"
-        return st, stage_parquet(con, st, mapping)
-    if st.path.suffix.lower() == ".parquet":
-        return st, [file_problem(st, "(file)", "a Parquet file", "other content")]
-    problems = sniff_bytes(st, head)
+        src.kind = "parquet"
+        return src, stage_parquet(con, src, mapping)
+    if src.path.suffix.lower() == ".parquet":
+        return src, [file_problem(src, "(file)", "a Parquet file", "other content")]
+    problems = sniff_bytes(src, head)
     if problems:
-        return st, problems
-    return st, stage_csv(con, st, mapping)
+        return src, problems
+    return src, stage_csv(con, src, mapping)
 
 
-def sniff_bytes(st: StagedFile, head: bytes) -> list[Pending]:
+def sniff_bytes(src: StagedFile, head: bytes) -> list[Pending]:
     """Problems visible in the raw bytes: not text at all, or not UTF-8."""
     if not head.removeprefix(codecs.BOM_UTF8).strip():
-        return [file_problem(st, "(file)", "a header line naming the columns", "an empty file", 1)]
+        return [file_problem(src, "(file)", "a header line naming the columns", "an empty file", 1)]
     if head.startswith(b"PK\x03\x04"):
-        return [file_problem(st, "(file)", "a CSV or Parquet file",
+        return [file_problem(src, "(file)", "a CSV or Parquet file",
                               "a ZIP archive (an Excel .xlsx file? Save it as CSV)", None)]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return [file_problem(st, "(encoding)", "UTF-8 text",
+        return [file_problem(src, "(encoding)", "UTF-8 text",
                               "UTF-16 text (save the file as UTF-8)", 1)]
-    bad = first_non_utf8(st.path)
+    bad = first_non_utf8(src.path)
     if bad:
         line, byte = bad
         why = ("a NUL byte (UTF-16 text without a BOM, or a binary file? Save it as UTF-8 CSV)"
                if byte == 0 else
                f"byte 0x{byte:02X} (Latin-1 or Windows-1252? Save the file as UTF-8)")
-        return [file_problem(st, "(encoding)", "UTF-8 text", why, line)]
+        return [file_problem(src, "(encoding)", "UTF-8 text", why, line)]
     return []
 
 
-def stage_csv(con, st: StagedFile, mapping: dict[str, str]) -> list[Pending]:
-    delimiter, headers = read_header(st.path)
-    st.delimiter, st.headers = delimiter, headers
-    if len(headers) == 1 and headers[0].strip().lower() not in schema_types()[st.key] \
+def stage_csv(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
+    delimiter, headers = read_header(src.path)
+    src.delimiter, src.headers = delimiter, headers
+    if len(headers) == 1 and headers[0].strip().lower() not in schema_types()[src.key] \
             and headers[0] not in mapping.values():
-        return [file_problem(st, "(header)", "columns separated by comma, semicolon or tab",
+        return [file_problem(src, "(header)", "columns separated by comma, semicolon or tab",
                               f"a single column {show(headers[0])}", 1)]
-    problems = match_headers(st, mapping)
+    problems = match_headers(src, mapping)
     if problems:
         return problems
     names = {f"c{i}": "varchar" for i in range(1, len(headers) + 1)}
-    rejects = f"rejects_{st.key}"
+    rejects = f"rejects_{src.key}"
     try:
         con.execute(
             f"""
-            create or replace temp table {st.table} as
+            create or replace temp table {src.table} as
             select * from read_csv($path, header = true, auto_detect = false, delim = $delim,
                                    quote = '"', escape = '"', columns = {struct(names)},
                                    allow_quoted_nulls = false,
@@ -89,7 +89,7 @@ def stage_csv(con, st: StagedFile, mapping: dict[str, str]) -> list[Pending]:
                                    rejects_table = '{rejects}', rejects_scan = '{rejects}_scan',
                                    rejects_limit = $max_errors)
             """,
-            {"path": str(st.path), "delim": delimiter, "max_line": MAX_LINE_BYTES,
+            {"path": str(src.path), "delim": delimiter, "max_line": MAX_LINE_BYTES,
              "buffer": READ_BUFFER_BYTES, "max_errors": MAX_READER_ERRORS},
         )
         errors = con.execute(
@@ -98,45 +98,45 @@ def stage_csv(con, st: StagedFile, mapping: dict[str, str]) -> list[Pending]:
         ).fetchall()
         con.execute(f"drop table {rejects}; drop table {rejects}_scan")
     except duckdb.Error as exc:
-        return [file_problem(st, "(file)", "a readable CSV file", str(exc).splitlines()[0], None)]
+        return [file_problem(src, "(file)", "a readable CSV file", str(exc).splitlines()[0], None)]
     if errors:
-        return reader_problems(st, errors)
-    return after_staging(con, st)
+        return reader_problems(src, errors)
+    return after_staging(con, src)
 
 
-def stage_parquet(con, st: StagedFile, mapping: dict[str, str]) -> list[Pending]:
+def stage_parquet(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
     try:
         described = con.execute("describe select * from read_parquet($path)",
-                                {"path": str(st.path)}).fetchall()
+                                {"path": str(src.path)}).fetchall()
     except duckdb.Error as exc:
-        return [file_problem(st, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
-    st.headers = [row[0] for row in described]
-    problems = match_headers(st, mapping)
+        return [file_problem(src, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
+    src.headers = [row[0] for row in described]
+    problems = match_headers(src, mapping)
     if problems:
         return problems
     # Typed Parquet values go through the same text checks as CSV: one set of rules.
     select = ", ".join(
-        f"cast({quote(header)} as varchar) as c{i}" for i, header in enumerate(st.headers, 1)
+        f"cast({quote(header)} as varchar) as c{i}" for i, header in enumerate(src.headers, 1)
     )
     try:
-        con.execute(f"create or replace temp table {st.table} as "
-                    f"select {select} from read_parquet($path)", {"path": str(st.path)})
+        con.execute(f"create or replace temp table {src.table} as "
+                    f"select {select} from read_parquet($path)", {"path": str(src.path)})
     except duckdb.Error as exc:
-        return [file_problem(st, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
-    return after_staging(con, st)
+        return [file_problem(src, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
+    return after_staging(con, src)
 
 
-def stage_database(con, st: StagedFile, table: DatabaseTable,
+def stage_database(con, src: StagedFile, table: DatabaseTable,
                     mapping: dict[str, str]) -> list[Pending]:
     """Stream a database table's or query's rows (Arrow batches) into stage_<key> as text, so
     they meet the same checks as a file's values (data/db_input.py says how each type reads)."""
     try:
-        cursor, reader = db_input.read(table.connection, st.path, table.url)
+        cursor, reader = db_input.read(table.connection, src.path, table.url)
     except db_input.ReadFailed as exc:
-        return [file_problem(st, exc.column, exc.expected, exc.found)]
+        return [file_problem(src, exc.column, exc.expected, exc.found)]
     try:
-        st.headers = list(reader.schema.names)
-        problems = match_headers(st, mapping)
+        src.headers = list(reader.schema.names)
+        problems = match_headers(src, mapping)
         if problems:
             return problems
         select = ", ".join(f"{db_input.as_text(field.name, field.type)} as c{i}"
@@ -144,33 +144,33 @@ def stage_database(con, st: StagedFile, table: DatabaseTable,
         # DuckDB scans the Arrow stream through this local name in the SQL (a replacement scan):
         # con.register refuses to run while an earlier result on the connection is unfinished.
         database_rows = reader  # noqa: F841
-        con.execute(f"create or replace temp table {st.table} as "
+        con.execute(f"create or replace temp table {src.table} as "
                     f"select {select} from database_rows")
     except (duckdb.Error, OSError) as exc:
         # A value the driver cannot convert, or the connection lost mid-stream.
-        return [file_problem(st, f"({st.path.label})", f"the rows of the {st.path.label}",
+        return [file_problem(src, f"({src.path.label})", f"the rows of the {src.path.label}",
                               db_input.clean(exc, table.url))]
     finally:
         # DuckDB may still hold the stream: release it, or the connection stays busy with this
         # result and the next table cannot be read.
         reader.close()
         cursor.close()
-    return after_staging(con, st)
+    return after_staging(con, src)
 
 
-def after_staging(con, st: StagedFile) -> list[Pending]:
-    type_values(con, st)
-    st.rows = con.execute(f"select count(*) from {st.typed}").fetchone()[0]
-    st.usable = True
-    if st.rows == 0 and st.key == "customers":
-        return [file_problem(st, "(file)", "at least one customer row after the header",
-                              "none", 2 if st.kind == "csv" else None)]
+def after_staging(con, src: StagedFile) -> list[Pending]:
+    type_values(con, src)
+    src.rows = con.execute(f"select count(*) from {src.typed}").fetchone()[0]
+    src.usable = True
+    if src.rows == 0 and src.key == "customers":
+        return [file_problem(src, "(file)", "at least one customer row after the header",
+                              "none", 2 if src.kind == "csv" else None)]
     return []
 
 
-def reader_problems(st: StagedFile, errors: list[tuple]) -> list[Pending]:
+def reader_problems(src: StagedFile, errors: list[tuple]) -> list[Pending]:
     """DuckDB's rejected rows (wrong field count, bad quotes, over-long lines) as problems."""
-    lines = lines_at_bytes(st.path, [max(pos - 1, 0) for pos, _, _ in errors])
+    lines = lines_at_bytes(src.path, [max(pos - 1, 0) for pos, _, _ in errors])
     problems = []
     for (_, kind, message), line in zip(errors, lines):
         fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
@@ -185,7 +185,7 @@ def reader_problems(st: StagedFile, errors: list[tuple]) -> list[Pending]:
             expected, found = "UTF-8 text", "invalid bytes"
         else:
             expected, found = "a well-formed CSV row", message.splitlines()[0]
-        problems.append(file_problem(st, "(row)", expected, found, line))
+        problems.append(file_problem(src, "(row)", expected, found, line))
     return problems
 
 
