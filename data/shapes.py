@@ -40,8 +40,8 @@ DURATIONS = {
 }
 FLAG_CHURNED = ("true", "yes", "y", "1", "churned")
 FLAG_ACTIVE = ("false", "no", "n", "0", "active", "stayed")
-FLAG_WORDS = ("one of true/false, yes/no, y/n, 1/0, churned/active/stayed (any case; blank = not "
-              "churned)")
+FLAG_WORDS = ("one of true/false, yes/no, y/n, 1/0 (or 1.0/0.0), churned/active/stayed (any case; "
+              "blank = not churned; other words: --values customers.churned=WORD:active)")
 
 
 
@@ -56,14 +56,14 @@ RULES = {
         ("tenure_months", "a whole number >= 0", (), "tenure_months < 0", "shown(raw_tenure_months)"),
         ("churned", FLAG_WORDS, (),
          f"nv(churned) is not null and lower(trim(churned)) not in "
-         f"{_sql_list(FLAG_CHURNED + FLAG_ACTIVE)}", "shown(churned)"),
+         f"{_sql_list(FLAG_CHURNED + FLAG_ACTIVE)} and as_number(churned) is distinct from 0 "
+         "and as_number(churned) is distinct from 1", "shown(churned)"),
     ],
     "tickets": [
         (column, "a number >= 0", (), f"{column} < 0", f"shown(raw_{column})")
         for units in DURATIONS.values() for column in units
     ],
     "subscriptions": [
-        ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
         ("end_date", "a date on or after start_date", ("start_date",), "end_date < start_date",
          "shown(raw_end_date) || ' (start_date ' || cast(start_date as varchar) || ')'"),
     ],
@@ -129,8 +129,9 @@ def prepare(con, staged: dict) -> None:
     else:
         joined, given_date, given_reason = "", row_date, row_reason
         event_cols = "cast(null as bigint) as event_row, 0 as events"
-    flag = ("case when lower(trim(t.churned)) in {c} then 'churned' else 'active' end"
-            .format(c=_sql_list(FLAG_CHURNED)) if "churned" in cust else "cast(null as varchar)")
+    flag = ("case when lower(trim(t.churned)) in {c} or as_number(t.churned) = 1 then 'churned' "
+            "else 'active' end".format(c=_sql_list(FLAG_CHURNED))
+            if "churned" in cust else "cast(null as varchar)")
     con.execute(f"""
         create or replace temp table churn_given as
         select t.row_id, {flag} as flag, {given_date} as given_date, {given_reason} as given_reason,

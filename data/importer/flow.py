@@ -5,23 +5,34 @@ publish through snapshots.building (or reject with every problem, leaving the li
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 import settings
-from data import (activity_input, build, db_input, import_summary, needs, outreach_input, shapes,
+from data import (activity_input, dates, build, db_input, import_summary, needs, outreach_input, shapes,
                   snapshots)
+from data.importer import skipping
+from data.importer import values as value_map
 from data.importer.checks import checks, post_checks, run_check
 from data.importer.errors import ImportRejected, Pending, Problem, file_problem, show
 from data.importer.headers import mapping_problems, normalise_mapping, valid_mapping
 from data.importer.inserts import insert, source_of
 from data.importer.lines import resolve
-from data.importer.parsing import MACROS, date_formats
+from data.importer.parsing import MACROS, date_formats, time_notes
 from data.importer.readers import stage
 from data.importer.rules import FILE_ALIASES, FILE_KEYS
 from data.importer.staged import DatabaseTable, StagedFile
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the rows are read beyond the files and their headers."""
+
+    values: dict | None = None  # --values: {table: {column: {raw: value}}}
+    skip_bad_rows: bool = False
 
 
 def load(
@@ -33,6 +44,8 @@ def load(
     date_format: str | None = None,
     inactive_days: int | None = None,
     database: str | None = None,
+    values: dict[str, dict[str, dict[str, str]]] | None = None,
+    skip_bad_rows: bool = False,
 ) -> dict:
     """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta
     with "summary" added (import_summary.summarise: rows, conversions, unmatched reasons).
@@ -46,6 +59,10 @@ def load(
     `database`: a postgresql:// URL; each value of `files` is then a table name or a select run
     there (data/db_input.py). Raises db_input.Unavailable (one line, no password) when it cannot
     be reached, before anything is built.
+
+    `values`: {table: {column: {raw: value}}} (`--values`, data/importer/values.py), replaced
+    before any check. `skip_bad_rows`: rows breaking a row rule are left out and counted instead
+    of refusing the import (data/importer/skipping.py); problems of a whole file still refuse it.
     """
     files = normalise_keys(files, database is not None)
     mapping = normalise_mapping(mapping)
@@ -58,8 +75,8 @@ def load(
         with snapshots.building(Path(out), keep) as (tmp, snapshot_id):
             con = duckdb.connect(str(tmp))
             try:
-                meta = build_snapshot(con, files, mapping, snapshot_id, as_of, date_format, inactive_days,
-                              database)
+                meta = build_snapshot(con, files, mapping, snapshot_id, as_of, date_format,
+                                      inactive_days, database, Options(values, skip_bad_rows))
             finally:
                 con.close()
     return meta
@@ -95,11 +112,13 @@ def validate(
 
 
 def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
-           as_of: date | None = None, date_format: str | None = None,
-           inactive_days: int | None = None, database: str | None = None) -> dict:
+                   as_of: date | None = None, date_format: str | None = None,
+                   inactive_days: int | None = None, database: str | None = None,
+                   options: Options = Options()) -> dict:
     try:
         build.create_schema(con)
-        staged, problems, total = stage_and_check(con, files, mapping, date_format)
+        staged, problems, total = stage_and_check(con, files, mapping, date_format,
+                                                  options.values, options.skip_bad_rows)
         if inactive_days and "activity" not in staged:
             problems.append(Problem("(arguments)", None, "--inactive-days",
                                     "expected an activity file (--activity) to measure "
@@ -108,6 +127,9 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         if problems:
             raise ImportRejected(problems, total)
         read = {src.key: src for src in staged.values()}  # the files given, before any stands in
+        for src in read.values():
+            src.notes += time_notes(con, src)
+        credit_warnings = value_map.credits(con, staged)
         activity_notes = activity_input.derive_customers(con, staged, StagedFile)
         shapes.prepare(con, staged)
         given_as_of = as_of
@@ -118,8 +140,9 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
             as_of = as_of or build.build_day()
         rows = {src.key: src.rows for src in read.values()}
         notes, warnings, assumed = shapes.convert(con, staged, as_of)
-        notes = activity_notes + notes + activity_input.inactive_churn(con, staged, as_of,
-                                                                       inactive_days)
+        notes = ([n for src in read.values() for n in src.notes] + activity_notes + notes
+                 + activity_input.inactive_churn(con, staged, as_of, inactive_days))
+        warnings = credit_warnings + warnings
         post_checks(con, staged)
         for src in staged.values():
             insert(con, src)
@@ -135,13 +158,20 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         }
         if database is not None:
             source["database"] = db_input.redact(database)
+        if options.values:
+            source["values"] = options.values
+        left_out = {src.key: {"rows": src.skipped, "of": src.rows}
+                    for src in read.values() if src.skipped}
+        if left_out:
+            assumed["rows_left_out"] = left_out
         if assumed:
             source["assumed"] = assumed
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
         meta["summary"] = import_summary.summarise(
             con, {src.key: src.name for src in read.values()}, rows, notes, warnings,
             source["date_formats"], as_of_source,
-            needs.describe(meta["capabilities"], as_of))
+            needs.describe(meta["capabilities"], as_of),
+            [line for src in read.values() for line in skipping.summary_lines(src)])
         return meta
     except build.IntegrityError as exc:
         problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")
@@ -159,19 +189,24 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         raise ImportRejected([problem], 1) from None
 
 
-def stage_and_check(con, files: dict[str, Path], mapping: dict, date_format: str | None = None):
-    """Stage every file and run every check. Returns (staged, problems shown, total count)."""
+def stage_and_check(con, files: dict[str, Path], mapping: dict, date_format: str | None = None,
+                    values: dict | None = None, skip_bad_rows: bool = False):
+    """Stage every file and run every check. Returns (staged, problems shown, total count).
+    With `skip_bad_rows`, the rows a check finds are left out instead (data/importer/skipping.py)
+    unless that would leave a file without rows."""
     con.execute(MACROS)
     pending: list[Pending] = []
     total = 0
     staged: dict[str, StagedFile] = {}
-    pending += mapping_problems(mapping)
+    values = value_map.normalise(values)
+    date_format = dates.parse_choice(date_format) if date_format else None
+    pending += mapping_problems(mapping) + value_map.problems(values)
     if "customers" not in files and not activity_input.customers_optional(files):
         pending.append(Pending("customers", "(file)", "a customers file (required)", "none"))
     for key in FILE_KEYS:
         if key in files:
             src, found = stage(con, key, files[key], valid_mapping(key, mapping),
-                               activity_input.optional_columns(key, files))
+                               activity_input.optional_columns(key, files), values.get(key))
             staged[key] = src
             pending += found
             header_line = 1 if src.kind == "csv" else None
@@ -183,7 +218,10 @@ def stage_and_check(con, files: dict[str, Path], mapping: dict, date_format: str
     total += len(pending)
     for key in FILE_KEYS:
         if key in staged and staged[key].usable:
-            for column, expected, select in checks(staged[key], staged):
+            found = checks(staged[key], staged)
+            if skip_bad_rows and not pending and skipping.leave_out(con, staged[key], found):
+                continue
+            for column, expected, select in found:
                 count, shown = run_check(con, select)
                 total += count
                 pending += [Pending(key, column, expected, found, row=row, ref_row=ref)

@@ -25,18 +25,20 @@ def match_headers(src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
                                           f"{show(seen[fold])} and {show(raw)}", header_line))
             continue
         seen[fold] = raw
-        target = next((c for c, h in mapping.items() if h == raw or h.strip().lower() == fold), None)
-        if target is None and fold in schema and raw not in mapped_headers:
+        # One header may feed several columns (a ticket id that is also its customer's id).
+        targets = [c for c, h in mapping.items() if h == raw or h.strip().lower() == fold]
+        if not targets and fold in schema and raw not in mapped_headers:
             if fold in mapping:
                 problems.append(file_problem(
                     src, fold, f"one column for {fold}",
                     f"{show(raw)} and the mapped {show(mapping[fold])}", header_line))
                 continue
-            target = fold
-        if target is not None:
+            targets = [fold]
+        for target in targets:
             src.columns[target] = f"c{i}"
-        elif fold not in DERIVED.get(src.key, ()):
+        if not targets and fold not in DERIVED.get(src.key, ()):
             src.extras[header] = f"c{i}"
+    _mapped_time_wins(src, mapping)
     listed = "columns " + ", ".join(show(h) for h in src.headers) if src.headers else "no columns"
     required = tuple(shapes.required_missing(src.key, src.columns)) if src.key in (
         "customers", *shapes.INPUT_TABLES) else tuple(c for c in REQUIRED[src.key] if c not in src.columns)
@@ -47,6 +49,22 @@ def match_headers(src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
                       if column in mapping else f"a column named {column}")
             problems.append(file_problem(src, column, wanted, listed, header_line))
     return problems
+
+
+def _mapped_time_wins(src: StagedFile, mapping: dict[str, str]) -> None:
+    """A timestamp the user mapped switches off a duration column matched by its name alone
+    (kept as an extra column), so both are never given for the same thing."""
+    for target, units in shapes.DURATIONS.items():
+        if src.key != "tickets" or target not in mapping:
+            continue
+        for unit in units:
+            if unit in src.columns and unit not in mapping:
+                staged_col = src.columns.pop(unit)
+                header = src.headers[int(staged_col[1:]) - 1]
+                src.extras[header.strip()] = staged_col
+                src.notes.append(f"tickets.{target} read from the mapped column "
+                                 f"{show(mapping[target])}; the column {show(header)} was not "
+                                 f"used for it")
 
 
 def normalise_mapping(mapping: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]]:

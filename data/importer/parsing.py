@@ -5,17 +5,23 @@ columns that ISO did not read re-read in their own common format (data/dates.py)
 from __future__ import annotations
 
 from data import dates
+from data.words import count
 from data.importer.errors import Pending
 from data.importer.rules import KINDS, schema_types
+from data.importer import values
 from data.importer.staged import StagedFile
 
 
 # Strict ISO shapes: DuckDB's casts alone would also take 2024-1-5, and '3.5' -> 4 for integers.
-MACROS = r"""
+MACROS = dates.CLOCK_MACROS + r"""
 create or replace temp macro nv(v) as nullif(trim(v), '');
+-- The common ISO shape by a cast; any other time (one-digit hour, AM/PM, Z, an offset) by clock_us.
 create or replace temp macro as_timestamp(v) as
     case when regexp_full_match(nv(v), '\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?')
-         then try_cast(replace(nv(v), 'T', ' ') as timestamp) end;
+         then try_cast(replace(nv(v), 'T', ' ') as timestamp)
+         when regexp_full_match(nv(v), '\d{4}-\d{2}-\d{2}[ T]\s*TIME_RE')
+         then try_cast(left(nv(v), 10) as timestamp)
+              + to_microseconds(clock_us(trim(substr(nv(v), 12)))) end;
 create or replace temp macro as_date(v) as cast(as_timestamp(v) as date);
 create or replace temp macro as_whole(v) as
     case when regexp_full_match(nv(v), '[+-]?\d{1,9}(\.0*)?')
@@ -32,8 +38,7 @@ create or replace temp macro shown(v) as
     case when v is null or v = '' then 'an empty value'
          when length(v) > 60 then '''' || one_line(left(v, 57)) || '...'''
          else '''' || one_line(v) || '''' end;
-"""
-
+""".replace("TIME_RE", dates.TIME_RE)
 
 
 def type_values(con, src: StagedFile) -> None:
@@ -41,15 +46,17 @@ def type_values(con, src: StagedFile) -> None:
     the checks and the insert all read it, so no value is parsed twice."""
     types = schema_types()[src.key]
     select = ["rowid as row_id"]
+    params: dict[str, str] = {}
     for column, staged_col in src.columns.items():
         macro = KINDS[types[column]][0]
+        text = values.expression(src, column, staged_col, params)
         if macro:
-            select += [f"{macro}({staged_col}) as {column}", f"{staged_col} as raw_{column}"]
+            select += [f"{macro}({text}) as {column}", f"{text} as raw_{column}"]
         else:
-            select.append(f"{staged_col} as {column}")
+            select.append(f"{text} as {column}")
     select += list(src.extras.values())
     con.execute(f"create or replace temp table {src.typed} as "
-                f"select {', '.join(select)} from {src.table}")
+                f"select {', '.join(select)} from {src.table}", params)
     con.execute(f"drop table {src.table}")
 
 
@@ -64,8 +71,8 @@ def date_formats(con, src: StagedFile, date_format: str | None) -> list[Pending]
         f"count(*) filter (where {c} is null and nv(raw_{c}) is not null)" for c in columns
     ) + f" from {src.typed}").fetchone()
     problems = []
-    for column, count in zip(columns, unread):
-        if not count:
+    for column, n_unread in zip(columns, unread):
+        if not n_unread:
             continue
         fmt, first_row = dates.detect(con, src.typed, f"raw_{column}", date_format)
         if fmt == dates.AMBIGUOUS:
@@ -78,3 +85,28 @@ def date_formats(con, src: StagedFile, date_format: str | None) -> list[Pending]
             parsed = dates.expression(fmt, f"raw_{column}", types[column] == "TIMESTAMP")
             con.execute(f"update {src.typed} set {column} = {parsed}")
     return problems
+
+
+def time_notes(con, src: StagedFile) -> list[str]:
+    """How many date-times of each column gave a UTC offset (or Z: stored as UTC) or a 12-hour
+    time (AM/PM), one scan per file; none when no column did."""
+    types = schema_types()[src.key]
+    columns = [c for c in src.columns if types.get(c) == "TIMESTAMP" and src.columns[c] != "converted"]
+    if not columns or not src.rows:
+        return []
+    zone = r"([Zz]|[+-]\d{2}:?\d{2})$"
+    counts = con.execute("select " + ", ".join(
+        f"count(*) filter (where {c} is not null and regexp_matches(nv(raw_{c}), "
+        f"'\\d:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?\\s*([AaPp][Mm])?\\s*{zone}')), "
+        f"count(*) filter (where {c} is not null and regexp_matches(nv(raw_{c}), "
+        f"'\\d\\s*[AaPp][Mm]\\s*{zone[:-1]}?$'))" for c in columns) + f" from {src.typed}").fetchone()
+    notes = []
+    for i, column in enumerate(columns):
+        offset, twelve = counts[2 * i], counts[2 * i + 1]
+        if offset:
+            notes.append(f"{src.key}.{column}: {count(offset, 'values')} with Z or a UTC offset, "
+                         "stored as UTC")
+        if twelve:
+            notes.append(f"{src.key}.{column}: {count(twelve, 'values')} with a 12-hour time "
+                         "(AM/PM), stored as 24-hour")
+    return notes

@@ -19,17 +19,20 @@ from data.importer.lines import csv_field_limit, lines_at_bytes
 from data.importer.parsing import type_values
 from data.importer.rules import (DELIMITERS, MAX_LINE_BYTES, MAX_READER_ERRORS, READ_BUFFER_BYTES,
                                  schema_types)
+from data.importer import values
 from data.importer.staged import DatabaseTable, StagedFile
 
 
 def stage(con, key: str, path: Path, mapping: dict[str, str],
-           optional: tuple[str, ...] = ()) -> tuple[StagedFile, list[Pending]]:
+          optional: tuple[str, ...] = (),
+          replace: dict[str, dict[str, str]] | None = None) -> tuple[StagedFile, list[Pending]]:
     """Read one file into stage_<key>; return it with the problems of its bytes and header.
-    `optional`: required columns another file stands in for."""
+    `optional`: required columns another file stands in for; `replace`: this file's --values."""
     if isinstance(path, DatabaseTable):
-        src = StagedFile(key, path.relation, kind="database", optional=optional)
+        src = StagedFile(key, path.relation, kind="database", optional=optional,
+                         values=replace or {})
         return src, stage_database(con, src, path, mapping)
-    src = StagedFile(key, Path(path), optional=optional)
+    src = StagedFile(key, Path(path), optional=optional, values=replace or {})
     try:
         head = read_head(src.path)
     except OSError as exc:
@@ -159,6 +162,10 @@ def stage_database(con, src: StagedFile, table: DatabaseTable,
 
 
 def after_staging(con, src: StagedFile) -> list[Pending]:
+    missing = values.missing(src)
+    if missing:
+        return missing
+    src.notes += values.notes(con, src)
     type_values(con, src)
     src.rows = con.execute(f"select count(*) from {src.typed}").fetchone()[0]
     src.usable = True

@@ -58,7 +58,6 @@ RULES = {
     "customers": [
         ("churn_date", "a date on or after signup_date", ("signup_date",), "churn_date < signup_date",
          "shown(raw_churn_date) || ' (signup_date ' || cast(signup_date as varchar) || ')'"),
-        ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
         ("products_count", "a whole number >= 1", (), "products_count < 1",
          "shown(raw_products_count)"),
     ],
@@ -79,7 +78,6 @@ RULES = {
     "mrr_history": [
         ("month", "the first day of a month YYYY-MM-01", (), "month <> date_trunc('month', month)",
          "shown(raw_month)"),
-        ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
     ],
     "activity": [
         ("amount", "a number >= 0", (), "amount < 0", "shown(raw_amount)"),

@@ -26,6 +26,10 @@ class StagedFile:
     formats: dict[str, str] = field(default_factory=dict)  # date column -> dates format, when not ISO
     ambiguous: dict[str, int] = field(default_factory=dict)  # date column -> its first slash row
     optional: tuple[str, ...] = ()  # required columns another file stands in for
+    notes: list[str] = field(default_factory=list)  # what the summary says of how it was read
+    skipped: int = 0  # rows left out (--skip-bad-rows)
+    skip_reasons: list[dict] = field(default_factory=list)  # per broken rule: rows, first lines
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # --values: column -> raw -> value
 
     @property
     def name(self) -> str:
