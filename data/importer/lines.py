@@ -9,7 +9,7 @@ import csv
 from pathlib import Path
 
 from data.importer.errors import Pending, Problem
-from data.importer.rules import FILE_KEYS, MAX_LINE_BYTES, MAX_SHOWN
+from data.importer.rules import FILE_KEYS, MAX_LINE_BYTES, MAX_SHOWN, WHITESPACE
 from data.importer.staged import StagedFile
 
 
@@ -36,7 +36,7 @@ def resolve(pending: list[Pending], staged: dict[str, StagedFile]) -> list[Probl
     for p in shown:
         src = staged.get(p.key)
         name = src.name if src else p.key
-        unit = "row" if src and src.kind in ("parquet", "database") else "line"
+        unit = "row" if src and src.rows_numbered else "line"
         # .get: a line the csv module cannot place is printed as unknown, never a traceback.
         line = lines[p.key].get(p.row) if p.row is not None else p.line
         found = p.found
@@ -51,9 +51,14 @@ def row_lines(src: StagedFile, rows: set[int]) -> dict[int, int]:
     result: 1-based row)."""
     if src.kind in ("parquet", "database"):
         return {row: row + 1 for row in rows}
+    if src.kind == "xlsx":
+        return {row: row + 2 for row in rows}  # the sheet's own row numbers: its header is row 1
     # Record 0 is the header; staged row r is record r + 1. csv.reader splits records exactly
     # like DuckDB's reader for files it read without errors (quotes only open a field).
-    wanted = {row + 1 for row in rows}
+    first = 1 if src.has_header else 0
+    if src.delimiter == WHITESPACE:
+        return _blank_separated_lines(src, {row + first for row in rows})
+    wanted = {row + first for row in rows}
     lines: dict[int, int] = {}
     with csv_field_limit(), open(src.path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, delimiter=src.delimiter)
@@ -63,7 +68,24 @@ def row_lines(src: StagedFile, rows: set[int]) -> dict[int, int]:
             if not fields:
                 continue  # DuckDB skips blank lines
             if record in wanted:
-                lines[record - 1] = start
+                lines[record - first] = start
+                if len(lines) == len(wanted):
+                    break
+            record += 1
+    return lines
+
+
+def _blank_separated_lines(src: StagedFile, wanted: set[int]) -> dict[int, int]:
+    """Record -> line for a whitespace-separated file: one record per non-blank line."""
+    first = 1 if src.has_header else 0
+    lines: dict[int, int] = {}
+    record = 0
+    with open(src.path, encoding="utf-8-sig") as handle:
+        for number, text in enumerate(handle, 1):
+            if not text.strip():
+                continue
+            if record in wanted:
+                lines[record - first] = number
                 if len(lines) == len(wanted):
                     break
             record += 1

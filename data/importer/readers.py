@@ -15,11 +15,11 @@ from data import db_input
 from data.importer.errors import Pending, file_problem, show
 from data.importer.headers import match_headers
 from data.importer.inserts import quote
-from data.importer.lines import csv_field_limit, lines_at_bytes
+from data.importer.lines import csv_field_limit, lines_at_bytes, row_lines
 from data.importer.parsing import type_values
-from data.importer.rules import (DELIMITERS, MAX_LINE_BYTES, MAX_READER_ERRORS, READ_BUFFER_BYTES,
-                                 schema_types)
-from data.importer import values
+from data.importer.rules import (DELIMITERS, MAX_LINE_BYTES, MAX_READER_ERRORS, MAX_SHOWN,
+                                 READ_BUFFER_BYTES, WHITESPACE, schema_types)
+from data.importer import sheets, values
 from data.importer.staged import DatabaseTable, StagedFile
 
 
@@ -32,11 +32,15 @@ def stage(con, key: str, path: Path, mapping: dict[str, str],
         src = StagedFile(key, path.relation, kind="database", optional=optional,
                          values=replace or {})
         return src, stage_database(con, src, path, mapping)
-    src = StagedFile(key, Path(path), optional=optional, values=replace or {})
+    book, sheet = sheets.split_sheet(Path(path))
+    src = StagedFile(key, book, optional=optional, values=replace or {}, sheet=sheet)
     try:
         head = read_head(src.path)
     except OSError as exc:
         return src, [file_problem(src, "(file)", "a readable file", exc.strerror or str(exc))]
+    if sheets.is_workbook(src.path, head):
+        src.kind = "xlsx"
+        return src, sheets.stage_xlsx(con, src, mapping, after_staging)
     if head.startswith(b"PAR1"):
         src.kind = "parquet"
         return src, stage_parquet(con, src, mapping)
@@ -53,8 +57,8 @@ def sniff_bytes(src: StagedFile, head: bytes) -> list[Pending]:
     if not head.removeprefix(codecs.BOM_UTF8).strip():
         return [file_problem(src, "(file)", "a header line naming the columns", "an empty file", 1)]
     if head.startswith(b"PK\x03\x04"):
-        return [file_problem(src, "(file)", "a CSV or Parquet file",
-                              "a ZIP archive (an Excel .xlsx file? Save it as CSV)", None)]
+        return [file_problem(src, "(file)", "a CSV, Parquet or Excel .xlsx file",
+                              "a ZIP archive (an Excel workbook? Name it .xlsx)", None)]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return [file_problem(src, "(encoding)", "UTF-8 text",
                               "UTF-16 text (save the file as UTF-8)", 1)]
@@ -70,21 +74,34 @@ def sniff_bytes(src: StagedFile, head: bytes) -> list[Pending]:
 
 def stage_csv(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
     delimiter, headers = read_header(src.path)
+    if len(headers) == 1 and len(headers[0].split()) > 1:
+        delimiter, headers = WHITESPACE, headers[0].split()
+    if not any(ch.isalpha() for header in headers for ch in header):
+        # No letter in the first line: it is data (CDNOW as published), not a header.
+        src.has_header = False
+        headers = [f"column_{i}" for i in range(1, len(headers) + 1)]
+        src.notes.append(f"{src.name} has no header line (its first line holds no letter): its "
+                         f"columns were read as column_1 to column_{len(headers)}")
+    if delimiter == WHITESPACE:
+        src.notes.append(f"{src.name} read as columns separated by spaces or tabs")
     src.delimiter, src.headers = delimiter, headers
     if len(headers) == 1 and headers[0].strip().lower() not in schema_types()[src.key] \
             and headers[0] not in mapping.values():
-        return [file_problem(src, "(header)", "columns separated by comma, semicolon or tab",
-                              f"a single column {show(headers[0])}", 1)]
+        return [file_problem(src, "(header)",
+                             "columns separated by comma, semicolon, tab or spaces",
+                             f"a single column {show(headers[0])}", 1)]
     problems = match_headers(src, mapping)
     if problems:
         return problems
+    if delimiter == WHITESPACE:
+        return stage_whitespace(con, src)
     names = {f"c{i}": "varchar" for i in range(1, len(headers) + 1)}
     rejects = f"rejects_{src.key}"
     try:
         con.execute(
             f"""
             create or replace temp table {src.table} as
-            select * from read_csv($path, header = true, auto_detect = false, delim = $delim,
+            select * from read_csv($path, header = $header, auto_detect = false, delim = $delim,
                                    quote = '"', escape = '"', columns = {struct(names)},
                                    allow_quoted_nulls = false,
                                    max_line_size = $max_line, buffer_size = $buffer,
@@ -92,7 +109,8 @@ def stage_csv(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
                                    rejects_table = '{rejects}', rejects_scan = '{rejects}_scan',
                                    rejects_limit = $max_errors)
             """,
-            {"path": str(src.path), "delim": delimiter, "max_line": MAX_LINE_BYTES,
+            {"path": str(src.path), "header": src.has_header, "delim": delimiter,
+             "max_line": MAX_LINE_BYTES,
              "buffer": READ_BUFFER_BYTES, "max_errors": MAX_READER_ERRORS},
         )
         errors = con.execute(
@@ -104,6 +122,41 @@ def stage_csv(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
         return [file_problem(src, "(file)", "a readable CSV file", str(exc).splitlines()[0], None)]
     if errors:
         return reader_problems(src, errors)
+    return after_staging(con, src)
+
+
+def stage_whitespace(con, src: StagedFile) -> list[Pending]:
+    """A text file whose columns are separated by runs of spaces or tabs (aligned columns, no
+    quoting): each line read whole, then split in SQL; a line with another number of fields than
+    the first is a problem naming its line."""
+    fields = len(src.headers)
+    try:
+        con.execute(
+            """
+            create or replace temp table whitespace_lines as
+            select fields from (
+                select regexp_split_to_array(trim(line), '\\s+') as fields
+                from read_csv($path, header = $header, auto_detect = false, delim = $never,
+                              quote = '', escape = '', columns = {'line': 'varchar'},
+                              max_line_size = $max_line, buffer_size = $buffer)
+            ) where fields <> ['']
+            """,
+            {"path": str(src.path), "header": src.has_header, "never": "\x01",
+             "max_line": MAX_LINE_BYTES, "buffer": READ_BUFFER_BYTES})
+        bad = con.execute(
+            "select rowid, len(fields), count(*) over () from whitespace_lines "
+            f"where len(fields) <> {fields} order by rowid limit {MAX_SHOWN}").fetchall()
+        if not bad:
+            select = ", ".join(f"fields[{i}] as c{i}" for i in range(1, fields + 1))
+            con.execute(f"create or replace temp table {src.table} as "
+                        f"select {select} from whitespace_lines order by rowid")
+        con.execute("drop table whitespace_lines")
+    except duckdb.Error as exc:
+        return [file_problem(src, "(file)", "a readable text file", str(exc).splitlines()[0], None)]
+    if bad:
+        lines = row_lines(src, {row for row, _, _ in bad})
+        return [Pending(src.key, "(row)", f"{fields} fields like the first line", f"{n}",
+                        line=lines.get(row)) for row, n, _ in bad]
     return after_staging(con, src)
 
 

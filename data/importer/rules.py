@@ -39,6 +39,8 @@ REQUIRED = {
 DERIVED = {"churn_reason_categories": ("reason_key",)}
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# A text file whose header splits on none of DELIMITERS but on runs of blanks (aligned columns).
+WHITESPACE = "whitespace"
 
 # Per DuckDB type of a schema column: the parsing macro and the words for a problem.
 KINDS = {

@@ -37,7 +37,7 @@ def leave_out(con, src: StagedFile, checks: list[tuple[str, str, str]]) -> bool:
     con.execute("drop table bad_rows")
     src.skipped = left_out
     lines = row_lines(src, {row for _, _, rows in by_reason for row in rows})
-    unit = "row" if src.kind in ("parquet", "database", "xlsx") else "line"
+    unit = "row" if src.rows_numbered else "line"
     src.skip_reasons = [
         {"column": checks[reason][0], "expected": checks[reason][1], "rows": n,
          "first": [lines.get(row) for row in rows], "unit": unit}

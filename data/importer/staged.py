@@ -30,10 +30,17 @@ class StagedFile:
     skipped: int = 0  # rows left out (--skip-bad-rows)
     skip_reasons: list[dict] = field(default_factory=list)  # per broken rule: rows, first lines
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # --values: column -> raw -> value
+    sheet: str | None = None  # an Excel workbook's sheet (FILE.xlsx#Sheet); None: the first
+    has_header: bool = True  # False: a text file whose first line holds data (column_1...)
+
+    @property
+    def rows_numbered(self) -> bool:
+        """Problems name rows (Parquet, a database, a workbook) rather than a text file's lines."""
+        return self.kind in ("parquet", "database", "xlsx")
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.path.name + (f"#{self.sheet}" if self.sheet is not None else "")
 
     @property
     def table(self) -> str:
