@@ -86,9 +86,8 @@ def expression(fmt: str, raw: str, timestamp: bool) -> str:
 def words(fmt: str, timestamp: bool) -> str:
     """What a problem says a value of this column should look like."""
     if fmt == ISO:
-        return ("an ISO date-time YYYY-MM-DD H:MM[:SS][ AM/PM][Z|+HH:MM]" if timestamp
-                else "an ISO date YYYY-MM-DD")
-    time = " [H:MM[:SS][ AM/PM][Z|+HH:MM]]" if timestamp else ""
+        return "an ISO date-time YYYY-MM-DD HH:MM[:SS]" if timestamp else "an ISO date YYYY-MM-DD"
+    time = " [HH:MM[:SS]]" if timestamp else ""
     return f"a date {fmt}{time} like the rest of this column"
 
 

@@ -254,10 +254,10 @@ def test_csat_7_and_response_before_creation(tmp_path, live):
     ]
 
 
-def test_negative_mrr_and_fractional_products(tmp_path, live):
+def test_fractional_products(tmp_path, live):
+    # a negative mrr is a credit (tests/unit/test_import_options.py), not a problem
     text = "customer_id,signup_date,mrr,products_count\nc1,2024-01-05,-5,1.5\nc2,2024-01-05,1,0\n"
     assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:2: mrr: expected a number >= 0, found '-5'",
         "customers.csv:2: products_count: expected a whole number, found '1.5'",
         "customers.csv:3: products_count: expected a whole number >= 1, found '0'",
     ]
@@ -288,7 +288,6 @@ def test_mrr_history_rules(tmp_path, live):
         "mrr.csv:3: month: expected the first day of a month YYYY-MM-01, found '2024-01-15'",
         "mrr.csv:4: month: expected one row per customer and month, found customer 'c1' "
         "month 2024-01-01 again (first on line 2)",
-        "mrr.csv:5: mrr: expected a number >= 0, found '-1'",
     ]
 
 
@@ -325,7 +324,7 @@ def test_header_only(tmp_path, live):
 def test_wrong_delimiter(tmp_path, live):
     text = "customer_id|signup_date\nc1|2024-01-05\n"
     assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:1: (header): expected columns separated by comma, semicolon or tab, "
+        "customers.csv:1: (header): expected columns separated by comma, semicolon, tab or spaces, "
         "found a single column 'customer_id|signup_date'"
     ]
 
@@ -347,8 +346,8 @@ def test_utf16_and_zip_files(tmp_path, live):
     ]
     zipped = write(tmp_path, "book.csv", b"PK\x03\x04" + b"\0" * 40)
     assert rejected(live, {"customers": zipped}) == [
-        "book.csv: (file): expected a CSV or Parquet file, found a ZIP archive "
-        "(an Excel .xlsx file? Save it as CSV)"
+        "book.csv: (file): expected a CSV, Parquet or Excel .xlsx file, found a ZIP archive "
+        "(an Excel workbook? Name it .xlsx)"
     ]
 
 
@@ -392,10 +391,10 @@ def test_parquet_problems_name_the_row(tmp_path, live):
     con = duckdb.connect()
     con.execute(f"""copy (select * from (values ('c1', date '2024-01-05', -1.5),
                                                ('c2', date '2024-01-05', 3.0))
-                          as t(customer_id, signup_date, mrr)) to '{path}' (format parquet)""")
+                          as t(customer_id, signup_date, products_count)) to '{path}' (format parquet)""")
     con.close()
     assert rejected(live, {"customers": path}) == [
-        "customers.parquet:row 1: mrr: expected a number >= 0, found '-1.5'"
+        "customers.parquet:row 1: products_count: expected a whole number, found '-1.5'"
     ]
     fake = write(tmp_path, "fake.parquet", "customer_id,signup_date\n")
     assert rejected(live, {"customers": fake}) == [
@@ -404,14 +403,15 @@ def test_parquet_problems_name_the_row(tmp_path, live):
 
 
 def test_problem_list_is_capped_with_the_total(tmp_path, live):
-    rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d},-1\n" for i in range(120))
-    path = write(tmp_path, "customers.csv", "customer_id,signup_date,mrr\n" + rows)
+    rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d},0\n" for i in range(120))
+    path = write(tmp_path, "customers.csv", "customer_id,signup_date,products_count\n" + rows)
     before = state(live)
     with pytest.raises(importer.ImportRejected) as info:
         importer.load(live, {"customers": path})
     assert state(live) == before
     assert len(info.value.problems) == 50 and info.value.total == 120
-    assert str(info.value.problems[49]) == "customers.csv:51: mrr: expected a number >= 0, found '-1'"
+    assert str(info.value.problems[49]) == \
+        "customers.csv:51: products_count: expected a whole number >= 1, found '0'"
     assert str(info.value).endswith("... and 70 more (120 problems in total)")
 
 

@@ -118,8 +118,9 @@ def test_flag_outside_the_accepted_values_lists_them(tmp_path):
     text = "customer_id,signup_date,Churn\nc1,2024-01-05,Yes\nc2,2024-01-05,maybe\n"
     files = {"customers": write(tmp_path, "c.csv", text)}
     assert problems(files, mapping={"customers": {"churned": "Churn"}}) == [
-        "c.csv:3: churned: expected one of true/false, yes/no, y/n, 1/0, churned/active/stayed "
-        "(any case; blank = not churned), found 'maybe'"]
+        "c.csv:3: churned: expected one of true/false, yes/no, y/n, 1/0 (or 1.0/0.0), "
+        "churned/active/stayed (any case; blank = not churned; other words: --values "
+        "customers.churned=WORD:active), found 'maybe'"]
 
 
 def test_event_before_a_signup_from_tenure_names_the_event_line(tmp_path):

@@ -10,6 +10,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 _EPOCH = datetime(1899, 12, 30)
+_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _cell(ref: str, value) -> str:
@@ -19,7 +21,7 @@ def _cell(ref: str, value) -> str:
         moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
         serial = (moment - _EPOCH).total_seconds() / 86400
         style = 2 if isinstance(value, datetime) else 1
-        return f'<c r="{ref}" s="{style}"><v>{serial:g}</v></c>'
+        return f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>'
     if isinstance(value, (int, float)):
         return f'<c r="{ref}"><v>{value}</v></c>'
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
@@ -42,15 +44,15 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_SHEET}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_SHEET}.styles+xml"/>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET}.worksheet+xml"/>'
                       for i in range(1, len(names) + 1))
             + "</Types>"))
         book.writestr("_rels/.rels", (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
             "</Relationships>"))
         book.writestr("xl/workbook.xml", (
             '<?xml version="1.0" encoding="UTF-8"?>'
@@ -62,9 +64,9 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
         book.writestr("xl/_rels/workbook.xml.rels", (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
                       for i in range(1, len(names) + 1))
-            + f'<Relationship Id="rId{len(names) + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+            + f'<Relationship Id="rId{len(names) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
             "</Relationships>"))
         book.writestr("xl/styles.xml", (
             '<?xml version="1.0" encoding="UTF-8"?>'
