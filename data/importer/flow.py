@@ -159,7 +159,7 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         if database is not None:
             source["database"] = db_input.redact(database)
         if options.values:
-            source["values"] = options.values
+            source["values"] = value_map.normalise(options.values)
         left_out = {src.key: {"rows": src.skipped, "of": src.rows}
                     for src in read.values() if src.skipped}
         if left_out:

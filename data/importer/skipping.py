@@ -49,10 +49,11 @@ def summary_lines(src: StagedFile) -> list[str]:
     """What the import summary says of the rows left out of one file."""
     if not src.skipped:
         return []
-    out = [f"{src.name}: {count(src.skipped, 'rows')} of {src.rows:,} left out (--skip-bad-rows)"]
+    out = [f"{src.name}: {count(src.skipped, 'rows')} of {src.rows:,} left out"]
     for reason in src.skip_reasons:
         first = ", ".join(str(n) if n is not None else "?" for n in reason["first"])
         more = ", ..." if reason["rows"] > len(reason["first"]) else ""
+        unit = reason["unit"] + ("s" if len(reason["first"]) > 1 else "")
         out.append(f"    {reason['rows']:,} x {reason['column']}: expected {reason['expected']} "
-                   f"({reason['unit']}s {first}{more})")
+                   f"({unit} {first}{more})")
     return out

@@ -66,7 +66,8 @@ def missing(src: StagedFile) -> list[Pending]:
     """A --values option for a column the file does not have."""
     return [Pending(src.key, column, f"a column for --values {src.key}.{column}",
                     "no such column in the file", line=1 if src.kind == "csv" else None)
-            for column in src.values if column not in src.columns]
+            for column in src.values
+            if column not in src.columns and column in schema_types()[src.key]]
 
 
 def expression(src: StagedFile, column: str, staged_col: str, params: dict) -> str:
