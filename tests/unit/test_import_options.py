@@ -18,6 +18,7 @@ import narrative
 from data import import_summary, importer, shapes
 from data.importer import cli
 from tests.unit.test_load import write
+from tests.unit.test_real_exports import example
 from tests.unit.xlsx_file import write_xlsx
 
 AS_OF = date(2024, 6, 1)
@@ -29,6 +30,13 @@ def rows(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def readme(argv: list[str], out: Path, files: dict[str, Path]) -> list[str]:
+    """A README line as it is, but for where --out puts the database and where its files are."""
+    argv = [str(files.get(a, a)) for a in argv]
+    argv[argv.index("--out") + 1] = str(out)
+    return argv
 
 
 def problems(files: dict, **options) -> list[str]:
@@ -162,10 +170,8 @@ CDNOW = """\
 def test_whitespace_aligned_file_without_a_header(tmp_path, capsys):
     out = tmp_path / "r.duckdb"
     path = write(tmp_path, "CDNOW_sample.txt", CDNOW)
-    assert cli.main(["--out", str(out), "--activity", str(path), "--as-of", "1998-06-30",
-                     "--map", "activity.customer_id=column_1",
-                     "--map", "activity.occurred_at=column_3",
-                     "--map", "activity.amount=column_5"]) == 0
+    argv = readme(example("CDNOW as published"), out, {"CDNOW_sample.txt": path})
+    assert cli.main(argv + ["--as-of", "1998-06-30"]) == 0
     printed = capsys.readouterr().out
     assert "CDNOW_sample.txt has no header line (its first line holds no letter): its columns " \
            "were read as column_1 to column_5" in printed
@@ -316,3 +322,36 @@ def test_auth_help_prints_without_asking_for_a_password(capsys, monkeypatch):
     with pytest.raises(SystemExit) as info:
         auth.main(["--help"])
     assert info.value.code == 0 and "argon2 hash" in capsys.readouterr().out
+
+
+# --- the README's lines for these shapes, as they are ---------------------------------------------
+def test_readme_status_word_credits_and_bad_rows(tmp_path, capsys):
+    out = tmp_path / "r.duckdb"
+    customers = write(tmp_path, "customers.csv", FLAGS + "g,someday,1,5\n")
+    argv = readme(example("A status word the flag lacks"), out, {"customers.csv": customers})
+    assert cli.main(argv + ["--as-of", "2024-06-01"]) == 0
+    printed = capsys.readouterr().out
+    # g (line 8) has no date: left out; the six others as in test_values_flags_as_numbers...
+    assert "  - customers.csv: 1 row of 7 left out" in printed
+    assert "      1 x signup_date: expected an ISO date YYYY-MM-DD (line 8)" in printed
+    assert "customers.churned: 2 values replaced with --values ('joined' -> 'active': 2)" in printed
+    assert "2 customers.mrr values below 0 (credits, -6.50 in all)" in printed
+    assert rows(out, "select count(*), count(churn_date) from customers") == [(6, 2)]
+
+
+def test_readme_excel_workbook_with_two_sheets(tmp_path, capsys):
+    out = tmp_path / "r.duckdb"
+    book = write_xlsx(tmp_path / "export.xlsx", {
+        "Customers": [["customer_id", "signup_date"], ["H1", date(2024, 1, 10)],
+                      ["H2", date(2024, 2, 1)]],
+        "Tickets": [["Ticket_ID", "created_at", "status"],
+                    ["H1", datetime(2024, 3, 1, 9, 15), "open"],
+                    ["H2", datetime(2024, 3, 2, 16, 45), "closed"]]})
+    argv = readme(example("An Excel workbook"), out,
+                  {"export.xlsx": book, "export.xlsx#Tickets": f"{book}#Tickets"})
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    assert rows(out, "select ticket_id, customer_id, created_at, status from tickets order by 1") == [
+        ("H1", "H1", datetime(2024, 3, 1, 9, 15), "open"),
+        ("H2", "H2", datetime(2024, 3, 2, 16, 45), "closed")]
+    assert "tickets                           2 (from 2 rows of export.xlsx#Tickets)" \
+        in capsys.readouterr().out

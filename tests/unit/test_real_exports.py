@@ -68,7 +68,7 @@ def telco(tmp_path_factory):
 
 
 def test_every_shape_has_a_readme_example_on_a_real_file():
-    assert len(EXAMPLES) == 7  # the last two run on your own files
+    assert len(EXAMPLES) == 10  # the last five run on your own files (test_import_options)
     for comment, argv in EXAMPLES.items():
         files = [a for a in argv if a.startswith("tests/data/real/")]
         assert all((ROOT / f).is_file() for f in files), comment
