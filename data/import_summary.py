@@ -42,6 +42,8 @@ def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str]
                    lower(trim(regexp_replace(churn_reason, '\\s+', ' ', 'g'))) as reason_key
             from customers
             where churn_date <= $as_of and nullif(trim(churn_reason), '') is not null
+              -- a category the export gives wins over the mapping: never in Other
+              and nullif(trim(churn_category), '') is null
         ),
         final as (
             select min(churn_reason) as reason, count(*) as customers

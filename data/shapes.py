@@ -274,6 +274,16 @@ def _customer_notes(con, staged: dict, given: set[str],
         if kept:
             notes.append(f"{count(kept, 'customers')} flagged active kept active although a churn date or "
                          "churn events were given for them")
+    if "churn_category" in given:
+        from_file, unused = con.execute(
+            "select count(*) filter (where churn_date is not null and nv(churn_category) is not null), "
+            "count(*) filter (where churn_date is null and nv(churn_category) is not null) "
+            "from typed_customers").fetchone()
+        notes.append(f"{count(from_file, 'churned customers')} with the export's own churn_category: "
+                     "it wins over the reason mapping for them")
+        if unused:
+            notes.append(f"churn_category of {count(unused, 'active customers')} not used (they have "
+                         "not churned)")
     if "subscriptions" in staged:
         notes.append(f"customers.mrr of {count(mrr_filled, 'customers')} from their latest month of MRR "
                      "history")

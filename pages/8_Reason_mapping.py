@@ -12,7 +12,7 @@ import settings
 import sharing
 import snapshot
 import ui
-from data import load, remap, snapshots
+from data import importer, remap, snapshots
 
 ROW_PX = 35  # st.data_editor's row height: the editor shows up to 15 rows before it scrolls
 STATUS = {"unmapped": "Not mapped (in Other)", "mapped": "Mapped", "no reason": "No reason given"}
@@ -26,6 +26,11 @@ REASON_COLUMNS = {
     "owner_team": st.column_config.TextColumn("Team that owns the fix"),
     "status": st.column_config.TextColumn("Status"),
     "example": st.column_config.TextColumn("As customers wrote it", help="Its most frequent spelling."),
+    "from_file": st.column_config.NumberColumn(
+        "Category from the file", format="localized",
+        help="Lost customers whose category your export gave (customers.churn_category): it wins "
+        "over the mapping for them."),
+    "file_category": st.column_config.TextColumn("The file's category"),
 }
 READ_ONLY = ["reason", "customers_lost", "share_pct"]
 
@@ -114,12 +119,12 @@ else:
                 try:
                     return remap.add_reasons(settings.DB_PATH, rows, saved_by=auth.who(),
                                              expected=Path(snapshot.path()))
-                except (load.ImportRejected, remap.RemapStale) as exc:
+                except (importer.ImportRejected, remap.RemapStale) as exc:
                     return exc
 
             with st.spinner("Saving: writing a new snapshot with this mapping…"):
                 outcome = ui.derive("saving the reason mapping", save)
-            if isinstance(outcome, load.ImportRejected):
+            if isinstance(outcome, importer.ImportRejected):
                 st.error("Nothing was saved:\n\n" + "\n".join(
                     f"- {ui.markdown_text(str(p))}" for p in outcome.problems),
                     icon=":material/rule:")
@@ -138,6 +143,12 @@ with st.expander(f"Categories in the mapping ({len(categories):,})", icon=":mate
                                 "owner_team": REASON_COLUMNS["owner_team"],
                                 "reasons": st.column_config.NumberColumn("Reasons mapped")})
 
+from_file = int(table["from_file"].sum())
+if from_file:
+    st.info(f"{from_file:,} of {lost:,} lost customers have the category your export gave them "
+            "(customers.churn_category): it wins over the mapping for them, on every page. The "
+            "table below shows, per reason, how many and which category.",
+            icon=":material/description:")
 st.subheader("Every reason given")
 st.dataframe(table.assign(status=table["status"].map(STATUS)), hide_index=True, width="stretch",
              column_config=REASON_COLUMNS, column_order=list(REASON_COLUMNS), key="mapping_all",

@@ -153,7 +153,9 @@ def fixture_db(tmp_path: Path) -> Path:
         build.create_schema(con)
         build.load_reason_mapping(con)
         con.execute("""
-            insert into customers values
+            insert into customers (customer_id, name, signup_date, churn_date, churn_reason, plan,
+                                   mrr, region, segment, industry, acquisition_channel,
+                                   products_count) values
               ('c1', 'Acme, "the" Inc', '2023-01-31', null, null, 'Growth', 120.50, 'NA',
                'SMB', 'Retail', 'Inbound', 2),
               ('c2', 'Two
