@@ -9,7 +9,7 @@ Generates a demo database (data.generate, seed 42) once into DIR, writes it out 
   churned customer in ten has none: flag only), tickets with first_response_minutes and
   resolution_hours instead of timestamps, subscriptions (one per run of equal monthly MRR)
   instead of MRR history, the same NPS file;
-then times `data.load.load` of each into a fresh live path, alternating, and prints one JSON line
+then times `data.importer.load` of each into a fresh live path, alternating, and prints one JSON line
 with the medians and their ratio (the target: shapes within 1.5x of schema).
 
 `--until-finalize` stops each import where build.finalize would start (derived tables, stored

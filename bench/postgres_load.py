@@ -7,8 +7,8 @@ tickets as CSV (the schema's columns), starts a throw-away Postgres server (test
 data in DIR, 127.0.0.1:PORT) and puts the same two tables into it with their types (ADBC bulk
 ingest: date, timestamp, numeric, integer, text). Then imports each source into a fresh live path,
 alternating, each import in a child process of its own (so its peak memory is its own):
-- "postgres": data.load.load(..., database=URL) with the two tables' names;
-- "csv": data.load.load(...) with the two files.
+- "postgres": data.importer.load(..., database=URL) with the two tables' names;
+- "csv": data.importer.load(...) with the two files.
 Reported per import: the whole import's seconds and rows/s (customers + tickets rows), the seconds
 spent reading the rows into the staging tables (Postgres: the Arrow stream through DuckDB; CSV:
 DuckDB's reader) and that part's rows/s, and the child's peak RSS. One JSON object goes to stdout

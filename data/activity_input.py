@@ -8,7 +8,7 @@ for (SPEC §2 activity):
 - `--inactive-days N`: a customer without a churn date whose last activity was N days or more
   before the as-of date churned on last activity + N days, reason "Inactive N days".
 
-The importer (data/load.py) stages and checks the activity file like any other file (typed_activity,
+The importer (data/importer) stages and checks the activity file like any other file (typed_activity,
 its occurred_at in ISO or one common date format); this module adds what the file stands in for.
 Each conversion is counted for the import summary.
 """

@@ -1,7 +1,7 @@
 """An outreach file (a retention team's contacts: save campaigns, check-in calls, onboarding
 e-mails; SPEC §2 outreach) as an importer input.
 
-The importer (data/load.py) stages and checks it like any other file: customer_id, contacted_at and
+The importer (data/importer) stages and checks it like any other file: customer_id, contacted_at and
 channel required, timestamps in ISO or one common date format, responded_at on or after
 contacted_at, actions a whole number >= 0, customer_id present in the customers file. This module
 adds the rule that reads the customers' signup dates: no contact before the customer signed up,
@@ -16,7 +16,7 @@ from data.words import count
 
 KEY = "outreach"
 REQUIRED = ("customer_id", "contacted_at", "channel")
-# Row rules in data/load.py's RULES format: (column, expected, other columns, condition, found).
+# Row rules in data/importer/rules.py's RULES format: (column, expected, other columns, condition, found).
 RULES = [
     ("responded_at", "a date-time on or after contacted_at", ("contacted_at",),
      "responded_at < contacted_at",

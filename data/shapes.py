@@ -1,6 +1,6 @@
 """The shapes real exports come in (SPEC §2), converted by the importer into the schema's tables.
 
-The importer stages and checks every file as usual (typed_<key> tables, see data/load.py); this
+The importer stages and checks every file as usual (typed_<key> tables, see data/importer); this
 module adds the columns and files of the shapes to what it checks, and once everything is valid
 rewrites the typed tables into the schema's columns, counting each conversion for the summary:
 
@@ -50,7 +50,7 @@ def _sql_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-# Row rules in data/load.py's RULES format: (column, expected, other columns, condition, found).
+# Row rules in data/importer/rules.py's RULES format: (column, expected, other columns, condition, found).
 RULES = {
     "customers": [
         ("tenure_months", "a whole number >= 0", (), "tenure_months < 0", "shown(raw_tenure_months)"),

@@ -1,4 +1,4 @@
-"""The validated importer (data/load.py): round trips, and malformed files each rejected with its
+"""The validated importer (data/importer): round trips, and malformed files each rejected with its
 exact message while the live database stays byte-identical (or absent)."""
 
 from __future__ import annotations
@@ -364,7 +364,7 @@ def test_wrong_field_count_and_unterminated_quote(tmp_path, live):
 
 
 def test_ten_megabyte_text_field_is_rejected_naming_its_column(tmp_path, live):
-    # Decision (see data/load.py): text over 1,000,000 characters is a broken export.
+    # Decision (see data/importer/__init__.py): text over 1,000,000 characters is a broken export.
     text = f"customer_id,name,signup_date\nc1,{'x' * 10 * 1024 * 1024},2024-01-05\n"
     assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
         "customers.csv:2: name: expected text of at most 1,000,000 characters, "

@@ -1,4 +1,4 @@
-"""uploads.py: the in-app import runs exactly data.load.load (in a child process)."""
+"""uploads.py: the in-app import runs exactly data.importer.load (in a child process)."""
 
 from __future__ import annotations
 
