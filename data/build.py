@@ -140,9 +140,10 @@ def add_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
         if match.group(1) not in existing:
             con.execute(match.group(0))
     present = set(con.execute("select table_name, column_name from duckdb_columns()").fetchall())
+    tables = {table for table, _ in present}
     for table, columns in schema_columns().items():
         for column, data_type, nullable in columns:
-            if nullable and (table, column) not in present:
+            if table in tables and nullable and (table, column) not in present:
                 con.execute(f"alter table {table} add column {column} {data_type}")
 
 

@@ -378,7 +378,7 @@ def test_bad_mapping_and_missing_mapped_header(tmp_path, live):
     assert rejected(live, files, {"customers": {"signup": "Start"}, "custmers": {"x": "y"}}) == [
         "mapping: customers.signup: expected a column of customers: customer_id, name, "
         "signup_date, churn_date, churn_reason, plan, mrr, region, segment, industry, "
-        "acquisition_channel, products_count, churned, tenure_months, found 'signup'",
+        "acquisition_channel, products_count, churn_category, churned, tenure_months, found 'signup'",
         "mapping: custmers: expected a table of customers, tickets, nps_responses, mrr_history, "
         "activity, outreach, subscriptions, churn_events, churn_reason_categories, found 'custmers'",
     ]
@@ -475,5 +475,5 @@ def test_mapping_to_an_unknown_column_of_a_present_header_is_only_a_problem(tmp_
                     {"customers": {"begin": "Start"}}) == [
         "mapping: customers.begin: expected a column of customers: customer_id, name, "
         "signup_date, churn_date, churn_reason, plan, mrr, region, segment, industry, "
-        "acquisition_channel, products_count, churned, tenure_months, found 'begin'"
+        "acquisition_channel, products_count, churn_category, churned, tenure_months, found 'begin'"
     ]
