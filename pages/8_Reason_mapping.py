@@ -25,12 +25,12 @@ REASON_COLUMNS = {
     "category": st.column_config.TextColumn("Category"),
     "owner_team": st.column_config.TextColumn("Team that owns the fix"),
     "status": st.column_config.TextColumn("Status"),
-    "example": st.column_config.TextColumn("As customers wrote it", help="Its most frequent spelling."),
     "from_file": st.column_config.NumberColumn(
-        "Category from the file", format="localized",
+        "With the file's category", format="localized",
         help="Lost customers whose category your export gave (customers.churn_category): it wins "
         "over the mapping for them."),
     "file_category": st.column_config.TextColumn("The file's category"),
+    "example": st.column_config.TextColumn("As customers wrote it", help="Its most frequent spelling."),
 }
 READ_ONLY = ["reason", "customers_lost", "share_pct"]
 
@@ -62,8 +62,9 @@ a.metric("Customers lost", f"{lost:,}", border=True,
          help=f"Every customer who churned by {info['default_as_of']:%d %b %Y}, the data's as-of "
          "date: the mapping is one per snapshot, so the filters do not apply here.")
 b.metric("Reasons not mapped", f"{len(unmapped):,}", border=True,
-         help=f"{int(unmapped['customers_lost'].sum()):,} lost customers gave a reason the mapping "
-         "does not list: they count in Other.")
+         help=f"{int(unmapped['customers_lost'].sum() - unmapped['from_file'].sum()):,} lost "
+         "customers gave a reason the mapping does not list and have no category from the file: "
+         "they count in Other.")
 c.metric("Gave no reason", f"{int(no_reason['customers_lost'].sum()):,}", border=True,
          help="Lost customers without a churn reason: they count in Other, and no mapping can "
          "place them.")
@@ -77,7 +78,7 @@ elif not auth.is_editor():
         " (sign in as an editor in the sidebar)." if auth.editor_sign_in_available() else ".")
         + " Until then these count in Other.", icon=":material/lock:")
     st.dataframe(unmapped, hide_index=True, width="stretch", column_config=REASON_COLUMNS,
-                 column_order=READ_ONLY + ["example"],
+                 column_order=READ_ONLY + ["from_file", "example"],
                  key="mapping_unmapped")
 elif not is_live:
     st.info("This is an older snapshot, shared in a link. Open the latest data to map its "
