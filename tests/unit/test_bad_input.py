@@ -110,7 +110,7 @@ def test_thousand_columns_are_accepted_as_extra_text_columns(live, tmp_path):
     importer.load(live, {"customers": path})
     con = duckdb.connect(str(snapshots.resolve(live)), read_only=True)
     try:
-        assert len(con.execute("describe customers").fetchall()) == 12 + 998
+        assert len(con.execute("describe customers").fetchall()) == 13 + 998
         assert con.execute('select count(*) from customers where "x997" = \'=1+1\'').fetchone() == (
             100,)
     finally:

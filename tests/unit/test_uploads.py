@@ -124,7 +124,8 @@ def test_the_page_options_reach_the_import_like_the_command_line(live):
 def test_day_first_dates_need_and_take_the_date_format_option(live):
     text = "customer_id,signup_date\nc1,03/04/2024\nc2,05/06/2024\n"
     refused = uploads.import_uploads({"customers": Upload("c.csv", text)}, "", out=live)
-    assert not refused.ok and "--date-format" in refused.problems.iloc[0]["problem"]
+    # the page's words: its form field, not the command line's option
+    assert not refused.ok and "fill in 'Dates written as'" in refused.problems.iloc[0]["problem"]
     outcome = uploads.import_uploads({"customers": Upload("c.csv", text)}, "", out=live,
                                      options={"date_format": "DD/MM/YYYY"})
     assert outcome.ok, outcome.problems
