@@ -1,4 +1,5 @@
-"""The importer: validated import of a user's exports into a new database snapshot (SPEC §2).
+"""The importer: validated import of a user's exports into a new database snapshot (the data
+model: docs/definitions.md).
 
     python -m data.load --out PATH --customers FILE [...]      (data/importer/cli.py)
     python -m data.load --out PATH --from postgresql://... --customers TABLE_OR_SELECT [...]
@@ -9,11 +10,11 @@
                 database="postgresql://reader@db.internal/crm")     (data/db_input.py)
 
 Every file is read by DuckDB (read_csv / read_parquet) as text into a staging table; each rule of
-SPEC §2 is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
+docs/definitions.md, Data model, is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
 parsed values inserted into the schema tables, and build.finalize derives customer_facts. The build
 happens inside snapshots.building, so on any problem the live database is left exactly as it was.
 The shapes real exports come in (churn events or a churn flag, tenure, subscriptions, durations,
-dates in a common non-ISO format; SPEC §2) are checked the same way and converted by
+dates in a common non-ISO format; docs/definitions.md, Data model) are checked the same way and converted by
 data/shapes.py and data/dates.py before the insert.
 
 The modules, in the order an import runs through them:

@@ -28,7 +28,8 @@ from data.importer.errors import ImportRejected
 from data.importer.flow import load
 from data.importer.rules import DERIVED, REQUIRED, schema_types
 
-# --- the help text: every file's columns and the shapes (SPEC §2) -------------------------------
+# --- the help text: every file's columns and the shapes (docs/definitions.md, Data model)
+# -------------------------------
 # The option that reads each file key's file.
 OPTIONS = {"customers": "--customers", "tickets": "--tickets", "nps_responses": "--nps",
            "mrr_history": "--mrr", "activity": "--activity", "outreach": "--outreach",

@@ -28,7 +28,7 @@ class Problem:
 
 
 class ImportRejected(ValueError):
-    """The files break rules of SPEC §2; `problems` are the first MAX_SHOWN of `total`."""
+    """The files break rules of the data model (docs/definitions.md); `problems` are the first MAX_SHOWN of `total`."""
 
     def __init__(self, problems: list[Problem], total: int):
         self.problems = problems

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import (activity_input, dates, build, db_input, import_summary, needs, outreach_input, shapes,
+from data import (activity_input, dates, build, db_input, import_summary, outreach_input, shapes,
                   snapshots)
 from data.importer import skipping
 from data.importer import values as value_map
@@ -50,11 +50,11 @@ def load(
     """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta
     with "summary" added (import_summary.summarise: rows, conversions, unmatched reasons).
 
-    `as_of` is the export's date (default: SPEC §3's rule); `date_format` (one of dates.CHOICES)
-    tells day and month apart in slash-dated columns. `inactive_days` (with an activity file):
-    a customer without a churn date churned on its last activity + that many days when that is
-    on or before the as-of date (data/activity_input.py). Raises ImportRejected (and leaves `out`
-    untouched) when any rule of SPEC §2 is broken.
+    `as_of` is the export's date (default: the rule in docs/definitions.md, Metrics);
+    `date_format` (one of dates.CHOICES) tells day and month apart in slash-dated columns.
+    `inactive_days` (with an activity file): a customer without a churn date churned on its last
+    activity + that many days when that is on or before the as-of date (data/activity_input.py).
+    Raises ImportRejected (and leaves `out` untouched) when any rule of the data model is broken.
 
     `database`: a postgresql:// URL; each value of `files` is then a table name or a select run
     there (data/db_input.py). Raises db_input.Unavailable (one line, no password) when it cannot
@@ -167,10 +167,11 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         if assumed:
             source["assumed"] = assumed
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
+        from views.needs import describe  # the summary's "what this data can show"
         meta["summary"] = import_summary.summarise(
             con, {src.key: src.name for src in read.values()}, rows, notes, warnings,
             source["date_formats"], as_of_source,
-            needs.describe(meta["capabilities"], as_of),
+            describe(meta["capabilities"], as_of),
             [line for src in read.values() for line in skipping.summary_lines(src)])
         return meta
     except build.IntegrityError as exc:

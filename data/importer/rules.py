@@ -24,7 +24,7 @@ FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "activity",
              "subscriptions", "churn_events", "churn_reason_categories")
 FILE_ALIASES = {"nps": "nps_responses", "mrr": "mrr_history", "reasons": "churn_reason_categories"}
 
-# SPEC §2: only these columns must be present (and non-empty) in a user's file.
+# docs/definitions.md, Data model: only these columns must be present (and non-empty) in a user's file.
 REQUIRED = {
     "customers": ("customer_id", "signup_date"),
     "tickets": ("ticket_id", "customer_id", "created_at"),
@@ -53,9 +53,10 @@ KINDS = {
     "DOUBLE": ("as_number", "a number like 12.5"),
 }
 
-# Row rules of SPEC §2 beyond types: (column, expected, other columns needed, condition, found),
-# written over typed_<key>, where each column holds its parsed value and raw_<column> the text of
-# a typed column. A rule runs only when its columns are in the file; a null never breaks it.
+# Row rules of the data model (docs/definitions.md) beyond types: (column, expected, other columns
+# needed, condition, found), written over typed_<key>, where each column holds its parsed value
+# and raw_<column> the text of a typed column. A rule runs only when its columns are in the file;
+# a null never breaks it.
 RULES = {
     "customers": [
         ("churn_date", "a date on or after signup_date", ("signup_date",), "churn_date < signup_date",

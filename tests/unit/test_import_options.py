@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import auth
-import narrative
+from app import auth
+from words import narrative
 import queries
 from data import build, import_summary, importer, shapes
 from data.importer import cli
