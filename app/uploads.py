@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from data import dates, import_summary
+
 
 # (files key of data.importer, label, what it holds): the upload slots of the import page.
 SLOTS = (
@@ -124,6 +126,15 @@ def parse_values(text: str) -> tuple[dict, list[str]]:
         except ValueError as exc:
             bad.append(str(exc).removeprefix("--values "))
     return ({} if bad else values.parse(lines)), bad
+
+
+# The date formats the form offers (the importer's --date-format choices).
+DATE_FORMATS = dates.CHOICES
+
+
+def summary_text(summary: dict) -> str:
+    """The summary `python -m data.load` prints, in this page's words."""
+    return form_words("\n".join(import_summary.lines(summary)))
 
 
 def form_words(text: str) -> str:

@@ -8,7 +8,6 @@ from app import frame
 from app import sharing
 from app import ui
 from app import uploads
-from data import dates, import_summary
 
 f, con = frame.frame("Import data", needs_customers=False)
 auth.require_editor()
@@ -24,8 +23,7 @@ if result is not None and result.ok:
     if meta.get("summary"):
         # The same summary `python -m data.load` prints: rows, conversions, warnings, what this
         # data can show.
-        st.code(uploads.form_words("\n".join(import_summary.lines(meta["summary"]))),
-                language=None)
+        st.code(uploads.summary_text(meta["summary"]), language=None)
     else:
         st.dataframe(
             {"table": list(meta["tables"]), "rows": list(meta["tables"].values())},
@@ -74,7 +72,7 @@ with st.form("import_form", border=True):
         help="The export's date. Empty: the latest date in the files, up to today. A churned "
         "flag without a date counts as churned on this day; tenure counts back from it.")
     date_format = format_box.selectbox(
-        "Dates written as", [None, *dates.CHOICES], key="import_date_format",
+        "Dates written as", [None, *uploads.DATE_FORMATS], key="import_date_format",
         format_func=lambda v: "Recognise automatically" if v is None else v,
         help="Only needed when no value tells day and month apart (03/04/2024). Times may "
         "follow any date: 7:29, 07:29:05, 7:29 PM, with Z or +02:00 (stored as UTC).")
