@@ -12,7 +12,7 @@ import settings
 from app import sharing
 from app import database
 from app import ui
-from data import load, remap, snapshots
+from data import importer, remap, snapshots
 
 ROW_PX = 35  # st.data_editor's row height: the editor shows up to 15 rows before it scrolls
 STATUS = {"unmapped": "Not mapped (in Other)", "mapped": "Mapped", "no reason": "No reason given"}
@@ -25,6 +25,11 @@ REASON_COLUMNS = {
     "category": st.column_config.TextColumn("Category"),
     "owner_team": st.column_config.TextColumn("Team that owns the fix"),
     "status": st.column_config.TextColumn("Status"),
+    "from_file": st.column_config.NumberColumn(
+        "With the file's category", format="localized",
+        help="Lost customers whose category your export gave (customers.churn_category): it wins "
+        "over the mapping for them."),
+    "file_category": st.column_config.TextColumn("The file's category"),
     "example": st.column_config.TextColumn("As customers wrote it", help="Its most frequent spelling."),
 }
 READ_ONLY = ["reason", "customers_lost", "share_pct"]
@@ -57,8 +62,9 @@ a.metric("Customers lost", f"{lost:,}", border=True,
          help=f"Every customer who churned by {info['default_as_of']:%d %b %Y}, the data's as-of "
          "date: the mapping is one per snapshot, so the filters do not apply here.")
 b.metric("Reasons not mapped", f"{len(unmapped):,}", border=True,
-         help=f"{int(unmapped['customers_lost'].sum()):,} lost customers gave a reason the mapping "
-         "does not list: they count in Other.")
+         help=f"{int(unmapped['customers_lost'].sum() - unmapped['from_file'].sum()):,} lost "
+         "customers gave a reason the mapping does not list and have no category from the file: "
+         "they count in Other.")
 c.metric("Gave no reason", f"{int(no_reason['customers_lost'].sum()):,}", border=True,
          help="Lost customers without a churn reason: they count in Other, and no mapping can "
          "place them.")
@@ -72,7 +78,7 @@ elif not auth.is_editor():
         " (sign in as an editor in the sidebar)." if auth.editor_sign_in_available() else ".")
         + " Until then these count in Other.", icon=":material/lock:")
     st.dataframe(unmapped, hide_index=True, width="stretch", column_config=REASON_COLUMNS,
-                 column_order=READ_ONLY + ["example"],
+                 column_order=READ_ONLY + ["from_file", "example"],
                  key="mapping_unmapped")
 elif not is_live:
     st.info("This is an older snapshot, shared in a link. Open the latest data to map its "
@@ -114,12 +120,12 @@ else:
                 try:
                     return remap.add_reasons(settings.DB_PATH, rows, saved_by=auth.who(),
                                              expected=Path(database.path()))
-                except (load.ImportRejected, remap.RemapStale) as exc:
+                except (importer.ImportRejected, remap.RemapStale) as exc:
                     return exc
 
             with st.spinner("Saving: writing a new snapshot with this mapping…"):
                 outcome = ui.derive("saving the reason mapping", save)
-            if isinstance(outcome, load.ImportRejected):
+            if isinstance(outcome, importer.ImportRejected):
                 st.error("Nothing was saved:\n\n" + "\n".join(
                     f"- {ui.markdown_text(str(p))}" for p in outcome.problems),
                     icon=":material/rule:")
@@ -138,6 +144,12 @@ with st.expander(f"Categories in the mapping ({len(categories):,})", icon=":mate
                                 "owner_team": REASON_COLUMNS["owner_team"],
                                 "reasons": st.column_config.NumberColumn("Reasons mapped")})
 
+from_file = int(table["from_file"].sum())
+if from_file:
+    st.info(f"{from_file:,} of {lost:,} lost customers have the category your export gave them "
+            "(customers.churn_category): it wins over the mapping for them, on every page. The "
+            "table below shows, per reason, how many and which category.",
+            icon=":material/description:")
 st.subheader("Every reason given")
 st.dataframe(table.assign(status=table["status"].map(STATUS)), hide_index=True, width="stretch",
              column_config=REASON_COLUMNS, column_order=list(REASON_COLUMNS), key="mapping_all",

@@ -1,0 +1,7 @@
+"""`python -m data.importer`: the same command line as `python -m data.load`."""
+
+import sys
+
+from data.importer.cli import main
+
+sys.exit(main())
