@@ -394,7 +394,7 @@ def test_cli_counts_events_before_the_signup_per_table(tmp_path, capsys):
     activity = write(tmp_path, "a.csv", "customer_id,occurred_at\nb,2023-12-31 23:00\n"
                      "b,2024-01-01 00:00\n")
     out = tmp_path / "r.duckdb"
-    assert load.main(["--out", str(out), "--customers", str(customers), "--tickets", str(tickets),
+    assert cli.main(["--out", str(out), "--customers", str(customers), "--tickets", str(tickets),
                       "--nps", str(nps), "--activity", str(activity),
                       "--as-of", "2024-06-30"]) == 0
     lines = capsys.readouterr().out.splitlines()
