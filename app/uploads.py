@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from data import dates, import_summary
+from views.needs import describe
 
 
 # (files key of data.importer, label, what it holds): the upload slots of the import page.
@@ -166,7 +167,8 @@ def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | 
                                    options={k: v for k, v in (options or {}).items()
                                             if v is not None})
     if result.status == "ok":
-        return Outcome(True, meta=result.meta)
+        meta = {**result.meta, "summary": import_summary.with_can_show(result.meta, describe)}
+        return Outcome(True, meta=meta)
     if result.status == "rejected":
         return Outcome(False, problems=problems_frame(result.problems), total=result.total)
     return Outcome(False, error=result.error)

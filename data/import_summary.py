@@ -32,12 +32,20 @@ AS_OF_SOURCES = {
 }
 
 
+def with_can_show(meta: dict, describe) -> dict:
+    """The summary of `meta` with "what this data can show": `describe(capabilities, as_of)`,
+    views/needs.py's judgement, given by the entry point that prints or shows it."""
+    caps = meta.get("capabilities")
+    lines = describe(caps, meta.get("default_as_of")) if caps is not None else []
+    return {**meta["summary"], "can_show": list(lines)}
+
+
 def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str],
               warnings: list[str], formats: dict[str, str], as_of_source: str,
               can_show: list[str], left_out: list[str] | None = None) -> dict:
     """The summary of the snapshot just built on `con` (its meta row is written); `can_show` is
-    data/needs.py's describe() of it; `left_out`: data/importer/skipping.py's lines of the rows
-    --skip-bad-rows left out."""
+    views/needs.py's describe() of it (filled by with_can_show where it is shown); `left_out`:
+    data/importer/skipping.py's lines of the rows --skip-bad-rows left out."""
     as_of, tables = con.execute("select default_as_of, tables from meta").fetchone()
     churned, no_reason = con.execute(
         "select count(*), count(*) filter (where nullif(trim(churn_reason), '') is null) "

@@ -7,6 +7,7 @@ and users' scripts run.
 import sys
 
 from data.importer.cli import main
+from views.needs import describe
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(describe=describe))

@@ -3,5 +3,6 @@
 import sys
 
 from data.importer.cli import main
+from views.needs import describe
 
-sys.exit(main())
+sys.exit(main(describe=describe))

@@ -204,7 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, describe=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -228,10 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--inactive-days needs an activity file (--activity)")
     if args.database and db_input.check_url(args.database):
         parser.error(f"--from: {db_input.check_url(args.database)}")
-    return _run_import(args, mapping, replace)
+    return _run_import(args, mapping, replace, describe)
 
 
-def _run_import(args: argparse.Namespace, mapping: dict, replace: dict) -> int:
+def _run_import(args: argparse.Namespace, mapping: dict, replace: dict, describe=None) -> int:
     files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
              "mrr": args.mrr, "activity": args.activity, "outreach": args.outreach,
              "subscriptions": args.subscriptions,
@@ -257,5 +257,6 @@ def _run_import(args: argparse.Namespace, mapping: dict, replace: dict) -> int:
         return 1
     origin = f" from {db_input.redact(args.database)}" if args.database else ""
     print(f"Imported snapshot {meta['snapshot_id']} into {args.out}{origin}.")
-    print("\n".join(import_summary.lines(meta["summary"])))
+    summary = import_summary.with_can_show(meta, describe) if describe else meta["summary"]
+    print("\n".join(import_summary.lines(summary)))
     return 0

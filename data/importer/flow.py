@@ -167,11 +167,11 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         if assumed:
             source["assumed"] = assumed
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
-        from views.needs import describe  # the summary's "what this data can show"
+        # "What this data can show" is the pages' judgement: the command line and the Import
+        # page add it (import_summary.with_can_show), the data layer knows no page.
         meta["summary"] = import_summary.summarise(
             con, {src.key: src.name for src in read.values()}, rows, notes, warnings,
-            source["date_formats"], as_of_source,
-            describe(meta["capabilities"], as_of),
+            source["date_formats"], as_of_source, [],
             [line for src in read.values() for line in skipping.summary_lines(src)])
         return meta
     except build.IntegrityError as exc:

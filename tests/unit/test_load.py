@@ -441,6 +441,11 @@ def test_cli_exit_codes_and_output(tmp_path):
                         text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert "customers                         3" in ok.stdout
+    # What this data can show, judged by the pages' catalogue: c2 churned with a date and a
+    # reason; no tickets file, so no support KPIs.
+    assert "What this data can show:" in ok.stdout
+    assert "  ✓ Churn reasons: Customers lost" in ok.stdout
+    assert "  ✗ Support KPIs: CSAT — add a tickets file (`--tickets`) with `csat`" in ok.stdout
     before = state(out)
     fail = subprocess.run(command + ["--customers", str(bad), "--map", "customers.customer_id=Account",
                                      "--map", "customers.signup_date=Start Date"],
