@@ -445,7 +445,7 @@ def test_cli_exit_codes_and_output(tmp_path):
     # reason; no tickets file, so no support KPIs.
     assert "What this data can show:" in ok.stdout
     assert "  ✓ Churn reasons: Customers lost" in ok.stdout
-    assert "  ✗ Support KPIs: CSAT — add a tickets file (`--tickets`) with `csat`" in ok.stdout
+    assert "  ✗ Support KPIs: CSAT — add a tickets file (`--tickets`)\n" in ok.stdout
     before = state(out)
     fail = subprocess.run(command + ["--customers", str(bad), "--map", "customers.customer_id=Account",
                                      "--map", "customers.signup_date=Start Date"],
