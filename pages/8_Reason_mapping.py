@@ -2,17 +2,14 @@
 the reasons the mapping does not list and save a new mapping version (a new snapshot, so links
 pinned to older snapshots keep theirs); everyone else reads."""
 
-from pathlib import Path
 
 import streamlit as st
 
 from app import auth
 from app import frame
-import settings
 from app import sharing
 from app import database
-from app import ui
-from data import importer, remap, snapshots
+from app import mapping, ui
 
 ROW_PX = 35  # st.data_editor's row height: the editor shows up to 15 rows before it scrolls
 STATUS = {"unmapped": "Not mapped (in Other)", "mapped": "Mapped", "no reason": "No reason given"}
@@ -70,7 +67,7 @@ c.metric("Gave no reason", f"{int(no_reason['customers_lost'].sum()):,}", border
          "place them.")
 
 st.subheader("Reasons not mapped")
-is_live = Path(database.path()) == snapshots.resolve(settings.DB_PATH)
+is_live = mapping.is_live()
 if unmapped.empty:
     st.success("Every reason customers gave is in the mapping.", icon=":material/check_circle:")
 elif not auth.is_editor():
@@ -112,29 +109,26 @@ else:
     submitted = st.button("Save as a new mapping version", type="primary",
                           icon=":material/save:", key="mapping_save")
     if submitted:
-        rows = remap.chosen_rows(edited)
+        rows = mapping.chosen_rows(edited)
         if not rows:
             st.warning("Pick or type a category for at least one reason, then save.")
         else:
-            def save():
-                try:
-                    return remap.add_reasons(settings.DB_PATH, rows, saved_by=auth.who(),
-                                             expected=Path(database.path()))
-                except (importer.ImportRejected, remap.RemapStale) as exc:
-                    return exc
-
             with st.spinner("Saving: writing a new snapshot with this mapping…"):
-                outcome = ui.derive("saving the reason mapping", save)
-            if isinstance(outcome, importer.ImportRejected):
+                outcome = ui.derive("saving the reason mapping", mapping.save, rows)
+            if outcome is None:
+                pass  # ui.derive has shown the short error message with its id
+            elif outcome.refused:
+                st.error("Only editors can save a mapping.", icon=":material/lock:")
+            elif outcome.problems:
                 st.error("Nothing was saved:\n\n" + "\n".join(
                     f"- {ui.markdown_text(str(p))}" for p in outcome.problems),
                     icon=":material/rule:")
-            elif isinstance(outcome, remap.RemapStale):
+            elif outcome.stale:
                 st.warning("The data changed since this page was opened (an import, or another "
                            "editor saved a mapping). Nothing was saved: reload the page and "
                            "map again.", icon=":material/sync_problem:")
-            elif outcome is not None:
-                st.session_state["mapping_saved"] = outcome
+            else:
+                st.session_state["mapping_saved"] = outcome.meta
                 sharing.follow_latest()
                 st.rerun()
 
