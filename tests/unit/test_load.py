@@ -296,32 +296,46 @@ def test_a_customers_file_is_rejected(tmp_path, live, text, problems):
     assert rejected_texts(tmp_path, live, customers=text) == problems
 
 
-def test_csat_7_and_response_before_creation(tmp_path, live):
-    tickets = ("ticket_id,customer_id,created_at,first_response_at,csat\n"
-               "t1,c1,2024-01-06 10:00,2024-01-06 09:00,7\n")
-    assert rejected_texts(tmp_path, live, customers=CUSTOMERS, tickets=tickets) == [
-        "tickets.csv:2: first_response_at: expected a date-time on or after created_at, "
-        "found '2024-01-06 09:00' (created_at 2024-01-06 10:00:00)",
-        "tickets.csv:2: csat: expected a whole number from 1 to 5, found '7'",
-    ]
+# A file rejected beside a valid customers file (CUSTOMERS): file kind, its text, its problems.
+REJECTED_BESIDE_CUSTOMERS = [
+    pytest.param(
+        "tickets",
+        ("ticket_id,customer_id,created_at,first_response_at,csat\n"
+         "t1,c1,2024-01-06 10:00,2024-01-06 09:00,7\n"),
+        [
+            "tickets.csv:2: first_response_at: expected a date-time on or after created_at, "
+            "found '2024-01-06 09:00' (created_at 2024-01-06 10:00:00)",
+            "tickets.csv:2: csat: expected a whole number from 1 to 5, found '7'",
+        ], id="csat_7_and_response_before_creation"),
+    pytest.param(
+        "tickets",
+        "ticket_id,customer_id,created_at\nt1,c1,2024-01-06\nt2,c9,2024-01-07\n",
+        [
+            "tickets.csv:3: customer_id: expected a customer_id present in the customers file, "
+            "found 'c9'"
+        ], id="orphan_ticket"),
+    pytest.param(
+        "mrr",
+        ("customer_id,month,mrr\nc1,2024-01-01,10\nc1,2024-01-15,10\n"
+         "c1,2024-01-01,12\nc2,2024-02-01,-1\n"),
+        [
+            "mrr.csv:3: month: expected the first day of a month YYYY-MM-01, found '2024-01-15'",
+            "mrr.csv:4: month: expected one row per customer and month, found customer 'c1' "
+            "month 2024-01-01 again (first on line 2)",
+        ], id="mrr_history_rules"),
+    pytest.param(
+        "reasons",
+        "reason,category,owner_team\ntoo expensive,Price,Finance\nToo  Expensive,Other,\n",
+        [
+            "reasons.csv:3: category: expected one category per reason, found 'Other' for reason "
+            "'too expensive' (line 2 maps it to 'Price')"
+        ], id="reason_mapped_to_two_categories"),
+]
 
 
-def test_orphan_ticket(tmp_path, live):
-    tickets = "ticket_id,customer_id,created_at\nt1,c1,2024-01-06\nt2,c9,2024-01-07\n"
-    assert rejected_texts(tmp_path, live, customers=CUSTOMERS, tickets=tickets) == [
-        "tickets.csv:3: customer_id: expected a customer_id present in the customers file, "
-        "found 'c9'"
-    ]
-
-
-def test_mrr_history_rules(tmp_path, live):
-    mrr = ("customer_id,month,mrr\nc1,2024-01-01,10\nc1,2024-01-15,10\n"
-           "c1,2024-01-01,12\nc2,2024-02-01,-1\n")
-    assert rejected_texts(tmp_path, live, customers=CUSTOMERS, mrr=mrr) == [
-        "mrr.csv:3: month: expected the first day of a month YYYY-MM-01, found '2024-01-15'",
-        "mrr.csv:4: month: expected one row per customer and month, found customer 'c1' "
-        "month 2024-01-01 again (first on line 2)",
-    ]
+@pytest.mark.parametrize(("kind", "text", "problems"), REJECTED_BESIDE_CUSTOMERS)
+def test_a_file_beside_valid_customers_is_rejected(tmp_path, live, kind, text, problems):
+    assert rejected_texts(tmp_path, live, customers=CUSTOMERS, **{kind: text}) == problems
 
 
 def test_nps_score_out_of_range(tmp_path, live):
@@ -329,14 +343,6 @@ def test_nps_score_out_of_range(tmp_path, live):
     assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
                            "nps_responses": write(tmp_path, "nps.csv", nps)}) == [
         "nps.csv:2: score: expected a whole number from 0 to 10, found '11'"
-    ]
-
-
-def test_reason_mapped_to_two_categories(tmp_path, live):
-    reasons = "reason,category,owner_team\ntoo expensive,Price,Finance\nToo  Expensive,Other,\n"
-    assert rejected_texts(tmp_path, live, customers=CUSTOMERS, reasons=reasons) == [
-        "reasons.csv:3: category: expected one category per reason, found 'Other' for reason "
-        "'too expensive' (line 2 maps it to 'Price')"
     ]
 
 
