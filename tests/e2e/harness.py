@@ -53,7 +53,7 @@ ACTION_TIMEOUT_MS = 30_000
 # page's first paint when the cores are shared. A page that has finished without the charts a
 # test waits for is known at once (see App.wait_charts_drawn), so this bound costs nothing.
 CHART_TIMEOUT_MS = TIMEOUT_MS
-# st.data_editor's header and row heights (px), for clicking a cell of its canvas.
+# st.data_editor's header and row heights (px), for clicking a row of its canvas.
 GRID_HEADER_PX, GRID_ROW_PX = 35, 35
 
 # URL path of each page (file name without the leading number) and its navigation label.
@@ -422,23 +422,33 @@ class App:
     def edit_cell(self, editor, row: int, column: int, text: str) -> None:
         """Type `text` into the cell (`row`, `column`: 0-based, in the order shown) of an
         st.data_editor (`editor`: a locator of its stDataFrame) and commit it, as a person does:
-        click the row's first cell, arrow right, Enter opens the cell's editor, type, Enter
-        commits (the page reruns). Waits for the cell's editor to be open and focused and to
-        hold the text, never for a fixed time: a starved browser opens it seconds late."""
+        click the row's first cell, arrow right to the column, Enter opens the cell's editor,
+        type, Enter commits (the page reruns). The grid draws on a canvas; its accessible table
+        says which cell is selected (data-testid glide-cell-C-R, aria-selected). Each step waits
+        for its effect (that cell selected, the cell's editor open and focused, the text in it),
+        never for a fixed time: a starved browser opens the editor seconds late (the
+        reason-mapping flake typed into a 500 ms pause and the text was lost)."""
         page = self.page
+
+        def selected(col: int):
+            editor.locator(f'[data-testid="glide-cell-{col}-{row}"][aria-selected="true"]'
+                           ).wait_for(state="attached", timeout=TIMEOUT_MS)
+
         editor.scroll_into_view_if_needed()
-        box = editor.bounding_box()  # where it is now: what is above it may have changed
+        box = editor.bounding_box()  # where it is now: what is above it may have moved
         page.mouse.click(box["x"] + 20,
                          box["y"] + GRID_HEADER_PX + GRID_ROW_PX * row + GRID_ROW_PX // 2)
-        for _ in range(column):
+        selected(0)
+        for col in range(1, column + 1):
             page.keyboard.press("ArrowRight")
+            selected(col)
         page.keyboard.press("Enter")  # open the cell's editor
         page.wait_for_function(
             "() => document.activeElement && document.activeElement.matches('textarea.gdg-input')",
-            timeout=ACTION_TIMEOUT_MS)
+            timeout=TIMEOUT_MS)
         page.keyboard.type(text)
         page.wait_for_function("(t) => document.activeElement.value === t", arg=text,
-                               timeout=ACTION_TIMEOUT_MS)
+                               timeout=TIMEOUT_MS)
         self.act(lambda: page.keyboard.press("Enter"), charts=0)  # commit: the page reruns
 
     def choose(self, key: str, *options: str, charts: int = 1) -> None:
