@@ -3,14 +3,13 @@
 import streamlit as st
 
 import charts
-import frame
-import narrative
-import queries
+from app import frame
+from words import narrative
 import settings
-import sharing
-import tiles
-import ui
-import workspace_ui
+from app import sharing
+from app import tiles
+from app import ui
+from app import workspace_ui
 
 f, con = frame.frame("Overview")
 sharing.board_pack_button(con, f, frame.grain(), frame.basis())
@@ -22,8 +21,10 @@ support = ui.query("support_kpis", f, grain="month", resolution=False)
 scores = ui.query("nps", f, grain="quarter")
 monthly_scores = ui.query("nps", f, grain="month")
 series = (moves, revenue, support, monthly_scores)
-kpis = None if any(s is None for s in series) else ui.derive(
-    "kpi_tiles", queries.kpi_tiles, *series, settings.MIN_N)
+# Each table's first and last date: a tile compares only periods its table wholly covers.
+spans = ui.query_all("table_profile")
+kpis = None if any(s is None for s in series) else ui.compute(
+    "kpi_tiles", *series, settings.MIN_N, spans)
 
 # Each tile's small trend: the last 12 complete periods of the series behind it.
 TRENDS = {

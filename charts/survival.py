@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import settings
-from charts.base import NEUTRAL, Chart, _base_layout, _empty_chart, _pct_axis, colors_for
+from charts.base import NEUTRAL, Chart, base_layout, empty_chart, pct_axis, colors_for
 
 
 def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
@@ -15,7 +15,7 @@ def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
     keep = [c for c in ["group", "day", "survival", "ci_lower", "ci_upper", "at_risk", "events"]
             if c in df.columns]
     if df.empty:
-        return _empty_chart(keep)
+        return empty_chart(keep)
     data = df[keep].reset_index(drop=True)
     groups = data.groupby("group", sort=True) if "group" in data.columns else [("All", data)]
     fig = go.Figure()
@@ -47,7 +47,7 @@ def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
                 hovertemplate=f"{name}: from day %{{x}} fewer than {min_n} customers at risk"
                 "<extra></extra>",
             ))
-    fig.update_layout(**_base_layout(title, subtitle=subtitle, x_title="Days since signup",
+    fig.update_layout(**base_layout(title, subtitle=subtitle, x_title="Days since signup",
                                      y_title="Still active (%)"))
-    _pct_axis(fig)
+    pct_axis(fig)
     return Chart(fig, data)

@@ -1,7 +1,7 @@
 -- grain: group x day.  For each group, how many customers leave observation on each day of
 -- tenure (n_leaving) and how many of those churned (events), for Kaplan-Meier and log-rank.
 -- duration = (churn_date if churned by as_of else as_of) - signup_date, in days;
--- event = churn_date <= as_of (SPEC §3 survival).
+-- event = churn_date <= as_of (docs/definitions.md, Metrics survival).
 with selected as (/*selected_customers*/),
 
 subjects as (

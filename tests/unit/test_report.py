@@ -1,4 +1,4 @@
-"""The board pack: `python -m report` writes one self-contained HTML file with every chart."""
+"""The board pack: `python -m outputs.report` writes one self-contained HTML file with every chart."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from plotly.offline import get_plotlyjs
 
 import queries
 from data import snapshots
-from formatting import format_value
-from data.generate import generate
-from report.__main__ import main, parse_filters
-from report.blocks import tiles_block
+from words.formatting import format_value
+from data.demo.generate import generate
+from outputs.report.__main__ import main, parse_filters
+from outputs.report.blocks import tiles_block
 
 SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")
 # Overview churn rate; heatmap, curves; reasons bars, reasons trend; FRT, CSAT, volume;
@@ -200,6 +200,19 @@ def test_the_pack_has_the_apps_look_and_no_change_is_neutral(pack):
     tiles = tiles_block(rows, 30)
     assert '<div class="delta flat">no change' in tiles
     assert '<div class="delta bad">+0.4 pts' in tiles
+
+
+def test_a_pack_tile_without_a_change_says_why():
+    # A tile whose tickets cover a sliver of its months (queries.kpi_tiles' note): its value, no
+    # change and no "vs" month, and the note.
+    rows = pd.DataFrame([{"label": "CSAT", "unit": "%", "value": 64.5, "delta": None,
+                          "higher_is_better": True, "is_reliable": True, "n": 62,
+                          "previous_period": pd.Timestamp("2024-11-01"),
+                          "note": "tickets cover 29 Nov – 31 Dec only"}])
+    tiles = tiles_block(rows, 30)
+    assert '<div class="value">64.5%</div><div class="n">N = 62</div>' in tiles
+    assert '<div class="n">Tickets cover 29 Nov – 31 Dec only.</div>' in tiles
+    assert "vs Nov" not in tiles
 
 
 def test_the_returned_basis_draws_the_activity_triangle(db, tmp_path):

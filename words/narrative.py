@@ -1,0 +1,461 @@
+"""Plain-language summaries generated from the metrics API's frames. No streamlit here.
+
+Every sentence is computed from the data handed in; nothing is canned except the grammar.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+import settings
+from words.formatting import count
+
+
+def _month(value) -> str:
+    return f"{pd.Timestamp(value):%B %Y}"
+
+
+def _moved(now: float, before: float, flat: float) -> str:
+    if abs(now - before) < flat:
+        return "held steady"
+    return "rose" if now > before else "fell"
+
+
+def _kpi(kpis: pd.DataFrame, name: str) -> pd.Series | None:
+    rows = kpis[kpis["kpi"] == name]
+    if rows.empty or pd.isna(rows.iloc[0]["value"]):
+        return None
+    return rows.iloc[0]
+
+
+def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
+                     by_segment: pd.DataFrame | None, min_n: int = settings.MIN_N,
+                     history: pd.DataFrame | None = None) -> list[str]:
+    """Sentences on what changed in the last complete month.
+
+    kpis: queries.kpi_tiles. reasons: churn_reasons(grain="month"). by_segment: the same per
+    segment with a `group` column (or None). history: period_movements(grain="month"), whose
+    previous calendar year gives the longer trend the month is set against.
+    """
+    if kpis is None or kpis.empty:
+        return []
+    first = kpis.iloc[0]
+    period, previous = first["period"], first["previous_period"]
+    out = []
+    churn = _kpi(kpis, "churn_rate_pct")
+    if churn is not None and pd.notna(churn["previous"]):
+        out.append(_churn_sentence(churn, period, previous, history))
+        driver = _driver(reasons, by_segment, period, previous,
+                         rising=churn["value"] >= churn["previous"])
+        if driver:
+            out.append(driver)
+        if not churn["is_reliable"]:
+            out.append(f"That rate rests on fewer than {min_n} customers: read it with care.")
+    sentence = _customers_sentence(_kpi(kpis, "active_customers"), _kpi(kpis, "mrr"))
+    if sentence:
+        out.append(sentence)
+    nrr = _kpi(kpis, "nrr_pct")
+    if nrr is not None:
+        shown = round(float(nrr["value"]), 1)
+        out.append(f"Net revenue retention was {shown:.1f}% "
+                   + ("(expansion outweighed contraction and churn)." if shown > 100 else
+                      "(the customers at the start of the month spent as much at its end)."
+                      if shown == 100 else
+                      "(customers at the start of the month spent less by its end)."))
+    support = []
+    csat, frt = _kpi(kpis, "csat_pct"), _kpi(kpis, "frt_median_h")
+    if csat is not None and pd.notna(csat["previous"]):
+        moved = _moved(csat["value"], csat["previous"], 0.5)
+        support.append(f"CSAT {moved} {'at' if moved == 'held steady' else 'to'} "
+                       f"{csat['value']:.1f}% (from {csat['previous']:.1f}%, "
+                       f"{count(csat['n'], 'ratings')})")
+    if frt is not None and pd.notna(frt["previous"]):
+        support.append(f"the median first response took {frt['value']:.1f} h "
+                       f"(from {frt['previous']:.1f} h)")
+    if support:
+        text = "; ".join(support)
+        out.append(text[0].upper() + text[1:] + ".")
+    return out
+
+
+def _customers_sentence(active, mrr) -> str:
+    """'Active customers grew by 250 to 10,250; MRR fell 5.0% to $95,000.' The MRR clause only
+    when the tile compares two months; without an MRR history it says the MRR is today's (the
+    tile's note), not what the customers paid then."""
+    if active is None or pd.isna(active["previous"]):
+        return ""
+    change = active["value"] - active["previous"]
+    words = (f"Active customers {'grew' if change > 0 else 'shrank' if change < 0 else 'held'}"
+             + (f" by {abs(change):,.0f} to" if change else " at") + f" {active['value']:,.0f}")
+    if mrr is not None and pd.notna(mrr["previous"]) and mrr["previous"]:
+        today = str(mrr.get("note") or "").startswith("today's MRR")
+        name = "their MRR at today's rates" if today else "MRR"
+        pct = (mrr["value"] - mrr["previous"]) / mrr["previous"] * 100
+        words += (f"; {name} {_moved(mrr['value'], mrr['previous'], 0.005 * mrr['previous'])}"
+                  f" {abs(pct):.1f}% to ${mrr['value']:,.0f}" if abs(pct) >= 0.5
+                  else f"; {name} held at ${mrr['value']:,.0f}")
+        if today:
+            words += " (the data has no MRR history: not what they paid then)"
+    return words + "."
+
+
+def _churn_sentence(churn, period, previous, history) -> str:
+    """'Churn rose to 2.8% in October 2026 from 2.4% in September, still below the 2025 monthly
+    average of 3.4%. It counts the customers who left in the month as a share of the 11,978
+    customers active at its start.'"""
+    value, before = churn["value"], churn["previous"]
+    moved = _moved(value, before, 0.05)
+    head = (f"Churn held steady at {value:.1f}% in {_month(period)} (from {before:.1f}% in "
+            f"{pd.Timestamp(previous):%B})" if moved == "held steady" else
+            f"Churn {moved} to {value:.1f}% in {_month(period)} from {before:.1f}% in "
+            f"{pd.Timestamp(previous):%B}")
+    trend = _year_average(history, period)
+    if trend is not None:
+        year, average, months = trend
+        span = "" if len(months) == 12 else f" ({months[0]:%b}–{months[-1]:%b})"
+        if abs(value - average) < 0.05:
+            head += f", level with the {year} monthly average of {average:.1f}%{span}"
+        else:
+            side = "below" if value < average else "above"
+            still = (moved == "rose" and side == "below") or (moved == "fell" and side == "above")
+            head += (f", {'still ' if still else ''}{side} the {year} monthly average of "
+                     f"{average:.1f}%{span}")
+    return head + (f". It counts the customers who left in the month as a share of the "
+                   f"{count(churn['n'], 'customers')} active at its start.")
+
+
+def _year_average(history, period) -> tuple[int, float, list] | None:
+    """(year, mean of its complete months' churn rates, those months) for the calendar year
+    before `period`'s, or None when the history has no complete month in it."""
+    if history is None or history.empty or "churn_rate_pct" not in history.columns:
+        return None
+    year = pd.Timestamp(period).year - 1
+    months = pd.to_datetime(history["period"])
+    mask = (months.dt.year == year) & history["churn_rate_pct"].notna()
+    if "is_complete" in history.columns:
+        mask &= history["is_complete"].astype(bool)
+    if not mask.any():
+        return None
+    return year, float(history.loc[mask, "churn_rate_pct"].mean()), sorted(months[mask])
+
+
+def _driver(reasons, by_segment, period, previous, rising: bool) -> str:
+    """'Customers lost with a Competitor reason rose most: 31 in October 2026 against 18 in
+    September (+13): 16 more in SMB, 3 fewer in the other segments.' The category whose lost
+    customers moved most in the direction of the churn change, then the segment where it moved
+    most and how the rest of the segments add up to the category's change."""
+    if reasons is None or reasons.empty:
+        return ""
+    now, before = _lost(reasons, "category", period), _lost(reasons, "category", previous)
+    change = now.sub(before, fill_value=0).sort_index()
+    if change.empty:
+        return ""
+    top = change.idxmax() if rising else change.idxmin()
+    total = int(change[top])
+    if (total <= 0) if rising else (total >= 0):
+        return ""
+    words = (f"Customers lost {_with_reason(top)} {'rose' if rising else 'fell'} most: "
+             f"{int(now.get(top, 0)):,} in {_month(period)} against {int(before.get(top, 0)):,} "
+             f"in {pd.Timestamp(previous):%B} ({total:+,})")
+    # Where it moved, only when the data tells segments apart: with one segment (or none, all
+    # "Unknown") "all 841 more in Unknown" says nothing.
+    if by_segment is not None and not by_segment.empty and by_segment["group"].nunique() > 1:
+        mine = by_segment[by_segment["category"] == top]
+        seg = _lost(mine, "group", period).sub(_lost(mine, "group", previous),
+                                                fill_value=0).sort_index()
+        if not seg.empty:
+            where = seg.idxmax() if rising else seg.idxmin()
+            here = int(seg[where])
+            where = "customers without a segment" if where == "Unknown" else where
+            more = "more" if rising else "fewer"
+            if here == total:
+                words += f", all {abs(total):,} {more} in {where}"
+            elif abs(here) < abs(total) and here * total > 0:
+                words += f", {abs(here):,} of the {abs(total):,} {more} in {where}"
+            elif here * total > 0:  # this segment moved further than the whole category
+                rest = total - here
+                words += (f": {abs(here):,} {more} in {where}, {abs(rest):,} "
+                          f"{'more' if rest > 0 else 'fewer'} in the other segments")
+    return words + "."
+
+
+def _with_reason(category: str) -> str:
+    """'with a Price reason', 'with an Onboarding reason'; Other holds the reasons the mapping
+    does not list and the customers who gave none: 'with no mapped reason (Other)'."""
+    if category == "Other":
+        return "with no mapped reason (Other)"
+    article = "an" if str(category)[:1].lower() in "aeiou" else "a"
+    return f"with {article} {category} reason"
+
+
+def _lost(frame: pd.DataFrame, key: str, period) -> pd.Series:
+    """customers_lost in `period` per value of `key`."""
+    return frame[frame["period"] == period].groupby(key)["customers_lost"].sum()
+
+
+def top_categories_sentence(reasons: pd.DataFrame) -> str:
+    """'Organizational change (14%), Product quality (13%) and Competitor (11%) account for 38%'"""
+    if reasons is None or reasons.empty:
+        return ""
+    ranked = reasons[reasons["customers_lost"] > 0].sort_values("customers_lost", ascending=False)
+    lost = int(ranked["customers_lost"].sum())
+    if not lost:
+        return ""
+    if len(ranked) == 1:
+        only = ranked.iloc[0]["category"]
+        return (f"The 1 customer lost is in {only}." if lost == 1 else
+                f"All {lost:,} customers lost are in {only}.")
+    top = ranked.head(3)
+    parts = [f"{r.category} ({r.share_pct:.0f}%)" for r in top.itertuples()]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    if len(top) == len(ranked):
+        return f"{listed}: all {lost:,} customers lost."
+    return (f"{listed} account for {top['share_pct'].sum():.0f}% of the "
+            f"{lost:,} customers lost.")
+
+
+def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str,
+                 came_back: str | None = None) -> str:
+    """'64 of 78 customers who signed up in Jan 2024 were retained at month 3 (82.1%).'
+    On an activity basis, `came_back` names the column to count (came_back: in that period;
+    came_back_later: then or later) and the sentence says 'came back in month 3 (or later)'."""
+    total = len(members)
+    kept = int(members[came_back or "is_retained"].sum())
+    reached = int(members["has_reached_age"].sum()) if "has_reached_age" in members else total
+    verb = (("was" if total == 1 else "were") + " retained at" if came_back is None else
+            "came back in" + (" or after" if came_back == "came_back_later" else ""))
+    text = (f"{kept:,} of {count(total, 'customers')} who signed up in {cohort_label} {verb} "
+            f"{unit} {age} ({kept / total * 100:.1f}%)." if total else "")
+    if came_back is not None:
+        return text  # a period that is not over is marked on the triangle; members' ages differ
+    if reached < total:
+        text += (f" Only {reached:,} of them {'has' if reached == 1 else 'have'} reached that age "
+                 "so far: this cell is incomplete.")
+    return text
+
+
+def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
+                     excluded: int | None, min_n: int = settings.MIN_N) -> str:
+    """One paragraph: the best and worst group at one year with N, the p-value, the caveat."""
+    if at_year is None or at_year.empty:
+        return ""
+    ranked = at_year[at_year["survival"].notna()].sort_values("survival", ascending=False)
+    if ranked.empty:
+        return ""
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    text = (f"After one year, {best['survival'] * 100:.0f}% of customers in “{best['group']}” "
+            f"were still active (N = {int(best['customers']):,})")
+    if len(ranked) > 1:
+        gap = (best["survival"] - worst["survival"]) * 100
+        text += (f" against {worst['survival'] * 100:.0f}% in “{worst['group']}” "
+                 f"(N = {int(worst['customers']):,}), a gap of {gap:.0f} points")
+    text += f", split by {grouping}. " if len(ranked) > 1 else ". "
+    if p_value is not None and not pd.isna(p_value):
+        text += ("The log-rank test says a difference this large is unlikely to be chance "
+                 f"(p = {p_value:.2g}). " if p_value < 0.05 else
+                 f"The difference may well be chance (log-rank p = {p_value:.2g}). ")
+    thin = at_year[~at_year["is_reliable"].astype(bool)]
+    if not thin.empty:
+        text += (f"Fewer than {min_n} customers are still observed at one year in: "
+                 + ", ".join(map(str, thin["group"])) + ". ")
+    if excluded:
+        text += (f"{count(excluded, 'customers')} younger than 90 days "
+                 f"{'is' if int(excluded) == 1 else 'are'} left out. ")
+    return text + "This is an association, not proof that support caused the difference."
+
+
+# Beside the retention of contacted customers split by campaign: why a save campaign's gap says
+# nothing about what the contact did.
+OUTREACH_SELECTION = (
+    "Save campaigns go to customers already at risk, so their gap reflects who was chosen, not "
+    "what the contact did: the comparison matches plan, segment and age band, not that risk. "
+    "Association, not cause.")
+
+
+def outreach_reading(retention: pd.DataFrame | None, grain: str = "month",
+                     min_n: int = settings.MIN_N) -> str:
+    """One paragraph on queries.outreach_retention: both sides' retention with N, the gap, the
+    log-rank p, who is left out, and the caveat (association, not cause)."""
+    if retention is None or len(retention) != 2:
+        return ""
+    contacted, other = retention.iloc[0], retention.iloc[1]
+    days = int(contacted["days"])
+    text = ""
+    if contacted["customers"] and other["customers"]:
+        gap = contacted["retention_pct"] - other["retention_pct"]
+        text = (f"{contacted['retention_pct']:.0f}% of contacted customers were still customers "
+                f"{days} days after their first contact in the {grain} "
+                f"(N = {int(contacted['customers']):,}, a customer counted once per {grain} "
+                "contacted), against "
+                f"{other['retention_pct']:.0f}% of comparable customers not contacted in that "
+                f"{grain} (N = {int(other['customers']):,}, weighted to the same plan, segment "
+                f"and age mix): {_gap_words(gap)}. ")
+        p_value = contacted["p_value"]
+        if p_value is not None and not pd.isna(p_value):
+            text += ("The log-rank test says a difference this large is unlikely to be chance "
+                     f"({p_text(p_value).removeprefix('log-rank ')}). " if p_value < 0.05 else
+                     f"The difference may well be chance ({p_text(p_value)}). ")
+        if min(contacted["customers"], other["customers"]) < min_n:
+            text += f"Fewer than {min_n} customers on one side: read it with care. "
+    if contacted["too_recent"]:
+        text += (f"Not counted yet: {count(contacted['too_recent'], 'first contacts')} of a "
+                 f"customer in a {grain} made less than {days} days before the as-of date. ")
+    if contacted["unmatched"]:
+        text += (f"Left out: {count(contacted['unmatched'], 'first contacts')} of a customer in "
+                 f"a {grain} without a comparable customer who was not contacted. ")
+    return text + ("This is an association, not proof that the contact kept anyone: the team "
+                   "chooses whom to contact, often customers already at risk.")
+
+
+def _gap_words(gap) -> str:
+    if gap is None or pd.isna(gap):
+        return "no gap to compare"
+    if round(gap) == 0:
+        return "about the same"
+    return f"{abs(gap):.0f} points {'higher' if gap > 0 else 'lower'} for the contacted"
+
+
+def p_text(p_value) -> str:
+    """The log-rank p-value as a chart note."""
+    if p_value is None or pd.isna(p_value):
+        return "log-rank p not defined (one group, or no churn)"
+    return f"log-rank p = {p_value:.3g}" if p_value >= 0.001 else "log-rank p < 0.001"
+
+
+def excluded_text(df: pd.DataFrame) -> str:
+    """Who a retention-driver chart leaves out (its excluded_* columns), as a chart note."""
+    parts = []
+    if "excluded_incomplete" in df.columns and len(df):
+        parts.append(f"{count(df['excluded_incomplete'].iloc[0], 'customers')} younger than the "
+                     "horizon left out")
+    if "excluded_no_history" in df.columns and len(df) and int(df["excluded_no_history"].iloc[0]):
+        parts.append(f"{int(df['excluded_no_history'].iloc[0]):,} without MRR history left out")
+    return " · ".join(parts)
+
+
+def other_share(totals: pd.DataFrame) -> float:
+    """% of lost customers whose reason fell into Other (unmapped), from churn_reasons."""
+    other = totals.loc[totals["category"] == "Other", "share_pct"]
+    return float(other.sum()) if not other.empty else 0.0
+
+
+def other_warning(other_pct: float, lost: int, other_reasons: pd.DataFrame | None,
+                  threshold: float) -> str | None:
+    """The Churn reasons page's warning when more than `threshold` % of the `lost` customers are in
+    Other, telling those who gave no reason from those whose reason the mapping does not list
+    (`other_reasons`: raw_reasons of category Other, with its status column); else None."""
+    if other_pct <= threshold:
+        return None
+    text = (f"{other_pct:.0f}% of lost customers are in Other (more than {threshold:g}%)")
+    if other_reasons is None or other_reasons.empty:
+        return text + "."
+    by_status = other_reasons.groupby("status")["customers_lost"].sum()
+    none, unmapped = int(by_status.get("no reason", 0)), int(by_status.get("unmapped", 0))
+    texts = int((other_reasons["status"] == "unmapped").sum())
+    parts = []
+    if unmapped:
+        parts.append(f"{unmapped:,} of {lost:,} gave a reason the mapping does not list "
+                     f"({texts:,} distinct {'text' if texts == 1 else 'texts'}: map them on the "
+                     "Reason mapping page so they reach the team that owns them)")
+    if none:
+        parts.append(f"{none:,} of {lost:,} gave no reason (no mapping can place them; ask for "
+                     "one when customers cancel)")
+    return text + (": " + "; ".join(parts) if parts else "") + "."
+
+
+def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | None,
+                  support: pd.DataFrame | None, other_warning_pct: float,
+                  absent: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(level, text) pairs for the Data page's quality section, from data_quality, churn_reasons,
+    early_support_excluded and support_kpis (monthly) of the same filters; None = not computed.
+    `absent`: tables the snapshot has no rows in ("tickets", "mrr_history"). The page already
+    names the file that would fill each, so no note repeats it as a quality problem."""
+    if not q or not q["customers"]:
+        return [("info", "No customers match these filters: nothing to check.")]
+    out = []
+    if reasons is not None and not reasons.empty:
+        share = other_share(reasons)
+        out.append(("warning" if share > other_warning_pct else "info",
+                    f"Churn reasons in Other: {share:.1f}% of lost customers — "
+                    f"{q['churned_unmapped_reason']:,} with a reason the mapping does not list "
+                    f"({count(q['unmapped_reasons'], 'distinct texts')}; add them to the reason "
+                    "mapping) "
+                    f"and {q['churned_without_reason']:,} with no reason given."))
+    if "tickets" not in absent:
+        out += _ticket_notes(q, young, support)
+    before = before_signup_text(q)
+    if before:
+        out.append(("warning", before))
+    if q["customers_without_mrr"] and "mrr_history" not in absent:
+        out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
+                               "they are left out of NRR, GRR and early expansion, and count $0 in "
+                               "the MRR of every month."))
+    return out
+
+
+def assumption_lines(assumed: dict, as_of) -> list[str]:
+    """One sentence per assumption the import made (snapshot info "assumed"), for the pages'
+    header and the Data page: what was assumed, for how many customers (in the whole snapshot,
+    before filters) and which numbers it moves. A churn date put on the import's as-of date only
+    moves numbers from that date on, so it is said only for a view that reaches it."""
+    out = []
+    undated = assumed.get("churned_without_date")
+    day = date.fromisoformat(undated["date"]) if undated else None
+    if day and as_of >= day:
+        out.append(f"The import counted {count(undated['customers'], 'customers')} marked "
+                   f"churned without a churn date as churned on {day:%d %b %Y} (its as-of "
+                   f"date), so churn in {day:%B %Y} includes them.")
+    tenure = assumed.get("signup_from_tenure")
+    if tenure:
+        day = date.fromisoformat(tenure["date"])
+        out.append(f"Signup dates of {count(tenure['customers'], 'customers')} were computed "
+                   f"from their tenure in months, counted back from {day:%d %b %Y}: their "
+                   "cohorts are right to the month, not the day.")
+    return out
+
+
+# Events of each table that can be dated before their customer's signup (data_quality's counts).
+BEFORE_SIGNUP = (("tickets_before_signup", "tickets"), ("activity_before_signup", "activity rows"),
+                 ("nps_before_signup", "NPS responses"),
+                 ("outreach_before_signup", "outreach contacts"))
+
+
+def before_signup_text(counts: dict) -> str:
+    """'Dated before their customer's signup date: 1,077 tickets, 3 activity rows. They count in
+    no per-customer number (...)', from data_quality's (or the import's) counts per table; ''
+    when there are none."""
+    parts = [count(counts[key], noun) for key, noun in BEFORE_SIGNUP if counts.get(key)]
+    if not parts:
+        return ""
+    return ("Dated before their customer's signup date: " + ", ".join(parts) + ". They count "
+            "in no per-customer number (early support, activity retention, the 90 days before "
+            "churn) but stay in the period totals; check the export's dates.")
+
+
+def _ticket_notes(q: dict, young: int | None,
+                  support: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """The quality notes of a snapshot with tickets."""
+    total, without = q["customers"], q["customers_without_tickets"]
+    out = [("info", f"{without:,} of {total:,} customers ({100 * without / total:.1f}%) have "
+                    "no support ticket by the as-of date: they count in the 0-tickets group "
+                    "and in no support KPI.")]
+    if q["tickets_after_as_of"]:
+        after = q["tickets_after_as_of"]
+        out.append(("info", f"{count(after, 'tickets')} of these customers "
+                            f"{'was' if after == 1 else 'were'} created after the as-of date and "
+                            f"{'is' if after == 1 else 'are'} left out of every number."))
+    if young:
+        out.append(("info", f"{count(young, 'customers')} {'is' if young == 1 else 'are'} "
+                            "younger than 90 days and left out of the early-support groupings."))
+    if support is not None and not support.empty:
+        # frt_n counts the tickets with a first response: the rest had none (an exact count,
+        # not a percentage turned back into one).
+        unanswered = int((support["tickets"] - support["frt_n"]).sum())
+        out.append(("info", f"{count(unanswered, 'tickets')} had no first response "
+                            "by the as-of date; left out of first-response times."))
+    elif support is not None:
+        out.append(("warning", "No support tickets for these customers: the support pages "
+                               "have nothing to show."))
+    return out
