@@ -279,6 +279,45 @@ DEFINITIONS: dict[str, Definition] = {
         "team chooses whom to call, and save campaigns go to customers already at risk (a risk "
         "plan, segment and age band do not capture), so their gap reflects who was chosen.",
     ),
+    "churn_risk": Definition(
+        "Churn risk",
+        "probability of churning within the next 90 days, from a model fitted on the windows "
+        "before the as-of date",
+        "A probability learned from this business's own history, not a verdict: of 100 customers "
+        "at 30%, about 30 left within the horizon in the past. Fitted (gradient boosting) on the "
+        "customers active at each of the four 90-day cutoffs before the as-of date and who of them "
+        "churned in the 90 days after; each signal is read as known by the end of its cutoff day "
+        "(tenure, plan and the other dimensions, MRR and its change over 3 months, tickets, "
+        "first-response breaches, CSAT below 4 and open tickets in 90 days, the latest NPS, "
+        "activity in 30 days against the 60 before, outreach contacts and responses), each only "
+        "when the data has it. Drivers: the signals that raise a customer's risk most (by at least "
+        "1 point) against a typical value (the median, or most common value, of customers who "
+        "stayed), named for the fifth of customers with the highest risk (at most 50,000). They say what the score "
+        "reads, not what causes churn: save campaigns go to customers already at risk.",
+    ),
+    "risk_backtest": Definition(
+        "Track record",
+        "fitted on the windows before cutoff = as-of − 90 days, judged on who churned in "
+        "(cutoff, as-of]",
+        "The score is checked the way it is used: fitted only on what was known at the cutoff, "
+        "then compared with who left in the 90 days after. AUC: the chance that a customer who left "
+        "was ranked above one who stayed (0.5 = a coin toss). Baseline: the same method on tenure "
+        "and plan alone. Top tenth: the share of the horizon's churners among the 10% of customers "
+        "with the highest risk at the cutoff. Filters pick the customers the record is read on.",
+    ),
+    "risk_calibration": Definition(
+        "Calibration",
+        "per tenth of customers by risk at the cutoff: mean predicted risk × 100 and churned / "
+        "customers × 100",
+        "When the two bars match, a 20% risk meant one in five left. Calibration error: the mean "
+        "gap between them over the ten tenths, in percentage points.",
+    ),
+    "mrr_at_risk": Definition(
+        "MRR at risk",
+        "Σ churn risk × MRR over active customers",
+        "The MRR expected to leave within the next 90 days if the past holds: each active "
+        "customer's MRR (customers' mrr, empty counts 0) weighted by their churn risk.",
+    ),
     "min_n": Definition(
         "Minimum N",
         "a rate on fewer than the minimum number of units (default 30) is unreliable",

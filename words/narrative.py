@@ -413,6 +413,12 @@ def assumption_lines(assumed: dict, as_of) -> list[str]:
         out.append(f"Signup dates of {count(tenure['customers'], 'customers')} were computed "
                    f"from their tenure in months, counted back from {day:%d %b %Y}: their "
                    "cohorts are right to the month, not the day.")
+    left_out = assumed.get("rows_left_out")
+    if left_out:
+        parts = ", ".join(f"{n['rows']:,} of {n['of']:,} {table.replace('_', ' ')} rows"
+                          for table, n in left_out.items())
+        out.append(f"The import left out {parts}: they broke a rule of the data and were skipped "
+                   "on request (--skip-bad-rows); the numbers here leave them out.")
     return out
 
 
@@ -459,3 +465,23 @@ def _ticket_notes(q: dict, young: int | None,
         out.append(("warning", "No support tickets for these customers: the support pages "
                                "have nothing to show."))
     return out
+
+
+def risk_track_record(backtest: dict | None) -> str:
+    """The churn score's track record in one sentence ('On the last 90 days, the 10% highest-risk
+    customers held 41% of those who left; AUC 0.81 against 0.62 for tenure and plan alone.'), or
+    why there is none."""
+    if not backtest:
+        return ""
+    if backtest.get("status") != "ok":
+        return f"No churn score: {backtest.get('reason', '')}"
+    days = int(backtest["horizon_days"])
+    if not backtest.get("churned") or backtest.get("auc") is None:
+        return (f"None of the {count(backtest.get('customers', 0), 'customers')} selected had "
+                f"churned in the last {days} days, so the score's track record cannot be read here.")
+    baseline = backtest.get("baseline_auc")
+    against = f" against {baseline:.2f} for tenure and plan alone" if baseline is not None else ""
+    return (f"On the last {days} days, the 10% highest-risk customers held "
+            f"{backtest['top_decile_capture_pct']:.0f}% of the "
+            f"{count(backtest['churned'], 'customers')} who left; AUC {backtest['auc']:.2f}"
+            f"{against}.")

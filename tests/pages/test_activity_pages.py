@@ -101,12 +101,12 @@ def test_cdnow_transactions_show_their_returned_in_month_k_triangle(tmp_path, mo
     """The public CDNOW sample, loaded with the README's one line (no customers file): the
     Cohorts page on the Returned basis plots the triangle worked out from the CSV by hand."""
     import settings
-    from data import load_cli
+    from data.importer import cli
     from tests.unit.test_load_activity import hand_triangle
     from tests.unit.test_real_exports import _with_out, example
 
     live = tmp_path / "retention.duckdb"
-    assert load_cli.main(_with_out(example("transactions export on its own"), live)) == 0
+    assert cli.main(_with_out(example("transactions export on its own"), live)) == 0
     monkeypatch.setattr(settings, "DB_PATH", live)
     monkeypatch.setenv("RETENTION_DB", str(live))
     at = open_page(COHORTS, {"basis": "Returned"})

@@ -13,17 +13,19 @@ import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
+from words import narrative
 import queries
 from data import snapshots
-from words.formatting import format_value
+from words.formatting import format_value, money
 from data.demo.generate import generate
 from outputs.report.__main__ import main, parse_filters
 from outputs.report.blocks import tiles_block
 
-SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")
+SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention",
+            "At risk")
 # Overview churn rate; heatmap, curves; reasons bars, reasons trend; FRT, CSAT, volume;
-# survival by FRT target, by CSAT.
-CHARTS = 10
+# survival by FRT target, by CSAT; the churn score's calibration.
+CHARTS = 11
 MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -92,6 +94,21 @@ def test_every_section_and_chart_is_there(pack):
     # each figure carries its caption (definition · N · as of) and its definition
     assert text.count('<p class="caption">') == CHARTS
     assert text.count('<p class="definition">') == CHARTS
+
+
+def test_the_at_risk_section_carries_the_pages_track_record(pack, db):
+    _, text = pack
+    con = queries.connect(db)
+    try:
+        f = queries.Filters(segments=("SMB", "Mid-market")).resolve(con)
+        record = queries.risk_backtest(con, f)
+        totals = queries.risk.risk_totals(queries.churn_risk(con, f))
+    finally:
+        con.close()
+    section = text[text.index(">At risk</h2>"):]
+    assert html.escape(narrative.risk_track_record(record)) in section
+    if record["status"] == "ok":
+        assert f"MRR at risk in the next 90 days: {money(totals['mrr_at_risk'])}" in section
 
 
 def test_tiles_summary_snapshot_as_of_and_filters_are_stated(pack, db):
@@ -227,13 +244,13 @@ def test_the_returned_basis_draws_the_activity_triangle(db, tmp_path):
 def test_the_pack_says_what_the_import_assumed(tmp_path):
     """Two customers flagged churned without a date, one with a date: the pack says the two were
     put on the as-of date, as the app's header does; the demo pack (dates given) says nothing."""
-    from data import load
+    from data import importer
 
     live = tmp_path / "retention.duckdb"
     (tmp_path / "c.csv").write_text("customer_id,signup_date,churned,churn_date\n"
                                     "a,2024-01-10,yes,\nb,2024-02-01,yes,\n"
                                     "c,2024-02-01,yes,2024-05-03\nd,2024-03-01,no,\n")
-    load.load(live, {"customers": tmp_path / "c.csv"}, as_of=date(2024, 6, 30))
+    importer.load(live, {"customers": tmp_path / "c.csv"}, as_of=date(2024, 6, 30))
     out = tmp_path / "board.html"
     assert main(["--out", str(out), "--db", str(live)]) == 0
     assert html.escape("The import counted 2 customers marked churned without a churn date as "
