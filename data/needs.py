@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from data.capabilities import DIMENSIONS, Capabilities
+from data.capabilities import DIMENSIONS, NONE, UNDATED, Capabilities
 
 README = "README, Your data"
 FILE_WORDS = {
@@ -34,7 +34,7 @@ class Need:
     """One thing an item needs: a table with rows, a column with a value, a breakdown with more
     than one group (any of `dims`), or churned customers whose reasons the mapping knows."""
 
-    kind: str                      # "table" | "column" | "split" | "mapped"
+    kind: str                      # "table" | "column" | "split" | "mapped" | a SHAPES key
     table: str = ""
     column: str = ""
     dims: tuple[str, ...] = ()
@@ -48,14 +48,25 @@ class Need:
             return any(caps.groups(d) > 1 for d in self.dims)
         if self.kind == "mapped":
             return caps.churned_with_reason == 0 or caps.churned_reason_mapped > 0
+        if self.kind in SHAPES:
+            return SHAPES[self.kind](caps.churn_shape)
         raise ValueError(f"unknown need {self.kind!r}")
 
     def fix(self, caps: Capabilities) -> str:
         """What would fill it, as the start of a sentence."""
         if self.kind == "table":
             return f"Add {FILE_WORDS.get(self.table, f'a {self.table} file')}"
+        if self.kind == "column" and (self.table, self.column) == ("customers", "churn_date") \
+                and caps.rows("activity"):
+            return ("Add `churn_date` to your customers file (or import with `--inactive-days N`: "
+                    "a customer churns N days after their last activity)")
         if self.kind == "column":
             return _add_column(caps, self.table, self.column)
+        if self.kind == "dated":
+            return ("Your churned customers have no churn date (a churned flag only): add "
+                    "`churn_date` to your customers file or churn events (`--churn-events`)")
+        if self.kind in SHAPES:
+            return "Not for this shape of churn"
         if self.kind == "split":
             table = DIMENSIONS[self.dims[0]][0]
             names = [DIMENSIONS[d][1] for d in self.dims]
@@ -89,12 +100,26 @@ def split(*dimensions: str) -> Need:
     return Need("split", DIMENSIONS[dimensions[0]][0], dims=dimensions)
 
 
+# Needs on the shape of churn (Capabilities.churn_shape). "dated": a monthly history of churn and
+# retention (not drawn when no churned customer has a date: such a file is a picture of one
+# moment). "undated" and "no_churn": what such data shows in place of that history (the churn
+# share and retention by tenure; activity tiles): replacements, never listed as missing.
+SHAPES = {
+    "dated": lambda shape: shape != UNDATED,
+    "undated": lambda shape: shape == UNDATED,
+    "no_churn": lambda shape: shape == NONE,
+}
+REPLACEMENTS = ("undated", "no_churn")
+DATED = Need("dated")
+UNDATED_ONLY = Need("undated")
+NO_CHURN = Need("no_churn")
 MAPPED = Need("mapped")
 TICKETS = table("tickets")
 ACTIVITY = table("activity")
 OUTREACH = table("outreach")
 RESPONSES = column("outreach.responded_at")
 CHURN = column("customers.churn_date")
+HISTORY = (CHURN, DATED)
 REASONS = (CHURN, column("customers.churn_reason"), MAPPED)
 
 
@@ -112,8 +137,8 @@ class Item:
 ITEMS: dict[str, Item] = {
     # Overview
     "overview.tile.active_customers": Item("Overview", "active customers", (), "tile"),
-    "overview.tile.churn_rate_pct": Item("Overview", "churn rate", (CHURN,), "tile"),
-    "overview.tile.crr_pct": Item("Overview", "customer retention rate", (CHURN,), "tile"),
+    "overview.tile.churn_rate_pct": Item("Overview", "churn rate", HISTORY, "tile"),
+    "overview.tile.crr_pct": Item("Overview", "customer retention rate", HISTORY, "tile"),
     "overview.tile.mrr": Item("Overview", "MRR", (column("customers.mrr"),), "tile"),
     "overview.tile.nrr_pct": Item("Overview", "net revenue retention", (table("mrr_history"),),
                                   "tile"),
@@ -121,15 +146,26 @@ ITEMS: dict[str, Item] = {
     "overview.tile.frt_median_h": Item("Overview", "first response time",
                                        (TICKETS, column("tickets.first_response_at")), "tile"),
     "overview.tile.nps": Item("Overview", "NPS", (table("nps_responses"),), "tile"),
-    "overview.tile.clv": Item("Overview", "lifetime value", (CHURN, column("customers.mrr")),
+    "overview.tile.clv": Item("Overview", "lifetime value", (*HISTORY, column("customers.mrr")),
                               "tile"),
-    "overview.churn_rate": Item("Overview", "the monthly churn rate", (CHURN,)),
+    "overview.churn_rate": Item("Overview", "the monthly churn rate", HISTORY),
+    # Churn without dates: the share of the file's customers who churned, and retention by tenure.
+    "overview.tile.churn_share": Item("Overview", "the churn share", (UNDATED_ONLY, CHURN), "tile"),
+    "overview.tenure_retention": Item("Overview", "retention by tenure", (UNDATED_ONLY, CHURN)),
+    # No churn at all (an activity export alone): customers active and returning per month.
+    "overview.activity": Item("Overview", "activity tiles (active and returning customers)",
+                              (NO_CHURN, ACTIVITY), "tile"),
     "overview.churn_reasons": Item("Overview", "the top churn reasons", REASONS, churn=True),
     # Cohorts
-    "cohorts.heatmap": Item("Cohorts", "the retention triangle", (CHURN,)),
-    "cohorts.curves": Item("Cohorts", "retention curves", (CHURN,)),
+    "cohorts.heatmap": Item("Cohorts", "the retention triangle", HISTORY),
+    "cohorts.curves": Item("Cohorts", "retention curves", HISTORY),
+    "cohorts.tenure_retention": Item("Cohorts", "retention by tenure", (UNDATED_ONLY, CHURN)),
+    "cohorts.tenure_compare": Item("Cohorts", "churn share and retention by tenure by group",
+                                   (UNDATED_ONLY, CHURN,
+                                    split("plan", "segment", "region", "industry",
+                                          "acquisition_channel", "products_count"))),
     "cohorts.compare": Item("Cohorts", "retention compared by group",
-                            (CHURN, split("plan", "segment", "region", "industry",
+                            (*HISTORY, split("plan", "segment", "region", "industry",
                                           "acquisition_channel", "products_count"))),
     **{f"cohorts.by.{d}": Item("Cohorts", f"retention by {d.replace('_', ' ')}", (CHURN, split(d)),
                                "option")
@@ -138,7 +174,7 @@ ITEMS: dict[str, Item] = {
                                      "option"),
     "cohorts.by.early_csat": Item("Cohorts", "retention by early CSAT",
                                   (CHURN, TICKETS, column("tickets.csat")), "option"),
-    "cohorts.month_k": Item("Cohorts", "retention at one age across cohorts", (CHURN,)),
+    "cohorts.month_k": Item("Cohorts", "retention at one age across cohorts", HISTORY),
     "cohorts.customers": Item("Cohorts", "the customers behind a cell", ()),
     "cohorts.basis_mrr": Item("Cohorts", "MRR-weighted retention", (column("customers.mrr"),),
                               "choice"),
@@ -157,7 +193,8 @@ ITEMS: dict[str, Item] = {
     "churn.mrr_by_category": Item("Churn reasons", "MRR lost by reason",
                                   (*REASONS, column("customers.mrr")), churn=True),
     "churn.owners": Item("Churn reasons", "which team owns the fix", REASONS, "tile", churn=True),
-    "churn.trend": Item("Churn reasons", "churn reasons over time", REASONS, churn=True),
+    "churn.trend": Item("Churn reasons", "churn reasons over time", (*REASONS, DATED),
+                        churn=True),
     "churn.by_segment": Item("Churn reasons", "the reason mix by segment",
                              (*REASONS, split("segment")), churn=True),
     "churn.raw": Item("Churn reasons", "the raw reasons behind a category",
@@ -195,14 +232,14 @@ ITEMS: dict[str, Item] = {
     "support_x.early_csat": Item("Support × retention", "retention by CSAT in the first 90 days",
                                  (CHURN, TICKETS, column("tickets.csat"))),
     "support_x.products": Item("Support × retention", "two-year retention by products held",
-                               (CHURN, column("customers.products_count"))),
+                               (*HISTORY, column("customers.products_count"))),
     "support_x.expansion": Item("Support × retention", "two-year retention by early expansion",
-                                (CHURN, table("mrr_history"))),
+                                (*HISTORY, table("mrr_history"))),
     "support_x.pre_churn": Item("Support × retention", "support in the 90 days before churn",
-                                (CHURN, TICKETS), churn=True),
+                                (*HISTORY, TICKETS), churn=True),
     "support_x.pre_churn_activity": Item("Support × retention",
                                          "activity in the 90 days before churn",
-                                         (CHURN, ACTIVITY), churn=True),
+                                         (*HISTORY, ACTIVITY), churn=True),
     # Outreach: shown only when the snapshot has contacts.
     "outreach.contacts": Item("Outreach", "outreach: response rates, actions and retention of "
                               "contacted customers", (OUTREACH,), "section"),
@@ -213,14 +250,14 @@ ITEMS: dict[str, Item] = {
                                                (OUTREACH, RESPONSES,
                                                 column("outreach.actions")), "tile"),
     "outreach.tile.retention_gap_pct": Item("Outreach", "the 90-day retention gap",
-                                            (CHURN, OUTREACH), "tile"),
+                                            (*HISTORY, OUTREACH), "tile"),
     "outreach.response_rate": Item("Outreach", "response rate over time", (OUTREACH, RESPONSES)),
     "outreach.by.channel": Item("Outreach", "response rate by channel",
                                 (OUTREACH, RESPONSES, split("outreach_channel")), "choice"),
     "outreach.campaigns": Item("Outreach", "the campaigns table",
                                (OUTREACH, column("outreach.campaign"))),
     "outreach.retention": Item("Outreach", "retention of contacted and not contacted customers",
-                               (CHURN, OUTREACH)),
+                               (*HISTORY, OUTREACH)),
     # Shared filters (sidebar): a filter over a dimension without values is not drawn.
     "filter.plan": Item("Filters", "the plan filter", (column("customers.plan"),), "filter"),
     "filter.segment": Item("Filters", "the segment filter", (column("customers.segment"),),
@@ -270,7 +307,7 @@ def lines(caps: Capabilities, keys) -> list[str]:
     by_fix: dict[str, list[str]] = {}
     for key in keys:
         need = missing(caps, key)
-        if need is not None:
+        if need is not None and need.kind not in REPLACEMENTS:
             by_fix.setdefault(need.fix(caps), []).append(ITEMS[key].label)
     return [f"{fix} to see {_and(labels)} — {README}" for fix, labels in by_fix.items()]
 
@@ -304,6 +341,9 @@ def report(caps: Capabilities, as_of: date | None = None) -> list[tuple[str, str
     """(page, what it shows, state, words) for every chart, tile and choice of every page."""
     out = []
     for key, item in ITEMS.items():
+        need = missing(caps, key)
+        if need is not None and need.kind in REPLACEMENTS:
+            continue  # drawn in place of what this shape of churn cannot show
         if item.kind not in ("filter", "section", "option"):
             state, words = status(caps, key, as_of)
             label = item.label.removeprefix("the ")
@@ -329,7 +369,7 @@ def left_out(caps: Capabilities, keys) -> str | None:
     by_fix: dict[str, list[str]] = {}
     for key in dict.fromkeys(keys):
         need = missing(caps, key)
-        if need is not None:
+        if need is not None and need.kind not in REPLACEMENTS:
             by_fix.setdefault(need.fix(caps), []).append(ITEMS[key].label)
     if not by_fix:
         return None

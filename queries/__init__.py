@@ -6,7 +6,7 @@ from queries.activity import (
 )
 from queries.base import DIMENSIONS, GRAINS, Filters, meta, snapshot_as_of
 from queries.churn import (
-    churn_reasons, mapping_categories, mapping_versions, raw_reasons, reason_mapping,
+    churn_reasons, churn_share, mapping_categories, mapping_versions, raw_reasons, reason_mapping,
 )
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
 from queries.drivers import (
@@ -21,7 +21,9 @@ from queries.profile import (
 )
 from queries.revenue import revenue_retention
 from queries.support import nps, support_kpis
-from queries.survival import early_support_excluded, logrank_p, survival, survival_at
+from queries.survival import (
+    early_support_excluded, logrank_p, survival, survival_at, tenure_logrank_p, tenure_survival,
+)
 
 __all__ = [
     "DIMENSIONS",
@@ -42,6 +44,9 @@ __all__ = [
     "kpi_tiles",
     "revenue_retention",
     "churn_reasons",
+    "churn_share",
+    "tenure_survival",
+    "tenure_logrank_p",
     "raw_reasons",
     "reason_mapping",
     "mapping_categories",

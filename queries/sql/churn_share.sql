@@ -1,0 +1,28 @@
+-- grain: one row per group (of a customer dimension, or 'All').
+--   churn_share_pct = churned / customers * 100, where customers = the selected customers in the
+--   file (signed up by as_of) and churned = those of them churned by as_of. Not a rate per
+--   period: the share of one moment, for churn without dates.
+with selected as (/*selected_customers*/),
+
+grouped as (
+    select
+        /*group*/ as grp,
+        count(*) as customers,
+        count(*) filter (where cf.is_churned) as churned,
+        sum(case when cf.is_churned then cf.mrr_or_zero else 0 end) as churned_mrr
+    from selected as cf
+    group by /*group*/
+),
+
+final as (
+    select
+        grp as "group",
+        customers,
+        churned,
+        churned * 100.0 / customers as churn_share_pct,
+        churned_mrr
+    from grouped
+)
+
+select * from final
+order by "group"
