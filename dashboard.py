@@ -7,6 +7,7 @@ import frame
 import narrative
 import queries
 import settings
+import shape_ui
 import sharing
 import tiles
 import ui
@@ -14,6 +15,8 @@ import workspace_ui
 
 f, con = frame.frame("Overview")
 sharing.board_pack_button(con, f, frame.grain(), frame.basis())
+if shape_ui.overview(f):
+    st.stop()  # churn without dates, or no churn at all: its own Overview (shape_ui)
 
 # The tiles are read off the monthly series the trend lines plot, not queried again.
 moves = ui.query("period_movements", f, grain="month")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from data.capabilities import DIMENSIONS, NONE, UNDATED, Capabilities
+from data.capabilities import DIMENSIONS, MIXED, NONE, UNDATED, Capabilities
 
 README = "README, Your data"
 FILE_WORDS = {
@@ -354,12 +354,31 @@ def report(caps: Capabilities, as_of: date | None = None) -> list[tuple[str, str
 MARKS = {OK: "✓", ABSENT: "✗", NOT_YET: "–"}
 
 
+def shape_line(caps: Capabilities) -> str:
+    """What the shape of churn (Capabilities.churn_shape) lets the pages show, in one line."""
+    shape, dated, undated = caps.churn_shape, caps.churned_dated, caps.churned_undated
+    if shape == UNDATED:
+        return (f"Churn without dates: {undated:,} churned customers, none with a churn date — "
+                "the churn share and retention by tenure (Kaplan–Meier over tenure months), by "
+                "every dimension; no monthly churn, retention or MRR history")
+    if shape == MIXED:
+        return (f"Churn partly dated: {dated:,} churned customers with a churn date keep their "
+                f"monthly history; {undated:,} without one are left out of every number")
+    if shape == NONE:
+        return ("No churn: no customer has churned or has a churn date — activity retention "
+                "(who came back) when there is activity; `--inactive-days N` turns inactivity "
+                "into churn")
+    return (f"Dated churn: {dated:,} churned customers with a churn date — monthly churn, "
+            "retention and their history")
+
+
 def describe(caps: Capabilities, as_of: date | None = None) -> list[str]:
     """What this data can show, one line per page item ('✓ Support KPIs: CSAT', '✗ Support KPIs:
     Customer effort — add `ces` to your tickets file', '– Churn reasons: Customers lost — no churn
     up to 30 Sep 2024'). The Data page shows the same list; the importer prints it."""
-    return [f"{MARKS[state]} {page}: {label}" + (f" — {words[0].lower()}{words[1:]}" if words else "")
-            for page, label, state, words in report(caps, as_of)]
+    return [f"{shape_line(caps)}."] + [
+        f"{MARKS[state]} {page}: {label}" + (f" — {words[0].lower()}{words[1:]}" if words else "")
+        for page, label, state, words in report(caps, as_of)]
 
 
 def left_out(caps: Capabilities, keys) -> str | None:

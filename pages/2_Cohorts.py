@@ -8,6 +8,7 @@ import charts
 import frame
 import narrative
 import settings
+import shape_ui
 import ui
 from filter_params import MULTI
 
@@ -49,6 +50,9 @@ f, con = frame.frame("Cohorts")
 grain, basis = frame.grain(), frame.basis()
 unit = charts.GRAIN_WORDS[grain]
 n_customers = ui.customer_count(f)
+if basis != "activity" and shape_ui.shape() == "undated":
+    shape_ui.cohorts_undated(f, n_customers)
+    st.stop()  # churn without dates: retention by tenure, no triangle (shape_ui)
 
 if basis == "activity":
     mode = st.segmented_control(

@@ -2,7 +2,8 @@
 
 from data.snapshots import connect
 from queries.activity import (
-    activity_retention, activity_revenue, average_activity_retention, average_activity_revenue,
+    activity_retention, activity_revenue, activity_tiles, average_activity_retention,
+    average_activity_revenue,
 )
 from queries.base import DIMENSIONS, GRAINS, Filters, meta, snapshot_as_of
 from queries.churn import (
@@ -57,6 +58,7 @@ __all__ = [
     "pre_churn_long",
     "pre_churn_activity",
     "activity_retention",
+    "activity_tiles",
     "average_activity_retention",
     "activity_revenue",
     "average_activity_revenue",

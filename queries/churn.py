@@ -28,8 +28,8 @@ def churn_reasons(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
 def churn_share(con, f: Filters, by: str | None = None,
                 min_n: int = settings.MIN_N) -> pd.DataFrame:
     """Row per group of `by` (one row 'All' without): group, customers, churned,
-    churn_share_pct (churned / customers in the file x 100), churned_mrr, is_reliable
-    (customers >= min_n)."""
+    churn_share_pct (churned / customers in the file x 100), churned_mrr, active_mrr,
+    is_reliable (customers >= min_n)."""
     text = load_sql("churn_share").replace("/*group*/", dimension_sql(by))
     df = run(con, text, f.params(con))
     df["is_reliable"] = df["customers"] >= min_n

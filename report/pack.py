@@ -124,7 +124,7 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         *([f'<p class="left-out">{esc(left_out)}</p>'] if left_out else []),
         *(f'<p class="left-out">{esc(line)}</p>'
           for line in narrative.assumption_lines(shapes.read_assumptions(meta.get("source")),
-                                                 as_of)),
+                                                 as_of, caps.churn_shape, caps.churned)),
         '<nav class="toc">' + "".join(f'<a href="#{_slug(s.title)}">{esc(s.title)}</a>'
                                       for s in sections) + "</nav>",
     ]

@@ -1,7 +1,8 @@
 -- grain: one row per group (of a customer dimension, or 'All').
 --   churn_share_pct = churned / customers * 100, where customers = the selected customers in the
 --   file (signed up by as_of) and churned = those of them churned by as_of. Not a rate per
---   period: the share of one moment, for churn without dates.
+--   period: the share of one moment, for churn without dates. churned_mrr / active_mrr: the mrr
+--   (null as 0) of the churned / the other customers.
 with selected as (/*selected_customers*/),
 
 grouped as (
@@ -9,7 +10,8 @@ grouped as (
         /*group*/ as grp,
         count(*) as customers,
         count(*) filter (where cf.is_churned) as churned,
-        sum(case when cf.is_churned then cf.mrr_or_zero else 0 end) as churned_mrr
+        sum(case when cf.is_churned then cf.mrr_or_zero else 0 end) as churned_mrr,
+        sum(case when cf.is_churned then 0 else cf.mrr_or_zero end) as active_mrr
     from selected as cf
     group by /*group*/
 ),
@@ -20,7 +22,8 @@ final as (
         customers,
         churned,
         churned * 100.0 / customers as churn_share_pct,
-        churned_mrr
+        churned_mrr,
+        active_mrr
     from grouped
 )
 
