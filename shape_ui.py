@@ -6,6 +6,9 @@ from `ui.query`, figures from `charts`, sentences from `narrative`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import streamlit as st
 
 import charts
@@ -34,11 +37,27 @@ def dimensions() -> dict[str, str]:
     return {d: labels[d] for d, need in needs.COMPARE.items() if need.met(caps)}
 
 
+def file_view(f: queries.Filters) -> queries.Filters:
+    """The view of a file whose churned customers have no dates, on the file's own date: an
+    earlier as-of date cannot tell who had churned by then (they all sit on the file's date), so
+    it would hide the churn. Said once when the view's as-of date is moved."""
+    undated = snapshot.assumed().get("churned_without_date")
+    if not undated:
+        return f
+    day = date.fromisoformat(undated["date"])
+    if f.as_of is None or f.as_of >= day:
+        return f
+    st.info(f"This file's churned customers have no churn date: it describes {day:%d %b %Y}, and "
+            f"an earlier as-of date cannot tell who had churned by then. Churn here is as of "
+            f"{day:%d %b %Y}.", icon=":material/event_busy:")
+    return replace(f, as_of=day)
+
+
 def overview(f: queries.Filters) -> bool:
     """Draw the Overview of a snapshot whose churn has no dates, or of one with activity and no
     churn at all; False (nothing drawn) for dated or mixed churn."""
     if shape() == capabilities.UNDATED:
-        _overview_undated(f)
+        _overview_undated(file_view(f))
         return True
     if shape() == capabilities.NONE and ui.offered(["overview.activity"]):
         _overview_activity(f)
@@ -68,7 +87,7 @@ def _overview_undated(f: queries.Filters) -> None:
     share = ui.query("churn_share", f)
     if ui.empty(share):
         return
-    as_of = ui.as_of()
+    as_of = f.as_of
     st.subheader(f"Churn as of {as_of:%d %B %Y}")
     cols = st.columns(4)
     for col, row in zip(cols, _snapshot_tiles(share)):
@@ -167,6 +186,7 @@ def _overview_activity(f: queries.Filters) -> None:
 def cohorts_undated(f: queries.Filters, n_customers: int) -> None:
     """The Cohorts page for churn without dates: retention by tenure in place of the triangle
     and the cohort curves, churn share and tenure curves compared by group."""
+    f = file_view(f)
     st.info("The churned customers in this file have no churn dates: it is a picture of one "
             "moment, so there is no retention triangle or cohort curve. Retention by tenure "
             "reads each churned customer's tenure as the month they left.",

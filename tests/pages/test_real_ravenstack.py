@@ -40,15 +40,17 @@ def test_support_x_retention_leaves_out_ticket_categories_the_export_lacks(raven
     at = open_page("pages/5_Support_x_retention.py")
     assert not at.exception
     # 110 customers churned by flag, 35 of them without a churn event or date (README's
-    # RavenStack line): they are counted on the as-of date, 31 Dec 2024, and the header says so.
-    assert (":material/info: The import counted 35 customers marked churned without a churn "
-            "date as churned on 31 Dec 2024 (its as-of date), so churn in December 2024 "
-            "includes them.") in [c.value for c in at.caption]
+    # RavenStack line): a mixed file, so those 35 are left out of the history, and the header
+    # says so.
+    assert (":material/info: 35 of the 110 churned customers have no churn date: they are "
+            "left out of every number here, the history of the 75 customers churned on a known "
+            "date.") in [c.value for c in at.caption]
     # The tickets have no category: the pre-churn table has no "Top ticket categories" column
     # (it would read "Unknown 100%" on every row).
     table = at.dataframe[-1]
     assert "top_ticket_categories" in table.value.columns
     assert list(table.proto.column_order) == [
         "category", "churned_customers", "tickets_per_customer", "baseline_tickets_per_customer"]
-    # All 110 churned customers are in the one reason category, Other (no reason code is mapped).
-    assert table.value[["category", "churned_customers"]].values.tolist() == [["Other", 110]]
+    # The 75 dated churned customers are in the one reason category, Other (no reason code is
+    # mapped); the 35 without a date are left out.
+    assert table.value[["category", "churned_customers"]].values.tolist() == [["Other", 75]]
