@@ -5,15 +5,20 @@
 --   (null as 0) of the churned / the other customers.
 with selected as (/*selected_customers*/),
 
+subjects as (
+    select /*group*/ as grp, cf.is_churned, cf.mrr_or_zero
+    from selected as cf
+),
+
 grouped as (
     select
-        /*group*/ as grp,
+        grp,
         count(*) as customers,
-        count(*) filter (where cf.is_churned) as churned,
-        sum(case when cf.is_churned then cf.mrr_or_zero else 0 end) as churned_mrr,
-        sum(case when cf.is_churned then 0 else cf.mrr_or_zero end) as active_mrr
-    from selected as cf
-    group by /*group*/
+        count(*) filter (where is_churned) as churned,
+        sum(case when is_churned then mrr_or_zero else 0 end) as churned_mrr,
+        sum(case when is_churned then 0 else mrr_or_zero end) as active_mrr
+    from subjects
+    group by grp
 ),
 
 final as (
