@@ -157,7 +157,7 @@ def _share_bars(by, label: str, name: str) -> None:
         by.sort_values("churn_share_pct", ascending=False), "group", "churn_share_pct",
         f"Churn share by {label.lower()}", "Marked churned (% of the group's customers)",
         subtitle="Churned / customers in the file, per group; not a monthly rate",
-        n_col="customers", percent=True, text_fmt="{:.1f}%")
+        n_col="customers", percent=True, text_fmt="{:.1f}")
     ui.show(chart, name, "churn_share", n=int(by["customers"].sum()))
 
 
@@ -179,6 +179,15 @@ def _overview_activity(f: queries.Filters) -> None:
                f"other activity in the month · as of {ui.as_of():%d %b %Y}")
     st.subheader("What changed")
     st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in narrative.activity_summary(found)))
+    months = ui.derive("activity_months", queries.activity_months, cells)
+    if months is not None and not months.empty:
+        chart = charts.time_lines(
+            months, "period", {"active": "Active", "returning": "Returning"},
+            "Customers active each month", "Customers", grain="month",
+            subtitle="Active: a purchase, login or other activity in the month; returning: "
+            "active and signed up in an earlier month", complete_col="is_complete")
+        ui.show(chart, "overview_activity_months", "activity_active",
+                n=int(months["earlier"].iloc[-1] + months["new"].iloc[-1]))
     st.page_link("pages/2_Cohorts.py", label="Who came back, by signup month: Cohorts",
                  icon=":material/grid_on:")
 

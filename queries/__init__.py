@@ -2,7 +2,7 @@
 
 from data.snapshots import connect
 from queries.activity import (
-    ACTIVITY_TILES, activity_retention, activity_revenue, activity_tiles, average_activity_retention,
+    ACTIVITY_TILES, activity_months, activity_retention, activity_revenue, activity_tiles, average_activity_retention,
     average_activity_revenue,
 )
 from queries.base import DIMENSIONS, GRAINS, Filters, meta, snapshot_as_of
@@ -59,6 +59,7 @@ __all__ = [
     "pre_churn_activity",
     "activity_retention",
     "activity_tiles",
+    "activity_months",
     "ACTIVITY_TILES",
     "average_activity_retention",
     "activity_revenue",

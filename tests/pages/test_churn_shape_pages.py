@@ -107,6 +107,7 @@ def test_activity_only_opens_on_who_came_back_and_names_inactive_days(paths):
     assert _bullets(at) == [
         "3 customers were active in March 2024 (2 in February): 1 new and 2 returning, 66.7% of "
         "the 3 customers who had signed up before."]
+    assert chart_titles(at) == {"overview_activity_months": "Customers active each month"}
     # Cohorts opens on the Returned basis, its triangle drawn.
     assert cohorts.session_state["basis"] == "Returned"
     titles = chart_titles(cohorts)

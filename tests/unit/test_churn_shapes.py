@@ -13,7 +13,7 @@ import pytest
 
 import narrative
 from data import capabilities, load, needs
-from queries import (Filters, activity_retention, activity_tiles, churn_share, connect,
+from queries import (Filters, activity_months, activity_retention, activity_tiles, churn_share, connect,
                      period_movements, tenure_logrank_p, tenure_survival)
 
 AS_OF = date(2024, 6, 30)
@@ -184,6 +184,11 @@ def test_activity_tiles_without_churn(dbs):
         cells = activity_retention(con, Filters(), grain="month")
     finally:
         con.close()
+    months = activity_months(cells)
+    # January: x, y new; February: x back, z new; March: x, y back, w new.
+    assert months[["active", "new", "returning", "earlier"]].values.tolist() == [
+        [2, 2, 0, 0], [2, 1, 1, 2], [3, 1, 2, 3]]
+    assert months["is_complete"].tolist() == [True, True, True]
     tiles = activity_tiles(cells, min_n=3).set_index("kpi")
     # February: x came back, z new (active 2; 1 of the 2 January customers returned = 50%).
     # March: x and y came back, w new (active 3; 2 of the 3 earlier customers = 66.7%).
