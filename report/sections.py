@@ -156,10 +156,12 @@ def cohorts_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> S
                 "retention triangle or cohort curve.")
     curve = queries.tenure_survival(con, f)
     n = int(curve.loc[curve["tenure_months"] == 0, "at_risk"].sum()) if not curve.empty else 0
-    s.add(figure_block(charts.survival_curves(curve, TENURE_TITLE, TENURE_SUBTITLE, min_n,
-                                              x="tenure_months"),
-                       "tenure_retention", n, as_of=as_of, empty=shown.nothing()))
-    for dimension, label in list(_dimensions(shown.caps).items())[:1]:
+    dims = list(_dimensions(shown.caps).items())[:1]
+    if not dims:  # the Overview has the curve of all customers; here it is split when it can be
+        s.add(figure_block(charts.survival_curves(curve, TENURE_TITLE, TENURE_SUBTITLE, min_n,
+                                                  x="tenure_months"),
+                           "tenure_retention", n, as_of=as_of, empty=shown.nothing()))
+    for dimension, label in dims:
         by = queries.tenure_survival(con, f, by=dimension)
         p = queries.tenure_logrank_p(con, f, dimension)
         chart = charts.survival_curves(by, f"{TENURE_TITLE}, by {label.lower()}",

@@ -232,3 +232,62 @@ def test_undated_summary_names_no_monthly_churn(dbs):
         "before, so there is no monthly churn rate or retention history to report.",
         "By plan, the churn share runs from 33.3% in “Basic” (N = 3) to 66.7% in “Pro” (N = 3)."]
     assert not any("rose" in s or "fell" in s or "Month-12" in s for s in sentences)
+
+
+def test_the_board_pack_follows_the_shape(dbs):
+    import html as html_module
+
+    from report import pack
+    from tests.unit.test_report import figures
+
+    con = connect(dbs["undated"])
+    try:
+        text = pack.board_pack(con, Filters(), min_n=3)
+        summary = pack.summary_text(con, Filters(), min_n=3)
+    finally:
+        con.close()
+    body = html_module.unescape(text[text.index("<main>"):])
+    assert "Monthly churn rate" not in body and "Retention triangle" not in body
+    assert "3 of the 6 customers in the file (50.0%) are marked churned as of 30 Jun 2024." in body
+    titles = [f["layout"].get("title", {}).get("text", "") for f in figures(text)]
+    assert any(t.startswith("Retention by tenure (Kaplan–Meier over tenure months)")
+               for t in titles)
+    assert any(t.startswith("Churn share by plan") for t in titles)
+    assert not any("churn rate" in t.lower() or "retention curves" in t.lower() for t in titles)
+    assert summary == ("Data as of 30 Jun 2024 · all customers\n3 of the 6 customers in the file "
+                       "(50.0%) are marked churned as of 30 Jun 2024. The file has no churn "
+                       "dates, so there is no monthly churn rate.")
+    con = connect(dbs["none"])
+    try:
+        text = pack.board_pack(con, Filters(), min_n=3)
+    finally:
+        con.close()
+    body = html_module.unescape(text[text.index("<main>"):])
+    assert "--inactive-days N" in body and "returned (activity) basis" in body
+    assert "3 customers were active in March 2024 (2 in February)" in body
+
+
+def test_alerts_follow_the_shape(dbs, tmp_path):
+    from alerts import check, load_rules
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "Churn"\nkpi = "churn_rate_pct"\nabove = 3.0\n\n'
+                     '[[rule]]\nname = "Share"\nkpi = "churn_share_pct"\nabove = 40.0\n')
+    con = connect(dbs["undated"])
+    try:
+        monthly, share = check(con, load_rules(rules))
+    finally:
+        con.close()
+    assert not monthly.is_breached
+    assert monthly.line() == (
+        "Churn: no churn rate for all customers (the churned customers of this data have no "
+        "churn date, so there is no monthly value: use kpi = \"churn_share_pct\")")
+    # 3 of 6 = 50% > 40%
+    assert share.is_breached and share.line() == (
+        "Share: Churn share 50.0% (above 40.0%) as of 30 Jun 2024, all customers")
+    con = connect(dbs["dated"])
+    try:
+        (_, share) = check(con, load_rules(rules))
+    finally:
+        con.close()
+    assert not share.is_breached and "have churn dates: see the churn rate" in share.line()
