@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from data.capabilities import DIMENSIONS, MIXED, NONE, UNDATED, Capabilities
+from data.words import count
 
 README = "README, Your data"
 FILE_WORDS = {
@@ -358,18 +359,18 @@ def shape_line(caps: Capabilities) -> str:
     """What the shape of churn (Capabilities.churn_shape) lets the pages show, in one line."""
     shape, dated, undated = caps.churn_shape, caps.churned_dated, caps.churned_undated
     if shape == UNDATED:
-        return (f"Churn without dates: {undated:,} churned customers, none with a churn date — "
-                "the churn share and retention by tenure (Kaplan–Meier over tenure months), by "
-                "every dimension; no monthly churn, retention or MRR history")
+        return (f"Churn without dates: {count(undated, 'churned customers')}, none with a churn "
+                "date — the churn share and retention by tenure (Kaplan–Meier over tenure "
+                "months), by every dimension; no monthly churn, retention or MRR history")
     if shape == MIXED:
-        return (f"Churn partly dated: {dated:,} churned customers with a churn date keep their "
-                f"monthly history; {undated:,} without one are left out of every number")
+        return (f"Churn partly dated: the monthly history of the {count(dated, 'churned customers')}"
+                f" with a churn date; {undated:,} without one left out of every number")
     if shape == NONE:
         return ("No churn: no customer has churned or has a churn date — activity retention "
                 "(who came back) when there is activity; `--inactive-days N` turns inactivity "
                 "into churn")
-    return (f"Dated churn: {dated:,} churned customers with a churn date — monthly churn, "
-            "retention and their history")
+    return (f"Dated churn: {count(dated, 'churned customers')} with a churn date — monthly "
+            "churn, retention and their history")
 
 
 def describe(caps: Capabilities, as_of: date | None = None) -> list[str]:

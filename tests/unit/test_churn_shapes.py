@@ -81,8 +81,8 @@ def test_the_import_records_the_shape_of_churn(dbs):
     assert (dated.churn_shape, dated.churned_dated, dated.churned_undated) == ("dated", 2, 0)
     assert (none.churn_shape, none.churned) == ("none", 0)
     assert needs.shape_line(mixed) == (
-        "Churn partly dated: 1 churned customers with a churn date keep their monthly history; "
-        "2 without one are left out of every number")
+        "Churn partly dated: the monthly history of the 1 churned customer with a churn date; "
+        "2 without one left out of every number")
 
 
 def test_a_snapshot_without_the_record_reads_as_dated(dbs, tmp_path):
