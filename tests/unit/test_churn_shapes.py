@@ -291,3 +291,32 @@ def test_alerts_follow_the_shape(dbs, tmp_path):
     finally:
         con.close()
     assert not share.is_breached and "have churn dates: see the churn rate" in share.line()
+
+
+# PySurvival's shape: signup dates and a churned flag, every churned customer without a date, and
+# no --as-of: the as-of date is the latest signup (2024-11-20), on which the churners are put.
+UNDATED_SIGNUPS = ("customer_id,signup_date,churned\n"
+                   "p,2024-01-15,1\nq,2024-03-01,0\nr,2024-06-10,1\ns,2024-11-20,0\n")
+
+
+def test_the_as_of_date_never_hides_undated_churn(tmp_path):
+    live = tmp_path / "pysurvival" / "retention.duckdb"
+    live.parent.mkdir()
+    (live.parent / "c.csv").write_text(UNDATED_SIGNUPS)
+    load.load(live, {"customers": live.parent / "c.csv"})
+    con = connect(live)
+    try:
+        caps = capabilities.read(con)
+        share = churn_share(con, Filters(), min_n=1)
+        curve = tenure_survival(con, Filters())
+    finally:
+        con.close()
+    assert (caps.default_as_of, caps.churn_shape, caps.churned_undated) == (
+        date(2024, 11, 20), "undated", 2)
+    # p and r of 4 churned: 50%, although both sit on the as-of date, in a month not over yet.
+    assert share[["customers", "churned", "churn_share_pct"]].values.tolist() == [[4, 2, 50.0]]
+    # Months from signup to 20 Nov: p 10 (churned), q 8, r 5 (churned), s 0.
+    # At 5 months: 3 at risk (p q r), r churned: 2/3; at 10 months: p alone, churned: 0.
+    assert curve[["tenure_months", "at_risk", "events"]].values.tolist() == [
+        [0, 4, 0], [5, 3, 1], [10, 1, 1]]
+    assert curve["survival"].tolist() == pytest.approx([1.0, 2 / 3, 0.0])
