@@ -155,7 +155,7 @@ def _dated_tiles(f: queries.Filters):
 def _share_bars(by, label: str, name: str) -> None:
     chart = charts.hbars(
         by.sort_values("churn_share_pct", ascending=False), "group", "churn_share_pct",
-        f"Churn share by {label.lower()}", "Marked churned (% of the group's customers)",
+        f"Churn share by {label.lower()}", "Churned (% of the group)",
         subtitle="Churned / customers in the file, per group; not a monthly rate",
         n_col="customers", percent=True, text_fmt="{:.1f}")
     ui.show(chart, name, "churn_share", n=int(by["customers"].sum()))

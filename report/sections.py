@@ -171,7 +171,7 @@ def cohorts_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> S
         share = queries.churn_share(con, f, by=dimension, min_n=min_n)
         bars = charts.hbars(share.sort_values("churn_share_pct", ascending=False), "group",
                             "churn_share_pct", f"Churn share by {label.lower()}",
-                            "Marked churned (% of the group's customers)",
+                            "Churned (% of the group)",
                             subtitle="Churned / customers in the file, per group; not a monthly "
                             "rate", n_col="customers", percent=True, text_fmt="{:.1f}")
         s.add(figure_block(bars, "churn_share", n, as_of=as_of, empty=shown.nothing()))
