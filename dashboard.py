@@ -3,15 +3,14 @@
 import streamlit as st
 
 import charts
-import frame
-import narrative
-import queries
+from app import frame
+from words import narrative
 import settings
-import shape_ui
-import sharing
-import tiles
-import ui
-import workspace_ui
+from app import sharing
+from app import tiles
+from app import ui
+from app import workspace_ui
+from app import shape_ui
 
 f, con = frame.frame("Overview")
 sharing.board_pack_button(con, f, frame.grain(), frame.basis())
@@ -25,8 +24,7 @@ support = ui.query("support_kpis", f, grain="month", resolution=False)
 scores = ui.query("nps", f, grain="quarter")
 monthly_scores = ui.query("nps", f, grain="month")
 series = (moves, revenue, support, monthly_scores)
-kpis = None if any(s is None for s in series) else ui.derive(
-    "kpi_tiles", queries.kpi_tiles, *series, settings.MIN_N)
+kpis = None if any(s is None for s in series) else ui.compute("kpi_tiles", *series, settings.MIN_N)
 
 # Each tile's small trend: the last 12 complete periods of the series behind it.
 TRENDS = {

@@ -14,14 +14,14 @@ DB_PATH = Path(os.environ.get("RETENTION_DB", ROOT / "data" / "retention.duckdb"
 # How many snapshots to keep beside the live database.
 SNAPSHOTS_KEEP = int(os.environ.get("RETENTION_SNAPSHOTS_KEEP", "10"))
 
-# A rate computed on fewer than this many units is marked unreliable (SPEC §3).
+# A rate computed on fewer than this many units is marked unreliable (docs/definitions.md, Metrics).
 MIN_N = int(os.environ.get("RETENTION_MIN_N", "30"))
 
 # Above this share of lost customers in the Other reason category, the reason mapping needs
 # attention: the Churn reasons and Data pages say so.
 OTHER_WARNING_PCT = 15
 
-# Default first-response target in hours for the early-support SLA bucket (SPEC §3).
+# Default first-response target in hours for the early-support SLA bucket (docs/definitions.md, Metrics).
 SLA_HOURS = float(os.environ.get("RETENTION_SLA_HOURS", "4"))
 
 # Demo database built on first run when DB_PATH does not exist yet.

@@ -14,15 +14,18 @@ import sys
 import time
 from pathlib import Path
 
-import default_views
-from data import build, generate as gen, snapshots, upgrade
+from views import default_views
+from data import build, snapshots
+from data.demo import generate as gen
+from data.build import upgrade
 from queries import connect, meta
 
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "data"
 SEED = 42
-BUILD_FILES = ("schema.sql", "facts.sql", "build.py", "generate.py", "generate_outreach.py",
-               "sampling.py")
+# The files a demo database is made from, relative to data/: a change to one rebuilds it.
+BUILD_FILES = ("schema.sql", "build/facts.sql", "build/__init__.py", "demo/generate.py",
+               "demo/outreach.py", "demo/sampling.py")
 
 
 def live_path(customers: int, folder: Path = DATA_DIR) -> Path:
@@ -32,12 +35,12 @@ def live_path(customers: int, folder: Path = DATA_DIR) -> Path:
 def build_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in BUILD_FILES:
-        digest.update((build.HERE / name).read_bytes())
+        digest.update((build.HERE.parent / name).read_bytes())
     return digest.hexdigest()[:16]
 
 
 def expected_source(customers: int) -> dict:
-    return {"generator": "data.generate", "seed": SEED, "customers": customers,
+    return {"generator": "data.demo", "seed": SEED, "customers": customers,
             "as_of": gen.DEFAULT_AS_OF.isoformat()}
 
 

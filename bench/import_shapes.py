@@ -3,7 +3,7 @@
     python -m bench.import_shapes [--customers 1000000] [--folder DIR] [--repeat 2]
                                   [--shapes schema shapes] [--until-finalize]
 
-Generates a demo database (data.generate, seed 42) once into DIR, writes it out twice as CSV:
+Generates a demo database (data.demo.generate, seed 42) once into DIR, writes it out twice as CSV:
 - "schema": customers, tickets, nps, mrr_history with the schema's columns (the import as it was);
 - "shapes": customers with a `churned` flag and DD/MM/YYYY signup dates, churn as events (one
   churned customer in ten has none: flag only), tickets with first_response_minutes and
@@ -30,7 +30,9 @@ from pathlib import Path
 
 import duckdb
 
-from data import build, generate, load
+from data import build, load
+
+from data.demo import generate
 
 EXPORTS = {
     "schema": {

@@ -17,7 +17,7 @@ import time
 from dataclasses import replace
 from datetime import date
 
-import default_views
+from views import default_views
 import queries
 from queries import Filters
 

@@ -2,7 +2,7 @@
 
     python -m bench.postgres_load [--customers 1000000] [--folder DIR] [--port 8630] [--repeat 1]
 
-Generates a demo database (data.generate, seed 42) once into DIR, writes its customers and
+Generates a demo database (data.demo.generate, seed 42) once into DIR, writes its customers and
 tickets as CSV (the schema's columns), starts a throw-away Postgres server (tests/postgres_server.py,
 data in DIR, 127.0.0.1:PORT) and puts the same two tables into it with their types (ADBC bulk
 ingest: date, timestamp, numeric, integer, text). Then imports each source into a fresh live path,
@@ -31,7 +31,9 @@ from pathlib import Path
 
 import duckdb
 
-from data import generate, load
+from data import load
+
+from data.demo import generate
 
 TABLES = ("customers", "tickets")
 RESULTS = Path(__file__).resolve().parent / "results" / "postgres_load.json"

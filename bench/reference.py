@@ -2,7 +2,7 @@
 
 Reads the raw tables (not our derived customer_facts) out of the same DuckDB file into pandas,
 then computes with boolean masks, groupby, merge and cumsum, vectorised as a competent analyst
-would (no Python loop per row), following SPEC §3 independently of queries/sql/. `compare` checks
+would (no Python loop per row), following docs/definitions.md, Metrics independently of queries/sql/. `compare` checks
 that both give equal results.
 """
 

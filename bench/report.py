@@ -41,7 +41,7 @@ def markdown(r: dict) -> str:
         "Page query sets (the metrics API calls each page makes; ms; cold = fresh connection, "
         "warm = after one warm-up, no in-memory result cache). *default* is what the app gets: "
         "each page's default view is computed when the snapshot is built and kept beside it "
-        "(default_views.py); *default, computed live* is the same calls computed, as any other "
+        "(views/default_views.py); *default, computed live* is the same calls computed, as any other "
         f"view is the first time; target warm median < {target:.0f} ms:",
         "",
         "| page | filters | cold median | cold p95 | warm median | warm p95 | < target |",

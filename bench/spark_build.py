@@ -4,11 +4,11 @@ memory, and whether every table and every page's default view is equal.
     python -m bench.spark_build --customers 100000 --folder /work/scratch/x [--engine local[2]]
         [--spark-conf spark.driver.memory=4g ...]
 
-Generates the demo (data/generate.py) once per size in the folder, exports its raw tables as
+Generates the demo (data/demo/generate.py) once per size in the folder, exports its raw tables as
 Parquet folders (source/<table>/), then runs `python -m data.build` twice in child processes,
 `--engine duckdb` and the Spark engine, each timed (wall) with its peak memory: the largest sum of
 the resident sets of the build's process tree (Python and Spark's JVM), sampled every 0.2 s.
-Each snapshot's default views are then kept (`python -m default_views`) and compared: every table
+Each snapshot's default views are then kept (`python -m views.default_views`) and compared: every table
 but meta, and every page's default view (default_views.PAGE_CALLS with default filters), numbers
 within 1e-9 (relative, or absolute near 0: a sum of 1e7 in another order differs in its
 last bits). Writes bench/results/spark_build.json (with the load average before and after).
@@ -73,8 +73,8 @@ def table_differences(a: Path, b: Path, tables=COMPARED) -> dict[str, str]:
 def default_views_of(live: Path) -> dict[str, object]:
     """call key -> every page's default view of a snapshot (default_views.PAGE_CALLS with default
     filters) as the app serves it: the result kept beside the snapshot (its after-build hook, or
-    `python -m default_views`). A call that was not kept raises KeyError."""
-    import default_views
+    `python -m views.default_views`). A call that was not kept raises KeyError."""
+    from views import default_views
     import queries
     from queries import Filters
 
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="local[2]")
     parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
-    from data import generate
+    from data.demo import generate
 
     folder = args.folder / f"spark-build-{args.customers}"
     demo = folder / "demo" / "retention.duckdb"
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--spark-conf", item]
         results[name] = run_measured(command)
         print(name, results[name], file=sys.stderr)
-        views = run_measured([sys.executable, "-m", "default_views", "--db", str(live)])
+        views = run_measured([sys.executable, "-m", "views.default_views", "--db", str(live)])
         results[name]["default_views_seconds"] = views["seconds"]
         lives[name] = live
     results["load_average"] = {"before": [round(x, 1) for x in load_before],

@@ -1,7 +1,7 @@
 """Pure chart builders: DataFrame in, Chart(figure, data) out. No streamlit here.
 
 Every builder returns the Plotly figure together with the exact rows it plotted, so the page's
-CSV download is the chart's data and nothing else. All figures share `base._base_layout()` and one
+CSV download is the chart's data and nothing else. All figures share `base.base_layout()` and one
 colour-blind-safe palette in which a category value keeps its colour on every page.
 
 This module is the package's public API: pages, the report and the tiles call `charts.<builder>`

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from formatting import count
+from words.formatting import count
 
 # Okabe & Ito's colour-blind-safe set (black left out so lines stay visible on a dark theme),
 # extended with three of Paul Tol's muted colours for dimensions with up to ten values.
@@ -26,7 +26,7 @@ SEQUENTIAL = "Cividis"  # perceptually uniform and colour-blind safe, readable i
 # Values that recur across pages get a fixed colour, so "Price" or "SMB" looks the same
 # everywhere; anything else gets a stable colour derived from its text.
 _FIXED = {
-    # churn reason categories (SPEC §2)
+    # churn reason categories (docs/definitions.md, Data model)
     "Wrong fit": PALETTE[0], "Failed onboarding": PALETTE[1], "Missing features": PALETTE[2],
     "Low usage": PALETTE[3], "Poor ROI / value": PALETTE[4], "Organizational change": PALETTE[5],
     "Price": PALETTE[6], "Competitor": PALETTE[7], "Product quality": PALETTE[8],
@@ -55,7 +55,7 @@ _FIXED = {
     "Churned": PALETTE[3], "Retained": PALETTE[0],
     "Churned (90 days before)": PALETTE[3], "Retained, same tenure": PALETTE[0],
 }
-_NEUTRAL_VALUES = {"Other", "Unknown", "—", ""}
+NEUTRAL_VALUES = {"Other", "Unknown", "—", ""}
 
 GRAIN_WORDS = {"week": "weeks", "month": "months", "quarter": "quarters"}
 
@@ -71,7 +71,7 @@ def color_for(value) -> str:
     text = str(value)
     if text in _FIXED:
         return _FIXED[text]
-    if text in _NEUTRAL_VALUES:
+    if text in NEUTRAL_VALUES:
         return NEUTRAL
     return PALETTE[zlib.crc32(text.encode()) % len(PALETTE)]
 
@@ -81,7 +81,7 @@ def colors_for(values) -> dict[str, str]:
     a fixed colour whose hashed colour is already taken in this chart moves to the next free
     one (user data brings its own plan or category names, and two of them may hash alike)."""
     texts = sorted({str(v) for v in values})
-    out = {t: color_for(t) for t in texts if t in _FIXED or t in _NEUTRAL_VALUES}
+    out = {t: color_for(t) for t in texts if t in _FIXED or t in NEUTRAL_VALUES}
     used = set(out.values())
     for text in texts:
         if text in out:
@@ -104,7 +104,7 @@ def period_label(value, grain: str) -> str:
     return f"{d:%b %Y}"
 
 
-def _base_layout(title: str, subtitle: str | None = None, x_title: str = "",
+def base_layout(title: str, subtitle: str | None = None, x_title: str = "",
                  y_title: str = "", height: int = 420) -> dict:
     """Fonts, margins, legend and hover shared by every figure; colours follow the app theme."""
     return dict(
@@ -206,15 +206,15 @@ def split_title(fig: go.Figure) -> tuple[str, str, go.Figure]:
     return title, subtitle, out
 
 
-def _empty_chart(columns) -> Chart:
-    return Chart(go.Figure(layout=_base_layout("No data")), pd.DataFrame(columns=list(columns)))
+def empty_chart(columns) -> Chart:
+    return Chart(go.Figure(layout=base_layout("No data")), pd.DataFrame(columns=list(columns)))
 
 
-def _pct_axis(fig: go.Figure, top: float = 100) -> None:
+def pct_axis(fig: go.Figure, top: float = 100) -> None:
     fig.update_yaxes(range=[0, top * 1.04], ticksuffix="%")
 
 
-def _basis_words(basis: str) -> tuple[str, str]:
+def basis_words(basis: str) -> tuple[str, str]:
     """(what is counted, unit of N) for the logo or MRR basis."""
     return ("MRR", "MRR") if basis == "mrr" else ("customers", "customers")
 
@@ -224,7 +224,7 @@ def _basis_words(basis: str) -> tuple[str, str]:
 ACTIVITY_BASES = ("activity", "activity_later")
 
 
-def _measure(basis: str, grain: str) -> dict[str, str]:
+def measure(basis: str, grain: str) -> dict[str, str]:
     """What a retention chart counts on this basis: the count column, the words of a title
     ('still retained'), of a value ('retained') and of an incomplete cell."""
     unit = GRAIN_WORDS[grain][:-1]
@@ -238,7 +238,7 @@ def _measure(basis: str, grain: str) -> dict[str, str]:
             "incomplete": "INCOMPLETE: not every member has reached this age"}
 
 
-def _low_n_trace(x, y, n, min_n: int, name: str | None = None, text=None) -> go.Scatter:
+def low_n_trace(x, y, n, min_n: int, name: str | None = None, text=None) -> go.Scatter:
     """Hollow markers over points resting on fewer than min_n units, with their own legend entry."""
     return go.Scatter(
         x=x, y=y, mode="markers", name=name or f"Fewer than {min_n} customers (unreliable)",

@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import settings
-from charts.base import (ACTIVITY_BASES, FADED, GRAIN_WORDS, NEUTRAL, SEQUENTIAL, Chart, _base_layout,
-                         _basis_words, _empty_chart, _low_n_trace, _measure, _pct_axis, color_for,
+from charts.base import (ACTIVITY_BASES, FADED, GRAIN_WORDS, NEUTRAL, SEQUENTIAL, Chart, base_layout,
+                         basis_words, empty_chart, low_n_trace, measure, pct_axis, color_for,
                          colors_for, period_label)
 
 # The triangle's height: its axis, titles and colour scale, and a 20 px row per cohort (a 13 px
@@ -26,16 +26,16 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
 
     Incomplete cells are drawn faded with an asterisk, or left out when show_incomplete is False.
     """
-    m = _measure(basis, grain)
+    m = measure(basis, grain)
     cols = ["cohort", "age", "cohort_size", m["col"], "retention_pct", "is_complete"]
     if "customers" in df.columns:
         cols.append("customers")
     if df.empty:
-        return _empty_chart(cols)
+        return empty_chart(cols)
     plotted = df[cols] if show_incomplete else df.loc[df["is_complete"], cols]
     if plotted.empty:
-        return _empty_chart(cols)
-    what, _ = _basis_words(basis)
+        return empty_chart(cols)
+    what, _ = basis_words(basis)
     n_col = "customers" if "customers" in plotted.columns else "cohort_size"
     sizes = plotted.groupby("cohort")[n_col].max()
     labels = {
@@ -85,7 +85,7 @@ def cohort_heatmap(df: pd.DataFrame, grain: str = "month", basis: str = "logo",
         ),
     ))
     basis_title = "MRR" if basis == "mrr" else "customers"
-    layout = _base_layout(
+    layout = base_layout(
         f"Share of each signup {grain}'s {basis_title} {m['title']}, by age",
         subtitle=f"% of the cohort's {basis_title} · row label: signup {grain} · cohort size"
         + (" · faded cells with * are incomplete" if show_incomplete else
@@ -136,10 +136,9 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
                      basis: str = "logo", min_n: int = settings.MIN_N) -> Chart:
     """One faint line per cohort (complete cells only) and the size-weighted average in colour."""
     if average.empty and cells.empty:
-        return _empty_chart(["series", "age", "retention_pct", "customers"])
+        return empty_chart(["series", "age", "retention_pct", "customers"])
     unit = GRAIN_WORDS[grain]
-    what, _ = _basis_words(basis)
-    m = _measure(basis, grain)
+    m = measure(basis, grain)
     fig = go.Figure()
     complete = cells[cells["is_complete"]]
     n = "customers" if "customers" in complete.columns else "cohort_size"
@@ -152,13 +151,8 @@ def retention_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "m
         rows.append(average.assign(series="average")[["series", "age", "retention_pct",
                                                       "customers", "cohorts"]])
     basis_title = "MRR" if basis == "mrr" else "customers"
-    fig.update_layout(**_base_layout(
-        f"Retention curves: % of each signup {grain}'s {basis_title} {m['title']}",
-        subtitle="Complete cells only · average weighted by cohort size",
-        x_title=f"Age ({unit} since signup)",
-        y_title=f"{m['value'].capitalize()} (% of cohort {what})",
-    ))
-    _pct_axis(fig)
+    _retention_layout(fig, f"Retention curves: % of each signup {grain}'s {basis_title} {m['title']}",
+                      "Complete cells only · average weighted by cohort size", grain, basis)
     return Chart(fig, pd.concat(rows, ignore_index=True))
 
 
@@ -168,7 +162,7 @@ def revenue_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "mon
     (complete cells only) and the size-weighted average in colour: the repeat-purchase curve."""
     cols = ["series", "age", "revenue_per_customer", "customers"]
     if average.empty and cells.empty:
-        return _empty_chart(cols)
+        return empty_chart(cols)
     unit = GRAIN_WORDS[grain]
     fig = go.Figure()
     complete = cells[cells["is_complete"] & (cells["cohort_size"] > 0)]
@@ -179,7 +173,7 @@ def revenue_curves(cells: pd.DataFrame, average: pd.DataFrame, grain: str = "mon
         _add_average(fig, average, "revenue_per_customer",
                      f"By {unit[:-1]} %{{x}}: $%{{y:,.2f}} per customer", min_n)
         rows.append(average.assign(series="average")[cols + ["cohorts"]])
-    fig.update_layout(**_base_layout(
+    fig.update_layout(**base_layout(
         f"Revenue per customer by age: what a signup {grain}'s customers spent so far",
         subtitle=f"Cumulative amount of their activity by the end of each {unit[:-1]} after "
         "signup, per customer of the cohort · complete cells only · average weighted by size",
@@ -194,10 +188,9 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
     """Average retention curve per value of one dimension (df: group, age, retention_pct, ...)."""
     cols = ["group", "age", "retention_pct", "cohorts", "customers"]
     if df.empty:
-        return _empty_chart(cols)
+        return empty_chart(cols)
     unit = GRAIN_WORDS[grain]
-    what, _ = _basis_words(basis)
-    m = _measure(basis, grain)
+    m = measure(basis, grain)
     fig = go.Figure()
     colors = colors_for(df["group"].unique())
     for group, part in df.groupby("group", sort=True):
@@ -211,26 +204,21 @@ def compare_curves(df: pd.DataFrame, dimension_label: str, grain: str = "month",
         ))
     low = df[df["customers"] < min_n]
     if not low.empty:
-        fig.add_trace(_low_n_trace(low["age"], low["retention_pct"], low["customers"], min_n))
+        fig.add_trace(low_n_trace(low["age"], low["retention_pct"], low["customers"], min_n))
     basis_title = "MRR" if basis == "mrr" else "customers"
-    fig.update_layout(**_base_layout(
-        f"Average retention by {dimension_label}: % of {basis_title} {m['title']}",
-        subtitle="Size-weighted over complete cohorts of each group",
-        x_title=f"Age ({unit} since signup)",
-        y_title=f"{m['value'].capitalize()} (% of cohort {what})",
-    ))
-    _pct_axis(fig)
+    _retention_layout(fig, f"Average retention by {dimension_label}: % of {basis_title} {m['title']}",
+                      "Size-weighted over complete cohorts of each group", grain, basis)
     return Chart(fig, df[cols].reset_index(drop=True))
 
 
 def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain: str = "month",
             basis: str = "logo", min_n: int = settings.MIN_N) -> Chart:
     """Retention at age k across cohorts: a bar per cohort, incomplete ones hatched."""
-    m = _measure(basis, grain)
+    m = measure(basis, grain)
     cols = ["cohort", "age", "cohort_size", m["col"], "retention_pct", "is_complete"]
     part = df[df["age"] == k]
     if part.empty:
-        return _empty_chart(cols)
+        return empty_chart(cols)
     n = part["customers"] if "customers" in part.columns else part["cohort_size"]
     part = part.assign(n=n.values)
     labels = [period_label(c, grain) for c in part["cohort"]]
@@ -255,7 +243,7 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
         fig.add_hline(y=avg, line=dict(dash="dash", color=NEUTRAL),
                       annotation_text=f"average {avg:.1f}%", annotation_position="top right")
     basis_title = "MRR" if basis == "mrr" else "customers"
-    fig.update_layout(**_base_layout(
+    fig.update_layout(**base_layout(
         f"{unit.capitalize()}-{k} retention by signup {grain}: % of each cohort's {basis_title}"
         + ("" if basis not in ACTIVITY_BASES else f" {m['title']}"),
         subtitle="Hatched, faded bars: incomplete ("
@@ -264,7 +252,7 @@ def month_k(df: pd.DataFrame, k: int, average: pd.DataFrame | None = None, grain
         + f") · grey: fewer than {min_n} customers",
         x_title=f"Signup {grain}", y_title=f"{m['value'].capitalize()} at {unit} {k} (%)",
     ))
-    _pct_axis(fig)
+    pct_axis(fig)
     fig.update_xaxes(type="category")
     data = part[cols].rename(columns={"cohort": f"cohort_{grain}_start"})
     return Chart(fig, data.reset_index(drop=True))
@@ -283,4 +271,18 @@ def _add_average(fig: go.Figure, average: pd.DataFrame, y: str, hover_value: str
     ))
     low = average[average["customers"] < min_n]
     if not low.empty:
-        fig.add_trace(_low_n_trace(low["age"], low[y], low["customers"], min_n))
+        fig.add_trace(low_n_trace(low["age"], low[y], low["customers"], min_n))
+
+
+def _retention_layout(fig: go.Figure, title: str, subtitle: str, grain: str, basis: str) -> None:
+    """The layout retention curves and compare curves share: age in periods since signup across,
+    the basis's retained share of the cohort up a 0-100 % axis."""
+    what, _ = basis_words(basis)
+    m = measure(basis, grain)
+    fig.update_layout(**base_layout(
+        title,
+        subtitle=subtitle,
+        x_title=f"Age ({GRAIN_WORDS[grain]} since signup)",
+        y_title=f"{m['value'].capitalize()} (% of cohort {what})",
+    ))
+    pct_axis(fig)

@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import settings
-from charts.base import (NEUTRAL, PALETTE, _NEUTRAL_VALUES, Chart, _base_layout, _empty_chart,
-                         _low_n_trace, color_for, colors_for, period_label)
+from charts.base import (NEUTRAL, PALETTE, NEUTRAL_VALUES, Chart, base_layout, empty_chart,
+                         low_n_trace, color_for, colors_for, period_label)
 from charts.marks import with_target
 
 
@@ -28,7 +28,7 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
         group = None if group == only[0] else group
     keep = [c for c in [group, x, *series, n_col, complete_col] if c and c in df.columns]
     if df.empty:
-        return _empty_chart(keep)
+        return empty_chart(keep)
     data = df[keep].copy()
     fig = go.Figure()
     groups = data.groupby(group, sort=True) if group else [(None, data)]
@@ -54,7 +54,7 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
                 # start) has nothing to flag, so no legend entry either.
                 low = part[(part[n_col] < min_n) & part[col].notna()]
                 if not low.empty:
-                    marker = _low_n_trace(low[x], low[col], low[n_col], min_n,
+                    marker = low_n_trace(low[x], low[col], low[n_col], min_n,
                                           name=f"Fewer than {min_n} (unreliable)")
                     marker.showlegend = not any(t.legendgroup == "low_n" for t in fig.data)
                     fig.add_trace(marker)
@@ -63,7 +63,7 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
     notes = [subtitle] if subtitle else []
     if complete_col in data.columns and not data[complete_col].all():
         notes.append("hollow points: period not complete yet")
-    fig.update_layout(**_base_layout(title, subtitle=" · ".join(notes),
+    fig.update_layout(**base_layout(title, subtitle=" · ".join(notes),
                                      x_title=_period_axis(grain), y_title=y_title))
     _date_axis(fig, data[x], grain)
     if percent:
@@ -101,10 +101,10 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
     """Stacked bars over time, one colour per category value (e.g. churn category)."""
     keep = [x, color, y]
     if df.empty:
-        return _empty_chart(keep)
+        return empty_chart(keep)
     data = df[keep].reset_index(drop=True)
     fig = go.Figure()
-    values = order or sorted(data[color].unique(), key=lambda v: (v in _NEUTRAL_VALUES, str(v)))
+    values = order or sorted(data[color].unique(), key=lambda v: (v in NEUTRAL_VALUES, str(v)))
     colors = colors_for(values)
     for value in values:
         part = data[data[color] == value]
@@ -114,7 +114,7 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
             x=part[x], y=part[y], name=str(value), marker_color=colors[str(value)],
             hovertemplate=f"{value}<br>%{{x|{_date_fmt(grain)}}}: %{{y:,.0f}}<extra></extra>",
         ))
-    fig.update_layout(barmode="stack", **_base_layout(
+    fig.update_layout(barmode="stack", **base_layout(
         title, subtitle=subtitle, x_title=_period_axis(grain), y_title=y_title,
         height=_legend_height(420, values)))
     _date_axis(fig, data[x], grain)
@@ -153,7 +153,7 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
             if c and c in df.columns]
     keep = list(dict.fromkeys(keep))
     if df.empty:
-        return _empty_chart(keep)
+        return empty_chart(keep)
     data = (df.head(top) if top else df)[keep].reset_index(drop=True)
     shown = data.iloc[::-1]  # plotly draws the first row at the bottom
     reliable = (shown[reliable_col].astype(bool) if reliable_col else
@@ -198,7 +198,7 @@ def hbars(df: pd.DataFrame, label: str, value: str, title: str, x_title: str,
                 hovertemplate=f"Published research figure: {ref_value:g}"
                 + ("%" if percent else "") + "<extra></extra>",
             ))
-    fig.update_layout(**_base_layout(title, subtitle=subtitle, x_title=x_title,
+    fig.update_layout(**base_layout(title, subtitle=subtitle, x_title=x_title,
                                      height=max(260, 70 + 34 * len(data))))
     if percent:
         fig.update_xaxes(ticksuffix="%", range=[0, 105])
@@ -211,13 +211,13 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
     """One horizontal 100% bar per group, split by category (e.g. churn reasons by segment)."""
     keep = [group, category, value]
     if df.empty or df[value].sum() == 0:
-        return _empty_chart(keep + ["share_pct"])
+        return empty_chart(keep + ["share_pct"])
     data = df[keep].copy()
     totals = data.groupby(group)[value].transform("sum")
     data["share_pct"] = (data[value] / totals.where(totals > 0) * 100).fillna(0)
     data = data.reset_index(drop=True)
     fig = go.Figure()
-    values = sorted(data[category].unique(), key=lambda v: (v in _NEUTRAL_VALUES, str(v)))
+    values = sorted(data[category].unique(), key=lambda v: (v in NEUTRAL_VALUES, str(v)))
     colors = colors_for(values)
     for v in values:
         part = data[data[category] == v]
@@ -229,7 +229,7 @@ def stacked_share(df: pd.DataFrame, group: str, category: str, value: str, title
         ))
     n_groups = data[group].nunique()
     height = _legend_height(max(300, 140 + 40 * n_groups), values)
-    fig.update_layout(barmode="stack", **_base_layout(title, subtitle=subtitle, x_title=x_title,
+    fig.update_layout(barmode="stack", **base_layout(title, subtitle=subtitle, x_title=x_title,
                                                       height=height))
     fig.update_xaxes(ticksuffix="%", range=[0, 100])
     fig.update_yaxes(type="category")
@@ -249,7 +249,7 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
     """
     keep = [c for c in [x, color, y, n_col] if c]
     if df.empty:
-        return _empty_chart(keep)
+        return empty_chart(keep)
     data = df[keep].reset_index(drop=True)
     fig = go.Figure()
     colors = colors_for(data[color].unique())
@@ -271,7 +271,7 @@ def grouped_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_tit
     groups = data[x].astype(str).unique()
     series = data[color].nunique()
     per_bar = 30 if text_fmt else 12  # a labelled bar tall enough for its label on a phone
-    fig.update_layout(barmode="group", **_base_layout(
+    fig.update_layout(barmode="group", **base_layout(
         title, subtitle=subtitle, x_title=y_title, y_title=x_title,
         height=_legend_height(max(320, 120 + per_bar * series * len(groups)),
                               data[color].unique())))

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import settings
-from charts.base import NEUTRAL, Chart, _base_layout, _empty_chart, _pct_axis, colors_for
+from charts.base import NEUTRAL, Chart, base_layout, empty_chart, pct_axis, colors_for
 
 
 # Duration columns the curves can be drawn over: (axis title, word in the hover).
@@ -21,7 +21,7 @@ def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
     keep = [c for c in ["group", x, "survival", "ci_lower", "ci_upper", "at_risk", "events"]
             if c in df.columns]
     if df.empty:
-        return _empty_chart(keep)
+        return empty_chart(keep)
     data = df[keep].reset_index(drop=True)
     groups = data.groupby("group", sort=True) if "group" in data.columns else [("All", data)]
     fig = go.Figure()
@@ -55,7 +55,7 @@ def survival_curves(df: pd.DataFrame, title: str, subtitle: str | None = None,
                 "at risk"
                 "<extra></extra>",
             ))
-    fig.update_layout(**_base_layout(title, subtitle=subtitle, x_title=x_title,
+    fig.update_layout(**base_layout(title, subtitle=subtitle, x_title=x_title,
                                      y_title="Still active (%)"))
-    _pct_axis(fig)
+    pct_axis(fig)
     return Chart(fig, data)

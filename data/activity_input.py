@@ -1,5 +1,5 @@
 """An activity file (purchases, logins, feature use) as an importer input, and what it can stand in
-for (SPEC §2 activity):
+for (docs/definitions.md, Data model activity):
 
 - no customers file: the customers are the activity's, each signed up on the day of its first
   activity, so a plain transactions export (customer, date, amount) is a complete input;

@@ -1,7 +1,7 @@
 """What a snapshot's data holds: the facts that decide what it can show.
 
 Real exports lack tables and columns. Computed once when a snapshot is built (build.finalize, and
-data.upgrade for snapshots built before), and stored in it (table `capabilities`), are the facts
+data.build.upgrade for snapshots built before), and stored in it (table `capabilities`), are the facts
 about the data that decide what can be drawn:
 
 - the row count of each table,
@@ -29,10 +29,10 @@ import duckdb
 
 from data import shapes
 
-# Bump when compute() changes what it stores: data.upgrade then recomputes every kept snapshot.
+# Bump when compute() changes what it stores: data.build.upgrade then recomputes every kept snapshot.
 VERSION = "4"
 
-# Optional columns of SPEC §2 whose absence changes what a page can show.
+# Optional columns of docs/definitions.md, Data model whose absence changes what a page can show.
 OPTIONAL_COLUMNS = {
     "customers": ("name", "churn_date", "churn_reason", "plan", "mrr", "region", "segment",
                   "industry", "acquisition_channel", "products_count"),

@@ -1,4 +1,4 @@
-"""Date formats of an import's date columns (SPEC §2 "Dates").
+"""Date formats of an import's date columns (docs/definitions.md, Data model "Dates").
 
 A date column is ISO (YYYY-MM-DD, optional time) or one consistent common format: YYYY/MM/DD,
 DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY, each with an optional HH:MM[:SS] time. The importer parses

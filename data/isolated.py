@@ -175,7 +175,7 @@ def _read_result(path: Path) -> ImportResult:
 
 
 # --- the child ----------------------------------------------------------------------------------
-def _limit_duckdb(memory_mb: int) -> None:
+def limit_duckdb(memory_mb: int) -> None:
     """Every DuckDB database the importer opens gets memory_limit (spilling beyond it)."""
     import duckdb
 
@@ -192,7 +192,7 @@ def _child(spec_path: str, result_path: str) -> int:
     from dataclasses import asdict
 
     spec = json.loads(Path(spec_path).read_text())
-    _limit_duckdb(spec["duckdb_memory_mb"])
+    limit_duckdb(spec["duckdb_memory_mb"])
     from data.load import ImportRejected, load
 
     try:

@@ -1,4 +1,4 @@
-"""Validated import of a user's exports into a new database snapshot (SPEC §2).
+"""Validated import of a user's exports into a new database snapshot (docs/definitions.md, Data model).
 
     python -m data.load --out PATH --customers FILE [...]      (data/load_cli.py)
     python -m data.load --out PATH --from postgresql://... --customers TABLE_OR_SELECT [...]
@@ -9,11 +9,11 @@
                 database="postgresql://reader@db.internal/crm")     (data/db_input.py)
 
 Every file is read by DuckDB (read_csv / read_parquet) as text into a staging table; each rule of
-SPEC §2 is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
+docs/definitions.md, Data model is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
 parsed values inserted into the schema tables, and build.finalize derives customer_facts. The build
 happens inside snapshots.building, so on any problem the live database is left exactly as it was.
 The shapes real exports come in (churn events or a churn flag, tenure, subscriptions, durations,
-dates in a common non-ISO format; SPEC §2) are checked the same way and converted by
+dates in a common non-ISO format; docs/definitions.md, Data model) are checked the same way and converted by
 data/shapes.py and data/dates.py before the insert; the command line is data/load_cli.py.
 
 Each problem reads `FILE:LINE: column: expected …, found …`. LINE is the physical line in the file
@@ -50,7 +50,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import (activity_input, build, dates, db_input, import_summary, needs, outreach_input,
+from data import (activity_input, build, dates, db_input, import_summary, outreach_input,
                   shapes, snapshots)
 
 MAX_SHOWN = 50
@@ -68,7 +68,7 @@ FILE_KEYS = ("customers", "tickets", "nps_responses", "mrr_history", "activity",
              "subscriptions", "churn_events", "churn_reason_categories")
 FILE_ALIASES = {"nps": "nps_responses", "mrr": "mrr_history", "reasons": "churn_reason_categories"}
 
-# SPEC §2: only these columns must be present (and non-empty) in a user's file.
+# docs/definitions.md, Data model: only these columns must be present (and non-empty) in a user's file.
 REQUIRED = {
     "customers": ("customer_id", "signup_date"),
     "tickets": ("ticket_id", "customer_id", "created_at"),
@@ -119,7 +119,7 @@ create or replace temp macro shown(v) as
          else '''' || one_line(v) || '''' end;
 """
 
-# Row rules of SPEC §2 beyond types: (column, expected, other columns needed, condition, found),
+# Row rules of docs/definitions.md, Data model beyond types: (column, expected, other columns needed, condition, found),
 # written over typed_<key>, where each column holds its parsed value and raw_<column> the text of
 # a typed column. A rule runs only when its columns are in the file; a null never breaks it.
 RULES = {
@@ -193,7 +193,7 @@ class Problem:
 
 
 class ImportRejected(ValueError):
-    """The files break rules of SPEC §2; `problems` are the first MAX_SHOWN of `total`."""
+    """The files break rules of docs/definitions.md, Data model; `problems` are the first MAX_SHOWN of `total`."""
 
     def __init__(self, problems: list[Problem], total: int):
         self.problems = problems
@@ -261,11 +261,12 @@ def load(
     """Validate the files and publish them as a new snapshot at `out`; return build.finalize's meta
     with "summary" added (import_summary.summarise: rows, conversions, unmatched reasons).
 
-    `as_of` is the export's date (default: SPEC §3's rule); `date_format` (one of dates.CHOICES)
+    `as_of` is the export's date (default: the rule in docs/definitions.md, Metrics); `date_format`
+    (one of dates.CHOICES)
     tells day and month apart in slash-dated columns. `inactive_days` (with an activity file):
     a customer without a churn date churned on its last activity + that many days when that is
     on or before the as-of date (data/activity_input.py). Raises ImportRejected (and leaves `out`
-    untouched) when any rule of SPEC §2 is broken.
+    untouched) when any rule of docs/definitions.md, Data model is broken.
 
     `database`: a postgresql:// URL; each value of `files` is then a table name or a select run
     there (data/db_input.py). Raises db_input.Unavailable (one line, no password) when it cannot
@@ -372,10 +373,11 @@ def _build(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         if assumed:
             source["assumed"] = assumed
         meta = build.finalize(con, snapshot_id, "import", source, as_of=as_of)
+        from views.needs import describe  # the summary's "what this data can show"
         meta["summary"] = import_summary.summarise(
             con, {st.key: st.name for st in read.values()}, rows, notes, warnings,
             source["date_formats"], as_of_source,
-            needs.describe(meta["capabilities"], as_of))
+            describe(meta["capabilities"], as_of))
         return meta
     except build.IntegrityError as exc:
         problems = [Problem("database", None, "(keys)", f"expected valid keys, found {p}")

@@ -24,7 +24,8 @@ import settings
 from data import dates, db_input, import_summary
 from data.load import DERIVED, REQUIRED, ImportRejected, _schema, load
 
-# --- the help text: every file's columns and the shapes (SPEC §2) -------------------------------
+# --- the help text: every file's columns and the shapes (docs/definitions.md, Data model)
+# -------------------------------
 # The option that reads each file key's file.
 OPTIONS = {"customers": "--customers", "tickets": "--tickets", "nps_responses": "--nps",
            "mrr_history": "--mrr", "activity": "--activity", "outreach": "--outreach",

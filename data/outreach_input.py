@@ -1,5 +1,5 @@
 """An outreach file (a retention team's contacts: save campaigns, check-in calls, onboarding
-e-mails; SPEC §2 outreach) as an importer input.
+e-mails; docs/definitions.md, Data model outreach) as an importer input.
 
 The importer (data/load.py) stages and checks it like any other file: customer_id, contacted_at and
 channel required, timestamps in ISO or one common date format, responded_at on or after

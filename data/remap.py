@@ -11,10 +11,10 @@ editor added on the Reason mapping page), the derived tables rebuilt, and
 the copy published as a new snapshot through snapshots.building: the live path switches only when
 all of it worked, and links pinned to older snapshots keep the mapping they were made with. The
 customers, tickets and every other source table are the parent's bytes, untouched, and so is its
-default as-of date. mapping_versions (data/build.py) gains a row: when, by whom, and the share of
+default as-of date. mapping_versions (data/build/__init__.py) gains a row: when, by whom, and the share of
 lost customers in Other before and after.
 
-A reason is matched after lower-casing, trimming and collapsing whitespace runs (SPEC §2); a
+A reason is matched after lower-casing, trimming and collapsing whitespace runs (docs/definitions.md, Data model); a
 reason given two categories is an error naming the file and line (or the editor's row).
 """
 
@@ -37,7 +37,7 @@ from data import build, capabilities, load, snapshots
 ROWS_NAME = "reason mapping"
 
 
-# Tables computed from the source tables (data/facts.sql), and the default views older builds
+# Tables computed from the source tables (data/build/facts.sql), and the default views older builds
 # kept inside the snapshot (stored_results): rebuilt or dropped.
 DERIVED = ("stored_results", "ticket_facts", "mrr_facts", "nps_facts", "customer_facts")
 

@@ -1,4 +1,4 @@
--- The retention database: every table of SPEC §2, with each rule as a constraint.
+-- The retention database: every table of docs/definitions.md, Data model, with each rule as a constraint.
 -- Only customers must have rows; the other tables may be empty.
 --
 -- Keys of the large tables (tickets.ticket_id unique, tickets / nps_responses / mrr_history /

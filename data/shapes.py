@@ -1,4 +1,5 @@
-"""The shapes real exports come in (SPEC §2), converted by the importer into the schema's tables.
+"""The shapes real exports come in (docs/definitions.md, Data model), converted by the importer
+into the schema's tables.
 
 The importer stages and checks every file as usual (typed_<key> tables, see data/load.py); this
 module adds the columns and files of the shapes to what it checks, and once everything is valid
@@ -139,7 +140,7 @@ def prepare(con, staged: dict) -> None:
 
 
 def default_as_of(con, staged: dict, day: date) -> date | None:
-    """SPEC §3: the latest signup, churn, ticket, NPS response, activity, outreach contact or
+    """docs/definitions.md, Metrics: the latest signup, churn, ticket, NPS response, activity, outreach contact or
     response, or subscription start/end date given in the files and not after `day` (dates the
     importer derives from the as-of date itself - from tenure, or a churn flag without a date -
     never move it)."""

@@ -8,7 +8,7 @@ rewrite, so an import or a prune never touches it. Each snapshot build copies it
 backup, consistent while others write) to `snapshots/<stem>-<id>.workspace.sqlite`; the copy is
 pruned with its snapshot. Restoring one is copying it back over the workspace file.
 
-SQLite rather than DuckDB: several processes (the app, `python -m alerts` from cron) write it, and
+SQLite rather than DuckDB: several processes (the app, `python -m outputs.alerts` from cron) write it, and
 SQLite lets each wait for the other's short transaction (busy timeout) where a DuckDB writer locks
 the file out. Every write is one short `BEGIN IMMEDIATE` transaction. No Streamlit here.
 """

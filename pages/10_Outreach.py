@@ -5,12 +5,12 @@ stay compared with customers like them who were not contacted."""
 import streamlit as st
 
 import charts
-import frame
-import narrative
-import queries
+from app import frame
+from words import narrative
+from views import catalog
 import settings
-import tiles
-import ui
+from app import tiles
+from app import ui
 
 # The rate and the volume first: what a phone shows without scrolling sideways. The first
 # contact's date is in the CSV only: with it the last column was cut off at 1440 px.
@@ -25,8 +25,8 @@ CAMPAIGN_COLUMNS = {
     "channels": st.column_config.TextColumn("Channels"),
     "last_contact_date": st.column_config.DateColumn("Last contact", format="D MMM YYYY"),
 }
-TILE_ITEMS = [f"outreach.tile.{kpi}" for kpi in queries.outreach.TILE_KPIS]
-DAYS = queries.outreach.RETENTION_DAYS
+TILE_ITEMS = [f"outreach.tile.{kpi}" for kpi in catalog.OUTREACH_TILES]
+DAYS = catalog.OUTREACH_DAYS
 
 f, con = frame.frame("Outreach")
 grain = frame.grain()
@@ -47,7 +47,7 @@ monthly = ui.query("outreach_kpis", f, grain="month")
 with_retention = bool(ui.offered(["outreach.retention"]))
 with_campaigns = bool(ui.offered(["outreach.campaigns"]))
 retention = ui.query("outreach_retention", f, days=DAYS, grain=grain) if with_retention else None
-kpis = ui.derive("outreach_tiles", queries.outreach_tiles, totals, retention, settings.MIN_N)
+kpis = ui.compute("outreach_tiles", totals, retention, settings.MIN_N)
 if kpis is not None:
     shown = set(ui.offered(TILE_ITEMS))
     kpis = kpis[[f"outreach.tile.{kpi}" in shown for kpi in kpis["kpi"]]]

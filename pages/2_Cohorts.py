@@ -5,12 +5,11 @@ the same charts count the customers who came back, and revenue per customer by a
 import streamlit as st
 
 import charts
-import frame
-import narrative
+from app import frame
+from words import narrative
 import settings
-import shape_ui
-import ui
-from filter_params import MULTI
+from app import shape_ui, ui
+from views.filter_params import MULTI
 
 CUSTOMER_COLUMNS = {
     "customer_id": st.column_config.TextColumn("Customer"),

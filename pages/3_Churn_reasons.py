@@ -4,11 +4,11 @@ by segment, the raw reasons behind one category, and how much is left in Other."
 import streamlit as st
 
 import charts
-import frame
-import narrative
+from app import frame
+from words import narrative
 import settings
-import ui
-from formatting import format_value
+from app import ui
+from words.formatting import format_value
 
 REASON_COLUMNS = {
     "category": st.column_config.TextColumn("Reason category"),

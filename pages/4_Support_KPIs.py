@@ -4,12 +4,12 @@ backlog, and breakdowns by channel, category and priority."""
 import streamlit as st
 
 import charts
-import frame
+from app import frame
 import settings
-import support_targets
-import targets
-import ui
-import workspace_ui
+from app import priorities
+from views import targets
+from app import ui
+from app import workspace_ui
 
 f, con = frame.frame("Support KPIs")
 grain = frame.grain()
@@ -43,7 +43,7 @@ if kpis is None or kpis.empty or not kpis["tickets"].sum():
     st.stop()
 
 by_priority = bool(ui.offered(["support.priority"]))
-priorities = support_targets.priorities() if by_priority else []
+priorities = priorities.priorities() if by_priority else []
 tickets = int(kpis["tickets"].sum())
 
 

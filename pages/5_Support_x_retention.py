@@ -5,14 +5,13 @@ expansion)."""
 import streamlit as st
 
 import charts
-import frame
-import narrative
-import queries
+from app import frame
+from words import narrative
 import settings
-import ui
-from filter_params import DIMENSION_LABELS
+from app import ui
+from views.filter_params import DIMENSION_LABELS
 
-# Published figures of the research the product builds on (SPEC §3): two-year retention
+# Published figures of the research the product builds on (docs/definitions.md, Metrics): two-year retention
 # about 30% with one product and 80% with four; 62% of customers without expansion in their
 # first 3 months churned within two years, i.e. 38% retained.
 RESEARCH_PRODUCTS = {"1": 30.0, "4+": 80.0}
@@ -132,7 +131,7 @@ st.subheader("Support in the 90 days before churn")
 before = ui.query("pre_churn_tickets", f) if ui.available("support_x.pre_churn") else None
 if not ui.empty(before, ui.no_churn()):
     chart = charts.grouped_bars(
-        queries.pre_churn_long(before), "category", "tickets_per_customer", "series",
+        ui.compute("pre_churn_long", before), "category", "tickets_per_customer", "series",
         "Tickets per customer in the 90 days before churn, by reason",
         "Tickets per customer (90 days)", "Churn reason category",
         subtitle="Churned customers vs retained customers over 90 days at the same tenure",
@@ -151,7 +150,7 @@ usage = (ui.query("pre_churn_activity", f) if ui.available("support_x.pre_churn_
          else None)
 if not ui.empty(usage, ui.no_churn()):
     chart = charts.grouped_bars(
-        queries.pre_churn_long(usage, "activity_per_customer"), "category",
+        ui.compute("pre_churn_long", usage, "activity_per_customer"), "category",
         "activity_per_customer", "series",
         "Activity per customer in the 90 days before churn, by reason",
         "Activities per customer (90 days)", "Churn reason category",

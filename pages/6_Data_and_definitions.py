@@ -3,14 +3,14 @@ definition of every metric."""
 
 import streamlit as st
 
-import auth
-import definitions
-import frame
-import narrative
+from app import auth
+from words import definitions
+from app import frame
+from words import narrative
 import settings
-import snapshot
-import ui
-from data import needs
+from app import database
+from app import ui
+from views import needs
 
 PROFILE_COLUMNS = {
     "table_name": st.column_config.TextColumn("Table"),
@@ -21,7 +21,7 @@ PROFILE_COLUMNS = {
 }
 
 f, con = frame.frame("Data & definitions", needs_customers=False)
-info = snapshot.current()
+info = database.current()
 
 st.subheader("This data")
 a, b, c = st.columns(3)
@@ -47,8 +47,8 @@ if profile is not None:
 st.subheader("What this data can show")
 st.caption("Each page and chart: ✓ when the data has what it needs; otherwise what would fill it "
            "(README, Your data). The import prints the same list.")
-st.markdown(ui.markdown_text(needs.shape_line(snapshot.capabilities())) + ".")
-for page, (shown, not_shown) in needs.by_page(snapshot.capabilities(),
+st.markdown(ui.markdown_text(needs.shape_line(database.capabilities())) + ".")
+for page, (shown, not_shown) in needs.by_page(database.capabilities(),
                                                     ui.as_of()).items():
     st.markdown(f"**{page}** — " + (f"✓ {' · '.join(shown)}" if shown else "nothing yet") + "".join(
         f"  \n{line}" for line in not_shown))
@@ -57,9 +57,9 @@ st.subheader("Data quality")
 notes = narrative.quality_notes(
     ui.query("data_quality", f), ui.query("churn_reasons", f), ui.query("early_support_excluded", f),
     ui.query("support_kpis", f, grain="month", resolution=False), settings.OTHER_WARNING_PCT,
-    absent=frozenset(t for t in ("tickets", "mrr_history") if not snapshot.capabilities().rows(t)))
-caps = snapshot.capabilities()
-notes += [("info", line) for line in narrative.assumption_lines(snapshot.assumed(), ui.as_of(),
+    absent=frozenset(t for t in ("tickets", "mrr_history") if not database.capabilities().rows(t)))
+caps = database.capabilities()
+notes += [("info", line) for line in narrative.assumption_lines(database.assumed(), ui.as_of(),
                                                                  caps.churn_shape, caps.churned)]
 for level, text in notes:
     (st.warning if level == "warning" else st.info)(ui.markdown_text(text))

@@ -3,11 +3,11 @@ switch to the new snapshot only when everything is valid."""
 
 import streamlit as st
 
-import auth
-import frame
-import sharing
-import ui
-import uploads
+from app import auth
+from app import frame
+from app import sharing
+from app import ui
+from app import uploads
 from data import dates, import_summary
 
 f, con = frame.frame("Import data", needs_customers=False)

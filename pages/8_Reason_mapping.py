@@ -6,12 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-import auth
-import frame
+from app import auth
+from app import frame
 import settings
-import sharing
-import snapshot
-import ui
+from app import sharing
+from app import database
+from app import ui
 from data import load, remap, snapshots
 
 ROW_PX = 35  # st.data_editor's row height: the editor shows up to 15 rows before it scrolls
@@ -30,7 +30,7 @@ REASON_COLUMNS = {
 READ_ONLY = ["reason", "customers_lost", "share_pct"]
 
 f, con = frame.frame("Reason mapping", needs_customers=False)
-info = snapshot.current()
+info = database.current()
 
 saved = st.session_state.pop("mapping_saved", None)
 if saved is not None:
@@ -64,7 +64,7 @@ c.metric("Gave no reason", f"{int(no_reason['customers_lost'].sum()):,}", border
          "place them.")
 
 st.subheader("Reasons not mapped")
-is_live = Path(snapshot.path()) == snapshots.resolve(settings.DB_PATH)
+is_live = Path(database.path()) == snapshots.resolve(settings.DB_PATH)
 if unmapped.empty:
     st.success("Every reason customers gave is in the mapping.", icon=":material/check_circle:")
 elif not auth.is_editor():
@@ -113,7 +113,7 @@ else:
             def save():
                 try:
                     return remap.add_reasons(settings.DB_PATH, rows, saved_by=auth.who(),
-                                             expected=Path(snapshot.path()))
+                                             expected=Path(database.path()))
                 except (load.ImportRejected, remap.RemapStale) as exc:
                     return exc
 

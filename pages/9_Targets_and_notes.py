@@ -5,17 +5,16 @@ from datetime import date
 
 import streamlit as st
 
-import auth
-import frame
-import snapshot
-import support_targets
-import targets
-import ui
-import workspace_ui
-from data import workspace
+from app import auth
+from app import frame
+from app import database
+from app import priorities
+from views import targets
+from app import ui
+from app import workspace_ui
 
 f, con = frame.frame("Targets & notes", needs_customers=False)
-options = snapshot.current()["options"]
+options = database.current()["options"]
 editor = auth.is_editor()
 ALL = "All"
 
@@ -64,12 +63,12 @@ if editor:
         st.markdown("**Add a note**")
         a, b, c, d = st.columns([1, 3, 1, 1])
         day = a.date_input("Date", value=date.today(), format="YYYY-MM-DD", key="notes_date")
-        text = b.text_input("Note", max_chars=workspace.MAX_TEXT, key="notes_text",
+        text = b.text_input("Note", max_chars=workspace_ui.MAX_NOTE_CHARS, key="notes_text",
                             placeholder="Price increase")
         plan = c.selectbox("Plan", [ALL, *options["plan"]], key="notes_plan")
         segment = d.selectbox("Segment", [ALL, *options["segment"]], key="notes_segment")
         if st.form_submit_button("Add note", type="primary", icon=":material/add:"):
-            done(workspace_ui.write(workspace.add_annotation, day, text,
+            done(workspace_ui.write("add_note", day, text,
                                     workspace_ui.editor_name(),
                                     plan="" if plan == ALL else plan,
                                     segment="" if segment == ALL else segment),
@@ -80,7 +79,7 @@ if editor:
             chosen = st.selectbox("Remove a note", list(labels), format_func=labels.get,
                                   key="notes_remove")
             if st.form_submit_button("Remove note", icon=":material/delete:"):
-                done(workspace_ui.write(workspace.delete_annotation, chosen),
+                done(workspace_ui.write("delete_note", chosen),
                      "Note removed.")
 
 st.subheader("Targets")
@@ -112,12 +111,12 @@ if editor:
         plan = a.selectbox("Plan", [ALL, *options["plan"]], key="targets_plan")
         segment = b.selectbox("Segment", [ALL, *options["segment"]], key="targets_segment")
         priority = c.selectbox("Ticket priority (support KPIs)",
-                               [ALL, *support_targets.priorities()], key="targets_priority")
+                               [ALL, *priorities.priorities()], key="targets_priority")
         if st.form_submit_button("Save target", type="primary", icon=":material/flag:"):
             wrong = priority != ALL and kpi not in targets.SUPPORT_KPIS
             done("Ticket priority: only the support times have targets per priority; pick All."
                  if wrong else workspace_ui.write(
-                     workspace.set_target, kpi, direction, value, workspace_ui.editor_name(),
+                     "set_target", kpi, direction, value, workspace_ui.editor_name(),
                      plan="" if plan == ALL else plan, segment="" if segment == ALL else segment,
                      priority="" if priority == ALL else priority),
                  f"Target saved for {targets.KPIS[kpi].label}.")
@@ -127,6 +126,6 @@ if editor:
             chosen = st.selectbox("Remove a target", list(labels), format_func=labels.get,
                                   key="targets_remove")
             if st.form_submit_button("Remove target", icon=":material/delete:"):
-                done(workspace_ui.write(workspace.delete_target, chosen[0], plan=chosen[1],
+                done(workspace_ui.write("delete_target", chosen[0], plan=chosen[1],
                                         segment=chosen[2], priority=chosen[3]),
                      "Target removed.")

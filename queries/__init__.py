@@ -1,4 +1,5 @@
-"""The metrics API: every number of SPEC §3 as DuckDB SQL behind (con, Filters, ...) -> DataFrame."""
+"""The metrics API: every number of docs/definitions.md, Metrics as DuckDB SQL behind (con,
+Filters, ...) -> DataFrame."""
 
 from data.snapshots import connect
 from queries.activity import (

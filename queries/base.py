@@ -17,7 +17,7 @@ GRAINS = ("week", "month", "quarter")
 BASES = ("logo", "mrr")
 
 # Customer dimensions a chart may be split or compared by: allow-list key -> SQL over customer_facts.
-# The early_* buckets follow SPEC §3 "Early support experience" ($sla_h is the FRT target).
+# The early_* buckets follow docs/definitions.md, Metrics "Early support experience" ($sla_h is the FRT target).
 DIMENSIONS = {
     "plan": "cf.plan",
     "segment": "cf.segment",
@@ -40,8 +40,8 @@ DIMENSIONS = {
     ),
 }
 EARLY_DIMENSIONS = ("early_tickets", "early_frt_sla", "early_csat")
-# Early-support groups only describe customers whose first 90 days are over (SPEC §3; the 90 days
-# are customer_facts.early_support_end, data/facts.sql).
+# Early-support groups only describe customers whose first 90 days are over (docs/definitions.md, Metrics; the 90 days
+# are customer_facts.early_support_end, data/build/facts.sql).
 ELIGIBLE_EARLY = "cf.early_support_end <= $as_of"
 
 
@@ -59,7 +59,7 @@ class Filters:
     industries: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     products: tuple[int, ...] = ()
-    # Early support experience (SPEC §3): restricts to customers whose first 90 days are over.
+    # Early support experience (docs/definitions.md, Metrics): restricts to customers whose first 90 days are over.
     early_tickets: tuple[str, ...] = ()
     early_csat: tuple[str, ...] = ()
 
@@ -74,7 +74,7 @@ class Filters:
         as_of = self.resolve(con).as_of
         return {
             "as_of": as_of,
-            # Nothing at or after the end of the as-of day exists (SPEC §3).
+            # Nothing at or after the end of the as-of day exists (docs/definitions.md, Metrics).
             "as_of_end": pd.Timestamp(as_of + timedelta(days=1)).to_pydatetime(),
             "signup_from": self.signup_from,
             "signup_to": self.signup_to,

@@ -55,7 +55,7 @@ VERSION_COLUMNS = ["version", "snapshot_id", "saved_at", "saved_by", "how", "rea
 
 
 def mapping_versions(con) -> pd.DataFrame:
-    """Row per version of the reason mapping up to this snapshot's (data/build.py), newest first;
+    """Row per version of the reason mapping up to this snapshot's (data/build/__init__.py), newest first;
     no rows for a snapshot built before versions were recorded."""
     try:
         return run(con, load_sql("mapping_versions"), {})

@@ -9,7 +9,7 @@ import settings
 from queries.base import Filters, load_sql, run
 
 
-# Events counted before churn: table (data/facts.sql) and its kind column, from an allow-list.
+# Events counted before churn: table (data/build/facts.sql) and its kind column, from an allow-list.
 EVENTS = {"tickets": ("ticket_facts", "category"), "activity": ("activity_facts", "kind")}
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 import settings
 from queries.base import GRAINS, Filters, check_choice, grain_sql, load_sql, run
-from queries.survival import _logrank_p
+from queries.survival import stratified_logrank_p
 
 # Breakdowns of the contacts: allow-list key -> SQL over a contact row (outreach_contacts.sql).
 # A blank text is no value, as elsewhere.
@@ -67,7 +67,7 @@ def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS, grain: str =
     params = _retention_params(con, f, grain, days) | {"by_none": by == "none"}
     df = run(con, load_sql("outreach_retention").replace("/*group*/", group), params)
     table = run(con, load_sql("outreach_survival_table").replace("/*group*/", group), params)
-    p_values = {split: _logrank_p(part, strata=STRATA)
+    p_values = {split: stratified_logrank_p(part, strata=STRATA)
                 for split, part in table.groupby("split", sort=False)}
     df["p_value"] = df["split"].map(p_values).astype(float)
     return df.drop(columns="split") if by == "none" else df.rename(columns={"split": by})

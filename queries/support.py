@@ -18,7 +18,7 @@ from queries.base import (
 )
 
 # Breakdowns of support_kpis: ticket columns, then customer columns (alias cf), then the two
-# support-vs-retention splits of SPEC §3.
+# support-vs-retention splits of docs/definitions.md, Metrics.
 SUPPORT_DIMENSIONS = {
     "channel": "coalesce(tkt.channel, 'Unknown')",
     "category": "coalesce(tkt.category, 'Unknown')",

@@ -57,7 +57,7 @@ def tenure_logrank_p(con, f: Filters, by: str) -> float:
     """Log-rank p-value that the groups of `by` share one retention-by-tenure curve."""
     table = run(con, _survival_sql("survival_table", by, "month"),
                 _params(con, f, settings.SLA_HOURS))
-    return _logrank_p(table)
+    return stratified_logrank_p(table)
 
 
 def early_support_excluded(con, f: Filters) -> int:
@@ -107,10 +107,10 @@ def logrank_p(con, f: Filters, by: str, sla_h: float = settings.SLA_HOURS) -> fl
     NaN when fewer than two groups have customers or nobody churned.
     """
     table = run(con, _survival_sql("survival_table", by), _params(con, f, sla_h))
-    return _logrank_p(table)
+    return stratified_logrank_p(table)
 
 
-def _logrank_p(table: pd.DataFrame, strata: list[str] | None = None) -> float:
+def stratified_logrank_p(table: pd.DataFrame, strata: list[str] | None = None) -> float:
     """Log-rank chi-square on (grp, day, n_leaving, events) rows; K groups -> K-1 df.
 
     With `strata` (columns of `table` that together name a stratum), the stratified test: groups

@@ -1,7 +1,7 @@
 -- grain: one row per (dimension, value) present in customer_facts: the values each shared filter
 -- offers. Text dimensions are already coalesced to 'Unknown' in customer_facts; a customer without
 -- a products_count has no value to pick (the filter takes whole numbers). The early-support
--- groups (SPEC §3) are offered as the buckets of queries.DIMENSIONS.
+-- groups (docs/definitions.md, Metrics) are offered as the buckets of queries.DIMENSIONS.
 with final as (
     select 'plan' as dimension, plan as value from customer_facts group by 2
     union all

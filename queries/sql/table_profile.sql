@@ -1,4 +1,4 @@
--- grain: one row per table of SPEC §2: its row count and the first and last date it holds
+-- grain: one row per table of docs/definitions.md, Data model: its row count and the first and last date it holds
 -- (by the column named in dated_by) and, in about, what a row of it is; the reason mapping has no
 -- dates.
 with final as (

@@ -1,4 +1,4 @@
-"""Alerts and the board pack delivered end to end: `python -m alerts` and `python -m report --to`
+"""Alerts and the board pack delivered end to end: `python -m outputs.alerts` and `python -m outputs.report --to`
 against a local SMTP server (aiosmtpd) and a local HTTP receiver on 127.0.0.1. The message arrives
 with the numbers the Overview tiles show; a second run sends nothing new."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,8 @@ import pytest
 
 import queries
 from data import workspace
-from formatting import format_value
+from words.formatting import format_value
+from tests import ports
 from tests.unit.fixtures import make_db
 from tests.unit.test_alerts import GOOD
 from tests.unit.test_cohorts import CUSTOMERS
@@ -37,14 +37,10 @@ USER, PASSWORD = "alerts", "s3cret word"
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    port = ports.first_free(PORTS)
+    if port is None:
+        raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    return port
 
 
 class Inbox:
@@ -112,8 +108,8 @@ def live(tmp_path_factory) -> Path:
 def run(module: str, *args: str, smtp_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "RETENTION_SMTP_URL": smtp_url, "RETENTION_MAIL_FROM": "dash@example.com",
            "RETENTION_BASE_URL": "https://retention.example.com"}
-    return subprocess.run([sys.executable, "-m", module, *args], check=False, cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", f"outputs.{module}", *args], check=False, cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_alerts_arrive_once_by_mail_and_webhook_with_the_tiles_numbers(live, smtp, hook, tmp_path):
@@ -276,7 +272,7 @@ def test_starttls_is_used_when_the_server_offers_it(live, tmp_path):
         rules.write_text('[[rule]]\nname = "Few active, over TLS"\nkpi = "active_customers"\nbelow = 10\n')
         url = f"smtp://{USER}:{PASSWORD.replace(' ', '%20')}@127.0.0.1:{controller.port}"
         done = subprocess.run(
-            [sys.executable, "-m", "alerts", "--db", str(live), "--rules", str(rules),
+            [sys.executable, "-m", "outputs.alerts", "--db", str(live), "--rules", str(rules),
              "--to", "cx@example.com"], check=False, cwd=ROOT, capture_output=True, text=True,
             timeout=300,
             env={**os.environ, "RETENTION_SMTP_URL": url, "SSL_CERT_FILE": str(cert)})

@@ -29,7 +29,7 @@ def read_number(text: str) -> tuple[float, float]:
 
 def tile_labels(kpis: pd.DataFrame) -> dict[str, str]:
     """kpi -> the label its Overview tile shows (the app's short label where it has one)."""
-    import tiles  # the label words are the app's; only their mapping to kpis is borrowed
+    from app import tiles  # the label words are the app's; only their mapping to kpis is borrowed
 
     short = tiles.KPI_SHORT
     return {row.kpi: short.get(row.kpi, row.label) for row in kpis.itertuples()}

@@ -1,6 +1,6 @@
 """The browser harness shared by the e2e tests and tests/e2e/refresh_screenshots.py.
 
-- make_db(folder): a fresh small demo database through data.generate (the real build path).
+- make_db(folder): a fresh small demo database through data.demo.generate (the real build path).
 - start_server(db, folder): `streamlit run dashboard.py` on a free 127.0.0.1 port in its own
   process group, ready once /_stcore/health answers; Server.stop() kills the whole group.
 - launch(p): Debian's Chromium through Playwright (`playwright install` cannot download here).
@@ -33,6 +33,8 @@ try:
 except ImportError:  # the conftest skips the folder with a reason
     sync_playwright = None
     PlaywrightTimeout = TimeoutError
+
+from tests import ports
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -67,7 +69,7 @@ PAGES = {
 # --- database and server -----------------------------------------------------------------------
 
 def make_db(folder: Path, customers: int = CUSTOMERS, seed: int = SEED) -> Path:
-    from data.generate import generate
+    from data.demo.generate import generate
 
     live = Path(folder) / "retention.duckdb"
     generate(live, customers=customers, seed=seed)
@@ -80,14 +82,10 @@ def free_port() -> int:
     wanted = os.environ.get("RETENTION_E2E_PORTS", "").strip()
     if wanted:
         first, _, last = wanted.partition("-")
-        for port in range(int(first), int(last or first) + 1):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-        raise RuntimeError(f"no free port in RETENTION_E2E_PORTS={wanted}")
+        port = ports.first_free(range(int(first), int(last or first) + 1))
+        if port is None:
+            raise RuntimeError(f"no free port in RETENTION_E2E_PORTS={wanted}")
+        return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

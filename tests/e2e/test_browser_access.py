@@ -33,7 +33,7 @@ def nothing_of_the_data(app, snapshot_id: str) -> list[str]:
 
 
 def test_with_a_password_nothing_is_visible_before_sign_in(fresh_server, new_app, con):
-    from auth import hash_password
+    from app.auth import hash_password
 
     secrets = f'[passwords]\nviewer = "{hash_password(PASSWORD)}"\n'
     srv = fresh_server(secrets=secrets)

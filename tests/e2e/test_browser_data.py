@@ -112,7 +112,7 @@ def test_cohort_drilldown_lists_the_customers_of_a_cell(app, con):
                 y: box.top + ya._offset + ya.c2p(ya.d2c(label))};
     }""", [label, age])
 
-    # Hover: the label states the cell's numbers (N in hover, SPEC §4 "every chart").
+    # Hover: the label states the cell's numbers (N in hover, README, "What each file and column shows").
     app.page.mouse.move(point["x"], point["y"])
     hover = app.page.locator(".st-key-chart_cohort_heatmap .hoverlayer .hovertext")
     hover.first.wait_for(state="attached")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-import auth
+from app import auth
 from data import snapshots
 from queries import connect
 from tests.e2e import harness

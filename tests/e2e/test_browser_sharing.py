@@ -7,8 +7,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import queries
-from report import board_pack
-from report.pack import get_plotlyjs
+from outputs.report import board_pack
+from outputs.report.pack import get_plotlyjs
 from tests.e2e import harness
 
 PACK_CHARTS = 10

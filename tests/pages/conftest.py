@@ -11,17 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from views import catalog
+
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
-PAGES = {
-    "Overview": "dashboard.py",
-    "Cohorts": "pages/2_Cohorts.py",
-    "Churn reasons": "pages/3_Churn_reasons.py",
-    "Support KPIs": "pages/4_Support_KPIs.py",
-    "Support × retention": "pages/5_Support_x_retention.py",
-    "Outreach": "pages/10_Outreach.py",
-    "Data & definitions": "pages/6_Data_and_definitions.py",
-}
+# The pages that show numbers (those with a kept default view), from the catalogue.
+PAGES = {page.label: page.script for page in catalog.PAGES if page.view}
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +27,7 @@ def demo_db(tmp_path_factory) -> Path:
     the pages see (settings reads the environment only once, at its first import).
     """
     import settings
-    from data.generate import generate
+    from data.demo.generate import generate
 
     path = tmp_path_factory.mktemp("db") / "retention.duckdb"
     generate(path, customers=1_500, seed=7)

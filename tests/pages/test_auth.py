@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import auth
+from app import auth
 import settings
-from data.generate import generate
+from data.demo.generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWER_PW, EDITOR_PW = "viewer-correct-horse", "editor-battery-staple"

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-import narrative
+from words import narrative
 import settings
-from formatting import format_value
+from words.formatting import format_value
 from queries import Filters, connect, outreach_retention, outreach_tiles, outreach_totals
 from tests.pages.conftest import chart_titles, open_page
 from tests.pages.test_activity_pages import values

@@ -12,10 +12,11 @@ import pytest
 from tests.pages.conftest import PAGES, chart_titles, open_page, titled
 
 import settings
-import snapshot
-import tiles as tile_module
-import ui
-from formatting import format_delta, format_value
+from app import database
+from app import tiles as tile_module
+from app import ui
+from views import catalog
+from words.formatting import format_delta, format_value
 from queries import Filters
 
 EMPTY = "No customers match these filters."
@@ -54,9 +55,38 @@ def test_default_filters(demo_db, page):
     assert len(titles) == len(charts(at)) and all(titles.values()), titles
 
 
+def _chart_pattern(name: str) -> re.Pattern:
+    """A catalogue chart name as a pattern: its {placeholders} stand for any word."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", r"\\w+", re.escape(name)) + "$")
+
+
+@pytest.mark.parametrize("page", PAGES.values())
+def test_the_charts_drawn_are_the_catalogues(demo_db, con, page):
+    """Every chart a page draws is a section of its catalogue entry, and every chart section the
+    demo data can show, at the page's default widgets, is drawn."""
+    from data import capabilities
+    from views import needs
+
+    at = open_page(page)
+    assert not at.exception
+    drawn = set(chart_titles(at))
+    sections = [s for s in catalog.page(page).sections if s.charts]
+    unknown = {name for name in drawn
+               if not any(_chart_pattern(c).match(name) for s in sections for c in s.charts)}
+    assert unknown == set()
+    caps = capabilities.read(con)
+    # Sections drawn only after a widget change: another basis, a breakdown picked, an age chosen.
+    by_widget = {"cohorts.compare", "cohorts.compare_activity", "cohorts.activity_revenue",
+                 "cohorts.month_k", "support.by.category", "support.by.priority",
+                 "support.resolution", "support_x.early_frt_sla", "support_x.early_csat"}
+    expected = {c for s in sections for c in s.charts
+                if s.key not in by_widget and "{" not in c and needs.shows(caps, s.key)}
+    assert expected - drawn == set()
+
+
 @pytest.mark.parametrize("page", PAGES.values())
 def test_restrictive_filter(demo_db, con, page):
-    plan = sorted(snapshot.filter_options(con)["plan"])[0]
+    plan = sorted(database.filter_options(con)["plan"])[0]
     at = open_page(page, {"plan": plan, "segment": "SMB", "grain": "quarter"})
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
@@ -92,8 +122,8 @@ def test_filter_that_leaves_nothing(demo_db, empty_day, page):
 def test_overview_tiles_equal_the_metrics_api(demo_db, con):
     from queries import kpi_summary
 
-    at = open_page("dashboard.py", {"plan": sorted(snapshot.filter_options(con)["plan"])[-1]})
-    expected = kpi_summary(con, Filters(plans=(sorted(snapshot.filter_options(con)["plan"])[-1],)))
+    at = open_page("dashboard.py", {"plan": sorted(database.filter_options(con)["plan"])[-1]})
+    expected = kpi_summary(con, Filters(plans=(sorted(database.filter_options(con)["plan"])[-1],)))
     tiles = {m.label.replace(" ⚠ low N", ""): m for m in at.metric}
     assert len(tiles) == len(expected) == 9
     for row in expected.itertuples():
@@ -103,7 +133,7 @@ def test_overview_tiles_equal_the_metrics_api(demo_db, con):
 
 
 def test_url_round_trip_keeps_filters_across_pages(demo_db, con):
-    options = snapshot.filter_options(con)
+    options = database.filter_options(con)
     as_of = con.execute("select default_as_of from meta").fetchone()[0] - timedelta(days=40)
     params = {
         "grain": "week", "basis": "MRR", "as_of": as_of.isoformat(),
@@ -152,7 +182,7 @@ def test_invalid_params_give_a_notice_not_an_exception(demo_db, params, names):
 
 
 def test_partly_valid_multiselect_keeps_the_valid_values(demo_db, con):
-    plan = snapshot.filter_options(con)["plan"][0]
+    plan = database.filter_options(con)["plan"][0]
     at = open_page("dashboard.py", {"plan": [plan, "Bogus"]})
     assert not at.exception
     assert at.multiselect(key="plan").value == [plan]
@@ -289,8 +319,9 @@ def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, 
     import duckdb
 
     import settings
-    from data import snapshots, upgrade
-    from data.generate import generate
+    from data import snapshots
+    from data.build import upgrade
+    from data.demo.generate import generate
 
     live = tmp_path / "retention.duckdb"
     generate(live, customers=300, seed=3)
@@ -313,23 +344,12 @@ def test_tile_deltas_that_round_to_zero_say_no_change(delta, unit, shown):
     assert format_delta(delta, unit) == shown
 
 
-# default_views.PAGE_CALLS names the calls kept beside each snapshot, and the benchmark times them
-# as the pages' query sets: it must be what the pages really ask for.
-STORED_PAGE = {
-    "dashboard.py": "Overview",
-    "pages/2_Cohorts.py": "Cohorts",
-    "pages/3_Churn_reasons.py": "Churn reasons",
-    "pages/4_Support_KPIs.py": "Support KPIs",
-    "pages/5_Support_x_retention.py": "Support x retention",
-    "pages/10_Outreach.py": "Outreach",
-    "pages/6_Data_and_definitions.py": "Data",
-}
-
-
+# The catalogue's calls are kept beside each snapshot, and the benchmark times them as the pages'
+# query sets: they must be what the pages really ask for.
 @pytest.mark.parametrize("page", PAGES.values())
 def test_a_default_view_asks_only_for_calls_whose_results_are_kept(demo_db, con, page,
                                                                    monkeypatch):
-    import default_views as dv
+    from views import default_views as dv
     import queries
 
     asked = []
@@ -350,7 +370,7 @@ def test_a_default_view_asks_only_for_calls_whose_results_are_kept(demo_db, con,
     view = Filters().resolve(con)  # the frame's filters: the snapshot's own as-of date
     expected = {
         key(name, replace(view, **overrides), dv.resolve(con, kwargs, replace(view, **overrides)))
-        for label in {"Overview", STORED_PAGE[page]}
+        for label in {"Overview", catalog.page(page).view}
         for name, kwargs, overrides in dv.expand(dv.calls_of(label), options)
     }
     made = {key(name, f, kwargs) for name, f, kwargs in asked if name not in dv.NOT_STORED}

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from data import capabilities as cap
-from data import needs
+from views import needs
 from tests import matrix
 from tests.pages.conftest import PAGES, ROOT, open_page
 
@@ -139,7 +139,7 @@ def test_page_on_partial_data(snapshot_of, name, title):
     for key, item in needs.ITEMS.items():
         # Choices not offered need no line; an item its page does not ask for yet (a part
         # still being built) is the business of that part's tests.
-        if item.page != title or item.kind in ("filter", "option", "choice") or not asked(
+        if needs.PAGE_OF[key] != title or item.kind in ("filter", "option", "choice") or not asked(
                 key, source):
             continue
         need = needs.missing(caps, key)

@@ -92,7 +92,7 @@ def test_every_page_says_what_the_import_assumed_next_to_the_numbers(telco_db):
     assert f":material/info: {churned}" in captions and f":material/info: {tenure}" in captions
     data = open_page("pages/6_Data_and_definitions.py")
     # The Data page's notes go through ui.markdown_text (markdown escaped).
-    import ui
+    from app import ui
     assert {ui.markdown_text(churned), ui.markdown_text(tenure)} <= {i.value for i in data.info}
     # An as-of date before the file's date cannot hide its churn: the churn share stays the
     # file's, and the page says why.

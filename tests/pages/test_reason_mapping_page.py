@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import auth
+from app import auth
 import settings
 from data import snapshots
 from queries import connect

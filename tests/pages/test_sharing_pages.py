@@ -9,12 +9,12 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import auth
+from app import auth
 import queries
 import settings
-import sharing
+from app import sharing
 from data import snapshots
-from data.generate import generate
+from data.demo.generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITOR_PW = "editor-battery-staple"

@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-import auth
+from app import auth
 import settings
-import workspace_ui
+from app import workspace_ui
 from data import workspace
 from tests.pages.conftest import open_page
 
@@ -116,7 +116,7 @@ def test_a_signed_out_visitor_sees_them_and_cannot_write(db):
 
 def test_a_write_without_the_editor_role_is_refused(db, monkeypatch):
     monkeypatch.setattr(auth, "is_editor", lambda: False)
-    said = workspace_ui.write(workspace.add_annotation, date(2025, 1, 1), "x", "someone")
+    said = workspace_ui.write("add_note", date(2025, 1, 1), "x", "someone")
     assert said == "Only editors can change targets and notes."
     with workspace.connect(db) as con:
         assert "x" not in workspace.annotations(con)["text"].tolist()

@@ -1,4 +1,4 @@
-"""data/facts.sql (the derived tables of every snapshot) run on Spark and on Postgres equals DuckDB's:
+"""data/build/facts.sql (the derived tables of every snapshot) run on Spark and on Postgres equals DuckDB's:
 every column of every derived table, numbers within 1e-9.
 
 The fixture is a hand-written snapshot whose rows sit on the edges where engines differ: a signup
@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from data import spark_facts
+from data.build import spark as spark_facts
 from tests.portable.conftest import snapshot_tables, spark_views
 from tests.unit.fixtures import make_db
 

@@ -1,4 +1,4 @@
-"""data.portable on its own: each override, executed on Spark against DuckDB's answer to the same
+"""data.build.portable on its own: each override, executed on Spark against DuckDB's answer to the same
 DuckDB statement (the expected values are worked out in the comments), and parameter binding."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from data import portable
+from data.build import portable
 
 
 def duck(sql: str, params: dict | None = None) -> list[tuple]:

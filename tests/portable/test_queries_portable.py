@@ -1,5 +1,5 @@
 """Every statement the app runs (tests/portable/statements.py: each query function with each
-grain, basis, breakdown, mode and the shared filters set) transpiled by data.portable and executed
+grain, basis, breakdown, mode and the shared filters set) transpiled by data.build.portable and executed
 on Spark and on Postgres over the same snapshot's tables gives DuckDB's result: same columns, same
 rows (in order where the statement orders them), numbers within 1e-9."""
 
@@ -15,8 +15,8 @@ import pytest
 
 import queries
 from queries.base import Filters, load_sql, run
-from data import portable
-from default_views import FRAME_CALLS, PAGE_CALLS
+from data.build import portable
+from views.default_views import FRAME_CALLS, PAGE_CALLS
 from tests.portable.compare import differences
 from tests.portable.conftest import postgres_result, postgres_tables, snapshot_tables, spark_views
 from tests.portable.statements import AS_OF, CALLS, build_snapshot, collect
@@ -62,7 +62,7 @@ def test_calls_cover_every_query_function():
 
 def test_selected_customers_lists_every_customer_facts_column():
     """selected_customers.sql names customer_facts' columns one by one (Postgres and Spark have
-    no `* replace`): a column data/facts.sql adds must be added there too."""
+    no `* replace`): a column data/build/facts.sql adds must be added there too."""
     con = duckdb.connect(str(LIVE), read_only=True)
     try:
         facts = list(run(con, "select * from customer_facts limit 0", {}).columns)

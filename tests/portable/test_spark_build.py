@@ -1,10 +1,10 @@
 """python -m data.build: a snapshot from a folder of raw tables, built by DuckDB or by Spark.
 
-One small demo (data/generate.py) is exported as raw tables in every layout a source may use
+One small demo (data/demo/generate.py) is exported as raw tables in every layout a source may use
 (a Parquet file, a Hive-partitioned Parquet folder, a CSV file, a folder of CSV files), built once
 with --engine duckdb and once with Spark local[2] (the session the portable tests share), both
 with the app's after-build hook. Every table and every page's default view must be equal, and
-equal to the demo as data.generate built it. A Spark Connect server started here builds it a
+equal to the demo as data.demo.generate built it. A Spark Connect server started here builds it a
 third time through the `sc://` path a cluster uses.
 """
 
@@ -21,11 +21,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import default_views
+from views import default_views
 import queries
 from bench.spark_build import default_views_of, table_differences, view_differences
-from data import generate, source_build, spark_facts
-from data.spark_facts import SourceError
+from data.demo import generate
+from data.build import source as source_build
+from data.build import spark as spark_facts
+from data.build.spark import SourceError
 from tests.portable.conftest import SPARK_MISSING, spark_available
 
 CUSTOMERS = 150
@@ -58,7 +60,7 @@ def export(live: Path, folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> dict[str, Path]:
-    """The demo as data.generate built it, its source folder, and the snapshot built from that
+    """The demo as data.demo.generate built it, its source folder, and the snapshot built from that
     folder by each engine (live paths)."""
     folder = tmp_path_factory.mktemp("spark-build")
     demo_live = folder / "demo" / "retention.duckdb"

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import filter_params
+from views import filter_params
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
@@ -94,7 +94,7 @@ def make_case(rng: random.Random, options: dict[str, list[str]]) -> list[tuple[s
 
 def expects_notice(case, info: dict) -> bool:
     """Whether a known parameter carries an invalid value (the viewer must be told)."""
-    import filter_params
+    from views import filter_params
 
     # Streamlit drops a whole query string over 524,288 characters (logged, page at defaults).
     if len(urlencode([(k, v) for k, values in case for v in values])) > 524_288:
@@ -161,7 +161,7 @@ class Recorder:
 
 
 def install_recorder(log: list[str], connections: list):
-    """Route queries.connect (used by snapshot.get_con) through a Recorder; returns an undo function."""
+    """Route queries.connect (used by database.get_con) through a Recorder; returns an undo function."""
     import queries
 
     real = queries.connect
@@ -251,10 +251,10 @@ def run_case(case, info: dict, patterns, page: str | None = None, timeout: float
 
 def snapshot_info_for(live: Path) -> dict:
     """What filter_params.check_params needs (options, min_date, max_date), read like
-    snapshot.snapshot_info."""
-    import snapshot
+    database.snapshot_info."""
+    from app import database
 
-    return snapshot.snapshot_info.__wrapped__(str(Path(os.path.realpath(live))))
+    return database.snapshot_info.__wrapped__(str(Path(os.path.realpath(live))))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     live = args.db
     if live is None:
-        from data.generate import generate
+        from data.demo.generate import generate
 
         live = Path(tempfile.mkdtemp(prefix="retention-fuzz-")) / "retention.duckdb"
         generate(live, customers=400, progress=lambda *a: None)

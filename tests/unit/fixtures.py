@@ -31,7 +31,7 @@ TABLE_OF = {
 def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), activity=(),
             after_build=None, as_of=None, outreach=()):
     """A snapshot of these rows (`after_build` as build.finalize's; `as_of` the snapshot's as-of
-    date as `--as-of` gives it, default SPEC §3's rule on these rows); an open read-only
+    date as `--as-of` gives it, default the rule in docs/definitions.md, Metrics on these rows); an open read-only
     connection to it."""
     live = Path(tmp_path) / "retention.duckdb"
     rows = {"customers": customers, "tickets": tickets, "nps": nps, "mrr": mrr,

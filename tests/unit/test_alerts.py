@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from alerts import RuleError, check, load_rules
-from alerts.__main__ import message, view_link
+from outputs.alerts import RuleError, check, load_rules
+from outputs.alerts.__main__ import message, view_link
 from queries import Filters
 from tests.unit.fixtures import make_db
 from tests.unit.test_cohorts import CUSTOMERS

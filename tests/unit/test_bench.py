@@ -12,7 +12,7 @@ import pytest
 from bench import dataset, reference, run
 from bench.pages import (FILTER_SETS, LIVE_SET, PAGE_QUERIES, REFERENCE_QUERIES, calls_of,
                          find_function, run_calls)
-import default_views
+from views import default_views
 from queries import connect
 
 CUSTOMERS = 300

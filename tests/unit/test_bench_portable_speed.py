@@ -1,19 +1,19 @@
-"""bench/portable_speed.py's logic without an engine: which statements it times (each page's
-default view and the one-plan change, each distinct statement once), the tables another engine
-needs, the per-statement record and the page sums (no timing asserts: the figures come from
-running it)."""
+"""bench.portable_speed's logic without an engine: which statements it times (each page's
+default view and the one-plan change, each distinct statement once) and the tables another engine
+needs (portable_statements), the per-statement record (portable_engines) and the page sums
+(portable_results); no timing asserts: the figures come from running it."""
 
 from __future__ import annotations
 
 from argparse import Namespace
 
-from bench import portable_speed
+from bench import portable_engines, portable_results, portable_statements
 from tests.portable.statements import Statement
 
 
 def test_record_chooses_each_pages_statements_once(matrix_dbs):
     # One page (all seven take a minute on a loaded machine; the bench records them all).
-    recorded = portable_speed.record(matrix_dbs["everything"], pages=["Cohorts"])
+    recorded = portable_statements.record(matrix_dbs["everything"], pages=["Cohorts"])
     statements, pages = recorded["statements"], recorded["pages"]
     assert set(pages) == {"default", "one plan"}
     assert list(pages["default"]) == ["Cohorts"]
@@ -38,14 +38,14 @@ def test_record_chooses_each_pages_statements_once(matrix_dbs):
     # Every statement recorded is run by some page.
     used = {n for s in pages.values() for indexes in s.values() for n in indexes}
     assert used == set(range(len(statements)))
-    assert portable_speed.wanted(recorded, ["default"]) == pages["default"]["Cohorts"]
+    assert portable_statements.wanted(recorded, ["default"]) == pages["default"]["Cohorts"]
 
 
 def test_tables_read_leaves_out_cte_names():
     sqls = ["with picked as (select customer_key from customer_facts where plan = $p) "
             "select count(*) from picked join ticket_facts t using (customer_key)",
             "select default_as_of from meta"]
-    assert portable_speed.tables_read(sqls) == ["customer_facts", "meta", "ticket_facts"]
+    assert portable_statements.tables_read(sqls) == ["customer_facts", "meta", "ticket_facts"]
 
 
 def _statement(sid: str, rows: list[tuple]) -> Statement:
@@ -67,8 +67,8 @@ def test_time_statements_records_matches_limits_and_medians():
 
     entry, saves = {}, []
     args = Namespace(repeat=3, limit_min=10, budget_min=60, sets=["default"], pages=None)
-    portable_speed.time_statements(recorded, run, entry, lambda: saves.append(1), args,
-                                   log=lambda m: None)
+    portable_engines.time_statements(recorded, run, entry, lambda: saves.append(1), args,
+                                     log=lambda m: None)
     records = entry["statements"]
     assert set(records) == {"0", "1", "2"}  # d belongs to the one-plan set only
     assert records["0"]["matched"] is True and len(records["0"]["warm_runs_ms"]) == 3
@@ -82,10 +82,10 @@ def test_time_statements_records_matches_limits_and_medians():
 
 def test_wanted_puts_the_pages_asked_first_and_each_statement_once():
     recorded = {"pages": {"default": {"A": [0, 1], "B": [0, 2]}, "one plan": {"A": [3, 1], "B": [4]}}}
-    assert portable_speed.wanted(recorded, ["default"]) == [0, 1, 2]
-    assert portable_speed.wanted(recorded, ["default"], ["B", "A"]) == [0, 2, 1]
-    assert portable_speed.wanted(recorded, ["default", "one plan"], ["B"]) == [0, 2, 4]
-    assert portable_speed.wanted(recorded, ["default", "one plan"]) == [0, 1, 3, 2, 4]
+    assert portable_statements.wanted(recorded, ["default"]) == [0, 1, 2]
+    assert portable_statements.wanted(recorded, ["default"], ["B", "A"]) == [0, 2, 1]
+    assert portable_statements.wanted(recorded, ["default", "one plan"], ["B"]) == [0, 2, 4]
+    assert portable_statements.wanted(recorded, ["default", "one plan"]) == [0, 1, 3, 2, 4]
 
 
 def test_page_totals_sum_a_pages_statements_or_say_why_not():
@@ -95,10 +95,10 @@ def test_page_totals_sum_a_pages_statements_or_say_why_not():
                  "1": {"cold_ms": 250.5, "warm_ms": 200.0},
                  "2": {"over_limit": "over the limit (10 min)"},
                  "3": {"error": "ProgrammingError: ..."}}}}}
-    cold = portable_speed.page_totals(entry, "postgres", "default", "cold_ms")
-    warm = portable_speed.page_totals(entry, "postgres", "default", "warm_ms")
+    cold = portable_results.page_totals(entry, "postgres", "default", "cold_ms")
+    warm = portable_results.page_totals(entry, "postgres", "default", "warm_ms")
     # Overview: 100 + 250.5 cold, 40 + 200 warm; Cohorts' second statement passed the limit.
     assert cold == {"Overview": 350.5, "Cohorts": "over the limit (10 min)", "Data": "failed"}
     assert warm["Overview"] == 240.0
-    assert portable_speed.page_totals(entry, "spark", "default", "cold_ms") == {
+    assert portable_results.page_totals(entry, "spark", "default", "cold_ms") == {
         "Overview": "not measured", "Cohorts": "not measured", "Data": "not measured"}

@@ -1,5 +1,6 @@
-"""bench/scaling.py's logic on tiny sizes: the chunked raw files, the step runner's time limit,
-the results file and the README table (no timing asserts: the figures come from running it)."""
+"""bench.scaling's logic on tiny sizes: the chunked raw files (scaling_files), the step runner's
+time limit (child_process), the results file and the README table (scaling_table); no timing
+asserts: the figures come from running it."""
 
 from __future__ import annotations
 
@@ -9,17 +10,17 @@ import sys
 import duckdb
 import pytest
 
-from bench import scaling
-from data import generate
+from bench import child_process, scaling, scaling_files, scaling_table
+from data.demo import generate
 
 
 def test_chunks_split_a_size_into_generator_runs():
     # 250 customers in chunks of 100: two full chunks, then the 50 left; a size within one chunk
     # is one run of its own size.
-    assert scaling.chunks(250, 100) == [(0, 0, 100), (1, 100, 100), (2, 200, 50)]
-    assert scaling.chunks(80, 100) == [(0, 0, 80)]
+    assert scaling_files.chunks(250, 100) == [(0, 0, 100), (1, 100, 100), (2, 200, 50)]
+    assert scaling_files.chunks(80, 100) == [(0, 0, 80)]
     with pytest.raises(ValueError):
-        scaling.chunks(0, 100)
+        scaling_files.chunks(0, 100)
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +28,11 @@ def two_chunks(tmp_path_factory):
     # 120 customers as two generator runs of 60 (seeds 42 and 43), merged into one file a table.
     folder = tmp_path_factory.mktemp("scaling")
     parts = []
-    for index, start, n in scaling.chunks(120, 60):
-        part = scaling.part_dir(folder, n, 60, index)
-        scaling.write_chunk(part, index, start, n)
+    for index, start, n in scaling_files.chunks(120, 60):
+        part = scaling_files.part_dir(folder, n, 60, index)
+        scaling_files.write_chunk(part, index, start, n)
         parts.append(part)
-    files = {fmt: scaling.merge(parts, folder / fmt, fmt) for fmt in ("parquet", "csv")}
+    files = {fmt: scaling_files.merge(parts, folder / fmt, fmt) for fmt in ("parquet", "csv")}
     return folder, parts, files
 
 
@@ -62,7 +63,7 @@ def test_chunks_merge_into_one_demo_with_unique_ids(two_chunks):
 
 
 def test_chunk_0_is_the_generator_s_own_demo(two_chunks, tmp_path):
-    # Renumbering aside, the first chunk is exactly `data.generate --customers 60 --seed 42`.
+    # Renumbering aside, the first chunk is exactly `data.demo.generate --customers 60 --seed 42`.
     _, parts, _ = two_chunks
     generate.generate(tmp_path / "demo.duckdb", customers=60, seed=42)
     con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
@@ -79,11 +80,12 @@ def test_chunk_0_is_the_generator_s_own_demo(two_chunks, tmp_path):
 
 
 def test_a_step_over_its_limit_is_killed_and_recorded():
-    record = scaling.run_child([sys.executable, "-c", "import time; time.sleep(60)"], 1.0,
-                               log=lambda message: None)
+    record = child_process.run_child([sys.executable, "-c", "import time; time.sleep(60)"], 1.0,
+                                     log=lambda message: None)
     assert record["finished"] is False and record["exit"] == -9  # SIGKILL from the runner
     assert record["finding"] == "did not finish in 1.0 s"
-    ok = scaling.run_child([sys.executable, "-c", "print('hello')"], 60, log=lambda message: None)
+    ok = child_process.run_child([sys.executable, "-c", "print('hello')"], 60,
+                                 log=lambda message: None)
     assert (ok["finished"], ok["exit"], ok["output_tail"]) == (True, 0, "hello\n")
     assert "finding" not in ok and 0 < ok["peak_rss_mb"] <= ok["peak_tree_rss_mb"]
 
@@ -130,7 +132,7 @@ def test_table_row_from_the_results():
         "pages_snapshot_from": "python -m data.build --engine duckdb",
         "steps": {**data["sizes"]["10000000"]["steps"], "build_duckdb": _record(1200.0, 3000),
                   "views": _record(60.0, 2000), "pages": _record(30.0, 600, pages=pages)}}
-    lines = scaling.table(data).splitlines()
+    lines = scaling_table.table(data).splitlines()
     # import 100 s less its build part (20 s facts + 5 s capabilities) = 75 s; build 25 + 10 s
     # of default views = 35 s; cold default view 40-80 ms, the warm filter change 250-1,500 ms.
     assert lines[2] == ("| 1.0M | 8.5M; 10.0M | 1 min 15 s | 35 s | 40-80 ms | 250-1,500 ms "
@@ -146,10 +148,10 @@ def test_table_row_from_the_results():
 def test_a_step_whose_guard_objects_is_stopped(tmp_path):
     # A "spill" of 2,000 bytes against a limit of 0.000001 GB (1,000 bytes): stopped at once.
     (tmp_path / "spill.tmp").write_bytes(b"x" * 2000)
-    guard = scaling.SpillGuard(tmp_path, limit_gb=1e-6)
-    record = scaling.run_child([sys.executable, "-c", "import time; time.sleep(60)"], 60,
-                               log=lambda message: None, guard=guard)
+    guard = child_process.SpillGuard(tmp_path, limit_gb=1e-6)
+    record = child_process.run_child([sys.executable, "-c", "import time; time.sleep(60)"], 60,
+                                     log=lambda message: None, guard=guard)
     assert record["finished"] is False and record["exit"] == -9
     assert record["finding"].endswith("its files and DuckDB's spill passed 1e-06 GB")
     assert guard.peak_bytes == 2000
-    assert scaling.SpillGuard(tmp_path, limit_gb=1.0)() is None  # 2,000 bytes are within 1 GB
+    assert child_process.SpillGuard(tmp_path, limit_gb=1.0)() is None  # 2,000 bytes are within 1 GB

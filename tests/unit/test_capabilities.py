@@ -8,7 +8,9 @@ from datetime import date
 import duckdb
 
 from data import capabilities as cap
-from data import needs, snapshots, upgrade
+from data import snapshots
+from views import needs
+from data.build import upgrade
 from tests.unit.fixtures import caps_of, make_db
 
 CUSTOMERS = [

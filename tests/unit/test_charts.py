@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import charts
-from data import generate as gen
-from formatting import count
+from data.demo import generate as gen
+from words.formatting import count
 
 
 @pytest.mark.parametrize("dimension, values", [

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import narrative
-from data import capabilities, load, needs
+from data import capabilities, load
+from views import needs
+from words import narrative
 from queries import (Filters, activity_months, activity_retention, activity_tiles, churn_share, connect,
                      period_movements, tenure_logrank_p, tenure_survival)
 
@@ -237,7 +238,7 @@ def test_undated_summary_names_no_monthly_churn(dbs):
 def test_the_board_pack_follows_the_shape(dbs):
     import html as html_module
 
-    from report import pack
+    from outputs.report import pack
     from tests.unit.test_report import figures
 
     con = connect(dbs["undated"])
@@ -268,7 +269,7 @@ def test_the_board_pack_follows_the_shape(dbs):
 
 
 def test_alerts_follow_the_shape(dbs, tmp_path):
-    from alerts import check, load_rules
+    from outputs.alerts import check, load_rules
 
     rules = tmp_path / "rules.toml"
     rules.write_text('[[rule]]\nname = "Churn"\nkpi = "churn_rate_pct"\nabove = 3.0\n\n'

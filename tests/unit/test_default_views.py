@@ -1,4 +1,4 @@
-"""Each page's default view kept beside its snapshot (default_views.py): the same numbers as
+"""Each page's default view kept beside its snapshot (views/default_views.py): the same numbers as
 computing them, found only for exactly that call, of today's code and the snapshot's facts, and
 kept without ever writing to the snapshot file."""
 
@@ -11,11 +11,12 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-import default_views as dv
-import fingerprint
+from views import catalog
+from views import default_views as dv
+from views import fingerprint
 import queries
 from data import snapshots
-from data.generate import generate
+from data.demo.generate import generate
 from queries import Filters
 
 
@@ -63,7 +64,7 @@ def test_every_default_view_call_is_kept_and_equals_the_live_result(live, con):
 def test_the_churn_page_category_is_the_datas_top_category(live, con):
     # The Churn reasons page's picker starts at churn_reasons' first row; the view kept is that one.
     top = queries.churn_reasons(con, Filters())["category"].iloc[0]
-    assert dv.resolve(con, {"category": dv.TOP_CATEGORY}, Filters()) == {"category": top}
+    assert dv.resolve(con, {"category": catalog.TOP_CATEGORY}, Filters()) == {"category": top}
     assert _kept(live, con, "raw_reasons", category=top) is not dv.MISS
     other = queries.churn_reasons(con, Filters())["category"].iloc[1]
     assert _kept(live, con, "raw_reasons", category=other) is dv.MISS

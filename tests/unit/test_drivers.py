@@ -80,13 +80,18 @@ PRE_CHURN_ROWS = [
 ]
 
 
-def test_pre_churn_tickets(pre_con):
-    expected = pd.DataFrame(
+def pre_churn_expected(events: str, top: str, count: str) -> pd.DataFrame:
+    """PRE_CHURN_ROWS under the column names of the query that reads the events as `events`
+    ('tickets' or 'activity'): `top` names its top-kinds column, `count` its events column."""
+    return pd.DataFrame(
         PRE_CHURN_ROWS,
-        columns=["category", "churned_customers", "tickets_per_customer",
-                 "baseline_tickets_per_customer", "top_ticket_categories", "tickets",
-                 "matched_customers"],
+        columns=["category", "churned_customers", f"{events}_per_customer",
+                 f"baseline_{events}_per_customer", top, count, "matched_customers"],
     )
+
+
+def test_pre_churn_tickets(pre_con):
+    expected = pre_churn_expected("tickets", "top_ticket_categories", "tickets")
     pd.testing.assert_frame_equal(pre_churn_tickets(pre_con, Filters(as_of=PRE_AS_OF)), expected)
 
 

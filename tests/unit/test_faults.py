@@ -178,7 +178,7 @@ def test_kill_9_of_the_importer_never_breaks_the_live_database(live, tmp_path):
 
 def test_kill_9_of_the_generator_never_breaks_the_live_database(tmp_path):
     live = tmp_path / "db" / "retention.duckdb"
-    command = [sys.executable, "-m", "data.generate", "--out", str(live), "--customers", "300"]
+    command = [sys.executable, "-m", "data.demo", "--out", str(live), "--customers", "300"]
     env = {**os.environ, "RETENTION_SNAPSHOTS_KEEP": "3"}
     summary = _kill_trials(live, command, GENERATOR_TRIALS, seed=11, env=env)
     print("kill -9 generator:", summary)

@@ -15,7 +15,11 @@ import duckdb
 import numpy as np
 import pytest
 
-from data import build, generate, generate_outreach
+from data import build
+
+from data.demo import generate
+
+from data.demo import outreach as generate_outreach
 
 N = 20_000
 AS_OF = generate.DEFAULT_AS_OF
@@ -66,6 +70,13 @@ def one(con, sql: str):
     return rows(con, sql)[0][0]
 
 
+def outside_active_life(column: str) -> str:
+    """A condition true for a row dated (by `column`) before its customer's signup date, after
+    the end of the as-of day, or on or after a churn date that has come: none should exist."""
+    return (f"{column} < signup_date or {column} >= $as_of + interval 1 day "
+            f"or (churn_date <= $as_of and {column} >= churn_date)")
+
+
 def checksums(path) -> dict:
     """Row count and an order-sensitive hash (rowid included) of every data table."""
     with duckdb.connect(str(path), read_only=True) as db:
@@ -93,7 +104,7 @@ def test_meta_records_demo_source_with_seed_and_arguments(demo, con):
     kind, source, default_as_of, tables = rows(
         con, "select source_kind, source, default_as_of, tables from meta")[0]
     assert kind == "demo"
-    assert json.loads(source) == {"generator": "data.generate", "seed": 42, "customers": N,
+    assert json.loads(source) == {"generator": "data.demo", "seed": 42, "customers": N,
                                   "as_of": "2026-11-18"}
     assert default_as_of == AS_OF == demo["meta"]["default_as_of"]
     assert json.loads(tables)["customers"] == N
@@ -258,7 +269,7 @@ def test_no_early_expansion_means_far_more_churn(con):
 
 
 def test_facts_early_expansion_agrees(con):
-    # data/facts.sql's flag is the same definition as the test above.
+    # data/build/facts.sql's flag is the same definition as the test above.
     assert one(con, "select count(*) from customer_facts where early_expansion is null") == \
         one(con, "select count(*) from customers where mrr is null")
     share = one(con, "select avg(early_expansion::int) from customer_facts")
@@ -456,11 +467,9 @@ def test_nps_is_quarterly_for_about_a_third_and_tracks_churn(con):
 
 # --- activity ------------------------------------------------------------------------------------
 def test_activity_only_during_active_life(con):
-    assert one(con, """
+    assert one(con, f"""
         select count(*) from activity join customers using (customer_id)
-        where occurred_at < signup_date
-           or occurred_at >= $as_of + interval 1 day
-           or (churn_date <= $as_of and occurred_at >= churn_date)
+        where {outside_active_life("occurred_at")}
     """) == 0
     # Everyone still a customer at the end of the signup day used the product that day.
     assert one(con, """
@@ -521,11 +530,9 @@ def test_outreach_rows_and_response_rate_by_channel(con):
 
 
 def test_outreach_only_during_active_life_and_answered_before_as_of(con):
-    assert one(con, """
+    assert one(con, f"""
         select count(*) from outreach join customers using (customer_id)
-        where contacted_at < signup_date
-           or contacted_at >= $as_of + interval 1 day
-           or (churn_date <= $as_of and contacted_at >= churn_date)
+        where {outside_active_life("contacted_at")}
            or responded_at <= contacted_at
            or responded_at >= $as_of + interval 1 day
            or (churn_date <= $as_of and responded_at >= churn_date + interval 1 day)

@@ -36,7 +36,7 @@ HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[click]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    from data.generate import generate
+    from data.demo.generate import generate
 
     live = tmp_path_factory.mktemp("demo") / "retention.duckdb"
     generate(live, customers=400, progress=lambda *a: None)
@@ -165,7 +165,7 @@ def test_markup_in_names_reasons_and_categories_renders_as_text(hostile, serve):
 # --- CSV exports ---------------------------------------------------------------------------------
 def test_csv_exports_defuse_formulas(hostile):
     import queries
-    import ui
+    from app import ui
 
     con = queries.connect(hostile)
     try:

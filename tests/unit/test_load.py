@@ -178,7 +178,7 @@ lines', '2023-02-01', '2023-08-15', 'too expensive', 'Starter', 0, 'EMEA', null,
 
 
 def generated_db(tmp_path: Path) -> Path:
-    generate = pytest.importorskip("data.generate")
+    generate = pytest.importorskip("data.demo.generate")
     live = tmp_path / "source.duckdb"
     generate.generate(live, customers=300, seed=42)
     return live

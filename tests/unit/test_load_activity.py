@@ -1,4 +1,5 @@
-"""Importing activity (SPEC §2): a transactions export on its own, signup dates from first activity,
+"""Importing activity (docs/definitions.md, Data model): a transactions export on its own, signup
+dates from first activity,
 churn by inactivity, the file's own checks, and the public CDNOW sample end to end."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Importing outreach (SPEC §2 outreach): a good load with its summary, each rule of the file as
+"""Importing outreach (docs/definitions.md, Data model outreach): a good load with its summary, each rule of the file as
 `FILE:LINE: column: expected …, found …`, the user's own headers and dates, and the README's line."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-import narrative
+from words import narrative
 
 OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
-import narrative
+from words import narrative
 from data import build, snapshots
 from queries import Filters, outreach_kpis, outreach_retention, outreach_tiles, outreach_totals
 from tests.unit.fixtures import make_db

@@ -8,7 +8,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from data import build, needs, snapshots, upgrade
+from data import build, snapshots
+
+from views import needs
+
+from data.build import upgrade
 from data import capabilities as cap
 from tests.unit.fixtures import caps_of, make_db
 

@@ -1,4 +1,4 @@
-"""The board pack: `python -m report` writes one self-contained HTML file with every chart."""
+"""The board pack: `python -m outputs.report` writes one self-contained HTML file with every chart."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from plotly.offline import get_plotlyjs
 
 import queries
 from data import snapshots
-from formatting import format_value
-from data.generate import generate
-from report.__main__ import main, parse_filters
-from report.blocks import tiles_block
+from words.formatting import format_value
+from data.demo.generate import generate
+from outputs.report.__main__ import main, parse_filters
+from outputs.report.blocks import tiles_block
 
 SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")
 # Overview churn rate; heatmap, curves; reasons bars, reasons trend; FRT, CSAT, volume;

@@ -1,4 +1,4 @@
-"""The board pack on partial data: for each snapshot of tests/matrix.py, `python -m report` leaves
+"""The board pack on partial data: for each snapshot of tests/matrix.py, `python -m outputs.report` leaves
 out what the app leaves out, says so in one line, and draws no empty chart."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from report.__main__ import main
+from outputs.report.__main__ import main
 from tests import matrix
 
 SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")

@@ -1,4 +1,5 @@
-"""The shapes real exports come in (SPEC §2, data/shapes.py, data/dates.py) and the SPEC §3 default
+"""The shapes real exports come in (docs/definitions.md, Data model, data/shapes.py, data/dates.py)
+and the docs/definitions.md, Metrics default
 as-of date: tiny files in, the rows the schema tables hold written out by hand."""
 
 from __future__ import annotations
@@ -310,7 +311,7 @@ def test_timestamps_in_a_common_format(tmp_path):
         "column, found '2024-01-15'"]
 
 
-# --- the SPEC §3 default as-of date --------------------------------------------------------------
+# --- default as-of date (docs/definitions.md, Metrics) --------------------------------------------------------------
 def test_default_as_of_rule(tmp_path):
     con = make_db(tmp_path, customers=[
         {"customer_id": "a", "signup_date": "2024-01-10"},

@@ -1,4 +1,4 @@
-"""sharing.py's pure helpers: which snapshot a link opens, and the link itself."""
+"""app/sharing.py's pure helpers: which snapshot a link opens, and the link itself."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import sharing
+from app import sharing
 from data import snapshots
 from tests.unit.fixtures import make_db
 

@@ -16,7 +16,7 @@ Z = 1.959963984540054
 
 
 def band(s: float, greenwood: float) -> tuple[float, float]:
-    """Greenwood's variance on the log(-log) scale (SPEC §3), for the hand-computed rows."""
+    """Greenwood's variance on the log(-log) scale (docs/definitions.md, Metrics), for the hand-computed rows."""
     v = math.log(s)
     return (
         math.exp(-math.exp(math.log(-v) - Z * math.sqrt(greenwood) / v)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from targets import Target, for_view, from_rows, verdict
+from views.targets import Target, for_view, from_rows, verdict
 
 CHURN = Target("churn_rate_pct", "at_most", 3.0)
 CHURN_GROWTH = Target("churn_rate_pct", "at_most", 2.0, plan="Growth")
@@ -65,7 +65,7 @@ def test_labels_and_rows():
 
 
 def test_priorities_are_ordered_most_urgent_first_whatever_the_help_desk_calls_them():
-    from support_targets import ordered_priorities
+    from app.priorities import ordered_priorities
 
     # RavenStack's export: alphabetical would put "low" before "medium".
     assert ordered_priorities(["high", "low", "medium", "urgent"]) == [

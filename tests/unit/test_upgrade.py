@@ -7,7 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from data import build, snapshots, upgrade
+from data import build, snapshots
+
+from data.build import upgrade
 from queries import Filters, connect, support_kpis
 from tests.unit.fixtures import make_db
 

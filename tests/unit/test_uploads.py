@@ -1,4 +1,4 @@
-"""uploads.py: the in-app import runs exactly data.load.load (in a child process)."""
+"""app/uploads.py: the in-app import runs exactly data.load.load (in a child process)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import queries
-import uploads
+from app import uploads
 from data import import_summary, snapshots
 from tests.unit.fixtures import make_db
 

@@ -13,7 +13,7 @@ import pytest
 from bench import stream_client, viewers
 from tests.e2e.harness import free_port
 
-# The dashboard's keys and option labels, bound to the URL the same way (ui.py's sidebar).
+# The dashboard's keys and option labels, bound to the URL the same way (app/ui.py's sidebar).
 APP = """
 import streamlit as st
 

@@ -53,8 +53,32 @@ def customers(*rows: str, head: str = HEAD) -> str:
     return head + OK1 + "".join(r + "\n" for r in rows)
 
 
+# The second customer of a one-bad-value file: valid in every column but the one under test.
+CUSTOMER2 = {"customer_id": "c2", "name": "B", "signup_date": "2024-02-01", "churn_date": "",
+             "churn_reason": "", "plan": "Starter", "mrr": "20", "products_count": "1"}
+
+
+def bad_customer(name: str, column: str, value: str, rule: str) -> None:
+    """A customers file whose second customer has `value` (as written in the file) in `column`:
+    rejected on line 3 (header, the valid first customer, then it), naming that column."""
+    case(name, customers(",".join({**CUSTOMER2, column: value}.values())), reject(3, column, rule))
+
+
 def tickets(*rows: str) -> str:
     return TICKETS_HEAD + "".join(r + "\n" for r in rows)
+
+
+# The one ticket of a one-bad-value tickets file (of the companion file's customer c1): valid in
+# every column but the one under test.
+TICKET1 = {"ticket_id": "t1", "customer_id": "c1", "created_at": "2024-01-06 10:00",
+           "first_response_at": "", "resolved_at": "", "agent_replies": "", "csat": "", "ces": ""}
+
+
+def bad_ticket(name: str, column: str, value: str, rule: str, **others: str) -> None:
+    """A tickets file of one ticket with `value` in `column` (and `others` filled in, where the
+    rule under test needs them): rejected on line 2, naming that column."""
+    row = {**TICKET1, **others, column: value}
+    case(name, tickets(",".join(row.values())), reject(2, column, rule), table="tickets")
 
 
 def parquet(table: pa.Table) -> bytes:
@@ -131,71 +155,52 @@ def build() -> None:
                                              "c3,C,2024/01/05,,,Starter,20,1",
                                              "c4,D,Jan 5 2024,,,Starter,20,1"),
          reject(3, "signup_date", "expected an ISO date YYYY-MM-DD, found '05/01/2024'"))
-    case("date_year_9999.csv", customers("c2,B,2024-02-01,9999-12-31,,Starter,20,1"),
-         reject(3, "churn_date", "a date between 1900-01-01 and 2099-12-31, found '9999-12-31'"))
-    case("date_before_1900.csv", customers("c2,B,1899-12-31,,,Starter,20,1"),
-         reject(3, "signup_date", "a date between 1900-01-01 and 2099-12-31, found '1899-12-31'"))
-    case("date_year_0001.csv", customers("c2,B,0001-01-01,,,Starter,20,1"),
-         reject(3, "signup_date", "a date between 1900-01-01 and 2099-12-31"))
-    case("date_feb_30.csv", customers("c2,B,2024-02-30,,,Starter,20,1"),
-         reject(3, "signup_date", "expected an ISO date YYYY-MM-DD, found '2024-02-30'"))
-    case("date_feb_29_non_leap.csv", customers("c2,B,2023-02-29,,,Starter,20,1"),
-         reject(3, "signup_date", "found '2023-02-29'"))
-    case("date_month_13.csv", customers("c2,B,2024-13-01,,,Starter,20,1"),
-         reject(3, "signup_date", "found '2024-13-01'"))
-    # SPEC §2: an ISO date may carry a time; a date column keeps the date.
+    bad_customer("date_year_9999.csv", "churn_date", "9999-12-31",
+                 "a date between 1900-01-01 and 2099-12-31, found '9999-12-31'")
+    bad_customer("date_before_1900.csv", "signup_date", "1899-12-31",
+                 "a date between 1900-01-01 and 2099-12-31, found '1899-12-31'")
+    bad_customer("date_year_0001.csv", "signup_date", "0001-01-01",
+                 "a date between 1900-01-01 and 2099-12-31")
+    bad_customer("date_feb_30.csv", "signup_date", "2024-02-30",
+                 "expected an ISO date YYYY-MM-DD, found '2024-02-30'")
+    bad_customer("date_feb_29_non_leap.csv", "signup_date", "2023-02-29", "found '2023-02-29'")
+    bad_customer("date_month_13.csv", "signup_date", "2024-13-01", "found '2024-13-01'")
+    # docs/definitions.md, Data model: an ISO date may carry a time; a date column keeps the date.
     case("date_with_time.csv", customers("c2,B,2024-02-01 10:00:00,,,Starter,20,1"),
          accept(customers__signup_date="2024-02-01"))
-    case("date_excel_serial.csv", customers("c2,B,45292,,,Starter,20,1"),
-         reject(3, "signup_date", "found '45292'"))
-    case("ts_timezone.csv", tickets("t1,c1,2024-01-06T10:00:00Z,,,,,"),
-         reject(2, "created_at", "expected an ISO date-time"), table="tickets")
-    case("ts_year_9999.csv", tickets("t1,c1,2024-01-06 10:00,,9999-12-31 23:59:59,,,"),
-         reject(2, "resolved_at", "a date-time between 1900-01-01 and 2099-12-31"), table="tickets")
+    bad_customer("date_excel_serial.csv", "signup_date", "45292", "found '45292'")
+    bad_ticket("ts_timezone.csv", "created_at", "2024-01-06T10:00:00Z", "expected an ISO date-time")
+    bad_ticket("ts_year_9999.csv", "resolved_at", "9999-12-31 23:59:59",
+               "a date-time between 1900-01-01 and 2099-12-31")
     case("mrr_month_mid.csv", "customer_id,month,mrr\nc1,2024-01-15,10\n",
          reject(2, "month", "the first day of a month"), table="mrr_history")
 
     # --- numbers ---------------------------------------------------------------------------------
-    case("num_nan.csv", customers("c2,B,2024-02-01,,,Starter,NaN,1"),
-         reject(3, "mrr", "expected a number like 1234.50, found 'NaN'"))
-    case("num_inf.csv", customers("c2,B,2024-02-01,,,Starter,inf,1"),
-         reject(3, "mrr", "found 'inf'"))
-    case("num_neg_infinity.csv", customers("c2,B,2024-02-01,,,Starter,-Infinity,1"),
-         reject(3, "mrr", "found '-Infinity'"))
-    case("num_overflow.csv", customers("c2,B,2024-02-01,,,Starter,1e400,1"),
-         reject(3, "mrr", "found '1e400'"))
-    case("num_too_big_for_decimal.csv", customers("c2,B,2024-02-01,,,Starter,12345678901.00,1"),
-         reject(3, "mrr", "found '12345678901.00'"))
-    case("num_thousands_separator.csv", customers('c2,B,2024-02-01,,,Starter,"1,234.50",1'),
-         reject(3, "mrr", "found '1,234.50'"))
+    bad_customer("num_nan.csv", "mrr", "NaN", "expected a number like 1234.50, found 'NaN'")
+    bad_customer("num_inf.csv", "mrr", "inf", "found 'inf'")
+    bad_customer("num_neg_infinity.csv", "mrr", "-Infinity", "found '-Infinity'")
+    bad_customer("num_overflow.csv", "mrr", "1e400", "found '1e400'")
+    bad_customer("num_too_big_for_decimal.csv", "mrr", "12345678901.00", "found '12345678901.00'")
+    bad_customer("num_thousands_separator.csv", "mrr", '"1,234.50"', "found '1,234.50'")
     case("num_decimal_comma.csv", customers("c2;B;2024-02-01;;;Starter;12,50;1",
                                             head=HEAD.replace(",", ";")).replace(OK1, OK1.replace(",", ";")),
          reject(3, "mrr", "found '12,50'"))
-    case("num_int_overflow.csv", customers("c2,B,2024-02-01,,,Starter,20,2147483648"),
-         reject(3, "products_count", "expected a whole number"))
-    case("num_fraction_products.csv", customers("c2,B,2024-02-01,,,Starter,20,2.5"),
-         reject(3, "products_count", "found '2.5'"))
-    case("num_zero_products.csv", customers("c2,B,2024-02-01,,,Starter,20,0"),
-         reject(3, "products_count", "expected a whole number >= 1"))
-    case("num_csat_zero.csv", tickets("t1,c1,2024-01-06 10:00,,,1,0,"),
-         reject(2, "csat", "from 1 to 5"), table="tickets")
-    case("num_csat_word.csv", tickets("t1,c1,2024-01-06 10:00,,,1,five,"),
-         reject(2, "csat", "found 'five'"), table="tickets")
+    bad_customer("num_int_overflow.csv", "products_count", "2147483648", "expected a whole number")
+    bad_customer("num_fraction_products.csv", "products_count", "2.5", "found '2.5'")
+    bad_customer("num_zero_products.csv", "products_count", "0", "expected a whole number >= 1")
+    bad_ticket("num_csat_zero.csv", "csat", "0", "from 1 to 5", agent_replies="1")
+    bad_ticket("num_csat_word.csv", "csat", "five", "found 'five'", agent_replies="1")
     case("num_nps_11.csv", "customer_id,responded_at,score\nc1,2024-03-01 10:00,11\n",
          reject(2, "score", "from 0 to 10"), table="nps_responses")
-    case("num_negative_replies.csv", tickets("t1,c1,2024-01-06 10:00,,,-1,,"),
-         reject(2, "agent_replies", "a whole number >= 0"), table="tickets")
-    case("num_formula_in_mrr.csv", customers("c2,B,2024-02-01,,,Starter,=1+1,1"),
-         reject(3, "mrr", "found '=1+1'"))
+    bad_ticket("num_negative_replies.csv", "agent_replies", "-1", "a whole number >= 0")
+    bad_customer("num_formula_in_mrr.csv", "mrr", "=1+1", "found '=1+1'")
 
     # --- ids and keys ----------------------------------------------------------------------------
-    case("id_whitespace_only.csv", customers("   ,B,2024-02-01,,,Starter,20,1"),
-         reject(3, "customer_id", "(required)"))
-    case("id_duplicate_after_quote.csv", customers('"c1",B,2024-02-01,,,Starter,20,1'),
-         reject(3, "customer_id", "expected a unique customer_id"))
-    case("ticket_resolved_before_created.csv",
-         tickets("t1,c1,2024-01-06 10:00,,2024-01-05 10:00,,,"),
-         reject(2, "resolved_at", "on or after created_at"), table="tickets")
+    bad_customer("id_whitespace_only.csv", "customer_id", "   ", "(required)")
+    bad_customer("id_duplicate_after_quote.csv", "customer_id", '"c1"',
+                 "expected a unique customer_id")
+    bad_ticket("ticket_resolved_before_created.csv", "resolved_at", "2024-01-05 10:00",
+               "on or after created_at")
     case("reasons_two_categories.csv",
          "reason,category,owner_team\nToo expensive,Price,Finance\ntoo  EXPENSIVE ,Competitor,PM\n",
          reject(3, "category", "one category per reason"), table="churn_reason_categories")

@@ -1,0 +1,230 @@
+-- customer_facts: one row per customer, the per-customer facts every page aggregates, computed
+-- once per snapshot so that page queries only filter and group (no range joins at query time).
+--   *_start           : start date of the signup week (Monday), month, quarter
+--   churn_age_<grain> : smallest k with signup_date + k periods >= churn_date, i.e. the first age
+--                       at which the customer is no longer retained (null when never churned).
+--                       Retained at age k  <=>  churn_date is null or > as_of or k < churn_age.
+--   early_support_end : signup_date + 90 days, the end of a customer's early-support window
+--                       (docs/definitions.md, Metrics): the one place the 90 days are written; the queries ask
+--                       early_support_end <= as_of for "the first 90 days are over".
+--   early_*           : tickets created before early_support_end.
+--   early_expansion   : any month in the first 3 after the signup month with mrr above the
+--                       signup month's mrr (null when the customer has no mrr_history).
+--   customer_key      : an integer per customer (by customer_id) for joins from the large tables:
+--                       joining 10M tickets on it is several times faster than on the varchar id.
+-- Stored in signup_date order, so a signup-range filter skips whole row groups.
+create or replace table customer_facts as
+with base as (
+    select
+        cust.customer_id,
+        cust.signup_date,
+        cust.churn_date,
+        cust.mrr,
+        coalesce(cust.mrr, 0) as mrr_or_zero,
+        coalesce(cust.plan, 'Unknown') as plan,
+        coalesce(cust.segment, 'Unknown') as segment,
+        coalesce(cust.region, 'Unknown') as region,
+        coalesce(cust.industry, 'Unknown') as industry,
+        coalesce(cust.acquisition_channel, 'Unknown') as acquisition_channel,
+        cust.products_count,
+        cust.churn_reason,
+        lower(trim(regexp_replace(coalesce(cust.churn_reason, ''), '\s+', ' ', 'g'))) as reason_key,
+        date_trunc('week', cust.signup_date)::date as week_start,
+        date_trunc('month', cust.signup_date)::date as month_start,
+        date_trunc('quarter', cust.signup_date)::date as quarter_start,
+        datediff('month', cust.signup_date, cust.churn_date) as churn_months,
+        (cust.signup_date + interval 90 day)::date as early_support_end
+    from customers as cust
+),
+
+churn_age as (
+    select
+        base.*,
+        (datediff('day', signup_date, churn_date) + 6) // 7 as churn_age_week,
+        case
+            when signup_date + to_months(churn_months) >= churn_date then churn_months
+            else churn_months + 1
+        end as churn_age_month,
+        case
+            when signup_date + to_months(3 * ((churn_months + 2) // 3)) >= churn_date
+                then (churn_months + 2) // 3
+            else (churn_months + 2) // 3 + 1
+        end as churn_age_quarter
+    from base
+),
+
+reason as (
+    select
+        churn_age.*,
+        case when churn_date is null then null
+             else coalesce(mapping.category, 'Other') end as churn_category,
+        case when churn_date is null then null
+             when mapping.category is null then null
+             else mapping.owner_team end as churn_owner_team
+    from churn_age
+    left join churn_reason_categories as mapping on mapping.reason_key = churn_age.reason_key
+),
+
+early_ticket as (
+    select
+        tkt.customer_id,
+        count(*) as early_tickets,
+        max(datediff('microsecond', tkt.created_at, tkt.first_response_at) / 3600e6) as early_max_frt_h,
+        count(*) filter (where tkt.first_response_at is null) as early_unanswered,
+        count(tkt.csat) as early_csat_rated,
+        count(*) filter (where tkt.csat < 4) as early_csat_bad
+    from tickets as tkt
+    join base using (customer_id)
+    where tkt.created_at < base.early_support_end
+    group by tkt.customer_id
+),
+
+expansion as (
+    select
+        hist.customer_id,
+        max(hist.mrr) filter (where hist.month = date_trunc('month', cust.signup_date)) as signup_month_mrr,
+        max(hist.mrr) filter (
+            where hist.month > date_trunc('month', cust.signup_date)
+              and hist.month <= date_trunc('month', cust.signup_date) + interval 3 month
+        ) as first_3_months_max_mrr
+    from mrr_history as hist
+    join customers as cust using (customer_id)
+    group by hist.customer_id
+),
+
+final as (
+    select
+        -- every column of reason but churn_months, listed: `* exclude` is DuckDB's alone
+        reason.customer_id, reason.signup_date, reason.churn_date, reason.mrr, reason.mrr_or_zero,
+        reason.plan, reason.segment, reason.region, reason.industry, reason.acquisition_channel,
+        reason.products_count, reason.churn_reason, reason.reason_key, reason.week_start,
+        reason.month_start, reason.quarter_start, reason.early_support_end, reason.churn_age_week,
+        reason.churn_age_month, reason.churn_age_quarter, reason.churn_category,
+        reason.churn_owner_team,
+        coalesce(early_ticket.early_tickets, 0) as early_tickets,
+        early_ticket.early_max_frt_h,
+        coalesce(early_ticket.early_unanswered, 0) as early_unanswered,
+        coalesce(early_ticket.early_csat_rated, 0) as early_csat_rated,
+        coalesce(early_ticket.early_csat_bad, 0) as early_csat_bad,
+        case
+            when expansion.customer_id is null then null
+            else coalesce(expansion.first_3_months_max_mrr > expansion.signup_month_mrr, false)
+        end as early_expansion,
+        row_number() over (order by reason.customer_id) as customer_key
+    from reason
+    left join early_ticket using (customer_id)
+    left join expansion using (customer_id)
+)
+
+select * from final
+order by signup_date, customer_id;
+
+-- ticket_facts: one row per ticket, what the support queries aggregate, computed once per snapshot
+-- so that page queries neither re-derive it per row nor join on varchar ids:
+--   customer_key          : customer_facts.customer_key of the ticket's customer
+--   created_<grain>       : start of the week (Monday) / month / quarter of created_at
+--   resolved_<grain>      : the same for resolved_at (null while open)
+--   frt_h, resolution_h   : first_response_at / resolved_at - created_at in hours, null when it has
+--                           not happened; queries still compare the timestamps with their as-of.
+--   tenure_block          : the customer's tenure in whole 30-day blocks when the ticket was created,
+--                           datediff('day', signup_date, created_at::date) // 30 (null before signup)
+--   is_pre_churn          : created in the 90 days before the customer's churn date,
+--                           churn_date - 90 days <= created_at < churn_date (false if never churned)
+-- Stored in created_at order, so a created-date range skips whole row groups.
+create or replace table ticket_facts as
+select
+    cf.customer_key,
+    tkt.ticket_id,
+    tkt.created_at,
+    tkt.first_response_at,
+    tkt.resolved_at,
+    date_trunc('week', tkt.created_at)::date as created_week,
+    date_trunc('month', tkt.created_at)::date as created_month,
+    date_trunc('quarter', tkt.created_at)::date as created_quarter,
+    date_trunc('week', tkt.resolved_at)::date as resolved_week,
+    date_trunc('month', tkt.resolved_at)::date as resolved_month,
+    date_trunc('quarter', tkt.resolved_at)::date as resolved_quarter,
+    datediff('microsecond', tkt.created_at, tkt.first_response_at) / 3600e6 as frt_h,
+    datediff('microsecond', tkt.created_at, tkt.resolved_at) / 3600e6 as resolution_h,
+    case when tkt.created_at >= cf.signup_date
+        then datediff('day', cf.signup_date, tkt.created_at::date) // 30 end as tenure_block,
+    coalesce(
+        tkt.created_at >= cf.churn_date - interval 90 day and tkt.created_at < cf.churn_date, false
+    ) as is_pre_churn,
+    tkt.channel,
+    tkt.category,
+    tkt.priority,
+    tkt.agent_replies,
+    tkt.csat,
+    tkt.ces
+from tickets as tkt
+join customer_facts as cf using (customer_id)
+order by tkt.created_at, tkt.ticket_id;
+
+-- mrr_facts: mrr_history keyed by customer_key instead of the varchar customer_id, with each row's
+-- mrr 1, 2 and 3 months later (null where the customer has no row for that month), so that the
+-- revenue queries read a period's start and end mrr from one row instead of joining 11M rows to
+-- themselves. Stored in month order, so a month range skips whole row groups.
+create or replace table mrr_facts as
+with keyed as (
+    select cf.customer_key, hist.month, hist.mrr
+    from mrr_history as hist
+    join customer_facts as cf using (customer_id)
+),
+
+final as (
+    select
+        hist.customer_key,
+        hist.month,
+        hist.mrr,
+        later_1.mrr as mrr_1m_later,
+        later_2.mrr as mrr_2m_later,
+        later_3.mrr as mrr_3m_later
+    from keyed as hist
+    left join keyed as later_1
+        on later_1.customer_key = hist.customer_key
+        and later_1.month = hist.month + interval 1 month
+    left join keyed as later_2
+        on later_2.customer_key = hist.customer_key
+        and later_2.month = hist.month + interval 2 month
+    left join keyed as later_3
+        on later_3.customer_key = hist.customer_key
+        and later_3.month = hist.month + interval 3 month
+)
+
+select * from final
+order by month, customer_key;
+
+-- nps_facts: nps_responses keyed by customer_key (the nps query joins the selected customers on the
+-- integer key, not the varchar id), in responded_at order, so a date range skips whole row groups.
+create or replace table nps_facts as
+select cf.customer_key, resp.responded_at, resp.score
+from nps_responses as resp
+join customer_facts as cf using (customer_id)
+order by resp.responded_at, cf.customer_key;
+
+-- activity_facts: activity keyed by customer_key, what the activity queries aggregate, so that
+-- page queries neither re-derive it per row nor join on varchar ids:
+--   occurred_<grain> : start of the week (Monday) / month / quarter of occurred_at
+--   tenure_block     : the customer's tenure in whole 30-day blocks at the activity,
+--                      datediff('day', signup_date, occurred_at::date) // 30 (null before signup)
+--   is_pre_churn     : in the 90 days before the customer's churn date,
+--                      churn_date - 90 days <= occurred_at < churn_date (false if never churned)
+-- Stored in occurred_at order, so a date range skips whole row groups.
+create or replace table activity_facts as
+select
+    cf.customer_key,
+    act.occurred_at,
+    date_trunc('week', act.occurred_at)::date as occurred_week,
+    date_trunc('month', act.occurred_at)::date as occurred_month,
+    date_trunc('quarter', act.occurred_at)::date as occurred_quarter,
+    act.amount,
+    act.kind,
+    case when act.occurred_at >= cf.signup_date
+        then datediff('day', cf.signup_date, act.occurred_at::date) // 30 end as tenure_block,
+    coalesce(
+        act.occurred_at >= cf.churn_date - interval 90 day and act.occurred_at < cf.churn_date, false
+    ) as is_pre_churn
+from activity as act
+join customer_facts as cf using (customer_id)
+order by act.occurred_at, cf.customer_key;

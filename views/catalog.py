@@ -1,0 +1,364 @@
+"""What each page shows, written once: its sections, each with the metric calls of its default
+view, the charts it draws (the names `ui.show` gives them, which are also their CSVs' names), the key of
+its definition (words/definitions.py) and what it needs of the data (data/needs.py).
+
+Everything that lists a page's content reads this table: the navigation (app/frame.py), the
+default views kept beside each snapshot (views/default_views.py), "what this data can show"
+(views/needs.py: the Data page, the importer's summary, the board pack's left-out line), the
+board pack and the page tests. A new section is one entry here and its drawing on the page.
+
+Calls are (function name, arguments[, filter fields that replace the default filters]); in
+filter overrides EACH stands for one call per value of that dimension (a compare chart), and an
+argument FirstOf(fn, column) for the value of `column` in the first row of another call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from data.needs import (ACTIVITY, CHURN, DATED, HISTORY, NO_CHURN, OUTREACH, REASONS, RESPONSES,
+                        TICKETS, UNDATED_ONLY, Need, column, split, table)
+from queries.outreach import RETENTION_DAYS as OUTREACH_DAYS
+from queries.outreach import TILE_KPIS as OUTREACH_TILES
+
+# A compare chart runs its function once per value of a dimension in the data (ui.compare):
+# {"segments": EACH} stands for one call per segment.
+EACH = "each value in the data"
+EACH_DIMENSION = {"plans": "plan", "segments": "segment"}
+
+COMPARE_DIMENSIONS = ("plan", "segment", "region", "industry", "acquisition_channel",
+                      "products_count")
+
+
+@dataclass(frozen=True)
+class FirstOf:
+    """An argument a page picks from the data: `column` of the first row of another call's
+    result (with default filters)."""
+
+    fn: str
+    column: str
+
+
+# The Churn reasons page's category picker starts at the first category of churn_reasons (the
+# one with the most customers lost), whatever the categories of the data are.
+TOP_CATEGORY = FirstOf("churn_reasons", "category")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One thing a page shows. `kind`: chart | tile | choice (a control offered only when the
+    data has it) | option (one value of a choice) | section (a part of a page, said once) |
+    filter. `churn`: it also needs churn on or before the view's as-of date."""
+
+    key: str                       # "<page>.<item>", e.g. "support.ces"
+    label: str                     # what it shows, in words ("customer effort")
+    needs: tuple[Need, ...] = ()
+    kind: str = "chart"
+    churn: bool = False
+    calls: tuple[tuple, ...] = ()  # what it asks for in the page's default view
+    charts: tuple[str, ...] = ()   # the names ui.show draws it under ({grain}... = any word)
+    definition: str = ""           # key of words/definitions.py
+
+
+@dataclass(frozen=True)
+class Page:
+    script: str
+    label: str                     # navigation label and page title
+    icon: str
+    sections: tuple[Section, ...]
+    view: str = ""                 # name of its kept default view and benchmark row ("" = none)
+    listed_when: str = ""          # a section key: listed in navigation only when it can show
+
+    @property
+    def calls(self) -> list[tuple]:
+        """The page's default view: every call of its sections, each once, in order."""
+        seen, out = set(), []
+        for section in self.sections:
+            for call in section.calls:
+                key = repr(call)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(call)
+        return out
+
+
+def _tile(page: str, kpi: str, label: str, *needs: Need) -> Section:
+    return Section(f"{page}.tile.{kpi}", label, needs, "tile")
+
+
+# The Overview's tiles are read off the monthly series its trend lines plot.
+OVERVIEW_SERIES = (
+    ("period_movements", {"grain": "month"}),
+    ("revenue_retention", {"grain": "month"}),
+    ("support_kpis", {"grain": "month", "resolution": False}),
+    ("nps", {"grain": "quarter"}),
+    ("nps", {"grain": "month"}),
+)
+# What changed: the reasons behind a change in churn, overall and per segment.
+CHANGE_REASONS = (
+    ("churn_reasons", {"grain": "month"}),
+    ("churn_reasons", {"grain": "month"}, {"segments": EACH}),
+)
+
+OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overview", sections=(
+    Section("overview.tiles", "the KPI tiles", (), "section", calls=OVERVIEW_SERIES),
+    _tile("overview", "active_customers", "active customers"),
+    _tile("overview", "churn_rate_pct", "churn rate", *HISTORY),
+    _tile("overview", "crr_pct", "customer retention rate", *HISTORY),
+    _tile("overview", "mrr", "MRR", column("customers.mrr")),
+    _tile("overview", "nrr_pct", "net revenue retention", table("mrr_history")),
+    _tile("overview", "csat_pct", "CSAT", TICKETS, column("tickets.csat")),
+    _tile("overview", "frt_median_h", "first response time", TICKETS,
+          column("tickets.first_response_at")),
+    _tile("overview", "nps", "NPS", table("nps_responses")),
+    _tile("overview", "clv", "lifetime value", *HISTORY, column("customers.mrr")),
+    Section("overview.churn_rate", "the monthly churn rate", HISTORY,
+            calls=(("period_movements", {"grain": "month"}),),
+            charts=("overview_churn_rate",), definition="churn_rate"),
+    Section("overview.churn_reasons", "the top churn reasons", REASONS, churn=True,
+            calls=(("churn_reasons", {}), *CHANGE_REASONS),
+            charts=("overview_churn_reasons",), definition="churn_category"),
+    # Churn without dates (a picture of one moment), in place of the monthly tiles and chart:
+    # the churn share, retention by tenure, and the churn share by a dimension when the data
+    # names no reasons (app/shape_ui.py draws them).
+    Section("overview.tile.churn_share", "the churn share", (UNDATED_ONLY, CHURN), "tile",
+            calls=(("churn_share", {}),), definition="churn_share"),
+    Section("overview.tenure_retention", "retention by tenure", (UNDATED_ONLY, CHURN),
+            calls=(("tenure_survival", {}),),
+            charts=("overview_tenure_retention", "overview_churn_share_by_{dimension}"),
+            definition="tenure_retention"),
+    # No churn at all (activity only): customers active, new and returning per month.
+    Section("overview.activity", "activity tiles (active and returning customers)",
+            (NO_CHURN, ACTIVITY), "tile",
+            calls=(("activity_retention", {"grain": "month", "mode": "bounded"}),),
+            charts=("overview_activity_months",), definition="activity_active"),
+))
+
+COHORT_SERIES = (
+    ("cohort_retention", {"grain": "month", "basis": "logo"}),
+    ("average_retention", {"grain": "month", "basis": "logo"}),
+)
+
+COHORTS = Page("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:", view="Cohorts", sections=(
+    Section("cohorts.heatmap", "the retention triangle", HISTORY, calls=COHORT_SERIES[:1],
+            charts=("cohort_heatmap",), definition="retention"),
+    Section("cohorts.curves", "retention curves", HISTORY, calls=COHORT_SERIES,
+            charts=("retention_curves",), definition="average_curve"),
+    Section("cohorts.compare", "retention compared by group",
+            (*HISTORY, split(*COMPARE_DIMENSIONS)),
+            # compare mode, by plan: one weighted average curve per plan
+            calls=(("average_retention", {"grain": "month", "basis": "logo"}, {"plans": EACH}),),
+            charts=("retention_by_{dimension}",), definition="average_curve"),
+    *(Section(f"cohorts.by.{d}", f"retention by {d.replace('_', ' ')}", (CHURN, split(d)),
+              "option") for d in COMPARE_DIMENSIONS),
+    Section("cohorts.by.early_tickets", "retention by early tickets", (CHURN, TICKETS), "option"),
+    Section("cohorts.by.early_csat", "retention by early CSAT",
+            (CHURN, TICKETS, column("tickets.csat")), "option"),
+    Section("cohorts.month_k", "retention at one age across cohorts", HISTORY,
+            charts=("retention_at_{grain}_{age}",), definition="retention"),
+    Section("cohorts.customers", "the customers behind a cell", ()),
+    Section("cohorts.basis_mrr", "MRR-weighted retention", (column("customers.mrr"), DATED),
+            "choice", definition="revenue_basis"),
+    # Churn without dates: retention by tenure in place of the triangle and cohort curves, and
+    # the churn share and tenure curves compared by group (app/shape_ui.py draws them).
+    Section("cohorts.tenure_retention", "retention by tenure", (UNDATED_ONLY, CHURN),
+            charts=("tenure_retention",), definition="tenure_retention"),
+    Section("cohorts.tenure_compare", "churn share and retention by tenure by group",
+            (UNDATED_ONLY, CHURN, split(*COMPARE_DIMENSIONS)),
+            charts=("churn_share_by_{dimension}", "tenure_retention_by_{dimension}"),
+            definition="tenure_retention"),
+    Section("cohorts.basis_activity", "activity retention (customers who came back)", (ACTIVITY,),
+            "choice", definition="activity_returned"),
+    Section("cohorts.compare_activity", "activity retention compared by group",
+            (ACTIVITY, split(*COMPARE_DIMENSIONS)), charts=("retention_by_{dimension}",),
+            definition="activity_average"),
+    Section("cohorts.activity_revenue", "revenue per customer by age",
+            (ACTIVITY, column("activity.amount")), charts=("revenue_per_customer",),
+            definition="activity_revenue"),
+))
+
+CHURN_REASONS = Page("pages/3_Churn_reasons.py", "Churn reasons", ":material/logout:",
+                     view="Churn reasons", sections=(
+    Section("churn.lost", "customers lost", (CHURN,), "tile", churn=True,
+            calls=(("churn_reasons", {}),)),
+    Section("churn.mrr_lost", "MRR lost", (CHURN, column("customers.mrr")), "tile", churn=True),
+    Section("churn.by_category", "customers lost by reason", REASONS, churn=True,
+            charts=("churn_customers_by_category",), definition="churn_category"),
+    Section("churn.mrr_by_category", "MRR lost by reason", (*REASONS, column("customers.mrr")),
+            churn=True, charts=("churn_mrr_by_category",), definition="churn_category"),
+    Section("churn.owners", "which team owns the fix", REASONS, "tile", churn=True),
+    Section("churn.trend", "churn reasons over time", (*REASONS, DATED), churn=True,
+            calls=(("churn_reasons", {"grain": "month"}),),
+            charts=("churn_by_reason_per_{grain}",), definition="churn_category"),
+    Section("churn.by_segment", "the reason mix by segment", (*REASONS, split("segment")),
+            churn=True, calls=(("churn_reasons", {}, {"segments": EACH}),),
+            charts=("churn_reasons_by_segment",), definition="churn_category"),
+    Section("churn.raw", "the raw reasons behind a category",
+            (CHURN, column("customers.churn_reason")), churn=True,
+            # the Other warning asks for the Other category's reasons: no reason vs unmapped
+            calls=(("raw_reasons", {"category": TOP_CATEGORY}),
+                   ("raw_reasons", {"category": "Other"})),
+            charts=("raw_reasons",), definition="churn_category"),
+))
+
+SUPPORT_KPIS = Page("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:",
+                    view="Support KPIs", sections=(
+    Section("support.tickets", "support KPIs", (TICKETS,), "section",
+            calls=(("support_kpis", {"grain": "month"}),)),
+    Section("support.frt", "first response time", (TICKETS, column("tickets.first_response_at")),
+            charts=("first_response_h_{choice}",), definition="frt"),
+    Section("support.resolution", "resolution time", (TICKETS, column("tickets.resolved_at")),
+            charts=("resolution_h_{choice}",), definition="resolution"),
+    Section("support.csat", "CSAT", (TICKETS, column("tickets.csat")), charts=("csat",),
+            definition="csat"),
+    Section("support.ces", "customer effort", (TICKETS, column("tickets.ces")), charts=("ces",),
+            definition="ces"),
+    Section("support.one_touch", "one-touch resolution",
+            (TICKETS, column("tickets.resolved_at"), column("tickets.agent_replies")),
+            charts=("one_touch",), definition="one_touch"),
+    Section("support.nps", "the net promoter score", (table("nps_responses"),),
+            calls=(("nps", {"grain": "month"}),), charts=("nps",), definition="nps"),
+    Section("support.volume", "ticket volume", (TICKETS,), charts=("volume_backlog",),
+            definition="ticket_period"),
+    Section("support.backlog", "the backlog", (TICKETS, column("tickets.resolved_at")),
+            charts=("volume_backlog",), definition="backlog"),
+    Section("support.priority", "times and targets per priority",
+            (TICKETS, column("tickets.priority")), "choice"),
+    Section("support.by.channel", "a breakdown by channel", (TICKETS, split("ticket_channel")),
+            "choice", calls=(("support_kpis", {"grain": "month", "by": "channel"}),),
+            charts=("{metric}_by_channel",)),
+    Section("support.by.category", "a breakdown by ticket category",
+            (TICKETS, split("ticket_category")), "choice", charts=("{metric}_by_category",)),
+    Section("support.by.priority", "a breakdown by priority", (TICKETS, split("ticket_priority")),
+            "choice", charts=("{metric}_by_priority",)),
+))
+
+EARLY_SUPPORT = (
+    ("survival", {"by": "early_tickets"}),
+    ("logrank_p", {"by": "early_tickets"}),
+    ("survival_at", {"by": "early_tickets", "day": 365}),
+    ("early_support_excluded", {}),
+)
+
+SUPPORT_X_RETENTION = Page(
+    "pages/5_Support_x_retention.py", "Support × retention", ":material/join_inner:",
+    view="Support x retention", sections=(
+        Section("support_x.early", "retention by early support experience", (CHURN, TICKETS),
+                "section", calls=EARLY_SUPPORT),
+        # Each split: the survival curves and the share still active after a year.
+        Section("support_x.early_tickets", "retention by tickets in the first 90 days",
+                (CHURN, TICKETS), definition="survival",
+                charts=("survival_by_early_tickets", "survival_365_by_early_tickets")),
+        Section("support_x.early_frt_sla",
+                "retention by first-response target in the first 90 days",
+                (CHURN, TICKETS, column("tickets.first_response_at")), definition="survival",
+                charts=("survival_by_early_frt_sla", "survival_365_by_early_frt_sla")),
+        Section("support_x.early_csat", "retention by CSAT in the first 90 days",
+                (CHURN, TICKETS, column("tickets.csat")), definition="survival",
+                charts=("survival_by_early_csat", "survival_365_by_early_csat")),
+        Section("support_x.products", "two-year retention by products held",
+                (*HISTORY, column("customers.products_count")),
+                calls=(("retention_by_products", {"horizon_months": 24}),),
+                charts=("retention_by_products",), definition="products"),
+        Section("support_x.expansion", "two-year retention by early expansion",
+                (*HISTORY, table("mrr_history")),
+                calls=(("early_expansion_retention", {"horizon_months": 24}),),
+                charts=("retention_by_early_expansion",), definition="early_expansion"),
+        Section("support_x.pre_churn", "support in the 90 days before churn", (*HISTORY, TICKETS),
+                churn=True, calls=(("pre_churn_tickets", {}),), charts=("pre_churn_tickets",),
+                definition="churn_category"),
+        Section("support_x.pre_churn_activity", "activity in the 90 days before churn",
+                (*HISTORY, ACTIVITY), churn=True, calls=(("pre_churn_activity", {}),),
+                charts=("pre_churn_activity",), definition="pre_churn_activity"),
+    ))
+
+OUTREACH_PAGE = Page(
+    "pages/10_Outreach.py", "Outreach", ":material/campaign:", view="Outreach",
+    listed_when="outreach.contacts", sections=(
+        Section("outreach.contacts", "outreach: response rates, actions and retention of "
+                "contacted customers", (OUTREACH,), "section",
+                calls=(("outreach_totals", {}), ("outreach_kpis", {"grain": "month"}))),
+        _tile("outreach", "contacts", "contacts", OUTREACH),
+        _tile("outreach", "response_rate_pct", "response rate", OUTREACH, RESPONSES),
+        _tile("outreach", "actions_per_response", "actions per engagement", OUTREACH, RESPONSES,
+              column("outreach.actions")),
+        Section("outreach.tile.retention_gap_pct", "the 90-day retention gap",
+                (*HISTORY, OUTREACH),
+                "tile", calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month"}),)),
+        Section("outreach.response_rate", "response rate over time", (OUTREACH, RESPONSES),
+                charts=("outreach_response_rate",), definition="outreach_response_rate"),
+        Section("outreach.by.channel", "response rate by channel",
+                (OUTREACH, RESPONSES, split("outreach_channel")), "choice",
+                calls=(("outreach_kpis", {"grain": "month", "by": "channel"}),),
+                charts=("outreach_response_time",), definition="outreach_response_time"),
+        Section("outreach.campaigns", "the campaigns table", (OUTREACH, column("outreach.campaign")),
+                calls=(("outreach_totals", {"by": "campaign"}),)),
+        Section("outreach.retention", "retention of contacted and not contacted customers",
+                (*HISTORY, OUTREACH),
+                calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month",
+                                               "by": "campaign"}),),
+                charts=("outreach_retention",), definition="outreach_retention"),
+    ))
+
+DATA_PAGE = Page("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:",
+                 view="Data", sections=(
+    # The quality notes: row counts and rules, the share left in Other, the customers the early
+    # support splits leave out, tickets without a first response.
+    Section("data.quality", "data-quality notes", (), "section",
+            calls=(("data_quality", {}), ("churn_reasons", {}), ("early_support_excluded", {}),
+                   ("support_kpis", {"grain": "month", "resolution": False}))),
+))
+
+REASON_MAPPING = Page("pages/8_Reason_mapping.py", "Reason mapping", ":material/category:",
+                      sections=())
+TARGETS_AND_NOTES = Page("pages/9_Targets_and_notes.py", "Targets & notes", ":material/flag:",
+                         sections=())
+# The Import page is reached from the Data page by editors; it is not in the navigation.
+IMPORT = Page("pages/7_Import.py", "Import data", ":material/upload_file:", sections=())
+
+# Navigation order.
+PAGES: tuple[Page, ...] = (OVERVIEW, COHORTS, CHURN_REASONS, SUPPORT_KPIS, SUPPORT_X_RETENTION,
+                           OUTREACH_PAGE, DATA_PAGE, REASON_MAPPING, TARGETS_AND_NOTES)
+
+# The shared sidebar: a filter over a dimension without values is not drawn. Every page draws
+# the shared header, whose customer count is FRAME_CALLS.
+FILTERS: tuple[Section, ...] = (
+    Section("filter.plan", "the plan filter", (column("customers.plan"),), "filter"),
+    Section("filter.segment", "the segment filter", (column("customers.segment"),), "filter"),
+    Section("filter.region", "the region filter", (column("customers.region"),), "filter"),
+    Section("filter.industry", "the industry filter", (column("customers.industry"),), "filter"),
+    Section("filter.channel", "the acquisition channel filter",
+            (column("customers.acquisition_channel"),), "filter"),
+    Section("filter.products", "the products held filter", (column("customers.products_count"),),
+            "filter"),
+    Section("filter.early_tickets", "the early tickets filter", (TICKETS,), "filter"),
+    Section("filter.early_csat", "the early CSAT filter", (TICKETS, column("tickets.csat")),
+            "filter"),
+)
+FRAME_CALLS: list[tuple] = [("cohort_retention", {"grain": "quarter"})]
+
+# key -> section, in page order, filters last; and the page each is on.
+ITEMS: dict[str, Section] = {s.key: s for s in (*(s for p in PAGES for s in p.sections), *FILTERS)}
+PAGE_OF: dict[str, str] = {**{s.key: p.label for p in PAGES for s in p.sections},
+                           **{s.key: "Filters" for s in FILTERS}}
+# Page views kept beside each snapshot: view name -> its calls.
+PAGE_CALLS: dict[str, list[tuple]] = {page.view: page.calls for page in PAGES if page.view}
+# What a page asks for with default filters that is deliberately not kept: the rows behind the
+# drill-down depend on the cell picked (by default the newest cohort), and the table profile and
+# the reason mapping's tables are small reads of the whole snapshot.
+NOT_STORED = {"cohort_customers", "table_profile", "reason_mapping", "mapping_versions",
+              "mapping_categories"}
+
+__all__ = ["EACH", "EACH_DIMENSION", "FILTERS", "FRAME_CALLS", "ITEMS", "NOT_STORED", "OUTREACH_DAYS",
+           "OUTREACH_TILES",
+           "PAGES", "PAGE_CALLS", "PAGE_OF", "FirstOf", "Page", "Section", "page"]
+
+
+def page(label_or_script: str) -> Page:
+    """The page with this navigation label, view name or script path."""
+    for p in (*PAGES, IMPORT):
+        if label_or_script in (p.label, p.script, p.view):
+            return p
+    raise KeyError(label_or_script)
+
+
