@@ -121,17 +121,15 @@ OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overvi
     # Churn without dates (a picture of one moment), in place of the monthly tiles and chart:
     # the churn share, retention by tenure, and the churn share by a dimension when the data
     # names no reasons (app/shape_ui.py draws them).
+    # Not in the kept default view: its calls are made only on such data (cheap, computed live).
     Section("overview.tile.churn_share", "the churn share", (UNDATED_ONLY, CHURN), "tile",
-            calls=(("churn_share", {}),), definition="churn_share"),
+            definition="churn_share"),
     Section("overview.tenure_retention", "retention by tenure", (UNDATED_ONLY, CHURN),
-            calls=(("tenure_survival", {}),),
             charts=("overview_tenure_retention", "overview_churn_share_by_{dimension}"),
             definition="tenure_retention"),
     # No churn at all (activity only): customers active, new and returning per month.
     Section("overview.activity", "activity tiles (active and returning customers)",
-            (NO_CHURN, ACTIVITY), "tile",
-            calls=(("activity_retention", {"grain": "month", "mode": "bounded"}),),
-            charts=("overview_activity_months",), definition="activity_active"),
+            (NO_CHURN, ACTIVITY), "tile", charts=("overview_activity_months",), definition="activity_active"),
 ))
 
 COHORT_SERIES = (
