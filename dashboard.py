@@ -4,7 +4,8 @@ import streamlit as st
 
 import charts
 from app import frame
-from words import narrative
+from words import definitions, formatting, narrative
+from views import catalog
 import settings
 from app import sharing
 from app import tiles
@@ -24,7 +25,10 @@ support = ui.query("support_kpis", f, grain="month", resolution=False)
 scores = ui.query("nps", f, grain="quarter")
 monthly_scores = ui.query("nps", f, grain="month")
 series = (moves, revenue, support, monthly_scores)
-kpis = None if any(s is None for s in series) else ui.compute("kpi_tiles", *series, settings.MIN_N)
+# Each table's first and last date: a tile compares only periods its table wholly covers.
+spans = ui.query_all("table_profile")
+kpis = None if any(s is None for s in series) else ui.compute(
+    "kpi_tiles", *series, settings.MIN_N, spans)
 
 # Each tile's small trend: the last 12 complete periods of the series behind it.
 TRENDS = {
@@ -73,6 +77,31 @@ else:
     sentences = narrative.overview_summary(kpis, reasons, by_segment, settings.MIN_N,
                                            history=moves)
     st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in sentences) or "Nothing to report.")
+
+# MRR at risk in the next 90 days: the At risk page's churn score, with its track record.
+if ui.offered(["overview.tile.mrr_at_risk"]) and ui.customer_count(f):
+    risk_record = ui.query("risk_backtest", f, horizon_days=catalog.RISK_DAYS)
+    risk_scores = (ui.query("churn_risk", f, horizon_days=catalog.RISK_DAYS)
+                   if risk_record and risk_record["status"] == "ok" else None)
+    risk_totals = (ui.compute("risk_totals", risk_scores)
+                   if risk_scores is not None else None)
+    if risk_totals is not None:
+        tile, words = st.columns([1, 4], vertical_alignment="center")
+        tile.metric(f"MRR at risk in the next {catalog.RISK_DAYS} days",
+                    formatting.money(risk_totals["mrr_at_risk"]), border=True,
+                    help=definitions.DEFINITIONS["mrr_at_risk"].formula)
+        with words:
+            st.caption(ui.markdown_text(
+                f"Σ churn risk × MRR over {risk_totals['customers']:,} active customers: a "
+                "probability from history, not a verdict. "
+                + narrative.risk_track_record(risk_record)))
+            st.page_link("pages/11_At_risk.py", label="Who is at risk, and why",
+                         icon=":material/crisis_alert:")
+    elif risk_record and risk_record["status"] != "ok":
+        st.caption(ui.markdown_text("No MRR-at-risk tile. " + narrative.risk_track_record(
+            risk_record)))
+else:
+    ui.missing_lines(["overview.tile.mrr_at_risk"], quiet=True)
 
 left, right = st.columns(2)
 with left:

@@ -48,9 +48,16 @@ def kpi_tile(row, trend: list[float], column=None, target: Target | None = None)
         format_delta(row["delta"], row["unit"]),
         delta_color=("off" if flat else "normal" if row["higher_is_better"] else "inverse"),
         delta_arrow="off" if flat else "auto",
-        delta_description=f"vs {pd.Timestamp(row['previous_period']):%b %Y}",
+        # The month alone ("vs Nov"): the heading above the tiles names both months, and a
+        # longer text is cut off in a fifth of a 1440-px page.
+        delta_description=(f"vs {pd.Timestamp(row['previous_period']):%b}"
+                           if pd.notna(row["delta"]) else None),
         help=help_text,
     )
+    note = row.get("note")
+    if isinstance(note, str) and note:
+        # What the number is not (days its table covers, today's MRR): a caption wraps, never cut.
+        box.caption(markdown_text(note[0].upper() + note[1:] + "."))
     _trend(box, row, trend)
     said = verdict(row["value"], target)
     if said:

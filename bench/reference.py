@@ -16,7 +16,7 @@ import pandas as pd
 
 from queries import Filters
 
-TABLES = ("customers", "tickets", "nps_responses", "churn_reason_categories")
+TABLES = ("customers", "tickets", "nps_responses", "churn_reason_categories", "mrr_history")
 
 
 def load(db: Path) -> dict:
@@ -29,6 +29,7 @@ def load(db: Path) -> dict:
         con.close()
     for column in ("signup_date", "churn_date"):
         tables["customers"][column] = pd.to_datetime(tables["customers"][column])
+    tables["mrr_history"]["month"] = pd.to_datetime(tables["mrr_history"]["month"])
     return tables
 
 
@@ -107,7 +108,8 @@ def cohort_retention(cust: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return out.astype({"age": "int64", "cohort_size": "int64", "retained": "int64"})
 
 
-def period_movements(cust: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def period_movements(cust: pd.DataFrame, as_of: pd.Timestamp,
+                     history: pd.DataFrame | None = None) -> pd.DataFrame:
     signup_month = month_start(cust["signup_date"])
     lost = cust[cust["is_churned"]]
     churn_month = month_start(lost["churn_date"])
@@ -124,6 +126,19 @@ def period_movements(cust: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     start_mrr = (flows["mrr_new"] - flows["mrr_churn"]).cumsum().shift(1, fill_value=0)
     end = start + flows["n_new"] - flows["n_churn"]
     has_start = start > 0
+    if history is not None and len(history):
+        # With an MRR history, a month's MRR is the history's mrr in that month of the customers
+        # active on its last day (the as-of day for the current month).
+        ends = pd.Series(periods + pd.offsets.MonthEnd(0), index=periods).clip(upper=as_of)
+        rows = history.merge(cust[["customer_id", "signup_date", "churn_date"]], on="customer_id")
+        rows = rows[rows["month"].isin(periods)]
+        end_day = rows["month"].map(ends)
+        active = (rows["signup_date"] <= end_day) & ~(rows["churn_date"] <= end_day)
+        end_mrr = (rows[active].groupby("month")["mrr"].sum().astype("float64")
+                   .reindex(periods, fill_value=0.0))
+        start_mrr = end_mrr.shift(1, fill_value=0.0)
+    else:
+        end_mrr = start_mrr + flows["mrr_new"] - flows["mrr_churn"]
     out = pd.DataFrame({
         "period": periods,
         "start_customers": start.to_numpy(),
@@ -134,7 +149,7 @@ def period_movements(cust: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         "churn_rate_pct": (flows["n_churn_existing"] / start * 100).where(has_start).to_numpy(),
         "is_complete": (periods + pd.offsets.MonthEnd(0)) <= as_of,
         "start_mrr": start_mrr.to_numpy(),
-        "end_mrr": (start_mrr + flows["mrr_new"] - flows["mrr_churn"]).to_numpy(),
+        "end_mrr": end_mrr.to_numpy(),
     })
     counts = ["start_customers", "new_customers", "end_customers", "churned"]
     return out.astype(dict.fromkeys(counts, "int64"))
@@ -223,7 +238,7 @@ def compute(tables: dict, f: Filters) -> dict[str, pd.DataFrame]:
     cust, as_of = selected(tables, f)
     return {
         "cohort_retention": cohort_retention(cust, as_of),
-        "period_movements": period_movements(cust, as_of),
+        "period_movements": period_movements(cust, as_of, tables["mrr_history"]),
         "churn_reasons": churn_reasons(cust, tables["churn_reason_categories"]),
         "support_kpis": support_kpis(cust, tables["tickets"], as_of),
         "nps": nps(cust, tables["nps_responses"], as_of),

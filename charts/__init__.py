@@ -16,6 +16,7 @@ from charts.base import (ACTIVITY_BASES, GRAIN_WORDS, NEUTRAL, PALETTE, PRESENT_
                          presented, split_title)
 from charts.cohorts import cohort_heatmap, compare_curves, month_k, retention_curves, revenue_curves
 from charts.marks import with_notes, with_target, with_view_notes
+from charts.risk import calibration_bars
 from charts.series import grouped_bars, hbars, stacked_bars, stacked_share, time_lines
 from charts.sparklines import sparkline, sparkline_svg
 from charts.survival import survival_curves
@@ -24,7 +25,7 @@ __all__ = [
     "ACTIVITY_BASES", "GRAIN_WORDS", "NEUTRAL", "PALETTE", "PRESENT_HEIGHT", "PRESENT_SCALE",
     "Chart", "app_look", "color_for", "colors_for", "period_label", "presented", "split_title",
     "cohort_heatmap", "compare_curves", "month_k", "retention_curves", "revenue_curves",
-    "with_notes", "with_target", "with_view_notes",
+    "with_notes", "with_target", "with_view_notes", "calibration_bars",
     "grouped_bars", "hbars", "stacked_bars", "stacked_share", "time_lines",
     "sparkline", "sparkline_svg", "survival_curves",
 ]

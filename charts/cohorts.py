@@ -122,8 +122,10 @@ def _cohort_lines(fig: go.Figure, complete: pd.DataFrame, y: str, n: str, grain:
     rows = []
     for i, (cohort, part) in enumerate(complete.groupby("cohort", sort=True)):
         name = period_label(cohort, grain)
+        # A cohort with one complete age is a point: a line through it would draw nothing.
         fig.add_trace(go.Scatter(
-            x=part["age"], y=part[y], mode="lines", name="Single cohorts",
+            x=part["age"], y=part[y], mode="lines" if len(part) > 1 else "markers",
+            name="Single cohorts", marker=dict(color=FADED, size=6),
             legendgroup="cohorts", showlegend=i == 0, line=dict(color=FADED, width=1),
             customdata=part[n], hovertemplate=hover(name),
         ))

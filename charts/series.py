@@ -65,27 +65,49 @@ def time_lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_t
         notes.append("hollow points: period not complete yet")
     fig.update_layout(**base_layout(title, subtitle=" · ".join(notes),
                                      x_title=_period_axis(grain), y_title=y_title))
-    _date_axis(fig, data[x], grain)
+    _date_axis(fig, data[x], grain, suffix="%" if percent else "")
     if percent:
         fig.update_yaxes(ticksuffix="%")
     return Chart(fig, data.reset_index(drop=True))
 
 
-def _date_axis(fig: go.Figure, values, grain: str) -> None:
+# A period's length in days, for the width of a bar standing alone on a date axis.
+PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 91}
+
+
+def _date_axis(fig: go.Figure, values, grain: str, suffix: str = "") -> None:
     """Period ticks written as periods ('Aug 2024', '2024 Q3'), never as a time of day. A few
     periods get one tick each (a single month was labelled '00:00:00 Aug 1, 2024'); more are
-    left to Plotly's spacing with the grain's format."""
+    left to Plotly's spacing with the grain's format. A single period is drawn so its value is
+    seen (_one_period)."""
     periods = sorted(pd.to_datetime(pd.Series(values)).dropna().unique())
     if not periods:
         return
     if len(periods) <= 6:
         fig.update_xaxes(tickmode="array", tickvals=periods,
                          ticktext=[period_label(p, grain) for p in periods])
-        if len(periods) == 1:  # one bar or point: some room either side of it
-            day = pd.Timedelta(days={"week": 4, "quarter": 50}.get(grain, 16))
-            fig.update_xaxes(range=[periods[0] - day, periods[0] + day])
+        if len(periods) == 1:
+            _one_period(fig, periods[0], grain, suffix)
     else:
         fig.update_xaxes(tickformat={"week": "%d %b %Y"}.get(grain, "%b %Y"))
+
+
+def _one_period(fig: go.Figure, period, grain: str, suffix: str) -> None:
+    """One period on a date axis: Plotly gives a lone bar the width of the smallest gap between
+    bars, of which there is none (it drew 1 px wide), and a lone point is a 6-px dot. So a bar
+    is given most of its period's width, a point a larger marker with its value written above
+    it, and the axis a period of room either side."""
+    days = PERIOD_DAYS.get(grain, 30)
+    for trace in fig.data:
+        if isinstance(trace, go.Bar):
+            trace.width = pd.Timedelta(days=0.6 * days).total_seconds() * 1000
+        elif isinstance(trace, go.Scatter) and trace.legendgroup != "low_n":
+            trace.mode = "markers+text"
+            trace.marker.size = 11
+            trace.texttemplate = "%{y:,.1f}" + suffix
+            trace.textposition = "top center"
+    room = pd.Timedelta(days=days)
+    fig.update_xaxes(range=[period - room, period + room])
 
 
 def _date_fmt(grain: str) -> str:

@@ -18,6 +18,13 @@ from data.words import count
 # How many unmatched reasons are listed by name; the rest are counted in one line.
 MAX_REASONS = 10
 
+# Dated event tables: (table, its date column, what a row is called). A row dated before its
+# customer's signup date counts in no per-customer number (early support, activity retention,
+# the 90 days before churn); the summary counts them per table.
+EVENT_TABLES = (("tickets", "created_at", "tickets"), ("activity", "occurred_at", "activity rows"),
+                ("nps_responses", "responded_at", "NPS responses"),
+                ("outreach", "contacted_at", "outreach contacts"))
+
 AS_OF_SOURCES = {
     "given": "given with --as-of",
     "data": "the latest date in the data up to today",
@@ -62,6 +69,7 @@ def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str]
         warnings.append(f"{no_reason:,} of {count(churned, 'churned customers')} gave no churn "
                         "reason")
     return {
+        "before_signup": before_signup(con),
         "as_of": str(as_of),
         "as_of_source": as_of_source,
         "files": files,
@@ -74,6 +82,27 @@ def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str]
                                "share_pct": round(100 * n / churned, 1)} for r, n in unmatched],
         "can_show": list(can_show),
     }
+
+
+def before_signup(con) -> dict[str, int]:
+    """{table: rows dated before their customer's signup date} for the event tables with any."""
+    out = {}
+    for table, column, _ in EVENT_TABLES:  # names from the fixed list above, never user input
+        n = con.execute(
+            f"select count(*) from {table} as evt join customers as cust using (customer_id) "
+            f"where evt.{column}::date < cust.signup_date").fetchone()[0]
+        if n:
+            out[table] = n
+    return out
+
+
+def before_signup_line(counts: dict[str, int]) -> str | None:
+    """The summary's warning on events dated before the signup, or None when there are none."""
+    parts = [count(counts[table], noun) for table, _, noun in EVENT_TABLES if counts.get(table)]
+    if not parts:
+        return None
+    return (f"dated before their customer's signup date: {', '.join(parts)}; they count in no "
+            "per-customer number (early support, activity retention, the 90 days before churn)")
 
 
 def lines(summary: dict) -> list[str]:
@@ -94,9 +123,13 @@ def lines(summary: dict) -> list[str]:
         out.append("Conversions:")
         out += [f"  - {note}" for note in summary["conversions"]]
     reasons = summary["unmatched_reasons"]
-    if summary["warnings"] or reasons:
+    # .get: summaries of snapshots imported before the count existed have no such key
+    early = before_signup_line(summary.get("before_signup") or {})
+    if summary["warnings"] or reasons or early:
         out.append("Warnings (the import went ahead):")
         out += [f"  - {warning}" for warning in summary["warnings"]]
+    if early:
+        out.append(f"  - {early}")
     if reasons:
         total = sum(r["customers"] for r in reasons)
         share = round(100 * total / summary["churned"], 1)

@@ -20,6 +20,8 @@ from data.needs import (ACTIVITY, CHURN, DATED, HISTORY, NO_CHURN, OUTREACH, REA
                         TICKETS, UNDATED_ONLY, Need, column, split, table)
 from queries.outreach import RETENTION_DAYS as OUTREACH_DAYS
 from queries.outreach import TILE_KPIS as OUTREACH_TILES
+from queries.risk import HORIZON_DAYS as RISK_DAYS
+from queries.risk import MAX_DRIVER_CUSTOMERS as RISK_DRIVER_CUSTOMERS
 
 # A compare chart runs its function once per value of a dimension in the data (ui.compare):
 # {"segments": EACH} stands for one call per segment.
@@ -100,6 +102,12 @@ CHANGE_REASONS = (
     ("churn_reasons", {"grain": "month"}, {"segments": EACH}),
 )
 
+# The churn score (queries/risk.py): its track record, then the list.
+RISK_CALLS = (
+    ("risk_backtest", {"horizon_days": RISK_DAYS}),
+    ("churn_risk", {"horizon_days": RISK_DAYS}),
+)
+
 OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overview", sections=(
     Section("overview.tiles", "the KPI tiles", (), "section", calls=OVERVIEW_SERIES),
     _tile("overview", "active_customers", "active customers"),
@@ -112,6 +120,9 @@ OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overvi
           column("tickets.first_response_at")),
     _tile("overview", "nps", "NPS", table("nps_responses")),
     _tile("overview", "clv", "lifetime value", *HISTORY, column("customers.mrr")),
+    # MRR at risk: the At risk page's churn score and its track record (the caption).
+    Section("overview.tile.mrr_at_risk", "MRR at risk in the next 90 days",
+            (*HISTORY, column("customers.mrr")), "tile", churn=True, calls=RISK_CALLS),
     Section("overview.churn_rate", "the monthly churn rate", HISTORY,
             calls=(("period_movements", {"grain": "month"}),),
             charts=("overview_churn_rate",), definition="churn_rate"),
@@ -298,6 +309,21 @@ OUTREACH_PAGE = Page(
                 charts=("outreach_retention",), definition="outreach_retention"),
     ))
 
+# Listed only with dated churn: a score learns when customers leave.
+AT_RISK = Page(
+    "pages/11_At_risk.py", "At risk", ":material/crisis_alert:", view="At risk",
+    listed_when="risk.score", sections=(
+        Section("risk.score", "churn risk scores with their track record", (*HISTORY,), "section",
+                churn=True, calls=RISK_CALLS[:1], definition="risk_backtest"),
+        Section("risk.calibration", "the churn score's calibration", (*HISTORY,), churn=True,
+                charts=("risk_calibration",), definition="risk_calibration"),
+        Section("risk.list", "customers by churn risk, with drivers", (*HISTORY,), churn=True,
+                calls=RISK_CALLS[1:], definition="churn_risk"),
+        Section("risk.mrr", "MRR at risk", (*HISTORY, column("customers.mrr")), "tile", churn=True,
+                definition="mrr_at_risk"),
+        Section("risk.outreach", "a link into Outreach", (*HISTORY, OUTREACH), "choice", churn=True),
+    ))
+
 DATA_PAGE = Page("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:",
                  view="Data", sections=(
     # The quality notes: row counts and rules, the share left in Other, the customers the early
@@ -316,7 +342,8 @@ IMPORT = Page("pages/7_Import.py", "Import data", ":material/upload_file:", sect
 
 # Navigation order.
 PAGES: tuple[Page, ...] = (OVERVIEW, COHORTS, CHURN_REASONS, SUPPORT_KPIS, SUPPORT_X_RETENTION,
-                           OUTREACH_PAGE, DATA_PAGE, REASON_MAPPING, TARGETS_AND_NOTES)
+                           OUTREACH_PAGE, AT_RISK, DATA_PAGE, REASON_MAPPING,
+                           TARGETS_AND_NOTES)
 
 # The shared sidebar: a filter over a dimension without values is not drawn. Every page draws
 # the shared header, whose customer count is FRAME_CALLS.
@@ -348,7 +375,7 @@ NOT_STORED = {"cohort_customers", "table_profile", "reason_mapping", "mapping_ve
               "mapping_categories"}
 
 __all__ = ["EACH", "EACH_DIMENSION", "FILTERS", "FRAME_CALLS", "ITEMS", "NOT_STORED", "OUTREACH_DAYS",
-           "OUTREACH_TILES",
+           "OUTREACH_TILES", "RISK_DAYS", "RISK_DRIVER_CUSTOMERS",
            "PAGES", "PAGE_CALLS", "PAGE_OF", "FirstOf", "Page", "Section", "page"]
 
 

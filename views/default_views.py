@@ -222,7 +222,9 @@ def store(con, folder: Path, facts: str | None,
             log.exception("could not keep %s(%s) for %s", name, kwargs, overrides)
     marker = _complete_marker(folder, facts)
     for path in folder.iterdir():
-        if path.name.split(".")[0] not in wanted and path != marker and path.name[0] != ".":
+        # queries/risk.py keeps its fit here too (KEPT_PREFIX): not a default view, kept as well.
+        if (path.name.split(".")[0] not in wanted and path != marker and path.name[0] != "."
+                and not path.name.startswith(queries.risk.KEPT_PREFIX)):
             path.unlink(missing_ok=True)
     marker.touch()
     return computed

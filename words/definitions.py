@@ -62,7 +62,8 @@ DEFINITIONS: dict[str, Definition] = {
         "customers of the cohort with any activity in calendar period cohort + k / cohort size × 100",
         "For businesses without cancellation dates: a customer counts at age k when they came "
         "back (a purchase, a login, feature use) in that period itself. Age 0 is the signup "
-        "period. A customer without any activity counts in the cohort but never returns.",
+        "period. A customer without any activity counts in the cohort but never returns; "
+        "activity dated before the customer's signup date is not a return.",
     ),
     "activity_returned_unbounded": Definition(
         "Returned in period k or later",
@@ -88,13 +89,14 @@ DEFINITIONS: dict[str, Definition] = {
         "Σ amount of the cohort's activity in periods 0..k / cohort size",
         "The repeat-purchase curve: what a customer has spent, on average, by the end of the "
         "k-th period after signup (complete cells only, size-weighted). Activity without an "
-        "amount counts 0.",
+        "amount counts 0; activity dated before the signup date does not count.",
     ),
     "pre_churn_activity": Definition(
         "Activity before churn",
         "activity in the 90 days before churn per churned customer, against retained customers "
         "over 90 days at the same tenure",
-        "Churned: churn_date − 90 days <= activity < churn_date, by churn reason category. "
+        "Churned: churn_date − 90 days <= activity < churn_date and on or after the signup "
+        "date, by churn reason category. "
         "Baseline: customers not churned by as-of, over tenure days [30t − 90, 30t) where t is "
         "the churned customer's tenure in 30-day blocks (rounded). Usage that drops before a "
         "churn is the earliest warning a subscription team gets.",
@@ -181,9 +183,12 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     "mrr": Definition(
         "MRR",
-        "Σ mrr of active customers",
-        "Monthly recurring revenue of the customers active at the period end (an empty MRR "
-        "counts as 0).",
+        "Σ MRR of the customers active at the period end, in the month that holds it",
+        "With an MRR history (or subscriptions): what the customers active at the period's end "
+        "(the as-of day for the current period) paid in that month, from the history; a customer "
+        "without a row for it counts 0. Without a history: their MRR in the customers file, "
+        "which is today's MRR (or their MRR at churn), not what they paid then. An empty MRR "
+        "counts as 0.",
     ),
     "clv": Definition(
         "Customer lifetime value (simple)",
@@ -233,7 +238,8 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     "early_support": Definition(
         "Early support experience",
-        "tickets created before signup + 90 days, for customers with signup + 90 days <= as-of",
+        "tickets created on or after signup and before signup + 90 days, for customers with "
+        "signup + 90 days <= as-of",
         "Buckets: ticket count (0 / 1–2 / 3+); first-response target met on every early ticket "
         "vs any breach; CSAT all 4–5 / any below 4 / none rated. Younger customers are left out.",
     ),
@@ -295,6 +301,45 @@ DEFINITIONS: dict[str, Definition] = {
         "to that campaign's own mix. An association, not proof that the contact caused it: the "
         "team chooses whom to call, and save campaigns go to customers already at risk (a risk "
         "plan, segment and age band do not capture), so their gap reflects who was chosen.",
+    ),
+    "churn_risk": Definition(
+        "Churn risk",
+        "probability of churning within the next 90 days, from a model fitted on the windows "
+        "before the as-of date",
+        "A probability learned from this business's own history, not a verdict: of 100 customers "
+        "at 30%, about 30 left within the horizon in the past. Fitted (gradient boosting) on the "
+        "customers active at each of the four 90-day cutoffs before the as-of date and who of them "
+        "churned in the 90 days after; each signal is read as known by the end of its cutoff day "
+        "(tenure, plan and the other dimensions, MRR and its change over 3 months, tickets, "
+        "first-response breaches, CSAT below 4 and open tickets in 90 days, the latest NPS, "
+        "activity in 30 days against the 60 before, outreach contacts and responses), each only "
+        "when the data has it. Drivers: the signals that raise a customer's risk most (by at least "
+        "1 point) against a typical value (the median, or most common value, of customers who "
+        "stayed), named for the fifth of customers with the highest risk (at most 50,000). They say what the score "
+        "reads, not what causes churn: save campaigns go to customers already at risk.",
+    ),
+    "risk_backtest": Definition(
+        "Track record",
+        "fitted on the windows before cutoff = as-of − 90 days, judged on who churned in "
+        "(cutoff, as-of]",
+        "The score is checked the way it is used: fitted only on what was known at the cutoff, "
+        "then compared with who left in the 90 days after. AUC: the chance that a customer who left "
+        "was ranked above one who stayed (0.5 = a coin toss). Baseline: the same method on tenure "
+        "and plan alone. Top tenth: the share of the horizon's churners among the 10% of customers "
+        "with the highest risk at the cutoff. Filters pick the customers the record is read on.",
+    ),
+    "risk_calibration": Definition(
+        "Calibration",
+        "per tenth of customers by risk at the cutoff: mean predicted risk × 100 and churned / "
+        "customers × 100",
+        "When the two bars match, a 20% risk meant one in five left. Calibration error: the mean "
+        "gap between them over the ten tenths, in percentage points.",
+    ),
+    "mrr_at_risk": Definition(
+        "MRR at risk",
+        "Σ churn risk × MRR over active customers",
+        "The MRR expected to leave within the next 90 days if the past holds: each active "
+        "customer's MRR (customers' mrr, empty counts 0) weighted by their churn risk.",
     ),
     "min_n": Definition(
         "Minimum N",

@@ -53,21 +53,16 @@ def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
             out.append(driver)
         if not churn["is_reliable"]:
             out.append(f"That rate rests on fewer than {min_n} customers: read it with care.")
-    active, mrr = _kpi(kpis, "active_customers"), _kpi(kpis, "mrr")
-    if active is not None and pd.notna(active["previous"]):
-        change = active["value"] - active["previous"]
-        words = (f"Active customers {'grew' if change > 0 else 'shrank' if change < 0 else 'held'}"
-                 + (f" by {abs(change):,.0f}" if change else "") + f" to {active['value']:,.0f}")
-        if mrr is not None and pd.notna(mrr["previous"]) and mrr["previous"]:
-            pct = (mrr["value"] - mrr["previous"]) / mrr["previous"] * 100
-            words += (f"; MRR {_moved(mrr['value'], mrr['previous'], 0.005 * mrr['previous'])}"
-                      f" {abs(pct):.1f}% to ${mrr['value']:,.0f}" if abs(pct) >= 0.5
-                      else f"; MRR held at ${mrr['value']:,.0f}")
-        out.append(words + ".")
+    sentence = _customers_sentence(_kpi(kpis, "active_customers"), _kpi(kpis, "mrr"))
+    if sentence:
+        out.append(sentence)
     nrr = _kpi(kpis, "nrr_pct")
     if nrr is not None:
-        out.append(f"Net revenue retention was {nrr['value']:.1f}% "
-                   + ("(expansion outweighed contraction and churn)." if nrr["value"] >= 100 else
+        shown = round(float(nrr["value"]), 1)
+        out.append(f"Net revenue retention was {shown:.1f}% "
+                   + ("(expansion outweighed contraction and churn)." if shown > 100 else
+                      "(the customers at the start of the month spent as much at its end)."
+                      if shown == 100 else
                       "(customers at the start of the month spent less by its end)."))
     support = []
     csat, frt = _kpi(kpis, "csat_pct"), _kpi(kpis, "frt_median_h")
@@ -83,6 +78,27 @@ def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
         text = "; ".join(support)
         out.append(text[0].upper() + text[1:] + ".")
     return out
+
+
+def _customers_sentence(active, mrr) -> str:
+    """'Active customers grew by 250 to 10,250; MRR fell 5.0% to $95,000.' The MRR clause only
+    when the tile compares two months; without an MRR history it says the MRR is today's (the
+    tile's note), not what the customers paid then."""
+    if active is None or pd.isna(active["previous"]):
+        return ""
+    change = active["value"] - active["previous"]
+    words = (f"Active customers {'grew' if change > 0 else 'shrank' if change < 0 else 'held'}"
+             + (f" by {abs(change):,.0f} to" if change else " at") + f" {active['value']:,.0f}")
+    if mrr is not None and pd.notna(mrr["previous"]) and mrr["previous"]:
+        today = str(mrr.get("note") or "").startswith("today's MRR")
+        name = "their MRR at today's rates" if today else "MRR"
+        pct = (mrr["value"] - mrr["previous"]) / mrr["previous"] * 100
+        words += (f"; {name} {_moved(mrr['value'], mrr['previous'], 0.005 * mrr['previous'])}"
+                  f" {abs(pct):.1f}% to ${mrr['value']:,.0f}" if abs(pct) >= 0.5
+                  else f"; {name} held at ${mrr['value']:,.0f}")
+        if today:
+            words += " (the data has no MRR history: not what they paid then)"
+    return words + "."
 
 
 def _churn_sentence(churn, period, previous, history) -> str:
@@ -140,16 +156,19 @@ def _driver(reasons, by_segment, period, previous, rising: bool) -> str:
     total = int(change[top])
     if (total <= 0) if rising else (total >= 0):
         return ""
-    words = (f"Customers lost with a {top} reason {'rose' if rising else 'fell'} most: "
+    words = (f"Customers lost {_with_reason(top)} {'rose' if rising else 'fell'} most: "
              f"{int(now.get(top, 0)):,} in {_month(period)} against {int(before.get(top, 0)):,} "
              f"in {pd.Timestamp(previous):%B} ({total:+,})")
-    if by_segment is not None and not by_segment.empty:
+    # Where it moved, only when the data tells segments apart: with one segment (or none, all
+    # "Unknown") "all 841 more in Unknown" says nothing.
+    if by_segment is not None and not by_segment.empty and by_segment["group"].nunique() > 1:
         mine = by_segment[by_segment["category"] == top]
         seg = _lost(mine, "group", period).sub(_lost(mine, "group", previous),
                                                 fill_value=0).sort_index()
         if not seg.empty:
             where = seg.idxmax() if rising else seg.idxmin()
             here = int(seg[where])
+            where = "customers without a segment" if where == "Unknown" else where
             more = "more" if rising else "fewer"
             if here == total:
                 words += f", all {abs(total):,} {more} in {where}"
@@ -162,6 +181,15 @@ def _driver(reasons, by_segment, period, previous, rising: bool) -> str:
     return words + "."
 
 
+def _with_reason(category: str) -> str:
+    """'with a Price reason', 'with an Onboarding reason'; Other holds the reasons the mapping
+    does not list and the customers who gave none: 'with no mapped reason (Other)'."""
+    if category == "Other":
+        return "with no mapped reason (Other)"
+    article = "an" if str(category)[:1].lower() in "aeiou" else "a"
+    return f"with {article} {category} reason"
+
+
 def _lost(frame: pd.DataFrame, key: str, period) -> pd.Series:
     """customers_lost in `period` per value of `key`."""
     return frame[frame["period"] == period].groupby(key)["customers_lost"].sum()
@@ -171,11 +199,21 @@ def top_categories_sentence(reasons: pd.DataFrame) -> str:
     """'Organizational change (14%), Product quality (13%) and Competitor (11%) account for 38%'"""
     if reasons is None or reasons.empty:
         return ""
-    top = reasons.sort_values("customers_lost", ascending=False).head(3)
+    ranked = reasons[reasons["customers_lost"] > 0].sort_values("customers_lost", ascending=False)
+    lost = int(ranked["customers_lost"].sum())
+    if not lost:
+        return ""
+    if len(ranked) == 1:
+        only = ranked.iloc[0]["category"]
+        return (f"The 1 customer lost is in {only}." if lost == 1 else
+                f"All {lost:,} customers lost are in {only}.")
+    top = ranked.head(3)
     parts = [f"{r.category} ({r.share_pct:.0f}%)" for r in top.itertuples()]
-    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    if len(top) == len(ranked):
+        return f"{listed}: all {lost:,} customers lost."
     return (f"{listed} account for {top['share_pct'].sum():.0f}% of the "
-            f"{int(reasons['customers_lost'].sum()):,} customers lost.")
+            f"{lost:,} customers lost.")
 
 
 def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str,
@@ -186,15 +224,15 @@ def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str,
     total = len(members)
     kept = int(members[came_back or "is_retained"].sum())
     reached = int(members["has_reached_age"].sum()) if "has_reached_age" in members else total
-    verb = ("were retained at" if came_back is None else
+    verb = (("was" if total == 1 else "were") + " retained at" if came_back is None else
             "came back in" + (" or after" if came_back == "came_back_later" else ""))
-    text = (f"{kept:,} of {total:,} customers who signed up in {cohort_label} {verb} "
+    text = (f"{kept:,} of {count(total, 'customers')} who signed up in {cohort_label} {verb} "
             f"{unit} {age} ({kept / total * 100:.1f}%)." if total else "")
     if came_back is not None:
         return text  # a period that is not over is marked on the triangle; members' ages differ
     if reached < total:
-        text += (f" Only {reached:,} of them have reached that age so far: this cell is "
-                 "incomplete.")
+        text += (f" Only {reached:,} of them {'has' if reached == 1 else 'have'} reached that age "
+                 "so far: this cell is incomplete.")
     return text
 
 
@@ -203,7 +241,9 @@ def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
     """One paragraph: the best and worst group at one year with N, the p-value, the caveat."""
     if at_year is None or at_year.empty:
         return ""
-    ranked = at_year.sort_values("survival", ascending=False)
+    ranked = at_year[at_year["survival"].notna()].sort_values("survival", ascending=False)
+    if ranked.empty:
+        return ""
     best, worst = ranked.iloc[0], ranked.iloc[-1]
     text = (f"After one year, {best['survival'] * 100:.0f}% of customers in “{best['group']}” "
             f"were still active (N = {int(best['customers']):,})")
@@ -211,7 +251,7 @@ def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
         gap = (best["survival"] - worst["survival"]) * 100
         text += (f" against {worst['survival'] * 100:.0f}% in “{worst['group']}” "
                  f"(N = {int(worst['customers']):,}), a gap of {gap:.0f} points")
-    text += f", split by {grouping}. "
+    text += f", split by {grouping}. " if len(ranked) > 1 else ". "
     if p_value is not None and not pd.isna(p_value):
         text += ("The log-rank test says a difference this large is unlikely to be chance "
                  f"(p = {p_value:.2g}). " if p_value < 0.05 else
@@ -221,7 +261,8 @@ def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
         text += (f"Fewer than {min_n} customers are still observed at one year in: "
                  + ", ".join(map(str, thin["group"])) + ". ")
     if excluded:
-        text += f"{int(excluded):,} customers younger than 90 days are left out. "
+        text += (f"{count(excluded, 'customers')} younger than 90 days "
+                 f"{'is' if int(excluded) == 1 else 'are'} left out. ")
     return text + "This is an association, not proof that support caused the difference."
 
 
@@ -287,7 +328,7 @@ def excluded_text(df: pd.DataFrame) -> str:
     """Who a retention-driver chart leaves out (its excluded_* columns), as a chart note."""
     parts = []
     if "excluded_incomplete" in df.columns and len(df):
-        parts.append(f"{int(df['excluded_incomplete'].iloc[0]):,} customers younger than the "
+        parts.append(f"{count(df['excluded_incomplete'].iloc[0], 'customers')} younger than the "
                      "horizon left out")
     if "excluded_no_history" in df.columns and len(df) and int(df["excluded_no_history"].iloc[0]):
         parts.append(f"{int(df['excluded_no_history'].iloc[0]):,} without MRR history left out")
@@ -344,9 +385,13 @@ def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | Non
                     f"and {q['churned_without_reason']:,} with no reason given."))
     if "tickets" not in absent:
         out += _ticket_notes(q, young, support)
+    before = before_signup_text(q)
+    if before:
+        out.append(("warning", before))
     if q["customers_without_mrr"] and "mrr_history" not in absent:
         out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
-                               "they are left out of NRR, GRR and early expansion."))
+                               "they are left out of NRR, GRR and early expansion, and count $0 in "
+                               "the MRR of every month."))
     return out
 
 
@@ -376,6 +421,24 @@ def assumption_lines(assumed: dict, as_of, shape: str = "dated", churned: int = 
     return out
 
 
+# Events of each table that can be dated before their customer's signup (data_quality's counts).
+BEFORE_SIGNUP = (("tickets_before_signup", "tickets"), ("activity_before_signup", "activity rows"),
+                 ("nps_before_signup", "NPS responses"),
+                 ("outreach_before_signup", "outreach contacts"))
+
+
+def before_signup_text(counts: dict) -> str:
+    """'Dated before their customer's signup date: 1,077 tickets, 3 activity rows. They count in
+    no per-customer number (...)', from data_quality's (or the import's) counts per table; ''
+    when there are none."""
+    parts = [count(counts[key], noun) for key, noun in BEFORE_SIGNUP if counts.get(key)]
+    if not parts:
+        return ""
+    return ("Dated before their customer's signup date: " + ", ".join(parts) + ". They count "
+            "in no per-customer number (early support, activity retention, the 90 days before "
+            "churn) but stay in the period totals; check the export's dates.")
+
+
 def _ticket_notes(q: dict, young: int | None,
                   support: pd.DataFrame | None) -> list[tuple[str, str]]:
     """The quality notes of a snapshot with tickets."""
@@ -384,20 +447,19 @@ def _ticket_notes(q: dict, young: int | None,
                     "no support ticket by the as-of date: they count in the 0-tickets group "
                     "and in no support KPI.")]
     if q["tickets_after_as_of"]:
-        out.append(("info", f"{q['tickets_after_as_of']:,} tickets of these customers were "
-                            "created after the as-of date and are left out of every number."))
-    if q["tickets_before_signup"]:
-        out.append(("warning", f"{q['tickets_before_signup']:,} tickets are dated before their "
-                               "customer's signup date: check the export's dates."))
+        after = q["tickets_after_as_of"]
+        out.append(("info", f"{count(after, 'tickets')} of these customers "
+                            f"{'was' if after == 1 else 'were'} created after the as-of date and "
+                            f"{'is' if after == 1 else 'are'} left out of every number."))
     if young:
-        out.append(("info", f"{int(young):,} customers are younger than 90 days and are left "
-                            "out of the early-support groupings."))
+        out.append(("info", f"{count(young, 'customers')} {'is' if young == 1 else 'are'} "
+                            "younger than 90 days and left out of the early-support groupings."))
     if support is not None and not support.empty:
         # frt_n counts the tickets with a first response: the rest had none (an exact count,
         # not a percentage turned back into one).
         unanswered = int((support["tickets"] - support["frt_n"]).sum())
-        out.append(("info", f"{unanswered:,} tickets had no first response "
-                            "by the as-of date; they are left out of first-response times."))
+        out.append(("info", f"{count(unanswered, 'tickets')} had no first response "
+                            "by the as-of date; left out of first-response times."))
     elif support is not None:
         out.append(("warning", "No support tickets for these customers: the support pages "
                                "have nothing to show."))
@@ -517,3 +579,23 @@ def activity_summary(tiles: pd.DataFrame | None) -> list[str]:
         text += (f", {share['value']:.1f}% of the {count(share['n'], 'customers')} who had "
                  "signed up before")
     return [text + "."]
+
+
+def risk_track_record(backtest: dict | None) -> str:
+    """The churn score's track record in one sentence ('On the last 90 days, the 10% highest-risk
+    customers held 41% of those who left; AUC 0.81 against 0.62 for tenure and plan alone.'), or
+    why there is none."""
+    if not backtest:
+        return ""
+    if backtest.get("status") != "ok":
+        return f"No churn score: {backtest.get('reason', '')}"
+    days = int(backtest["horizon_days"])
+    if not backtest.get("churned") or backtest.get("auc") is None:
+        return (f"None of the {count(backtest.get('customers', 0), 'customers')} selected had "
+                f"churned in the last {days} days, so the score's track record cannot be read here.")
+    baseline = backtest.get("baseline_auc")
+    against = f" against {baseline:.2f} for tenure and plan alone" if baseline is not None else ""
+    return (f"On the last {days} days, the 10% highest-risk customers held "
+            f"{backtest['top_decile_capture_pct']:.0f}% of the "
+            f"{count(backtest['churned'], 'customers')} who left; AUC {backtest['auc']:.2f}"
+            f"{against}.")

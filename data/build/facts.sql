@@ -7,7 +7,8 @@
 --   early_support_end : signup_date + 90 days, the end of a customer's early-support window
 --                       (docs/definitions.md, Metrics): the one place the 90 days are written; the queries ask
 --                       early_support_end <= as_of for "the first 90 days are over".
---   early_*           : tickets created before early_support_end.
+--   early_*           : tickets created on or after signup_date and before early_support_end
+--                       (a ticket dated before the signup counts in no per-customer window).
 --   early_expansion   : any month in the first 3 after the signup month with mrr above the
 --                       signup month's mrr (null when the customer has no mrr_history).
 --   customer_key      : an integer per customer (by customer_id) for joins from the large tables:
@@ -75,7 +76,8 @@ early_ticket as (
         count(*) filter (where tkt.csat < 4) as early_csat_bad
     from tickets as tkt
     join base using (customer_id)
-    where tkt.created_at < base.early_support_end
+    where tkt.created_at >= base.signup_date
+      and tkt.created_at < base.early_support_end
     group by tkt.customer_id
 ),
 
@@ -128,8 +130,9 @@ order by signup_date, customer_id;
 --                           not happened; queries still compare the timestamps with their as-of.
 --   tenure_block          : the customer's tenure in whole 30-day blocks when the ticket was created,
 --                           datediff('day', signup_date, created_at::date) // 30 (null before signup)
---   is_pre_churn          : created in the 90 days before the customer's churn date,
---                           churn_date - 90 days <= created_at < churn_date (false if never churned)
+--   is_pre_churn          : created in the 90 days before the customer's churn date and not before
+--                           the signup, churn_date - 90 days <= created_at < churn_date and
+--                           created_at >= signup_date (false if never churned)
 -- Stored in created_at order, so a created-date range skips whole row groups.
 create or replace table ticket_facts as
 select
@@ -149,7 +152,8 @@ select
     case when tkt.created_at >= cf.signup_date
         then datediff('day', cf.signup_date, tkt.created_at::date) // 30 end as tenure_block,
     coalesce(
-        tkt.created_at >= cf.churn_date - interval 90 day and tkt.created_at < cf.churn_date, false
+        tkt.created_at >= cf.churn_date - interval 90 day and tkt.created_at < cf.churn_date
+        and tkt.created_at >= cf.signup_date, false
     ) as is_pre_churn,
     tkt.channel,
     tkt.category,
@@ -208,8 +212,9 @@ order by resp.responded_at, cf.customer_key;
 --   occurred_<grain> : start of the week (Monday) / month / quarter of occurred_at
 --   tenure_block     : the customer's tenure in whole 30-day blocks at the activity,
 --                      datediff('day', signup_date, occurred_at::date) // 30 (null before signup)
---   is_pre_churn     : in the 90 days before the customer's churn date,
---                      churn_date - 90 days <= occurred_at < churn_date (false if never churned)
+--   is_pre_churn     : in the 90 days before the customer's churn date and not before the signup,
+--                      churn_date - 90 days <= occurred_at < churn_date and occurred_at >=
+--                      signup_date (false if never churned)
 -- Stored in occurred_at order, so a date range skips whole row groups.
 create or replace table activity_facts as
 select
@@ -223,7 +228,8 @@ select
     case when act.occurred_at >= cf.signup_date
         then datediff('day', cf.signup_date, act.occurred_at::date) // 30 end as tenure_block,
     coalesce(
-        act.occurred_at >= cf.churn_date - interval 90 day and act.occurred_at < cf.churn_date, false
+        act.occurred_at >= cf.churn_date - interval 90 day and act.occurred_at < cf.churn_date
+        and act.occurred_at >= cf.signup_date, false
     ) as is_pre_churn
 from activity as act
 join customer_facts as cf using (customer_id)

@@ -132,9 +132,10 @@ def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
         cards.append(
             f'<div class="tile"><div class="label">{esc(row["label"])}{low}</div>'
             f'<div class="value">{esc(format_value(row["value"], row["unit"]))}</div>'
-            f'<div class="delta{tone}">{esc(delta)} '
-            f'<span class="vs">vs {pd.Timestamp(row["previous_period"]):%b %Y}</span></div>'
-            f'<div class="n">N = {int(row["n"]):,}</div>{_target_line(row)}</div>'
+            + (f'<div class="delta{tone}">{esc(delta)} '
+               f'<span class="vs">vs {pd.Timestamp(row["previous_period"]):%b %Y}</span></div>'
+               if delta else "") +
+            f'<div class="n">N = {int(row["n"]):,}</div>{_note_line(row)}{_target_line(row)}</div>'
         )
     return f'<div class="tiles">{"".join(cards)}</div>'
 
@@ -149,6 +150,14 @@ def n_tiles_block(rows: list[dict], min_n: int) -> str:
             f'<div class="value">{esc(format_value(row["value"], row["unit"]))}</div>'
             f'<div class="n">N = {int(row["n"]):,} {esc(row.get("n_unit", ""))}</div></div>')
     return f'<div class="tiles">{"".join(cards)}</div>'
+
+
+def _note_line(row) -> str:
+    """What the tile's number is not (queries.kpi_tiles' note), as on the app's tiles."""
+    note = row.get("note")
+    if not isinstance(note, str) or not note:
+        return ""
+    return f'<div class="n">{esc(note[0].upper() + note[1:])}.</div>'
 
 
 def _target_line(row) -> str:

@@ -23,7 +23,8 @@ from views import needs
 from words.formatting import format_delta, format_value
 from queries import Filters
 from outputs.report.blocks import PACK_MARKS, Marks, Shown, esc, notes_block
-from outputs.report.sections import BASIS_WORDS, churn, cohorts, overview, support, support_retention
+from outputs.report.sections import (BASIS_WORDS, at_risk, churn, cohorts, overview, support,
+                                     support_retention)
 from views.targets import verdict
 
 CSS = """
@@ -102,6 +103,7 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         churn(con, f, as_of, min_n, shown),
         support(con, f, as_of, min_n, shown),
         support_retention(con, f, as_of, min_n, shown),
+        at_risk(con, f, as_of, min_n, shown),
     ]
     # A section with nothing to draw is left out with the rest, in the one line below.
     sections = [s for s in sections if s.blocks]

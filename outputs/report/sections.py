@@ -11,7 +11,8 @@ import pandas as pd
 import charts
 from words import narrative
 import queries
-from views import needs
+from views import catalog, needs
+from words.formatting import money
 from queries import Filters
 from data import capabilities
 from views.compare import each_value
@@ -319,4 +320,32 @@ def support_retention(con, f: Filters, as_of: date, min_n: int, shown: Shown) ->
         s.add(figure_block(chart, "early_support", n, as_of=as_of,
                            note=f"{excluded:,} customers younger than 90 days left out",
                            empty=nothing))
+    return s
+
+
+def at_risk(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
+    """The At risk page's first section: the churn score's track record and its calibration,
+    and the MRR at risk in the next horizon."""
+    days = catalog.RISK_DAYS
+    s = Section("At risk", f"Churn risk: a probability of leaving within {days} days learned "
+                "from this business's own history, not a verdict; here is how it did on the "
+                f"last {days} days, fitted only on what was known before them.")
+    if not shown.can("risk.score") or not shown.churned():
+        return s
+    record = queries.risk_backtest(con, f, horizon_days=days)
+    s.add(f"<p>{esc(narrative.risk_track_record(record))}</p>")
+    if record["status"] != "ok" or record["auc"] is None:
+        return s
+    if shown.can("risk.mrr"):
+        totals = queries.risk_totals(queries.churn_risk(con, f, horizon_days=days))
+        s.add(f"<p>MRR at risk in the next {days} days: {esc(money(totals['mrr_at_risk']))} "
+              f"(Σ churn risk × MRR over {totals['customers']:,} active customers); about "
+              f"{totals['expected_churners']:,.0f} of them would leave if the past holds.</p>")
+    chart = charts.calibration_bars(
+        record["calibration"], "Predicted against observed churn, per tenth of risk",
+        subtitle=f"Customers active on {date.fromisoformat(record['cutoff']):%d %b %Y}, ranked "
+                 "by the risk the score gave them then; calibration error "
+                 f"{record['calibration_error_pts']:.1f} points")
+    s.add(figure_block(chart, "risk_calibration", record["customers"], as_of=as_of,
+                       note=f"{record['churned']:,} churned in the {days} days after"))
     return s

@@ -5,8 +5,8 @@
 --                   period cohort + age or any later period up to as_of
 --   retention_pct = returned / cohort_size * 100 (null for a cohort period without signups)
 --   is_complete   = period cohort + age has ended by as_of (its last day <= as_of)
--- Activity at or after the end of the as-of day does not exist, and activity in a period before
--- the customer's signup period is ignored. Ages run 0 .. the as-of period (the newest, incomplete
+-- Activity at or after the end of the as-of day does not exist, and activity dated before the
+-- customer's signup date is ignored (it counts in no per-customer window). Ages run 0 .. the as-of period (the newest, incomplete
 -- column). Cohort periods without signups are kept (size 0) so time axes have no gaps.
 -- customers: the number of customers in the cohort (cohort_size; the name the charts read).
 with selected as (/*selected_customers*/),
@@ -19,6 +19,7 @@ visits as (
     from activity_facts as act
     join members using (customer_key)
     where act.occurred_at < $as_of_end
+      and act.tenure_block is not null  -- on or after the signup (data/facts.sql)
 ),
 
 in_period as (

@@ -5,8 +5,8 @@
 --   revenue_per_customer = cumulative_revenue / cohort_size (null for a period without signups):
 --                          the repeat-purchase curve, what a customer has spent by age k
 --   is_complete          = period cohort + age has ended by as_of
--- Activity at or after the end of the as-of day does not exist; activity before the signup
--- period is ignored. customers: the cohort's customers (cohort_size).
+-- Activity at or after the end of the as-of day does not exist; activity dated before the
+-- customer's signup date is ignored. customers: the cohort's customers (cohort_size).
 with selected as (/*selected_customers*/),
 
 /*include:activity_cohort_grid*/,
@@ -16,6 +16,7 @@ spend as (
     from activity_facts as act
     join members using (customer_key)
     where act.occurred_at < $as_of_end
+      and act.tenure_block is not null  -- on or after the signup (data/facts.sql)
     group by 1, 2
 ),
 

@@ -2,7 +2,8 @@
 -- is retained at age $age: not churned by as_of, or churned after signup_date + age periods.
 -- has_reached_age: signup_date + age periods <= as_of (false members make the cell incomplete).
 -- came_back / came_back_later: any activity in calendar period cohort + age / in it or any later
--- period up to as_of (activity retention, bounded and unbounded; false without activity).
+-- period up to as_of (activity retention, bounded and unbounded; false without activity);
+-- activity dated before the customer's signup date is ignored.
 with selected as (/*selected_customers*/),
 
 members as (
@@ -19,6 +20,7 @@ visits as (
     from activity_facts as act
     join members using (customer_key)
     where act.occurred_at < $as_of_end
+      and act.tenure_block is not null  -- on or after the signup (data/facts.sql)
     group by act.customer_key
 ),
 

@@ -2,6 +2,9 @@
 --   customers_without_tickets : selected customers with no ticket created on or before as_of
 --   tickets_after_as_of       : their tickets created after as_of (left out of every number)
 --   tickets_before_signup     : their tickets created before the customer's signup date
+--   activity_before_signup, nps_before_signup, outreach_before_signup : the same for their
+--                               activity, NPS responses and outreach contacts (events dated before
+--                               the signup count in no per-customer window)
 --   churned_without_reason    : churned by as_of with no churn_reason, or a blank one (in Other)
 --   churned_unmapped_reason   : churned with a reason the mapping does not list (counted in Other)
 --   unmapped_reasons          : distinct normalised texts behind churned_unmapped_reason
@@ -18,6 +21,27 @@ ticket_counts as (
             as customers_with_tickets
     from ticket_facts as tkt
     join selected as cf using (customer_key)
+),
+
+activity_counts as (
+    select count(*) as activity_before_signup
+    from activity_facts as act
+    join selected as cf using (customer_key)
+    where act.occurred_at::date < cf.signup_date
+),
+
+nps_counts as (
+    select count(*) as nps_before_signup
+    from nps_facts as resp
+    join selected as cf using (customer_key)
+    where resp.responded_at::date < cf.signup_date
+),
+
+outreach_counts as (
+    select count(*) as outreach_before_signup
+    from outreach as out
+    join selected as cf using (customer_id)
+    where out.contacted_at::date < cf.signup_date
 ),
 
 reasons as (
@@ -39,11 +63,14 @@ final as (
         reasons.customers - ticket_counts.customers_with_tickets as customers_without_tickets,
         ticket_counts.tickets_after_as_of,
         ticket_counts.tickets_before_signup,
+        activity_counts.activity_before_signup,
+        nps_counts.nps_before_signup,
+        outreach_counts.outreach_before_signup,
         reasons.churned_without_reason,
         reasons.churned_unmapped_reason,
         reasons.unmapped_reasons,
         reasons.customers_without_mrr
-    from reasons, ticket_counts
+    from reasons, ticket_counts, activity_counts, nps_counts, outreach_counts
 )
 
 select * from final

@@ -5,8 +5,13 @@
 --   end_customers   E = active on p_end = S + N - every churn in p
 --   churned           = customers of S whose churn_date falls in p
 --   crr_pct = (E - N) / S * 100 (customer retention rate);  churn_rate_pct = churned / S * 100
--- Built from per-period counts and running sums (no range join). MRR uses customers.mrr
--- (current, or at churn), a null mrr counting 0.
+--   end_mrr = MRR of the customers active on p_end, start_mrr = the previous period's end_mrr:
+--     with an MRR history (mrr_facts has rows; is_mrr_history): the sum of the history's mrr in
+--     the month holding p_end over the customers active on p_end (a customer without a row for
+--     that month counts 0); without one: their customers.mrr (today's, or at churn: not what
+--     they paid then), a null mrr counting 0.
+-- Built from per-period counts and running sums (no range join); the history is joined on its
+-- month only.
 with selected as (/*selected_customers*/),
 
 signups as (
@@ -54,6 +59,44 @@ running as (
     window w as (order by period rows between unbounded preceding and 1 preceding)
 ),
 
+has_history as (
+    select count(*) > 0 as is_mrr_history
+    from (select customer_key from mrr_facts limit 1) as probe
+),
+
+history_ends as (
+    -- each period's last day, read in the history only when there is one
+    select
+        periods.period,
+        least((periods.period + /*step*/ - interval 1 day)::date, $as_of) as period_end
+    from periods
+    cross join has_history
+    where has_history.is_mrr_history
+),
+
+history_mrr as (
+    select ends.period, sum(hist.mrr) as history_end_mrr
+    from history_ends as ends
+    join mrr_facts as hist on hist.month = date_trunc('month', ends.period_end)::date
+    join selected as cf on cf.customer_key = hist.customer_key
+    where cf.signup_date <= ends.period_end
+      and (cf.churn_date is null or cf.churn_date > ends.period_end)
+    group by ends.period
+),
+
+period_mrr as (
+    select
+        running.*,
+        case when has_history.is_mrr_history
+            then coalesce(history_mrr.history_end_mrr, 0)
+            else running.start_mrr + running.mrr_new - running.mrr_churn
+        end as period_end_mrr,
+        has_history.is_mrr_history
+    from running
+    cross join has_history
+    left join history_mrr using (period)
+),
+
 final as (
     select
         period,
@@ -67,9 +110,10 @@ final as (
             then n_churn_existing / start_customers * 100 end as churn_rate_pct,
         (period + /*step*/ - interval 1 day)::date <= $as_of as is_complete,
         least((period + /*step*/ - interval 1 day)::date, $as_of) as period_end,
-        start_mrr::double as start_mrr,
-        (start_mrr + mrr_new - mrr_churn)::double as end_mrr
-    from running
+        coalesce(lag(period_end_mrr) over (order by period), 0)::double as start_mrr,
+        period_end_mrr::double as end_mrr,
+        is_mrr_history
+    from period_mrr
 )
 
 select * from final

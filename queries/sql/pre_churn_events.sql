@@ -1,7 +1,8 @@
 -- grain: churn category.  Customers of the selection who churned by as_of (churn_date <= as_of),
 -- grouped by the category of their churn reason ('Other' = unmapped), and their events: tickets
 -- (ticket_facts, kind = the ticket's category) or activity (activity_facts, kind = the activity's
--- kind), both flagged and tenure-blocked alike by data/facts.sql.
+-- kind), both flagged and tenure-blocked alike by data/facts.sql (an event dated before the
+-- customer's signup is in no window).
 --   events_per_customer = events in the 90 days before churn
 --                         (churn_date - 90 days <= event time < churn_date: an event on or after
 --                         the churn day is after churn and ignored) / churned_customers

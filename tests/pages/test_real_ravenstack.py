@@ -4,10 +4,15 @@ what the import assumed is said, and a column the tickets cannot fill is not sho
 
 from __future__ import annotations
 
+import csv
+from datetime import date, timedelta
+
 import pytest
 
+from queries import Filters, connect, data_quality, survival
+from queries.movements import period_movements
 from tests.pages.conftest import app_reading, open_page
-from tests.unit.test_real_exports import REAL
+from tests.unit.test_real_exports import REAL, _effective_churn, raw
 
 MAPS = {"customers.customer_id": "account_id", "customers.churned": "churn_flag",
         "customers.plan": "plan_tier", "churn_events.customer_id": "account_id",
@@ -54,3 +59,125 @@ def test_support_x_retention_leaves_out_ticket_categories_the_export_lacks(raven
     # The 75 dated churned customers are in the one reason category, Other (no reason code is
     # mapped); the 35 without a date are left out.
     assert table.value[["category", "churned_customers"]].values.tolist() == [["Other", 75]]
+
+
+def _active_on(day, signup, churn) -> list[str]:
+    return [a for a, s in signup.items() if s <= day and not (a in churn and churn[a] <= day)]
+
+
+def _subscription_mrr(day) -> dict[str, float]:
+    """By hand from the raw subscriptions: each account's MRR on `day` = the subscriptions running
+    then (started by it, not ended by it: an end_date is the first day it no longer counts)."""
+    mrr: dict[str, float] = {}
+    for s in raw("ravenstack_subscriptions.csv"):
+        start = date.fromisoformat(s["start_date"])
+        end = date.fromisoformat(s["end_date"]) if s["end_date"] else None
+        if start <= day and (end is None or end > day):
+            mrr[s["account_id"]] = mrr.get(s["account_id"], 0.0) + float(s["mrr_amount"])
+    return mrr
+
+
+def test_the_mrr_tile_is_what_the_active_customers_paid_then(ravenstack_db):
+    signup = {a["account_id"]: date.fromisoformat(a["signup_date"])
+              for a in raw("ravenstack_accounts.csv")}
+    churn = _effective_churn(date(2024, 12, 31))
+    paid = {}
+    for day in (date(2024, 11, 30), date(2024, 12, 31)):
+        mrr = _subscription_mrr(day)
+        paid[day] = sum(mrr.get(a, 0.0) for a in _active_on(day, signup, churn))
+    # The customers active at the end of November paid $7,425,726 then; those active at the end of
+    # December (the as-of day) $8,086,455: +$660,729, +8.9%. customers.mrr (today's MRR of the
+    # November customers, $8,628,526) made it -$542,071.
+    assert paid == {date(2024, 11, 30): 7_425_726.0, date(2024, 12, 31): 8_086_455.0}
+    con = connect(ravenstack_db)
+    try:
+        moves = period_movements(con, Filters()).set_index("period")
+    finally:
+        con.close()
+    assert moves.loc[date(2024, 12, 1), ["start_mrr", "end_mrr"]].tolist() == [7_425_726.0,
+                                                                                8_086_455.0]
+    at = open_page("dashboard.py")
+    assert not at.exception
+    tile = next(m for m in at.metric if m.label == "MRR")
+    assert (tile.value, tile.delta) == ("$8.09M", "+$660.7k")
+    # 660,729 / 7,425,726 = 8.90% (the page escapes Markdown in sentences)
+    from app import ui
+    said = ui.markdown_text("MRR rose 8.9% to $8,086,455.")
+    assert any(said in m.value for m in at.markdown)
+
+
+def test_early_support_counts_tickets_from_the_signup_on(ravenstack_db):
+    signup = {a["account_id"]: date.fromisoformat(a["signup_date"])
+              for a in raw("ravenstack_accounts.csv")}
+    tickets = raw("ravenstack_support_tickets.csv")
+    before = sum(date.fromisoformat(t["submitted_at"]) < signup[t["account_id"]] for t in tickets)
+    # Accounts whose first 90 days are over by the as-of date, by their tickets in those days.
+    early = {a: 0 for a, s in signup.items() if s + timedelta(days=90) <= date(2024, 12, 31)}
+    for t in tickets:
+        day, start = date.fromisoformat(t["submitted_at"]), signup[t["account_id"]]
+        if t["account_id"] in early and start <= day < start + timedelta(days=90):
+            early[t["account_id"]] += 1
+    buckets = {"0 tickets": sum(n == 0 for n in early.values()),
+               "1-2 tickets": sum(1 <= n <= 2 for n in early.values()),
+               "3+ tickets": sum(n >= 3 for n in early.values())}
+    assert (before, buckets) == (1077, {"0 tickets": 257, "1-2 tickets": 161, "3+ tickets": 4})
+    con = connect(ravenstack_db)
+    try:
+        start = survival(con, Filters(), by="early_tickets").query("day == 0")
+        quality = data_quality(con, Filters())
+    finally:
+        con.close()
+    assert dict(zip(start["group"], start["at_risk"])) == buckets
+    assert quality["tickets_before_signup"] == 1077
+    # The Data page names them with what they are left out of.
+    data = open_page("pages/6_Data_and_definitions.py")
+    assert not data.exception
+    from app import ui
+    assert ui.markdown_text(
+        "Dated before their customer's signup date: 1,077 tickets. They count in no per-customer "
+        "number (early support, activity retention, the 90 days before churn) but stay in the "
+        "period totals; check the export's dates.") in [w.value for w in data.warning]
+
+
+@pytest.fixture(scope="module")
+def late_tickets_db(tmp_path_factory):
+    """The accounts and churn events with only the tickets submitted from 29 Nov 2024 on (103 of
+    2,000, by hand below): a ticket export that covers a sliver of November."""
+    from data import load
+
+    folder = tmp_path_factory.mktemp("late_tickets")
+    rows = raw("ravenstack_support_tickets.csv")
+    late = [t for t in rows if t["submitted_at"] >= "2024-11-29"]
+    assert len(late) == 103
+    with open(folder / "tickets.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(late)
+    path = folder / "retention.duckdb"
+    argv = ["--out", str(path), "--customers", str(REAL / "ravenstack_accounts.csv"),
+            "--churn-events", str(REAL / "ravenstack_churn_events.csv"),
+            "--tickets", str(folder / "tickets.csv")]
+    for target, header in MAPS.items():
+        if not target.startswith("subscriptions."):
+            argv += ["--map", f"{target}={header}"]
+    assert load.main(argv) == 0
+    with app_reading(path):
+        yield path
+
+
+def test_a_tile_over_a_sliver_of_its_months_says_which_days_it_covers(late_tickets_db):
+    at = open_page("dashboard.py")
+    assert not at.exception
+    tiles = {m.label: m for m in at.metric}
+    # December is whole (the as-of date is 31 Dec) but November has 2 days of tickets: CSAT and
+    # first response show December's value and no change, and say which days the tickets cover.
+    for label in ("CSAT", "First response"):
+        assert tiles[label].delta in (None, "")
+    assert tiles["CSAT"].value == "64.5%"  # the same December as with every ticket
+    from app import ui
+    captions = [c.value for c in at.caption]
+    assert captions.count(ui.markdown_text("Tickets cover 29 Nov – 31 Dec only.")) == 2
+    # Tiles of the customers file compare as before.
+    assert (tiles["Churn rate"].value, tiles["Churn rate"].delta) == ("11.6%", "+9.3 pts")
+    # The sentence on support is left out: it would be a change between the two months.
+    assert not any("CSAT rose" in m.value for m in at.markdown)

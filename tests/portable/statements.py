@@ -185,6 +185,11 @@ def _calls() -> list[tuple[str, str, dict, Filters]]:
         ("latest_data_date", "latest_data_date", {}, None),
         ("ticket_priorities", "ticket_priorities", {}, None),
         ("data_quality", "data_quality", {}, F),
+        # The churn score's statements: what the data holds, the signals at each window's
+        # cutoff, the selection (a score, or "too little history", both run them).
+        ("risk_backtest", "risk_backtest", {"horizon_days": 90}, F),
+        ("churn_risk", "churn_risk", {"horizon_days": 90}, F),
+        ("churn_risk[filters]", "churn_risk", {"horizon_days": 90}, F_DIMENSIONS),
     ]
     for category in ("Price", "Competitor", "Other"):
         calls.append((f"raw_reasons[{category}]", "raw_reasons", {"category": category}, F))

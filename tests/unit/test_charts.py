@@ -112,6 +112,38 @@ def test_a_single_month_axis_reads_as_that_month_not_a_time_of_day():
     assert list(bars.layout.xaxis.ticktext) == ["2024 Q3"]
 
 
+def test_one_period_is_drawn_so_its_value_is_seen():
+    # A lone bar gets 0.6 of its period (a quarter: 0.6 x 91 days, in ms), not Plotly's 1 px.
+    bars = charts.stacked_bars(
+        pd.DataFrame({"period": [date(2024, 7, 1)] * 2, "category": ["Price", "Other"],
+                      "n": [3, 2]}),
+        "period", "n", "category", "t", "y", grain="quarter").figure
+    assert [t.width for t in bars.data] == [0.6 * 91 * 86_400_000] * 2
+    # ... and a period of room either side: Apr 1 .. Sep 30 around Jul 1.
+    assert list(bars.layout.xaxis.range) == [pd.Timestamp("2024-04-01"),
+                                             pd.Timestamp("2024-09-30")]
+    # A lone point: a larger marker with its value written above it.
+    one = pd.DataFrame({"period": [date(2024, 8, 1)], "churn_rate_pct": [2.25],
+                        "is_complete": [True]})
+    point = charts.time_lines(one, "period", {"churn_rate_pct": "Churn"}, "t", "y",
+                              percent=True).figure.data[0]
+    assert (point.mode, point.marker.size, point.texttemplate) == ("markers+text", 11,
+                                                                   "%{y:,.1f}%")
+    # Two periods: Plotly spaces them itself; nothing is changed.
+    two = charts.stacked_bars(
+        pd.DataFrame({"period": [date(2024, 7, 1), date(2024, 8, 1)], "category": ["Price"] * 2,
+                      "n": [3, 2]}), "period", "n", "category", "t", "y").figure
+    assert two.data[0].width is None and two.layout.xaxis.range is None
+
+
+def test_a_cohort_with_one_complete_age_is_drawn_as_a_point():
+    cells = _cells()
+    # Jan has ages 0-1 (a line); Feb only age 0: a line through one point draws nothing
+    fig = charts.retention_curves(cells, pd.DataFrame()).figure
+    modes = {t.hovertemplate.split("<br>")[0]: t.mode for t in fig.data}
+    assert modes == {"Cohort Jan 2024": "lines", "Cohort Feb 2024": "markers"}
+
+
 def test_the_triangle_axis_starts_at_age_zero_and_its_scale_sits_underneath():
     fig = charts.cohort_heatmap(_cells()).figure
     assert list(fig.layout.xaxis.range) == [-0.5, 1.5]  # ages 0..1, no -1 tick from padding

@@ -219,12 +219,14 @@ def test_quality_notes_count_what_each_check_found():
         # 10 of 40 customers = 25.0%
         ("info", "10 of 40 customers (25.0%) have no support ticket by the as-of date: they count "
                  "in the 0-tickets group and in no support KPI."),
-        ("warning", "3 tickets are dated before their customer's signup date: check the "
-                    "export's dates."),
-        ("info", "6 customers are younger than 90 days and are left out of the early-support "
+        ("info", "6 customers are younger than 90 days and left out of the early-support "
                  "groupings."),
-        ("info", "2 tickets had no first response by the as-of date; they are left out of "
+        ("info", "2 tickets had no first response by the as-of date; left out of "
                  "first-response times."),
+        # every table's events before the signup, in one note
+        ("warning", "Dated before their customer's signup date: 3 tickets. They count in no "
+                    "per-customer number (early support, activity retention, the 90 days before "
+                    "churn) but stay in the period totals; check the export's dates."),
     ]
 
 
@@ -232,7 +234,7 @@ def test_quality_notes_without_customers_or_tickets():
     assert narrative.quality_notes({**QUALITY, "customers": 0}, None, None, None, 15) == [
         ("info", "No customers match these filters: nothing to check.")]
     empty = pd.DataFrame({"tickets": [], "frt_n": []})
-    notes = narrative.quality_notes(QUALITY, None, 0, empty, 15)
+    notes = narrative.quality_notes({**QUALITY, "tickets_before_signup": 0}, None, 0, empty, 15)
     assert notes[-1] == ("warning", "No support tickets for these customers: the support pages "
                                     "have nothing to show.")
 
@@ -248,6 +250,10 @@ def test_quality_notes_leave_absent_files_to_the_missing_lines():
     # with the tables present, the same counts are quality notes
     present = narrative.quality_notes(quality, None, 6, None, 15)
     assert [text[:12] for _, text in present] == ["40 of 40 cus", "6 customers ", "40 customers"]
+    # With an MRR history, a customer without rows pays nothing in it: NRR and the MRR tiles alike.
+    assert present[-1] == ("warning", "40 customers have no MRR history: they are left out of NRR, "
+                                      "GRR and early expansion, and count $0 in the MRR of every "
+                                      "month.")
 
 
 ASSUMED = {"churned_without_date": {"customers": 35, "date": "2024-12-31"},
@@ -268,3 +274,112 @@ def test_an_assumed_churn_date_after_the_view_moves_nothing_and_is_not_said():
         "Signup dates of 1 customer were computed from their tenure in months, counted back "
         "from 31 Dec 2024: their cohorts are right to the month, not the day."]
     assert narrative.assumption_lines({}, date(2024, 12, 31)) == []
+
+
+# --- every template over odd data: no segment, only Other, one category, one customer ----------
+def test_the_driver_says_nothing_about_segments_the_data_does_not_have():
+    # No segment column: every customer is in "Unknown", so "all 841 more in Unknown" says nothing.
+    by_month = reasons({(SEP, "Price"): 10, (OCT, "Price"): 851})
+    by_segment = reasons({(SEP, "Price"): 10, (OCT, "Price"): 851}).assign(group="Unknown")
+    text = narrative.overview_summary(
+        kpis({"churn_rate_pct": (9.0, 1.0, 9_000, True)}), by_month, by_segment)
+    assert text[1] == ("Customers lost with a Price reason rose most: 851 in October 2026 "
+                       "against 10 in September (+841).")
+
+
+def test_the_driver_names_customers_without_a_segment_among_real_segments():
+    by_month = reasons({(SEP, "Price"): 10, (OCT, "Price"): 20})  # +10
+    by_segment = pd.concat([
+        reasons({(SEP, "Price"): 2, (OCT, "Price"): 10}).assign(group="Unknown"),  # +8
+        reasons({(SEP, "Price"): 8, (OCT, "Price"): 10}).assign(group="SMB"),  # +2
+    ])
+    text = narrative.overview_summary(
+        kpis({"churn_rate_pct": (3.0, 2.0, 900, True)}), by_month, by_segment)
+    assert text[1].endswith("(+10), 8 of the 10 more in customers without a segment.")
+
+
+def test_the_driver_with_only_other_and_with_a_vowel():
+    # Every reason unmapped: Other is "no mapped reason", not "a Other reason".
+    only_other = reasons({(SEP, "Other"): 4, (OCT, "Other"): 9})
+    text = narrative.overview_summary(
+        kpis({"churn_rate_pct": (3.0, 2.0, 900, True)}), only_other, None)
+    assert text[1] == ("Customers lost with no mapped reason (Other) rose most: 9 in October "
+                       "2026 against 4 in September (+5).")
+    onboarding = reasons({(SEP, "Onboarding"): 9, (OCT, "Onboarding"): 4})
+    text = narrative.overview_summary(
+        kpis({"churn_rate_pct": (2.0, 3.0, 900, True)}), onboarding, None)
+    assert text[1] == ("Customers lost with an Onboarding reason fell most: 4 in October 2026 "
+                       "against 9 in September (-5).")
+
+
+def test_active_customers_that_held_and_mrr_without_a_history():
+    held = narrative.overview_summary(kpis({
+        "active_customers": (390, 390, 390, True), "mrr": (1_000.0, 1_000.0, 390, True)}),
+        None, None)
+    assert held == ["Active customers held at 390; MRR held at $1,000."]
+    # Without an MRR history the tile's MRR is today's MRR of the customers active then.
+    frame = kpis({"active_customers": (390, 423, 390, True),
+                  "mrr": (8_086_455.0, 8_628_526.0, 390, True)})
+    frame["note"] = [None, "today's MRR of the customers active then, not what they paid"]
+    # (8,086,455 - 8,628,526) / 8,628,526 = -6.28%
+    assert narrative.overview_summary(frame, None, None) == [
+        "Active customers shrank by 33 to 390; their MRR at today's rates fell 6.3% to "
+        "$8,086,455 (the data has no MRR history: not what they paid then)."]
+    # No MRR before (no change to state): the customers alone.
+    frame = kpis({"active_customers": (2, 1, 2, False), "mrr": (50.0, None, 2, False)})
+    assert narrative.overview_summary(frame, None, None) == ["Active customers grew by 1 to 2."]
+
+
+def test_nrr_at_exactly_one_hundred_and_support_with_one_rating():
+    text = narrative.overview_summary(kpis({
+        "nrr_pct": (100.0, 99.0, 10, True), "csat_pct": (100.0, 100.0, 1, False)}), None, None)
+    assert text == [
+        "Net revenue retention was 100.0% (the customers at the start of the month spent as much "
+        "at its end).",
+        "CSAT held steady at 100.0% (from 100.0%, 1 rating)."]
+    frt_only = narrative.overview_summary(kpis({"frt_median_h": (2.0, 3.0, 5, True)}), None, None)
+    assert frt_only == ["The median first response took 2.0 h (from 3.0 h)."]
+
+
+def test_top_categories_with_one_category_two_or_more_than_three():
+    one = pd.DataFrame({"category": ["Low usage"], "customers_lost": [110],
+                        "share_pct": [100.0]})
+    assert narrative.top_categories_sentence(one) == "All 110 customers lost are in Low usage."
+    lone = pd.DataFrame({"category": ["Other"], "customers_lost": [1], "share_pct": [100.0]})
+    assert narrative.top_categories_sentence(lone) == "The 1 customer lost is in Other."
+    two = pd.DataFrame({"category": ["Price", "Other", "Support"], "customers_lost": [3, 1, 0],
+                        "share_pct": [75.0, 25.0, 0.0]})
+    # a category nobody left for is not listed
+    assert narrative.top_categories_sentence(two) == (
+        "Price (75%) and Other (25%): all 4 customers lost.")
+    none = pd.DataFrame({"category": ["Price"], "customers_lost": [0], "share_pct": [0.0]})
+    assert narrative.top_categories_sentence(none) == ""
+
+
+def test_a_one_customer_cell():
+    members = pd.DataFrame({"is_retained": [False], "has_reached_age": [True]})
+    assert narrative.cell_summary(members, "Mar 2024", 1, "month") == (
+        "0 of 1 customer who signed up in Mar 2024 was retained at month 1 (0.0%).")
+    young = pd.DataFrame({"is_retained": [True, True], "has_reached_age": [True, False]})
+    assert narrative.cell_summary(young, "Apr 2024", 2, "month").endswith(
+        "Only 1 of them has reached that age so far: this cell is incomplete.")
+
+
+def test_survival_reading_of_one_group_or_none_at_one_year():
+    one = pd.DataFrame({"group": ["0 tickets"], "survival": [0.8], "customers": [100],
+                        "is_reliable": [True]})
+    # one group: nothing to set it against, no "split by"
+    assert narrative.survival_reading(one, None, "tickets", 1) == (
+        "After one year, 80% of customers in “0 tickets” were still active (N = 100). "
+        "1 customer younger than 90 days is left out. This is an association, not proof that "
+        "support caused the difference.")
+    unknown = pd.DataFrame({"group": ["a"], "survival": [float("nan")], "customers": [3],
+                            "is_reliable": [False]})
+    assert narrative.survival_reading(unknown, 0.5, "plan", 0) == ""
+
+
+def test_chart_notes_with_one_customer_and_no_p_value():
+    frame = pd.DataFrame({"excluded_incomplete": [1], "excluded_no_history": [0]})
+    assert narrative.excluded_text(frame) == "1 customer younger than the horizon left out"
+    assert narrative.p_text(None) == "log-rank p not defined (one group, or no churn)"
+    assert narrative.p_text(0.0004) == "log-rank p < 0.001"

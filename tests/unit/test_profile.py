@@ -81,6 +81,9 @@ def test_data_quality_counts_for_everyone(con):
         "customers_without_tickets": 3,   # b (its only ticket is after as-of), c, d
         "tickets_after_as_of": 1,         # t3
         "tickets_before_signup": 1,       # t1
+        "activity_before_signup": 0,      # no activity, NPS or outreach rows
+        "nps_before_signup": 0,
+        "outreach_before_signup": 0,
         "churned_without_reason": 1,      # c
         "churned_unmapped_reason": 1,     # b
         "unmapped_reasons": 1,

@@ -13,17 +13,19 @@ import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
+from words import narrative
 import queries
 from data import snapshots
-from words.formatting import format_value
+from words.formatting import format_value, money
 from data.demo.generate import generate
 from outputs.report.__main__ import main, parse_filters
 from outputs.report.blocks import tiles_block
 
-SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")
+SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention",
+            "At risk")
 # Overview churn rate; heatmap, curves; reasons bars, reasons trend; FRT, CSAT, volume;
-# survival by FRT target, by CSAT.
-CHARTS = 10
+# survival by FRT target, by CSAT; the churn score's calibration.
+CHARTS = 11
 MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -92,6 +94,21 @@ def test_every_section_and_chart_is_there(pack):
     # each figure carries its caption (definition · N · as of) and its definition
     assert text.count('<p class="caption">') == CHARTS
     assert text.count('<p class="definition">') == CHARTS
+
+
+def test_the_at_risk_section_carries_the_pages_track_record(pack, db):
+    _, text = pack
+    con = queries.connect(db)
+    try:
+        f = queries.Filters(segments=("SMB", "Mid-market")).resolve(con)
+        record = queries.risk_backtest(con, f)
+        totals = queries.risk.risk_totals(queries.churn_risk(con, f))
+    finally:
+        con.close()
+    section = text[text.index(">At risk</h2>"):]
+    assert html.escape(narrative.risk_track_record(record)) in section
+    if record["status"] == "ok":
+        assert f"MRR at risk in the next 90 days: {money(totals['mrr_at_risk'])}" in section
 
 
 def test_tiles_summary_snapshot_as_of_and_filters_are_stated(pack, db):
@@ -200,6 +217,19 @@ def test_the_pack_has_the_apps_look_and_no_change_is_neutral(pack):
     tiles = tiles_block(rows, 30)
     assert '<div class="delta flat">no change' in tiles
     assert '<div class="delta bad">+0.4 pts' in tiles
+
+
+def test_a_pack_tile_without_a_change_says_why():
+    # A tile whose tickets cover a sliver of its months (queries.kpi_tiles' note): its value, no
+    # change and no "vs" month, and the note.
+    rows = pd.DataFrame([{"label": "CSAT", "unit": "%", "value": 64.5, "delta": None,
+                          "higher_is_better": True, "is_reliable": True, "n": 62,
+                          "previous_period": pd.Timestamp("2024-11-01"),
+                          "note": "tickets cover 29 Nov – 31 Dec only"}])
+    tiles = tiles_block(rows, 30)
+    assert '<div class="value">64.5%</div><div class="n">N = 62</div>' in tiles
+    assert '<div class="n">Tickets cover 29 Nov – 31 Dec only.</div>' in tiles
+    assert "vs Nov" not in tiles
 
 
 def test_the_returned_basis_draws_the_activity_triangle(db, tmp_path):

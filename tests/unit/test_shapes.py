@@ -379,3 +379,23 @@ def test_a_one_customer_import_says_customer_not_customers(tmp_path, capsys):
     assert ("  - 1 churn reason matches no mapping row and counts as Other (1 churned customer, "
             "100.0% of 1):") in lines
     assert "1 customers" not in text and "1 churned customers" not in text
+
+
+def test_cli_counts_events_before_the_signup_per_table(tmp_path, capsys):
+    customers = write(tmp_path, "c.csv", "customer_id,signup_date\na,2024-03-01\nb,2024-01-01\n")
+    # a: one ticket on Feb 20 (before its Mar 1 signup), one on its signup day (not before);
+    # b: a ticket after its signup; an NPS answer and an activity row on Dec 31, 2023 (before)
+    tickets = write(tmp_path, "t.csv", "ticket_id,customer_id,created_at\n"
+                    "t1,a,2024-02-20 10:00\nt2,a,2024-03-01 09:00\nt3,b,2024-02-01 09:00\n")
+    nps = write(tmp_path, "n.csv", "customer_id,responded_at,score\nb,2023-12-31 12:00,9\n"
+                "a,2024-04-01 12:00,3\n")
+    activity = write(tmp_path, "a.csv", "customer_id,occurred_at\nb,2023-12-31 23:00\n"
+                     "b,2024-01-01 00:00\n")
+    out = tmp_path / "r.duckdb"
+    assert load.main(["--out", str(out), "--customers", str(customers), "--tickets", str(tickets),
+                      "--nps", str(nps), "--activity", str(activity),
+                      "--as-of", "2024-06-30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert ("  - dated before their customer's signup date: 1 ticket, 1 activity row, 1 NPS "
+            "response; they count in no per-customer number (early support, activity retention, "
+            "the 90 days before churn)") in lines
