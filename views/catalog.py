@@ -313,11 +313,11 @@ OUTREACH_PAGE = Page(
 AT_RISK = Page(
     "pages/11_At_risk.py", "At risk", ":material/crisis_alert:", view="At risk",
     listed_when="risk.score", sections=(
-        Section("risk.score", "churn risk scores with their track record", (*HISTORY,), "section",
+        Section("risk.score", "churn risk scores with their track record", HISTORY, "section",
                 churn=True, calls=RISK_CALLS[:1], definition="risk_backtest"),
-        Section("risk.calibration", "the churn score's calibration", (*HISTORY,), churn=True,
+        Section("risk.calibration", "the churn score's calibration", HISTORY, churn=True,
                 charts=("risk_calibration",), definition="risk_calibration"),
-        Section("risk.list", "customers by churn risk, with drivers", (*HISTORY,), churn=True,
+        Section("risk.list", "customers by churn risk, with drivers", HISTORY, churn=True,
                 calls=RISK_CALLS[1:], definition="churn_risk"),
         Section("risk.mrr", "MRR at risk", (*HISTORY, column("customers.mrr")), "tile", churn=True,
                 definition="mrr_at_risk"),
