@@ -269,10 +269,16 @@ def access_notice() -> tuple[str, str]:
                        "`.streamlit/secrets.toml` before sharing it (README, Deploy).")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """`python -m app.auth`: print an argon2 hash for secrets.toml."""
+    import argparse
     import getpass
 
+    argparse.ArgumentParser(
+        prog="python -m app.auth",
+        description="Asks for a password twice (not echoed) and prints its argon2 hash, a line to "
+        "paste under [passwords] in .streamlit/secrets.toml as viewer = ... or editor = ... "
+        "(README, Deploy). Needs a terminal; at least 12 characters.").parse_args(argv)
     first = getpass.getpass("Password: ")
     if len(first) < 12:
         print("Use at least 12 characters.")

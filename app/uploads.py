@@ -1,9 +1,9 @@
-"""The in-app import: uploaded files -> exactly `data.load.load`, in a child process.
+"""The in-app import: uploaded files -> exactly `data.importer.load`, in a child process.
 
     outcome = uploads.import_uploads({"customers": uploaded_file, ...}, mapping_text)
 
 The files are written to a temporary folder under their own (sanitised) names, so every problem
-names the user's file; `data.load.load` validates them and publishes a new snapshot only when all
+names the user's file; `data.importer.load` validates them and publishes a new snapshot only when all
 is valid. It runs in a separate process with memory and time limits (data.isolated): a huge or
 hostile file can neither block nor crash the server. No Streamlit here.
 """
@@ -19,8 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from data import dates, import_summary
+from views.needs import describe
 
-# (files key of data.load, label, what it holds): the upload slots of the import page.
+
+# (files key of data.importer, label, what it holds): the upload slots of the import page.
 SLOTS = (
     ("customers", "Customers", "Required. customer_id, signup_date; optional churn_date, "
      "churn_reason, plan, mrr, region, segment, industry, acquisition_channel, products_count."),
@@ -42,7 +45,18 @@ SLOTS = (
     ("reasons", "Churn-reason mapping", "Optional. reason, category, owner_team: replaces the "
      "default taxonomy (data/churn_reasons.csv)."),
 )
-FILE_TYPES = ["csv", "tsv", "txt", "parquet"]
+FILE_TYPES = ["csv", "tsv", "txt", "parquet", "xlsx"]
+# The summary and the problems name the importer's options; on this page they are form fields.
+FORM_FIELDS = {
+    "--as-of": "'Data as of'",
+    "--date-format": "'Dates written as'",
+    "--values": "'Value replacements'",
+    "--skip-bad-rows": "'Leave out rows that break a rule'",
+    "--inactive-days": "'Churned after days without activity'",
+    "--reasons FILE (reason,category,owner_team)": "a churn-reason mapping upload",
+    "--reasons FILE": "a churn-reason mapping upload",
+    "--map": "'Column mapping'",
+}
 TIMEOUT_S = float(os.environ.get("RETENTION_IMPORT_TIMEOUT_S", "900"))
 PROBLEM_COLUMNS = ["file", "where", "column", "problem"]
 
@@ -99,20 +113,52 @@ def parse_mapping(text: str) -> tuple[dict[str, dict[str, str]], list[str]]:
     return mapping, bad
 
 
+def parse_values(text: str) -> tuple[dict, list[str]]:
+    """`TABLE.COLUMN=RAW:VALUE[,RAW:VALUE...]` lines (as `python -m data.load --values`) ->
+    values, and the lines that do not read (with why)."""
+    from data.importer import values
+
+    lines = [line.strip() for line in (text or "").splitlines()
+             if line.strip() and not line.strip().startswith("#")]
+    bad = []
+    for line in lines:
+        try:
+            values.parse([line])
+        except ValueError as exc:
+            bad.append(str(exc).removeprefix("--values "))
+    return ({} if bad else values.parse(lines)), bad
+
+
+# The date formats the form offers (the importer's --date-format choices).
+DATE_FORMATS = dates.CHOICES
+
+
+def summary_text(summary: dict) -> str:
+    """The summary `python -m data.load` prints, in this page's words."""
+    return form_words("\n".join(import_summary.lines(summary)))
+
+
+def form_words(text: str) -> str:
+    """The importer's words with its options named as this page's form fields."""
+    for option, field_name in FORM_FIELDS.items():
+        text = text.replace(f"pass {option}", f"fill in {field_name}").replace(option, field_name)
+    return text
+
+
 def problems_frame(problems) -> pd.DataFrame:
     rows = []
     for p in problems:
         line = p.get("line")
         where = "" if line is None else (f"row {line}" if p.get("unit") == "row" else f"line {line}")
-        rows.append({"file": p["file"], "where": where, "column": p["column"],
-                     "problem": p["message"]})
+        rows.append({"file": p["file"], "where": where, "column": form_words(p["column"]),
+                     "problem": form_words(p["message"])})
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
 
 
 def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | None = None,
                keep: int | None = None, timeout_s: float = TIMEOUT_S,
                options: dict | None = None) -> Outcome:
-    """data.load.load(out, files, mapping, keep, **options) in a child process with memory and
+    """data.importer.load(out, files, mapping, keep, **options) in a child process with memory and
     time limits (data.isolated.run_import_subprocess: setrlimit, DuckDB memory_limit, SIGKILL
     past timeout_s)."""
     from data.isolated import run_import_subprocess
@@ -121,22 +167,30 @@ def run_import(files: dict[str, Path], mapping: dict | None = None, out: Path | 
                                    options={k: v for k, v in (options or {}).items()
                                             if v is not None})
     if result.status == "ok":
-        return Outcome(True, meta=result.meta)
+        meta = {**result.meta, "summary": import_summary.with_can_show(result.meta, describe)}
+        return Outcome(True, meta=meta)
     if result.status == "rejected":
         return Outcome(False, problems=problems_frame(result.problems), total=result.total)
     return Outcome(False, error=result.error)
 
 
 def import_uploads(uploads: dict[str, object], mapping_text: str = "", out: Path | None = None,
-                   keep: int | None = None, options: dict | None = None) -> Outcome:
+                   keep: int | None = None, options: dict | None = None,
+                   values_text: str = "") -> Outcome:
     """Save the uploads to a temporary folder, import them, remove the folder. `options`:
-    as_of, date_format, inactive_days, as `python -m data.load` takes them."""
+    as_of, date_format, inactive_days, skip_bad_rows, as `python -m data.load` takes them;
+    `values_text`: its --values, one per line."""
     mapping, bad = parse_mapping(mapping_text)
-    if bad:
-        frame = pd.DataFrame([{"file": "column mapping", "where": "", "column": line,
-                               "problem": "expected TABLE.COLUMN=Header"} for line in bad],
-                             columns=PROBLEM_COLUMNS)
-        return Outcome(False, problems=frame, total=len(bad))
+    replace, bad_values = parse_values(values_text)
+    if bad or bad_values:
+        frame = pd.DataFrame(
+            [{"file": "column mapping", "where": "", "column": line,
+              "problem": "expected TABLE.COLUMN=Header"} for line in bad]
+            + [{"file": "value replacements", "where": "", "column": "", "problem": why}
+               for why in bad_values], columns=PROBLEM_COLUMNS)
+        return Outcome(False, problems=frame, total=len(bad) + len(bad_values))
+    if replace:
+        options = {**(options or {}), "values": replace}
     with tempfile.TemporaryDirectory(prefix="retention-upload-") as folder:
         files = save_uploads(uploads, Path(folder))
         if "customers" not in files and "activity" not in files:

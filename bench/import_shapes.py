@@ -9,7 +9,7 @@ Generates a demo database (data.demo.generate, seed 42) once into DIR, writes it
   churned customer in ten has none: flag only), tickets with first_response_minutes and
   resolution_hours instead of timestamps, subscriptions (one per run of equal monthly MRR)
   instead of MRR history, the same NPS file;
-then times `data.load.load` of each into a fresh live path, alternating, and prints one JSON line
+then times `data.importer.load` of each into a fresh live path, alternating, and prints one JSON line
 with the medians and their ratio (the target: shapes within 1.5x of schema).
 
 `--until-finalize` stops each import where build.finalize would start (derived tables, stored
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import build, load
+from data import build, importer
 
 from data.demo import generate
 
@@ -106,13 +106,13 @@ def _stop(*args, **kwargs):
 
 def _import(files: dict[str, Path], out: Path, until_finalize: bool) -> dict | None:
     options = {"as_of": generate.DEFAULT_AS_OF, "date_format": "DD/MM/YYYY"}
-    accepted = inspect.signature(load.load).parameters  # an older importer takes neither
+    accepted = inspect.signature(importer.load).parameters  # an older importer takes neither
     options = {k: v for k, v in options.items() if k in accepted}
     if not until_finalize:
-        return load.load(out, files, **options)
+        return importer.load(out, files, **options)
     real, build.finalize = build.finalize, _stop
     try:
-        load.load(out, files, **options)
+        importer.load(out, files, **options)
     except _Finalizing:
         return None
     finally:
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     medians = {shape: statistics.median(s) for shape, s in seconds.items()}
     print(json.dumps({
         "customers": args.customers, "until_finalize": args.until_finalize,
-        "code": str(Path(load.__file__).resolve().parents[1]),
+        "code": str(Path(importer.__file__).resolve().parents[2]),
         "seconds": seconds, "median_s": medians,
         "ratio": (round(medians["shapes"] / medians["schema"], 2)
                   if len(medians) == 2 else None),

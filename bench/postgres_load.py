@@ -7,8 +7,8 @@ tickets as CSV (the schema's columns), starts a throw-away Postgres server (test
 data in DIR, 127.0.0.1:PORT) and puts the same two tables into it with their types (ADBC bulk
 ingest: date, timestamp, numeric, integer, text). Then imports each source into a fresh live path,
 alternating, each import in a child process of its own (so its peak memory is its own):
-- "postgres": data.load.load(..., database=URL) with the two tables' names;
-- "csv": data.load.load(...) with the two files.
+- "postgres": data.importer.load(..., database=URL) with the two tables' names;
+- "csv": data.importer.load(...) with the two files.
 Reported per import: the whole import's seconds and rows/s (customers + tickets rows), the seconds
 spent reading the rows into the staging tables (Postgres: the Arrow stream through DuckDB; CSV:
 DuckDB's reader) and that part's rows/s, and the child's peak RSS. One JSON object goes to stdout
@@ -31,9 +31,9 @@ from pathlib import Path
 
 import duckdb
 
-from data import load
-
+from data import importer
 from data.demo import generate
+from data.importer import flow
 
 TABLES = ("customers", "tickets")
 RESULTS = Path(__file__).resolve().parent / "results" / "postgres_load.json"
@@ -72,7 +72,7 @@ def fill_postgres(db: Path, pg) -> dict[str, float]:
 def _child(source: str, sources: dict, out: str, queue) -> None:
     """One import in this process: timings of the staging of each table, then of the whole."""
     staging: dict[str, float] = {}
-    real_stage = load._stage
+    real_stage = flow.stage
 
     def timed_stage(con, key, path, *args, **kwargs):
         started = time.perf_counter()
@@ -81,10 +81,10 @@ def _child(source: str, sources: dict, out: str, queue) -> None:
         finally:
             staging[key] = time.perf_counter() - started
 
-    load._stage = timed_stage
+    flow.stage = timed_stage
     started = time.perf_counter()
-    meta = load.load(Path(out), sources["files"], as_of=generate.DEFAULT_AS_OF,
-                     database=sources["database"])
+    meta = importer.load(Path(out), sources["files"], as_of=generate.DEFAULT_AS_OF,
+                         database=sources["database"])
     total = time.perf_counter() - started
     queue.put({"source": source, "seconds": total, "staging_seconds": staging,
                "tables": {t: meta["tables"][t] for t in TABLES},

@@ -38,7 +38,7 @@ def part_dir(folder: Path, customers_in_chunk: int, chunk_size: int, index: int)
 
 def file_tables() -> dict[str, str]:
     """Schema table -> its data.load option, for the tables a user's files fill."""
-    from data.load_cli import OPTIONS
+    from data.importer.cli import OPTIONS
 
     return {table: option for table, option in OPTIONS.items() if table != "churn_reason_categories"}
 

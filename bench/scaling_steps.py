@@ -30,7 +30,8 @@ def child_import(timings: Path, load_args: list[str], duckdb_memory_mb: int | No
         from data.isolated import limit_duckdb
 
         limit_duckdb(duckdb_memory_mb)
-    from data import build, capabilities, load_cli
+    from data import build, capabilities
+    from data.importer import cli
 
     spent = {"facts_seconds": 0.0, "capabilities_seconds": 0.0}
     begun = time.perf_counter()
@@ -47,7 +48,7 @@ def child_import(timings: Path, load_args: list[str], duckdb_memory_mb: int | No
 
     build.build_facts = timed(build.build_facts, "facts_seconds")
     capabilities.compute = timed(capabilities.compute, "capabilities_seconds")
-    code = load_cli.main(load_args)
+    code = cli.main(load_args)
     Path(timings).write_text(json.dumps({k: round(v, 1) for k, v in spent.items()}))
     return code
 

@@ -8,7 +8,7 @@ for (docs/definitions.md, Data model activity):
 - `--inactive-days N`: a customer without a churn date whose last activity was N days or more
   before the as-of date churned on last activity + N days, reason "Inactive N days".
 
-The importer (data/load.py) stages and checks the activity file like any other file (typed_activity,
+The importer (data/importer) stages and checks the activity file like any other file (typed_activity,
 its occurred_at in ISO or one common date format); this module adds what the file stands in for.
 Each conversion is counted for the import summary.
 """
@@ -36,17 +36,17 @@ def optional_columns(key: str, files: dict[str, Path]) -> tuple[str, ...]:
     return ("signup_date",) if key == "customers" and KEY in files else ()
 
 
-def checks(st, staged: dict) -> list[tuple[str, str, str]]:
+def checks(src, staged: dict) -> list[tuple[str, str, str]]:
     """(column, expected, SQL of (row_id, found, ref_row)) for a customers file without a
     signup_date column: every customer needs an activity to take its signup date from."""
     activity = staged.get(KEY)
-    if st.key != "customers" or "signup_date" in st.columns or "customer_id" not in st.columns:
+    if src.key != "customers" or "signup_date" in src.columns or "customer_id" not in src.columns:
         return []
     if activity is None or not activity.usable or "customer_id" not in activity.columns:
         return []
     select = f"""
         select row_id, shown(customer_id) || ' without any activity' as found, null as ref_row
-        from {st.typed} as cust
+        from {src.typed} as cust
         where customer_id is not null and not exists (
             select 1 from {activity.typed} as act
             where act.customer_id = cust.customer_id and act.occurred_at is not null)"""
@@ -67,22 +67,22 @@ def derive_customers(con, staged: dict, make_staged) -> list[str]:
     if "customers" not in staged:
         con.execute(f"create or replace temp table typed_customers as "
                     f"select row_id, customer_id, signup_date from ({first})")
-        st = make_staged("customers", activity.path)
-        st.columns = {"customer_id": DERIVED, "signup_date": DERIVED}
-        st.rows = con.execute("select count(*) from typed_customers").fetchone()[0]
-        st.usable = True
-        staged["customers"] = st
-        return [f"{count(st.rows, 'customers')} from the activity file {activity.name}, each signed up "
+        src = make_staged("customers", activity.path)
+        src.columns = {"customer_id": DERIVED, "signup_date": DERIVED}
+        src.rows = con.execute("select count(*) from typed_customers").fetchone()[0]
+        src.usable = True
+        staged["customers"] = src
+        return [f"{count(src.rows, 'customers')} from the activity file {activity.name}, each signed up "
                 "on the day of its first activity"]
-    st = staged["customers"]
-    if "signup_date" in st.columns:
+    src = staged["customers"]
+    if "signup_date" in src.columns:
         return []
     con.execute("alter table typed_customers add column signup_date date")
     con.execute(f"""
         update typed_customers set signup_date = first.signup_date
         from ({first}) as first where first.customer_id = typed_customers.customer_id""")
-    st.columns["signup_date"] = DERIVED
-    return [f"{count(st.rows, 'signup dates')} from the activity file {activity.name} (the day of each "
+    src.columns["signup_date"] = DERIVED
+    return [f"{count(src.rows, 'signup dates')} from the activity file {activity.name} (the day of each "
             "customer's first activity)"]
 
 

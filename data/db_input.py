@@ -1,5 +1,5 @@
 """Tables from a database for the importer: `python -m data.load --from postgresql://... --customers
-crm.customers --tickets "select ..."` (data/load.py stages them like files).
+crm.customers --tickets "select ..."` (data/importer stages them like files).
 
 Each table option names a table or view (schema.table allowed; matched as Postgres matches an
 unquoted name, i.e. lower-cased, then quoted) or is a `select` / `with` query run as it is, in a

@@ -32,11 +32,20 @@ AS_OF_SOURCES = {
 }
 
 
+def with_can_show(meta: dict, describe) -> dict:
+    """The summary of `meta` with "what this data can show": `describe(capabilities, as_of)`,
+    views/needs.py's judgement, given by the entry point that prints or shows it."""
+    caps = meta.get("capabilities")
+    lines = describe(caps, meta.get("default_as_of")) if caps is not None else []
+    return {**meta["summary"], "can_show": list(lines)}
+
+
 def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str],
               warnings: list[str], formats: dict[str, str], as_of_source: str,
-              can_show: list[str]) -> dict:
+              can_show: list[str], left_out: list[str] | None = None) -> dict:
     """The summary of the snapshot just built on `con` (its meta row is written); `can_show` is
-    data/needs.py's describe() of it."""
+    views/needs.py's describe() of it (filled by with_can_show where it is shown); `left_out`:
+    data/importer/skipping.py's lines of the rows --skip-bad-rows left out."""
     as_of, tables = con.execute("select default_as_of, tables from meta").fetchone()
     churned, no_reason = con.execute(
         "select count(*), count(*) filter (where nullif(trim(churn_reason), '') is null) "
@@ -48,6 +57,8 @@ def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str]
                    lower(trim(regexp_replace(churn_reason, '\\s+', ' ', 'g'))) as reason_key
             from customers
             where churn_date <= $as_of and nullif(trim(churn_reason), '') is not null
+              -- a category the export gives wins over the mapping: never in Other
+              and nullif(trim(churn_category), '') is null
         ),
         final as (
             select min(churn_reason) as reason, count(*) as customers
@@ -81,6 +92,7 @@ def summarise(con, files: dict[str, str], rows: dict[str, int], notes: list[str]
         "unmatched_reasons": [{"reason": r, "customers": n,
                                "share_pct": round(100 * n / churned, 1)} for r, n in unmatched],
         "can_show": list(can_show),
+        "left_out": list(left_out or []),
     }
 
 
@@ -119,6 +131,10 @@ def lines(summary: dict) -> list[str]:
                   else " (converted)" if table == "mrr_history" and "subscriptions" in summary["files"]
                   else "")
         out.append(f"  {table:<24} {loaded:>10,}{origin}")
+    if summary.get("left_out"):
+        out.append("Rows left out (--skip-bad-rows; every other row was imported):")
+        out += [f"  - {line}" if not line.startswith(" ") else f"  {line}"
+                for line in summary["left_out"]]
     if summary["conversions"]:
         out.append("Conversions:")
         out += [f"  - {note}" for note in summary["conversions"]]

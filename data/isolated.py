@@ -3,11 +3,11 @@
     result = run_import_subprocess(out, {"customers": Path("c.csv")}, mapping=None)
     result.status      # "ok" | "rejected" | "error"
     result.meta        # build.finalize's meta on "ok" (dates as date / datetime)
-    result.problems    # on "rejected": dicts of data.load.Problem (file, line, column, message, unit)
+    result.problems    # on "rejected": dicts of data.importer.Problem (file, line, column, message, unit)
     result.error       # on "error": one sentence for the editor (time limit, memory, crash)
     result.peak_rss_mb # the child's peak resident memory, from wait4's rusage
 
-The child is `python -m data.isolated --child SPEC RESULT`: it calls data.load.load exactly as
+The child is `python -m data.isolated --child SPEC RESULT`: it calls data.importer.load exactly as
 `python -m data.load` does, under setrlimit (address space, CPU seconds, no core files) and with
 DuckDB's own memory_limit set below the address-space cap, so DuckDB spills to disk instead of
 failing; the parent enforces the wall-clock limit and kills the child (SIGKILL) when it is over.
@@ -71,7 +71,7 @@ def run_import_subprocess(out: Path | None, files: dict[str, Path], mapping: dic
                           duckdb_memory_mb: int = DUCKDB_MEMORY_MB,
                           timeout_s: float = TIMEOUT_S,
                           options: dict | None = None) -> ImportResult:
-    """data.load.load(out, files, mapping, keep, **options) in a child process within the limits.
+    """data.importer.load(out, files, mapping, keep, **options) in a child process within the limits.
     `options`: load's as_of (a date), date_format and inactive_days, as the command line's."""
     options = dict(options or {})
     if options.get("as_of") is not None:
@@ -193,7 +193,7 @@ def _child(spec_path: str, result_path: str) -> int:
 
     spec = json.loads(Path(spec_path).read_text())
     limit_duckdb(spec["duckdb_memory_mb"])
-    from data.load import ImportRejected, load
+    from data.importer import ImportRejected, load
 
     try:
         options = spec.get("options", {})

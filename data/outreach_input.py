@@ -1,7 +1,7 @@
 """An outreach file (a retention team's contacts: save campaigns, check-in calls, onboarding
 e-mails; docs/definitions.md, Data model outreach) as an importer input.
 
-The importer (data/load.py) stages and checks it like any other file: customer_id, contacted_at and
+The importer (data/importer) stages and checks it like any other file: customer_id, contacted_at and
 channel required, timestamps in ISO or one common date format, responded_at on or after
 contacted_at, actions a whole number >= 0, customer_id present in the customers file. This module
 adds the rule that reads the customers' signup dates: no contact before the customer signed up,
@@ -16,7 +16,7 @@ from data.words import count
 
 KEY = "outreach"
 REQUIRED = ("customer_id", "contacted_at", "channel")
-# Row rules in data/load.py's RULES format: (column, expected, other columns, condition, found).
+# Row rules in data/importer/rules.py's RULES format: (column, expected, other columns, condition, found).
 RULES = [
     ("responded_at", "a date-time on or after contacted_at", ("contacted_at",),
      "responded_at < contacted_at",
@@ -26,23 +26,23 @@ RULES = [
 DATE_COLUMNS = ("contacted_at", "responded_at")
 
 
-def checks(st, staged: dict) -> list[tuple[str, str, str]]:
+def checks(src, staged: dict) -> list[tuple[str, str, str]]:
     """(column, expected, SQL of (row_id, found, ref_row)) for contacts before the customer's
     signup date, with every other check, when the customers file gives its signup dates as they
     are (no tenure, no activity to take them from)."""
-    if st.key != KEY or not _signups_given(staged) or "customer_id" not in st.columns:
+    if src.key != KEY or not _signups_given(staged) or "customer_id" not in src.columns:
         return []
-    return [("contacted_at", EXPECTED, _before_signup(st.typed, staged["customers"].typed))]
+    return [("contacted_at", EXPECTED, _before_signup(src.typed, staged["customers"].typed))]
 
 
 def post_checks(staged: dict) -> list[tuple[str, str, str, str]]:
     """(key, column, expected, SQL): the same rule on the converted customers, whose signup dates
     tenure or activity may have given; run only when every other check passed (so a problem
     `checks` found is never reported twice)."""
-    st = staged.get(KEY)
-    if st is None or "customers" not in staged:
+    src = staged.get(KEY)
+    if src is None or "customers" not in staged:
         return []
-    return [(KEY, "contacted_at", EXPECTED, _before_signup(st.typed, "typed_customers"))]
+    return [(KEY, "contacted_at", EXPECTED, _before_signup(src.typed, "typed_customers"))]
 
 
 EXPECTED = "a date-time on or after the customer's signup_date"

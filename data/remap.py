@@ -31,7 +31,13 @@ from pathlib import Path
 import duckdb
 
 import settings
-from data import build, capabilities, load, snapshots
+from data import build, capabilities, snapshots
+from data.importer.errors import ImportRejected, Problem
+from data.importer.flow import stage_and_check
+from data.importer.headers import normalise_mapping
+from data.importer.inserts import insert, quote
+from data.importer.parsing import MACROS
+from data.importer.rules import MAX_SHOWN, MAX_TEXT_CHARS
 
 # What the editor's rows are called in a problem (they are not a file).
 ROWS_NAME = "reason mapping"
@@ -69,24 +75,24 @@ def remap_file(live: Path, reasons_csv: Path, saved_by: str, how: str = "command
     nothing changes.
     """
     reasons_csv = Path(reasons_csv)
-    mapping = load._normalise_mapping(mapping)
+    mapping = normalise_mapping(mapping)
 
     def fill(con) -> None:
-        staged, problems, total = load._stage_and_check(
+        staged, problems, total = stage_and_check(
             con, {"churn_reason_categories": reasons_csv}, mapping)
         # The importer requires a customers file; a re-mapping keeps the snapshot's customers.
         problems = [p for p in problems if not (p.file == "customers" and p.column == "(file)")]
         total -= 1
         if problems:
-            raise load.ImportRejected(problems, total)
+            raise ImportRejected(problems, total)
         # The new file's extra columns replace the old mapping's (the importer adds them anew).
         extras = con.execute(
             "select column_name from duckdb_columns() where table_name = 'churn_reason_categories'"
             " and column_name not in ('reason', 'reason_key', 'category', 'owner_team')").fetchall()
         for (column,) in extras:
-            con.execute(f"alter table churn_reason_categories drop column {load._quote(column)}")
+            con.execute(f"alter table churn_reason_categories drop column {quote(column)}")
         con.execute("delete from churn_reason_categories")
-        load._insert(con, staged["churn_reason_categories"])
+        insert(con, staged["churn_reason_categories"])
 
     return _remap(Path(live), fill, saved_by, how, None, keep)
 
@@ -108,7 +114,7 @@ def add_reasons(live: Path, rows: list[dict], saved_by: str, how: str = "app",
             for i, row in enumerate(rows, start=1)])
         problems = _row_problems(con)
         if problems:
-            raise load.ImportRejected(problems[: load.MAX_SHOWN], len(problems))
+            raise ImportRejected(problems[: MAX_SHOWN], len(problems))
         # A category typed in other letter case joins the existing one, and its team fills a
         # blank one, so the rows of a category keep one spelling and one owner. A reason the
         # mapping already has (with the same category, or _row_problems would have stopped) is
@@ -155,7 +161,7 @@ def _text(value) -> str | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def _row_problems(con) -> list[load.Problem]:
+def _row_problems(con) -> list[Problem]:
     """The editor's rows that break a rule: no reason, no category, too long, or a reason given
     two categories (by two rows, or a row and the current mapping)."""
     rows = con.execute(
@@ -172,11 +178,11 @@ def _row_problems(con) -> list[load.Problem]:
             select row_id, 'category', 'a category (an existing one or a new one)', 'an empty value'
             from keyed where nv(reason) is not null and nv(category) is null
             union all
-            select row_id, col, 'text of at most {load.MAX_TEXT_CHARS:,} characters',
+            select row_id, col, 'text of at most {MAX_TEXT_CHARS:,} characters',
                    'a value of ' || format('{{:,}}', length(v)) || ' characters'
             from keyed, lateral (values ('reason', reason), ('category', category),
                                         ('owner_team', owner_team)) as t(col, v)
-            where length(v) > {load.MAX_TEXT_CHARS}
+            where length(v) > {MAX_TEXT_CHARS}
             union all
             select keyed.row_id, 'category', 'one category per reason',
                    shown(keyed.category) || ' for reason ' || shown(keyed.k)
@@ -198,7 +204,7 @@ def _row_problems(con) -> list[load.Problem]:
         select row_id, col, expected, found from checks order by row_id, col
         """
     ).fetchall()
-    return [load.Problem(ROWS_NAME, row, column, f"expected {expected}, found {found}", "row")
+    return [Problem(ROWS_NAME, row, column, f"expected {expected}, found {found}", "row")
             for row, column, expected, found in rows]
 
 
@@ -224,7 +230,7 @@ def _remap(live: Path, fill: Callable, saved_by: str, how: str, expected: Path |
 
 
 def _rebuild(con, fill: Callable, snapshot_id: str, saved_by: str, how: str) -> Remapped:
-    con.execute(load.MACROS)
+    con.execute(MACROS)
     parent_id, parent_built, parent_kind = con.execute(
         "select snapshot_id, built_at, source_kind from meta").fetchone()
     before = build.other_share_pct(con)
@@ -275,7 +281,7 @@ def main(out: Path, reasons_csv: Path, mapping: dict | None = None,
     try:
         result = remap_file(out, reasons_csv, saved_by=f"{getpass.getuser()} (command line)",
                             mapping=mapping, keep=keep)
-    except load.ImportRejected as exc:
+    except ImportRejected as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"{exc.total} problem(s); {out} was not changed.", file=sys.stderr)

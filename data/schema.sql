@@ -20,7 +20,10 @@ create table customers (
     segment             varchar,
     industry            varchar,
     acquisition_channel varchar,
-    products_count      integer check (products_count >= 1)
+    products_count      integer check (products_count >= 1),
+    -- the export's own category of a churned customer (IBM's and Maven's Churn Category): it wins
+    -- over the reason mapping for that customer
+    churn_category      varchar
 );
 
 create table tickets (

@@ -1,7 +1,7 @@
 """The shapes real exports come in (docs/definitions.md, Data model), converted by the importer
 into the schema's tables.
 
-The importer stages and checks every file as usual (typed_<key> tables, see data/load.py); this
+The importer stages and checks every file as usual (typed_<key> tables, see data/importer); this
 module adds the columns and files of the shapes to what it checks, and once everything is valid
 rewrites the typed tables into the schema's columns, counting each conversion for the summary:
 
@@ -41,8 +41,8 @@ DURATIONS = {
 }
 FLAG_CHURNED = ("true", "yes", "y", "1", "churned")
 FLAG_ACTIVE = ("false", "no", "n", "0", "active", "stayed")
-FLAG_WORDS = ("one of true/false, yes/no, y/n, 1/0, churned/active/stayed (any case; blank = not "
-              "churned)")
+FLAG_WORDS = ("one of true/false, yes/no, y/n, 1/0 (or 1.0/0.0), churned/active/stayed (any case; "
+              "blank = not churned; other words: --values customers.churned=WORD:active)")
 
 
 
@@ -51,20 +51,20 @@ def _sql_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-# Row rules in data/load.py's RULES format: (column, expected, other columns, condition, found).
+# Row rules in data/importer/rules.py's RULES format: (column, expected, other columns, condition, found).
 RULES = {
     "customers": [
         ("tenure_months", "a whole number >= 0", (), "tenure_months < 0", "shown(raw_tenure_months)"),
         ("churned", FLAG_WORDS, (),
          f"nv(churned) is not null and lower(trim(churned)) not in "
-         f"{_sql_list(FLAG_CHURNED + FLAG_ACTIVE)}", "shown(churned)"),
+         f"{_sql_list(FLAG_CHURNED + FLAG_ACTIVE)} and as_number(churned) is distinct from 0 "
+         "and as_number(churned) is distinct from 1", "shown(churned)"),
     ],
     "tickets": [
         (column, "a number >= 0", (), f"{column} < 0", f"shown(raw_{column})")
         for units in DURATIONS.values() for column in units
     ],
     "subscriptions": [
-        ("mrr", "a number >= 0", (), "mrr < 0", "shown(raw_mrr)"),
         ("end_date", "a date on or after start_date", ("start_date",), "end_date < start_date",
          "shown(raw_end_date) || ' (start_date ' || cast(start_date as varchar) || ')'"),
     ],
@@ -130,8 +130,9 @@ def prepare(con, staged: dict) -> None:
     else:
         joined, given_date, given_reason = "", row_date, row_reason
         event_cols = "cast(null as bigint) as event_row, 0 as events"
-    flag = ("case when lower(trim(t.churned)) in {c} then 'churned' else 'active' end"
-            .format(c=_sql_list(FLAG_CHURNED)) if "churned" in cust else "cast(null as varchar)")
+    flag = ("case when lower(trim(t.churned)) in {c} or as_number(t.churned) = 1 then 'churned' "
+            "else 'active' end".format(c=_sql_list(FLAG_CHURNED))
+            if "churned" in cust else "cast(null as varchar)")
     con.execute(f"""
         create or replace temp table churn_given as
         select t.row_id, {flag} as flag, {given_date} as given_date, {given_reason} as given_reason,
@@ -195,8 +196,8 @@ def post_checks(staged: dict) -> list[tuple[str, str, str, str]]:
 
 
 def _customers(con, staged: dict, as_of: date) -> tuple[list[str], list[str], dict]:
-    st = staged["customers"]
-    given = set(st.columns)
+    src = staged["customers"]
+    given = set(src.columns)
     signup = "t.signup_date" if "signup_date" in given else "cast(null as date)"
     from_tenure = "false"
     if "tenure_months" in given:
@@ -218,7 +219,7 @@ def _customers(con, staged: dict, as_of: date) -> tuple[list[str], list[str], di
     keep = [f"t.{c}" for c in given
             if c not in ("signup_date", "churn_date", "churn_reason", "mrr")
             and c not in INPUT_COLUMNS["customers"]]
-    keep += [f"t.{c}" for c in st.extras.values()]
+    keep += [f"t.{c}" for c in src.extras.values()]
     con.execute(f"""
         create or replace temp table converted_customers as
         select t.row_id, {''.join(c + ', ' for c in keep)}
@@ -231,9 +232,9 @@ def _customers(con, staged: dict, as_of: date) -> tuple[list[str], list[str], di
     con.execute("drop table typed_customers; drop table churn_given")
     con.execute("alter table converted_customers rename to typed_customers")
     for column in ("signup_date", "churn_date", "churn_reason", "mrr"):
-        st.columns.setdefault(column, "converted")
+        src.columns.setdefault(column, "converted")
     for column in INPUT_COLUMNS["customers"]:
-        st.columns.pop(column, None)
+        src.columns.pop(column, None)
     return _customer_notes(con, staged, given, as_of)
 
 
@@ -274,6 +275,16 @@ def _customer_notes(con, staged: dict, given: set[str],
         if kept:
             notes.append(f"{count(kept, 'customers')} flagged active kept active although a churn date or "
                          "churn events were given for them")
+    if "churn_category" in given:
+        from_file, unused = con.execute(
+            "select count(*) filter (where churn_date is not null and nv(churn_category) is not null), "
+            "count(*) filter (where churn_date is null and nv(churn_category) is not null) "
+            "from typed_customers").fetchone()
+        notes.append(f"{count(from_file, 'churned customers')} with the export's own churn_category: "
+                     "it wins over the reason mapping for them")
+        if unused:
+            notes.append(f"churn_category of {count(unused, 'active customers')} not used (they have "
+                         "not churned)")
     if "subscriptions" in staged:
         notes.append(f"customers.mrr of {count(mrr_filled, 'customers')} from their latest month of MRR "
                      "history")
@@ -342,22 +353,22 @@ def _subscriptions(con, staged: dict, as_of: date) -> list[str]:
             "active on its last day, or on the as-of day for the as-of month)"]
 
 
-def _durations(con, st) -> list[str]:
+def _durations(con, src) -> list[str]:
     sets, notes = [], []
     for target, units in DURATIONS.items():
         for column, micros in units.items():
-            if column in st.columns:
+            if column in src.columns:
                 sets.append(f"{target} = created_at + to_microseconds(cast(round({column} * "
                              f"{micros}) as bigint))")
                 n = con.execute(f"select count({column}) from typed_tickets").fetchone()[0]
                 notes.append(f"{count(n, 'tickets')}'{'s' if n == 1 else ''} {target} = "
                              f"created_at + {column}")
-                st.columns.setdefault(target, "converted")
+                src.columns.setdefault(target, "converted")
     if sets:
         for target in DURATIONS:
             con.execute(f"alter table typed_tickets add column if not exists {target} timestamp")
         con.execute(f"update typed_tickets set {', '.join(sets)}")
     for units in DURATIONS.values():
         for column in units:
-            st.columns.pop(column, None)
+            src.columns.pop(column, None)
     return notes

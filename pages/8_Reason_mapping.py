@@ -2,17 +2,14 @@
 the reasons the mapping does not list and save a new mapping version (a new snapshot, so links
 pinned to older snapshots keep theirs); everyone else reads."""
 
-from pathlib import Path
 
 import streamlit as st
 
 from app import auth
 from app import frame
-import settings
 from app import sharing
 from app import database
-from app import ui
-from data import load, remap, snapshots
+from app import mapping, ui
 
 ROW_PX = 35  # st.data_editor's row height: the editor shows up to 15 rows before it scrolls
 STATUS = {"unmapped": "Not mapped (in Other)", "mapped": "Mapped", "no reason": "No reason given"}
@@ -25,6 +22,11 @@ REASON_COLUMNS = {
     "category": st.column_config.TextColumn("Category"),
     "owner_team": st.column_config.TextColumn("Team that owns the fix"),
     "status": st.column_config.TextColumn("Status"),
+    "from_file": st.column_config.NumberColumn(
+        "With the file's category", format="localized",
+        help="Lost customers whose category your export gave (customers.churn_category): it wins "
+        "over the mapping for them."),
+    "file_category": st.column_config.TextColumn("The file's category"),
     "example": st.column_config.TextColumn("As customers wrote it", help="Its most frequent spelling."),
 }
 READ_ONLY = ["reason", "customers_lost", "share_pct"]
@@ -57,14 +59,15 @@ a.metric("Customers lost", f"{lost:,}", border=True,
          help=f"Every customer who churned by {info['default_as_of']:%d %b %Y}, the data's as-of "
          "date: the mapping is one per snapshot, so the filters do not apply here.")
 b.metric("Reasons not mapped", f"{len(unmapped):,}", border=True,
-         help=f"{int(unmapped['customers_lost'].sum()):,} lost customers gave a reason the mapping "
-         "does not list: they count in Other.")
+         help=f"{int(unmapped['customers_lost'].sum() - unmapped['from_file'].sum()):,} lost "
+         "customers gave a reason the mapping does not list and have no category from the file: "
+         "they count in Other.")
 c.metric("Gave no reason", f"{int(no_reason['customers_lost'].sum()):,}", border=True,
          help="Lost customers without a churn reason: they count in Other, and no mapping can "
          "place them.")
 
 st.subheader("Reasons not mapped")
-is_live = Path(database.path()) == snapshots.resolve(settings.DB_PATH)
+is_live = mapping.is_live()
 if unmapped.empty:
     st.success("Every reason customers gave is in the mapping.", icon=":material/check_circle:")
 elif not auth.is_editor():
@@ -72,7 +75,7 @@ elif not auth.is_editor():
         " (sign in as an editor in the sidebar)." if auth.editor_sign_in_available() else ".")
         + " Until then these count in Other.", icon=":material/lock:")
     st.dataframe(unmapped, hide_index=True, width="stretch", column_config=REASON_COLUMNS,
-                 column_order=READ_ONLY + ["example"],
+                 column_order=READ_ONLY + ["from_file", "example"],
                  key="mapping_unmapped")
 elif not is_live:
     st.info("This is an older snapshot, shared in a link. Open the latest data to map its "
@@ -106,29 +109,26 @@ else:
     submitted = st.button("Save as a new mapping version", type="primary",
                           icon=":material/save:", key="mapping_save")
     if submitted:
-        rows = remap.chosen_rows(edited)
+        rows = mapping.chosen_rows(edited)
         if not rows:
             st.warning("Pick or type a category for at least one reason, then save.")
         else:
-            def save():
-                try:
-                    return remap.add_reasons(settings.DB_PATH, rows, saved_by=auth.who(),
-                                             expected=Path(database.path()))
-                except (load.ImportRejected, remap.RemapStale) as exc:
-                    return exc
-
             with st.spinner("Saving: writing a new snapshot with this mapping…"):
-                outcome = ui.derive("saving the reason mapping", save)
-            if isinstance(outcome, load.ImportRejected):
+                outcome = ui.derive("saving the reason mapping", mapping.save, rows)
+            if outcome is None:
+                pass  # ui.derive has shown the short error message with its id
+            elif outcome.refused:
+                st.error("Only editors can save a mapping.", icon=":material/lock:")
+            elif outcome.problems:
                 st.error("Nothing was saved:\n\n" + "\n".join(
                     f"- {ui.markdown_text(str(p))}" for p in outcome.problems),
                     icon=":material/rule:")
-            elif isinstance(outcome, remap.RemapStale):
+            elif outcome.stale:
                 st.warning("The data changed since this page was opened (an import, or another "
                            "editor saved a mapping). Nothing was saved: reload the page and "
                            "map again.", icon=":material/sync_problem:")
-            elif outcome is not None:
-                st.session_state["mapping_saved"] = outcome
+            else:
+                st.session_state["mapping_saved"] = outcome.meta
                 sharing.follow_latest()
                 st.rerun()
 
@@ -138,6 +138,12 @@ with st.expander(f"Categories in the mapping ({len(categories):,})", icon=":mate
                                 "owner_team": REASON_COLUMNS["owner_team"],
                                 "reasons": st.column_config.NumberColumn("Reasons mapped")})
 
+from_file = int(table["from_file"].sum())
+if from_file:
+    st.info(f"{from_file:,} of {lost:,} lost customers have the category your export gave them "
+            "(customers.churn_category): it wins over the mapping for them, on every page. The "
+            "table below shows, per reason, how many and which category.",
+            icon=":material/description:")
 st.subheader("Every reason given")
 st.dataframe(table.assign(status=table["status"].map(STATUS)), hide_index=True, width="stretch",
              column_config=REASON_COLUMNS, column_order=list(REASON_COLUMNS), key="mapping_all",

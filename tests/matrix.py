@@ -118,7 +118,7 @@ def _write(path: Path, rows: list[dict], columns) -> Path:
 
 def build(folder: Path, name: str) -> Path:
     """The snapshot `name` of SNAPSHOTS, imported with data.load; its live path."""
-    from data import load
+    from data import importer
 
     columns, reasons, ticket_columns, with_nps, with_mrr = SNAPSHOTS[name]
     folder = Path(folder) / name
@@ -134,7 +134,7 @@ def build(folder: Path, name: str) -> Path:
         files["mrr"] = _write(folder / "mrr.csv", mrr_history(people), ("customer_id", "month",
                                                                         "mrr"))
     live = folder / "retention.duckdb"
-    load.load(live, files, as_of=AS_OF)  # later churn dates are scheduled cancellations
+    importer.load(live, files, as_of=AS_OF)  # later churn dates are scheduled cancellations
     return live
 
 

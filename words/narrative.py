@@ -418,6 +418,12 @@ def assumption_lines(assumed: dict, as_of, shape: str = "dated", churned: int = 
         out.append(f"Signup dates of {count(tenure['customers'], 'customers')} were computed "
                    f"from their tenure in months, counted back from {day:%d %b %Y}: their "
                    "cohorts are right to the month, not the day.")
+    left_out = assumed.get("rows_left_out")
+    if left_out:
+        parts = ", ".join(f"{n['rows']:,} of {n['of']:,} {table.replace('_', ' ')} rows"
+                          for table, n in left_out.items())
+        out.append(f"The import left out {parts}: they broke a rule of the data and were skipped "
+                   "on request (--skip-bad-rows); the numbers here leave them out.")
     return out
 
 

@@ -132,12 +132,19 @@ _CREATE_TABLE = re.compile(r"^create table (\w+) \(.*?^\);", re.MULTILINE | re.D
 
 
 def add_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create, empty, the schema tables a database lacks: one built before a table (activity)
-    was added gets it, so today's derived tables and queries run on it unchanged."""
+    """Create, empty, the schema tables a database lacks, and add the optional columns its tables
+    lack: one built before a table (activity) or a column (customers.churn_category) was added
+    gets it, so today's derived tables and queries run on it unchanged."""
     existing = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
     for match in _CREATE_TABLE.finditer(SCHEMA_SQL.read_text()):
         if match.group(1) not in existing:
             con.execute(match.group(0))
+    present = set(con.execute("select table_name, column_name from duckdb_columns()").fetchall())
+    tables = {table for table, _ in present}
+    for table, columns in schema_columns().items():
+        for column, data_type, nullable in columns:
+            if table in tables and nullable and (table, column) not in present:
+                con.execute(f"alter table {table} add column {column} {data_type}")
 
 
 def load_reason_mapping(con: duckdb.DuckDBPyConnection, csv_path: Path = DEFAULT_REASONS_CSV) -> None:

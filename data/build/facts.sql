@@ -30,6 +30,7 @@ with base as (
         cust.products_count,
         cust.churn_reason,
         lower(trim(regexp_replace(coalesce(cust.churn_reason, ''), '\s+', ' ', 'g'))) as reason_key,
+        nullif(trim(cust.churn_category), '') as file_category,
         date_trunc('week', cust.signup_date)::date as week_start,
         date_trunc('month', cust.signup_date)::date as month_start,
         date_trunc('quarter', cust.signup_date)::date as quarter_start,
@@ -54,16 +55,29 @@ churn_age as (
     from base
 ),
 
+-- A category the export gives a churned customer (customers.churn_category) wins over its
+-- reason's mapping; spelled as the mapping spells it when the mapping has it (any letter case),
+-- owned by the team the mapping names for it.
+category_owner as (
+    select lower(category) as category_key, min(category) as category, min(owner_team) as owner_team
+    from churn_reason_categories
+    group by 1
+),
+
 reason as (
     select
         churn_age.*,
         case when churn_date is null then null
+             when file_category is not null then coalesce(owner.category, file_category)
              else coalesce(mapping.category, 'Other') end as churn_category,
         case when churn_date is null then null
+             when file_category is not null then owner.owner_team
              when mapping.category is null then null
-             else mapping.owner_team end as churn_owner_team
+             else mapping.owner_team end as churn_owner_team,
+        churn_date is not null and file_category is not null as is_category_from_file
     from churn_age
     left join churn_reason_categories as mapping on mapping.reason_key = churn_age.reason_key
+    left join category_owner as owner on owner.category_key = lower(churn_age.file_category)
 ),
 
 early_ticket as (
@@ -102,7 +116,7 @@ final as (
         reason.products_count, reason.churn_reason, reason.reason_key, reason.week_start,
         reason.month_start, reason.quarter_start, reason.early_support_end, reason.churn_age_week,
         reason.churn_age_month, reason.churn_age_quarter, reason.churn_category,
-        reason.churn_owner_team,
+        reason.churn_owner_team, reason.is_category_from_file,
         coalesce(early_ticket.early_tickets, 0) as early_tickets,
         early_ticket.early_max_frt_h,
         coalesce(early_ticket.early_unanswered, 0) as early_unanswered,

@@ -627,7 +627,8 @@ def _insert_customers(con, c: dict, last_mrr: np.ndarray, ids: dict) -> None:
             $segments[segment + 1],
             case when industry >= 0 then $industries[industry + 1] end,
             $channels[channel + 1],
-            products
+            products,
+            cast(null as varchar)
         from src
     """
     _insert(con, frame, sql, {

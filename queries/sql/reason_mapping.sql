@@ -8,8 +8,12 @@
 --   customers_lost = churned customers giving it;  share_pct = customers_lost / all of them * 100
 --   category, owner_team = its row in churn_reason_categories (null when unmapped)
 --   status         = 'unmapped' (counted in Other) / 'mapped' / 'no reason'
+--   from_file      = customers of the reason whose category the export gave (customers.
+--                    churn_category wins over the mapping); file_category = the first of those
+--                    categories in text order (null when none)
 with lost as (
-    select cf.reason_key, cf.churn_reason
+    select cf.reason_key, cf.churn_reason,
+           case when cf.is_category_from_file then cf.churn_category end as file_category
     from customer_facts as cf
     where cf.churn_date <= (select default_as_of from meta)
 ),
@@ -19,6 +23,8 @@ spellings as (
         nullif(reason_key, '') as reason,
         churn_reason,
         count(*) as n,
+        count(file_category) as from_file,
+        min(file_category) as file_category,
         -- 1 = the reason's most frequent spelling (ties: the first in text order)
         row_number() over (
             partition by nullif(reason_key, '') order by count(*) desc, churn_reason
@@ -32,7 +38,9 @@ reasons as (
         reason,
         max(case when rank = 1 then churn_reason end) as example,
         count(churn_reason)::bigint as spellings,
-        sum(n)::bigint as customers_lost
+        sum(n)::bigint as customers_lost,
+        sum(from_file)::bigint as from_file,
+        min(file_category) as file_category
     from spellings
     group by reason
 ),
@@ -48,7 +56,9 @@ final as (
         mapping.owner_team,
         case when reasons.reason is null then 'no reason'
              when mapping.reason_key is null then 'unmapped'
-             else 'mapped' end as status
+             else 'mapped' end as status,
+        reasons.from_file,
+        reasons.file_category
     from reasons
     left join churn_reason_categories as mapping on mapping.reason_key = reasons.reason
 )

@@ -101,12 +101,12 @@ def test_cdnow_transactions_show_their_returned_in_month_k_triangle(tmp_path, mo
     """The public CDNOW sample, loaded with the README's one line (no customers file): the
     Cohorts page on the Returned basis plots the triangle worked out from the CSV by hand."""
     import settings
-    from data import load_cli
+    from data.importer import cli
     from tests.unit.test_load_activity import hand_triangle
     from tests.unit.test_real_exports import _with_out, example
 
     live = tmp_path / "retention.duckdb"
-    assert load_cli.main(_with_out(example("transactions export on its own"), live)) == 0
+    assert cli.main(_with_out(example("transactions export on its own"), live)) == 0
     monkeypatch.setattr(settings, "DB_PATH", live)
     monkeypatch.setenv("RETENTION_DB", str(live))
     at = open_page(COHORTS, {"basis": "Returned"})
@@ -137,11 +137,11 @@ def test_cdnow_opens_on_who_came_back_and_names_inactive_days(tmp_path, monkeypa
     a link asking for it, and the Overview shows who was active in the last complete month, worked
     out from the CSV, and how --inactive-days turns inactivity into churn."""
     import settings
-    from data import load_cli
+    from data.importer import cli
     from tests.unit.test_real_exports import _with_out, example, raw
 
     live = tmp_path / "retention.duckdb"
-    assert load_cli.main(_with_out(example("transactions export on its own"), live)) == 0
+    assert cli.main(_with_out(example("transactions export on its own"), live)) == 0
     monkeypatch.setattr(settings, "DB_PATH", live)
     monkeypatch.setenv("RETENTION_DB", str(live))
     rows = raw("cdnow_sample.csv")

@@ -114,7 +114,8 @@ def test_the_editor_password_opens_the_import_page():
     assert at.date_input(key="import_as_of").value is None  # empty: the latest date in the files
     assert at.selectbox(key="import_date_format").options == [
         "Recognise automatically", "YYYY-MM-DD", "YYYY/MM/DD", "DD.MM.YYYY", "DD/MM/YYYY",
-        "MM/DD/YYYY"]
+        "MM/DD/YYYY", "YYYYMMDD"]
+    assert at.checkbox(key="import_skip_bad_rows").value is False
     assert at.number_input(key="import_inactive_days").value is None
 
 

@@ -12,10 +12,10 @@ from tests.unit.test_real_exports import _with_out, example
 
 @pytest.fixture(scope="module")
 def telco_db(tmp_path_factory):
-    from data import load
+    from data.importer import cli
 
     path = tmp_path_factory.mktemp("telco") / "retention.duckdb"
-    assert load.main(_with_out(example("IBM telco"), path)) == 0
+    assert cli.main(_with_out(example("IBM telco"), path)) == 0
     with app_reading(path):
         yield path
 

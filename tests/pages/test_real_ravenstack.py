@@ -26,7 +26,7 @@ MAPS = {"customers.customer_id": "account_id", "customers.churned": "churn_flag"
 
 @pytest.fixture(scope="module")
 def ravenstack_db(tmp_path_factory):
-    from data import load
+    from data.importer import cli
 
     path = tmp_path_factory.mktemp("ravenstack") / "retention.duckdb"
     argv = ["--out", str(path),
@@ -36,7 +36,7 @@ def ravenstack_db(tmp_path_factory):
             "--tickets", str(REAL / "ravenstack_support_tickets.csv")]
     for target, header in MAPS.items():
         argv += ["--map", f"{target}={header}"]
-    assert load.main(argv) == 0
+    assert cli.main(argv) == 0
     with app_reading(path):
         yield path
 

@@ -90,8 +90,8 @@ def test_the_importer_switches_snapshots_only_on_valid_input(db, other_customers
     submit(at, ("customers.csv", BAD_CUSTOMERS))
     assert not at.exception
     assert any("Nothing was changed" in e.value for e in at.error)
-    problems = at.dataframe[0].value
-    assert set(problems["file"]) == {"customers.csv"} and "line 3" in set(problems["where"])
+    problems = at.table[0].value
+    assert set(problems.index) == {"customers.csv"} and "line 3" in set(problems["where"])
     assert snapshots.resolve(db) == before
 
     submit(at, ("export.csv", other_customers))

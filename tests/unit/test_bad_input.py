@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import load, snapshots
+from data import importer, snapshots
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 CASES = json.loads((BAD / "cases.json").read_text())
@@ -31,7 +31,7 @@ def live_template(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("live")
     (folder / "good.csv").write_text(GOOD)
     out = folder / "db" / "retention.duckdb"
-    load.load(out, {"customers": folder / "good.csv"})
+    importer.load(out, {"customers": folder / "good.csv"})
     return out.parent
 
 
@@ -59,8 +59,8 @@ def test_corpus_is_big_enough():
 def test_rejected_with_file_line_column_rule(live, name):
     want = CASES[name]["reject"]
     before = state(live)
-    with pytest.raises(load.ImportRejected) as info:
-        load.load(live, files_for(name))
+    with pytest.raises(importer.ImportRejected) as info:
+        importer.load(live, files_for(name))
     assert state(live) == before
     assert len(snapshots.list_snapshots(live)) == 1
     problems = info.value.problems
@@ -73,7 +73,7 @@ def test_rejected_with_file_line_column_rule(live, name):
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if "accept" in c))
 def test_accepted_and_stored_as_text(live, name):
-    load.load(live, files_for(name))
+    importer.load(live, files_for(name))
     con = duckdb.connect(str(snapshots.resolve(live)), read_only=True)
     try:
         for target, text in CASES[name]["accept"].items():
@@ -92,8 +92,8 @@ def test_bad_row_deep_in_a_200k_row_file_is_found_on_its_line(live, tmp_path):
         for i in range(200_000):
             out.write(f"c{i},2024-01-01,{'NaN' if i == 150_000 else i % 500}\n")
     before = state(live)
-    with pytest.raises(load.ImportRejected) as info:
-        load.load(live, {"customers": path})
+    with pytest.raises(importer.ImportRejected) as info:
+        importer.load(live, {"customers": path})
     assert state(live) == before
     assert [str(p) for p in info.value.problems] == [
         "big_customers.csv:150002: mrr: expected a number like 1234.50, found 'NaN'"]
@@ -107,10 +107,10 @@ def test_thousand_columns_are_accepted_as_extra_text_columns(live, tmp_path):
         out.write(",".join(["customer_id", "signup_date", *extra]) + "\n")
         for i in range(100):
             out.write(",".join([f"c{i}", "2024-01-01", *(["=1+1"] * 998)]) + "\n")
-    load.load(live, {"customers": path})
+    importer.load(live, {"customers": path})
     con = duckdb.connect(str(snapshots.resolve(live)), read_only=True)
     try:
-        assert len(con.execute("describe customers").fetchall()) == 12 + 998
+        assert len(con.execute("describe customers").fetchall()) == 13 + 998
         assert con.execute('select count(*) from customers where "x997" = \'=1+1\'').fetchone() == (
             100,)
     finally:
@@ -130,7 +130,7 @@ def test_200mb_file_with_one_bad_row_at_the_end(live, tmp_path):
             n += 10_000
         out.write(f"c{n},Last,2022-05-01,2022-04-01,,Growth,1,1\n")
     before = state(live)
-    with pytest.raises(load.ImportRejected) as info:
-        load.load(live, {"customers": path})
+    with pytest.raises(importer.ImportRejected) as info:
+        importer.load(live, {"customers": path})
     assert state(live) == before
     assert str(info.value.problems[0]).startswith(f"huge.csv:{n + 2}: churn_date: expected a date on")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data import capabilities, load
+from data import capabilities, importer
 from views import needs
 from words import narrative
 from queries import (Filters, activity_months, activity_retention, activity_tiles, churn_share, connect,
@@ -48,7 +48,7 @@ def _import(tmp_path: Path, name: str, text: str, key: str = "customers",
     folder.mkdir()
     (folder / f"{key}.csv").write_text(text)
     live = folder / "retention.duckdb"
-    load.load(live, {key: folder / f"{key}.csv"}, as_of=as_of)
+    importer.load(live, {key: folder / f"{key}.csv"}, as_of=as_of)
     return live
 
 
@@ -304,7 +304,7 @@ def test_the_as_of_date_never_hides_undated_churn(tmp_path):
     live = tmp_path / "pysurvival" / "retention.duckdb"
     live.parent.mkdir()
     (live.parent / "c.csv").write_text(UNDATED_SIGNUPS)
-    load.load(live, {"customers": live.parent / "c.csv"})
+    importer.load(live, {"customers": live.parent / "c.csv"})
     con = connect(live)
     try:
         caps = capabilities.read(con)

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import build, load, snapshots, workspace
+from data import build, importer, snapshots, workspace
 from data.isolated import _why_no_verdict, run_import_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def fd_count() -> int:
 @pytest.fixture
 def live(tmp_path) -> Path:
     out = tmp_path / "db" / "retention.duckdb"
-    load.load(out, {"customers": write_customers(tmp_path / "first.csv", 50)})
+    importer.load(out, {"customers": write_customers(tmp_path / "first.csv", 50)})
     return out
 
 
@@ -201,7 +201,7 @@ def small_disk(tmp_path):
 
 def test_disk_full_during_import_keeps_the_old_snapshot_and_says_why(small_disk, tmp_path):
     live = small_disk / "db" / "retention.duckdb"
-    load.load(live, {"customers": write_customers(tmp_path / "first.csv", 50)})
+    importer.load(live, {"customers": write_customers(tmp_path / "first.csv", 50)})
     before = live_state(live)
     files = {"customers": write_customers(tmp_path / "big.csv", 100_000),
              "tickets": write_tickets(tmp_path / "tickets.csv", 100_000, 100_000)}
@@ -220,12 +220,12 @@ def test_disk_full_during_import_keeps_the_old_snapshot_and_says_why(small_disk,
 def test_imports_leave_no_file_handles_open(live, tmp_path):
     good = write_customers(tmp_path / "c.csv", 500)
     bad = ROOT / "tests" / "data" / "bad" / "date_year_9999.csv"
-    load.load(live, {"customers": good})  # warm up: imports, caches
+    importer.load(live, {"customers": good})  # warm up: imports, caches
     before = fd_count()
     for _ in range(5):
-        load.load(live, {"customers": good}, keep=3)
-        with pytest.raises(load.ImportRejected):
-            load.load(live, {"customers": bad}, keep=3)
+        importer.load(live, {"customers": good}, keep=3)
+        with pytest.raises(importer.ImportRejected):
+            importer.load(live, {"customers": bad}, keep=3)
         assert run_import_subprocess(live, {"customers": good}, keep=3).status == "ok"
         live_state(live)
     assert fd_count() == before

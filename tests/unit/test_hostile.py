@@ -23,7 +23,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import settings
-from data import load, snapshots
+from data import importer, snapshots
 from data.isolated import run_import_subprocess
 from tests.reliability import fuzz
 
@@ -87,7 +87,7 @@ def hostile_files(folder: Path, n: int = 300, seed: int = 1) -> dict[str, Path]:
 def hostile(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
     live = folder / "db" / "retention.duckdb"
-    load.load(live, hostile_files(folder))
+    importer.load(live, hostile_files(folder))
     return live
 
 
@@ -253,7 +253,7 @@ def test_viewers_move_to_the_new_snapshot_without_errors_and_no_handles_leak(tmp
     folder = tmp_path / "files"
     folder.mkdir()
     live = serve(tmp_path / "db" / "retention.duckdb")
-    load.load(live, hostile_files(folder, n=200, seed=5), keep=3)
+    importer.load(live, hostile_files(folder, n=200, seed=5), keep=3)
     viewers = [app(), app(plan=HOSTILE[0]), app(grain="week")]
     for at in viewers:
         at.run()

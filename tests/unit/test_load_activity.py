@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from data import load, load_cli
+from data import importer
+from data.importer import cli
 from queries import Filters, activity_retention, connect
 from tests.unit.test_load import rejected, write
 from tests.unit.test_real_exports import _with_out, example
@@ -38,13 +39,13 @@ def live(tmp_path: Path) -> Path:
     good = tmp_path / "good"
     good.mkdir()
     out = tmp_path / "db" / "retention.duckdb"
-    load.load(out, {"customers": write(good, "customers.csv", "customer_id,signup_date\nc1,2024-01-05\n")})
+    importer.load(out, {"customers": write(good, "customers.csv", "customer_id,signup_date\nc1,2024-01-05\n")})
     return out
 
 
 def test_a_transactions_export_alone_is_a_complete_input(tmp_path):
     out = tmp_path / "db" / "retention.duckdb"
-    meta = load.load(out, {"activity": write(tmp_path, "orders.csv", TRANSACTIONS)}, MAPPING)
+    meta = importer.load(out, {"activity": write(tmp_path, "orders.csv", TRANSACTIONS)}, MAPPING)
     # Customers are the activity's; each signed up on the day of its first activity:
     # a's first is Jan 9 23:59 (the 4th row), b's Feb 1, c's Mar 31.
     assert rows(out, "select customer_id, signup_date, churn_date from customers order by 1") == [
@@ -69,7 +70,7 @@ def test_signup_dates_from_activity_when_the_customers_file_has_none(tmp_path, l
     without_c = TRANSACTIONS.replace("c,2024-03-31,0\n", "")
     files["activity"] = write(tmp_path, "orders.csv", without_c)
     out = tmp_path / "db2" / "retention.duckdb"
-    meta = load.load(out, files, MAPPING)
+    meta = importer.load(out, files, MAPPING)
     assert rows(out, "select customer_id, signup_date, plan from customers order by 1") == [
         ("a", date(2024, 1, 9), "Growth"), ("b", date(2024, 2, 1), "Starter")]
     assert "2 signup dates from the activity file orders.csv" in meta["summary"]["conversions"][0]
@@ -101,7 +102,7 @@ c,2024-01-20
 d,2024-04-01
 """
     out = tmp_path / "db" / "retention.duckdb"
-    meta = load.load(out, {"customers": write(tmp_path, "customers.csv", customers),
+    meta = importer.load(out, {"customers": write(tmp_path, "customers.csv", customers),
                            "activity": write(tmp_path, "activity.csv", activity)},
                      as_of=date(2024, 6, 30), inactive_days=90)
     assert rows(out, "select customer_id, churn_date, churn_reason from customers order by 1") == [
@@ -130,7 +131,7 @@ def test_inactivity_reason_keeps_the_category_a_mapping_file_gives_it(tmp_path):
     activity = "customer_id,occurred_at\na,2024-02-01\n"
     reasons = "reason,category,owner_team\nInactive  30 days,Wrong fit,Marketing & Sales\n"
     out = tmp_path / "db" / "retention.duckdb"
-    meta = load.load(out, {"customers": write(tmp_path, "customers.csv", customers),
+    meta = importer.load(out, {"customers": write(tmp_path, "customers.csv", customers),
                            "activity": write(tmp_path, "activity.csv", activity),
                            "reasons": write(tmp_path, "reasons.csv", reasons)},
                      as_of=date(2024, 6, 30), inactive_days=30)
@@ -175,13 +176,13 @@ def test_day_first_activity_dates_need_date_format_when_ambiguous(tmp_path, live
     problems = rejected(live, {"activity": write(tmp_path, "orders.csv", text)})
     assert len(problems) == 1 and "--date-format" in problems[0]
     out = tmp_path / "db" / "retention.duckdb"
-    load.load(out, {"activity": write(tmp_path, "orders.csv", text)}, date_format="DD/MM/YYYY")
+    importer.load(out, {"activity": write(tmp_path, "orders.csv", text)}, date_format="DD/MM/YYYY")
     assert rows(out, "select signup_date from customers") == [(date(2024, 2, 1),)]
 
 
 def test_cli_inactive_days_needs_an_activity_file(tmp_path, capsys):
     with pytest.raises(SystemExit):
-        load_cli.main(["--out", str(tmp_path / "r.duckdb"), "--customers", "x.csv",
+        cli.main(["--out", str(tmp_path / "r.duckdb"), "--customers", "x.csv",
                        "--inactive-days", "90"])
     assert "--inactive-days needs an activity file" in capsys.readouterr().err
 
@@ -190,7 +191,7 @@ def test_cli_inactive_days_needs_an_activity_file(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def cdnow(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cdnow") / "retention.duckdb"
-    assert load_cli.main(_with_out(example("transactions export on its own"), out)) == 0
+    assert cli.main(_with_out(example("transactions export on its own"), out)) == 0
     return out
 
 

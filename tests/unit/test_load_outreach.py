@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from data import load, load_cli
+from data import importer
+from data.importer import cli
 from tests.unit import test_load
 from tests.unit.test_load import rejected, write
 from tests.unit.test_real_exports import example
@@ -39,7 +40,7 @@ def files(tmp_path: Path, outreach: str) -> dict[str, Path]:
 
 def test_a_good_file_loads_with_its_counts(tmp_path):
     out = tmp_path / "db" / "retention.duckdb"
-    meta = load.load(out, files(tmp_path, OUTREACH))
+    meta = importer.load(out, files(tmp_path, OUTREACH))
     assert rows(out, "select customer_id, contacted_at, channel, campaign, responded_at, actions, "
                      "owner from outreach order by all") == [
         ("a", datetime(2024, 3, 1, 9), "phone", "Save Q1", datetime(2024, 3, 1, 11, 30), 2, "Kim"),
@@ -64,7 +65,7 @@ def test_the_as_of_date_counts_the_latest_response(tmp_path):
     outreach = ("customer_id,contacted_at,channel,responded_at\n"
                 "a,2024-03-01 09:00,email,2024-03-09 10:00\n")
     out = tmp_path / "db" / "retention.duckdb"
-    meta = load.load(out, {"customers": write(tmp_path, "customers.csv", customers),
+    meta = importer.load(out, {"customers": write(tmp_path, "customers.csv", customers),
                            "outreach": write(tmp_path, "outreach.csv", outreach)})
     # signup 10 Jan, contact 1 Mar, response 9 Mar: the response is the latest date.
     assert meta["default_as_of"] == date(2024, 3, 9)
@@ -115,8 +116,8 @@ def test_a_contact_before_a_signup_computed_from_tenure_is_rejected(tmp_path, li
     # tenure 2 months before the as-of date 2024-06-30 = signup 2024-04-30.
     customers = "customer_id,tenure_months\na,2\n"
     outreach = "customer_id,contacted_at,channel\na,2024-04-29 12:00,phone\n"
-    with pytest.raises(load.ImportRejected) as info:
-        load.load(live, {"customers": write(tmp_path, "customers.csv", customers),
+    with pytest.raises(importer.ImportRejected) as info:
+        importer.load(live, {"customers": write(tmp_path, "customers.csv", customers),
                          "outreach": write(tmp_path, "outreach.csv", outreach)},
                   as_of=date(2024, 6, 30))
     assert [str(p) for p in info.value.problems] == [
@@ -146,10 +147,10 @@ b,06/03/2024 14:00,email,
             "--map", "outreach.customer_id=Account", "--map", "outreach.contacted_at=When",
             "--map", "outreach.channel=Via", "--map", "outreach.responded_at=Answered"]
     # No day above 12: day and month cannot be told apart without --date-format.
-    assert load_cli.main(argv) == 1
+    assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert "outreach.csv:2: contacted_at: expected " in err and "--date-format" in err
-    assert load_cli.main(argv + ["--date-format", "DD/MM/YYYY"]) == 0
+    assert cli.main(argv + ["--date-format", "DD/MM/YYYY"]) == 0
     printed = capsys.readouterr().out
     assert "2 contacts of 2 customers: 1 answered (50.0%)" in printed
     assert "outreach.contacted_at read as DD/MM/YYYY" in printed
@@ -160,7 +161,7 @@ b,06/03/2024 14:00,email,
 
 def test_help_lists_the_outreach_columns(capsys):
     with pytest.raises(SystemExit):
-        load_cli.main(["--help"])
+        cli.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert ("--outreach customer_id* (text), contacted_at* (date-time; not before the customer's "
             "signup_date), channel* (text;") in text
@@ -181,7 +182,7 @@ b,02/13/2024 16:00,Email,Welcome,02/15/2024 09:00,0
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        assert load_cli.main(argv) == 0, capsys.readouterr().err
+        assert cli.main(argv) == 0, capsys.readouterr().err
     finally:
         os.chdir(cwd)
     out = tmp_path / "data" / "retention.duckdb"

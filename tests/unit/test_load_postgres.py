@@ -15,7 +15,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from data import load
+from data import importer
+from data.importer import cli
 from tests import matrix
 from tests.unit.test_load import state, table_rows
 
@@ -141,7 +142,7 @@ def pg(postgres, everything):
 
 
 def main(*argv: str, out: Path) -> int:
-    return load.main(["--out", str(out), *argv])
+    return cli.main(["--out", str(out), *argv])
 
 
 # --- the same snapshot as from CSV ---------------------------------------------------------------
@@ -170,7 +171,7 @@ def test_timestamptz_reads_as_its_utc_wall_clock(pg, tmp_path):
     out = tmp_path / "tz.duckdb"
     os.environ["PGTZ"] = "America/New_York"
     try:
-        load.load(out, {"customers": "crm.customers", "tickets": "crm.tz_tickets"},
+        importer.load(out, {"customers": "crm.customers", "tickets": "crm.tz_tickets"},
                   database=pg.url, as_of=matrix.AS_OF)
     finally:
         del os.environ["PGTZ"]
@@ -186,9 +187,9 @@ def test_ravenstack_typed_tables_with_map_equal_the_csv_import(pg, tmp_path):
         table, _, column = target.partition(".")
         mapping.setdefault(table, {})[column] = header
     from_csv = tmp_path / "csv.duckdb"
-    load.load(from_csv, {k: REAL / RAVENSTACK[v][0] for k, v in files.items()}, mapping)
+    importer.load(from_csv, {k: REAL / RAVENSTACK[v][0] for k, v in files.items()}, mapping)
     from_pg = tmp_path / "pg.duckdb"
-    load.load(from_pg, {k: f"raven.{v}" for k, v in files.items()}, mapping, database=pg.url)
+    importer.load(from_pg, {k: f"raven.{v}" for k, v in files.items()}, mapping, database=pg.url)
     expected, got = snapshot_tables(from_csv), snapshot_tables(from_pg)
     assert set(got) == set(expected)
     # Extra columns keep the database's text of a value: a boolean reads true/false where the
@@ -217,7 +218,7 @@ def test_a_select_with_a_join_and_a_where(pg, tmp_path):
     # i % 3 == 1 are Growth (i = 1, 4, ..., 70: 24) and i % 3 == 0 with (i // 3) % 3 == 1
     # (i = 3, 12, ..., 66: 8): 32.
     out = tmp_path / "select.duckdb"
-    load.load(out, {
+    importer.load(out, {
         "customers": "select * from crm.customers where plan = 'Growth'",
         "tickets": "select t.* from crm.tickets as t join crm.customers as c "
                    "using (customer_id) where c.plan = 'Growth' order by t.ticket_id",
@@ -260,7 +261,7 @@ def test_outreach_from_postgres_equals_the_same_rows_from_csv(pg, everything, tm
     put_csv(pg, "crm.outreach", tmp_path / "outreach.csv",
             {"contacted_at": "timestamptz", "responded_at": "timestamp", "actions": "integer"})
     from_csv, from_pg = tmp_path / "csv.duckdb", tmp_path / "pg.duckdb"
-    load.load(from_csv, {"customers": everything / "customers.csv",
+    importer.load(from_csv, {"customers": everything / "customers.csv",
                          "outreach": tmp_path / "outreach.csv"}, as_of=matrix.AS_OF)
     assert main("--from", pg.url, "--customers", "crm.customers", "--outreach", "crm.outreach",
                 "--as-of", str(matrix.AS_OF), out=from_pg) == 0
@@ -274,7 +275,7 @@ def test_outreach_from_postgres_equals_the_same_rows_from_csv(pg, everything, tm
 def live(pg, tmp_path):
     """A live snapshot loaded from Postgres, which failed loads must leave alone."""
     out = tmp_path / "db" / "retention.duckdb"
-    load.load(out, {"customers": "crm.customers"}, database=pg.url, as_of=matrix.AS_OF)
+    importer.load(out, {"customers": "crm.customers"}, database=pg.url, as_of=matrix.AS_OF)
     return out
 
 
@@ -371,7 +372,7 @@ def test_pgpassword_from_the_environment(pg, tmp_path, capsys, monkeypatch):
 
 def test_the_password_is_redacted_in_the_snapshots_source(pg, tmp_path):
     out = tmp_path / "meta.duckdb"
-    load.load(out, {"customers": "crm.customers"}, database=pg.url + "?sslmode=disable",
+    importer.load(out, {"customers": "crm.customers"}, database=pg.url + "?sslmode=disable",
               as_of=matrix.AS_OF)
     source = meta_source(out)
     assert pg.password not in source
@@ -390,7 +391,7 @@ def test_from_needs_a_postgres_url(tmp_path, capsys):
 
 def test_help_says_how_to_read_from_a_database(capsys):
     with pytest.raises(SystemExit):
-        load.main(["--help"])
+        cli.main(["--help"])
     printed = capsys.readouterr().out
     assert "--from URL" in printed and "postgresql://USER@HOST:PORT/DB" in printed
     assert "PGPASSWORD" in printed

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from data import capabilities, load
+from data import capabilities
+from data.importer import cli
 from queries import Filters, connect
 from queries.movements import period_movements
 
@@ -45,7 +46,7 @@ def example(words: str) -> list[str]:
 
 def run(argv: list[str], out: Path, capsys) -> str:
     """Run a README line as it is, but for where --out puts the database."""
-    assert load.main(_with_out(argv, out)) == 0, capsys.readouterr().err
+    assert cli.main(_with_out(argv, out)) == 0, capsys.readouterr().err
     return capsys.readouterr().out
 
 
@@ -63,12 +64,12 @@ def _with_out(argv: list[str], out: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def telco(tmp_path_factory):
     out = tmp_path_factory.mktemp("telco") / "retention.duckdb"
-    assert load.main(_with_out(example("IBM telco"), out)) == 0
+    assert cli.main(_with_out(example("IBM telco"), out)) == 0
     return out
 
 
 def test_every_shape_has_a_readme_example_on_a_real_file():
-    assert len(EXAMPLES) == 7  # the last two run on your own files
+    assert len(EXAMPLES) == 10  # the last five run on your own files (test_import_options)
     for comment, argv in EXAMPLES.items():
         files = [a for a in argv if a.startswith("tests/data/real/")]
         assert all((ROOT / f).is_file() for f in files), comment

@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import load, remap, snapshots
+from data import importer, remap, snapshots
+from data.importer import cli
 from queries import connect
 from tests.unit.fixtures import make_db
 
@@ -109,7 +110,7 @@ def test_the_new_snapshot_keeps_the_parents_data_and_as_of(live, tmp_path):
 def test_a_reason_given_two_categories_in_the_file_is_rejected_naming_file_and_line(live, tmp_path):
     before = (os.readlink(live), sorted(os.listdir(live.parent / "snapshots")))
     csv = write(tmp_path, "reason,category\nbudget freeze,Price\n Budget  Freeze,Competitor\n")
-    with pytest.raises(load.ImportRejected) as exc:
+    with pytest.raises(importer.ImportRejected) as exc:
         remap.remap_file(live, csv, "x")
     assert str(exc.value) == ("reasons.csv:3: category: expected one category per reason, found "
                               "'Competitor' for reason 'budget freeze' (line 2 maps it to 'Price')")
@@ -117,7 +118,7 @@ def test_a_reason_given_two_categories_in_the_file_is_rejected_naming_file_and_l
 
 
 def test_a_file_without_a_category_column_is_rejected(live, tmp_path):
-    with pytest.raises(load.ImportRejected) as exc:
+    with pytest.raises(importer.ImportRejected) as exc:
         remap.remap_file(live, write(tmp_path, "reason,team\nbudget freeze,CS\n"), "x")
     assert "reasons.csv" in str(exc.value) and "category" in str(exc.value)
     assert exc.value.total == 1
@@ -156,7 +157,7 @@ def test_editor_rows_that_break_a_rule_name_their_row_and_change_nothing(live):
         {"reason": "TOO expensive", "category": "Competitor", "owner_team": None},  # mapping: Price
         {"reason": "went in-house", "category": " ", "owner_team": "CS"},
     ]
-    with pytest.raises(load.ImportRejected) as exc:
+    with pytest.raises(importer.ImportRejected) as exc:
         remap.add_reasons(live, rows, saved_by="ana")
     assert str(exc.value).splitlines() == [
         ("reason mapping:row 2: category: expected one category per reason, found 'Competitor' "
@@ -193,7 +194,7 @@ def test_a_snapshot_built_before_versions_were_recorded_gets_its_own_as_version_
 
 def test_command_line_remaps_with_reasons_alone(live, tmp_path, capsys):
     csv = write(tmp_path, "Reason code,category\nbudget freeze,Price\n")
-    code = load.main(["--out", str(live), "--reasons", str(csv),
+    code = cli.main(["--out", str(live), "--reasons", str(csv),
                       "--map", "churn_reason_categories.reason=Reason code"])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -205,7 +206,7 @@ def test_command_line_remaps_with_reasons_alone(live, tmp_path, capsys):
 
 def test_command_line_without_customers_or_reasons_is_an_error(live, capsys):
     with pytest.raises(SystemExit) as exc:
-        load.main(["--out", str(live)])
+        cli.main(["--out", str(live)])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "arguments are required: --customers" in err and "--reasons alone)" in err

@@ -245,13 +245,13 @@ def test_the_pack_says_what_the_import_assumed(tmp_path):
     """Two customers flagged churned without a date, one with a date (a mixed file): the pack
     says the two are left out of the history, as the app's header does; the demo pack (dates
     given) says nothing."""
-    from data import load
+    from data import importer
 
     live = tmp_path / "retention.duckdb"
     (tmp_path / "c.csv").write_text("customer_id,signup_date,churned,churn_date\n"
                                     "a,2024-01-10,yes,\nb,2024-02-01,yes,\n"
                                     "c,2024-02-01,yes,2024-05-03\nd,2024-03-01,no,\n")
-    load.load(live, {"customers": tmp_path / "c.csv"}, as_of=date(2024, 6, 30))
+    importer.load(live, {"customers": tmp_path / "c.csv"}, as_of=date(2024, 6, 30))
     out = tmp_path / "board.html"
     assert main(["--out", str(out), "--db", str(live)]) == 0
     assert html.escape("2 of the 3 churned customers have no churn date: they are left out of "

@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import build, load, shapes
+from data import build, importer, shapes
+from data.importer import cli
 
 from tests.unit.fixtures import make_db
 from tests.unit.test_load import write
@@ -33,8 +34,8 @@ def rows(db: Path, sql: str) -> list[tuple]:
 
 
 def problems(files: dict, **options) -> list[str]:
-    with pytest.raises(load.ImportRejected) as info:
-        load.load(files["customers"].parent / "never.duckdb", files, **options)
+    with pytest.raises(importer.ImportRejected) as info:
+        importer.load(files["customers"].parent / "never.duckdb", files, **options)
     return [str(p) for p in info.value.problems]
 
 
@@ -57,7 +58,7 @@ b,2024-03-01,competitor
 # --- churn as a flag and as events ---------------------------------------------------------------
 def test_flag_and_events_with_as_of(tmp_path):
     out = tmp_path / "r.duckdb"
-    meta = load.load(out, {"customers": write(tmp_path, "c.csv", CUSTOMERS_FLAGGED),
+    meta = importer.load(out, {"customers": write(tmp_path, "c.csv", CUSTOMERS_FLAGGED),
                            "churn_events": write(tmp_path, "e.csv", EVENTS)},
                      as_of=date(2024, 6, 30))
     assert rows(out, "select customer_id, signup_date, churn_date, churn_reason from customers "
@@ -89,7 +90,7 @@ def test_flag_and_events_with_as_of(tmp_path):
 
 def test_default_as_of_counts_given_churn_dates_not_derived_ones(tmp_path):
     out = tmp_path / "r.duckdb"
-    meta = load.load(out, {"customers": write(tmp_path, "c.csv", CUSTOMERS_FLAGGED),
+    meta = importer.load(out, {"customers": write(tmp_path, "c.csv", CUSTOMERS_FLAGGED),
                            "churn_events": write(tmp_path, "e.csv", EVENTS)})
     # Latest dates given: signup 2024-03-01, a's churn 2024-04-20 (b's event does not count: b is
     # flagged active). So as-of 2024-04-20, and c (churned, no date) churned then.
@@ -108,7 +109,7 @@ def test_events_override_the_row_without_a_flag_and_need_known_customers(tmp_pat
         "e.csv:3: customer_id: expected a customer_id present in the customers file, found 'zz'"]
     write(tmp_path, "e.csv", "customer_id,churn_date\na,2024-03-05\n")
     out = tmp_path / "r.duckdb"
-    load.load(out, files)
+    importer.load(out, files)
     # a: the event (Mar 5) replaces the row's Feb 1; without a reason column the row's (none) stays
     assert rows(out, "select customer_id, churn_date from customers order by 1") == [
         ("a", date(2024, 3, 5)), ("b", None)]
@@ -118,8 +119,9 @@ def test_flag_outside_the_accepted_values_lists_them(tmp_path):
     text = "customer_id,signup_date,Churn\nc1,2024-01-05,Yes\nc2,2024-01-05,maybe\n"
     files = {"customers": write(tmp_path, "c.csv", text)}
     assert problems(files, mapping={"customers": {"churned": "Churn"}}) == [
-        "c.csv:3: churned: expected one of true/false, yes/no, y/n, 1/0, churned/active/stayed "
-        "(any case; blank = not churned), found 'maybe'"]
+        "c.csv:3: churned: expected one of true/false, yes/no, y/n, 1/0 (or 1.0/0.0), "
+        "churned/active/stayed (any case; blank = not churned; other words: --values "
+        "customers.churned=WORD:active), found 'maybe'"]
 
 
 def test_event_before_a_signup_from_tenure_names_the_event_line(tmp_path):
@@ -137,7 +139,7 @@ def test_event_before_a_signup_from_tenure_names_the_event_line(tmp_path):
 def test_tenure_counts_calendar_months_back_from_as_of(tmp_path):
     text = "customer_id,signup_date,tenure_months\nt0,,0\nt1,,1\nt13,,13\ngiven,2023-05-05,\n"
     out = tmp_path / "r.duckdb"
-    meta = load.load(out, {"customers": write(tmp_path, "c.csv", text)}, as_of=date(2024, 3, 31))
+    meta = importer.load(out, {"customers": write(tmp_path, "c.csv", text)}, as_of=date(2024, 3, 31))
     assert rows(out, "select customer_id, signup_date from customers order by 1") == [
         ("given", date(2023, 5, 5)),   # a signup date given wins
         ("t0", date(2024, 3, 31)),     # tenure 0: signed up on the as-of day
@@ -154,7 +156,7 @@ def test_a_snapshot_without_assumptions_reads_as_none(tmp_path):
     """Dates given everywhere: nothing assumed, and older or demo snapshots' sources read the
     same way."""
     out = tmp_path / "r.duckdb"
-    load.load(out, {"customers": write(tmp_path, "c.csv", "customer_id,signup_date\na,2024-01-01\n")},
+    importer.load(out, {"customers": write(tmp_path, "c.csv", "customer_id,signup_date\na,2024-01-01\n")},
               as_of=date(2024, 3, 31))
     assert shapes.read_assumptions(rows(out, "select source from meta")[0][0]) == {}
     assert shapes.read_assumptions('{"files": {}}') == {}
@@ -173,7 +175,7 @@ def test_tenure_without_any_date_uses_the_build_day_and_says_so(tmp_path):
         "c.csv:3: tenure_months: expected a whole number >= 0, found '-1'"]
     write(tmp_path, "c.csv", "customer_id,tenure_months,churned\nc1,2,No\n")
     out = tmp_path / "r.duckdb"
-    meta = load.load(out, files)
+    meta = importer.load(out, files)
     assert meta["default_as_of"] == BUILD_DAY
     assert meta["summary"]["as_of_source"] == "build day"
     assert any("pass --as-of" in w for w in meta["summary"]["warnings"])
@@ -195,7 +197,7 @@ s3,2024-03-16,,99
 def test_subscriptions_become_month_end_mrr_history(tmp_path):
     customers = "customer_id,signup_date\ns1,2024-01-01\ns2,2024-01-01\ns3,2024-01-01\n"
     out = tmp_path / "r.duckdb"
-    meta = load.load(out, {"customers": write(tmp_path, "c.csv", customers),
+    meta = importer.load(out, {"customers": write(tmp_path, "c.csv", customers),
                            "subscriptions": write(tmp_path, "s.csv", SUBSCRIPTIONS)},
                      mapping={"subscriptions": {"mrr": "Amount"}}, as_of=date(2024, 3, 15))
     assert [(c, m, float(v)) for c, m, v in rows(out, "select * from mrr_history order by 1, 2")] == [
@@ -216,7 +218,7 @@ def test_subscriptions_become_month_end_mrr_history(tmp_path):
 def test_default_as_of_counts_subscription_dates_up_to_the_build_day(tmp_path):
     customers = "customer_id,signup_date\ns1,2024-01-01\ns2,2024-01-01\ns3,2024-01-01\n"
     extra = "s3,2024-03-01,2025-06-30,1\n"  # ends after the build day: does not count
-    meta = load.load(tmp_path / "r.duckdb",
+    meta = importer.load(tmp_path / "r.duckdb",
                      {"customers": write(tmp_path, "c.csv", customers),
                       "subscriptions": write(tmp_path, "s.csv", SUBSCRIPTIONS + extra)},
                      mapping={"subscriptions": {"mrr": "Amount"}})
@@ -243,7 +245,7 @@ t2,c1,2024-01-06 10:00,90,1.5
 t3,c1,2024-01-06 23:30,45.5,
 """)
     out = tmp_path / "r.duckdb"
-    meta = load.load(out, {"customers": customers, "tickets": tickets})
+    meta = importer.load(out, {"customers": customers, "tickets": tickets})
     assert rows(out, "select ticket_id, first_response_at, resolved_at from tickets order by 1") == [
         ("t1", datetime(2024, 1, 6, 10, 0), datetime(2024, 1, 6, 10, 0)),  # durations of 0
         ("t2", datetime(2024, 1, 6, 11, 30), datetime(2024, 1, 6, 11, 30)),  # 90 min, 1.5 h
@@ -277,7 +279,7 @@ def test_timestamp_and_duration_for_the_same_thing_are_refused(tmp_path):
 def test_common_date_formats_are_read(tmp_path, values, expected):
     text = "customer_id,signup_date\n" + "".join(f"c{i},{v}\n" for i, v in enumerate(values))
     out = tmp_path / "r.duckdb"
-    load.load(out, {"customers": write(tmp_path, "c.csv", text)})
+    importer.load(out, {"customers": write(tmp_path, "c.csv", text)})
     assert tuple(r[0] for r in rows(out, "select signup_date from customers order by customer_id")) \
         == expected
 
@@ -296,7 +298,7 @@ def test_ambiguous_day_month_column_needs_date_format(tmp_path):
         "found '2024-01-02'"]
     write(tmp_path, "c.csv", "customer_id,signup_date\nc2,03/04/2024\nc3,05/06/2024\n")
     out = tmp_path / "r.duckdb"
-    meta = load.load(out, files, date_format="MM/DD/YYYY")
+    meta = importer.load(out, files, date_format="MM/DD/YYYY")
     assert rows(out, "select signup_date from customers order by 1") == [
         (date(2024, 3, 4),), (date(2024, 5, 6),)]
     assert "customers.signup_date read as MM/DD/YYYY" in meta["summary"]["conversions"]
@@ -333,7 +335,7 @@ def test_default_as_of_rule(tmp_path):
 # --- the command line ----------------------------------------------------------------------------
 def test_help_lists_every_file_with_its_columns_and_the_shapes(capsys):
     with pytest.raises(SystemExit) as done:
-        load.main(["--help"])
+        cli.main(["--help"])
     assert done.value.code == 0
     text = capsys.readouterr().out
     assert "--churn-events   customer_id* (text), churn_date* (date), churn_reason (text)" in text
@@ -348,7 +350,7 @@ def test_cli_prints_rows_conversions_and_unmatched_reasons(tmp_path, capsys):
     customers = write(tmp_path, "c.csv", CUSTOMERS_FLAGGED)
     events = write(tmp_path, "e.csv", EVENTS.replace("Budget cut", "pricing"))
     out = tmp_path / "r.duckdb"
-    assert load.main(["--out", str(out), "--customers", str(customers), "--churn-events",
+    assert cli.main(["--out", str(out), "--customers", str(customers), "--churn-events",
                       str(events), "--as-of", "2024-06-30"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == "As of 2024-06-30 (given with --as-of)."
@@ -367,7 +369,7 @@ def test_a_one_customer_import_says_customer_not_customers(tmp_path, capsys):
     customers = write(tmp_path, "c.csv",
                       "customer_id,signup_date,churned,churn_reason\na,2024-01-10,yes,pricing\n")
     out = tmp_path / "r.duckdb"
-    assert load.main(["--out", str(out), "--customers", str(customers),
+    assert cli.main(["--out", str(out), "--customers", str(customers),
                       "--as-of", "2024-06-30"]) == 0
     text = capsys.readouterr().out
     lines = text.splitlines()
@@ -392,7 +394,7 @@ def test_cli_counts_events_before_the_signup_per_table(tmp_path, capsys):
     activity = write(tmp_path, "a.csv", "customer_id,occurred_at\nb,2023-12-31 23:00\n"
                      "b,2024-01-01 00:00\n")
     out = tmp_path / "r.duckdb"
-    assert load.main(["--out", str(out), "--customers", str(customers), "--tickets", str(tickets),
+    assert cli.main(["--out", str(out), "--customers", str(customers), "--tickets", str(tickets),
                       "--nps", str(nps), "--activity", str(activity),
                       "--as-of", "2024-06-30"]) == 0
     lines = capsys.readouterr().out.splitlines()

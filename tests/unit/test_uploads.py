@@ -1,4 +1,4 @@
-"""app/uploads.py: the in-app import runs exactly data.load.load (in a child process)."""
+"""app/uploads.py: the in-app import runs exactly data.importer.load (in a child process)."""
 
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def test_the_page_options_reach_the_import_like_the_command_line(live):
 def test_day_first_dates_need_and_take_the_date_format_option(live):
     text = "customer_id,signup_date\nc1,03/04/2024\nc2,05/06/2024\n"
     refused = uploads.import_uploads({"customers": Upload("c.csv", text)}, "", out=live)
-    assert not refused.ok and "--date-format" in refused.problems.iloc[0]["problem"]
+    # the page's words: its form field, not the command line's option
+    assert not refused.ok and "fill in 'Dates written as'" in refused.problems.iloc[0]["problem"]
     outcome = uploads.import_uploads({"customers": Upload("c.csv", text)}, "", out=live,
                                      options={"date_format": "DD/MM/YYYY"})
     assert outcome.ok, outcome.problems
@@ -151,3 +152,26 @@ def test_an_outreach_upload_is_imported(live):
                                       "outreach": Upload("calls.csv", outreach)}, "", out=live)
     assert outcome.ok, outcome.problems
     assert outcome.meta["tables"]["outreach"] == 1
+
+
+def test_value_replacements_skipped_rows_and_an_excel_upload(live, tmp_path):
+    from tests.unit.xlsx_file import write_xlsx
+
+    book = write_xlsx(tmp_path / "export.xlsx", {"Sheet1": [
+        ["customer_id", "signup_date", "status"], ["c1", date(2024, 1, 10), "Joined"],
+        ["c2", "not a date", "Churned"], ["c3", date(2024, 2, 1), "Churned"]]})
+    upload = io.BytesIO(book.read_bytes())
+    upload.name = "export.xlsx"
+    bad = uploads.import_uploads({"customers": upload}, "customers.churned=status", out=live,
+                                 values_text="customers.churned=Joined")
+    assert not bad.ok and bad.problems.iloc[0]["problem"] == (
+        "'customers.churned=Joined': expected RAW:VALUE, found 'Joined'")
+    outcome = uploads.import_uploads({"customers": upload}, "customers.churned=status", out=live,
+                                     values_text="customers.churned=Joined:active",
+                                     options={"as_of": date(2024, 6, 1), "skip_bad_rows": True})
+    assert outcome.ok, outcome.problems
+    # c2 (sheet row 3: no date) left out; Joined -> active; c3 churned on the as-of date
+    assert _customers(live) == [("c1", "2024-01-10", None), ("c3", "2024-02-01", "2024-06-01")]
+    text = uploads.form_words("\n".join(import_summary.lines(outcome.meta["summary"])))
+    assert "export.xlsx: 1 row of 3 left out" in text and "(row 3)" in text
+    assert "replaced with 'Value replacements'" in text and "--values" not in text

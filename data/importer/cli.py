@@ -1,8 +1,9 @@
-"""`python -m data.load`: the command line of the importer (data/load.py).
+"""`python -m data.load`: the command line of the importer (data/importer).
 
     python -m data.load --out PATH --customers FILE [--tickets FILE] [--nps FILE] [--mrr FILE]
         [--activity FILE [--inactive-days N]] [--outreach FILE] [--subscriptions FILE] [--churn-events FILE]
-        [--reasons FILE] [--map TABLE.COLUMN=HEADER ...] [--as-of YYYY-MM-DD] [--date-format FMT]
+        [--reasons FILE] [--map TABLE.COLUMN=HEADER ...] [--values TABLE.COLUMN=RAW:VALUE,...]
+        [--as-of YYYY-MM-DD] [--date-format FMT] [--skip-bad-rows]
     python -m data.load --out PATH --activity FILE [...]     (a transactions export on its own)
     python -m data.load --out PATH --from postgresql://USER@HOST:PORT/DB --customers TABLE_OR_SELECT
         [--tickets TABLE_OR_SELECT] [...]                    (tables of a database: data/db_input.py)
@@ -22,7 +23,10 @@ from pathlib import Path
 
 import settings
 from data import dates, db_input, import_summary
-from data.load import DERIVED, REQUIRED, ImportRejected, _schema, load
+from data.importer import values as value_map
+from data.importer.errors import ImportRejected
+from data.importer.flow import load
+from data.importer.rules import DERIVED, REQUIRED, schema_types
 
 # --- the help text: every file's columns and the shapes (docs/definitions.md, Data model)
 # -------------------------------
@@ -33,13 +37,16 @@ OPTIONS = {"customers": "--customers", "tickets": "--tickets", "nps_responses": 
            "churn_events": "--churn-events", "churn_reason_categories": "--reasons"}
 TYPES = {"VARCHAR": "text", "DATE": "date", "TIMESTAMP": "date-time", "INTEGER": "whole number",
          "SMALLINT": "whole number", "DECIMAL(12,2)": "number", "DOUBLE": "number"}
-# What a column means or allows, beyond its type (the rules themselves are in data/load.py).
+# What a column means or allows, beyond its type (the rules themselves are in data/importer/rules.py).
 NOTES = {
     "customers.signup_date": "or tenure_months",
     "customers.churn_date": ">= signup_date; empty while active",
-    "customers.mrr": ">= 0",
+    "customers.mrr": "below 0 = a credit, counted as 0 with a warning",
+    "customers.churn_category": "the export's own category of a churned customer; wins over the "
+                                "reason mapping",
     "customers.products_count": ">= 1",
-    "customers.churned": "true/false, yes/no, y/n, 1/0, churned/active/stayed; blank = active",
+    "customers.churned": "true/false, yes/no, y/n, 1/0 (1.0/0.0...), churned/active/stayed; "
+                         "blank = active; other words via --values",
     "customers.tenure_months": ">= 0, instead of signup_date",
     "tickets.first_response_at": ">= created_at; or first_response_minutes/_hours",
     "tickets.resolved_at": ">= created_at; or resolution_minutes/_hours",
@@ -50,7 +57,7 @@ NOTES = {
     "tickets.resolution_minutes": ">= 0", "tickets.resolution_hours": ">= 0",
     "nps_responses.score": "0-10",
     "mrr_history.month": "first day of the month",
-    "mrr_history.mrr": ">= 0",
+    "mrr_history.mrr": "below 0 = a credit, counted as 0",
     "activity.amount": ">= 0; optional",
     "activity.kind": "purchase, login, a feature's name...",
     "outreach.contacted_at": "not before the customer's signup_date",
@@ -59,7 +66,7 @@ NOTES = {
     "outreach.responded_at": ">= contacted_at; empty = no response",
     "outreach.actions": ">= 0: follow-ups after the response",
     "subscriptions.end_date": "empty while running; > the last day it counts",
-    "subscriptions.mrr": ">= 0",
+    "subscriptions.mrr": "below 0 = a credit, counted as 0",
 }
 
 SHAPES = """\
@@ -78,13 +85,26 @@ Shapes real exports come in (each conversion is counted in the summary printed a
                       activity + N days when that is on or before the as-of date.
   durations           tickets.first_response_minutes|_hours, resolution_minutes|_hours:
                       timestamp = created_at + duration (not together with the timestamp).
-  dates               ISO YYYY-MM-DD[ HH:MM[:SS]] or one format per column: YYYY/MM/DD, DD.MM.YYYY,
-                      DD/MM/YYYY, MM/DD/YYYY (time optional); a column whose day and month are
-                      all <= 12 needs --date-format DD/MM/YYYY or MM/DD/YYYY.
+  dates               ISO YYYY-MM-DD or one format per column: YYYY/MM/DD, DD.MM.YYYY, DD/MM/YYYY,
+                      MM/DD/YYYY, YYYYMMDD; a column whose day and month are all <= 12 needs
+                      --date-format DD/MM/YYYY or MM/DD/YYYY (or %d/%m/%Y, %m/%d/%Y).
+  times               after the date (ISO also after T): H:MM or HH:MM, seconds optional, 12-hour
+                      with AM/PM, Z or +HH:MM/-HHMM (taken off: stored as UTC, counted).
+  values              --values TABLE.COLUMN=RAW:VALUE[,RAW:VALUE...] replaces values before every
+                      check (RAW trimmed, any case; empty RAW = blank cells), e.g.
+                      --values customers.churned=Joined:active. Repeat for more columns.
+  bad rows            --skip-bad-rows imports the rows that pass and leaves out the others,
+                      counted per rule with their first lines; without it nothing is imported
+                      unless every row passes. A file whose rows all fail, and problems of a whole
+                      file (encoding, header, columns), still stop the import.
 As-of date: --as-of, else the latest signup, churn, ticket, NPS, activity, outreach contact or
 response, or subscription date up to today.
-Headers: your own names via --map TABLE.COLUMN=Header (e.g. customers.churned=Churn); columns
-not listed here are kept as text. CSV (comma, semicolon or tab; UTF-8) or Parquet.
+Headers: your own names via --map TABLE.COLUMN=Header (e.g. customers.churned=Churn); one header
+may feed several columns; a mapped timestamp wins over a duration column found by its name.
+Columns not listed here are kept as text. Files: CSV or text (comma, semicolon, tab or
+whitespace-aligned; UTF-8), Parquet, or Excel .xlsx (the first sheet, or FILE.xlsx#Sheet).
+A text file whose first line holds no letters (CDNOW as published) has no header: its columns
+are column_1, column_2, ... (--map activity.customer_id=column_1).
 From a database: --from postgresql://USER@HOST:PORT/DB, then each option above names a table
 (schema.table) or is a select run there, e.g. --tickets "select * from support.tickets where
 created_at >= '2023-01-01'". The password comes from the URL or PGPASSWORD (or ~/.pgpass, a
@@ -145,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m data.load",
         description="Validated import of your exports into a new database snapshot.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=epilog(_schema(), REQUIRED, DERIVED))
+        epilog=epilog(schema_types(), REQUIRED, DERIVED))
     parser.add_argument("--out", type=Path, default=settings.DB_PATH)
     parser.add_argument("--from", dest="database", metavar="URL",
                         help="read the tables from this database (postgresql://USER@HOST:PORT/DB): "
@@ -167,20 +187,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--subscriptions", metavar="FILE", help="instead of --mrr")
     parser.add_argument("--churn-events", metavar="FILE")
     parser.add_argument("--reasons", metavar="FILE")
-    parser.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER")
+    parser.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=HEADER",
+                        help="read a column from your header (repeat; one header may feed several)")
+    parser.add_argument("--values", action="append", default=[],
+                        metavar="TABLE.COLUMN=RAW:VALUE[,RAW:VALUE...]",
+                        help="replace raw values before the checks, e.g. "
+                        "customers.churned=Joined:active (repeat for more columns)")
+    parser.add_argument("--skip-bad-rows", action="store_true",
+                        help="import the rows that pass and leave out the others (counted per rule "
+                        "in the summary); default: nothing is imported unless every row passes")
     parser.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
                         help="the export's date (default: the latest date in the data up to today)")
     parser.add_argument("--date-format", type=_date_choice, metavar="FMT",
-                        help=f"day/month order of slash dates: {', '.join(dates.CHOICES)}")
+                        help=f"date format when the values do not tell: {', '.join(dates.CHOICES)} "
+                        "or as strftime (%%d/%%m/%%Y)")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, describe=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         mapping = _parse_map(args.map)
-    except argparse.ArgumentTypeError as exc:
+        replace = value_map.parse(args.values)
+    except (argparse.ArgumentTypeError, ValueError) as exc:
         parser.error(str(exc))
     data_files = ("customers", "tickets", "nps", "mrr", "activity", "outreach", "subscriptions",
                   "churn_events")
@@ -198,10 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--inactive-days needs an activity file (--activity)")
     if args.database and db_input.check_url(args.database):
         parser.error(f"--from: {db_input.check_url(args.database)}")
-    return _run_import(args, mapping)
+    return _run_import(args, mapping, replace, describe)
 
 
-def _run_import(args: argparse.Namespace, mapping: dict) -> int:
+def _run_import(args: argparse.Namespace, mapping: dict, replace: dict, describe=None) -> int:
     files = {"customers": args.customers, "tickets": args.tickets, "nps": args.nps,
              "mrr": args.mrr, "activity": args.activity, "outreach": args.outreach,
              "subscriptions": args.subscriptions,
@@ -210,7 +240,8 @@ def _run_import(args: argparse.Namespace, mapping: dict) -> int:
         files = {key: None if path is None else Path(path) for key, path in files.items()}
     try:
         meta = load(args.out, files, mapping, as_of=args.as_of, date_format=args.date_format,
-                    inactive_days=args.inactive_days, database=args.database)
+                    inactive_days=args.inactive_days, database=args.database, values=replace,
+                    skip_bad_rows=args.skip_bad_rows)
     except db_input.Unavailable as exc:
         print(f"import failed: {exc}; {args.out} was not changed.", file=sys.stderr)
         return 1
@@ -226,5 +257,6 @@ def _run_import(args: argparse.Namespace, mapping: dict) -> int:
         return 1
     origin = f" from {db_input.redact(args.database)}" if args.database else ""
     print(f"Imported snapshot {meta['snapshot_id']} into {args.out}{origin}.")
-    print("\n".join(import_summary.lines(meta["summary"])))
+    summary = import_summary.with_can_show(meta, describe) if describe else meta["summary"]
+    print("\n".join(import_summary.lines(summary)))
     return 0
