@@ -32,11 +32,19 @@ def rules() -> dict[str, tuple[set[str], bool]]:
     return out
 
 
+# The product's command lines kept at the README's `python -m data.load` beside the packages'
+# __main__.py files: entry points, like pages.
+COMMANDS = {"data/load.py"}
+
+
 def unit_of(path: Path) -> str:
     """The table's name for the package a file belongs to."""
     rel = path.relative_to(ROOT)
     if rel.parts[0] == "pages" or rel.name == "dashboard.py" and len(rel.parts) == 1:
         return "pages"
+    if rel.parts[0] not in ("bench", "deploy") and (
+            rel.name == "__main__.py" or rel.as_posix() in COMMANDS):
+        return "commands"
     return rel.parts[0] if len(rel.parts) > 1 else rel.stem
 
 
