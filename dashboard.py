@@ -11,9 +11,12 @@ from app import sharing
 from app import tiles
 from app import ui
 from app import workspace_ui
+from app import shape_ui
 
 f, con = frame.frame("Overview")
 sharing.board_pack_button(con, f, frame.grain(), frame.basis())
+if shape_ui.overview(f):
+    st.stop()  # churn without dates, or no churn at all: its own Overview (shape_ui)
 
 # The tiles are read off the monthly series the trend lines plot, not queried again.
 moves = ui.query("period_movements", f, grain="month")

@@ -148,6 +148,10 @@ def snapshot_info(snapshot_path: str) -> dict:
         # The Basis choices this data has: MRR needs an mrr, Returned an activity file.
         "bases": [label for label, basis in BASES.items()
                   if basis == "logo" or needs.shows(caps, f"cohorts.basis_{basis}")],
+        # Data without churn opens on who came back (Returned): the Customers basis has
+        # nothing to draw there.
+        "default_basis": ("Returned" if caps.churn_shape == caps_module.NONE
+                          and needs.shows(caps, "cohorts.basis_activity") else "Customers"),
     }
 
 

@@ -84,7 +84,8 @@ def grain() -> str:
 
 def basis() -> str:
     """The basis of the view: logo, mrr, or activity (customers who came back)."""
-    return BASES.get(st.session_state.get("basis") or "Customers", "logo")
+    return BASES.get(st.session_state.get("basis") or database.current()["default_basis"],
+                     "logo")
 
 
 def _repair_params(info: dict) -> list[str]:
@@ -128,7 +129,7 @@ def _carry_filters(page_title: str) -> None:
 
 def _save_filters(info: dict) -> dict:
     """The filters that differ from their defaults, saved for the next page; returned too."""
-    defaults = {"grain": "month", "basis": "Customers", "as_of": info["default_as_of"]}
+    defaults = {"grain": "month", "basis": info["default_basis"], "as_of": info["default_as_of"]}
     saved = st.session_state["_filters_saved"] = {
         key: st.session_state[key] for key in FILTER_KEYS
         if st.session_state.get(key) not in (None, [], (), defaults.get(key))
@@ -184,7 +185,8 @@ def _nobody(info: dict, f: Filters) -> None:
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.info(ui.EMPTY, icon=":material/filter_alt_off:")
         right.button("Reset filters", on_click=_reset, icon=":material/restart_alt:",
-                     args=(info["default_as_of"],), key="reset_empty", width="stretch")
+                     args=(info["default_as_of"], info["default_basis"]), key="reset_empty",
+                     width="stretch")
     else:
         st.info(f"No customer had signed up by {f.as_of:%d %b %Y}.")
 
@@ -198,7 +200,7 @@ def _filters(info: dict, hidden: set[str]) -> Filters:
                          bind="query-params", help="Size of a cohort and of a period on charts.")
     if "basis" not in hidden:
         st.segmented_control(
-            "Basis", info["bases"], default="Customers", required=True, key="basis",
+            "Basis", info["bases"], default=info["default_basis"], required=True, key="basis",
             bind="query-params",
             help="Count customers, weight each customer by their MRR, or (Returned) count the "
             "customers who came back: a purchase, a login or feature use in the period.")
@@ -224,7 +226,7 @@ def _filters(info: dict, hidden: set[str]) -> Filters:
             placeholder=f"All ({len(opts[key])})",
         ))
     st.button("Reset filters", on_click=_reset, icon=":material/restart_alt:",
-              args=(info["default_as_of"],), width="stretch")
+              args=(info["default_as_of"], info["default_basis"]), width="stretch")
     # The one place the view's as-of date is decided: a concrete date from here on (cache keys,
     # kept views, captions, links), the snapshot's own when the viewer picked none.
     return Filters(
@@ -235,9 +237,9 @@ def _filters(info: dict, hidden: set[str]) -> Filters:
     )
 
 
-def _reset(default_as_of: date) -> None:
+def _reset(default_as_of: date, default_basis: str = "Customers") -> None:
     st.session_state["grain"] = "month"
-    st.session_state["basis"] = "Customers"
+    st.session_state["basis"] = default_basis
     st.session_state["as_of"] = default_as_of
     st.session_state["signup_from"] = None
     st.session_state["signup_to"] = None
@@ -255,5 +257,7 @@ def _header(page_title: str, info: dict, f: Filters) -> None:
     st.caption(f"{settings.PRODUCT} · data as of **{as_of:%d %b %Y}**{pinned} · snapshot "
                f"`{info['snapshot_id']}` · {described}")
     # Said on every page, next to the numbers: churn and cohorts move with what was assumed.
-    for line in narrative.assumption_lines(info["assumed"], as_of):
+    caps = info["capabilities"]
+    for line in narrative.assumption_lines(info["assumed"], as_of, caps.churn_shape,
+                                           caps.churned):
         st.caption(f":material/info: {line}")

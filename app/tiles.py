@@ -23,7 +23,9 @@ KPI_SHORT = {
 KPI_DEFINITION = {
     "active_customers": "active_customers", "churn_rate_pct": "churn_rate", "crr_pct": "crr",
     "mrr": "mrr", "nrr_pct": "nrr", "csat_pct": "csat", "frt_median_h": "frt", "nps": "nps",
-    "clv": "clv",
+    "clv": "clv", "churn_share": "churn_share", "churned": "churn_share",
+    "active": "activity_active", "new": "activity_active", "returning": "activity_active",
+    "returning_pct": "activity_active",
     "contacts": "outreach_contacts", "response_rate_pct": "outreach_response_rate",
     "actions_per_response": "outreach_actions", "retention_gap_pct": "outreach_retention",
 }

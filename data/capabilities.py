@@ -7,7 +7,11 @@ about the data that decide what can be drawn:
 - the row count of each table,
 - how many rows of each optional column hold a value (a blank text is no value),
 - how many distinct values each filter / breakdown dimension has (and whether some rows lack one),
-- the first churn date, and churned customers with a reason the mapping knows.
+- the first churn date, and churned customers with a reason the mapping knows,
+- the shape of churn (`churn_shape`): dated, undated (a churned flag without dates: the file is a
+  picture of one moment), mixed (some churned customers dated, some not) or none (no churn at
+  all, e.g. an activity export alone), from how many churned customers the import found without
+  a date (meta.source "assumed", data/shapes.py).
 
 What each chart, tile, filter and breakdown needs of them, and the line that says what is
 missing, is data/needs.py. No streamlit, no queries/ here.
@@ -23,8 +27,10 @@ from datetime import date
 
 import duckdb
 
+from data import shapes
+
 # Bump when compute() changes what it stores: data.build.upgrade then recomputes every kept snapshot.
-VERSION = "3"
+VERSION = "4"
 
 # Optional columns of docs/definitions.md, Data model whose absence changes what a page can show.
 OPTIONAL_COLUMNS = {
@@ -58,6 +64,10 @@ DIMENSIONS = {
 NO_UNKNOWN_GROUP = ("products_count",)
 
 
+# Shapes of churn (Capabilities.churn_shape).
+DATED, UNDATED, MIXED, NONE = "dated", "undated", "mixed", "none"
+
+
 # --- the facts ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ class Capabilities:
     churned: int = 0                 # customers churned on or before default_as_of
     churned_with_reason: int = 0     # ... of them with a churn_reason
     churned_reason_mapped: int = 0   # ... with a reason the mapping lists
+    churned_undated: int = 0         # ... of them marked churned without a date (the import put
+    #                                  them on its as-of date)
 
     def rows(self, table: str) -> int:
         return int(self.tables.get(table, 0))
@@ -85,6 +97,23 @@ class Capabilities:
         known = int(self.values.get(dimension, 0))
         other = self.unknown.get(dimension, False) and dimension not in NO_UNKNOWN_GROUP
         return known + (1 if other and known else 0)
+
+    @property
+    def churned_dated(self) -> int:
+        """Churned customers (by default_as_of) whose churn date the files gave."""
+        return max(self.churned - self.churned_undated, 0)
+
+    @property
+    def churn_shape(self) -> str:
+        """What the churn in this data lets a page claim: "dated" (every churned customer has a
+        date: monthly churn, retention and their history), "undated" (none has: the churn share
+        and retention by tenure, no history), "mixed" (the dated ones keep their history, the
+        others are left out of it) or "none" (no customer has churned or has a churn date)."""
+        if not self.churned and not self.filled("customers", "churn_date"):
+            return NONE
+        if not self.churned_undated:
+            return DATED
+        return MIXED if self.churned_dated else UNDATED
 
     def churn_by(self, as_of: date) -> bool:
         """Someone churned on or before this date."""
@@ -151,7 +180,19 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> Capabi
         tables=tables, columns=columns, values=values, unknown=unknown,
         first_churn_date=churn[0], default_as_of=as_of, churned=int(churn[1]),
         churned_with_reason=int(churn[2]), churned_reason_mapped=int(churn[3]),
+        churned_undated=_undated(con, as_of),
     )
+
+
+def _undated(con, as_of: date) -> int:
+    """Customers the import found marked churned without a date and put on its as-of date, when
+    that date is on or before `as_of` (0 for a demo, a Spark build, or a snapshot imported before
+    the import recorded it: those are read as dated)."""
+    source = con.execute("select any_value(source) from meta").fetchone()[0]
+    undated = shapes.read_assumptions(source).get("churned_without_date")
+    if not undated or date.fromisoformat(undated["date"]) > as_of:
+        return 0
+    return int(undated["customers"])
 
 
 def store(con: duckdb.DuckDBPyConnection, caps: Capabilities) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.capabilities import DIMENSIONS, Capabilities
+from data.capabilities import DIMENSIONS, NONE, UNDATED, Capabilities
 
 README = "README, Your data"
 FILE_WORDS = {
@@ -25,7 +25,7 @@ class Need:
     """One thing an item needs: a table with rows, a column with a value, a breakdown with more
     than one group (any of `dims`), or churned customers whose reasons the mapping knows."""
 
-    kind: str                      # "table" | "column" | "split" | "mapped"
+    kind: str                      # "table" | "column" | "split" | "mapped" | a SHAPES key
     table: str = ""
     column: str = ""
     dims: tuple[str, ...] = ()
@@ -39,14 +39,25 @@ class Need:
             return any(caps.groups(d) > 1 for d in self.dims)
         if self.kind == "mapped":
             return caps.churned_with_reason == 0 or caps.churned_reason_mapped > 0
+        if self.kind in SHAPES:
+            return SHAPES[self.kind](caps.churn_shape)
         raise ValueError(f"unknown need {self.kind!r}")
 
     def fix(self, caps: Capabilities) -> str:
         """What would fill it, as the start of a sentence."""
         if self.kind == "table":
             return f"Add {FILE_WORDS.get(self.table, f'a {self.table} file')}"
+        if self.kind == "column" and (self.table, self.column) == ("customers", "churn_date") \
+                and caps.rows("activity"):
+            return ("Add `churn_date` to your customers file (or import with `--inactive-days N`: "
+                    "a customer churns N days after their last activity)")
         if self.kind == "column":
             return _add_column(caps, self.table, self.column)
+        if self.kind == "dated":
+            return ("Your churned customers have no churn date (a churned flag only): add "
+                    "`churn_date` to your customers file or churn events (`--churn-events`)")
+        if self.kind in SHAPES:
+            return "Not for this shape of churn"
         if self.kind == "split":
             table = DIMENSIONS[self.dims[0]][0]
             names = [DIMENSIONS[d][1] for d in self.dims]
@@ -80,10 +91,24 @@ def split(*dimensions: str) -> Need:
     return Need("split", DIMENSIONS[dimensions[0]][0], dims=dimensions)
 
 
+# Needs on the shape of churn (Capabilities.churn_shape). "dated": a monthly history of churn and
+# retention (not drawn when no churned customer has a date: such a file is a picture of one
+# moment). "undated" and "no_churn": what such data shows in place of that history (the churn
+# share and retention by tenure; activity tiles): replacements, never listed as missing.
+SHAPES = {
+    "dated": lambda shape: shape != UNDATED,
+    "undated": lambda shape: shape == UNDATED,
+    "no_churn": lambda shape: shape == NONE,
+}
+REPLACEMENTS = ("undated", "no_churn")
+DATED = Need("dated")
+UNDATED_ONLY = Need("undated")
+NO_CHURN = Need("no_churn")
 MAPPED = Need("mapped")
 TICKETS = table("tickets")
 ACTIVITY = table("activity")
 OUTREACH = table("outreach")
 RESPONSES = column("outreach.responded_at")
 CHURN = column("customers.churn_date")
+HISTORY = (CHURN, DATED)
 REASONS = (CHURN, column("customers.churn_reason"), MAPPED)

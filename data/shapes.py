@@ -291,9 +291,31 @@ def _customer_notes(con, staged: dict, given: set[str],
     assumed = {}
     if undated:
         assumed["churned_without_date"] = {"customers": undated, "date": as_of.isoformat()}
+        _record_undated(con, as_of)
     if tenure:
         assumed["signup_from_tenure"] = {"customers": tenure, "date": as_of.isoformat()}
     return notes, warnings, assumed
+
+
+# The customers of a mixed file (some churned customers dated, some not) whose churn has no date:
+# the snapshot keeps them apart, and every query leaves them out of the history (queries/base.py).
+LEFT_OUT_TABLE = "history_left_out"
+
+
+def _record_undated(con, as_of: date) -> int:
+    """How many customers churned by `as_of` with a date the files give. When there are some, the
+    customers churned without one (put on the as-of date) are listed in LEFT_OUT_TABLE: their
+    churn cannot be placed in any month, so the history of the dated ones leaves them out."""
+    dated = con.execute("""
+        select count(*) from typed_customers
+        where flag is distinct from 'active' and given_date is not null and given_date <= $as_of
+        """, {"as_of": as_of}).fetchone()[0]
+    if dated:
+        con.execute(f"""
+            create or replace table {LEFT_OUT_TABLE} as
+            select customer_id from typed_customers
+            where flag = 'churned' and given_date is null and customer_id is not null""")
+    return int(dated)
 
 
 def _subscriptions(con, staged: dict, as_of: date) -> list[str]:

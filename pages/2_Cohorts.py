@@ -8,7 +8,7 @@ import charts
 from app import frame
 from words import narrative
 import settings
-from app import ui
+from app import shape_ui, ui
 from views.filter_params import MULTI
 
 CUSTOMER_COLUMNS = {
@@ -49,6 +49,9 @@ f, con = frame.frame("Cohorts")
 grain, basis = frame.grain(), frame.basis()
 unit = charts.GRAIN_WORDS[grain]
 n_customers = ui.customer_count(f)
+if basis != "activity" and shape_ui.shape() == "undated":
+    shape_ui.cohorts_undated(f, n_customers)
+    st.stop()  # churn without dates: retention by tenure, no triangle (shape_ui)
 
 if basis == "activity":
     mode = st.segmented_control(

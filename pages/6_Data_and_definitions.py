@@ -47,6 +47,7 @@ if profile is not None:
 st.subheader("What this data can show")
 st.caption("Each page and chart: ✓ when the data has what it needs; otherwise what would fill it "
            "(README, Your data). The import prints the same list.")
+st.markdown(ui.markdown_text(needs.shape_line(database.capabilities())) + ".")
 for page, (shown, not_shown) in needs.by_page(database.capabilities(),
                                                     ui.as_of()).items():
     st.markdown(f"**{page}** — " + (f"✓ {' · '.join(shown)}" if shown else "nothing yet") + "".join(
@@ -57,7 +58,9 @@ notes = narrative.quality_notes(
     ui.query("data_quality", f), ui.query("churn_reasons", f), ui.query("early_support_excluded", f),
     ui.query("support_kpis", f, grain="month", resolution=False), settings.OTHER_WARNING_PCT,
     absent=frozenset(t for t in ("tickets", "mrr_history") if not database.capabilities().rows(t)))
-notes += [("info", line) for line in narrative.assumption_lines(database.assumed(), ui.as_of())]
+caps = database.capabilities()
+notes += [("info", line) for line in narrative.assumption_lines(database.assumed(), ui.as_of(),
+                                                                 caps.churn_shape, caps.churned)]
 for level, text in notes:
     (st.warning if level == "warning" else st.info)(ui.markdown_text(text))
 

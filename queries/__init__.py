@@ -3,11 +3,12 @@ Filters, ...) -> DataFrame."""
 
 from data.snapshots import connect
 from queries.activity import (
-    activity_retention, activity_revenue, average_activity_retention, average_activity_revenue,
+    ACTIVITY_TILES, activity_months, activity_retention, activity_revenue, activity_tiles, average_activity_retention,
+    average_activity_revenue,
 )
 from queries.base import DIMENSIONS, GRAINS, Filters, meta, snapshot_as_of
 from queries.churn import (
-    churn_reasons, mapping_categories, mapping_versions, raw_reasons, reason_mapping,
+    churn_reasons, churn_share, mapping_categories, mapping_versions, raw_reasons, reason_mapping,
 )
 from queries.cohorts import average_retention, cohort_customers, cohort_retention
 from queries.drivers import (
@@ -23,7 +24,9 @@ from queries.profile import (
 from queries.revenue import revenue_retention
 from queries.risk import churn_risk, risk_backtest, risk_totals
 from queries.support import nps, support_kpis
-from queries.survival import early_support_excluded, logrank_p, survival, survival_at
+from queries.survival import (
+    early_support_excluded, logrank_p, survival, survival_at, tenure_logrank_p, tenure_survival,
+)
 
 __all__ = [
     "DIMENSIONS",
@@ -44,6 +47,9 @@ __all__ = [
     "kpi_tiles",
     "revenue_retention",
     "churn_reasons",
+    "churn_share",
+    "tenure_survival",
+    "tenure_logrank_p",
     "raw_reasons",
     "reason_mapping",
     "mapping_categories",
@@ -54,6 +60,9 @@ __all__ = [
     "pre_churn_long",
     "pre_churn_activity",
     "activity_retention",
+    "activity_tiles",
+    "activity_months",
+    "ACTIVITY_TILES",
     "average_activity_retention",
     "activity_revenue",
     "average_activity_revenue",

@@ -86,6 +86,7 @@ class Filters:
             "products": [int(p) for p in self.products] or None,
             "early_tickets": list(self.early_tickets) or None,
             "early_csat": list(self.early_csat) or None,
+            "left_out": history_left_out(con),
         }
 
     def describe(self) -> str:
@@ -98,6 +99,17 @@ class Filters:
             shown = ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
             words.append(f"{field.name.replace('_', ' ')}: {shown}")
         return " · ".join(words) or "all customers"
+
+
+def history_left_out(con) -> list[str] | None:
+    """Customers left out of every number: in a file where some churned customers have a churn
+    date and some do not, those without one (the import lists them in `history_left_out`; their
+    churn cannot be placed in any month). None when the snapshot has no such list."""
+    try:
+        found = con.execute("select list(customer_id) from history_left_out").fetchone()[0]
+    except duckdb.Error:
+        return None
+    return list(found) if found else None
 
 
 def snapshot_as_of(con: duckdb.DuckDBPyConnection) -> date:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from queries.base import GRAINS, Filters, check_choice, grain_sql, load_sql, run
+import settings
+from queries.base import GRAINS, Filters, check_choice, dimension_sql, grain_sql, load_sql, run
 
 
 def churn_reasons(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
@@ -21,6 +22,17 @@ def churn_reasons(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
     if grain is None:
         return df.drop(columns=["period", "is_complete"])
     df["period"] = pd.to_datetime(df["period"]).dt.date
+    return df
+
+
+def churn_share(con, f: Filters, by: str | None = None,
+                min_n: int = settings.MIN_N) -> pd.DataFrame:
+    """Row per group of `by` (one row 'All' without): group, customers, churned,
+    churn_share_pct (churned / customers in the file x 100), churned_mrr, active_mrr,
+    is_reliable (customers >= min_n)."""
+    text = load_sql("churn_share").replace("/*group*/", dimension_sql(by))
+    df = run(con, text, f.params(con))
+    df["is_reliable"] = df["customers"] >= min_n
     return df
 
 

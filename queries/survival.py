@@ -7,15 +7,23 @@ import pandas as pd
 from scipy.stats import chi2
 
 import settings
-from queries.base import ELIGIBLE_EARLY, EARLY_DIMENSIONS, Filters, dimension_sql, load_sql, run
+from queries.base import (ELIGIBLE_EARLY, EARLY_DIMENSIONS, Filters, check_choice, dimension_sql,
+                          load_sql, run)
 
 
-def _survival_sql(name: str, by: str | None) -> str:
+# Duration units of the survival curves: days since signup (SPEC survival), or calendar months
+# of tenure (retention by tenure, for files whose churned customers have no churn date).
+UNITS = {"day": "'day'", "month": "'month'"}
+
+
+def _survival_sql(name: str, by: str | None, unit: str = "day") -> str:
     eligible = ELIGIBLE_EARLY if by in EARLY_DIMENSIONS else "true"
+    check_choice("unit", unit, list(UNITS))
     return (
         load_sql(name)
         .replace("/*group*/", dimension_sql(by))
         .replace("/*eligible*/", eligible)
+        .replace("/*unit*/", UNITS[unit])
     )
 
 
@@ -24,15 +32,32 @@ def _params(con, f: Filters, sla_h: float) -> dict:
 
 
 def survival(
-    con, f: Filters, by: str | None = None, sla_h: float = settings.SLA_HOURS
+    con, f: Filters, by: str | None = None, sla_h: float = settings.SLA_HOURS,
+    unit: str = "day",
 ) -> pd.DataFrame:
     """Row per [group,] day (0 and each churn day): survival, ci_lower, ci_upper, at_risk, events.
 
     For the early-support dimensions, customers younger than 90 days are left out (see
-    `early_support_excluded`).
+    `early_support_excluded`). unit="month": the same over calendar months of tenure (column
+    `day` then counts months).
     """
-    df = run(con, _survival_sql("survival", by), _params(con, f, sla_h))
+    df = run(con, _survival_sql("survival", by, unit), _params(con, f, sla_h))
     return df.drop(columns="group") if by is None else df
+
+
+def tenure_survival(con, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """Retention by tenure: row per [group,] tenure_months (0 and each month with a churn):
+    survival, ci_lower, ci_upper, at_risk, events. Kaplan-Meier with duration = months of tenure
+    (signup to churn, or to the as-of date while active), event = churned by the as-of date: the
+    reading of a file whose churned customers have no churn date (one moment's picture)."""
+    return survival(con, f, by, unit="month").rename(columns={"day": "tenure_months"})
+
+
+def tenure_logrank_p(con, f: Filters, by: str) -> float:
+    """Log-rank p-value that the groups of `by` share one retention-by-tenure curve."""
+    table = run(con, _survival_sql("survival_table", by, "month"),
+                _params(con, f, settings.SLA_HOURS))
+    return stratified_logrank_p(table)
 
 
 def early_support_excluded(con, f: Filters) -> int:
@@ -43,15 +68,16 @@ def early_support_excluded(con, f: Filters) -> int:
 
 def survival_at(
     con, f: Filters, by: str | None, day: int = 365, sla_h: float = settings.SLA_HOURS,
-    min_n: int = settings.MIN_N,
+    min_n: int = settings.MIN_N, unit: str = "day",
 ) -> pd.DataFrame:
     """Row per group: the Kaplan-Meier estimate at `day` with its band, customers in the group,
     at_risk on that day (customers still observed), is_reliable (at_risk >= min_n) and
-    survival_pct (the estimate in percent, as bars show it)."""
-    curve = survival(con, f, by, sla_h)
+    survival_pct (the estimate in percent, as bars show it). unit="month": `day` counts months
+    of tenure (retention by tenure)."""
+    curve = survival(con, f, by, sla_h, unit)
     if by is None:
         curve = curve.assign(group="All")
-    table = run(con, _survival_sql("survival_table", by), _params(con, f, sla_h))
+    table = run(con, _survival_sql("survival_table", by, unit), _params(con, f, sla_h))
     rows = []
     for group, points in curve.groupby("group", sort=True):
         upto = points[points["day"] <= day].iloc[-1]

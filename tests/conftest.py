@@ -6,6 +6,22 @@ from pathlib import Path
 
 import pytest
 
+HERE = Path(__file__).resolve().parent
+# Whole folders that are slow by nature: every browser test starts Chromium pages on a served
+# app; every portable test runs on a local Spark session or a Postgres server.
+SLOW_FOLDERS = (HERE / "e2e", HERE / "portable")
+# Fixtures that start a server process (a JVM, a Postgres cluster) for the tests that use them.
+SLOW_FIXTURES = {"spark", "postgres"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The `slow` marker (pytest.ini) on the folders and fixtures above; single slow tests
+    elsewhere carry @pytest.mark.slow themselves."""
+    for item in items:
+        if (any(folder in item.path.parents for folder in SLOW_FOLDERS)
+                or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.slow)
+
 
 class _Snapshots(dict):
     """name -> live database path of a tests/matrix.py snapshot, imported on first use."""

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.needs import (ACTIVITY, CHURN, OUTREACH, REASONS, RESPONSES, TICKETS, Need, column,
-                        split, table)
+from data.needs import (ACTIVITY, CHURN, DATED, HISTORY, NO_CHURN, OUTREACH, REASONS, RESPONSES,
+                        TICKETS, UNDATED_ONLY, Need, column, split, table)
 from queries.outreach import RETENTION_DAYS as OUTREACH_DAYS
 from queries.outreach import TILE_KPIS as OUTREACH_TILES
 from queries.risk import HORIZON_DAYS as RISK_DAYS
@@ -111,24 +111,36 @@ RISK_CALLS = (
 OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overview", sections=(
     Section("overview.tiles", "the KPI tiles", (), "section", calls=OVERVIEW_SERIES),
     _tile("overview", "active_customers", "active customers"),
-    _tile("overview", "churn_rate_pct", "churn rate", CHURN),
-    _tile("overview", "crr_pct", "customer retention rate", CHURN),
+    _tile("overview", "churn_rate_pct", "churn rate", *HISTORY),
+    _tile("overview", "crr_pct", "customer retention rate", *HISTORY),
     _tile("overview", "mrr", "MRR", column("customers.mrr")),
     _tile("overview", "nrr_pct", "net revenue retention", table("mrr_history")),
     _tile("overview", "csat_pct", "CSAT", TICKETS, column("tickets.csat")),
     _tile("overview", "frt_median_h", "first response time", TICKETS,
           column("tickets.first_response_at")),
     _tile("overview", "nps", "NPS", table("nps_responses")),
-    _tile("overview", "clv", "lifetime value", CHURN, column("customers.mrr")),
+    _tile("overview", "clv", "lifetime value", *HISTORY, column("customers.mrr")),
     # MRR at risk: the At risk page's churn score and its track record (the caption).
     Section("overview.tile.mrr_at_risk", "MRR at risk in the next 90 days",
-            (CHURN, column("customers.mrr")), "tile", churn=True, calls=RISK_CALLS),
-    Section("overview.churn_rate", "the monthly churn rate", (CHURN,),
+            (*HISTORY, column("customers.mrr")), "tile", churn=True, calls=RISK_CALLS),
+    Section("overview.churn_rate", "the monthly churn rate", HISTORY,
             calls=(("period_movements", {"grain": "month"}),),
             charts=("overview_churn_rate",), definition="churn_rate"),
     Section("overview.churn_reasons", "the top churn reasons", REASONS, churn=True,
             calls=(("churn_reasons", {}), *CHANGE_REASONS),
             charts=("overview_churn_reasons",), definition="churn_category"),
+    # Churn without dates (a picture of one moment), in place of the monthly tiles and chart:
+    # the churn share, retention by tenure, and the churn share by a dimension when the data
+    # names no reasons (app/shape_ui.py draws them).
+    # Not in the kept default view: its calls are made only on such data (cheap, computed live).
+    Section("overview.tile.churn_share", "the churn share", (UNDATED_ONLY, CHURN), "tile",
+            definition="churn_share"),
+    Section("overview.tenure_retention", "retention by tenure", (UNDATED_ONLY, CHURN),
+            charts=("overview_tenure_retention", "overview_churn_share_by_{dimension}"),
+            definition="tenure_retention"),
+    # No churn at all (activity only): customers active, new and returning per month.
+    Section("overview.activity", "activity tiles (active and returning customers)",
+            (NO_CHURN, ACTIVITY), "tile", charts=("overview_activity_months",), definition="activity_active"),
 ))
 
 COHORT_SERIES = (
@@ -137,12 +149,12 @@ COHORT_SERIES = (
 )
 
 COHORTS = Page("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:", view="Cohorts", sections=(
-    Section("cohorts.heatmap", "the retention triangle", (CHURN,), calls=COHORT_SERIES[:1],
+    Section("cohorts.heatmap", "the retention triangle", HISTORY, calls=COHORT_SERIES[:1],
             charts=("cohort_heatmap",), definition="retention"),
-    Section("cohorts.curves", "retention curves", (CHURN,), calls=COHORT_SERIES,
+    Section("cohorts.curves", "retention curves", HISTORY, calls=COHORT_SERIES,
             charts=("retention_curves",), definition="average_curve"),
     Section("cohorts.compare", "retention compared by group",
-            (CHURN, split(*COMPARE_DIMENSIONS)),
+            (*HISTORY, split(*COMPARE_DIMENSIONS)),
             # compare mode, by plan: one weighted average curve per plan
             calls=(("average_retention", {"grain": "month", "basis": "logo"}, {"plans": EACH}),),
             charts=("retention_by_{dimension}",), definition="average_curve"),
@@ -151,11 +163,19 @@ COHORTS = Page("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:", view="Coho
     Section("cohorts.by.early_tickets", "retention by early tickets", (CHURN, TICKETS), "option"),
     Section("cohorts.by.early_csat", "retention by early CSAT",
             (CHURN, TICKETS, column("tickets.csat")), "option"),
-    Section("cohorts.month_k", "retention at one age across cohorts", (CHURN,),
+    Section("cohorts.month_k", "retention at one age across cohorts", HISTORY,
             charts=("retention_at_{grain}_{age}",), definition="retention"),
     Section("cohorts.customers", "the customers behind a cell", ()),
-    Section("cohorts.basis_mrr", "MRR-weighted retention", (column("customers.mrr"),), "choice",
-            definition="revenue_basis"),
+    Section("cohorts.basis_mrr", "MRR-weighted retention", (column("customers.mrr"), DATED),
+            "choice", definition="revenue_basis"),
+    # Churn without dates: retention by tenure in place of the triangle and cohort curves, and
+    # the churn share and tenure curves compared by group (app/shape_ui.py draws them).
+    Section("cohorts.tenure_retention", "retention by tenure", (UNDATED_ONLY, CHURN),
+            charts=("tenure_retention",), definition="tenure_retention"),
+    Section("cohorts.tenure_compare", "churn share and retention by tenure by group",
+            (UNDATED_ONLY, CHURN, split(*COMPARE_DIMENSIONS)),
+            charts=("churn_share_by_{dimension}", "tenure_retention_by_{dimension}"),
+            definition="tenure_retention"),
     Section("cohorts.basis_activity", "activity retention (customers who came back)", (ACTIVITY,),
             "choice", definition="activity_returned"),
     Section("cohorts.compare_activity", "activity retention compared by group",
@@ -176,7 +196,7 @@ CHURN_REASONS = Page("pages/3_Churn_reasons.py", "Churn reasons", ":material/log
     Section("churn.mrr_by_category", "MRR lost by reason", (*REASONS, column("customers.mrr")),
             churn=True, charts=("churn_mrr_by_category",), definition="churn_category"),
     Section("churn.owners", "which team owns the fix", REASONS, "tile", churn=True),
-    Section("churn.trend", "churn reasons over time", REASONS, churn=True,
+    Section("churn.trend", "churn reasons over time", (*REASONS, DATED), churn=True,
             calls=(("churn_reasons", {"grain": "month"}),),
             charts=("churn_by_reason_per_{grain}",), definition="churn_category"),
     Section("churn.by_segment", "the reason mix by segment", (*REASONS, split("segment")),
@@ -246,18 +266,18 @@ SUPPORT_X_RETENTION = Page(
                 (CHURN, TICKETS, column("tickets.csat")), definition="survival",
                 charts=("survival_by_early_csat", "survival_365_by_early_csat")),
         Section("support_x.products", "two-year retention by products held",
-                (CHURN, column("customers.products_count")),
+                (*HISTORY, column("customers.products_count")),
                 calls=(("retention_by_products", {"horizon_months": 24}),),
                 charts=("retention_by_products",), definition="products"),
         Section("support_x.expansion", "two-year retention by early expansion",
-                (CHURN, table("mrr_history")),
+                (*HISTORY, table("mrr_history")),
                 calls=(("early_expansion_retention", {"horizon_months": 24}),),
                 charts=("retention_by_early_expansion",), definition="early_expansion"),
-        Section("support_x.pre_churn", "support in the 90 days before churn", (CHURN, TICKETS),
+        Section("support_x.pre_churn", "support in the 90 days before churn", (*HISTORY, TICKETS),
                 churn=True, calls=(("pre_churn_tickets", {}),), charts=("pre_churn_tickets",),
                 definition="churn_category"),
         Section("support_x.pre_churn_activity", "activity in the 90 days before churn",
-                (CHURN, ACTIVITY), churn=True, calls=(("pre_churn_activity", {}),),
+                (*HISTORY, ACTIVITY), churn=True, calls=(("pre_churn_activity", {}),),
                 charts=("pre_churn_activity",), definition="pre_churn_activity"),
     ))
 
@@ -271,7 +291,8 @@ OUTREACH_PAGE = Page(
         _tile("outreach", "response_rate_pct", "response rate", OUTREACH, RESPONSES),
         _tile("outreach", "actions_per_response", "actions per engagement", OUTREACH, RESPONSES,
               column("outreach.actions")),
-        Section("outreach.tile.retention_gap_pct", "the 90-day retention gap", (CHURN, OUTREACH),
+        Section("outreach.tile.retention_gap_pct", "the 90-day retention gap",
+                (*HISTORY, OUTREACH),
                 "tile", calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month"}),)),
         Section("outreach.response_rate", "response rate over time", (OUTREACH, RESPONSES),
                 charts=("outreach_response_rate",), definition="outreach_response_rate"),
@@ -282,7 +303,7 @@ OUTREACH_PAGE = Page(
         Section("outreach.campaigns", "the campaigns table", (OUTREACH, column("outreach.campaign")),
                 calls=(("outreach_totals", {"by": "campaign"}),)),
         Section("outreach.retention", "retention of contacted and not contacted customers",
-                (CHURN, OUTREACH),
+                (*HISTORY, OUTREACH),
                 calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month",
                                                "by": "campaign"}),),
                 charts=("outreach_retention",), definition="outreach_retention"),
@@ -292,15 +313,15 @@ OUTREACH_PAGE = Page(
 AT_RISK = Page(
     "pages/11_At_risk.py", "At risk", ":material/crisis_alert:", view="At risk",
     listed_when="risk.score", sections=(
-        Section("risk.score", "churn risk scores with their track record", (CHURN,), "section",
+        Section("risk.score", "churn risk scores with their track record", HISTORY, "section",
                 churn=True, calls=RISK_CALLS[:1], definition="risk_backtest"),
-        Section("risk.calibration", "the churn score's calibration", (CHURN,), churn=True,
+        Section("risk.calibration", "the churn score's calibration", HISTORY, churn=True,
                 charts=("risk_calibration",), definition="risk_calibration"),
-        Section("risk.list", "customers by churn risk, with drivers", (CHURN,), churn=True,
+        Section("risk.list", "customers by churn risk, with drivers", HISTORY, churn=True,
                 calls=RISK_CALLS[1:], definition="churn_risk"),
-        Section("risk.mrr", "MRR at risk", (CHURN, column("customers.mrr")), "tile", churn=True,
+        Section("risk.mrr", "MRR at risk", (*HISTORY, column("customers.mrr")), "tile", churn=True,
                 definition="mrr_at_risk"),
-        Section("risk.outreach", "a link into Outreach", (CHURN, OUTREACH), "choice", churn=True),
+        Section("risk.outreach", "a link into Outreach", (*HISTORY, OUTREACH), "choice", churn=True),
     ))
 
 DATA_PAGE = Page("pages/6_Data_and_definitions.py", "Data & definitions", ":material/menu_book:",

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from data.capabilities import Capabilities
-from data.needs import README, Need, split
+from data.capabilities import MIXED, NONE, UNDATED, Capabilities
+from data.needs import README, REPLACEMENTS, Need, split
+from data.words import count
 from views.catalog import COMPARE_DIMENSIONS, ITEMS, PAGE_OF
 
 # Compare-by choices of the Cohorts page: dimension -> need (more than one group).
@@ -50,7 +51,7 @@ def lines(caps: Capabilities, keys) -> list[str]:
     by_fix: dict[str, list[str]] = {}
     for key in keys:
         need = missing(caps, key)
-        if need is not None:
+        if need is not None and need.kind not in REPLACEMENTS:
             by_fix.setdefault(need.fix(caps), []).append(ITEMS[key].label)
     return [f"{fix} to see {_and(labels)} — {README}" for fix, labels in by_fix.items()]
 
@@ -84,6 +85,9 @@ def report(caps: Capabilities, as_of: date | None = None) -> list[tuple[str, str
     """(page, what it shows, state, words) for every chart, tile and choice of every page."""
     out = []
     for key, item in ITEMS.items():
+        need = missing(caps, key)
+        if need is not None and need.kind in REPLACEMENTS:
+            continue  # drawn in place of what this shape of churn cannot show
         if item.kind not in ("filter", "section", "option"):
             state, words = status(caps, key, as_of)
             label = item.label.removeprefix("the ")
@@ -98,8 +102,27 @@ def describe(caps: Capabilities, as_of: date | None = None) -> list[str]:
     """What this data can show, one line per page item ('✓ Support KPIs: CSAT', '✗ Support KPIs:
     Customer effort — add `ces` to your tickets file', '– Churn reasons: Customers lost — no churn
     up to 30 Sep 2024'). The Data page shows the same list; the importer prints it."""
-    return [f"{MARKS[state]} {page}: {label}" + (f" — {words[0].lower()}{words[1:]}" if words else "")
-            for page, label, state, words in report(caps, as_of)]
+    return [f"{shape_line(caps)}."] + [
+        f"{MARKS[state]} {page}: {label}" + (f" — {words[0].lower()}{words[1:]}" if words else "")
+        for page, label, state, words in report(caps, as_of)]
+
+
+def shape_line(caps: Capabilities) -> str:
+    """What the shape of churn (Capabilities.churn_shape) lets the pages show, in one line."""
+    shape, dated, undated = caps.churn_shape, caps.churned_dated, caps.churned_undated
+    if shape == UNDATED:
+        return (f"Churn without dates: {count(undated, 'churned customers')}, none with a churn "
+                "date — the churn share and retention by tenure (Kaplan–Meier over tenure "
+                "months), by every dimension; no monthly churn, retention or MRR history")
+    if shape == MIXED:
+        return (f"Churn partly dated: the monthly history of the {count(dated, 'churned customers')}"
+                f" with a churn date; {undated:,} without one left out of every number")
+    if shape == NONE:
+        return ("No churn: no customer has churned or has a churn date — activity retention "
+                "(who came back) when there is activity; `--inactive-days N` turns inactivity "
+                "into churn")
+    return (f"Dated churn: {count(dated, 'churned customers')} with a churn date — monthly "
+            "churn, retention and their history")
 
 
 def left_out(caps: Capabilities, keys) -> str | None:
@@ -109,7 +132,7 @@ def left_out(caps: Capabilities, keys) -> str | None:
     by_fix: dict[str, list[str]] = {}
     for key in dict.fromkeys(keys):
         need = missing(caps, key)
-        if need is not None:
+        if need is not None and need.kind not in REPLACEMENTS:
             by_fix.setdefault(need.fix(caps), []).append(ITEMS[key].label)
     if not by_fix:
         return None

@@ -131,6 +131,29 @@ DEFINITIONS: dict[str, Definition] = {
         "customer's full history (those still active are censored at the as-of date). The band "
         "is the 95% confidence interval (Greenwood, log(−log) scale).",
     ),
+    "tenure_retention": Definition(
+        "Retention by tenure (Kaplan–Meier over tenure months)",
+        "S(m) = Π over months ≤ m with a churn of (1 − churned at that tenure / at risk at it); "
+        "duration = months of tenure, event = churned",
+        "For a file of churned and active customers without churn dates (a snapshot of one "
+        "moment): the share of customers expected to still be active after m months, reading "
+        "each churned customer's tenure as the month they left and each active customer's as "
+        "still running. Customers who left before the file was made are not in it. The band is "
+        "the 95% confidence interval (Greenwood, log(−log) scale).",
+    ),
+    "churn_share": Definition(
+        "Churn share",
+        "customers marked churned / customers in the file × 100",
+        "Of every customer in the file (signed up by the as-of date), the share marked churned. "
+        "Not a rate per month: the file has no churn dates, and customers who left before it "
+        "was made are not in it.",
+    ),
+    "activity_active": Definition(
+        "Customers active (activity)",
+        "customers with a purchase, login or other activity in the month",
+        "New customers are those whose signup month it is; returning customers signed up "
+        "earlier and came back in the month.",
+    ),
     "logrank": Definition(
         "Log-rank test",
         "p-value of the test that all groups share one survival curve",

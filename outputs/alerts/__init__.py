@@ -21,12 +21,17 @@ from urllib.parse import parse_qsl
 import pandas as pd
 
 import queries
+from data import capabilities
+from views import needs
 from views.filter_params import CLI_DATES, FIELDS, parse_filters
 from words.formatting import format_value
 from queries import Filters
 from queries.overview import TILE_KPIS
 
 FIELDS_ALLOWED = ("name", "kpi", "above", "below", "filters")
+# The tiles, and the churn share of data whose churned customers have no churn date (its
+# Overview's tile in place of the monthly churn rate).
+ALERT_KPIS = (*TILE_KPIS, "churn_share_pct")
 LINK_KEYS = (*FIELDS, *CLI_DATES)
 
 
@@ -58,6 +63,7 @@ class Result:
     value: float | None
     label: str
     unit: str
+    why_not: str = ""  # why there is no value, when the data's shape has none to give
 
     @property
     def is_breached(self) -> bool:
@@ -67,7 +73,12 @@ class Result:
         """'Churn above 3%: Churn rate 3.4% (above 3.0%) in Oct 2026, plan=Growth'."""
         where = f", {self.rule.filters_text}" if self.rule.filters_text else ", all customers"
         if self.value is None:
-            return f"{self.rule.name}: no {self.label} for {where[2:]} (not enough data)"
+            return (f"{self.rule.name}: no {self.label} for {where[2:]} "
+                    f"({self.why_not or 'not enough data'})")
+        if self.rule.kpi == "churn_share_pct":  # one moment, not a month
+            return (f"{self.rule.name}: {self.label} {format_value(self.value, self.unit)} "
+                    f"({self.rule.direction} {format_value(self.rule.threshold, self.unit)}) "
+                    f"as of {self.period:%d %b %Y}{where}")
         month = f"{self.period:%b %Y}"
         return (f"{self.rule.name}: {self.label} {format_value(self.value, self.unit)} "
                 f"({self.rule.direction} {format_value(self.rule.threshold, self.unit)}) "
@@ -116,8 +127,8 @@ def _rule(path: Path, i: int, entry: dict, options: dict[str, list] | None) -> R
     if not isinstance(name, str) or not name.strip():
         raise bad("name", "a non-empty text", name)
     kpi = entry.get("kpi")
-    if kpi not in TILE_KPIS:
-        raise bad("kpi", f"one of {', '.join(TILE_KPIS)}", kpi)
+    if kpi not in ALERT_KPIS:
+        raise bad("kpi", f"one of {', '.join(ALERT_KPIS)}", kpi)
     given = [d for d in ("above", "below") if d in entry]
     if len(given) != 1:
         raise bad("above", "exactly one of 'above' or 'below'")
@@ -146,7 +157,12 @@ def check(con, rules: list[Rule]) -> list[Result]:
     """Each rule against its tile for the latest complete month (one tile query per filter set)."""
     tiles: dict[Filters, pd.DataFrame] = {}
     results = []
+    caps = capabilities.read(con)
     for rule in rules:
+        shaped = _by_shape(con, caps, rule)
+        if shaped is not None:
+            results.append(shaped)
+            continue
         if rule.filters not in tiles:
             tiles[rule.filters] = queries.kpi_summary(con, rule.filters).set_index("kpi")
         found = tiles[rule.filters]
@@ -158,3 +174,25 @@ def check(con, rules: list[Rule]) -> list[Result]:
         value = None if row["value"] is None or pd.isna(row["value"]) else float(row["value"])
         results.append(Result(rule, period, value, str(row["label"]), str(row["unit"])))
     return results
+
+
+def _by_shape(con, caps, rule: Rule) -> Result | None:
+    """The result of a rule the shape of churn decides (data/capabilities.py churn_shape): the
+    churn share as of the as-of date; or no value, and why, for a monthly tile the data cannot
+    give (a monthly churn rate of churned customers without churn dates). None: a tile as usual."""
+    if rule.kpi == "churn_share_pct":
+        if not needs.shows(caps, "overview.tile.churn_share"):
+            return Result(rule, None, None, "churn share", "%",
+                          "the churned customers of this data have churn dates: see the churn "
+                          "rate")
+        f = rule.filters.resolve(con)
+        share = queries.churn_share(con, f)
+        value = float(share["churn_share_pct"].iloc[0]) if not share.empty else None
+        return Result(rule, f.as_of, value, "Churn share", "%")
+    key = f"overview.tile.{rule.kpi}"
+    missing = needs.missing(caps, key)
+    if missing is not None and missing.kind == "dated":
+        return Result(rule, None, None, needs.ITEMS[key].label, "",
+                      "the churned customers of this data have no churn date, so there is no "
+                      "monthly value: use kpi = \"churn_share_pct\"")
+    return None

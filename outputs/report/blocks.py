@@ -140,6 +140,18 @@ def tiles_block(kpis: pd.DataFrame, min_n: int) -> str:
     return f'<div class="tiles">{"".join(cards)}</div>'
 
 
+def n_tiles_block(rows: list[dict], min_n: int) -> str:
+    """Tiles of one moment (no month to compare with): label, value and the N behind it."""
+    cards = []
+    for row in rows:
+        low = "" if row["is_reliable"] else f' <span class="low">⚠ fewer than {min_n}</span>'
+        cards.append(
+            f'<div class="tile"><div class="label">{esc(row["label"])}{low}</div>'
+            f'<div class="value">{esc(format_value(row["value"], row["unit"]))}</div>'
+            f'<div class="n">N = {int(row["n"]):,} {esc(row.get("n_unit", ""))}</div></div>')
+    return f'<div class="tiles">{"".join(cards)}</div>'
+
+
 def _note_line(row) -> str:
     """What the tile's number is not (queries.kpi_tiles' note), as on the app's tiles."""
     note = row.get("note")

@@ -127,7 +127,7 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         *([f'<p class="left-out">{esc(left_out)}</p>'] if left_out else []),
         *(f'<p class="left-out">{esc(line)}</p>'
           for line in narrative.assumption_lines(shapes.read_assumptions(meta.get("source")),
-                                                 as_of)),
+                                                 as_of, caps.churn_shape, caps.churned)),
         '<nav class="toc">' + "".join(f'<a href="#{_slug(s.title)}">{esc(s.title)}</a>'
                                       for s in sections) + "</nav>",
     ]
@@ -160,6 +160,10 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
     )
 
 
+# Tiles with dates of their own: the ones churn without dates keeps.
+DATED_TILES = ("nrr_pct", "csat_pct", "frt_median_h", "nps")
+
+
 def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N,
                  marks: Marks | None = None) -> str:
     """The Overview tiles in plain text (with their targets), as the e-mail that carries the pack
@@ -169,6 +173,20 @@ def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N,
     kpis = queries.kpi_summary(con, f, min_n=min_n)
     as_of = f.as_of
     head = (f"Data as of {as_of:%d %b %Y} · {Filters(**{**f.__dict__, 'as_of': None}).describe()}")
+    caps = capabilities.read(con)
+    # The tiles this data's shape of churn gives, as on the Overview.
+    if caps.churn_shape == capabilities.UNDATED:
+        kpis = kpis[kpis["kpi"].isin(DATED_TILES)]
+        share = narrative.churn_share_sentence(queries.churn_share(con, f), as_of)
+        head += (f"\n{share} The file has no churn dates, so there is no monthly churn rate."
+                 if share else "")
+    elif caps.churn_shape == capabilities.NONE and needs.shows(caps, "overview.activity"):
+        kpis = queries.activity_tiles(queries.activity_retention(con, f, grain="month"), min_n)
+    if not kpis.empty:
+        kpis = kpis[[k in queries.ACTIVITY_TILES or needs.shows(caps, f"overview.tile.{k}")
+                     for k in kpis["kpi"]]]
+    if kpis.empty and caps.churn_shape == capabilities.UNDATED:
+        return head
     if kpis.empty:
         return head + "\nNot enough history for the tiles: they compare the last two complete months."
     lines = [head, f"{pd.Timestamp(kpis.iloc[0]['period']):%B %Y} (the last complete month):"]

@@ -14,8 +14,10 @@ import queries
 from views import catalog, needs
 from words.formatting import money
 from queries import Filters
+from data import capabilities
 from views.compare import each_value
-from outputs.report.blocks import Section, Shown, bullets, esc, figure_block, tiles_block
+from outputs.report.blocks import (Section, Shown, bullets, esc, figure_block, n_tiles_block,
+                                   tiles_block)
 
 SURVIVAL_DAY = 365
 EARLY_SPLITS = {
@@ -33,6 +35,11 @@ def _by_segment(con, f: Filters) -> pd.DataFrame | None:
 
 
 def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
+    if shown.caps.churn_shape == capabilities.UNDATED:
+        return overview_undated(con, f, as_of, min_n, shown)
+    if shown.caps.churn_shape == capabilities.NONE and needs.shows(shown.caps,
+                                                                   "overview.activity"):
+        return overview_activity(con, f, as_of, min_n)
     s = Section("Overview")
     kpis = queries.kpi_summary(con, f, min_n=min_n)
     if not kpis.empty:  # a tile whose data the snapshot lacks is not drawn
@@ -64,11 +71,113 @@ def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
 
 BASIS_WORDS = {"logo": "customer", "mrr": "MRR", "activity": "returned (activity)"}
 
+# --- churn without dates, and no churn at all (capabilities.churn_shape) ---
+
+TENURE_TITLE = "Retention by tenure (Kaplan–Meier over tenure months)"
+TENURE_SUBTITLE = ("A snapshot of one moment: each churned customer's tenure read as the month "
+                   "they left; customers who left before the file was made are not in it")
+
+
+def _dimensions(caps) -> dict[str, str]:
+    """Customer dimensions with more than one group: {dimension: label}."""
+    from views.filter_params import MULTI
+
+    labels = {m.dimension: m.label for m in MULTI.values()}
+    return {d: labels[d] for d, need in needs.COMPARE.items() if need.met(caps)}
+
+
+def overview_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
+    """The Overview of churn without dates: the churn share and what it is made of, retention by
+    tenure, the dated tiles (support, NPS), no monthly churn."""
+    s = Section("Overview", f"The customers in the file as of {as_of:%d %B %Y}: it has no churn "
+                "dates, so there is no monthly churn rate or retention history.")
+    share = queries.churn_share(con, f, min_n=min_n)
+    if share.empty:
+        s.add(f'<p class="empty">{esc(shown.nothing())}</p>')
+        return s
+    row = share.iloc[0]
+    customers = int(row["customers"])
+    common = dict(n=customers, n_unit="customers", is_reliable=customers >= min_n)
+    rows = [dict(label="Churn share", unit="%", value=row["churn_share_pct"], **common),
+            dict(label="Churned customers", unit="customers", value=row["churned"], **common),
+            dict(label="Active customers", unit="customers", value=customers - int(row["churned"]),
+                 **common)]
+    if needs.shows(shown.caps, "overview.tile.mrr"):
+        rows.append(dict(label="MRR today (active customers)", unit="$", value=row["active_mrr"],
+                         **common))
+    s.add(n_tiles_block(rows, min_n))
+    kpis = queries.kpi_summary(con, f, min_n=min_n)
+    if not kpis.empty:
+        dated = ("nrr_pct", "csat_pct", "frt_median_h", "nps")  # tiles with their own dates
+        kpis = kpis[[k in dated and needs.shows(shown.caps, f"overview.tile.{k}")
+                     for k in kpis["kpi"]]].reset_index(drop=True)
+        if not kpis.empty:
+            s.add(f"<h3>{pd.Timestamp(kpis.iloc[0]['period']):%B %Y} against the month "
+                  "before</h3>" + tiles_block(kpis, min_n))
+    curve = queries.tenure_survival(con, f)
+    dims = _dimensions(shown.caps)
+    spreads = {label.lower(): queries.churn_share(con, f, by=d, min_n=min_n)
+               for d, label in dims.items()}
+    s.add("<h3>What the data says</h3>" + bullets(
+        narrative.undated_summary(share, curve, spreads, kpis, as_of, min_n)))
+    chart = charts.survival_curves(curve, TENURE_TITLE, TENURE_SUBTITLE, min_n, x="tenure_months")
+    s.add(figure_block(chart, "tenure_retention", customers, as_of=as_of, empty=shown.nothing()))
+    return s
+
+
+def overview_activity(con, f: Filters, as_of: date, min_n: int) -> Section:
+    """The Overview of data without churn: customers active, new and returning in the last
+    complete month, and how `--inactive-days` turns inactivity into churn."""
+    s = Section("Overview", narrative.INACTIVE_DAYS_HINT.replace("`", ""))
+    found = queries.activity_tiles(queries.activity_retention(con, f, grain="month"), min_n)
+    if found.empty:
+        s.add("<p>Not enough history for the tiles: they compare the last two complete "
+              "months.</p>")
+        return s
+    s.add(f"<h3>{pd.Timestamp(found.iloc[0]['period']):%B %Y} against the month before</h3>"
+          + tiles_block(found, min_n))
+    s.add("<h3>What changed</h3>" + bullets(narrative.activity_summary(found)))
+    return s
+
+
+def cohorts_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
+    """Cohorts of churn without dates: retention by tenure, overall and by the first dimension
+    with groups, in place of the triangle and the cohort curves."""
+    s = Section("Cohorts", "Retention by tenure: the file has no churn dates, so there is no "
+                "retention triangle or cohort curve.")
+    curve = queries.tenure_survival(con, f)
+    n = int(curve.loc[curve["tenure_months"] == 0, "at_risk"].sum()) if not curve.empty else 0
+    dims = list(_dimensions(shown.caps).items())[:1]
+    if not dims:  # the Overview has the curve of all customers; here it is split when it can be
+        s.add(figure_block(charts.survival_curves(curve, TENURE_TITLE, TENURE_SUBTITLE, min_n,
+                                                  x="tenure_months"),
+                           "tenure_retention", n, as_of=as_of, empty=shown.nothing()))
+    for dimension, label in dims:
+        by = queries.tenure_survival(con, f, by=dimension)
+        p = queries.tenure_logrank_p(con, f, dimension)
+        chart = charts.survival_curves(by, f"{TENURE_TITLE}, by {label.lower()}",
+                                       TENURE_SUBTITLE, min_n, x="tenure_months")
+        s.add(figure_block(chart, "tenure_retention", n, as_of=as_of,
+                           note=narrative.p_text(p), empty=shown.nothing()))
+        share = queries.churn_share(con, f, by=dimension, min_n=min_n)
+        bars = charts.hbars(share.sort_values("churn_share_pct", ascending=False), "group",
+                            "churn_share_pct", f"Churn share by {label.lower()}",
+                            "Churned (% of the group)",
+                            subtitle="Churned / customers in the file, per group; not a monthly "
+                            "rate", n_col="customers", percent=True, text_fmt="{:.1f}")
+        s.add(figure_block(bars, "churn_share", n, as_of=as_of, empty=shown.nothing()))
+    return s
+
 
 def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str,
             shown: Shown) -> Section:
     if basis in ("mrr", "activity") and not shown.can(f"cohorts.basis_{basis}"):
         basis = "logo"
+    if basis == "logo" and shown.caps.churn_shape == capabilities.NONE and needs.shows(
+            shown.caps, "cohorts.basis_activity"):
+        basis = "activity"  # no churn: who came back, as the Cohorts page opens
+    if basis != "activity" and shown.caps.churn_shape == capabilities.UNDATED:
+        return cohorts_undated(con, f, as_of, min_n, shown)
     s = Section("Cohorts", f"Signup {grain}s, {BASIS_WORDS[basis]} basis.")
     if basis == "activity":
         # Customers who came back in each period: drawn whether or not churn dates exist.

@@ -44,6 +44,8 @@ where cf.signup_date <= $as_of
   and ($industries is null or list_contains($industries::varchar[], cf.industry))
   and ($channels is null or list_contains($channels::varchar[], cf.acquisition_channel))
   and ($products is null or list_contains($products::integer[], cf.products_count))
+  -- a mixed file's churned customers without a churn date: left out of the history
+  and ($left_out is null or not list_contains($left_out::varchar[], cf.customer_id))
   and ($early_tickets is null or (
       cf.early_support_end <= $as_of
       and list_contains($early_tickets::varchar[], /*dimension:early_tickets*/)))

@@ -112,6 +112,7 @@ def run(module: str, *args: str, smtp_url: str) -> subprocess.CompletedProcess:
                           env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_alerts_arrive_once_by_mail_and_webhook_with_the_tiles_numbers(live, smtp, hook, tmp_path):
     inbox, smtp_url = smtp
     received, hook_url = hook
@@ -163,6 +164,7 @@ def test_alerts_arrive_once_by_mail_and_webhook_with_the_tiles_numbers(live, smt
     assert len(inbox.messages) == before + 1 and len(received) == 1
 
 
+@pytest.mark.slow
 def test_no_breach_exits_0_and_a_bad_rule_exits_2_naming_it(live, smtp, tmp_path):
     _, smtp_url = smtp
     rules = tmp_path / "rules.toml"
@@ -177,6 +179,7 @@ def test_no_breach_exits_0_and_a_bad_rule_exits_2_naming_it(live, smtp, tmp_path
                                   "number, got '3%'")
 
 
+@pytest.mark.slow
 def test_an_unreachable_mail_server_exits_2_and_is_retried_next_time(live, smtp, tmp_path):
     inbox, smtp_url = smtp
     rules = tmp_path / "rules.toml"
@@ -190,6 +193,7 @@ def test_an_unreachable_mail_server_exits_2_and_is_retried_next_time(live, smtp,
     assert len(inbox.messages) == before + 1
 
 
+@pytest.mark.slow
 def test_the_board_pack_arrives_attached_with_the_tiles_in_the_message(live, smtp, tmp_path):
     inbox, smtp_url = smtp
     out = tmp_path / "board.html"

@@ -51,8 +51,12 @@ SEED = 42
 TIMEOUT_MS = 90_000
 # Clicks, downloads and other single actions on elements that should already be there.
 ACTION_TIMEOUT_MS = 30_000
-# Once the script has finished, its charts are drawn within seconds; a page without one fails.
-CHART_TIMEOUT_MS = 30_000
+# Charts: drawn once Plotly's lazily loaded bundle has arrived and run, which takes as long as a
+# page's first paint when the cores are shared. A page that has finished without the charts a
+# test waits for is known at once (see App.wait_charts_drawn), so this bound costs nothing.
+CHART_TIMEOUT_MS = TIMEOUT_MS
+# st.data_editor's header and row heights (px), for clicking a row of its canvas.
+GRID_HEADER_PX, GRID_ROW_PX = 35, 35
 
 # URL path of each page (file name without the leading number) and its navigation label.
 PAGES = {
@@ -187,21 +191,70 @@ def launch(p):
     return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-# Counts finished script runs (data-test-script-state going running -> notRunning), so a test
-# can wait for the run its own click caused even when that run is faster than any polling, and a
-# fresh page is not taken as ready in the moment before its first run starts.
+# Counts the script runs the server reports, read from Streamlit's own websocket messages
+# (ForwardMsg, decoded just enough: its top-level fields). The page's data-test-script-state
+# attribute is not enough: when the browser is starved (another browser suite on the same cores),
+# several messages are handled before React renders once, so a run's "running" state is never
+# drawn and an observer of the attribute misses the run (seen: the sign-in's two runs, an
+# st.rerun() chain, drew one running -> notRunning). The server's messages miss nothing:
+# - window.__stRuns: runs that completed (script_finished other than FINISHED_EARLY_FOR_RERUN,
+#   so an st.rerun() chain or a run interrupted by a widget change counts once, at its end);
+# - window.__stRunning: whether the server's last word was "a script is running".
+# Both are updated one task after Streamlit's own listener has taken the message, so by then the
+# app has handed it to React.
 _RUN_COUNTER = """
 (() => {
   window.__stRuns = 0;
-  const ATTR = 'data-test-script-state';
-  new MutationObserver((records) => {
-    const mine = records.filter((r) => r.attributeName === ATTR);
-    mine.forEach((r, i) => {
-      const now = i + 1 < mine.length ? mine[i + 1].oldValue : r.target.getAttribute(ATTR);
-      if (r.oldValue === 'running' && now === 'notRunning') window.__stRuns += 1;
-    });
-  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                        attributeFilter: [ATTR]});
+  window.__stRunning = false;
+  const varint = (b, i) => {
+    let x = 0, shift = 0, c;
+    do { c = b[i++]; x += (c & 0x7f) * 2 ** shift; shift += 7; } while (c & 0x80);
+    return [x, i];
+  };
+  const fields = (bytes) => {  // top-level fields: number -> varint value or bytes
+    const out = {};
+    let i = 0;
+    while (i < bytes.length) {
+      let tag, v, n;
+      [tag, i] = varint(bytes, i);
+      const wire = tag & 7, number = Math.floor(tag / 8);
+      if (wire === 0) { [v, i] = varint(bytes, i); out[number] = v; }
+      else if (wire === 2) { [n, i] = varint(bytes, i); out[number] = bytes.subarray(i, i + n); i += n; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else break;
+    }
+    return out;
+  };
+  const SCRIPT_FINISHED = 6, SESSION_STATUS_CHANGED = 9, SCRIPT_IS_RUNNING = 2;
+  const FINISHED_EARLY_FOR_RERUN = 2;
+  const read = (data) => {
+    if (!(data instanceof ArrayBuffer)) return;
+    const msg = fields(new Uint8Array(data));
+    if (msg[SCRIPT_FINISHED] !== undefined && msg[SCRIPT_FINISHED] !== FINISHED_EARLY_FOR_RERUN) {
+      window.__stRuns += 1;
+    }
+    if (msg[SESSION_STATUS_CHANGED] !== undefined) {
+      window.__stRunning = fields(msg[SESSION_STATUS_CHANGED])[SCRIPT_IS_RUNNING] === 1;
+    }
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      if (!String(args[0]).includes('/_stcore/stream')) return;
+      // After the app's own listener (registered after construction), one task later.
+      const add = this.addEventListener.bind(this);
+      let hooked = false;
+      this.addEventListener = (type, listener, options) => {
+        add(type, listener, options);
+        if (type === 'message' && !hooked) {
+          hooked = true;
+          add('message', (e) => setTimeout(() => read(e.data), 0));
+        }
+      };
+    }
+  };
 })();
 """
 
@@ -273,20 +326,34 @@ class App:
         return self
 
     def runs(self) -> int:
+        """Runs of this page's script the server has completed (see _RUN_COUNTER)."""
         return self.page.evaluate("window.__stRuns || 0")
 
+    def wait_idle(self) -> None:
+        """Wait until no run is in flight: the server's last word is "not running" and the page
+        shows it. An action taken before that would have its run mixed up with the one going."""
+        self.page.wait_for_function("() => !window.__stRunning", timeout=TIMEOUT_MS)
+        self.page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                                    state="attached", timeout=TIMEOUT_MS)
+
     def wait_ready(self, charts: int = 1, after_runs: int | None = None) -> None:
-        """Wait until the script has run (after `after_runs` finished runs, if given), the status
-        widget is gone and at least `charts` Plotly charts are drawn."""
+        """Wait until the script has run (after `after_runs` completed runs, if given, counted by
+        the server's messages), the page has drawn that run (no stale element of an earlier run,
+        no status widget) and at least `charts` Plotly charts are drawn."""
         page = self.page
         wait = {"timeout": TIMEOUT_MS}
         page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
                                state="attached", **wait)
         if after_runs is not None:
-            page.wait_for_function(f"(window.__stRuns || 0) > {after_runs}", **wait)
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                               state="attached", **wait)
+            page.wait_for_function("(n) => (window.__stRuns || 0) > n && !window.__stRunning",
+                                   arg=after_runs, **wait)
+        self.wait_idle()
         page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", **wait)
+        # Elements of the run before are marked stale until the finished run removes them.
+        page.wait_for_selector('[data-stale="true"]', state="detached", **wait)
+        # React has rendered what the app handed it once the browser has drawn two frames.
+        page.evaluate("() => new Promise((r) => requestAnimationFrame(() => "
+                      "requestAnimationFrame(r)))")
         # Streamlit loads the code of many elements lazily (text input, alerts, exception box):
         # they appear once their chunk has arrived, after the run has finished.
         try:
@@ -297,43 +364,90 @@ class App:
             self.wait_charts_drawn(charts)
 
     def wait_charts_drawn(self, charts: int = 1, timeout: float = CHART_TIMEOUT_MS) -> bool:
-        """Wait until at least `charts` Plotly charts exist and every one on the page is drawn.
-        Returns False (instead of raising) when that does not happen within `timeout` ms."""
+        """Wait until the page's run is over, every lazily loaded element has its code (no
+        skeleton left) and every Plotly chart on the page is drawn; True when at least `charts`
+        are. False at once when the finished page has fewer (they will not come), or when that
+        state is not reached within `timeout` ms."""
         try:
-            self.page.wait_for_function(
+            state = self.page.wait_for_function(
                 """(n) => {
+                  const app = document.querySelector('[data-testid="stApp"]');
+                  if (window.__stRunning || !app
+                      || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+                  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
                   const holders = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-                  if (holders.length < n) return false;
-                  return Array.from(holders).every((h) => {
+                  const drawn = Array.from(holders).every((h) => {
                     const gd = h.querySelector('.js-plotly-plot');
                     return gd && gd._fullLayout && gd.querySelector('.main-svg');
                   });
+                  if (!drawn) return false;
+                  return holders.length >= n ? 'drawn' : 'fewer';
                 }""",
                 arg=charts, timeout=timeout,
             )
-            return True
+            return state.json_value() == "drawn"
         except PlaywrightTimeout:
             return False
 
     def act(self, action, charts: int = 1) -> None:
-        """Do something that makes Streamlit rerun, then wait for that rerun to finish."""
+        """Do something that makes Streamlit rerun, then wait for that rerun (or st.rerun chain)
+        to complete and be drawn. Waits first for any run in flight, so that its end is not
+        taken for the end of this action's run."""
+        self.wait_idle()
         before = self.runs()
         action()
         self.wait_ready(charts=charts, after_runs=before)
 
     def nav(self, label: str, charts: int = 1) -> None:
         """Follow a page link of the app's own navigation in the sidebar, then wait until the
-        new page's title is drawn and its run has finished."""
+        new page's run has completed and its title is drawn."""
         path = next(p for p, name in PAGES.items() if name == label)
         link = self.page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a',
                                  has_text=label).first
-        link.click()
-        self.page.wait_for_url(re.compile(rf"^{re.escape(self.server.url)}/{path}(\?.*)?$"),
-                               timeout=TIMEOUT_MS)
+
+        def follow() -> None:
+            link.click()
+            self.page.wait_for_url(re.compile(rf"^{re.escape(self.server.url)}/{path}(\?.*)?$"),
+                                   timeout=TIMEOUT_MS)
+
+        self.act(follow, charts=0)
         heading = "Overview" if not path else label
         self.page.locator('[data-testid="stMain"] h1', has_text=heading).first.wait_for(
             timeout=TIMEOUT_MS)
-        self.wait_ready(charts=charts)
+        if charts:
+            self.wait_charts_drawn(charts)
+
+    def edit_cell(self, editor, row: int, column: int, text: str) -> None:
+        """Type `text` into the cell (`row`, `column`: 0-based, in the order shown) of an
+        st.data_editor (`editor`: a locator of its stDataFrame) and commit it, as a person does:
+        click the row's first cell, arrow right to the column, Enter opens the cell's editor,
+        type, Enter commits (the page reruns). The grid draws on a canvas; its accessible table
+        says which cell is selected (data-testid glide-cell-C-R, aria-selected). Each step waits
+        for its effect (that cell selected, the cell's editor open and focused, the text in it),
+        never for a fixed time: a starved browser opens the editor seconds late (the
+        reason-mapping flake typed into a 500 ms pause and the text was lost)."""
+        page = self.page
+
+        def selected(col: int):
+            editor.locator(f'[data-testid="glide-cell-{col}-{row}"][aria-selected="true"]'
+                           ).wait_for(state="attached", timeout=TIMEOUT_MS)
+
+        editor.scroll_into_view_if_needed()
+        box = editor.bounding_box()  # where it is now: what is above it may have moved
+        page.mouse.click(box["x"] + 20,
+                         box["y"] + GRID_HEADER_PX + GRID_ROW_PX * row + GRID_ROW_PX // 2)
+        selected(0)
+        for col in range(1, column + 1):
+            page.keyboard.press("ArrowRight")
+            selected(col)
+        page.keyboard.press("Enter")  # open the cell's editor
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.matches('textarea.gdg-input')",
+            timeout=TIMEOUT_MS)
+        page.keyboard.type(text)
+        page.wait_for_function("(t) => document.activeElement.value === t", arg=text,
+                               timeout=TIMEOUT_MS)
+        self.act(lambda: page.keyboard.press("Enter"), charts=0)  # commit: the page reruns
 
     def choose(self, key: str, *options: str, charts: int = 1) -> None:
         """Pick options in the multiselect or selectbox with widget key `key`, as a person does:
@@ -453,7 +567,9 @@ class App:
             height = min(max(height, viewport["height"]), 12_000)
         if height != viewport["height"]:
             page.set_viewport_size({"width": viewport["width"], "height": height})
-            page.wait_for_timeout(300)  # let Plotly's resize handler redraw before the shot
+            # Same width, so no chart is re-laid out; the taller page is drawn in a frame or two.
+            page.evaluate("() => new Promise((r) => requestAnimationFrame(() => "
+                          "requestAnimationFrame(r)))")
         try:
             page.screenshot(path=str(path))
         finally:

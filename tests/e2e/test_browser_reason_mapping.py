@@ -17,7 +17,6 @@ from tests.unit.fixtures import make_db
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "editor-battery-staple"
-HEADER_PX, ROW_PX = 35, 35  # st.data_editor's header and row heights
 
 
 def categories_drawn(app) -> set[str]:
@@ -51,16 +50,9 @@ def test_an_editor_maps_a_reason_in_the_browser_and_the_churn_page_follows(tmp_p
         # The editor's rows: 'budget freeze', then 'pricing'. Columns: reason, customers lost,
         # category (list), new category (typed), team.
         grid = page.locator('[data-testid="stDataFrame"]').first
-        box = grid.bounding_box()
 
         def type_into(row: int, column: int, text: str) -> None:
-            page.mouse.click(box["x"] + 20, box["y"] + HEADER_PX + ROW_PX * row + ROW_PX // 2)
-            for _ in range(column):
-                page.keyboard.press("ArrowRight")
-            page.keyboard.press("Enter")  # open the cell's editor
-            page.wait_for_timeout(500)
-            page.keyboard.type(text, delay=30)
-            app.act(lambda: page.keyboard.press("Enter"), charts=0)  # commit: the page reruns
+            app.edit_cell(grid, row, column, text)  # commits: the page reruns
 
         type_into(0, 3, "Budget")
         type_into(0, 4, "Finance")

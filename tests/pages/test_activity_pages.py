@@ -130,3 +130,36 @@ def test_cdnow_transactions_show_their_returned_in_month_k_triangle(tmp_path, mo
                 assert z[r, c] == pytest.approx(returned / n * 100), (cohort, age)
             else:
                 assert np.isnan(z[r, c])  # after June 1998: no cell
+
+
+def test_cdnow_opens_on_who_came_back_and_names_inactive_days(tmp_path, monkeypatch):
+    """The CDNOW purchases alone (no churn at all): Cohorts opens on the Returned basis without
+    a link asking for it, and the Overview shows who was active in the last complete month, worked
+    out from the CSV, and how --inactive-days turns inactivity into churn."""
+    import settings
+    from data.importer import cli
+    from tests.unit.test_real_exports import _with_out, example, raw
+
+    live = tmp_path / "retention.duckdb"
+    assert cli.main(_with_out(example("transactions export on its own"), live)) == 0
+    monkeypatch.setattr(settings, "DB_PATH", live)
+    monkeypatch.setenv("RETENTION_DB", str(live))
+    rows = raw("cdnow_sample.csv")
+    june = {r["customer"] for r in rows if r["date"].startswith("1998-06")}
+    may = {r["customer"] for r in rows if r["date"].startswith("1998-05")}
+    customers = {r["customer"] for r in rows}
+    # Everyone's first purchase was in Q1 1997: nobody is new in 1998.
+    assert (len(june), len(may), len(customers)) == (138, 134, 2357)
+    at = open_page("dashboard.py")
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles == {"Customers active": "138", "New customers": "0",
+                     "Returning customers": "138",
+                     "Came back (% of earlier customers)": f"{138 / 2357 * 100:.1f}%"}
+    assert any("--inactive-days N" in i.value for i in at.info)
+    assert not any("churn_date" in i.value for i in at.info)
+    cohorts = open_page(COHORTS)
+    assert not cohorts.exception
+    assert basis_widget(cohorts).value == "Returned"
+    assert [s.value for s in cohorts.subheader][:2] == ["Retention triangle", "Retention curves"]
+    assert len(cohorts.get("plotly_chart")) >= 3

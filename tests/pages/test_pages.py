@@ -403,6 +403,7 @@ def test_support_kpis_for_one_priority_show_its_tickets_only(demo_db, con):
     assert any(f"N = {urgent:,} tickets" in text for text in shown), shown[:4]
 
 
+@pytest.mark.slow
 def test_support_breakdown_pickers_redraw_their_chart(demo_db, con):
     # The pickers live in an st.fragment: a change reruns that block alone in the browser.
     at = open_page("pages/4_Support_KPIs.py")

@@ -45,22 +45,34 @@ def test_support_x_retention_leaves_out_ticket_categories_the_export_lacks(raven
     at = open_page("pages/5_Support_x_retention.py")
     assert not at.exception
     # 110 customers churned by flag, 35 of them without a churn event or date (README's
-    # RavenStack line): they are counted on the as-of date, 31 Dec 2024, and the header says so.
-    assert (":material/info: The import counted 35 customers marked churned without a churn "
-            "date as churned on 31 Dec 2024 (its as-of date), so churn in December 2024 "
-            "includes them.") in [c.value for c in at.caption]
+    # RavenStack line): a mixed file, so those 35 are left out of the history, and the header
+    # says so.
+    assert (":material/info: 35 of the 110 churned customers have no churn date: they are "
+            "left out of every number here, the history of the 75 customers churned on a known "
+            "date.") in [c.value for c in at.caption]
     # The tickets have no category: the pre-churn table has no "Top ticket categories" column
     # (it would read "Unknown 100%" on every row).
     table = at.dataframe[-1]
     assert "top_ticket_categories" in table.value.columns
     assert list(table.proto.column_order) == [
         "category", "churned_customers", "tickets_per_customer", "baseline_tickets_per_customer"]
-    # All 110 churned customers are in the one reason category, Other (no reason code is mapped).
-    assert table.value[["category", "churned_customers"]].values.tolist() == [["Other", 110]]
+    # The 75 dated churned customers are in the one reason category, Other (no reason code is
+    # mapped); the 35 without a date are left out.
+    assert table.value[["category", "churned_customers"]].values.tolist() == [["Other", 75]]
 
 
 def _active_on(day, signup, churn) -> list[str]:
-    return [a for a, s in signup.items() if s <= day and not (a in churn and churn[a] <= day)]
+    """The accounts active on `day` in the history: some churned accounts have a churn event and
+    35 do not (a mixed file), and those 35 are left out of every number."""
+    return [a for a, s in signup.items() if s <= day and not (a in churn and churn[a] <= day)
+            and a not in _dateless()]
+
+
+def _dateless() -> set[str]:
+    """Accounts flagged churned without a churn event: no churn date."""
+    dated = {e["account_id"] for e in raw("ravenstack_churn_events.csv")}
+    return {a["account_id"] for a in raw("ravenstack_accounts.csv")
+            if a["churn_flag"] == "TRUE" and a["account_id"] not in dated}
 
 
 def _subscription_mrr(day) -> dict[str, float]:
@@ -83,24 +95,25 @@ def test_the_mrr_tile_is_what_the_active_customers_paid_then(ravenstack_db):
     for day in (date(2024, 11, 30), date(2024, 12, 31)):
         mrr = _subscription_mrr(day)
         paid[day] = sum(mrr.get(a, 0.0) for a in _active_on(day, signup, churn))
-    # The customers active at the end of November paid $7,425,726 then; those active at the end of
-    # December (the as-of day) $8,086,455: +$660,729, +8.9%. customers.mrr (today's MRR of the
-    # November customers, $8,628,526) made it -$542,071.
-    assert paid == {date(2024, 11, 30): 7_425_726.0, date(2024, 12, 31): 8_086_455.0}
+    # The customers active at the end of November paid $6,840,303 then (with the 35 accounts
+    # churned without a date, left out of the history: $7,425,726); those active at the end of
+    # December (the as-of day) $8,086,455: +$1,246,152, +18.2%.
+    assert len(_dateless()) == 35
+    assert paid == {date(2024, 11, 30): 6_840_303.0, date(2024, 12, 31): 8_086_455.0}
     con = connect(ravenstack_db)
     try:
         moves = period_movements(con, Filters()).set_index("period")
     finally:
         con.close()
-    assert moves.loc[date(2024, 12, 1), ["start_mrr", "end_mrr"]].tolist() == [7_425_726.0,
+    assert moves.loc[date(2024, 12, 1), ["start_mrr", "end_mrr"]].tolist() == [6_840_303.0,
                                                                                 8_086_455.0]
     at = open_page("dashboard.py")
     assert not at.exception
     tile = next(m for m in at.metric if m.label == "MRR")
-    assert (tile.value, tile.delta) == ("$8.09M", "+$660.7k")
-    # 660,729 / 7,425,726 = 8.90% (the page escapes Markdown in sentences)
+    assert (tile.value, tile.delta) == ("$8.09M", "+$1.25M")
+    # 1,246,152 / 6,840,303 = 18.22% (the page escapes Markdown in sentences)
     from app import ui
-    said = ui.markdown_text("MRR rose 8.9% to $8,086,455.")
+    said = ui.markdown_text("MRR rose 18.2% to $8,086,455.")
     assert any(said in m.value for m in at.markdown)
 
 
@@ -110,7 +123,10 @@ def test_early_support_counts_tickets_from_the_signup_on(ravenstack_db):
     tickets = raw("ravenstack_support_tickets.csv")
     before = sum(date.fromisoformat(t["submitted_at"]) < signup[t["account_id"]] for t in tickets)
     # Accounts whose first 90 days are over by the as-of date, by their tickets in those days.
-    early = {a: 0 for a, s in signup.items() if s + timedelta(days=90) <= date(2024, 12, 31)}
+    # (the 35 accounts churned without a date are left out of the history: 23 + 6 of them would
+    # be in the 0 and 1-2 groups)
+    early = {a: 0 for a, s in signup.items() if s + timedelta(days=90) <= date(2024, 12, 31)
+             and a not in _dateless()}
     for t in tickets:
         day, start = date.fromisoformat(t["submitted_at"]), signup[t["account_id"]]
         if t["account_id"] in early and start <= day < start + timedelta(days=90):
@@ -118,7 +134,7 @@ def test_early_support_counts_tickets_from_the_signup_on(ravenstack_db):
     buckets = {"0 tickets": sum(n == 0 for n in early.values()),
                "1-2 tickets": sum(1 <= n <= 2 for n in early.values()),
                "3+ tickets": sum(n >= 3 for n in early.values())}
-    assert (before, buckets) == (1077, {"0 tickets": 257, "1-2 tickets": 161, "3+ tickets": 4})
+    assert (before, buckets) == (1077, {"0 tickets": 234, "1-2 tickets": 155, "3+ tickets": 4})
     con = connect(ravenstack_db)
     try:
         start = survival(con, Filters(), by="early_tickets").query("day == 0")
@@ -126,13 +142,16 @@ def test_early_support_counts_tickets_from_the_signup_on(ravenstack_db):
     finally:
         con.close()
     assert dict(zip(start["group"], start["at_risk"])) == buckets
-    assert quality["tickets_before_signup"] == 1077
+    # 90 of the 1,077 are tickets of the 35 accounts left out of the history.
+    kept = sum(date.fromisoformat(t["submitted_at"]) < signup[t["account_id"]]
+               and t["account_id"] not in _dateless() for t in tickets)
+    assert quality["tickets_before_signup"] == kept == 987
     # The Data page names them with what they are left out of.
     data = open_page("pages/6_Data_and_definitions.py")
     assert not data.exception
     from app import ui
     assert ui.markdown_text(
-        "Dated before their customer's signup date: 1,077 tickets. They count in no per-customer "
+        "Dated before their customer's signup date: 987 tickets. They count in no per-customer "
         "number (early support, activity retention, the 90 days before churn) but stay in the "
         "period totals; check the export's dates.") in [w.value for w in data.warning]
 
@@ -171,11 +190,14 @@ def test_a_tile_over_a_sliver_of_its_months_says_which_days_it_covers(late_ticke
     # first response show December's value and no change, and say which days the tickets cover.
     for label in ("CSAT", "First response"):
         assert tiles[label].delta in (None, "")
-    assert tiles["CSAT"].value == "64.5%"  # the same December as with every ticket
+    # the same December as with every ticket (the 35 accounts churned without a date left out)
+    assert tiles["CSAT"].value == "63.8%"
     from app import ui
     captions = [c.value for c in at.caption]
     assert captions.count(ui.markdown_text("Tickets cover 29 Nov – 31 Dec only.")) == 2
     # Tiles of the customers file compare as before.
-    assert (tiles["Churn rate"].value, tiles["Churn rate"].delta) == ("11.6%", "+9.3 pts")
+    # December: 14 of the 388 dated-history customers churned (3.6%), November 9 of 367 (2.5%);
+    # the 35 churned without a date are not December's churn.
+    assert (tiles["Churn rate"].value, tiles["Churn rate"].delta) == ("3.6%", "+1.2 pts")
     # The sentence on support is left out: it would be a change between the two months.
     assert not any("CSAT rose" in m.value for m in at.markdown)

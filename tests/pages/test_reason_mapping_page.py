@@ -146,6 +146,7 @@ def test_an_editor_maps_reasons_and_saves_a_new_snapshot_that_every_page_uses(li
         con.close()
 
 
+@pytest.mark.slow
 def test_a_link_pinned_to_the_older_snapshot_keeps_its_mapping(live):
     parent_id = snapshots.resolve(live).name.removeprefix("retention-").removesuffix(".duckdb")
     at = save(open_page(PAGE, editor=True), {"budget freeze": {"category": "Price"}})

@@ -84,6 +84,7 @@ def submit(at: AppTest, customers: tuple[str, bytes]) -> AppTest:
     return at.run()
 
 
+@pytest.mark.slow
 def test_the_importer_switches_snapshots_only_on_valid_input(db, other_customers):
     before = snapshots.resolve(db)
     at = as_editor_on_import_page(app())
@@ -105,6 +106,7 @@ def test_the_importer_switches_snapshots_only_on_valid_input(db, other_customers
     assert sharing.snapshot_id_of(after, db) in " ".join(c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_a_link_to_an_old_snapshot_shows_the_old_numbers_after_a_new_import(db, other_customers):
     old = snapshots.resolve(db)
     old_id = sharing.snapshot_id_of(old, db)

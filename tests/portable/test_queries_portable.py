@@ -55,7 +55,8 @@ def test_calls_cover_every_query_function():
     called = {name for _, name, _, _ in CALLS} | {"snapshot_as_of"}
     paged = {call[0] for calls in [FRAME_CALLS, *PAGE_CALLS.values()] for call in calls}
     not_sql = {"Filters", "DIMENSIONS", "GRAINS", "connect", "pre_churn_long", "kpi_tiles",
-               "outreach_tiles", "risk_totals"}
+               "outreach_tiles", "risk_totals", "activity_tiles", "ACTIVITY_TILES",
+               "activity_months"}
     assert paged - called == set()
     assert set(queries.__all__) - not_sql - called == set()
 

@@ -81,7 +81,7 @@ def test_the_message_and_the_link_carry_the_numbers_and_the_view(con, tmp_path, 
 @pytest.mark.parametrize("text, expected", [
     ('[[rule]]\nname = "A"\nkpi = "churn"\nabove = 3',
      "rule 1 'A': field 'kpi': expected one of active_customers, churn_rate_pct, crr_pct, mrr, "
-     "nrr_pct, csat_pct, frt_median_h, nps, clv, got 'churn'"),
+     "nrr_pct, csat_pct, frt_median_h, nps, clv, churn_share_pct, got 'churn'"),
     ('[[rule]]\nname = "A"\nkpi = "nps"\nabove = "30"',
      "rule 1 'A': field 'above': expected a number, got '30'"),
     ('[[rule]]\nname = "A"\nkpi = "nps"\nabove = 3\nbelow = 1',

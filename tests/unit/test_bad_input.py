@@ -99,6 +99,7 @@ def test_bad_row_deep_in_a_200k_row_file_is_found_on_its_line(live, tmp_path):
         "big_customers.csv:150002: mrr: expected a number like 1234.50, found 'NaN'"]
 
 
+@pytest.mark.slow
 def test_thousand_columns_are_accepted_as_extra_text_columns(live, tmp_path):
     # 1,000 columns with the required ones present is a legitimate (if wide) export: kept as text.
     path = tmp_path / "wide.csv"

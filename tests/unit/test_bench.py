@@ -81,6 +81,7 @@ def test_every_page_call_runs_on_the_data_and_is_answered_from_the_kept_views(ti
     assert find_function("no_such_metric") is None
 
 
+@pytest.mark.slow
 def test_benchmark_end_to_end_writes_results(tiny_db, capsys):
     folder, _ = tiny_db
     out = folder / "latest.json"

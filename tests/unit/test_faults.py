@@ -78,6 +78,7 @@ def live(tmp_path) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_subprocess_import_succeeds_and_reports_peak_memory(live, tmp_path):
     before = live_state(live)
     result = run_import_subprocess(live, {"customers": write_customers(tmp_path / "c.csv", 2000)})
@@ -163,6 +164,7 @@ def _kill_trials(live: Path, command: list[str], trials: int, seed: int, env: di
             "partial_files_before_next_build": len(partial)}
 
 
+@pytest.mark.slow
 def test_kill_9_of_the_importer_never_breaks_the_live_database(live, tmp_path):
     customers = write_customers(tmp_path / "big.csv", 8_000)
     tickets = write_tickets(tmp_path / "tickets.csv", 8_000, 8_000)
@@ -176,6 +178,7 @@ def test_kill_9_of_the_importer_never_breaks_the_live_database(live, tmp_path):
     assert (final["customers"], final["tickets"]) in ((50, 0), (8_000, 8_000))
 
 
+@pytest.mark.slow
 def test_kill_9_of_the_generator_never_breaks_the_live_database(tmp_path):
     live = tmp_path / "db" / "retention.duckdb"
     command = [sys.executable, "-m", "data.demo", "--out", str(live), "--customers", "300"]
@@ -199,6 +202,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.slow
 def test_disk_full_during_import_keeps_the_old_snapshot_and_says_why(small_disk, tmp_path):
     live = small_disk / "db" / "retention.duckdb"
     importer.load(live, {"customers": write_customers(tmp_path / "first.csv", 50)})
@@ -217,6 +221,7 @@ def test_disk_full_during_import_keeps_the_old_snapshot_and_says_why(small_disk,
 
 
 # --- file handles --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_imports_leave_no_file_handles_open(live, tmp_path):
     good = write_customers(tmp_path / "c.csv", 500)
     bad = ROOT / "tests" / "data" / "bad" / "date_year_9999.csv"

@@ -87,6 +87,7 @@ def checksums(path) -> dict:
 
 
 # --- determinism ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_same_arguments_give_identical_tables_and_another_seed_does_not(demo):
     again = demo["root"] / "again.duckdb"
     other = demo["root"] / "other.duckdb"
@@ -605,6 +606,7 @@ def test_the_retention_effect_is_modest(con):
     assert abs(contacted[0] - not_contacted[0]) <= 5
 
 
+@pytest.mark.slow
 def test_routine_outreach_has_a_random_stream_of_its_own(tmp_path, monkeypatch):
     """No routine contacts drawn leaves every other table exactly as it is with them (the save
     campaigns, drawn before, are the only outreach that moves a churn)."""

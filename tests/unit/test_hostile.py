@@ -118,6 +118,7 @@ def page_problems(at: AppTest, where: str) -> list[str]:
 
 
 # --- URL fuzz ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_url_fuzz_sample(demo, serve):
     serve(demo)
     info = fuzz.snapshot_info_for(demo)
@@ -145,6 +146,7 @@ def test_template_spy_catches_a_statement_outside_the_templates(demo):
 
 
 # --- data-borne markup ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_markup_in_names_reasons_and_categories_renders_as_text(hostile, serve):
     serve(hostile)
     at = app()
@@ -249,6 +251,7 @@ def sidebar_snapshot(at: AppTest) -> str:
     return re.search(r"snapshot `([^`]+)`", text)[1]
 
 
+@pytest.mark.slow
 def test_viewers_move_to_the_new_snapshot_without_errors_and_no_handles_leak(tmp_path, serve):
     folder = tmp_path / "files"
     folder.mkdir()

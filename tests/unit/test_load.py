@@ -443,6 +443,7 @@ def test_validate_returns_the_same_problems_without_building(tmp_path):
                                      "expected an ISO date YYYY-MM-DD, found '2024-01-32'")]
 
 
+@pytest.mark.slow
 def test_cli_exit_codes_and_output(tmp_path):
     out = tmp_path / "retention.duckdb"
     good = write(tmp_path, "customers.csv", CUSTOMERS)

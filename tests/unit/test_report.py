@@ -242,8 +242,9 @@ def test_the_returned_basis_draws_the_activity_triangle(db, tmp_path):
 
 
 def test_the_pack_says_what_the_import_assumed(tmp_path):
-    """Two customers flagged churned without a date, one with a date: the pack says the two were
-    put on the as-of date, as the app's header does; the demo pack (dates given) says nothing."""
+    """Two customers flagged churned without a date, one with a date (a mixed file): the pack
+    says the two are left out of the history, as the app's header does; the demo pack (dates
+    given) says nothing."""
     from data import importer
 
     live = tmp_path / "retention.duckdb"
@@ -253,9 +254,9 @@ def test_the_pack_says_what_the_import_assumed(tmp_path):
     importer.load(live, {"customers": tmp_path / "c.csv"}, as_of=date(2024, 6, 30))
     out = tmp_path / "board.html"
     assert main(["--out", str(out), "--db", str(live)]) == 0
-    assert html.escape("The import counted 2 customers marked churned without a churn date as "
-                       "churned on 30 Jun 2024 (its as-of date), so churn in June 2024 includes "
-                       "them.") in out.read_text(encoding="utf-8")
+    assert html.escape("2 of the 3 churned customers have no churn date: they are left out of "
+                       "every number here, the history of the 1 customer churned on a known "
+                       "date.") in out.read_text(encoding="utf-8")
 
 
 def test_the_demo_pack_states_no_assumption(pack):

@@ -53,6 +53,7 @@ def test_parse_mapping_reads_the_cli_format_and_names_bad_lines():
     assert bad == ["nonsense"]
 
 
+@pytest.mark.slow
 def test_a_valid_upload_becomes_the_new_live_snapshot(live):
     before = snapshots.resolve(live)
     outcome = uploads.import_uploads({"customers": Upload("customers.csv", GOOD)}, "", out=live)
@@ -88,6 +89,7 @@ def test_a_bad_mapping_or_no_customers_file_is_refused_before_loading(live):
     assert snapshots.resolve(live) == before
 
 
+@pytest.mark.slow
 def test_a_mapping_maps_the_users_headers(live):
     text = "id,Start Date\nc1,2025-01-05\n"
     outcome = uploads.import_uploads(
@@ -105,6 +107,7 @@ def _customers(live: Path):
         con.close()
 
 
+@pytest.mark.slow
 def test_the_page_options_reach_the_import_like_the_command_line(live):
     # A telco-style export: a Yes/No flag and tenure in months, no dates. As of 30 Sep 2024,
     # 3 months of tenure = signed up 30 Jun 2024; the churned flag without a date = churned on
@@ -121,6 +124,7 @@ def test_the_page_options_reach_the_import_like_the_command_line(live):
     assert "churned" in lines and "Conversions:" in lines
 
 
+@pytest.mark.slow
 def test_day_first_dates_need_and_take_the_date_format_option(live):
     text = "customer_id,signup_date\nc1,03/04/2024\nc2,05/06/2024\n"
     refused = uploads.import_uploads({"customers": Upload("c.csv", text)}, "", out=live)
@@ -133,6 +137,7 @@ def test_day_first_dates_need_and_take_the_date_format_option(live):
     assert [row[1] for row in _customers(live)] == ["2024-04-03", "2024-06-05"]
 
 
+@pytest.mark.slow
 def test_an_activity_file_on_its_own_with_inactive_days(live):
     # a1 bought on 1 Jan and 1 Feb 2025, a2 on 10 Mar 2025; as of 30 Jun 2025 with 60 inactive
     # days: a1 churned on 1 Feb + 60 days = 2 Apr 2025; a2's 60 days end 9 May 2025, also
@@ -145,6 +150,7 @@ def test_an_activity_file_on_its_own_with_inactive_days(live):
                                 ("a2", "2025-03-10", "2025-05-09")]
 
 
+@pytest.mark.slow
 def test_an_outreach_upload_is_imported(live):
     customers = "customer_id,signup_date\nc1,2025-01-05\n"
     outreach = "customer_id,contacted_at,channel,responded_at\nc1,2025-03-01 10:00,phone,\n"
