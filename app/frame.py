@@ -193,7 +193,7 @@ def _nobody(info: dict, f: Filters) -> None:
 
 def _filters(info: dict, hidden: set[str]) -> Filters:
     """The shared filter widgets, each bound to its URL parameter (key = parameter name); a
-    filter in `hidden` is not drawn (data/needs.py: its dimension has no value)."""
+    filter in `hidden` is not drawn (views/needs.py: its dimension has no value)."""
     opts = info["options"]
     st.markdown("**View**")
     st.segmented_control("Period grain", GRAINS, default="month", required=True, key="grain",
