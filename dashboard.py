@@ -70,7 +70,7 @@ else:
     ui.missing_lines(missing_tiles)
 
     st.subheader("What changed")
-    # The reasons behind a change only when the data names them (data/needs.py).
+    # The reasons behind a change only when the data names them (views/needs.py).
     with_reasons = bool(ui.offered(["overview.churn_reasons"]))
     reasons = ui.query("churn_reasons", f, grain="month") if with_reasons else None
     by_segment = ui.compare("churn_reasons", f, "segment", grain="month") if with_reasons else None

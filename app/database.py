@@ -225,7 +225,7 @@ def current() -> dict:
 
 def assumed() -> dict:
     """What the import of the snapshot this session reads assumed where its files were silent
-    (narrative.assumption_lines words it)."""
+    (notes.assumption_lines words it)."""
     return current()["assumed"]
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from app import auth
 from words import definitions
-from words import narrative
+from words import notes
 import settings
 from app import sharing
 from app import database
@@ -193,7 +193,7 @@ def _nobody(info: dict, f: Filters) -> None:
 
 def _filters(info: dict, hidden: set[str]) -> Filters:
     """The shared filter widgets, each bound to its URL parameter (key = parameter name); a
-    filter in `hidden` is not drawn (data/needs.py: its dimension has no value)."""
+    filter in `hidden` is not drawn (views/needs.py: its dimension has no value)."""
     opts = info["options"]
     st.markdown("**View**")
     st.segmented_control("Period grain", GRAINS, default="month", required=True, key="grain",
@@ -258,6 +258,6 @@ def _header(page_title: str, info: dict, f: Filters) -> None:
                f"`{info['snapshot_id']}` · {described}")
     # Said on every page, next to the numbers: churn and cohorts move with what was assumed.
     caps = info["capabilities"]
-    for line in narrative.assumption_lines(info["assumed"], as_of, caps.churn_shape,
+    for line in notes.assumption_lines(info["assumed"], as_of, caps.churn_shape,
                                            caps.churned):
         st.caption(f":material/info: {line}")

@@ -20,6 +20,7 @@ from views import needs
 from views.filter_params import MULTI
 from words import narrative
 
+from words import without_dates
 TENURE_TITLE = "Retention by tenure (Kaplan–Meier over tenure months)"
 TENURE_SUBTITLE = ("A snapshot of one moment: each churned customer's tenure read as the month "
                    "they left; customers who left before the file was made are not in it")
@@ -104,7 +105,7 @@ def _overview_undated(f: queries.Filters) -> None:
     dims = dimensions()
     spreads = {label.lower(): ui.query("churn_share", f, by=d) for d, label in dims.items()}
     st.subheader("What the data says")
-    sentences = narrative.undated_summary(share, curve, spreads, kpis, as_of, settings.MIN_N)
+    sentences = without_dates.undated_summary(share, curve, spreads, kpis, as_of, settings.MIN_N)
     st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in sentences))
     customers = int(share["customers"].iloc[0])
     left, right = st.columns(2)
@@ -165,7 +166,7 @@ def _overview_activity(f: queries.Filters) -> None:
     if ui.empty(cells):
         return
     found = ui.derive("activity_tiles", queries.activity_tiles, cells, settings.MIN_N)
-    st.info(narrative.INACTIVE_DAYS_HINT, icon=":material/event_busy:")
+    st.info(without_dates.INACTIVE_DAYS_HINT, icon=":material/event_busy:")
     if found is None or found.empty:
         st.info("Not enough history for the tiles: they compare the last two complete months.")
         return
@@ -177,7 +178,7 @@ def _overview_activity(f: queries.Filters) -> None:
     st.caption(f"Tiles: the last complete month ({period:%b %Y}); activity = a purchase, login or "
                f"other activity in the month · as of {ui.as_of():%d %b %Y}")
     st.subheader("What changed")
-    st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in narrative.activity_summary(found)))
+    st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in without_dates.activity_summary(found)))
     months = ui.derive("activity_months", queries.activity_months, cells)
     if months is not None and not months.empty:
         chart = charts.time_lines(

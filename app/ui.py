@@ -57,7 +57,7 @@ def filtered() -> bool:
 # --- What the data can show ------------------------------------------------------------------
 
 def available(key: str, churn: bool | None = None) -> bool:
-    """Whether the page may draw item `key` of data/needs.py. When the snapshot lacks what
+    """Whether the page may draw item `key` of views/catalog.py. When the snapshot lacks what
     it needs, one line says which file or column would fill it; when it needs churn and nobody
     has churned by the as-of date, one line says so; and False."""
     caps = database.capabilities()
@@ -80,7 +80,7 @@ def offered(keys) -> list[str]:
 def with_values(columns: dict[str, str]) -> list[str]:
     """The keys of `columns` (a table's column name -> the stored "table.column" it comes from,
     or "" for one every snapshot fills) whose source holds a value in this snapshot: a list of
-    customers leaves out what an import never had (data/needs.py)."""
+    customers leaves out what an import never had (views/needs.py)."""
     caps = database.capabilities()
     return [key for key, source in columns.items()
             if not source or caps.filled(*source.split(".")) > 0]

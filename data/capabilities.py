@@ -14,7 +14,7 @@ about the data that decide what can be drawn:
   a date (meta.source "assumed", data/shapes.py).
 
 What each chart, tile, filter and breakdown needs of them, and the line that says what is
-missing, is data/needs.py. No streamlit, no queries/ here.
+missing, is views/needs.py (by the needs of data/needs.py). No streamlit, no queries/ here.
 
     caps = capabilities.read(con)
 """

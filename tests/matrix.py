@@ -157,7 +157,7 @@ def all_traces_empty(traces: list[dict]) -> bool:
     return not any(_has_values(t.get(k)) for t in traces for k in ("x", "y", "z", "values"))
 
 
-# What the board pack of each snapshot leaves out, word for word (data/needs.py).
+# What the board pack of each snapshot leaves out, word for word (views/needs.py).
 PACK_LEFT_OUT = {
     "customers_only": (
         "Left out for lack of data: net revenue retention (add an MRR history file (`--mrr`)); "

@@ -5,7 +5,6 @@ Every sentence is computed from the data handed in; nothing is canned except the
 
 from __future__ import annotations
 
-from datetime import date
 
 import pandas as pd
 
@@ -13,22 +12,19 @@ import settings
 from words.formatting import count
 
 
-def _month(value) -> str:
+def month_words(value) -> str:
     return f"{pd.Timestamp(value):%B %Y}"
-
 
 def _moved(now: float, before: float, flat: float) -> str:
     if abs(now - before) < flat:
         return "held steady"
     return "rose" if now > before else "fell"
 
-
 def _kpi(kpis: pd.DataFrame, name: str) -> pd.Series | None:
     rows = kpis[kpis["kpi"] == name]
     if rows.empty or pd.isna(rows.iloc[0]["value"]):
         return None
     return rows.iloc[0]
-
 
 def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
                      by_segment: pd.DataFrame | None, min_n: int = settings.MIN_N,
@@ -79,7 +75,6 @@ def overview_summary(kpis: pd.DataFrame, reasons: pd.DataFrame | None,
         out.append(text[0].upper() + text[1:] + ".")
     return out
 
-
 def _customers_sentence(active, mrr) -> str:
     """'Active customers grew by 250 to 10,250; MRR fell 5.0% to $95,000.' The MRR clause only
     when the tile compares two months; without an MRR history it says the MRR is today's (the
@@ -100,16 +95,15 @@ def _customers_sentence(active, mrr) -> str:
             words += " (the data has no MRR history: not what they paid then)"
     return words + "."
 
-
 def _churn_sentence(churn, period, previous, history) -> str:
     """'Churn rose to 2.8% in October 2026 from 2.4% in September, still below the 2025 monthly
     average of 3.4%. It counts the customers who left in the month as a share of the 11,978
     customers active at its start.'"""
     value, before = churn["value"], churn["previous"]
     moved = _moved(value, before, 0.05)
-    head = (f"Churn held steady at {value:.1f}% in {_month(period)} (from {before:.1f}% in "
+    head = (f"Churn held steady at {value:.1f}% in {month_words(period)} (from {before:.1f}% in "
             f"{pd.Timestamp(previous):%B})" if moved == "held steady" else
-            f"Churn {moved} to {value:.1f}% in {_month(period)} from {before:.1f}% in "
+            f"Churn {moved} to {value:.1f}% in {month_words(period)} from {before:.1f}% in "
             f"{pd.Timestamp(previous):%B}")
     trend = _year_average(history, period)
     if trend is not None:
@@ -125,7 +119,6 @@ def _churn_sentence(churn, period, previous, history) -> str:
     return head + (f". It counts the customers who left in the month as a share of the "
                    f"{count(churn['n'], 'customers')} active at its start.")
 
-
 def _year_average(history, period) -> tuple[int, float, list] | None:
     """(year, mean of its complete months' churn rates, those months) for the calendar year
     before `period`'s, or None when the history has no complete month in it."""
@@ -139,7 +132,6 @@ def _year_average(history, period) -> tuple[int, float, list] | None:
     if not mask.any():
         return None
     return year, float(history.loc[mask, "churn_rate_pct"].mean()), sorted(months[mask])
-
 
 def _driver(reasons, by_segment, period, previous, rising: bool) -> str:
     """'Customers lost with a Competitor reason rose most: 31 in October 2026 against 18 in
@@ -157,7 +149,7 @@ def _driver(reasons, by_segment, period, previous, rising: bool) -> str:
     if (total <= 0) if rising else (total >= 0):
         return ""
     words = (f"Customers lost {_with_reason(top)} {'rose' if rising else 'fell'} most: "
-             f"{int(now.get(top, 0)):,} in {_month(period)} against {int(before.get(top, 0)):,} "
+             f"{int(now.get(top, 0)):,} in {month_words(period)} against {int(before.get(top, 0)):,} "
              f"in {pd.Timestamp(previous):%B} ({total:+,})")
     # Where it moved, only when the data tells segments apart: with one segment (or none, all
     # "Unknown") "all 841 more in Unknown" says nothing.
@@ -180,7 +172,6 @@ def _driver(reasons, by_segment, period, previous, rising: bool) -> str:
                           f"{'more' if rest > 0 else 'fewer'} in the other segments")
     return words + "."
 
-
 def _with_reason(category: str) -> str:
     """'with a Price reason', 'with an Onboarding reason'; Other holds the reasons the mapping
     does not list and the customers who gave none: 'with no mapped reason (Other)'."""
@@ -189,11 +180,9 @@ def _with_reason(category: str) -> str:
     article = "an" if str(category)[:1].lower() in "aeiou" else "a"
     return f"with {article} {category} reason"
 
-
 def _lost(frame: pd.DataFrame, key: str, period) -> pd.Series:
     """customers_lost in `period` per value of `key`."""
     return frame[frame["period"] == period].groupby(key)["customers_lost"].sum()
-
 
 def top_categories_sentence(reasons: pd.DataFrame) -> str:
     """'Organizational change (14%), Product quality (13%) and Competitor (11%) account for 38%'"""
@@ -215,7 +204,6 @@ def top_categories_sentence(reasons: pd.DataFrame) -> str:
     return (f"{listed} account for {top['share_pct'].sum():.0f}% of the "
             f"{lost:,} customers lost.")
 
-
 def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str,
                  came_back: str | None = None) -> str:
     """'64 of 78 customers who signed up in Jan 2024 were retained at month 3 (82.1%).'
@@ -234,7 +222,6 @@ def cell_summary(members: pd.DataFrame, cohort_label: str, age: int, unit: str,
         text += (f" Only {reached:,} of them {'has' if reached == 1 else 'have'} reached that age "
                  "so far: this cell is incomplete.")
     return text
-
 
 def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
                      excluded: int | None, min_n: int = settings.MIN_N) -> str:
@@ -265,14 +252,12 @@ def survival_reading(at_year: pd.DataFrame | None, p_value, grouping: str,
                  f"{'is' if int(excluded) == 1 else 'are'} left out. ")
     return text + "This is an association, not proof that support caused the difference."
 
-
 # Beside the retention of contacted customers split by campaign: why a save campaign's gap says
 # nothing about what the contact did.
 OUTREACH_SELECTION = (
     "Save campaigns go to customers already at risk, so their gap reflects who was chosen, not "
     "what the contact did: the comparison matches plan, segment and age band, not that risk. "
     "Association, not cause.")
-
 
 def outreach_reading(retention: pd.DataFrame | None, grain: str = "month",
                      min_n: int = settings.MIN_N) -> str:
@@ -308,7 +293,6 @@ def outreach_reading(retention: pd.DataFrame | None, grain: str = "month",
     return text + ("This is an association, not proof that the contact kept anyone: the team "
                    "chooses whom to contact, often customers already at risk.")
 
-
 def _gap_words(gap) -> str:
     if gap is None or pd.isna(gap):
         return "no gap to compare"
@@ -316,13 +300,11 @@ def _gap_words(gap) -> str:
         return "about the same"
     return f"{abs(gap):.0f} points {'higher' if gap > 0 else 'lower'} for the contacted"
 
-
 def p_text(p_value) -> str:
     """The log-rank p-value as a chart note."""
     if p_value is None or pd.isna(p_value):
         return "log-rank p not defined (one group, or no churn)"
     return f"log-rank p = {p_value:.3g}" if p_value >= 0.001 else "log-rank p < 0.001"
-
 
 def excluded_text(df: pd.DataFrame) -> str:
     """Who a retention-driver chart leaves out (its excluded_* columns), as a chart note."""
@@ -333,259 +315,6 @@ def excluded_text(df: pd.DataFrame) -> str:
     if "excluded_no_history" in df.columns and len(df) and int(df["excluded_no_history"].iloc[0]):
         parts.append(f"{int(df['excluded_no_history'].iloc[0]):,} without MRR history left out")
     return " · ".join(parts)
-
-
-def other_share(totals: pd.DataFrame) -> float:
-    """% of lost customers whose reason fell into Other (unmapped), from churn_reasons."""
-    other = totals.loc[totals["category"] == "Other", "share_pct"]
-    return float(other.sum()) if not other.empty else 0.0
-
-
-def other_warning(other_pct: float, lost: int, other_reasons: pd.DataFrame | None,
-                  threshold: float) -> str | None:
-    """The Churn reasons page's warning when more than `threshold` % of the `lost` customers are in
-    Other, telling those who gave no reason from those whose reason the mapping does not list
-    (`other_reasons`: raw_reasons of category Other, with its status column); else None."""
-    if other_pct <= threshold:
-        return None
-    text = (f"{other_pct:.0f}% of lost customers are in Other (more than {threshold:g}%)")
-    if other_reasons is None or other_reasons.empty:
-        return text + "."
-    by_status = other_reasons.groupby("status")["customers_lost"].sum()
-    none, unmapped = int(by_status.get("no reason", 0)), int(by_status.get("unmapped", 0))
-    texts = int((other_reasons["status"] == "unmapped").sum())
-    parts = []
-    if unmapped:
-        parts.append(f"{unmapped:,} of {lost:,} gave a reason the mapping does not list "
-                     f"({texts:,} distinct {'text' if texts == 1 else 'texts'}: map them on the "
-                     "Reason mapping page so they reach the team that owns them)")
-    if none:
-        parts.append(f"{none:,} of {lost:,} gave no reason (no mapping can place them; ask for "
-                     "one when customers cancel)")
-    return text + (": " + "; ".join(parts) if parts else "") + "."
-
-
-def quality_notes(q: dict | None, reasons: pd.DataFrame | None, young: int | None,
-                  support: pd.DataFrame | None, other_warning_pct: float,
-                  absent: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
-    """(level, text) pairs for the Data page's quality section, from data_quality, churn_reasons,
-    early_support_excluded and support_kpis (monthly) of the same filters; None = not computed.
-    `absent`: tables the snapshot has no rows in ("tickets", "mrr_history"). The page already
-    names the file that would fill each, so no note repeats it as a quality problem."""
-    if not q or not q["customers"]:
-        return [("info", "No customers match these filters: nothing to check.")]
-    out = []
-    if reasons is not None and not reasons.empty:
-        share = other_share(reasons)
-        out.append(("warning" if share > other_warning_pct else "info",
-                    f"Churn reasons in Other: {share:.1f}% of lost customers — "
-                    f"{q['churned_unmapped_reason']:,} with a reason the mapping does not list "
-                    f"({count(q['unmapped_reasons'], 'distinct texts')}; add them to the reason "
-                    "mapping) "
-                    f"and {q['churned_without_reason']:,} with no reason given."))
-    if "tickets" not in absent:
-        out += _ticket_notes(q, young, support)
-    before = before_signup_text(q)
-    if before:
-        out.append(("warning", before))
-    if q["customers_without_mrr"] and "mrr_history" not in absent:
-        out.append(("warning", f"{q['customers_without_mrr']:,} customers have no MRR history: "
-                               "they are left out of NRR, GRR and early expansion, and count $0 in "
-                               "the MRR of every month."))
-    return out
-
-
-def assumption_lines(assumed: dict, as_of, shape: str = "dated", churned: int = 0) -> list[str]:
-    """One sentence per assumption the import made (snapshot info "assumed"), for the pages'
-    header and the Data page: what was assumed, for how many customers (in the whole snapshot,
-    before filters) and which numbers it moves. A churn date put on the import's as-of date only
-    moves numbers from that date on, so it is said only for a view that reaches it. `shape`: the
-    snapshot's shape of churn (capabilities.churn_shape), `churned` its churned customers: churn
-    without any date is said as what it lets the pages show, a mixed file's dateless churners as
-    left out of the history."""
-    out = []
-    undated = assumed.get("churned_without_date")
-    day = date.fromisoformat(undated["date"]) if undated else None
-    if day and shape in ("undated", "mixed"):
-        out.append(_undated_line(undated["customers"], day, shape, churned))
-    elif day and as_of >= day:
-        out.append(f"The import counted {count(undated['customers'], 'customers')} marked "
-                   f"churned without a churn date as churned on {day:%d %b %Y} (its as-of "
-                   f"date), so churn in {day:%B %Y} includes them.")
-    tenure = assumed.get("signup_from_tenure")
-    if tenure:
-        day = date.fromisoformat(tenure["date"])
-        out.append(f"Signup dates of {count(tenure['customers'], 'customers')} were computed "
-                   f"from their tenure in months, counted back from {day:%d %b %Y}: their "
-                   "cohorts are right to the month, not the day.")
-    left_out = assumed.get("rows_left_out")
-    if left_out:
-        parts = ", ".join(f"{n['rows']:,} of {n['of']:,} {table.replace('_', ' ')} rows"
-                          for table, n in left_out.items())
-        out.append(f"The import left out {parts}: they broke a rule of the data and were skipped "
-                   "on request (--skip-bad-rows); the numbers here leave them out.")
-    return out
-
-
-# Events of each table that can be dated before their customer's signup (data_quality's counts).
-BEFORE_SIGNUP = (("tickets_before_signup", "tickets"), ("activity_before_signup", "activity rows"),
-                 ("nps_before_signup", "NPS responses"),
-                 ("outreach_before_signup", "outreach contacts"))
-
-
-def before_signup_text(counts: dict) -> str:
-    """'Dated before their customer's signup date: 1,077 tickets, 3 activity rows. They count in
-    no per-customer number (...)', from data_quality's (or the import's) counts per table; ''
-    when there are none."""
-    parts = [count(counts[key], noun) for key, noun in BEFORE_SIGNUP if counts.get(key)]
-    if not parts:
-        return ""
-    return ("Dated before their customer's signup date: " + ", ".join(parts) + ". They count "
-            "in no per-customer number (early support, activity retention, the 90 days before "
-            "churn) but stay in the period totals; check the export's dates.")
-
-
-def _ticket_notes(q: dict, young: int | None,
-                  support: pd.DataFrame | None) -> list[tuple[str, str]]:
-    """The quality notes of a snapshot with tickets."""
-    total, without = q["customers"], q["customers_without_tickets"]
-    out = [("info", f"{without:,} of {total:,} customers ({100 * without / total:.1f}%) have "
-                    "no support ticket by the as-of date: they count in the 0-tickets group "
-                    "and in no support KPI.")]
-    if q["tickets_after_as_of"]:
-        after = q["tickets_after_as_of"]
-        out.append(("info", f"{count(after, 'tickets')} of these customers "
-                            f"{'was' if after == 1 else 'were'} created after the as-of date and "
-                            f"{'is' if after == 1 else 'are'} left out of every number."))
-    if young:
-        out.append(("info", f"{count(young, 'customers')} {'is' if young == 1 else 'are'} "
-                            "younger than 90 days and left out of the early-support groupings."))
-    if support is not None and not support.empty:
-        # frt_n counts the tickets with a first response: the rest had none (an exact count,
-        # not a percentage turned back into one).
-        unanswered = int((support["tickets"] - support["frt_n"]).sum())
-        out.append(("info", f"{count(unanswered, 'tickets')} had no first response "
-                            "by the as-of date; left out of first-response times."))
-    elif support is not None:
-        out.append(("warning", "No support tickets for these customers: the support pages "
-                               "have nothing to show."))
-    return out
-
-
-# --- Churn without dates, and no churn at all (the shape of churn, capabilities.churn_shape) ---
-
-def _undated_line(undated: int, day: date, shape: str, churned: int) -> str:
-    if shape == "mixed":
-        dated = max(churned - undated, 0)
-        return (f"{undated:,} of the {churned:,} churned customers have no churn date: they are "
-                f"left out of every number here, the history of the {count(dated, 'customers')} "
-                "churned on a known date.")
-    return (f"The file marks {count(undated, 'customers')} churned without a churn date: it is a "
-            f"picture of {day:%d %b %Y} that leaves out customers who left before, so the pages "
-            "show the churn share and retention by tenure, not a monthly churn rate or a "
-            "retention history.")
-
-
-def churn_share_sentence(share: pd.DataFrame | None, as_of) -> str:
-    """'1,869 of the 7,043 customers in the file (26.5%) are marked churned as of 30 Sep 2024.'
-    share: queries.churn_share without a breakdown."""
-    if share is None or share.empty or not int(share["customers"].sum()):
-        return ""
-    row = share.iloc[0]
-    return (f"{int(row['churned']):,} of the {count(row['customers'], 'customers')} in the file "
-            f"({row['churn_share_pct']:.1f}%) are marked churned as of {as_of:%d %b %Y}.")
-
-
-def tenure_sentence(curve: pd.DataFrame | None, months: int = 12) -> str:
-    """'By tenure, 79.9% of customers are still active after 12 months (95% band 79.0–80.8%;
-    Kaplan–Meier over tenure months, 5,201 customers still observed then).' curve:
-    queries.tenure_survival without a breakdown. Nothing when nobody is observed that long."""
-    if curve is None or curve.empty:
-        return ""
-    upto = curve[curve["tenure_months"] <= months]
-    later = curve[curve["tenure_months"] > months]
-    if upto.empty or (later.empty and int(upto["tenure_months"].max()) < months):
-        return ""
-    row = upto.iloc[-1]
-    unit = "month" if months == 1 else "months"
-    return (f"By tenure, {row['survival'] * 100:.1f}% of customers are still active after "
-            f"{months} {unit} (95% band {row['ci_lower'] * 100:.1f}–{row['ci_upper'] * 100:.1f}%; "
-            "Kaplan–Meier over tenure months).")
-
-
-def share_spread_sentence(by_group: pd.DataFrame | None, dimension: str,
-                          min_n: int = settings.MIN_N) -> str:
-    """'By plan, the churn share runs from 2.8% in “Two year” (N = 1,695) to 42.7% in
-    “Month-to-month” (N = 3,875).' over the groups with at least min_n customers;
-    by_group: queries.churn_share by a dimension. Nothing with fewer than two such groups."""
-    if by_group is None or by_group.empty:
-        return ""
-    ranked = by_group[by_group["customers"] >= min_n].sort_values(
-        ["churn_share_pct", "group"])
-    if len(ranked) < 2:
-        return ""
-    low, high = ranked.iloc[0], ranked.iloc[-1]
-    return (f"By {dimension}, the churn share runs from {low['churn_share_pct']:.1f}% in "
-            f"“{low['group']}” (N = {int(low['customers']):,}) to {high['churn_share_pct']:.1f}% "
-            f"in “{high['group']}” (N = {int(high['customers']):,}).")
-
-
-def widest_spread(spreads: dict[str, pd.DataFrame], min_n: int = settings.MIN_N) -> str:
-    """share_spread_sentence for the dimension whose reliable groups differ most (dimension
-    label -> queries.churn_share by it)."""
-    best, gap = "", -1.0
-    for label, frame in spreads.items():
-        sentence = share_spread_sentence(frame, label, min_n)
-        if not sentence:
-            continue
-        shares = frame.loc[frame["customers"] >= min_n, "churn_share_pct"]
-        if shares.max() - shares.min() > gap:
-            best, gap = sentence, shares.max() - shares.min()
-    return best
-
-
-def undated_summary(share: pd.DataFrame | None, curve: pd.DataFrame | None,
-                    spreads: dict[str, pd.DataFrame], kpis: pd.DataFrame | None, as_of,
-                    min_n: int = settings.MIN_N) -> list[str]:
-    """What the Overview and the board pack say of churn without dates: the churn share, why
-    there is no monthly rate, retention by tenure at 12 months, the widest churn-share gap
-    between groups, then the sentences of the tiles with dates of their own (support, NPS)."""
-    out = [churn_share_sentence(share, as_of)]
-    if out[0]:
-        out.append("The file has no churn dates: it shows the customers of one moment, not "
-                   "those who left before, so there is no monthly churn rate or retention "
-                   "history to report.")
-    out += [tenure_sentence(curve), widest_spread(spreads, min_n)]
-    if kpis is not None and not kpis.empty:
-        dated = kpis[kpis["kpi"].isin(["nrr_pct", "csat_pct", "frt_median_h", "nps"])]
-        out += overview_summary(dated.reset_index(drop=True), None, None, min_n)
-    return [sentence for sentence in out if sentence]
-
-
-INACTIVE_DAYS_HINT = (
-    "No customer in this data has churned or has a churn date, so churn and retention are not "
-    "drawn; the pages show the customers who came back instead. To count inactivity as churn, "
-    "import again with `--inactive-days N`: a customer then churns N days after their last "
-    "activity (README, Your data).")
-
-
-def activity_summary(tiles: pd.DataFrame | None) -> list[str]:
-    """Sentences for data without churn (queries.activity_tiles): who was active in the last
-    complete month against the month before."""
-    if tiles is None or tiles.empty:
-        return []
-    rows = tiles.set_index("kpi")
-    period, previous = rows.iloc[0]["period"], rows.iloc[0]["previous_period"]
-    active, new, back = rows.loc["active"], rows.loc["new"], rows.loc["returning"]
-    text = (f"{int(active['value']):,} customers were active in {_month(period)} "
-            f"({int(active['previous']):,} in {pd.Timestamp(previous):%B}): "
-            f"{int(new['value']):,} new and {int(back['value']):,} returning")
-    share = rows.loc["returning_pct"]
-    if pd.notna(share["value"]):
-        text += (f", {share['value']:.1f}% of the {count(share['n'], 'customers')} who had "
-                 "signed up before")
-    return [text + "."]
-
 
 def risk_track_record(backtest: dict | None) -> str:
     """The churn score's track record in one sentence ('On the last 90 days, the 10% highest-risk

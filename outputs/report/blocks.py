@@ -26,7 +26,7 @@ FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemo
 @dataclass
 class Shown:
     """What the pack draws for this snapshot and view: an item whose data the snapshot lacks is
-    left out (data/needs.py), as on the pages, and named in the pack's one left-out line."""
+    left out (views/needs.py), as on the pages, and named in the pack's one left-out line."""
 
     caps: capabilities.Capabilities
     as_of: date

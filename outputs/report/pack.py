@@ -15,7 +15,8 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from words import definitions
-from words import narrative
+from words import notes
+from words import without_dates
 import queries
 import settings
 from data import capabilities, shapes
@@ -126,7 +127,7 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         notes_block(marks.notes),
         *([f'<p class="left-out">{esc(left_out)}</p>'] if left_out else []),
         *(f'<p class="left-out">{esc(line)}</p>'
-          for line in narrative.assumption_lines(shapes.read_assumptions(meta.get("source")),
+          for line in notes.assumption_lines(shapes.read_assumptions(meta.get("source")),
                                                  as_of, caps.churn_shape, caps.churned)),
         '<nav class="toc">' + "".join(f'<a href="#{_slug(s.title)}">{esc(s.title)}</a>'
                                       for s in sections) + "</nav>",
@@ -177,7 +178,7 @@ def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N,
     # The tiles this data's shape of churn gives, as on the Overview.
     if caps.churn_shape == capabilities.UNDATED:
         kpis = kpis[kpis["kpi"].isin(DATED_TILES)]
-        share = narrative.churn_share_sentence(queries.churn_share(con, f), as_of)
+        share = without_dates.churn_share_sentence(queries.churn_share(con, f), as_of)
         head += (f"\n{share} The file has no churn dates, so there is no monthly churn rate."
                  if share else "")
     elif caps.churn_shape == capabilities.NONE and needs.shows(caps, "overview.activity"):

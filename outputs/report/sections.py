@@ -10,6 +10,7 @@ import pandas as pd
 
 import charts
 from words import narrative
+from words import without_dates
 import queries
 from views import catalog, needs
 from words.formatting import money
@@ -119,7 +120,7 @@ def overview_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> 
     spreads = {label.lower(): queries.churn_share(con, f, by=d, min_n=min_n)
                for d, label in dims.items()}
     s.add("<h3>What the data says</h3>" + bullets(
-        narrative.undated_summary(share, curve, spreads, kpis, as_of, min_n)))
+        without_dates.undated_summary(share, curve, spreads, kpis, as_of, min_n)))
     chart = charts.survival_curves(curve, TENURE_TITLE, TENURE_SUBTITLE, min_n, x="tenure_months")
     s.add(figure_block(chart, "tenure_retention", customers, as_of=as_of, empty=shown.nothing()))
     return s
@@ -128,7 +129,7 @@ def overview_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> 
 def overview_activity(con, f: Filters, as_of: date, min_n: int) -> Section:
     """The Overview of data without churn: customers active, new and returning in the last
     complete month, and how `--inactive-days` turns inactivity into churn."""
-    s = Section("Overview", narrative.INACTIVE_DAYS_HINT.replace("`", ""))
+    s = Section("Overview", without_dates.INACTIVE_DAYS_HINT.replace("`", ""))
     found = queries.activity_tiles(queries.activity_retention(con, f, grain="month"), min_n)
     if found.empty:
         s.add("<p>Not enough history for the tiles: they compare the last two complete "
@@ -136,7 +137,7 @@ def overview_activity(con, f: Filters, as_of: date, min_n: int) -> Section:
         return s
     s.add(f"<h3>{pd.Timestamp(found.iloc[0]['period']):%B %Y} against the month before</h3>"
           + tiles_block(found, min_n))
-    s.add("<h3>What changed</h3>" + bullets(narrative.activity_summary(found)))
+    s.add("<h3>What changed</h3>" + bullets(without_dates.activity_summary(found)))
     return s
 
 

@@ -1,5 +1,5 @@
 """A new user's customers-only export in the browser: every page opens, and no chart frame is
-drawn without data in it (what the data lacks is one line instead, data/needs.py)."""
+drawn without data in it (what the data lacks is one line instead, views/needs.py)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ NPS = "Add an NPS file (`--nps`)"
 MRR = "Add an MRR history file (`--mrr`)"
 
 # The lines a viewer reads on each page, word for word, for the two snapshots the issue's
-# screenshots are taken on (the other snapshots are checked against data/needs.py below).
+# screenshots are taken on (the other snapshots are checked against views/needs.py below).
 EXPECTED = {
     ("customers_only", "Overview"): [
         f"{MRR} to see net revenue retention — {README}",

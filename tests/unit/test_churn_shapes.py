@@ -13,7 +13,8 @@ import pytest
 
 from data import capabilities, importer
 from views import needs
-from words import narrative
+from words import notes
+from words import without_dates
 from queries import (Filters, activity_months, activity_retention, activity_tiles, churn_share, connect,
                      period_movements, tenure_logrank_p, tenure_survival)
 
@@ -133,9 +134,9 @@ def test_churn_share_of_one_moment(dbs):
         assert by_plan["churned"].tolist() == [1, 2]
         assert by_plan["churn_share_pct"].tolist() == pytest.approx([100 / 3, 200 / 3])
         assert by_plan["is_reliable"].tolist() == [True, True]
-        assert narrative.churn_share_sentence(share, AS_OF) == (
+        assert without_dates.churn_share_sentence(share, AS_OF) == (
             "3 of the 6 customers in the file (50.0%) are marked churned as of 30 Jun 2024.")
-        assert narrative.share_spread_sentence(by_plan, "plan", min_n=3) == (
+        assert without_dates.share_spread_sentence(by_plan, "plan", min_n=3) == (
             "By plan, the churn share runs from 33.3% in “Basic” (N = 3) to 66.7% in “Pro” "
             "(N = 3).")
     finally:
@@ -172,8 +173,8 @@ def test_retention_by_tenure_by_hand_and_against_lifelines(dbs):
     expected = logrank_test([0, 1, 1], [2, 3, 3], [0, 1, 0], [1, 0, 1]).p_value
     assert p_value == pytest.approx(expected)
     # Nobody is observed past 3 months: no 12-month sentence; at 2 months: 53.3%.
-    assert narrative.tenure_sentence(curve) == ""
-    assert narrative.tenure_sentence(curve, months=2) == (
+    assert without_dates.tenure_sentence(curve) == ""
+    assert without_dates.tenure_sentence(curve, months=2) == (
         f"By tenure, 53.3% of customers are still active after 2 months (95% band "
         f"{band.iloc[2, 0] * 100:.1f}–{band.iloc[2, 1] * 100:.1f}%; Kaplan–Meier over tenure "
         "months).")
@@ -200,7 +201,7 @@ def test_activity_tiles_without_churn(dbs):
         [200 / 3, 50.0])
     assert tiles.loc["returning_pct", "n"] == 3 and tiles.loc["active", "n"] == 3
     assert tiles["period"].iloc[0] == date(2024, 3, 1)
-    assert narrative.activity_summary(tiles.reset_index()) == [
+    assert without_dates.activity_summary(tiles.reset_index()) == [
         "3 customers were active in March 2024 (2 in February): 1 new and 2 returning, 66.7% of "
         "the 3 customers who had signed up before."]
 
@@ -208,12 +209,12 @@ def test_activity_tiles_without_churn(dbs):
 def test_the_header_lines_say_the_shape(dbs):
     undated, mixed = _read(dbs["undated"]), _read(dbs["mixed"])
     assumed = {"churned_without_date": {"customers": 3, "date": "2024-06-30"}}
-    assert narrative.assumption_lines(assumed, AS_OF, undated.churn_shape, undated.churned) == [
+    assert notes.assumption_lines(assumed, AS_OF, undated.churn_shape, undated.churned) == [
         "The file marks 3 customers churned without a churn date: it is a picture of 30 Jun "
         "2024 that leaves out customers who left before, so the pages show the churn share and "
         "retention by tenure, not a monthly churn rate or a retention history."]
     assumed = {"churned_without_date": {"customers": 2, "date": "2024-06-30"}}
-    assert narrative.assumption_lines(assumed, AS_OF, mixed.churn_shape, mixed.churned) == [
+    assert notes.assumption_lines(assumed, AS_OF, mixed.churn_shape, mixed.churned) == [
         "2 of the 3 churned customers have no churn date: they are left out of every number "
         "here, the history of the 1 customer churned on a known date."]
 
@@ -226,7 +227,7 @@ def test_undated_summary_names_no_monthly_churn(dbs):
         spreads = {"plan": churn_share(con, Filters(), by="plan", min_n=3)}
     finally:
         con.close()
-    sentences = narrative.undated_summary(share, curve, spreads, pd.DataFrame(), AS_OF, min_n=3)
+    sentences = without_dates.undated_summary(share, curve, spreads, pd.DataFrame(), AS_OF, min_n=3)
     assert sentences == [
         "3 of the 6 customers in the file (50.0%) are marked churned as of 30 Jun 2024.",
         "The file has no churn dates: it shows the customers of one moment, not those who left "
