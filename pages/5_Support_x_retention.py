@@ -100,32 +100,33 @@ left, right = st.columns(2)
 # The research's horizon is two years: before anyone reaches it there is nothing to set against.
 too_young = (ui.nothing() if ui.filtered() else
              f"No customer is two years past signup by {ui.as_of():%d %b %Y} yet.")
+
+
+def two_year_retention(name: str, need: str, title: str, references, subtitle: str, key: str,
+                       definition: str) -> None:
+    """Two-year retention per group of query `name` against the research's figures."""
+    data = ui.query(name, f, horizon_months=24) if ui.available(need) else None
+    if not ui.empty(data, too_young):
+        chart = charts.hbars(
+            data, "group", "retained_pct", title,
+            "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
+            percent=True, text_fmt="{:.0f}", references=references, color=charts.PALETTE[0],
+            subtitle=subtitle,
+        )
+        ui.show(chart, key, definition, n=int(data["customers"].sum()),
+                note=narrative.excluded_text(data), says=too_young)
+
+
 with left:
-    products = (ui.query("retention_by_products", f, horizon_months=24)
-                if ui.available("support_x.products") else None)
-    if not ui.empty(products, too_young):
-        chart = charts.hbars(
-            products, "group", "retained_pct", "Two-year retention by products held",
-            "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
-            percent=True, text_fmt="{:.0f}", references=RESEARCH_PRODUCTS, color=charts.PALETTE[0],
-            subtitle="Complete 2-year horizons only · ◆ published research figure",
-        )
-        ui.show(chart, "retention_by_products", "products", n=int(products["customers"].sum()),
-                note=narrative.excluded_text(products), says=too_young)
+    two_year_retention("retention_by_products", "support_x.products",
+                       "Two-year retention by products held", RESEARCH_PRODUCTS,
+                       "Complete 2-year horizons only · ◆ published research figure",
+                       "retention_by_products", "products")
 with right:
-    expansion = (ui.query("early_expansion_retention", f, horizon_months=24)
-                 if ui.available("support_x.expansion") else None)
-    if not ui.empty(expansion, too_young):
-        chart = charts.hbars(
-            expansion, "group", "retained_pct", "Two-year retention by early expansion",
-            "Retained after 24 months (%)", n_col="customers", reliable_col="is_reliable",
-            percent=True, text_fmt="{:.0f}", references=RESEARCH_EXPANSION,
-            color=charts.PALETTE[0],
-            subtitle="Any MRR increase in the 3 months after signup · ◆ published research",
-        )
-        ui.show(chart, "retention_by_early_expansion", "early_expansion",
-                n=int(expansion["customers"].sum()), note=narrative.excluded_text(expansion),
-                says=too_young)
+    two_year_retention("early_expansion_retention", "support_x.expansion",
+                       "Two-year retention by early expansion", RESEARCH_EXPANSION,
+                       "Any MRR increase in the 3 months after signup · ◆ published research",
+                       "retention_by_early_expansion", "early_expansion")
 
 st.subheader("Support in the 90 days before churn")
 before = ui.query("pre_churn_tickets", f) if ui.available("support_x.pre_churn") else None

@@ -42,21 +42,25 @@ def done(error: str | None, message: str) -> None:
     st.rerun()
 
 
+def listing(table, name: str, empty: str, labels: dict[str, str], **columns) -> None:
+    """The table (st.dataframe key <name>_table) and its CSV download, or `empty` without rows;
+    columns are text under `labels` unless given in `columns`."""
+    if table.empty:
+        st.info(empty)
+        return
+    config = {column: st.column_config.TextColumn(label) for column, label in labels.items()}
+    st.dataframe(table, hide_index=True, width="stretch", key=f"{name}_table",
+                 column_config={**config, **columns})
+    ui.download(table, name, f"Download the {name} as CSV")
+
+
 st.subheader("Notes")
-listed = workspace_ui.notes_table(notes)
-if listed.empty:
-    st.info("No notes yet." + (" Add one below: a price change, a new onboarding flow, an "
-                               "outage." if editor else ""))
-else:
-    st.dataframe(listed, hide_index=True, width="stretch", key="notes_table", column_config={
-        "date": st.column_config.DateColumn("Date", format="D MMM YYYY"),
-        "note": st.column_config.TextColumn("Note", width="large"),
-        "plan": st.column_config.TextColumn("Plan"),
-        "segment": st.column_config.TextColumn("Segment"),
-        "added_by": st.column_config.TextColumn("Added by"),
-        "added_at": st.column_config.TextColumn("Added (UTC)"),
-    })
-    ui.download(listed, "notes", "Download the notes as CSV")
+listing(workspace_ui.notes_table(notes), "notes",
+        "No notes yet." + (" Add one below: a price change, a new onboarding flow, an "
+                           "outage." if editor else ""),
+        {"plan": "Plan", "segment": "Segment", "added_by": "Added by", "added_at": "Added (UTC)"},
+        date=st.column_config.DateColumn("Date", format="D MMM YYYY"),
+        note=st.column_config.TextColumn("Note", width="large"))
 
 if editor:
     with st.form("notes_add", clear_on_submit=True):
@@ -83,19 +87,9 @@ if editor:
                      "Note removed.")
 
 st.subheader("Targets")
-shown = workspace_ui.targets_table(rows)
-if shown.empty:
-    st.info("No targets set.")
-else:
-    st.dataframe(shown, hide_index=True, width="stretch", key="targets_table", column_config={
-        "kpi": st.column_config.TextColumn("KPI"),
-        "applies_to": st.column_config.TextColumn("Customers"),
-        "tickets": st.column_config.TextColumn("Ticket priority"),
-        "target": st.column_config.TextColumn("Target"),
-        "set_by": st.column_config.TextColumn("Set by"),
-        "set_at": st.column_config.TextColumn("Set (UTC)"),
-    })
-    ui.download(shown, "targets", "Download the targets as CSV")
+listing(workspace_ui.targets_table(rows), "targets", "No targets set.",
+        {"kpi": "KPI", "applies_to": "Customers", "tickets": "Ticket priority", "target": "Target",
+         "set_by": "Set by", "set_at": "Set (UTC)"})
 
 if editor:
     with st.form("targets_set"):

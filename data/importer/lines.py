@@ -56,39 +56,38 @@ def row_lines(src: StagedFile, rows: set[int]) -> dict[int, int]:
     # Record 0 is the header; staged row r is record r + 1. csv.reader splits records exactly
     # like DuckDB's reader for files it read without errors (quotes only open a field).
     first = 1 if src.has_header else 0
-    if src.delimiter == WHITESPACE:
-        return _blank_separated_lines(src, {row + first for row in rows})
     wanted = {row + first for row in rows}
-    lines: dict[int, int] = {}
+    if src.delimiter == WHITESPACE:
+        # One record per line.
+        with open(src.path, encoding="utf-8-sig") as handle:
+            return _record_lines(((number, not text.strip())
+                                  for number, text in enumerate(handle, 1)), wanted, first)
     with csv_field_limit(), open(src.path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=src.delimiter)
-        record, end = 0, 0
-        for fields in reader:
-            start, end = end + 1, reader.line_num
-            if not fields:
-                continue  # DuckDB skips blank lines
-            if record in wanted:
-                lines[record - first] = start
-                if len(lines) == len(wanted):
-                    break
-            record += 1
-    return lines
+        return _record_lines(_csv_records(csv.reader(handle, delimiter=src.delimiter)),
+                             wanted, first)
 
 
-def _blank_separated_lines(src: StagedFile, wanted: set[int]) -> dict[int, int]:
-    """Record -> line for a whitespace-separated file: one record per non-blank line."""
-    first = 1 if src.has_header else 0
+def _csv_records(reader):
+    """(line where it starts, blank?) of each record csv.reader reads."""
+    end = 0
+    for fields in reader:
+        start, end = end + 1, reader.line_num
+        yield start, not fields
+
+
+def _record_lines(records, wanted: set[int], first: int) -> dict[int, int]:
+    """Record - first -> the line it starts on, for the wanted records among `records` ((line,
+    blank?) in order; blank lines are no record: DuckDB skips them)."""
     lines: dict[int, int] = {}
     record = 0
-    with open(src.path, encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, 1):
-            if not text.strip():
-                continue
-            if record in wanted:
-                lines[record - first] = number
-                if len(lines) == len(wanted):
-                    break
-            record += 1
+    for start, blank in records:
+        if blank:
+            continue
+        if record in wanted:
+            lines[record - first] = start
+            if len(lines) == len(wanted):
+                break
+        record += 1
     return lines
 
 

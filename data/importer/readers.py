@@ -20,6 +20,7 @@ from data.importer.parsing import type_values
 from data.importer.rules import (DELIMITERS, MAX_LINE_BYTES, MAX_READER_ERRORS, MAX_SHOWN,
                                  READ_BUFFER_BYTES, WHITESPACE, schema_types)
 from data.importer import sheets, values
+from data.importer.arrow import stage_arrow
 from data.importer.staged import DatabaseTable, StagedFile
 
 
@@ -191,17 +192,10 @@ def stage_database(con, src: StagedFile, table: DatabaseTable,
     except db_input.ReadFailed as exc:
         return [file_problem(src, exc.column, exc.expected, exc.found)]
     try:
-        src.headers = list(reader.schema.names)
-        problems = match_headers(src, mapping)
+        problems = stage_arrow(con, src, reader, mapping,
+                               lambda field: db_input.as_text(field.name, field.type))
         if problems:
             return problems
-        select = ", ".join(f"{db_input.as_text(field.name, field.type)} as c{i}"
-                           for i, field in enumerate(reader.schema, 1))
-        # DuckDB scans the Arrow stream through this local name in the SQL (a replacement scan):
-        # con.register refuses to run while an earlier result on the connection is unfinished.
-        database_rows = reader  # noqa: F841
-        con.execute(f"create or replace temp table {src.table} as "
-                    f"select {select} from database_rows")
     except (duckdb.Error, OSError) as exc:
         # A value the driver cannot convert, or the connection lost mid-stream.
         return [file_problem(src, f"({src.path.label})", f"the rows of the {src.path.label}",

@@ -13,7 +13,7 @@ import duckdb
 import fastexcel
 
 from data.importer.errors import Pending, file_problem, show
-from data.importer.headers import match_headers
+from data.importer.arrow import stage_arrow
 from data.importer.inserts import quote
 from data.importer.staged import StagedFile
 
@@ -49,16 +49,9 @@ def stage_xlsx(con, src: StagedFile, mapping: dict[str, str], after_staging) -> 
     except fastexcel.FastExcelError as exc:
         return [file_problem(src, "(file)", "a readable Excel workbook",
                              str(exc).splitlines()[0] if str(exc) else type(exc).__name__)]
-    src.headers = list(batch.schema.names)
-    problems = match_headers(src, mapping)
-    if problems:
-        return problems
-    select = ", ".join(f"cast({quote(name)} as varchar) as c{i}"
-                       for i, name in enumerate(src.headers, 1))
-    # DuckDB scans the Arrow batch through this local name in the SQL (a replacement scan).
-    sheet_rows = batch  # noqa: F841
     try:
-        con.execute(f"create or replace temp table {src.table} as select {select} from sheet_rows")
+        problems = stage_arrow(con, src, batch, mapping,
+                               lambda field: f"cast({quote(field.name)} as varchar)")
     except duckdb.Error as exc:
         return [file_problem(src, "(file)", "a readable Excel sheet", str(exc).splitlines()[0])]
-    return after_staging(con, src)
+    return problems or after_staging(con, src)

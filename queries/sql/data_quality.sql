@@ -23,25 +23,25 @@ ticket_counts as (
     join selected as cf using (customer_key)
 ),
 
-activity_counts as (
-    select count(*) as activity_before_signup
-    from activity_facts as act
-    join selected as cf using (customer_key)
-    where act.occurred_at::date < cf.signup_date
-),
-
-nps_counts as (
-    select count(*) as nps_before_signup
-    from nps_facts as resp
-    join selected as cf using (customer_key)
-    where resp.responded_at::date < cf.signup_date
-),
-
-outreach_counts as (
-    select count(*) as outreach_before_signup
-    from outreach as out
-    join selected as cf using (customer_id)
-    where out.contacted_at::date < cf.signup_date
+before_signup as (
+    -- activity, NPS responses and outreach contacts dated before their customer's signup date
+    select
+        count(*) filter (where ev.source = 'activity') as activity_before_signup,
+        count(*) filter (where ev.source = 'nps') as nps_before_signup,
+        count(*) filter (where ev.source = 'outreach') as outreach_before_signup
+    from (
+        select 'activity' as source, act.customer_key, act.occurred_at as event_at
+        from activity_facts as act
+        union all
+        select 'nps' as source, resp.customer_key, resp.responded_at as event_at
+        from nps_facts as resp
+        union all
+        select 'outreach' as source, facts.customer_key, out.contacted_at as event_at
+        from outreach as out
+        join customer_facts as facts on facts.customer_id = out.customer_id
+    ) as ev
+    join selected as cf on cf.customer_key = ev.customer_key
+    where ev.event_at::date < cf.signup_date
 ),
 
 reasons as (
@@ -63,14 +63,14 @@ final as (
         reasons.customers - ticket_counts.customers_with_tickets as customers_without_tickets,
         ticket_counts.tickets_after_as_of,
         ticket_counts.tickets_before_signup,
-        activity_counts.activity_before_signup,
-        nps_counts.nps_before_signup,
-        outreach_counts.outreach_before_signup,
+        before_signup.activity_before_signup,
+        before_signup.nps_before_signup,
+        before_signup.outreach_before_signup,
         reasons.churned_without_reason,
         reasons.churned_unmapped_reason,
         reasons.unmapped_reasons,
         reasons.customers_without_mrr
-    from reasons, ticket_counts, activity_counts, nps_counts, outreach_counts
+    from reasons, ticket_counts, before_signup
 )
 
 select * from final

@@ -10,7 +10,8 @@ from datetime import date
 from words import narrative
 import settings
 from words.formatting import money
-from queries import Filters, churn_risk, connect, risk, risk_backtest
+from queries import Filters, churn_risk, connect, risk_backtest
+from queries import risk_fit as risk
 from tests.pages.conftest import chart_titles, open_page
 from tests.unit.fixtures import make_db
 

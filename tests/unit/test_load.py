@@ -64,6 +64,11 @@ def rejected(live: Path, files: dict, mapping=None) -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
+def rejected_texts(folder: Path, live: Path, **texts: str) -> list[str]:
+    """rejected() of files written from texts ({kind: text}, each as <kind>.csv in `folder`)."""
+    return rejected(live, {kind: write(folder, f"{kind}.csv", text) for kind, text in texts.items()})
+
+
 def table_rows(db: Path, table: str) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -122,7 +127,7 @@ def test_quoted_newlines_are_accepted_and_later_lines_stay_physical(tmp_path, li
     text = ('customer_id,name,signup_date\n'
             'c1,"three\nline\nname",2024-01-05\n'  # lines 2-4
             'c2,ok,2024-01-32\n')  # line 5
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+    assert rejected_texts(tmp_path, live, customers=text) == [
         "customers.csv:5: signup_date: expected an ISO date YYYY-MM-DD, found '2024-01-32'"
     ]
     out = tmp_path / "other.duckdb"
@@ -211,86 +216,126 @@ def test_round_trip_keeps_every_table_identical(tmp_path, fmt, source):
 
 
 # --- rejected files ------------------------------------------------------------------------------
-def test_missing_required_column_names_it_and_lists_the_columns_found(tmp_path, live):
-    text = "customer_id,name,Start\nc1,Acme,2024-01-05\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:1: signup_date: expected a column named signup_date, "
-        "found columns 'customer_id', 'name', 'Start'"
-    ]
-
-
-def test_bad_date(tmp_path, live):
-    text = "customer_id,signup_date\nc1,2024-01-05\nc2,2024-13-01\nc3,\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:3: signup_date: expected an ISO date YYYY-MM-DD, found '2024-13-01'",
-        "customers.csv:4: signup_date: expected an ISO date YYYY-MM-DD (required), "
-        "found an empty value",
-    ]
-
-
-def test_a_date_column_has_one_format(tmp_path, live):
+# A customers file rejected on its own: its problems name file, row, column and what was expected.
+REJECTED_CUSTOMERS = [
+    pytest.param(
+        "customer_id,name,Start\nc1,Acme,2024-01-05\n",
+        [
+            "customers.csv:1: signup_date: expected a column named signup_date, "
+            "found columns 'customer_id', 'name', 'Start'"
+        ], id="missing_required_column_names_it_and_lists_the_columns_found"),
+    pytest.param(
+        "customer_id,signup_date\nc1,2024-01-05\nc2,2024-13-01\nc3,\n",
+        [
+            "customers.csv:3: signup_date: expected an ISO date YYYY-MM-DD, found '2024-13-01'",
+            "customers.csv:4: signup_date: expected an ISO date YYYY-MM-DD (required), "
+            "found an empty value",
+        ], id="bad_date"),
     # Day-first dates are read (31 > 12: day first), but not mixed with another format
-    text = "customer_id,signup_date\nc1,31/01/2024\nc2,2024-01-05\nc3,05/02/2024\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:3: signup_date: expected a date DD/MM/YYYY like the rest of this column, "
-        "found '2024-01-05'"
-    ]
-
-
-def test_churn_before_signup(tmp_path, live):
-    text = "customer_id,signup_date,churn_date\nc1,2024-03-01,2024-01-01\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:2: churn_date: expected a date on or after signup_date, "
-        "found '2024-01-01' (signup_date 2024-03-01)"
-    ]
-
-
-def test_csat_7_and_response_before_creation(tmp_path, live):
-    tickets = ("ticket_id,customer_id,created_at,first_response_at,csat\n"
-               "t1,c1,2024-01-06 10:00,2024-01-06 09:00,7\n")
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
-                           "tickets": write(tmp_path, "tickets.csv", tickets)}) == [
-        "tickets.csv:2: first_response_at: expected a date-time on or after created_at, "
-        "found '2024-01-06 09:00' (created_at 2024-01-06 10:00:00)",
-        "tickets.csv:2: csat: expected a whole number from 1 to 5, found '7'",
-    ]
-
-
-def test_fractional_products(tmp_path, live):
+    pytest.param(
+        "customer_id,signup_date\nc1,31/01/2024\nc2,2024-01-05\nc3,05/02/2024\n",
+        [
+            "customers.csv:3: signup_date: expected a date DD/MM/YYYY like the rest of this column, "
+            "found '2024-01-05'"
+        ], id="a_date_column_has_one_format"),
+    pytest.param(
+        "customer_id,signup_date,churn_date\nc1,2024-03-01,2024-01-01\n",
+        [
+            "customers.csv:2: churn_date: expected a date on or after signup_date, "
+            "found '2024-01-01' (signup_date 2024-03-01)"
+        ], id="churn_before_signup"),
     # a negative mrr is a credit (tests/unit/test_import_options.py), not a problem
-    text = "customer_id,signup_date,mrr,products_count\nc1,2024-01-05,-5,1.5\nc2,2024-01-05,1,0\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:2: products_count: expected a whole number, found '1.5'",
-        "customers.csv:3: products_count: expected a whole number >= 1, found '0'",
-    ]
+    pytest.param(
+        "customer_id,signup_date,mrr,products_count\nc1,2024-01-05,-5,1.5\nc2,2024-01-05,1,0\n",
+        [
+            "customers.csv:2: products_count: expected a whole number, found '1.5'",
+            "customers.csv:3: products_count: expected a whole number >= 1, found '0'",
+        ], id="fractional_products"),
+    pytest.param(
+        "customer_id,signup_date\nc1,2024-01-05\nc2,2024-01-05\nc1,2024-01-06\n",
+        [
+            "customers.csv:4: customer_id: expected a unique customer_id, found 'c1' again "
+            "(first on line 2)"
+        ], id="duplicate_id"),
+    pytest.param(
+        "customer_id,signup_date\n",
+        [
+            "customers.csv:2: (file): expected at least one customer row after the header, found none"
+        ], id="header_only"),
+    pytest.param(
+        "customer_id|signup_date\nc1|2024-01-05\n",
+        [
+            "customers.csv:1: (header): expected columns separated by comma, semicolon, tab or spaces, "
+            "found a single column 'customer_id|signup_date'"
+        ], id="wrong_delimiter"),
+    pytest.param(
+        ('customer_id,name,signup_date\nc1,"a\nb",2024-01-05\n'
+         'c2,x,2024-01-05,extra\nc3,"open,2024-01-05\n'),
+        [
+            "customers.csv:4: (row): expected 3 fields like the header, found 4",
+            'customers.csv:5: (row): expected a value quoted with " on both sides, '
+            "found an unterminated or stray quote",
+        ], id="wrong_field_count_and_unterminated_quote"),
+    pytest.param(
+        'customer_id,signup_date\r\nc1,2024-01-01\r\nc2,"x\r\ny"\r\nc3,2024-02-30\r\n',
+        [
+            "customers.csv:3: signup_date: expected an ISO date YYYY-MM-DD, found 'x\\r\\ny'",
+            "customers.csv:5: signup_date: expected an ISO date YYYY-MM-DD, found '2024-02-30'",
+        ], id="crlf_lines_and_newlines_inside_a_shown_value"),
+    pytest.param(
+        "customer_id,Customer_ID,signup_date\nc1,c1,2024-01-01\n",
+        [
+            "customers.csv:1: Customer_ID: expected each column name once, "
+            "found 'customer_id' and 'Customer_ID'"
+        ], id="duplicate_headers"),
+]
 
 
-def test_duplicate_id(tmp_path, live):
-    text = "customer_id,signup_date\nc1,2024-01-05\nc2,2024-01-05\nc1,2024-01-06\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:4: customer_id: expected a unique customer_id, found 'c1' again "
-        "(first on line 2)"
-    ]
+@pytest.mark.parametrize(("text", "problems"), REJECTED_CUSTOMERS)
+def test_a_customers_file_is_rejected(tmp_path, live, text, problems):
+    assert rejected_texts(tmp_path, live, customers=text) == problems
 
 
-def test_orphan_ticket(tmp_path, live):
-    tickets = "ticket_id,customer_id,created_at\nt1,c1,2024-01-06\nt2,c9,2024-01-07\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
-                           "tickets": write(tmp_path, "tickets.csv", tickets)}) == [
-        "tickets.csv:3: customer_id: expected a customer_id present in the customers file, "
-        "found 'c9'"
-    ]
+# A file rejected beside a valid customers file (CUSTOMERS): file kind, its text, its problems.
+REJECTED_BESIDE_CUSTOMERS = [
+    pytest.param(
+        "tickets",
+        ("ticket_id,customer_id,created_at,first_response_at,csat\n"
+         "t1,c1,2024-01-06 10:00,2024-01-06 09:00,7\n"),
+        [
+            "tickets.csv:2: first_response_at: expected a date-time on or after created_at, "
+            "found '2024-01-06 09:00' (created_at 2024-01-06 10:00:00)",
+            "tickets.csv:2: csat: expected a whole number from 1 to 5, found '7'",
+        ], id="csat_7_and_response_before_creation"),
+    pytest.param(
+        "tickets",
+        "ticket_id,customer_id,created_at\nt1,c1,2024-01-06\nt2,c9,2024-01-07\n",
+        [
+            "tickets.csv:3: customer_id: expected a customer_id present in the customers file, "
+            "found 'c9'"
+        ], id="orphan_ticket"),
+    pytest.param(
+        "mrr",
+        ("customer_id,month,mrr\nc1,2024-01-01,10\nc1,2024-01-15,10\n"
+         "c1,2024-01-01,12\nc2,2024-02-01,-1\n"),
+        [
+            "mrr.csv:3: month: expected the first day of a month YYYY-MM-01, found '2024-01-15'",
+            "mrr.csv:4: month: expected one row per customer and month, found customer 'c1' "
+            "month 2024-01-01 again (first on line 2)",
+        ], id="mrr_history_rules"),
+    pytest.param(
+        "reasons",
+        "reason,category,owner_team\ntoo expensive,Price,Finance\nToo  Expensive,Other,\n",
+        [
+            "reasons.csv:3: category: expected one category per reason, found 'Other' for reason "
+            "'too expensive' (line 2 maps it to 'Price')"
+        ], id="reason_mapped_to_two_categories"),
+]
 
 
-def test_mrr_history_rules(tmp_path, live):
-    mrr = ("customer_id,month,mrr\nc1,2024-01-01,10\nc1,2024-01-15,10\n"
-           "c1,2024-01-01,12\nc2,2024-02-01,-1\n")
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
-                           "mrr": write(tmp_path, "mrr.csv", mrr)}) == [
-        "mrr.csv:3: month: expected the first day of a month YYYY-MM-01, found '2024-01-15'",
-        "mrr.csv:4: month: expected one row per customer and month, found customer 'c1' "
-        "month 2024-01-01 again (first on line 2)",
-    ]
+@pytest.mark.parametrize(("kind", "text", "problems"), REJECTED_BESIDE_CUSTOMERS)
+def test_a_file_beside_valid_customers_is_rejected(tmp_path, live, kind, text, problems):
+    assert rejected_texts(tmp_path, live, customers=CUSTOMERS, **{kind: text}) == problems
 
 
 def test_nps_score_out_of_range(tmp_path, live):
@@ -301,33 +346,9 @@ def test_nps_score_out_of_range(tmp_path, live):
     ]
 
 
-def test_reason_mapped_to_two_categories(tmp_path, live):
-    reasons = "reason,category,owner_team\ntoo expensive,Price,Finance\nToo  Expensive,Other,\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", CUSTOMERS),
-                           "reasons": write(tmp_path, "reasons.csv", reasons)}) == [
-        "reasons.csv:3: category: expected one category per reason, found 'Other' for reason "
-        "'too expensive' (line 2 maps it to 'Price')"
-    ]
-
-
 def test_empty_file(tmp_path, live):
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", "")}) == [
+    assert rejected_texts(tmp_path, live, customers="") == [
         "customers.csv:1: (file): expected a header line naming the columns, found an empty file"
-    ]
-
-
-def test_header_only(tmp_path, live):
-    text = "customer_id,signup_date\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:2: (file): expected at least one customer row after the header, found none"
-    ]
-
-
-def test_wrong_delimiter(tmp_path, live):
-    text = "customer_id|signup_date\nc1|2024-01-05\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:1: (header): expected columns separated by comma, semicolon, tab or spaces, "
-        "found a single column 'customer_id|signup_date'"
     ]
 
 
@@ -353,20 +374,10 @@ def test_utf16_and_zip_files(tmp_path, live):
     ]
 
 
-def test_wrong_field_count_and_unterminated_quote(tmp_path, live):
-    text = ('customer_id,name,signup_date\nc1,"a\nb",2024-01-05\n'
-            'c2,x,2024-01-05,extra\nc3,"open,2024-01-05\n')
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:4: (row): expected 3 fields like the header, found 4",
-        'customers.csv:5: (row): expected a value quoted with " on both sides, '
-        "found an unterminated or stray quote",
-    ]
-
-
 def test_ten_megabyte_text_field_is_rejected_naming_its_column(tmp_path, live):
     # Decision (see data/importer/__init__.py): text over 1,000,000 characters is a broken export.
     text = f"customer_id,name,signup_date\nc1,{'x' * 10 * 1024 * 1024},2024-01-05\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
+    assert rejected_texts(tmp_path, live, customers=text) == [
         "customers.csv:2: name: expected text of at most 1,000,000 characters, "
         "found a value of 10,485,760 characters"
     ]
@@ -457,22 +468,6 @@ def test_cli_exit_codes_and_output(tmp_path):
         f"1 problem(s); {out} was not changed.\n"
     )
     assert state(out) == before
-
-
-def test_crlf_lines_and_newlines_inside_a_shown_value(tmp_path, live):
-    text = 'customer_id,signup_date\r\nc1,2024-01-01\r\nc2,"x\r\ny"\r\nc3,2024-02-30\r\n'
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:3: signup_date: expected an ISO date YYYY-MM-DD, found 'x\\r\\ny'",
-        "customers.csv:5: signup_date: expected an ISO date YYYY-MM-DD, found '2024-02-30'",
-    ]
-
-
-def test_duplicate_headers(tmp_path, live):
-    text = "customer_id,Customer_ID,signup_date\nc1,c1,2024-01-01\n"
-    assert rejected(live, {"customers": write(tmp_path, "customers.csv", text)}) == [
-        "customers.csv:1: Customer_ID: expected each column name once, "
-        "found 'customer_id' and 'Customer_ID'"
-    ]
 
 
 def test_mapping_to_an_unknown_column_of_a_present_header_is_only_a_problem(tmp_path, live):

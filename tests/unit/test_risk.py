@@ -16,8 +16,10 @@ import pytest
 from words import narrative
 import settings
 from data import build, snapshots
-from queries import Filters, churn_risk, connect, risk, risk_backtest
-from queries.risk import calibration, risk_features, signal_words
+from queries import Filters, churn_risk, connect, risk_backtest
+from queries import risk_fit as risk
+from queries.risk import calibration
+from queries.risk_signals import risk_features, signal_words
 from tests.unit.fixtures import TABLE_OF, _insert, make_db
 
 # --- the signals, by hand --------------------------------------------------------------------------
