@@ -79,6 +79,9 @@ def test_every_raw_reason_with_its_count_category_and_status(con):
         "category": [None, "Price", None],
         "owner_team": [None, "Pricing / Finance", None],
         "status": ["unmapped", "mapped", "no reason"],
+        # no customer here has a category of its own from the export (customers.churn_category)
+        "from_file": [0, 0, 0],
+        "file_category": [None, None, None],
     })
     pd.testing.assert_frame_equal(reason_mapping(con), expected)
 
