@@ -12,7 +12,7 @@ import pytest
 from outputs.report.__main__ import main
 from tests import matrix
 
-SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention")
+SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention", "At risk")
 # Sections each snapshot has nothing for (the left-out line names why).
 NO_SECTION = {"customers_only": {"Support KPIs", "Support × retention"},
               "no_reasons": {"Churn reasons"}, "unmapped_reasons": {"Churn reasons"}}
