@@ -225,7 +225,7 @@ def current() -> dict:
 
 def assumed() -> dict:
     """What the import of the snapshot this session reads assumed where its files were silent
-    (notes.assumption_lines words it)."""
+    (data_notes.assumption_lines words it)."""
     return current()["assumed"]
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from app import auth
 from words import definitions
-from words import notes
+from words import data_notes
 import settings
 from app import sharing
 from app import database
@@ -258,6 +258,6 @@ def _header(page_title: str, info: dict, f: Filters) -> None:
                f"`{info['snapshot_id']}` · {described}")
     # Said on every page, next to the numbers: churn and cohorts move with what was assumed.
     caps = info["capabilities"]
-    for line in notes.assumption_lines(info["assumed"], as_of, caps.churn_shape,
+    for line in data_notes.assumption_lines(info["assumed"], as_of, caps.churn_shape,
                                            caps.churned):
         st.caption(f":material/info: {line}")

@@ -5,7 +5,7 @@ import streamlit as st
 
 import charts
 from app import frame
-from words import notes
+from words import data_notes
 import settings
 from app import ui
 from words.formatting import format_value
@@ -32,7 +32,7 @@ PARTS = ("churn.by_category", "churn.mrr_by_category", "churn.owners", "churn.tr
          "churn.by_segment", "churn.raw")
 drawn = ui.offered(PARTS)
 lost = int(totals["customers_lost"].sum())
-other = notes.other_share(totals)
+other = data_notes.other_share(totals)
 metrics = [("Customers lost", f"{lost:,}",
             "Churned on or before the as-of date, within the filters.")]
 if ui.offered(["churn.mrr_lost"]):
@@ -45,7 +45,7 @@ for column, (label, value, help_text) in zip(st.columns(3), metrics):
     column.metric(label, value, border=True, help=help_text)
 ui.missing_lines(["churn.mrr_lost", *PARTS])
 if "churn.by_category" in drawn:
-    warning = notes.other_warning(other, lost, ui.query("raw_reasons", f, category="Other"),
+    warning = data_notes.other_warning(other, lost, ui.query("raw_reasons", f, category="Other"),
                                       settings.OTHER_WARNING_PCT)
     if warning:
         st.warning(warning, icon=":material/warning:")

@@ -6,7 +6,7 @@ import streamlit as st
 from app import auth
 from words import definitions
 from app import frame
-from words import notes
+from words import data_notes
 import settings
 from app import database
 from app import ui
@@ -54,14 +54,14 @@ for page, (shown, not_shown) in needs.by_page(database.capabilities(),
         f"  \n{line}" for line in not_shown))
 
 st.subheader("Data quality")
-notes = notes.quality_notes(
+said = data_notes.quality_notes(
     ui.query("data_quality", f), ui.query("churn_reasons", f), ui.query("early_support_excluded", f),
     ui.query("support_kpis", f, grain="month", resolution=False), settings.OTHER_WARNING_PCT,
     absent=frozenset(t for t in ("tickets", "mrr_history") if not database.capabilities().rows(t)))
 caps = database.capabilities()
-notes += [("info", line) for line in notes.assumption_lines(database.assumed(), ui.as_of(),
-                                                                 caps.churn_shape, caps.churned)]
-for level, text in notes:
+said += [("info", line) for line in data_notes.assumption_lines(database.assumed(), ui.as_of(),
+                                                                caps.churn_shape, caps.churned)]
+for level, text in said:
     (st.warning if level == "warning" else st.info)(ui.markdown_text(text))
 
 st.subheader("Reason mapping versions")

@@ -15,7 +15,7 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from words import definitions
-from words import notes
+from words import data_notes
 from words import without_dates
 import queries
 import settings
@@ -127,7 +127,7 @@ def _board_pack(con, f: Filters | None, grain: str, basis: str, min_n: int, mark
         notes_block(marks.notes),
         *([f'<p class="left-out">{esc(left_out)}</p>'] if left_out else []),
         *(f'<p class="left-out">{esc(line)}</p>'
-          for line in notes.assumption_lines(shapes.read_assumptions(meta.get("source")),
+          for line in data_notes.assumption_lines(shapes.read_assumptions(meta.get("source")),
                                                  as_of, caps.churn_shape, caps.churned)),
         '<nav class="toc">' + "".join(f'<a href="#{_slug(s.title)}">{esc(s.title)}</a>'
                                       for s in sections) + "</nav>",

@@ -13,7 +13,7 @@ import pytest
 
 from data import capabilities, importer
 from views import needs
-from words import notes
+from words import data_notes
 from words import without_dates
 from queries import (Filters, activity_months, activity_retention, activity_tiles, churn_share, connect,
                      period_movements, tenure_logrank_p, tenure_survival)
@@ -209,12 +209,12 @@ def test_activity_tiles_without_churn(dbs):
 def test_the_header_lines_say_the_shape(dbs):
     undated, mixed = _read(dbs["undated"]), _read(dbs["mixed"])
     assumed = {"churned_without_date": {"customers": 3, "date": "2024-06-30"}}
-    assert notes.assumption_lines(assumed, AS_OF, undated.churn_shape, undated.churned) == [
+    assert data_notes.assumption_lines(assumed, AS_OF, undated.churn_shape, undated.churned) == [
         "The file marks 3 customers churned without a churn date: it is a picture of 30 Jun "
         "2024 that leaves out customers who left before, so the pages show the churn share and "
         "retention by tenure, not a monthly churn rate or a retention history."]
     assumed = {"churned_without_date": {"customers": 2, "date": "2024-06-30"}}
-    assert notes.assumption_lines(assumed, AS_OF, mixed.churn_shape, mixed.churned) == [
+    assert data_notes.assumption_lines(assumed, AS_OF, mixed.churn_shape, mixed.churned) == [
         "2 of the 3 churned customers have no churn date: they are left out of every number "
         "here, the history of the 1 customer churned on a known date."]
 

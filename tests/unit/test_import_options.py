@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from app import auth
-from words import notes
+from words import data_notes
 import queries
 from data import build, import_summary, importer, shapes
 from data.importer import cli
@@ -263,7 +263,7 @@ def test_skip_bad_rows_leaves_out_rows_and_counts_them(tmp_path):
     assumed = shapes.read_assumptions(rows(out, "select source from meta")[0][0])
     assert assumed["rows_left_out"] == {"customers": {"rows": 2, "of": 5},
                                         "tickets": {"rows": 3, "of": 6}}
-    assert notes.assumption_lines(assumed, AS_OF) == [
+    assert data_notes.assumption_lines(assumed, AS_OF) == [
         "The import left out 2 of 5 customers rows, 3 of 6 tickets rows: they broke a rule of "
         "the data and were skipped on request (--skip-bad-rows); the numbers here leave them out."]
 

@@ -10,7 +10,7 @@ import pandas as pd
 from words import narrative
 
 
-from words import notes
+from words import data_notes
 OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
 
 
@@ -183,7 +183,7 @@ def test_other_warning_tells_no_reason_from_unmapped():
     # 97 lost, all in Other: 23 gave no reason, 40 + 34 = 74 gave one of 2 unmapped texts.
     other = _other([("(no reason given)", 23, "no reason"), ("pricing", 40, "unmapped"),
                     ("features", 34, "unmapped")])
-    assert notes.other_warning(100.0, 97, other, 15) == (
+    assert data_notes.other_warning(100.0, 97, other, 15) == (
         "100% of lost customers are in Other (more than 15%): 74 of 97 gave a reason the mapping "
         "does not list (2 distinct texts: map them on the Reason mapping page so they reach the "
         "team that owns them); 23 of 97 gave no reason (no mapping can place them; ask for one "
@@ -193,14 +193,14 @@ def test_other_warning_tells_no_reason_from_unmapped():
 def test_other_warning_names_only_what_is_there_and_nothing_below_the_threshold():
     # 5 of 20 gave no reason and nobody an unmapped one: 25% in Other.
     only_none = _other([("(no reason given)", 5, "no reason")])
-    assert notes.other_warning(25.0, 20, only_none, 15) == (
+    assert data_notes.other_warning(25.0, 20, only_none, 15) == (
         "25% of lost customers are in Other (more than 15%): 5 of 20 gave no reason (no mapping "
         "can place them; ask for one when customers cancel).")
     one_text = _other([("budget", 4, "unmapped")])
-    assert notes.other_warning(20.0, 20, one_text, 15).startswith(
+    assert data_notes.other_warning(20.0, 20, one_text, 15).startswith(
         "20% of lost customers are in Other (more than 15%): 4 of 20 gave a reason the mapping "
         "does not list (1 distinct text:")
-    assert notes.other_warning(15.0, 20, one_text, 15) is None
+    assert data_notes.other_warning(15.0, 20, one_text, 15) is None
 
 
 QUALITY = {"customers": 40, "customers_without_tickets": 10, "tickets_after_as_of": 0,
@@ -212,7 +212,7 @@ def test_quality_notes_count_what_each_check_found():
     reasons = pd.DataFrame({"category": ["Price", "Other"], "share_pct": [80.0, 20.0]})
     # two months: 10 tickets of which 8 answered, 5 of which 5 answered -> 2 without a response
     support = pd.DataFrame({"tickets": [10, 5], "frt_n": [8, 5]})
-    said = notes.quality_notes(QUALITY, reasons, 6, support, other_warning_pct=15)
+    said = data_notes.quality_notes(QUALITY, reasons, 6, support, other_warning_pct=15)
     assert said == [
         # 20% in Other is over the 15% threshold: a warning
         ("warning", "Churn reasons in Other: 20.0% of lost customers — 2 with a reason the "
@@ -233,10 +233,10 @@ def test_quality_notes_count_what_each_check_found():
 
 
 def test_quality_notes_without_customers_or_tickets():
-    assert notes.quality_notes({**QUALITY, "customers": 0}, None, None, None, 15) == [
+    assert data_notes.quality_notes({**QUALITY, "customers": 0}, None, None, None, 15) == [
         ("info", "No customers match these filters: nothing to check.")]
     empty = pd.DataFrame({"tickets": [], "frt_n": []})
-    said = notes.quality_notes({**QUALITY, "tickets_before_signup": 0}, None, 0, empty, 15)
+    said = data_notes.quality_notes({**QUALITY, "tickets_before_signup": 0}, None, 0, empty, 15)
     assert said[-1] == ("warning", "No support tickets for these customers: the support pages "
                                     "have nothing to show.")
 
@@ -246,11 +246,11 @@ def test_quality_notes_leave_absent_files_to_the_missing_lines():
     # both files, so no quality note counts customers without tickets or without MRR.
     quality = {**QUALITY, "customers_without_tickets": 40, "tickets_after_as_of": 0,
                "tickets_before_signup": 0, "customers_without_mrr": 40}
-    said = notes.quality_notes(quality, None, 6, None, 15,
+    said = data_notes.quality_notes(quality, None, 6, None, 15,
                                     absent=frozenset({"tickets", "mrr_history"}))
     assert said == []
     # with the tables present, the same counts are quality notes
-    present = notes.quality_notes(quality, None, 6, None, 15)
+    present = data_notes.quality_notes(quality, None, 6, None, 15)
     assert [text[:12] for _, text in present] == ["40 of 40 cus", "6 customers ", "40 customers"]
     # With an MRR history, a customer without rows pays nothing in it: NRR and the MRR tiles alike.
     assert present[-1] == ("warning", "40 customers have no MRR history: they are left out of NRR, "
@@ -263,7 +263,7 @@ ASSUMED = {"churned_without_date": {"customers": 35, "date": "2024-12-31"},
 
 
 def test_assumption_lines_say_what_was_assumed_for_how_many_and_what_it_moves():
-    assert notes.assumption_lines(ASSUMED, date(2024, 12, 31)) == [
+    assert data_notes.assumption_lines(ASSUMED, date(2024, 12, 31)) == [
         "The import counted 35 customers marked churned without a churn date as churned on "
         "31 Dec 2024 (its as-of date), so churn in December 2024 includes them.",
         "Signup dates of 1 customer were computed from their tenure in months, counted back "
@@ -272,10 +272,10 @@ def test_assumption_lines_say_what_was_assumed_for_how_many_and_what_it_moves():
 
 def test_an_assumed_churn_date_after_the_view_moves_nothing_and_is_not_said():
     # Viewed as of 30 Nov 2024, the 35 are still active: no churn of theirs is in view.
-    assert notes.assumption_lines(ASSUMED, date(2024, 11, 30)) == [
+    assert data_notes.assumption_lines(ASSUMED, date(2024, 11, 30)) == [
         "Signup dates of 1 customer were computed from their tenure in months, counted back "
         "from 31 Dec 2024: their cohorts are right to the month, not the day."]
-    assert notes.assumption_lines({}, date(2024, 12, 31)) == []
+    assert data_notes.assumption_lines({}, date(2024, 12, 31)) == []
 
 
 # --- every template over odd data: no segment, only Other, one category, one customer ----------
