@@ -26,6 +26,7 @@ select
     cf.churn_age_quarter,
     case when cf.churn_date <= $as_of then cf.churn_category end as churn_category,
     case when cf.churn_date <= $as_of then cf.churn_owner_team end as churn_owner_team,
+    cf.is_category_from_file,
     cf.early_tickets,
     cf.early_max_frt_h,
     cf.early_unanswered,
