@@ -3,25 +3,18 @@ which tiles, sentences and charts each draws, and which it must not."""
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 
 from tests.pages.conftest import app_reading, chart_titles, open_page
-from tests.unit.test_churn_shapes import ACTIVITY, DATED, MIXED, UNDATED, _import
+from tests.unit.test_churn_shapes import import_each_shape
 
 TENURE = "Retention by tenure (Kaplan–Meier over tenure months)"
 
 
 @pytest.fixture(scope="module")
 def paths(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("shape_pages")
-    return {
-        "undated": _import(tmp, "undated", UNDATED),
-        "mixed": _import(tmp, "mixed", MIXED),
-        "dated": _import(tmp, "dated", DATED),
-        "none": _import(tmp, "none", ACTIVITY, key="activity", as_of=date(2024, 3, 31)),
-    }
+    return import_each_shape(tmp_path_factory.mktemp("shape_pages"))
 
 
 def _tiles(at) -> dict[str, str]:

@@ -53,15 +53,19 @@ def _import(tmp_path: Path, name: str, text: str, key: str = "customers",
     return live
 
 
-@pytest.fixture(scope="module")
-def dbs(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("shapes")
+def import_each_shape(tmp: Path) -> dict[str, Path]:
+    """The four hand-made files above, each imported into its own snapshot under `tmp`."""
     return {
         "undated": _import(tmp, "undated", UNDATED),
         "mixed": _import(tmp, "mixed", MIXED),
         "dated": _import(tmp, "dated", DATED),
         "none": _import(tmp, "none", ACTIVITY, key="activity", as_of=date(2024, 3, 31)),
     }
+
+
+@pytest.fixture(scope="module")
+def dbs(tmp_path_factory):
+    return import_each_shape(tmp_path_factory.mktemp("shapes"))
 
 
 def _read(path: Path):

@@ -19,18 +19,11 @@ import queries
 from data import build, import_summary, importer, shapes
 from data.importer import cli
 from tests.unit.test_load import write
+from tests.unit.test_shapes import rows
 from tests.unit.test_real_exports import example
 from tests.unit.xlsx_file import write_xlsx
 
 AS_OF = date(2024, 6, 1)
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def readme(argv: list[str], out: Path, files: dict[str, Path]) -> list[str]:
