@@ -33,3 +33,9 @@ DEMO_CUSTOMERS = int(os.environ.get("RETENTION_DEMO_CUSTOMERS", "20000"))
 # below ~250 MB, and two viewers may run one at once), so the default leaves room for that and
 # only stops the cache from growing without bound. Lower it to trade speed and headroom for RSS.
 DUCKDB_MEMORY_LIMIT = os.environ.get("RETENTION_DUCKDB_MEMORY", "1GB")
+# DuckDB's memory while `python -m data.load` builds a snapshot (the app's imports set their own,
+# data/isolated.py): beyond it DuckDB spills to <snapshot>.tmp beside the file being built, at most
+# IMPORT_SPILL_LIMIT of it (an import that needs more fails with a message, not a full disk).
+# 10M customers (393M rows) import within 6 GB (bench/results/scaling.json).
+IMPORT_MEMORY_LIMIT = os.environ.get("RETENTION_IMPORT_DUCKDB_MEMORY", "6GB")
+IMPORT_SPILL_LIMIT = os.environ.get("RETENTION_IMPORT_SPILL_LIMIT", "40GB")

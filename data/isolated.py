@@ -182,7 +182,8 @@ def limit_duckdb(memory_mb: int) -> None:
     connect = duckdb.connect
 
     def limited(*args, config=None, **kwargs):
-        config = {"memory_limit": f"{memory_mb}MB", **(config or {})}
+        # This limit wins over the importer's own (settings.IMPORT_MEMORY_LIMIT).
+        config = {**(config or {}), "memory_limit": f"{memory_mb}MB"}
         return connect(*args, config=config, **kwargs)
 
     duckdb.connect = limited

@@ -261,7 +261,8 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str, source: dict,
              after_build: Callable[[duckdb.DuckDBPyConnection, dict], None] | None = None,
              as_of: date | None = None,
-             facts: Callable[[duckdb.DuckDBPyConnection], None] = build_facts) -> dict:
+             facts: Callable[[duckdb.DuckDBPyConnection], None] = build_facts,
+             checked: bool = False) -> dict:
     """Check keys, build the derived tables, write the meta row and store what the data can show
     (data/capabilities.py). Returns meta; meta["capabilities"] feeds needs.describe.
 
@@ -270,8 +271,10 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: str, source_kind: str,
     snapshot's as-of date when the caller knows it (`--as-of`); without it, the docs/definitions.md, Metrics default,
     or the build day when the data holds no date up to it. `facts(con)` makes the derived tables:
     build_facts computes them here; a Spark build (data/build/source.py) loads the ones Spark
-    computed instead."""
-    check_integrity(con)
+    computed instead. `checked`: the caller checked the key rules itself, row by row (the
+    importer's checks, data/importer/checks.py), so check_integrity's scans are not repeated."""
+    if not checked:
+        check_integrity(con)
     facts_started = time.perf_counter()
     facts(con)
     facts_seconds = time.perf_counter() - facts_started

@@ -17,8 +17,44 @@ def checks(src: StagedFile, staged: dict[str, StagedFile]) -> list[tuple[str, st
             + outreach_input.checks(src, staged))
 
 
-def rows_where(src: StagedFile, condition: str, found: str) -> str:
-    return f"select row_id, {found} as found, null as ref_row from {src.typed} where {condition}"
+class Counted(str):
+    """A check's SQL that also says how to count its rows cheaply: `where` (a condition over
+    `table`, counted with the file's other conditions in one scan by count_rows) or `count` (a
+    query of one number, 0 when the check finds nothing). The check itself (window functions,
+    sorting, the problems' words) runs only when the count is not 0."""
+
+    table: str | None
+    where: str | None
+    count: str | None
+
+    def __new__(cls, select: str, table: str | None = None, where: str | None = None,
+                count: str | None = None):
+        check = super().__new__(cls, select)
+        check.table, check.where, check.count = table, where, count
+        return check
+
+
+def rows_where(src: StagedFile, condition: str, found: str) -> Counted:
+    return Counted(f"select row_id, {found} as found, null as ref_row from {src.typed} "
+                   f"where {condition}", table=src.typed, where=condition)
+
+
+def count_rows(con, found: list[tuple[str, str, str]]) -> list[int | None]:
+    """Per check, 0 when it certainly finds no row (None: not counted, run it). The conditions of
+    one table are counted in a single scan; a clean file costs one scan, not one per rule."""
+    counts: list[int | None] = [None] * len(found)
+    by_table: dict[str, list[int]] = {}
+    for i, (_, _, select) in enumerate(found):
+        if isinstance(select, Counted) and select.where:
+            by_table.setdefault(select.table, []).append(i)
+        elif isinstance(select, Counted) and select.count:
+            counts[i] = con.execute(select.count).fetchone()[0]
+    for table, indexes in by_table.items():
+        row = con.execute("select " + ", ".join(
+            f"count(*) filter (where {found[i][2].where})" for i in indexes) + f" from {table}").fetchone()
+        for i, n in zip(indexes, row):
+            counts[i] = n
+    return counts
 
 
 def type_checks(src: StagedFile) -> list[tuple[str, str, str]]:
@@ -34,8 +70,11 @@ def type_checks(src: StagedFile) -> list[tuple[str, str, str]]:
             words = dates.words(src.formats[column], types[column] == "TIMESTAMP")
         raw = f"raw_{column}" if macro else column
         if column in REQUIRED[src.key] and not (signup and column == "signup_date"):
+            # A typed value is present or its text is kept (rawtext_<c>, data/importer/typed.py):
+            # no value's text is made to find the empty ones.
+            empty = f"{column} is null and nv(rawtext_{column}) is null" if macro else f"nv({raw}) is null"
             checks.append((column, f"{words} (required)",
-                           rows_where(src, f"nv({raw}) is null", "'an empty value'")))
+                           rows_where(src, empty, "'an empty value'")))
         if column in src.ambiguous:
             continue  # one problem for the whole column, see date_formats
         if macro:
@@ -92,13 +131,16 @@ def key_checks(src: StagedFile) -> list[tuple[str, str, str]]:
 def duplicates(src: StagedFile, key: str, found: str) -> str:
     """Every row after the first with the same key (no part of it null)."""
     not_null = " and ".join(f"{part} is not null" for part in key.split(", "))
-    return f"""
+    # Counted first by a grouping (a hash aggregate): the window below sorts every row.
+    count = (f"select count(*) from (select 1 from {src.typed} where {not_null} "
+             f"group by {key} having count(*) > 1)")
+    return Counted(f"""
         with ranked as (
             select row_id, {found} as found, min(row_id) over (partition by {key}) as first_row
             from {src.typed} where {not_null}
         )
         select row_id, found || ' again (first on {{ref}})' as found, first_row as ref_row
-        from ranked where row_id > first_row"""
+        from ranked where row_id > first_row""", count=count)
 
 
 def orphan_checks(src: StagedFile, customers: StagedFile | None) -> list[tuple[str, str, str]]:

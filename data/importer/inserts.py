@@ -29,12 +29,14 @@ def insert(con, src: StagedFile) -> None:
     con.execute(f"drop table {src.typed}")
 
 
-def source_of(src: StagedFile) -> dict:
+def source_of(src: StagedFile, digests: dict | None = None) -> dict:
     """What the snapshot's meta records of where a table came from: a file's name and hash, or a
-    database table's name / the query as given (the URL, redacted, is recorded once)."""
+    database table's name / the query as given (the URL, redacted, is recorded once).
+    `digests`: path -> Future of its hash, started when the import began."""
     if src.kind == "database":
         return {"name": src.name, src.path.label: src.path.text}
-    return {"name": src.name, "sha256": sha256(src.path)}
+    digest = (digests or {}).get(src.path)
+    return {"name": src.name, "sha256": digest.result() if digest else sha256(src.path)}
 
 
 def sha256(path: Path) -> str:

@@ -1,5 +1,6 @@
-"""Type parsing: every staged text value parsed once into typed_<key> by strict macros, and date
-columns that ISO did not read re-read in their own common format (data/dates.py).
+"""Type parsing: the strict macros every text value is parsed by (into typed_<key>,
+data/importer/typed.py), and date columns that ISO did not read re-read in their own common
+format (data/dates.py).
 """
 
 from __future__ import annotations
@@ -7,8 +8,7 @@ from __future__ import annotations
 from data import dates
 from data.words import count
 from data.importer.errors import Pending
-from data.importer.rules import KINDS, schema_types
-from data.importer import values
+from data.importer.rules import schema_types
 from data.importer.staged import StagedFile
 
 
@@ -41,25 +41,6 @@ create or replace temp macro shown(v) as
 """.replace("TIME_RE", dates.TIME_RE)
 
 
-def type_values(con, src: StagedFile) -> None:
-    """Parse every value once into typed_<key> (row_id, columns, raw_<typed column>, extras c<i>):
-    the checks and the insert all read it, so no value is parsed twice."""
-    types = schema_types()[src.key]
-    select = ["rowid as row_id"]
-    params: dict[str, str] = {}
-    for column, staged_col in src.columns.items():
-        macro = KINDS[types[column]][0]
-        text = values.expression(src, column, staged_col, params)
-        if macro:
-            select += [f"{macro}({text}) as {column}", f"{text} as raw_{column}"]
-        else:
-            select.append(f"{text} as {column}")
-    select += list(src.extras.values())
-    con.execute(f"create or replace temp table {src.typed} as "
-                f"select {', '.join(select)} from {src.table}", params)
-    con.execute(f"drop table {src.table}")
-
-
 def date_formats(con, src: StagedFile, date_format: str | None) -> list[Pending]:
     """Re-read the date columns ISO did not read in their own format (data/dates.py); a problem
     for a slash column whose day and month cannot be told apart."""
@@ -68,7 +49,7 @@ def date_formats(con, src: StagedFile, date_format: str | None) -> list[Pending]
     if not columns or not src.rows:
         return []
     unread = con.execute("select " + ", ".join(
-        f"count(*) filter (where {c} is null and nv(raw_{c}) is not null)" for c in columns
+        f"count(*) filter (where {c} is null and nv(rawtext_{c}) is not null)" for c in columns
     ) + f" from {src.typed}").fetchone()
     problems = []
     for column, n_unread in zip(columns, unread):
@@ -83,7 +64,9 @@ def date_formats(con, src: StagedFile, date_format: str | None) -> list[Pending]
         elif fmt != dates.ISO:
             src.formats[column] = fmt
             parsed = dates.expression(fmt, f"raw_{column}", types[column] == "TIMESTAMP")
-            con.execute(f"update {src.typed} set {column} = {parsed}")
+            # Every value's own text is kept first: one ISO value in this column is a problem
+            # quoting it.
+            con.execute(f"update {src.typed} set rawtext_{column} = raw_{column}, {column} = {parsed}")
     return problems
 
 
@@ -96,9 +79,11 @@ def time_notes(con, src: StagedFile) -> list[str]:
         return []
     zone = r"([Zz]|[+-]\d{2}:?\d{2})$"
     counts = con.execute("select " + ", ".join(
-        f"count(*) filter (where {c} is not null and regexp_matches(nv(raw_{c}), "
+        f"count(*) filter (where rawtext_{c} is not null and {c} is not null and "
+        f"regexp_matches(nv(rawtext_{c}), "
         f"'\\d:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?\\s*([AaPp][Mm])?\\s*{zone}')), "
-        f"count(*) filter (where {c} is not null and regexp_matches(nv(raw_{c}), "
+        f"count(*) filter (where rawtext_{c} is not null and {c} is not null and "
+        f"regexp_matches(nv(rawtext_{c}), "
         f"'\\d\\s*[AaPp][Mm]\\s*{zone[:-1]}?$'))" for c in columns) + f" from {src.typed}").fetchone()
     notes = []
     for i, column in enumerate(columns):

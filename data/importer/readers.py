@@ -16,10 +16,9 @@ from data.importer.errors import Pending, file_problem, show
 from data.importer.headers import match_headers
 from data.importer.inserts import quote
 from data.importer.lines import csv_field_limit, lines_at_bytes, row_lines
-from data.importer.parsing import type_values
 from data.importer.rules import (DELIMITERS, MAX_LINE_BYTES, MAX_READER_ERRORS, MAX_SHOWN,
                                  READ_BUFFER_BYTES, WHITESPACE, schema_types)
-from data.importer import sheets, values
+from data.importer import sheets, typed, values
 from data.importer.arrow import stage_arrow
 from data.importer.staged import DatabaseTable, StagedFile
 
@@ -98,22 +97,26 @@ def stage_csv(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
         return stage_whitespace(con, src)
     names = {f"c{i}": "varchar" for i in range(1, len(headers) + 1)}
     rejects = f"rejects_{src.key}"
+    read = f"""read_csv($path, header = $header, auto_detect = false, delim = $delim,
+                          quote = '"', escape = '"', columns = {struct(names)},
+                          allow_quoted_nulls = false,
+                          max_line_size = $max_line, buffer_size = $buffer,
+                          store_rejects = true,
+                          rejects_table = '{rejects}', rejects_scan = '{rejects}_scan',
+                          rejects_limit = $max_errors)"""
+    params = {"path": str(src.path), "header": src.has_header, "delim": delimiter,
+              "max_line": MAX_LINE_BYTES, "buffer": READ_BUFFER_BYTES, "max_errors": MAX_READER_ERRORS}
     try:
-        con.execute(
-            f"""
-            create or replace temp table {src.table} as
-            select * from read_csv($path, header = $header, auto_detect = false, delim = $delim,
-                                   quote = '"', escape = '"', columns = {struct(names)},
-                                   allow_quoted_nulls = false,
-                                   max_line_size = $max_line, buffer_size = $buffer,
-                                   store_rejects = true,
-                                   rejects_table = '{rejects}', rejects_scan = '{rejects}_scan',
-                                   rejects_limit = $max_errors)
-            """,
-            {"path": str(src.path), "header": src.has_header, "delim": delimiter,
-             "max_line": MAX_LINE_BYTES,
-             "buffer": READ_BUFFER_BYTES, "max_errors": MAX_READER_ERRORS},
-        )
+        if src.values:
+            # --values counts its replacements on the text as read (values.notes): staged first.
+            con.execute(f"create or replace temp table {src.table} as select * from {read}", params)
+        else:
+            # The rows numbered as read, 0-based: the row_id a problem's line is found from.
+            values_missing = values.missing(src)
+            if values_missing:
+                return values_missing
+            typed.create(con, src, f"(select row_number() over () - 1 as row_id, * from {read})",
+                         params)
         errors = con.execute(
             f"select line_byte_position, error_type, error_message from {rejects} "
             "order by line_byte_position"
@@ -122,8 +125,9 @@ def stage_csv(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
     except duckdb.Error as exc:
         return [file_problem(src, "(file)", "a readable CSV file", str(exc).splitlines()[0], None)]
     if errors:
+        con.execute(f"drop table if exists {src.typed}")
         return reader_problems(src, errors)
-    return after_staging(con, src)
+    return after_staging(con, src, typed_already=not src.values)
 
 
 def stage_whitespace(con, src: StagedFile) -> list[Pending]:
@@ -171,16 +175,24 @@ def stage_parquet(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending
     problems = match_headers(src, mapping)
     if problems:
         return problems
-    # Typed Parquet values go through the same text checks as CSV: one set of rules.
-    select = ", ".join(
-        f"cast({quote(header)} as varchar) as c{i}" for i, header in enumerate(src.headers, 1)
-    )
     try:
-        con.execute(f"create or replace temp table {src.table} as "
-                    f"select {select} from read_parquet($path)", {"path": str(src.path)})
+        if src.values:
+            # --values replaces raw text (and counts it, values.notes): staged as text first.
+            select = ", ".join(f"cast({quote(header)} as varchar) as c{i}"
+                               for i, header in enumerate(src.headers, 1))
+            con.execute(f"create or replace temp table {src.table} as "
+                        f"select {select} from read_parquet($path)", {"path": str(src.path)})
+        else:
+            values_missing = values.missing(src)
+            if values_missing:
+                return values_missing
+            # Each column in the file's own type (data/importer/typed.py converts it exactly).
+            source_types = {f"c{i}": row[1] for i, row in enumerate(described, 1)}
+            typed.create(con, src, typed.parquet_relation(src), {"path": str(src.path)},
+                         source_types)
     except duckdb.Error as exc:
         return [file_problem(src, "(file)", "a readable Parquet file", str(exc).splitlines()[0], None)]
-    return after_staging(con, src)
+    return after_staging(con, src, typed_already=not src.values)
 
 
 def stage_database(con, src: StagedFile, table: DatabaseTable,
@@ -208,12 +220,16 @@ def stage_database(con, src: StagedFile, table: DatabaseTable,
     return after_staging(con, src)
 
 
-def after_staging(con, src: StagedFile) -> list[Pending]:
-    missing = values.missing(src)
-    if missing:
-        return missing
-    src.notes += values.notes(con, src)
-    type_values(con, src)
+def after_staging(con, src: StagedFile, typed_already: bool = False) -> list[Pending]:
+    """Type the staged text (stage_<key>) into typed_<key>, unless the reader made typed_<key>
+    itself (`typed_already`); count the rows."""
+    if not typed_already:
+        missing = values.missing(src)
+        if missing:
+            return missing
+        src.notes += values.notes(con, src)
+        typed.create(con, src, f"(select rowid as row_id, * from {src.table})")
+        con.execute(f"drop table {src.table}")
     src.rows = con.execute(f"select count(*) from {src.typed}").fetchone()[0]
     src.usable = True
     if src.rows == 0 and src.key == "customers":
