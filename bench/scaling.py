@@ -2,7 +2,7 @@
 
     python -m bench.scaling --customers 100000 1000000 10000000 [--steps STEP ...]
         [--formats parquet csv] [--folder DIR] [--chunk 1000000] [--timeout-min 45] [--repeat 3]
-        [--duckdb-memory-mb N] [--spill-limit-gb 25] [--out bench/results/scaling.json]
+        [--duckdb-memory-mb N] [--spill-limit-gb 25] [--copies] [--out bench/results/scaling.json]
     python -m bench.scaling table [bench/results/scaling.json]     (the README's Scaling table)
 
 Per size:
@@ -12,6 +12,8 @@ Per size:
   unique), each in its own process, because one data.demo.generate run holds all its rows in memory
   (about 3.8 GB at 1M customers). Chunk 0 of a chunked size is the --chunk size itself, so 1M is
   reused by 10M. Cached under --folder by (seed, chunk size, chunk), merged once per size and format.
+  With --copies, chunks after the first are chunk 0 with its ids renumbered, written straight
+  into the merged files (minutes, not a generator run per chunk): recorded as "copies".
 - import: `python -m data.load` on those files (its own build.finalize included: the derived
   facts and capabilities, timed inside it), into a fresh live path;
 - views: `python -m views.default_views --db PATH` (each page's default view, kept beside the snapshot);
@@ -41,7 +43,8 @@ from pathlib import Path
 
 from bench import scaling_table
 from bench.child_process import SpillGuard, python, run_child, size_bytes
-from bench.scaling_files import CHUNK, SEED, chunks, file_tables, merge, part_dir, write_chunk
+from bench.scaling_files import (CHUNK, SEED, chunks, file_tables, merge, merge_copies, part_dir,
+                                 write_chunk)
 from bench.scaling_steps import SPARK_MASTER, child_import, postgres_import, source_build
 
 HERE = Path(__file__).resolve().parent
@@ -87,16 +90,20 @@ class Results:
 
 
 def raw_files(customers: int, folder: Path, chunk: int, fmt: str, timeout_s: float,
-              entry: dict, results: Results, log=print) -> dict[str, Path] | None:
-    """The size's files in `fmt`, generating missing chunks (each in its own process)."""
+              entry: dict, results: Results, log=print, copies: bool = False) -> dict[str, Path] | None:
+    """The size's files in `fmt`, generating missing chunks (each in its own process);
+    `copies`: chunks after the first are the first renumbered (scaling_files.copy_chunk)."""
     plan = chunks(customers, chunk)
     size = min(customers, chunk)
     generated = entry.setdefault("generate", {"chunks": {}})
+    copies = copies and len(plan) > 1
+    if copies:
+        generated["copies"] = "chunks after the first: chunk 0 with its ids renumbered"
     parts = []
     for index, start, n in plan:
         part = part_dir(folder, n, size, index)
         parts.append(part)
-        if (part / "done.json").exists():
+        if (part / "done.json").exists() or (copies and index):
             continue
         log(f"  generating chunk {index + 1}/{len(plan)} ({n:,} customers, seed {SEED + index})")
         record = run_child(python("-m", "bench.scaling", "chunk", "--out", str(part),
@@ -109,12 +116,15 @@ def raw_files(customers: int, folder: Path, chunk: int, fmt: str, timeout_s: flo
             results.save()
             return None
     rows: dict[str, int] = {}
-    for part in parts:
+    for part in parts[:1] if copies else parts:
         for table, count in json.loads((part / "done.json").read_text())["rows"].items():
-            rows[table] = rows.get(table, 0) + count
+            rows[table] = rows.get(table, 0) + count * (len(plan) if copies else 1)
     entry["rows"] = rows
     started = time.perf_counter()
-    files = merge(parts, Path(folder) / "sizes" / f"{customers}-chunk{size}", fmt)
+    if copies:
+        files = merge_copies(parts[0], plan, Path(folder) / "sizes" / f"{customers}-chunk{size}-copies", fmt)
+    else:
+        files = merge(parts, Path(folder) / "sizes" / f"{customers}-chunk{size}", fmt)
     entry.setdefault("files", {})[fmt] = {
         "bytes": {t: p.stat().st_size for t, p in files.items()},
         "total_mb": round(sum(p.stat().st_size for p in files.values()) / 1e6),
@@ -132,7 +142,8 @@ def measure(customers: int, args: argparse.Namespace, results: Results, log=prin
     timeout_s = args.timeout_min * 60
     for fmt in args.formats:
         log(f"{customers:,} customers, {fmt}:")
-        files = raw_files(customers, args.folder, args.chunk, fmt, timeout_s, entry, results, log)
+        files = raw_files(customers, args.folder, args.chunk, fmt, timeout_s, entry, results, log,
+                          args.copies)
         if files is None:
             return
         live = Path(args.folder) / "db" / f"{customers}-{fmt}" / "retention.duckdb"
@@ -229,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed page runs, cold and warm")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--generate-only", action="store_true", help="only make the raw files")
+    parser.add_argument("--copies", action="store_true",
+                        help="chunks after the first are the first with its ids renumbered "
+                             "(seconds, not a generator run each)")
     parser.add_argument("--spill-limit-gb", type=float, default=25.0,
                         help="stop an import whose snapshot and spill files pass this size")
     parser.add_argument("--duckdb-memory-mb", type=int,
@@ -243,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.generate_only:
             for fmt in args.formats:
                 raw_files(customers, args.folder, args.chunk, fmt, args.timeout_min * 60, entry,
-                          results, lambda m: print(m, file=sys.stderr))
+                          results, lambda m: print(m, file=sys.stderr), args.copies)
             continue
         measure(customers, args, results, lambda m: print(m, file=sys.stderr))
     return 0

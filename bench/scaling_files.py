@@ -43,6 +43,48 @@ def file_tables() -> dict[str, str]:
     return {table: option for table, option in OPTIONS.items() if table != "churn_reason_categories"}
 
 
+def merge_copies(first: Path, plan: list[tuple[int, int, int]], out: Path, fmt: str) -> dict[str, Path]:
+    """merge() for a size made of copies: one file per table holding chunk 0 (`first`) once per
+    chunk of `plan`, each copy's ids renumbered like a generated chunk's (customer n -> start + n,
+    ticket n -> index * 10^9 + n; a last, smaller chunk keeps its first customers and their
+    rows). Minutes instead of a generator run per chunk, for a size whose measure is the
+    machine's, not new customers'. Returns {table: path}."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": True})
+    try:
+        for table in file_tables():
+            source = Path(first) / f"{table}.parquet"
+            if not source.exists():
+                continue
+            target = files[table] = out / f"{table}.{fmt}"
+            if target.exists():
+                continue
+            columns = [r[0] for r in con.execute("describe select * from read_parquet($p)",
+                                                 {"p": str(source)}).fetchall()]
+            number = "cast(substr(customer_id, 2) as bigint)"
+            copies = []
+            for index, start, n in plan:
+                replace = [f"'C' || lpad(({start} + {number})::varchar, {CUSTOMER_DIGITS}, '0') "
+                           "as customer_id"]
+                if "ticket_id" in columns:
+                    replace.append(f"'T' || lpad(({index * TICKETS_PER_CHUNK} + cast(substr(ticket_id, 2) "
+                                   f"as bigint))::varchar, {TICKET_DIGITS}, '0') as ticket_id")
+                copies.append(f"select * replace ({', '.join(replace)}) from read_parquet('{source}') "
+                              f"where {number} <= {n}")
+            partial = target.with_name(target.name + ".partial")
+            relation = con.sql(" union all ".join(copies))
+            if fmt == "parquet":
+                relation.write_parquet(str(partial))
+            else:
+                relation.write_csv(str(partial), header=True)
+            partial.rename(target)
+    finally:
+        con.close()
+    return files
+
+
 def write_chunk(out: Path, index: int, start: int, customers: int) -> dict:
     """Generate one chunk (seed SEED + index) and write each non-empty table as out/TABLE.parquet
     with customer number n renumbered start + n and ticket number n index * 10^9 + n; returns

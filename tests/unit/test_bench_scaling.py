@@ -62,6 +62,26 @@ def test_chunks_merge_into_one_demo_with_unique_ids(two_chunks):
             assert _sql(f"select count(*) from '{path}'") == [(expected,)], (fmt, table)
 
 
+def test_copies_repeat_chunk_0_with_new_ids(two_chunks, tmp_path):
+    # 150 customers as copies of chunk 0 (60): 1-60 as they are, 61-120 and 121-150 renumbered,
+    # the last copy keeping chunk 0's first 30 customers and only their tickets.
+    _, parts, _ = two_chunks
+    plan = scaling_files.chunks(150, 60)
+    files = scaling_files.merge_copies(parts[0], plan, tmp_path / "copies", "parquet")
+    customers, tickets = str(files["customers"]), str(files["tickets"])
+    first = str(parts[0] / "tickets.parquet")
+    assert _sql(f"select count(distinct customer_id), min(customer_id), max(customer_id) "
+                f"from '{customers}'") == [(150, "C000000001", "C000000150")]
+    # Customer 61 is customer 1 again: same signup date and plan.
+    assert _sql(f"select signup_date, plan from '{customers}' where customer_id = 'C000000061'") == \
+        _sql(f"select signup_date, plan from '{customers}' where customer_id = 'C000000001'")
+    assert _sql(f"select count(*) from '{tickets}' anti join '{customers}' using (customer_id)") == [(0,)]
+    assert _sql(f"select count(*) = count(distinct ticket_id) from '{tickets}'") == [(True,)]
+    # Twice chunk 0's tickets, plus those of its first 30 customers.
+    assert _sql(f"select count(*) from '{tickets}'") == _sql(
+        f"select 2 * count(*) + count(*) filter (where customer_id <= 'C000000030') from '{first}'")
+
+
 def test_chunk_0_is_the_generator_s_own_demo(two_chunks, tmp_path):
     # Renumbering aside, the first chunk is exactly `data.demo.generate --customers 60 --seed 42`.
     _, parts, _ = two_chunks
