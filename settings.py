@@ -36,6 +36,8 @@ DUCKDB_MEMORY_LIMIT = os.environ.get("RETENTION_DUCKDB_MEMORY", "1GB")
 # DuckDB's memory while `python -m data.load` builds a snapshot (the app's imports set their own,
 # data/isolated.py): beyond it DuckDB spills to <snapshot>.tmp beside the file being built, at most
 # IMPORT_SPILL_LIMIT of it (an import that needs more fails with a message, not a full disk).
-# 10M customers (393M rows) import within 6 GB (bench/results/scaling.json).
-IMPORT_MEMORY_LIMIT = os.environ.get("RETENTION_IMPORT_DUCKDB_MEMORY", "6GB")
+# Default: 6 GB, or 80% of a smaller machine's RAM (DuckDB's own default is 80% of any machine's).
+_RAM_MB = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+IMPORT_MEMORY_LIMIT = os.environ.get("RETENTION_IMPORT_DUCKDB_MEMORY",
+                                     f"{min(6144, _RAM_MB * 8 // 10)}MB")
 IMPORT_SPILL_LIMIT = os.environ.get("RETENTION_IMPORT_SPILL_LIMIT", "40GB")

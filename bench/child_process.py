@@ -62,6 +62,9 @@ def run_child(cmd: list[str], timeout_s: float, log=print, env: dict | None = No
     record.update({
         "seconds": round(time.perf_counter() - started, 1),
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        # CPU time the step used (user + system, wait4's rusage): what a shared machine's load
+        # stretches least; on a quiet 2-core machine the wall time is at least half of it.
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
         # Sampled each second over the step's whole session: more than peak_rss_mb when the step
         # starts processes of its own that it does not wait for (Spark's JVM).
         "peak_tree_rss_mb": round(max(tree_peak, usage.ru_maxrss) / 1024),

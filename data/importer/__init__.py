@@ -9,8 +9,10 @@ model: docs/definitions.md).
     meta = load(out, {"customers": "crm.customers", "tickets": "select * from t where ..."},
                 database="postgresql://reader@db.internal/crm")     (data/db_input.py)
 
-Every file is read by DuckDB (read_csv / read_parquet) as text into a staging table; each rule of
-docs/definitions.md, Data model, is then one SQL query yielding (row, found) pairs. Only when no rule is broken are the
+Every file is read by DuckDB (read_parquet in the file's own types, read_csv with each text value
+parsed by strict macros in the same scan) straight into typed_<key> (data/importer/typed.py);
+each rule of docs/definitions.md, Data model, is then one SQL query yielding (row, found) pairs,
+all of a file's row rules counted in one scan first. Only when no rule is broken are the
 parsed values inserted into the schema tables, and build.finalize derives customer_facts. The build
 happens inside snapshots.building, so on any problem the live database is left exactly as it was.
 The shapes real exports come in (churn events or a churn flag, tenure, subscriptions, durations,
@@ -22,9 +24,11 @@ The modules, in the order an import runs through them:
     errors.py   Problem, Pending, ImportRejected
     staged.py   StagedFile: one input as staged (its headers, columns, temp tables)
     flow.py     load / validate: stage, check, convert, insert, publish
-    readers.py  CSV, Parquet and database tables into stage_<key> (all text)
+    readers.py  CSV, Parquet, workbooks and database tables read (into stage_<key> as text only
+                for a workbook, a database or --values)
     headers.py  headers to schema columns (names, --map)
-    parsing.py  text to typed_<key> (strict macros; dates in a common format)
+    typed.py    typed_<key>: each value parsed once, a value's text kept where it differs
+    parsing.py  the strict macros; dates in a common format
     checks.py   every rule as SQL yielding (row, found)
     lines.py    rows and byte offsets back to the file's physical lines
     inserts.py  checked values into the schema tables

@@ -112,9 +112,6 @@ def stage_csv(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending]:
             con.execute(f"create or replace temp table {src.table} as select * from {read}", params)
         else:
             # The rows numbered as read, 0-based: the row_id a problem's line is found from.
-            values_missing = values.missing(src)
-            if values_missing:
-                return values_missing
             typed.create(con, src, f"(select row_number() over () - 1 as row_id, * from {read})",
                          params)
         errors = con.execute(
@@ -183,9 +180,6 @@ def stage_parquet(con, src: StagedFile, mapping: dict[str, str]) -> list[Pending
             con.execute(f"create or replace temp table {src.table} as "
                         f"select {select} from read_parquet($path)", {"path": str(src.path)})
         else:
-            values_missing = values.missing(src)
-            if values_missing:
-                return values_missing
             # Each column in the file's own type (data/importer/typed.py converts it exactly).
             source_types = {f"c{i}": row[1] for i, row in enumerate(described, 1)}
             typed.create(con, src, typed.parquet_relation(src), {"path": str(src.path)},
