@@ -88,7 +88,9 @@ def type_checks(src: StagedFile) -> list[tuple[str, str, str]]:
 
 def length_check(src: StagedFile, column: str, expression: str) -> tuple[str, str, str]:
     return (column, f"text of at most {MAX_TEXT_CHARS:,} characters", rows_where(
-        src, f"length({expression}) > {MAX_TEXT_CHARS}",
+        # strlen (bytes, kept with the string) first: a text has no more characters than bytes,
+        # so only the rare long one has its characters counted.
+        src, f"strlen({expression}) > {MAX_TEXT_CHARS} and length({expression}) > {MAX_TEXT_CHARS}",
         f"'a value of ' || format('{{:,}}', length({expression})) || ' characters'"))
 
 
