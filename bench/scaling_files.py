@@ -52,7 +52,10 @@ def merge_copies(first: Path, plan: list[tuple[int, int, int]], out: Path, fmt: 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
-    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": True})
+    # The copies in any order (kept in order, DuckDB buffers and spills every copy after the
+    # first until the first is written): the importer reads a table's rows in any order.
+    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False,
+                                 "temp_directory": str(out / ".tmp")})
     try:
         for table in file_tables():
             source = Path(first) / f"{table}.parquet"
