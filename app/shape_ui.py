@@ -16,7 +16,7 @@ import queries
 import settings
 from app import database, tiles, ui
 from data import capabilities
-from views import needs
+from views import catalog, needs
 from views.filter_params import MULTI
 from words import narrative
 
@@ -168,7 +168,7 @@ def _overview_activity(f: queries.Filters) -> None:
     found = ui.derive("activity_tiles", queries.activity_tiles, cells, settings.MIN_N)
     st.info(without_dates.INACTIVE_DAYS_HINT, icon=":material/event_busy:")
     if found is None or found.empty:
-        st.info("Not enough history for the tiles: they compare the last two complete months.")
+        st.info(catalog.ITEMS["overview.tiles"].empty)
         return
     period = found.iloc[0]["period"]
     st.subheader(f"{period:%B %Y} against the month before")
