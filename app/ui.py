@@ -191,6 +191,12 @@ def _values_of(dimension: str) -> list:
     return database.current()["options"][key]
 
 
+def says(key: str) -> str:
+    """What section `key` says when the data is there but shows nothing by this view's as-of
+    date (views/catalog.py)."""
+    return catalog.ITEMS[key].says(as_of())
+
+
 def heading(key: str, **words) -> None:
     """Section `key`'s heading (views/catalog.py), its {words} filled."""
     st.subheader(catalog.ITEMS[key].title.format(**words))

@@ -21,7 +21,7 @@ def nps_chart() -> None:
         return
     scores = ui.ask("support.nps", f, grain=grain)
     if not ui.empty(scores, ui.nothing() if ui.filtered() else
-                    f"No NPS responses up to {ui.as_of():%d %b %Y}."):
+                    ui.says("support.nps")):
         # Surveys go out now and then: periods without a response are left out, not drawn as 0.
         answered = scores[scores["responses"] > 0]
         chart = charts.time_lines(answered, "period", {"nps": "NPS"}, "Net promoter score",
@@ -38,7 +38,7 @@ kpis = ui.ask("support.tickets", f, grain=grain) if ui.available("support.ticket
 if kpis is None or kpis.empty or not kpis["tickets"].sum():
     if kpis is not None:
         st.info("No support tickets for these customers." if ui.filtered() else
-                f"No support tickets up to {ui.as_of():%d %b %Y}.")
+                ui.says("support.tickets"))
     nps_chart()
     st.stop()
 

@@ -67,8 +67,7 @@ if ui.available("support_x.early"):
                                 for fn in ("survival", "logrank_p", "survival_at"))
     excluded = ui.ask("support_x.early", f, "early_support_excluded")
 if curves is not None and not ui.empty(curves, ui.nothing() if ui.filtered() else
-                                       "No customer is 90 days past signup by "
-                                       f"{ui.as_of():%d %b %Y} yet."):
+                                       ui.says("support_x.early")):
     reading = narrative.survival_reading(at_year, p_value, groupings[by], excluded,
                                          settings.MIN_N)
     st.markdown(ui.markdown_text(reading))
@@ -96,14 +95,13 @@ if curves is not None and not ui.empty(curves, ui.nothing() if ui.filtered() els
 
 ui.heading("support_x.products")
 left, right = st.columns(2)
-# The research's horizon is two years: before anyone reaches it there is nothing to set against.
-too_young = (ui.nothing() if ui.filtered() else
-             f"No customer is two years past signup by {ui.as_of():%d %b %Y} yet.")
 
 
 def two_year_retention(key: str, title: str, references, subtitle: str) -> None:
     """Two-year retention per group of section `key`'s query against the research's figures."""
     data = ui.ask(key, f) if ui.available(key) else None
+    # The research's horizon is two years: before anyone reaches it nothing is set against it.
+    too_young = ui.nothing() if ui.filtered() else ui.says(key)
     if not ui.empty(data, too_young):
         chart = charts.hbars(
             data, "group", "retained_pct", title,

@@ -166,7 +166,8 @@ CHURN_REASONS = Page("pages/3_Churn_reasons.py", "Churn reasons", ":material/log
 SUPPORT_KPIS = Page("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:",
                     view="Support KPIs", sections=(
     Section("support.tickets", "support KPIs", (TICKETS,), "section",
-            calls=(("support_kpis", {"grain": "month"}),), title="Response and resolution times"),
+            calls=(("support_kpis", {"grain": "month"}),), title="Response and resolution times",
+            empty="No support tickets up to {as_of:%d %b %Y}."),
     Section("support.frt", "first response time", (TICKETS, column("tickets.first_response_at")),
             charts=("first_response_h_{choice}",), definition="frt"),
     Section("support.resolution", "resolution time", (TICKETS, column("tickets.resolved_at")),
@@ -179,7 +180,8 @@ SUPPORT_KPIS = Page("pages/4_Support_KPIs.py", "Support KPIs", ":material/suppor
             (TICKETS, column("tickets.resolved_at"), column("tickets.agent_replies")),
             charts=("one_touch",), definition="one_touch"),
     Section("support.nps", "the net promoter score", (table("nps_responses"),),
-            calls=(("nps", {"grain": "month"}),), charts=("nps",), definition="nps"),
+            calls=(("nps", {"grain": "month"}),), charts=("nps",), definition="nps",
+            empty="No NPS responses up to {as_of:%d %b %Y}."),
     Section("support.volume", "ticket volume", (TICKETS,), charts=("volume_backlog",),
             definition="ticket_period", title="Volume and backlog"),
     Section("support.backlog", "the backlog", (TICKETS, column("tickets.resolved_at")),
@@ -195,6 +197,9 @@ SUPPORT_KPIS = Page("pages/4_Support_KPIs.py", "Support KPIs", ":material/suppor
             "choice", charts=("{metric}_by_priority",)),
 ))
 
+# The research's horizon is two years: before anyone reaches it there is nothing to set against.
+TWO_YEARS = "No customer is two years past signup by {as_of:%d %b %Y} yet."
+
 EARLY_SUPPORT = (
     ("survival", {"by": "early_tickets"}),
     ("logrank_p", {"by": "early_tickets"}),
@@ -207,7 +212,8 @@ SUPPORT_X_RETENTION = Page(
     view="Support x retention", sections=(
         Section("support_x.early", "retention by early support experience", (CHURN, TICKETS),
                 "section", calls=EARLY_SUPPORT,
-                definition="early_support", title="Retention by early support experience"),
+                definition="early_support", title="Retention by early support experience",
+                empty="No customer is 90 days past signup by {as_of:%d %b %Y} yet."),
         # Each split: the survival curves and the share still active after a year.
         Section("support_x.early_tickets", "retention by tickets in the first 90 days",
                 (CHURN, TICKETS), definition="survival",
@@ -223,11 +229,13 @@ SUPPORT_X_RETENTION = Page(
                 (*HISTORY, column("customers.products_count")),
                 calls=(("retention_by_products", {"horizon_months": 24}),),
                 charts=("retention_by_products",), definition="products",
-                title="Retention drivers from the research"),
+                title="Retention drivers from the research",
+                empty=TWO_YEARS),
         Section("support_x.expansion", "two-year retention by early expansion",
                 (*HISTORY, table("mrr_history")),
                 calls=(("early_expansion_retention", {"horizon_months": 24}),),
-                charts=("retention_by_early_expansion",), definition="early_expansion"),
+                charts=("retention_by_early_expansion",), definition="early_expansion",
+                empty=TWO_YEARS),
         Section("support_x.pre_churn", "support in the 90 days before churn", (*HISTORY, TICKETS),
                 churn=True, calls=(("pre_churn_tickets", {}),), charts=("pre_churn_tickets",),
                 definition="churn_category", title="Support in the 90 days before churn"),
@@ -289,7 +297,8 @@ DATA_PAGE = Page("pages/6_Data_and_definitions.py", "Data & definitions", ":mate
     # support splits leave out, tickets without a first response.
     Section("data.quality", "data-quality notes", (), "section",
             calls=(("data_quality", {}), ("churn_reasons", {}), ("early_support_excluded", {}),
-                   ("support_kpis", {"grain": "month", "resolution": False}))),
+                   ("support_kpis", {"grain": "month", "resolution": False})),
+            title="Data quality"),
 ))
 
 REASON_MAPPING = Page("pages/8_Reason_mapping.py", "Reason mapping", ":material/category:",

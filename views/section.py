@@ -41,11 +41,15 @@ class Section:
     charts: tuple[str, ...] = ()   # the names ui.show draws it under ({grain}... = any word)
     definition: str = ""           # key of words/definitions.py
     title: str = ""                # its heading on the page and in the board pack
-    empty: str = ""                # said when the data is there but has nothing to show yet
+    empty: str = ""                # said when the data is there but shows nothing ({as_of})
 
     def chart(self, which: int = 0, **words) -> str:
         """The name of its chart number `which` (and of the chart's CSV), its {words} filled."""
         return self.charts[which].format(**words)
+
+    def says(self, as_of) -> str:
+        """What it says when the data is there but shows nothing by `as_of`."""
+        return self.empty.format(as_of=as_of)
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,7 @@ def support(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     kpis = _ask(con, "support.tickets", f)
     tickets = int(kpis["tickets"].sum()) if not kpis.empty else 0
     nothing = shown.nothing("tickets") if shown.filtered else (
-        f"No support tickets up to {as_of:%d %b %Y}.")
+        catalog.ITEMS["support.tickets"].says(as_of))
     if "support.frt" in drawn:
         chart = charts.time_lines(
             kpis, "period", {"frt_median_h": "Median", "frt_p90_h": "90th percentile"},
@@ -326,7 +326,7 @@ def support_retention(con, f: Filters, as_of: date, min_n: int, shown: Shown) ->
     s.add("<h3>Highlights</h3>" + bullets(highlights))
     excluded = _ask(con, "support_x.early", f, "early_support_excluded")
     nothing = shown.nothing() if shown.filtered else (
-        f"No customer is 90 days past signup by {as_of:%d %b %Y} yet.")
+        catalog.ITEMS["support_x.early"].says(as_of))
     for by in ("early_frt_sla", "early_csat"):
         if by not in splits:
             continue
