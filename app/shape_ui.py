@@ -140,10 +140,8 @@ def _dated_tiles(f: queries.Filters):
     wanted = [key.removeprefix("overview.tile.") for key in ui.offered(keys)]
     if not wanted:
         return None
-    series = (ui.query("period_movements", f, grain="month"),
-              ui.query("revenue_retention", f, grain="month"),
-              ui.query("support_kpis", f, grain="month", resolution=False),
-              ui.query("nps", f, grain="month"))
+    # The Overview's monthly series (its catalogue section), the quarterly NPS left out.
+    series = tuple(ui.ask("overview.tiles", f, i) for i in (0, 1, 2, 4))
     if any(s is None for s in series):
         return None
     kpis = ui.derive("kpi_tiles", queries.kpi_tiles, *series, settings.MIN_N)

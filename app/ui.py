@@ -1,8 +1,10 @@
 """The app's one cache layer and its error boundary, and how a page draws what it got: cached
 queries, the empty state, charts with their caption and CSV, tables' CSV exports.
 
-Pages ask `ui.query(...)` for numbers and `charts` for figures, then `ui.show(...)` them. Only this
-module (and app/database.py, for the snapshot's own facts) talks to `st.cache_*`.
+Pages draw a section of views/catalog.py by its key: `ui.heading(key)`, `ui.ask(key, f, ...)` for
+its numbers (the catalogue's call, through `query`), `charts` for the figure, then `ui.draw(key,
+chart, ...)` (`show` under the catalogue's chart name and definition). Only this module (and
+app/database.py, for the snapshot's own facts) talks to `st.cache_*`.
 """
 
 from __future__ import annotations

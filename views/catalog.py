@@ -64,7 +64,7 @@ OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overvi
     tile("overview", "nrr_pct", "net revenue retention", table("mrr_history")),
     tile("overview", "csat_pct", "CSAT", TICKETS, column("tickets.csat")),
     tile("overview", "frt_median_h", "first response time", TICKETS,
-          column("tickets.first_response_at")),
+         column("tickets.first_response_at")),
     tile("overview", "nps", "NPS", table("nps_responses")),
     tile("overview", "clv", "lifetime value", *HISTORY, column("customers.mrr")),
     # MRR at risk: the At risk page's churn score and its track record (the caption).
@@ -254,7 +254,7 @@ OUTREACH_PAGE = Page(
         tile("outreach", "contacts", "contacts", OUTREACH),
         tile("outreach", "response_rate_pct", "response rate", OUTREACH, RESPONSES),
         tile("outreach", "actions_per_response", "actions per engagement", OUTREACH, RESPONSES,
-              column("outreach.actions")),
+             column("outreach.actions")),
         Section("outreach.tile.retention_gap_pct", "the 90-day retention gap",
                 (*HISTORY, OUTREACH),
                 "tile", calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month"}),)),

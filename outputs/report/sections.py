@@ -105,7 +105,7 @@ def _dimensions(caps) -> dict[str, str]:
 def overview_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     """The Overview of churn without dates: the churn share and what it is made of, retention by
     tenure, the dated tiles (support, NPS), no monthly churn."""
-    s = Section("Overview", f"The customers in the file as of {as_of:%d %B %Y}: it has no churn "
+    s = Section(catalog.OVERVIEW.label, f"The customers in the file as of {as_of:%d %B %Y}: it has no churn "
                 "dates, so there is no monthly churn rate or retention history.")
     share = queries.churn_share(con, f, min_n=min_n)
     if share.empty:
@@ -144,7 +144,7 @@ def overview_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> 
 def overview_activity(con, f: Filters, as_of: date, min_n: int) -> Section:
     """The Overview of data without churn: customers active, new and returning in the last
     complete month, and how `--inactive-days` turns inactivity into churn."""
-    s = Section("Overview", without_dates.INACTIVE_DAYS_HINT.replace("`", ""))
+    s = Section(catalog.OVERVIEW.label, without_dates.INACTIVE_DAYS_HINT.replace("`", ""))
     found = queries.activity_tiles(queries.activity_retention(con, f, grain="month"), min_n)
     if found.empty:
         s.add(f"<p>{esc(NO_HISTORY)}</p>")
@@ -158,7 +158,7 @@ def overview_activity(con, f: Filters, as_of: date, min_n: int) -> Section:
 def cohorts_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     """Cohorts of churn without dates: retention by tenure, overall and by the first dimension
     with groups, in place of the triangle and the cohort curves."""
-    s = Section("Cohorts", "Retention by tenure: the file has no churn dates, so there is no "
+    s = Section(catalog.COHORTS.label, "Retention by tenure: the file has no churn dates, so there is no "
                 "retention triangle or cohort curve.")
     curve = queries.tenure_survival(con, f)
     n = int(curve.loc[curve["tenure_months"] == 0, "at_risk"].sum()) if not curve.empty else 0
@@ -193,7 +193,7 @@ def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str,
         basis = "activity"  # no churn: who came back, as the Cohorts page opens
     if basis != "activity" and shown.caps.churn_shape == capabilities.UNDATED:
         return cohorts_undated(con, f, as_of, min_n, shown)
-    s = Section("Cohorts", f"Signup {grain}s, {BASIS_WORDS[basis]} basis.")
+    s = Section(catalog.COHORTS.label, f"Signup {grain}s, {BASIS_WORDS[basis]} basis.")
     if basis == "activity":
         # Customers who came back in each period: drawn whether or not churn dates exist.
         cells = queries.activity_retention(con, f, grain=grain)
@@ -201,14 +201,14 @@ def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str,
     elif not (shown.can("cohorts.heatmap") and shown.can("cohorts.curves")):
         return s
     else:
-        cells = queries.cohort_retention(con, f, grain=grain, basis=basis)
-        average = queries.average_retention(con, f, grain=grain, basis=basis)
+        cells, average = (_ask(con, "cohorts.curves", f, i, grain=grain, basis=basis)
+                          for i in (0, 1))
     n = int(cells.loc[cells["age"] == 0, "cohort_size"].sum()) if not cells.empty else 0
-    s.add(figure_block(charts.cohort_heatmap(cells, grain, basis, True, min_n), "retention", n,
-                       as_of=as_of, note="faded cells marked * are incomplete",
+    s.add(figure_block(charts.cohort_heatmap(cells, grain, basis, True, min_n),
+                       _definition("cohorts.heatmap"), n, as_of=as_of, note="faded cells marked * are incomplete",
                        empty=shown.nothing()))
     s.add(figure_block(charts.retention_curves(cells, average, grain, basis, min_n),
-                       "average_curve", n, as_of=as_of, empty=shown.nothing()))
+                       _definition("cohorts.curves"), n, as_of=as_of, empty=shown.nothing()))
     return s
 
 
