@@ -121,4 +121,5 @@ with right:
             subtitle=narrative.top_categories_sentence(totals), top=8,
             hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},
         )
-        ui.draw("overview.churn_reasons", chart, n=int(totals["customers_lost"].sum()), unit="churned customers")
+        ui.draw("overview.churn_reasons", chart, n=int(totals["customers_lost"].sum()),
+                unit="churned customers")

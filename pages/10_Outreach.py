@@ -77,7 +77,8 @@ if ui.available("outreach.response_rate"):
                 "Contacts answered (% of contacts)", grain=grain, n_col="contacts",
                 min_n=settings.MIN_N, percent=True, group="group" if by_channel else None,
                 subtitle=f"Contacts made in the {grain}, answered by the as-of date")
-            ui.draw("outreach.response_rate", chart, n=int(series["contacts"].sum()), unit="contacts")
+            ui.draw("outreach.response_rate", chart, n=int(series["contacts"].sum()),
+                    unit="contacts")
         with right:
             chart = charts.time_lines(
                 series, "period", {"median_response_h": "Median time to response"},
@@ -85,7 +86,8 @@ if ui.available("outreach.response_rate"):
                 "Hours from contact to response", grain=grain, n_col="responses",
                 min_n=settings.MIN_N, group="group" if by_channel else None,
                 subtitle=f"Answered contacts made in the {grain}")
-            ui.draw("outreach.by.channel", chart, n=int(series["responses"].sum()), unit="responses")
+            ui.draw("outreach.by.channel", chart, n=int(series["responses"].sum()),
+                    unit="responses")
     ui.missing_lines(["outreach.by.channel"], quiet=True)
 
 ui.heading("outreach.campaigns")

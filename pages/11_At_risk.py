@@ -93,7 +93,8 @@ if scores is not None and not ui.empty(scores, ui.nothing()):
     left, right = st.columns([4, 1], vertical_alignment="center")
     with left:
         more = (f"the {SHOWN:,} highest shown, " if len(scores) > SHOWN else "")
-        ui.caption(catalog.ITEMS["risk.list"].definition, n=len(scores), note=f"highest risk first · {more}drivers "
+        ui.caption(catalog.ITEMS["risk.list"].definition, n=len(scores),
+                   note=f"highest risk first · {more}drivers "
                    "named for the fifth of all customers with the highest risk (at most "
                    f"{catalog.RISK_DRIVER_CUSTOMERS:,}) · the call list "
                    "has every customer of the selection with their signals")

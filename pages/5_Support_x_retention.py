@@ -132,7 +132,8 @@ if not ui.empty(before, ui.no_churn()):
         subtitle="Churned customers vs retained customers over 90 days at the same tenure",
         n_col="customers",
     )
-    ui.draw("support_x.pre_churn", chart, n=int(before["churned_customers"].sum()), unit="churned customers")
+    ui.draw("support_x.pre_churn", chart, n=int(before["churned_customers"].sum()),
+            unit="churned customers")
     # Tickets without a category would all read "Unknown 100%": the column says nothing then.
     shown = [c for c in PRE_CHURN_COLUMNS
              if c != "top_ticket_categories" or ui.offered(["support.by.category"])]
@@ -152,7 +153,8 @@ if not ui.empty(usage, ui.no_churn()):
         "usage that fades is the earliest warning",
         n_col="customers",
     )
-    ui.draw("support_x.pre_churn_activity", chart, n=int(usage["churned_customers"].sum()), unit="churned customers")
+    ui.draw("support_x.pre_churn_activity", chart, n=int(usage["churned_customers"].sum()),
+            unit="churned customers")
     st.dataframe(usage, hide_index=True, width="stretch", height="content",
                  column_config=PRE_CHURN_ACTIVITY_COLUMNS,
                  column_order=list(PRE_CHURN_ACTIVITY_COLUMNS))

@@ -105,8 +105,8 @@ def _dimensions(caps) -> dict[str, str]:
 def overview_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     """The Overview of churn without dates: the churn share and what it is made of, retention by
     tenure, the dated tiles (support, NPS), no monthly churn."""
-    s = Section(catalog.OVERVIEW.label, f"The customers in the file as of {as_of:%d %B %Y}: it has no churn "
-                "dates, so there is no monthly churn rate or retention history.")
+    s = Section(catalog.OVERVIEW.label, f"The customers in the file as of {as_of:%d %B %Y}: it "
+                "has no churn dates, so there is no monthly churn rate or retention history.")
     share = queries.churn_share(con, f, min_n=min_n)
     if share.empty:
         s.add(f'<p class="empty">{esc(shown.nothing())}</p>')
@@ -158,8 +158,8 @@ def overview_activity(con, f: Filters, as_of: date, min_n: int) -> Section:
 def cohorts_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     """Cohorts of churn without dates: retention by tenure, overall and by the first dimension
     with groups, in place of the triangle and the cohort curves."""
-    s = Section(catalog.COHORTS.label, "Retention by tenure: the file has no churn dates, so there is no "
-                "retention triangle or cohort curve.")
+    s = Section(catalog.COHORTS.label, "Retention by tenure: the file has no churn dates, so "
+                "there is no retention triangle or cohort curve.")
     curve = queries.tenure_survival(con, f)
     n = int(curve.loc[curve["tenure_months"] == 0, "at_risk"].sum()) if not curve.empty else 0
     dims = list(_dimensions(shown.caps).items())[:1]
@@ -205,7 +205,8 @@ def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str,
                           for i in (0, 1))
     n = int(cells.loc[cells["age"] == 0, "cohort_size"].sum()) if not cells.empty else 0
     s.add(figure_block(charts.cohort_heatmap(cells, grain, basis, True, min_n),
-                       _definition("cohorts.heatmap"), n, as_of=as_of, note="faded cells marked * are incomplete",
+                       _definition("cohorts.heatmap"), n, as_of=as_of,
+                       note="faded cells marked * are incomplete",
                        empty=shown.nothing()))
     s.add(figure_block(charts.retention_curves(cells, average, grain, basis, min_n),
                        _definition("cohorts.curves"), n, as_of=as_of, empty=shown.nothing()))
@@ -254,7 +255,8 @@ def churn(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
 
 
 def support(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
-    s = Section(catalog.SUPPORT_KPIS.label, "Tickets of the selected customers, by month of creation.")
+    s = Section(catalog.SUPPORT_KPIS.label,
+                "Tickets of the selected customers, by month of creation.")
     drawn = [key for key in ("support.frt", "support.csat", "support.one_touch", "support.volume",
                              "support.backlog") if shown.can(key)]
     if not drawn:
@@ -346,8 +348,8 @@ def at_risk(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     """The At risk page's first section: the churn score's track record and its calibration,
     and the MRR at risk in the next horizon."""
     days = catalog.RISK_DAYS
-    s = Section(catalog.AT_RISK.label, f"Churn risk: a probability of leaving within {days} days learned "
-                "from this business's own history, not a verdict; here is how it did on the "
+    s = Section(catalog.AT_RISK.label, f"Churn risk: a probability of leaving within {days} days "
+                "learned from this business's own history, not a verdict; here is how it did on the "
                 f"last {days} days, fitted only on what was known before them.")
     if not shown.can("risk.score") or not shown.churned():
         return s
