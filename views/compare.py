@@ -12,7 +12,7 @@ import pandas as pd
 
 from queries import Filters
 from views.filter_params import MULTI
-from views.section import EACH, EACH_DIMENSION, Section
+from views.section import EACH, EACH_DIMENSION, FirstOf, Section
 
 
 def field_of(dimension: str) -> tuple[str, str]:
@@ -48,10 +48,21 @@ def ask(run: Callable[..., object], section: Section, f: Filters,
     stacked by each_value; `each` names another dimension than the catalogue's (the one picked)."""
     call = (section.calls[which] if isinstance(which, int)
             else next(c for c in section.calls if c[0] == which))
-    name, arguments = call[0], {**call[1], **kwargs}
+    name, arguments = call[0], resolve(run, {**call[1], **kwargs}, f)
     overrides = call[2] if len(call) > 2 else {}
     overrides_each = [field for field, value in overrides.items() if value == EACH]
     if not overrides_each:
         return run(name, f, **arguments)
     dimension = each or EACH_DIMENSION[overrides_each[0]]
     return each_value(lambda g: run(name, g, **arguments), f, dimension, values_of(dimension))
+
+
+def resolve(run: Callable[..., object], arguments: dict, f: Filters) -> dict:
+    """`arguments` with each FirstOf replaced by the value it stands for in this data: `column`
+    of the first row of run(its function, f) (None when that has no rows or failed)."""
+    out = dict(arguments)
+    for key, value in arguments.items():
+        if isinstance(value, FirstOf):
+            first = run(value.fn, f)
+            out[key] = first[value.column].iloc[0] if first is not None and len(first) else None
+    return out

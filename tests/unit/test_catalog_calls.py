@@ -9,12 +9,13 @@ import pandas as pd
 from queries import Filters
 from views import catalog
 from views.compare import ask
-from views.section import EACH, Section
+from views.section import EACH, FirstOf, Section
 
 SECTION = Section("test.reasons", "churn reasons", calls=(
     ("churn_reasons", {"grain": "month"}),
     ("churn_reasons", {"grain": "month"}, {"segments": EACH}),
     ("nps", {"grain": "quarter"}),
+    ("raw_reasons", {"category": FirstOf("churn_reasons", "customers_lost")}),
 ))
 # What the data has, per dimension.
 IN_DATA = {"segment": ["SMB", "Enterprise"], "plan": ["Basic", "Growth", "Pro"]}
@@ -41,6 +42,17 @@ def test_a_call_runs_with_the_catalogue_arguments_and_the_view_s_in_their_place(
     assert run.calls == [("churn_reasons", (), (), {"grain": "month"}),
                          ("churn_reasons", (), (), {"grain": "week"}),
                          ("nps", (), (), {"grain": "quarter"})]
+
+
+def test_an_argument_read_off_another_call_is_its_first_row_unless_the_view_picks_one():
+    run = Recorder()
+    ask(run, SECTION, Filters(segments=("Enterprise",)), IN_DATA.get, "raw_reasons")
+    # churn_reasons filtered to Enterprise answers customers_lost 10 ("Enterprise" has 10
+    # letters): raw_reasons is asked for that value.
+    assert run.calls[-1] == ("raw_reasons", ("Enterprise",), (), {"category": 10})
+    ask(run, SECTION, Filters(), IN_DATA.get, "raw_reasons", category="Other")
+    assert run.calls[-1] == ("raw_reasons", (), (), {"category": "Other"})
+    assert [c[0] for c in run.calls] == ["churn_reasons", "raw_reasons", "raw_reasons"]
 
 
 def test_a_compare_call_runs_once_per_value_the_data_has_stacked_by_group():
