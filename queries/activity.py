@@ -30,7 +30,8 @@ def average_activity_retention(con, f: Filters, grain: str = "month",
                                mode: str = "bounded") -> pd.DataFrame:
     """Row per age: retention_pct (size-weighted over complete cells), cohorts, customers,
     cohort_size, returned."""
-    df = run(con, grain_sql("average_activity_retention", grain), _params(con, f, mode))
+    text = grain_sql("average_activity_retention", grain).replace("/*kept*/", "returned")
+    df = run(con, text, _params(con, f, mode))
     return df.astype({"age": "int64", "cohorts": "int64", "customers": "int64",
                       "cohort_size": "int64", "returned": "int64"})
 
