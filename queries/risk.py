@@ -71,9 +71,21 @@ def _rows_of(con, result: Fit, part: str) -> tuple[pd.DataFrame, np.ndarray]:
             frame["customer_id"].astype(str))
         known = found >= 0
         if part == "ranked":
+            # churn_risk's columns in its order; mrr and mrr_at_risk are the selection's
             names = np.full(len(frame), None, dtype=object)
             names[known] = customers["name"].to_numpy(dtype=object)[found[known]]
-            frame = frame.assign(name=names)
+            frame = frame.assign(customer_id=frame["customer_id"].astype("string"), name=names,
+                                 risk_pct=frame["risk"] * 100, mrr=np.nan, mrr_at_risk=np.nan)
+            signals = [c for c in result.summary["signals"] if c in frame.columns]
+            frame = frame[LIST_COLUMNS + [c for c in signals if c not in LIST_COLUMNS]]
+        else:
+            # each row's place by risk, highest first (ties by customer_id): the top decile
+            frame = frame.reset_index(drop=True)
+            by_risk = frame.assign(order=-frame["risk"].to_numpy(dtype=float)).sort_values(
+                ["order", "customer_id"], kind="stable").index.to_numpy()
+            rank = np.empty(len(frame), dtype=np.int64)
+            rank[by_risk] = np.arange(len(frame))
+            frame = frame.assign(rank=rank)
         keys = customers["customer_key"].to_numpy(dtype=np.int64)[found[known]]
         where = np.full(int(customers["customer_key"].max()) + 1 if len(customers) else 1, -1)
         where[keys] = np.flatnonzero(known)
@@ -103,11 +115,9 @@ def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFram
     result = fit(con, f.as_of, horizon_days)
     chosen = _selected(con, f)
     df, order = _pick(con, result, "ranked", chosen)
-    df["customer_id"] = df["customer_id"].astype("string")
     df["mrr"] = chosen["mrr"].to_numpy(dtype=float)[order]
-    df["risk_pct"] = df["risk"] * 100
     df["mrr_at_risk"] = df["risk"] * df["mrr"]
-    return df[LIST_COLUMNS + [c for c in result.summary["signals"] if c in df.columns]]
+    return df
 
 
 def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
@@ -160,9 +170,9 @@ def risk_backtest(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
     out.update(customers=int(len(scored)), churned=int(y.sum()), auc=_auc(y, risk),
                baseline_auc=_auc(y, scored["baseline_risk"].to_numpy(dtype=float)))
     if y.sum():
-        ranked = scored.assign(order=-risk).sort_values(["order", "customer_id"], kind="stable")
-        top = ranked.head(max(1, int(round(len(ranked) / 10))))
-        out["top_decile_capture_pct"] = float(top["is_churned_in_horizon"].sum() / y.sum() * 100)
+        top = np.argsort(scored["rank"].to_numpy(), kind="stable")[
+            :max(1, int(round(len(scored) / 10)))]
+        out["top_decile_capture_pct"] = float(y[top].sum() / y.sum() * 100)
     rows = calibration(risk, y.astype(float))
     out["calibration"] = rows
     if rows:

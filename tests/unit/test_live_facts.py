@@ -22,29 +22,25 @@ from queries import Filters, data_quality
 from tests.unit.fixtures import make_db
 
 
+CUSTOMERS = [dict(customer_id="a", signup_date="2024-03-10", plan="Growth"),
+             dict(customer_id="b", signup_date="2024-05-01", churn_date="2024-09-01",
+                  plan="Starter"),
+             dict(customer_id="c", signup_date="2024-07-01", plan="Growth")]
+TICKETS = [dict(ticket_id="a1", customer_id="a", created_at="2024-03-09 23:00"),
+           dict(ticket_id="a2", customer_id="a", created_at="2024-03-10 08:00"),
+           dict(ticket_id="a3", customer_id="a", created_at="2025-01-05 09:00"),
+           dict(ticket_id="b1", customer_id="b", created_at="2024-06-01 09:00")]
+ACTIVITY = [dict(customer_id="a", occurred_at=f"2024-{day} 10:00", amount=1)
+            for day in ("03-01", "03-09", "04-02")]
+NPS = [dict(customer_id="a", responded_at="2024-03-10 10:00", score=9),
+       dict(customer_id="b", responded_at="2024-04-20 10:00", score=3)]
+OUTREACH = [dict(customer_id="b", contacted_at="2024-06-15 10:00", campaign="x", channel="email")]
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    return make_db(
-        tmp_path_factory.mktemp("live_facts"),
-        customers=[
-            dict(customer_id="a", signup_date="2024-03-10", plan="Growth"),
-            dict(customer_id="b", signup_date="2024-05-01", churn_date="2024-09-01",
-                 plan="Starter"),
-            dict(customer_id="c", signup_date="2024-07-01", plan="Growth"),
-        ],
-        tickets=[dict(ticket_id="a1", customer_id="a", created_at="2024-03-09 23:00"),
-                 dict(ticket_id="a2", customer_id="a", created_at="2024-03-10 08:00"),
-                 dict(ticket_id="a3", customer_id="a", created_at="2025-01-05 09:00"),
-                 dict(ticket_id="b1", customer_id="b", created_at="2024-06-01 09:00")],
-        activity=[dict(customer_id="a", occurred_at="2024-03-01 10:00", amount=1),
-                  dict(customer_id="a", occurred_at="2024-03-09 10:00", amount=1),
-                  dict(customer_id="a", occurred_at="2024-04-02 10:00", amount=1)],
-        nps=[dict(customer_id="a", responded_at="2024-03-10 10:00", score=9),
-             dict(customer_id="b", responded_at="2024-04-20 10:00", score=3)],
-        outreach=[dict(customer_id="b", contacted_at="2024-06-15 10:00", campaign="x",
-                       channel="email")],
-        as_of=date(2024, 12, 31),
-    )
+    return make_db(tmp_path_factory.mktemp("live_facts"), CUSTOMERS, tickets=TICKETS,
+                   activity=ACTIVITY, nps=NPS, outreach=OUTREACH, as_of=date(2024, 12, 31))
 
 
 def test_customer_facts_counts_by_hand(con):
