@@ -27,12 +27,12 @@ select
     cf.early_unanswered,
     cf.early_csat_rated,
     cf.early_csat_bad,
-    cf.early_expansion,
     cf.first_ticket_at,
     cf.tickets_before_signup,
     cf.activity_before_signup,
     cf.nps_before_signup,
     cf.outreach_before_signup,
+    cf.early_expansion,
     cf.customer_key,
     coalesce(cf.churn_date <= $as_of, false) as is_churned
 from customer_facts as cf
