@@ -30,8 +30,8 @@ def average_activity_retention(con, f: Filters, grain: str = "month",
                                mode: str = "bounded") -> pd.DataFrame:
     """Row per age: retention_pct (size-weighted over complete cells), cohorts, customers,
     cohort_size, returned."""
-    text = grain_sql("average_activity_retention", grain).replace("/*kept*/", "returned")
-    df = run(con, text, _params(con, f, mode))
+    df = run(con, grain_sql("average_activity_retention", grain), _params(con, f, mode))
+    df = df.rename(columns={"kept": "returned"})
     return df.astype({"age": "int64", "cohorts": "int64", "customers": "int64",
                       "cohort_size": "int64", "returned": "int64"})
 
