@@ -108,3 +108,35 @@ def titled(at, start: str) -> tuple[str, dict]:
     figure = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
                   if el.proto.id.endswith(f"-chart_{name}"))
     return title, figure
+
+
+def header(at) -> str:
+    """The caption under the page title as a viewer reads it: product, as-of date, snapshot,
+    filters (Markdown backslash escapes removed, as the browser renders them)."""
+    import settings
+
+    value = next(c.value for c in at.caption if c.value.startswith(settings.PRODUCT))
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+# Sections a page draws only after a widget change: the activity basis, the other breakdowns of
+# Support KPIs (one at a time, by channel first), the other early-experience survival charts.
+AFTER_A_WIDGET = {"cohorts.compare_activity", "cohorts.activity_revenue", "support.by.category",
+                  "support.by.priority", "support_x.early_frt_sla", "support_x.early_csat"}
+
+
+def catalogue_charts(con, page: str) -> set[str]:
+    """The chart names the catalogue says `page` (a PAGES value) draws at its default widgets on
+    the data of `con`: those of every section the data can show (views/needs.py) but the ones
+    drawn after a widget change. A name with a {placeholder} (a dimension, a grain, a choice)
+    stands for the one chart drawn under its default value."""
+    from data import capabilities
+    from views import needs
+
+    caps = capabilities.read(con)
+    return {c for s in catalog.page(page).sections for c in s.charts
+            if s.key not in AFTER_A_WIDGET and needs.shows(caps, s.key)}
