@@ -31,8 +31,9 @@ class Reading:
     def alerts(self) -> list[str]:
         return self.page.locator('[data-testid="stAlert"]').all_inner_texts()
 
-    def shows(self, text: str, timeout: float = 15_000) -> bool:
-        """Whether the main area shows `text` (waiting a little for lazily loaded elements)."""
+    def shows(self, text: str, timeout: float = TIMEOUT_MS) -> bool:
+        """Whether the main area shows `text`, waiting for it as for a page to be ready (lazily
+        loaded elements come after the run; on shared cores, seconds after)."""
         try:
             self.page.locator('[data-testid="stMain"]', has_text=text).first.wait_for(
                 timeout=timeout)

@@ -81,11 +81,12 @@ class Server:
 
 
 def start_server(db: Path, folder: Path, env: dict | None = None,
-                 secrets: str | None = None, timeout: float = 60) -> Server:
+                 secrets: str | None = None, timeout: float = 240) -> Server:
     """`streamlit run dashboard.py` against `db`, ready when /_stcore/health answers "ok".
 
     `secrets`: text of a secrets.toml for this server only (e.g. a password hash); the file is
-    written to `folder` and handed to Streamlit with --secrets.files.
+    written to `folder` and handed to Streamlit with --secrets.files. `timeout`: a bound, not a
+    wait (a server that exits fails at once); Streamlit's start takes a minute on busy cores.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
