@@ -19,6 +19,22 @@ ENTRY = str(ROOT / "dashboard.py")
 PAGES = {page.label: page.script for page in catalog.PAGES if page.view}
 
 
+@pytest.fixture(autouse=True)
+def _no_app_connection_left_open():
+    """After each page test, the app's cached connections are dropped (and so closed): DuckDB
+    refuses a connection with other settings to a file this process has open, and a test that
+    reads the same database later in the process (tests/unit/test_bench_portable_speed.py on a
+    tests/matrix.py snapshot) must not depend on other page tests having pushed it out of the
+    cache (four entries) first, as the serial order happened to."""
+    yield
+    import gc
+
+    from app import database
+
+    database.get_con.clear()
+    gc.collect()  # a connection in a reference cycle (a session's objects) closes when collected
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """A 1,500-customer demo database; RETENTION_DB and settings.DB_PATH point at it.
