@@ -31,6 +31,7 @@ def average_activity_retention(con, f: Filters, grain: str = "month",
     """Row per age: retention_pct (size-weighted over complete cells), cohorts, customers,
     cohort_size, returned."""
     df = run(con, grain_sql("average_activity_retention", grain), _params(con, f, mode))
+    df = df.rename(columns={"kept": "returned"})
     return df.astype({"age": "int64", "cohorts": "int64", "customers": "int64",
                       "cohort_size": "int64", "returned": "int64"})
 

@@ -21,6 +21,7 @@ def cohort_retention(con, f: Filters, grain: str = "month", basis: str = "logo")
 def average_retention(con, f: Filters, grain: str = "month", basis: str = "logo") -> pd.DataFrame:
     """Row per age: retention_pct (size-weighted over complete cells), cohorts, customers."""
     df = run(con, grain_sql("average_retention", grain, basis), f.params(con))
+    df = df.rename(columns={"kept": "retained"})
     return df.astype({"age": "int64", "cohorts": "int64", "customers": "int64"})
 
 

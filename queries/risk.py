@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from queries.base import Filters, load_sql, run
-from queries.risk_fit import HORIZON_DAYS, fit
+from queries.risk_fit import HORIZON_DAYS, Fit, fit
 # The score's settings the views read as queries.risk.* (views/catalog.py, views/default_views.py).
 from queries.risk_fit import KEPT_PREFIX as KEPT_PREFIX
 from queries.risk_model import MAX_DRIVER_CUSTOMERS as MAX_DRIVER_CUSTOMERS
@@ -39,7 +39,71 @@ BACKTEST_KEYS = ("status", "reason", "horizon_days", "cutoff", "as_of", "custome
 # --- the metrics API ---------------------------------------------------------------------------------
 
 def _selected(con, f: Filters) -> pd.DataFrame:
+    """customer_key and mrr of the selected customers active at f's as-of date."""
     return run(con, load_sql("risk_selection"), f.params(con))
+
+
+# Per fit (risk_fit keeps the last few): what _rows_of derives from it, by id(fit).
+_ROWS: dict[int, tuple[Fit, dict]] = {}
+
+
+def _rows_of(con, result: Fit, part: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The fit's frame `part` ("ranked": today's scores highest risk first, with each customer's
+    name; "at_cutoff": the backtest's scores) and, per customer_key, its row there (-1: none).
+    Made once per fit and kept beside it, so that a filter change only selects rows: no merge or
+    sort of a million rows per call."""
+    kept = _ROWS.get(id(result))
+    if kept is None or kept[0] is not result:
+        while len(_ROWS) >= 4:
+            _ROWS.pop(next(iter(_ROWS)))
+        kept = _ROWS[id(result)] = (result, {})
+    made = kept[1]
+    if part not in made:
+        if "customers" not in made:
+            made["customers"] = run(con, load_sql("risk_customers"), {})
+        customers = made["customers"]
+        frame = result.today if part == "ranked" else result.at_cutoff
+        if part == "ranked":
+            frame = frame.sort_values(["risk", "customer_id"], ascending=[False, True],
+                                      kind="stable").reset_index(drop=True)
+        # customer_id -> customer_key through the snapshot's customers (one index lookup)
+        found = pd.Index(customers["customer_id"].astype(str)).get_indexer(
+            frame["customer_id"].astype(str))
+        known = found >= 0
+        if part == "ranked":
+            # churn_risk's columns in its order; mrr and mrr_at_risk are the selection's
+            names = np.full(len(frame), None, dtype=object)
+            names[known] = customers["name"].to_numpy(dtype=object)[found[known]]
+            frame = frame.assign(customer_id=frame["customer_id"].astype("string"), name=names,
+                                 risk_pct=frame["risk"] * 100, mrr=np.nan, mrr_at_risk=np.nan)
+            signals = [c for c in result.summary["signals"] if c in frame.columns]
+            frame = frame[LIST_COLUMNS + [c for c in signals if c not in LIST_COLUMNS]]
+        else:
+            # each row's place by risk, highest first (ties by customer_id): the top decile
+            frame = frame.reset_index(drop=True)
+            by_risk = frame.assign(order=-frame["risk"].to_numpy(dtype=float)).sort_values(
+                ["order", "customer_id"], kind="stable").index.to_numpy()
+            rank = np.empty(len(frame), dtype=np.int64)
+            rank[by_risk] = np.arange(len(frame))
+            frame = frame.assign(rank=rank)
+        keys = customers["customer_key"].to_numpy(dtype=np.int64)[found[known]]
+        where = np.full(int(customers["customer_key"].max()) + 1 if len(customers) else 1, -1)
+        where[keys] = np.flatnonzero(known)
+        made[part] = (frame, where)
+    return made[part]
+
+
+def _pick(con, result: Fit, part: str, chosen: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of the fit's frame `part` of the chosen customers (risk_selection's rows), in the
+    frame's order, and for each the position of its customer in `chosen`."""
+    frame, where = _rows_of(con, result, part)
+    keys = chosen["customer_key"].to_numpy(dtype=np.int64)
+    inside = keys < len(where)
+    rows = np.full(len(keys), -1)
+    rows[inside] = where[keys[inside]]
+    order = np.argsort(rows, kind="stable")
+    order = order[rows[order] >= 0]
+    return frame.iloc[rows[order]].reset_index(drop=True), order
 
 
 def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFrame:
@@ -50,13 +114,10 @@ def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFram
     f = f.resolve(con)
     result = fit(con, f.as_of, horizon_days)
     chosen = _selected(con, f)
-    chosen["customer_id"] = chosen["customer_id"].astype("string")
-    df = chosen.merge(result.today, on="customer_id", how="inner")
-    df["risk_pct"] = df["risk"] * 100
+    df, order = _pick(con, result, "ranked", chosen)
+    df["mrr"] = chosen["mrr"].to_numpy(dtype=float)[order]
     df["mrr_at_risk"] = df["risk"] * df["mrr"]
-    df = df[LIST_COLUMNS + [c for c in result.summary["signals"] if c in df.columns]]
-    return df.sort_values(["risk", "customer_id"], ascending=[False, True],
-                          kind="stable").reset_index(drop=True)
+    return df
 
 
 def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
@@ -103,16 +164,15 @@ def risk_backtest(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
     if result.summary["status"] != "ok":
         return out
     cutoff = date.fromisoformat(result.summary["cutoff"])
-    chosen = _selected(con, replace(f, as_of=cutoff))["customer_id"].astype("string")
-    scored = result.at_cutoff[result.at_cutoff["customer_id"].isin(set(chosen))]
+    scored, _ = _pick(con, result, "at_cutoff", _selected(con, replace(f, as_of=cutoff)))
     y = scored["is_churned_in_horizon"].astype(bool).to_numpy()
     risk = scored["risk"].to_numpy(dtype=float)
     out.update(customers=int(len(scored)), churned=int(y.sum()), auc=_auc(y, risk),
                baseline_auc=_auc(y, scored["baseline_risk"].to_numpy(dtype=float)))
     if y.sum():
-        ranked = scored.assign(order=-risk).sort_values(["order", "customer_id"], kind="stable")
-        top = ranked.head(max(1, int(round(len(ranked) / 10))))
-        out["top_decile_capture_pct"] = float(top["is_churned_in_horizon"].sum() / y.sum() * 100)
+        top = np.argsort(scored["rank"].to_numpy(), kind="stable")[
+            :max(1, int(round(len(scored) / 10)))]
+        out["top_decile_capture_pct"] = float(y[top].sum() / y.sum() * 100)
     rows = calibration(risk, y.astype(float))
     out["calibration"] = rows
     if rows:

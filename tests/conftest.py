@@ -12,15 +12,36 @@ HERE = Path(__file__).resolve().parent
 SLOW_FOLDERS = (HERE / "e2e", HERE / "portable")
 # Fixtures that start a server process (a JVM, a Postgres cluster) for the tests that use them.
 SLOW_FIXTURES = {"spark", "postgres"}
+# pytest.ini runs the suite on two pytest-xdist workers with --dist loadgroup: the tests of one
+# group run on one worker, so what a group's session fixtures start or build (the served app and
+# Chromium, the Spark session, the Postgres server, the partial-data snapshots, the 20,000-customer
+# demo) exists once, not once per worker. Folder first, then fixtures; one group per test.
+GROUP_FOLDERS = {HERE / "e2e": "browser", HERE / "portable": "spark"}
+GROUP_FIXTURES = {"spark": "spark", "postgres": "postgres", "matrix_dbs": "matrix",
+                  "generated_demo": "generated-demo"}
 
 
+def group_of(item) -> str | None:
+    """The xdist group of a test (see GROUP_FOLDERS), or None: any worker may run it."""
+    for folder, group in GROUP_FOLDERS.items():
+        if folder in item.path.parents:
+            return group
+    fixtures = getattr(item, "fixturenames", ())
+    return next((group for name, group in GROUP_FIXTURES.items() if name in fixtures), None)
+
+
+# First: xdist's own hook turns the group markers into the node ids it schedules by.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """The `slow` marker (pytest.ini) on the folders and fixtures above; single slow tests
-    elsewhere carry @pytest.mark.slow themselves."""
+    elsewhere carry @pytest.mark.slow themselves. The xdist group of every test that has one."""
     for item in items:
         if (any(folder in item.path.parents for folder in SLOW_FOLDERS)
                 or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))):
             item.add_marker(pytest.mark.slow)
+        group = group_of(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 class _Snapshots(dict):

@@ -11,6 +11,11 @@
 --                       (a ticket dated before the signup counts in no per-customer window).
 --   early_expansion   : any month in the first 3 after the signup month with mrr above the
 --                       signup month's mrr (null when the customer has no mrr_history).
+--   first_ticket_at   : created_at of the customer's first ticket (null without tickets): the
+--                       customer has a ticket by the as-of day <=> first_ticket_at < as_of_end.
+--   *_before_signup   : the customer's tickets (created_at::date), activity, NPS responses and
+--                       outreach contacts dated before the signup date (they count in no window):
+--                       the data-quality counts read these instead of the event tables.
 --   customer_key      : an integer per customer (by customer_id) for joins from the large tables:
 --                       joining 10M tickets on it is several times faster than on the varchar id.
 -- Stored in signup_date order, so a signup-range filter skips whole row groups.
@@ -80,19 +85,54 @@ reason as (
     left join category_owner as owner on owner.category_key = lower(churn_age.file_category)
 ),
 
+-- one pass over every ticket: the early-support window's counts, the first ticket and those
+-- dated before the signup
 early_ticket as (
     select
         tkt.customer_id,
-        count(*) as early_tickets,
-        max(datediff('microsecond', tkt.created_at, tkt.first_response_at) / 3600e6) as early_max_frt_h,
-        count(*) filter (where tkt.first_response_at is null) as early_unanswered,
-        count(tkt.csat) as early_csat_rated,
-        count(*) filter (where tkt.csat < 4) as early_csat_bad
-    from tickets as tkt
-    join base using (customer_id)
-    where tkt.created_at >= base.signup_date
-      and tkt.created_at < base.early_support_end
+        count(*) filter (where tkt.is_early) as early_tickets,
+        max(datediff('microsecond', tkt.created_at, tkt.first_response_at) / 3600e6)
+            filter (where tkt.is_early) as early_max_frt_h,
+        count(*) filter (where tkt.is_early and tkt.first_response_at is null) as early_unanswered,
+        count(tkt.csat) filter (where tkt.is_early) as early_csat_rated,
+        count(*) filter (where tkt.is_early and tkt.csat < 4) as early_csat_bad,
+        min(tkt.created_at) as first_ticket_at,
+        count(*) filter (where tkt.created_at::date < tkt.signup_date) as tickets_before_signup
+    from (
+        select
+            tickets.customer_id,
+            tickets.created_at,
+            tickets.first_response_at,
+            tickets.csat,
+            base.signup_date,
+            tickets.created_at >= base.signup_date
+                and tickets.created_at < base.early_support_end as is_early
+        from tickets
+        join base using (customer_id)
+    ) as tkt
     group by tkt.customer_id
+),
+
+-- activity, NPS responses and outreach contacts dated before the customer's signup date
+event_before_signup as (
+    select
+        ev.customer_id,
+        count(*) filter (where ev.source = 'activity') as activity_before_signup,
+        count(*) filter (where ev.source = 'nps') as nps_before_signup,
+        count(*) filter (where ev.source = 'outreach') as outreach_before_signup
+    from (
+        select 'activity' as source, act.customer_id, act.occurred_at as event_at
+        from activity as act
+        union all
+        select 'nps' as source, resp.customer_id, resp.responded_at as event_at
+        from nps_responses as resp
+        union all
+        select 'outreach' as source, touch.customer_id, touch.contacted_at as event_at
+        from outreach as touch
+    ) as ev
+    join base using (customer_id)
+    where ev.event_at::date < base.signup_date
+    group by ev.customer_id
 ),
 
 expansion as (
@@ -122,6 +162,11 @@ final as (
         coalesce(early_ticket.early_unanswered, 0) as early_unanswered,
         coalesce(early_ticket.early_csat_rated, 0) as early_csat_rated,
         coalesce(early_ticket.early_csat_bad, 0) as early_csat_bad,
+        early_ticket.first_ticket_at,
+        coalesce(early_ticket.tickets_before_signup, 0) as tickets_before_signup,
+        coalesce(event_before_signup.activity_before_signup, 0) as activity_before_signup,
+        coalesce(event_before_signup.nps_before_signup, 0) as nps_before_signup,
+        coalesce(event_before_signup.outreach_before_signup, 0) as outreach_before_signup,
         case
             when expansion.customer_id is null then null
             else coalesce(expansion.first_3_months_max_mrr > expansion.signup_month_mrr, false)
@@ -129,6 +174,7 @@ final as (
         row_number() over (order by reason.customer_id) as customer_key
     from reason
     left join early_ticket using (customer_id)
+    left join event_before_signup using (customer_id)
     left join expansion using (customer_id)
 )
 

@@ -9,42 +9,19 @@
 --   churned_unmapped_reason   : churned with a reason the mapping does not list (counted in Other)
 --   unmapped_reasons          : distinct normalised texts behind churned_unmapped_reason
 --   customers_without_mrr     : selected customers with no mrr_history row at all
+-- The per-customer counts come from customer_facts (data/build/facts.sql: first_ticket_at and the
+-- *_before_signup columns), so only the tickets created at or after the end of the as-of day are
+-- read from ticket_facts, which is stored in created_at order: the scan skips every earlier row group.
 with selected as (/*selected_customers*/),
 
-ticket_counts as (
-    -- one pass over ticket_facts, joined on the integer key; "created after as_of" is
-    -- created_at::date > as_of, i.e. at or after the end of the as-of day ($as_of_end)
-    select
-        count(*) filter (where tkt.created_at >= $as_of_end) as tickets_after_as_of,
-        count(*) filter (where tkt.created_at::date < cf.signup_date) as tickets_before_signup,
-        count(distinct tkt.customer_key) filter (where tkt.created_at < $as_of_end)
-            as customers_with_tickets
+late_tickets as (
+    select count(*) as tickets_after_as_of
     from ticket_facts as tkt
     join selected as cf using (customer_key)
+    where tkt.created_at >= $as_of_end
 ),
 
-before_signup as (
-    -- activity, NPS responses and outreach contacts dated before their customer's signup date
-    select
-        count(*) filter (where ev.source = 'activity') as activity_before_signup,
-        count(*) filter (where ev.source = 'nps') as nps_before_signup,
-        count(*) filter (where ev.source = 'outreach') as outreach_before_signup
-    from (
-        select 'activity' as source, act.customer_key, act.occurred_at as event_at
-        from activity_facts as act
-        union all
-        select 'nps' as source, resp.customer_key, resp.responded_at as event_at
-        from nps_facts as resp
-        union all
-        select 'outreach' as source, facts.customer_key, out.contacted_at as event_at
-        from outreach as out
-        join customer_facts as facts on facts.customer_id = out.customer_id
-    ) as ev
-    join selected as cf on cf.customer_key = ev.customer_key
-    where ev.event_at::date < cf.signup_date
-),
-
-reasons as (
+per_customer as (
     select
         count(*) filter (where cf.is_churned and cf.reason_key = '') as churned_without_reason,
         count(*) filter (where cf.is_churned and cf.reason_key <> ''
@@ -52,25 +29,30 @@ reasons as (
         count(distinct cf.reason_key) filter (where cf.is_churned and cf.reason_key <> ''
                                                and mapping.reason_key is null) as unmapped_reasons,
         count(*) as customers,
-        count(*) filter (where cf.early_expansion is null) as customers_without_mrr
+        count(*) filter (where cf.early_expansion is null) as customers_without_mrr,
+        count(*) filter (where cf.first_ticket_at < $as_of_end) as customers_with_tickets,
+        coalesce(sum(cf.tickets_before_signup), 0) as tickets_before_signup,
+        coalesce(sum(cf.activity_before_signup), 0) as activity_before_signup,
+        coalesce(sum(cf.nps_before_signup), 0) as nps_before_signup,
+        coalesce(sum(cf.outreach_before_signup), 0) as outreach_before_signup
     from selected as cf
     left join churn_reason_categories as mapping on mapping.reason_key = cf.reason_key
 ),
 
 final as (
     select
-        reasons.customers,
-        reasons.customers - ticket_counts.customers_with_tickets as customers_without_tickets,
-        ticket_counts.tickets_after_as_of,
-        ticket_counts.tickets_before_signup,
-        before_signup.activity_before_signup,
-        before_signup.nps_before_signup,
-        before_signup.outreach_before_signup,
-        reasons.churned_without_reason,
-        reasons.churned_unmapped_reason,
-        reasons.unmapped_reasons,
-        reasons.customers_without_mrr
-    from reasons, ticket_counts, before_signup
+        per_customer.customers,
+        per_customer.customers - per_customer.customers_with_tickets as customers_without_tickets,
+        late_tickets.tickets_after_as_of,
+        per_customer.tickets_before_signup::bigint as tickets_before_signup,
+        per_customer.activity_before_signup::bigint as activity_before_signup,
+        per_customer.nps_before_signup::bigint as nps_before_signup,
+        per_customer.outreach_before_signup::bigint as outreach_before_signup,
+        per_customer.churned_without_reason,
+        per_customer.churned_unmapped_reason,
+        per_customer.unmapped_reasons,
+        per_customer.customers_without_mrr
+    from per_customer, late_tickets
 )
 
 select * from final

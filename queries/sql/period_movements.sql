@@ -68,19 +68,25 @@ history_ends as (
     -- each period's last day, read in the history only when there is one
     select
         periods.period,
-        least((periods.period + /*step*/ - interval 1 day)::date, $as_of) as period_end
+        least((periods.period + /*step*/ - interval 1 day)::date, $as_of) as period_end,
+        date_trunc('month', least((periods.period + /*step*/ - interval 1 day)::date, $as_of))::date
+            as end_month
     from periods
     cross join has_history
     where has_history.is_mrr_history
 ),
 
 history_mrr as (
-    select ends.period, sum(hist.mrr) as history_end_mrr
-    from history_ends as ends
-    join mrr_facts as hist on hist.month = date_trunc('month', ends.period_end)::date
+    -- joined on equalities only (the month, the customer), the period end tested per row: a test
+    -- in the join condition made the planner pair every selected customer with every period end
+    select
+        ends.period,
+        sum(case when cf.signup_date <= ends.period_end
+                      and (cf.churn_date is null or cf.churn_date > ends.period_end)
+                 then hist.mrr end) as history_end_mrr
+    from mrr_facts as hist
+    join history_ends as ends on hist.month = ends.end_month
     join selected as cf on cf.customer_key = hist.customer_key
-    where cf.signup_date <= ends.period_end
-      and (cf.churn_date is null or cf.churn_date > ends.period_end)
     group by ends.period
 ),
 

@@ -31,8 +31,8 @@ VIEWS = {
     "present": ({"width": 1440, "height": 900}, {"present": "1"}, 2700),
 }
 # Every page of the navigation, by URL path (file name without its number).
-PAGES = {**harness.PAGES, "Reason_mapping": "Reason mapping"}
-NO_CHART = {"Data_and_definitions", "Reason_mapping"}
+PAGES = {**harness.PAGES, **harness.REASON_MAPPING}
+NO_CHART = harness.NO_CHART
 
 
 def _shoot(browser, server, path: str, viewport: dict, params: dict, tallest: int | None,

@@ -127,7 +127,8 @@ def test_cohort_drilldown_lists_the_customers_of_a_cell(app, con):
     before = app.runs()
     app.page.mouse.click(point["x"], point["y"])
     try:
-        app.page.wait_for_function(f"(window.__stRuns || 0) > {before}", timeout=15_000)
+        app.page.wait_for_function(f"(window.__stRuns || 0) > {before}",
+                                   timeout=harness.ACTION_TIMEOUT_MS)
         app.wait_ready()
     except harness.PlaywrightTimeout:
         pass

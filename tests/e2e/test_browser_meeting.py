@@ -17,7 +17,7 @@ from tests.e2e import harness
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
-NO_CHART = {"Data_and_definitions"}
+NO_CHART = harness.NO_CHART
 
 # Problems a person would see on the page as drawn: sideways scrolling, a chart title or an axis
 # or legend text running out of its chart, text cut off with an ellipsis.

@@ -37,8 +37,8 @@ def test_overview_tiles_show_the_metrics_api_numbers(app, con):
     assert clipped == [], f"tile values cut off at 1440x900: {clipped}"
 
 
-# The Data & definitions page describes the data and the formulas: tables and text, no chart.
-NO_CHART = {"Data_and_definitions"}
+# Pages without a chart section in the catalogue (the Data & definitions page: tables, text).
+NO_CHART = harness.NO_CHART
 
 
 def test_every_page_opens_from_the_navigation(app):

@@ -9,7 +9,7 @@ from tests.e2e import harness
 
 pytestmark = pytest.mark.e2e
 
-PAGES = {**harness.PAGES, "Reason_mapping": "Reason mapping"}
+PAGES = {**harness.PAGES, **harness.REASON_MAPPING}
 # Charts the customers-only data fills on each page: the churn rate and top reasons; the triangle,
 # curves, comparison and one age; reasons by customers, by MRR, over time, by segment, raw.
 # Everything else needs a file it lacks.

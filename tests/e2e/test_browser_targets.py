@@ -37,7 +37,7 @@ def test_a_note_and_the_target_show_on_the_charts_with_the_note_on_hover(app, no
     label = app.page.locator(".annotation-text", has_text="Price increase").first
     label.hover()
     hover = app.page.locator(".hoverlayer", has_text="01 Mar 2025: Price increase")
-    hover.first.wait_for(state="attached", timeout=10_000)
+    hover.first.wait_for(state="attached")  # the context's default: ACTION_TIMEOUT_MS
 
     app.open("Cohorts", charts=1)
     # open() waits for one chart to exist; the heatmap's traces are read only once every chart on

@@ -19,6 +19,22 @@ ENTRY = str(ROOT / "dashboard.py")
 PAGES = {page.label: page.script for page in catalog.PAGES if page.view}
 
 
+@pytest.fixture(autouse=True)
+def _no_app_connection_left_open():
+    """After each page test, the app's cached connections are dropped (and so closed): DuckDB
+    refuses a connection with other settings to a file this process has open, and a test that
+    reads the same database later in the process (tests/unit/test_bench_portable_speed.py on a
+    tests/matrix.py snapshot) must not depend on other page tests having pushed it out of the
+    cache (four entries) first, as the serial order happened to."""
+    yield
+    import gc
+
+    from app import database
+
+    database.get_con.clear()
+    gc.collect()  # a connection in a reference cycle (a session's objects) closes when collected
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """A 1,500-customer demo database; RETENTION_DB and settings.DB_PATH point at it.
@@ -108,3 +124,35 @@ def titled(at, start: str) -> tuple[str, dict]:
     figure = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
                   if el.proto.id.endswith(f"-chart_{name}"))
     return title, figure
+
+
+def header(at) -> str:
+    """The caption under the page title as a viewer reads it: product, as-of date, snapshot,
+    filters (Markdown backslash escapes removed, as the browser renders them)."""
+    import settings
+
+    value = next(c.value for c in at.caption if c.value.startswith(settings.PRODUCT))
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+# Sections a page draws only after a widget change: the activity basis, the other breakdowns of
+# Support KPIs (one at a time, by channel first), the other early-experience survival charts.
+AFTER_A_WIDGET = {"cohorts.compare_activity", "cohorts.activity_revenue", "support.by.category",
+                  "support.by.priority", "support_x.early_frt_sla", "support_x.early_csat"}
+
+
+def catalogue_charts(con, page: str) -> set[str]:
+    """The chart names the catalogue says `page` (a PAGES value) draws at its default widgets on
+    the data of `con`: those of every section the data can show (views/needs.py) but the ones
+    drawn after a widget change. A name with a {placeholder} (a dimension, a grain, a choice)
+    stands for the one chart drawn under its default value."""
+    from data import capabilities
+    from views import needs
+
+    caps = capabilities.read(con)
+    return {c for s in catalog.page(page).sections for c in s.charts
+            if s.key not in AFTER_A_WIDGET and needs.shows(caps, s.key)}

@@ -22,7 +22,7 @@ from tests.portable.conftest import snapshot_tables, spark_views
 from tests.unit.fixtures import make_db
 
 FACT_TABLES = ("customer_facts", "ticket_facts", "mrr_facts", "nps_facts", "activity_facts")
-RAW = ("customers", "tickets", "nps_responses", "mrr_history", "activity",
+RAW = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "outreach",
        "churn_reason_categories")
 
 CUSTOMERS = [

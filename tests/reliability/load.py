@@ -65,7 +65,7 @@ class Sampler(threading.Thread):
 async def open_app(browser, url: str):
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     page = await context.new_page()
-    await page.add_init_script(harness._RUN_COUNTER)
+    await page.add_init_script(harness.RUN_COUNTER)
     await page.goto(url, wait_until="domcontentloaded", timeout=60_000)
     await page.wait_for_function(READY, timeout=60_000)
     return context, page
