@@ -8,8 +8,7 @@
 --   actions      = the contact's follow-up actions (empty = 0), for a response only: actions are
 --                  what a customer did after answering, so an unanswered contact has none yet
 --   previous_at, previous_channel_at, previous_campaign_at = the customer's contact before it
---                  (any / same channel / same campaign), and the customer's plan, segment,
---                  signup_date and churn_date: for outreach_subjects
+--                  (any / same channel / same campaign): for outreach_subjects
 select
     cf.customer_key,
     out.contacted_at,
@@ -21,11 +20,7 @@ select
     case when out.responded_at < $as_of_end then coalesce(out.actions, 0) end as actions,
     out.previous_at,
     out.previous_channel_at,
-    out.previous_campaign_at,
-    cf.plan,
-    cf.segment,
-    cf.signup_date,
-    cf.churn_date
+    out.previous_campaign_at
 from outreach_facts as out
 join selected as cf using (customer_key)
 where out.contacted_at < $as_of_end

@@ -15,7 +15,7 @@
 --   is_complete: index_date + $days <= as_of (the whole window has passed)
 --   day        : days from the index to the churn when it falls within $days, else $days
 --   is_churned : churn_date <= index_date + $days (retained = not is_churned)
--- Defines the CTEs firsts, contacted, compared_period, indexed, subject, band_span, band_edge,
+-- Defines the CTEs member, firsts, contacted, compared_period, indexed, subject, band_span, band_edge,
 -- active, reached and not_reached; the last two are what the queries read:
 --   reached     : one row per contacted customer, split and period of contact (complete or not)
 --   not_reached : the not-contacted customers of each period whose window has passed, counted
@@ -24,22 +24,34 @@
 --                 each customer's spans in an age band (active = spans begun by then and not yet
 --                 ended), minus those contacted in the period; those who churned within the
 --                 window are placed on their day, the rest stay to day $days.
+member as (
+    -- the selected customers with the first days of their later age bands, once per customer
+    select customer_key, plan, segment, signup_date, churn_date,
+           signup_date + interval 3 month as band_3_at,
+           signup_date + interval 12 month as band_12_at
+    from selected
+),
+
 firsts as (
     select
         /*group*/ as split,
-        date_trunc($grain, contacted_at)::date as period,
-        contacted_at,
-        coalesce(/*previous*/ < date_trunc($grain, contacted_at), true) as is_split_first,
-        coalesce(previous_at < date_trunc($grain, contacted_at), true) as is_first,
-        plan,
-        segment,
-        signup_date,
-        churn_date
+        date_trunc($grain, contact.contacted_at)::date as period,
+        contact.contacted_at,
+        coalesce(/*previous*/ < date_trunc($grain, contact.contacted_at), true) as is_split_first,
+        coalesce(contact.previous_at < date_trunc($grain, contact.contacted_at), true) as is_first,
+        member.plan,
+        member.segment,
+        member.signup_date,
+        member.churn_date,
+        member.band_3_at,
+        member.band_12_at
     from contact
+    join member using (customer_key)
 ),
 
 contacted as (
-    select split, period, contacted_at::date as index_date, plan, segment, signup_date, churn_date
+    select split, period, contacted_at::date as index_date, plan, segment, signup_date, churn_date,
+           band_3_at, band_12_at
     from firsts
     where is_split_first
 ),
@@ -53,20 +65,21 @@ compared_period as (
 indexed as (
     -- a contacted customer at their index, once per split and period
     select split, period, index_date, true as is_contacted, 1 as weight, plan, segment,
-           signup_date, churn_date
+           signup_date, churn_date, band_3_at, band_12_at
     from contacted
     union all
     -- a customer contacted in a compared period: taken out of its not-contacted customers
     select null::varchar as split, period, period as index_date, false as is_contacted,
-           -1 as weight, plan, segment, signup_date, churn_date
+           -1 as weight, plan, segment, signup_date, churn_date, band_3_at, band_12_at
     from firsts
     where is_first and period in (select period from compared_period)
     union all
     -- a customer whose churn falls within the window of a compared period
     select null::varchar as split, compared_period.period, compared_period.period as index_date,
-           false as is_contacted, 1 as weight, cf.plan, cf.segment, cf.signup_date, cf.churn_date
+           false as is_contacted, 1 as weight, cf.plan, cf.segment, cf.signup_date, cf.churn_date,
+           cf.band_3_at, cf.band_12_at
     from compared_period
-    join selected as cf
+    join member as cf
         on cf.churn_date > compared_period.period
         and cf.churn_date <= compared_period.period + to_days($days::integer)
 ),
@@ -79,8 +92,8 @@ subject as (
         weight,
         plan,
         segment,
-        case when index_date < signup_date + interval 3 month then '0-3 months'
-             when index_date < signup_date + interval 12 month then '3-12 months'
+        case when index_date < band_3_at then '0-3 months'
+             when index_date < band_12_at then '3-12 months'
              else '12+ months' end as age_band,
         index_date + to_days($days::integer) <= $as_of as is_complete,
         coalesce(churn_date <= index_date + to_days($days::integer), false) as is_churned,
@@ -95,21 +108,19 @@ band_span as (
     -- the days on which a selected customer is active and in an age band: from span_from
     -- (included) to span_to (excluded; null: still active)
     select plan, segment, '0-3 months' as age_band, signup_date as span_from,
-           case when churn_date < signup_date + interval 3 month then churn_date
-                else signup_date + interval 3 month end as span_to
-    from selected
+           case when churn_date < band_3_at then churn_date else band_3_at end as span_to
+    from member
     where churn_date is null or churn_date > signup_date
     union all
-    select plan, segment, '3-12 months' as age_band, signup_date + interval 3 month as span_from,
-           case when churn_date < signup_date + interval 12 month then churn_date
-                else signup_date + interval 12 month end as span_to
-    from selected
-    where churn_date is null or churn_date > signup_date + interval 3 month
+    select plan, segment, '3-12 months' as age_band, band_3_at as span_from,
+           case when churn_date < band_12_at then churn_date else band_12_at end as span_to
+    from member
+    where churn_date is null or churn_date > band_3_at
     union all
-    select plan, segment, '12+ months' as age_band, signup_date + interval 12 month as span_from,
+    select plan, segment, '12+ months' as age_band, band_12_at as span_from,
            churn_date as span_to
-    from selected
-    where churn_date is null or churn_date > signup_date + interval 12 month
+    from member
+    where churn_date is null or churn_date > band_12_at
 ),
 
 band_edge as (
