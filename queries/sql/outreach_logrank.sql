@@ -27,8 +27,8 @@ compared_strata as (
 
 reached_days as (
     select split, period, plan, segment, age_band, day,
-           count(*) as c_leaving,
-           count(*) filter (where is_churned) as c_events
+           sum(customers) as c_leaving,
+           sum(case when is_churned then customers else 0 end) as c_events
     from reached
     where is_complete
     group by split, period, plan, segment, age_band, day

@@ -29,8 +29,8 @@ contact as (/*include:outreach_contacts*/),
 contacted_strata as (
     select
         split, period, plan, segment, age_band,
-        count(*) as n_contacted,
-        count(*) filter (where not is_churned) as kept_contacted
+        sum(customers)::bigint as n_contacted,
+        sum(case when is_churned then 0 else customers end)::bigint as kept_contacted
     from reached
     where is_complete
     group by split, period, plan, segment, age_band
@@ -78,7 +78,7 @@ unmatched as (
 ),
 
 too_recent as (
-    select split, count(*) as too_recent
+    select split, sum(customers) as too_recent
     from reached
     where not is_complete
     group by split

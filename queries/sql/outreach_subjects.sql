@@ -15,9 +15,10 @@
 --   is_complete: index_date + $days <= as_of (the whole window has passed)
 --   day        : days from the index to the churn when it falls within $days, else $days
 --   is_churned : churn_date <= index_date + $days (retained = not is_churned)
--- Defines the CTEs member, firsts, contacted, compared_period, indexed, subject, band_span, band_edge,
--- active, reached and not_reached; the last two are what the queries read:
---   reached     : one row per contacted customer, split and period of contact (complete or not)
+-- Defines the CTEs member, firsts, contacted, compared_period, indexed, subject, cell,
+-- band_span, band_edge, active, reached and not_reached; the last two are what the queries read:
+--   reached     : the contacted customers (once per split and period of contact, complete or
+--                 not) counted per split x stratum x is_complete x day x is_churned (customers)
 --   not_reached : the not-contacted customers of each period whose window has passed, counted
 --                 per stratum x day x is_churned (customers), without a row per customer and
 --                 period: everyone active at the period's first day, counted from the edges of
@@ -145,9 +146,18 @@ active as (
     group by compared_period.period, band_edge.plan, band_edge.segment, band_edge.age_band
 ),
 
-reached as (
-    select split, period, plan, segment, age_band, is_complete, is_churned, day
+cell as (
+    -- the subjects counted per split x stratum x day: what every later step adds up
+    select split, is_contacted, weight, period, plan, segment, age_band, is_complete, day,
+           is_churned, count(*) as customers
     from subject
+    group by split, is_contacted, weight, period, plan, segment, age_band, is_complete, day,
+             is_churned
+),
+
+reached as (
+    select split, period, plan, segment, age_band, is_complete, day, is_churned, customers
+    from cell
     where is_contacted
 ),
 
@@ -155,14 +165,14 @@ not_reached as (
     select period, plan, segment, age_band, day, is_churned, sum(customers) as customers
     from (
         -- the churned within the window on their day; those contacted out, on theirs
-        select period, plan, segment, age_band, day, is_churned, weight as customers
-        from subject
+        select period, plan, segment, age_band, day, is_churned, weight * customers as customers
+        from cell
         where not is_contacted
         union all
         -- everyone active stays to day $days, except the churned within the window
         select period, plan, segment, age_band, $days as day, false as is_churned,
-               -1 as customers
-        from subject
+               -customers as customers
+        from cell
         where not is_contacted and weight = 1
         union all
         select period, plan, segment, age_band, $days as day, false as is_churned, customers
