@@ -65,19 +65,19 @@ compared_period as (
 
 indexed as (
     -- a contacted customer at their index, once per split and period
-    select split, period, index_date, true as is_contacted, 1 as weight, plan, segment,
-           signup_date, churn_date, band_3_at, band_12_at
+    select split, period, index_date, 1 as weight, plan, segment, signup_date, churn_date,
+           band_3_at, band_12_at
     from contacted
     union all
     -- a customer contacted in a compared period: taken out of its not-contacted customers
-    select null::varchar as split, period, period as index_date, false as is_contacted,
-           -1 as weight, plan, segment, signup_date, churn_date, band_3_at, band_12_at
+    select null::varchar as split, period, period as index_date, -1 as weight, plan, segment,
+           signup_date, churn_date, band_3_at, band_12_at
     from firsts
     where is_first and period in (select period from compared_period)
     union all
     -- a customer whose churn falls within the window of a compared period
     select null::varchar as split, compared_period.period, compared_period.period as index_date,
-           false as is_contacted, 1 as weight, cf.plan, cf.segment, cf.signup_date, cf.churn_date,
+           1 as weight, cf.plan, cf.segment, cf.signup_date, cf.churn_date,
            cf.band_3_at, cf.band_12_at
     from compared_period
     join member as cf
@@ -89,7 +89,6 @@ subject as (
     select
         period,
         split,
-        is_contacted,
         weight,
         plan,
         segment,
@@ -147,33 +146,35 @@ active as (
 ),
 
 cell as (
-    -- the subjects counted per split x stratum x day: what every later step adds up
-    select split, is_contacted, weight, period, plan, segment, age_band, is_complete, day,
-           is_churned, count(*) as customers
+    -- the subjects counted per split x stratum x day: what every later step adds up. A
+    -- contacted customer's split is never null; the not-contacted side adds those churned within
+    -- the window (weight 1) and takes out those contacted in the period (weight -1)
+    select split, period, plan, segment, age_band, is_complete, day, is_churned,
+           sum(weight) as customers,
+           sum(case when split is null and weight = 1 then 1 else 0 end) as churned_in_window
     from subject
-    group by split, is_contacted, weight, period, plan, segment, age_band, is_complete, day,
-             is_churned
+    group by split, period, plan, segment, age_band, is_complete, day, is_churned
 ),
 
 reached as (
     select split, period, plan, segment, age_band, is_complete, day, is_churned, customers
     from cell
-    where is_contacted
+    where split is not null
 ),
 
 not_reached as (
     select period, plan, segment, age_band, day, is_churned, sum(customers) as customers
     from (
         -- the churned within the window on their day; those contacted out, on theirs
-        select period, plan, segment, age_band, day, is_churned, weight * customers as customers
+        select period, plan, segment, age_band, day, is_churned, customers
         from cell
-        where not is_contacted
+        where split is null
         union all
         -- everyone active stays to day $days, except the churned within the window
         select period, plan, segment, age_band, $days as day, false as is_churned,
-               -customers as customers
+               -churned_in_window as customers
         from cell
-        where not is_contacted and weight = 1
+        where split is null
         union all
         select period, plan, segment, age_band, $days as day, false as is_churned, customers
         from active
