@@ -19,11 +19,8 @@ if shape_ui.overview(f):
     st.stop()  # churn without dates, or no churn at all: its own Overview (shape_ui)
 
 # The tiles are read off the monthly series the trend lines plot, not queried again.
-moves = ui.query("period_movements", f, grain="month")
-revenue = ui.query("revenue_retention", f, grain="month")
-support = ui.query("support_kpis", f, grain="month", resolution=False)
-scores = ui.query("nps", f, grain="quarter")
-monthly_scores = ui.query("nps", f, grain="month")
+moves, revenue, support, scores, monthly_scores = (ui.ask("overview.tiles", f, i)
+                                                   for i in range(5))
 series = (moves, revenue, support, monthly_scores)
 # Each table's first and last date: a tile compares only periods its table wholly covers.
 spans = ui.query_all("table_profile")
@@ -51,7 +48,7 @@ if kpis is not None and not kpis.empty:
 if kpis is None:
     pass  # ui.query has shown the short error message with its id
 elif kpis.empty:
-    st.info("Not enough history for the tiles: they compare the last two complete months.")
+    st.info(catalog.ITEMS["overview.tiles"].empty)
 else:
     period = kpis.iloc[0]["period"]
     st.subheader(f"{period:%B %Y} against the month before")
@@ -69,19 +66,19 @@ else:
     )
     ui.missing_lines(missing_tiles)
 
-    st.subheader("What changed")
+    ui.heading("overview.churn_reasons")
     # The reasons behind a change only when the data names them (views/needs.py).
     with_reasons = bool(ui.offered(["overview.churn_reasons"]))
-    reasons = ui.query("churn_reasons", f, grain="month") if with_reasons else None
-    by_segment = ui.compare("churn_reasons", f, "segment", grain="month") if with_reasons else None
+    reasons = ui.ask("overview.churn_reasons", f, 1) if with_reasons else None
+    by_segment = ui.ask("overview.churn_reasons", f, 2) if with_reasons else None
     sentences = narrative.overview_summary(kpis, reasons, by_segment, settings.MIN_N,
                                            history=moves)
     st.markdown("\n".join(f"- {ui.markdown_text(s)}" for s in sentences) or "Nothing to report.")
 
 # MRR at risk in the next 90 days: the At risk page's churn score, with its track record.
 if ui.offered(["overview.tile.mrr_at_risk"]) and ui.customer_count(f):
-    risk_record = ui.query("risk_backtest", f, horizon_days=catalog.RISK_DAYS)
-    risk_scores = (ui.query("churn_risk", f, horizon_days=catalog.RISK_DAYS)
+    risk_record = ui.ask("overview.tile.mrr_at_risk", f, "risk_backtest")
+    risk_scores = (ui.ask("overview.tile.mrr_at_risk", f, "churn_risk")
                    if risk_record and risk_record["status"] == "ok" else None)
     risk_totals = (ui.compute("risk_totals", risk_scores)
                    if risk_scores is not None else None)
@@ -112,11 +109,10 @@ with left:
             subtitle="% of the customers at each month's start who churned in it", n_col="start_customers",
             min_n=settings.MIN_N, percent=True,
         )
-        ui.show(chart, "overview_churn_rate", "churn_rate",
-                n=int(moves["start_customers"].iloc[-1]),
+        ui.draw("overview.churn_rate", chart, n=int(moves["start_customers"].iloc[-1]),
                 note="N = customers at the start of the latest month", kpi="churn_rate_pct")
 with right:
-    totals = ui.query("churn_reasons", f) if ui.available("overview.churn_reasons") else None
+    totals = ui.ask("overview.churn_reasons", f) if ui.available("overview.churn_reasons") else None
     if not ui.empty(totals, ui.no_churn()):
         chart = charts.hbars(
             totals, "category", "customers_lost",
@@ -125,5 +121,5 @@ with right:
             subtitle=narrative.top_categories_sentence(totals), top=8,
             hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},
         )
-        ui.show(chart, "overview_churn_reasons", "churn_category",
-                n=int(totals["customers_lost"].sum()), unit="churned customers")
+        ui.draw("overview.churn_reasons", chart, n=int(totals["customers_lost"].sum()),
+                unit="churned customers")

@@ -16,7 +16,7 @@ import queries
 import settings
 from app import database, tiles, ui
 from data import capabilities
-from views import needs
+from views import catalog, needs
 from views.filter_params import MULTI
 from words import narrative
 
@@ -140,10 +140,8 @@ def _dated_tiles(f: queries.Filters):
     wanted = [key.removeprefix("overview.tile.") for key in ui.offered(keys)]
     if not wanted:
         return None
-    series = (ui.query("period_movements", f, grain="month"),
-              ui.query("revenue_retention", f, grain="month"),
-              ui.query("support_kpis", f, grain="month", resolution=False),
-              ui.query("nps", f, grain="month"))
+    # The Overview's monthly series (its catalogue section), the quarterly NPS left out.
+    series = tuple(ui.ask("overview.tiles", f, i) for i in (0, 1, 2, 4))
     if any(s is None for s in series):
         return None
     kpis = ui.derive("kpi_tiles", queries.kpi_tiles, *series, settings.MIN_N)
@@ -168,7 +166,7 @@ def _overview_activity(f: queries.Filters) -> None:
     found = ui.derive("activity_tiles", queries.activity_tiles, cells, settings.MIN_N)
     st.info(without_dates.INACTIVE_DAYS_HINT, icon=":material/event_busy:")
     if found is None or found.empty:
-        st.info("Not enough history for the tiles: they compare the last two complete months.")
+        st.info(catalog.ITEMS["overview.tiles"].empty)
         return
     period = found.iloc[0]["period"]
     st.subheader(f"{period:%B %Y} against the month before")

@@ -1,8 +1,10 @@
 """The app's one cache layer and its error boundary, and how a page draws what it got: cached
 queries, the empty state, charts with their caption and CSV, tables' CSV exports.
 
-Pages ask `ui.query(...)` for numbers and `charts` for figures, then `ui.show(...)` them. Only this
-module (and app/database.py, for the snapshot's own facts) talks to `st.cache_*`.
+Pages draw a section of views/catalog.py by its key: `ui.heading(key)`, `ui.ask(key, f, ...)` for
+its numbers (the catalogue's call, through `query`), `charts` for the figure, then `ui.draw(key,
+chart, ...)` (`show` under the catalogue's chart name and definition). Only this module (and
+app/database.py, for the snapshot's own facts) talks to `st.cache_*`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from app import database
 from app import workspace_ui
 from charts import Chart, period_label
 from views import needs
+from views import catalog
+from views.compare import ask as ask_section
 from views.compare import each_value as compare_each
 from views.compare import field_of
 import queries
@@ -172,9 +176,42 @@ def query_all(fn_name: str):
 def compare(fn_name: str, f: Filters, dimension: str, **kwargs) -> pd.DataFrame | None:
     """fn_name once per value of a filter dimension (within the current filters), with a
     `group` column: the comparison the metrics API has no `by` for (views/compare.py)."""
-    key, _ = field_of(dimension)
     return compare_each(lambda g: query(fn_name, g, **kwargs), f, dimension,
-                        database.current()["options"][key])
+                        _values_of(dimension))
+
+
+def ask(key: str, f: Filters, which: int | str = 0, each: str | None = None, **kwargs):
+    """Call `which` of section `key` of views/catalog.py as the catalogue writes it (the page's
+    default view), with `kwargs` in place of some arguments (the view's grain, a picked value);
+    cached and reported like query(), and run once per value for a compare call (of dimension
+    `each` in place of the catalogue's, when the viewer picked one)."""
+    return ask_section(query, catalog.ITEMS[key], f, _values_of, which, each, **kwargs)
+
+
+def _values_of(dimension: str) -> list:
+    key, _ = field_of(dimension)
+    return database.current()["options"][key]
+
+
+def says(key: str) -> str:
+    """What section `key` says when the data is there but shows nothing by this view's as-of
+    date (views/catalog.py)."""
+    return catalog.ITEMS[key].says(as_of())
+
+
+def heading(key: str, **words) -> None:
+    """Section `key`'s heading (views/catalog.py), its {words} filled."""
+    st.subheader(catalog.ITEMS[key].title.format(**words))
+
+
+def draw(key: str, chart: Chart, which: int = 0, words: dict | None = None,
+         definition: str | None = None, **kwargs):
+    """show() a chart of section `key`: its name (chart `which` of the section, {words} filled)
+    and its definition from views/catalog.py (`definition` where the view picks another, as the
+    Returned basis does)."""
+    section = catalog.ITEMS[key]
+    return show(chart, section.chart(which, **(words or {})), definition or section.definition,
+                **kwargs)
 
 
 def empty(df, says: str | None = None) -> bool:

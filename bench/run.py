@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas reference")
     parser.add_argument("--network", action="store_true",
-                        help="with --browser: only the first chart over an emulated 20 Mbit/s "
+                        help="with --browser: only the first chart over a shaped 20 Mbit/s "
                              "network, direct and through deploy/nginx.conf (bench/network.py); "
                              "writes bench/results/network.json")
     args = parser.parse_args(argv)

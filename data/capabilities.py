@@ -47,17 +47,10 @@ TABLES = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "o
 # Dimension -> (table, column). Customer dimensions are the shared filters' (queries.DIMENSIONS
 # keys); ticket_* are the Support KPIs breakdowns, outreach_* the Outreach page's.
 DIMENSIONS = {
-    "plan": ("customers", "plan"),
-    "segment": ("customers", "segment"),
-    "region": ("customers", "region"),
-    "industry": ("customers", "industry"),
-    "acquisition_channel": ("customers", "acquisition_channel"),
-    "products_count": ("customers", "products_count"),
-    "ticket_channel": ("tickets", "channel"),
-    "ticket_category": ("tickets", "category"),
-    "ticket_priority": ("tickets", "priority"),
-    "outreach_channel": ("outreach", "channel"),
-    "outreach_campaign": ("outreach", "campaign"),
+    **{c: ("customers", c) for c in ("plan", "segment", "region", "industry",
+                                      "acquisition_channel", "products_count")},
+    **{f"ticket_{c}": ("tickets", c) for c in ("channel", "category", "priority")},
+    **{f"outreach_{c}": ("outreach", c) for c in ("channel", "campaign")},
 }
 # Dimensions whose rows without a value are not offered as an 'Unknown' group (the products
 # filter takes whole numbers).

@@ -34,7 +34,7 @@ grain = frame.grain()
 # Without an outreach file the page says what would fill it, once (data/needs.py).
 if not ui.available("outreach.contacts"):
     st.stop()
-totals = ui.query("outreach_totals", f)
+totals = ui.ask("outreach.contacts", f)
 if ui.empty(totals, f"None of {'these' if ui.filtered() else 'the'} customers was contacted "
                     f"up to {ui.as_of():%d %b %Y}."):
     st.stop()
@@ -43,10 +43,11 @@ st.caption("Everything on this page about retention shows association, not cause
            "chooses whom to contact.")
 
 # The tiles' small trends are read off the monthly series, as on the Overview.
-monthly = ui.query("outreach_kpis", f, grain="month")
+monthly = ui.ask("outreach.contacts", f, "outreach_kpis")
 with_retention = bool(ui.offered(["outreach.retention"]))
 with_campaigns = bool(ui.offered(["outreach.campaigns"]))
-retention = ui.query("outreach_retention", f, days=DAYS, grain=grain) if with_retention else None
+retention = (ui.ask("outreach.tile.retention_gap_pct", f, grain=grain) if with_retention
+             else None)
 kpis = ui.compute("outreach_tiles", totals, retention, settings.MIN_N)
 if kpis is not None:
     shown = set(ui.offered(TILE_ITEMS))
@@ -63,10 +64,10 @@ if kpis is not None:
                f"{settings.MIN_N} units.")
     ui.missing_lines(TILE_ITEMS)
 
-st.subheader("Response rate over time")
+ui.heading("outreach.response_rate")
 if ui.available("outreach.response_rate"):
     by_channel = bool(ui.offered(["outreach.by.channel"]))
-    series = ui.query("outreach_kpis", f, grain=grain, by="channel" if by_channel else "none")
+    series = ui.ask("outreach.by.channel", f, grain=grain, by="channel" if by_channel else "none")
     if not ui.empty(series):
         left, right = st.columns(2)
         with left:
@@ -76,8 +77,8 @@ if ui.available("outreach.response_rate"):
                 "Contacts answered (% of contacts)", grain=grain, n_col="contacts",
                 min_n=settings.MIN_N, percent=True, group="group" if by_channel else None,
                 subtitle=f"Contacts made in the {grain}, answered by the as-of date")
-            ui.show(chart, "outreach_response_rate", "outreach_response_rate",
-                    n=int(series["contacts"].sum()), unit="contacts")
+            ui.draw("outreach.response_rate", chart, n=int(series["contacts"].sum()),
+                    unit="contacts")
         with right:
             chart = charts.time_lines(
                 series, "period", {"median_response_h": "Median time to response"},
@@ -85,13 +86,13 @@ if ui.available("outreach.response_rate"):
                 "Hours from contact to response", grain=grain, n_col="responses",
                 min_n=settings.MIN_N, group="group" if by_channel else None,
                 subtitle=f"Answered contacts made in the {grain}")
-            ui.show(chart, "outreach_response_time", "outreach_response_time",
-                    n=int(series["responses"].sum()), unit="responses")
+            ui.draw("outreach.by.channel", chart, n=int(series["responses"].sum()),
+                    unit="responses")
     ui.missing_lines(["outreach.by.channel"], quiet=True)
 
-st.subheader("Campaigns")
+ui.heading("outreach.campaigns")
 if ui.available("outreach.campaigns"):
-    campaigns = ui.query("outreach_totals", f, by="campaign")
+    campaigns = ui.ask("outreach.campaigns", f)
     if not ui.empty(campaigns):
         st.dataframe(campaigns, hide_index=True, width="stretch", height="content",
                      column_config=CAMPAIGN_COLUMNS, column_order=list(CAMPAIGN_COLUMNS),
@@ -105,7 +106,7 @@ if ui.available("outreach.campaigns"):
         with right:
             ui.download(campaigns, "outreach_campaigns", label="CSV")
 
-st.subheader(f"Do contacted customers stay? Retention {DAYS} days after contact")
+ui.heading("outreach.retention")
 if with_retention and retention is not None:
     reading = narrative.outreach_reading(retention, grain, settings.MIN_N)
     st.markdown(ui.markdown_text(reading))
@@ -117,7 +118,7 @@ if with_retention and retention is not None:
     # overall gap then read as "outreach makes customers leave".
     if with_campaigns:
         st.caption(narrative.OUTREACH_SELECTION)
-        by_campaign = ui.query("outreach_retention", f, days=DAYS, grain=grain, by="campaign")
+        by_campaign = ui.ask("outreach.retention", f, grain=grain)
         chart = charts.grouped_bars(
             by_campaign, "campaign", "retention_pct", "group",
             f"Still a customer {DAYS} days after contact, by campaign",
@@ -126,8 +127,7 @@ if with_retention and retention is not None:
             subtitle=f"Each campaign's contacted customers against customers contacted by none "
                      f"in that {grain}, of the same plan, segment and age band (weighted to the "
                      "campaign's mix)")
-        ui.show(chart, "outreach_retention", "outreach_retention",
-                n=int(by_campaign["customers"].sum()),
+        ui.draw("outreach.retention", chart, n=int(by_campaign["customers"].sum()),
                 unit=f"customers across the bars (each once per {grain} of contact)",
                 says=no_window)
     else:
@@ -138,8 +138,7 @@ if with_retention and retention is not None:
             min_n=settings.MIN_N, percent=True, text_fmt="{:.1f}",
             subtitle=f"Per {grain} of contact · not contacted: same plan, segment and age band, "
                      "weighted to the contacted customers' mix")
-        ui.show(chart, "outreach_retention", "outreach_retention",
-                n=int(retention["customers"].sum()),
+        ui.draw("outreach.retention", chart, n=int(retention["customers"].sum()),
                 unit=f"customers (each once per {grain} of contact)",
                 note=narrative.p_text(retention["p_value"].iloc[0]), says=no_window)
 elif not with_retention:

@@ -38,7 +38,7 @@ st.caption(f"Churn risk is a probability learned from this business's own histor
            "about 30 left in the past and 70 stayed. Drivers say what the score reads, not what "
            "causes churn.")
 with st.spinner("Fitting the churn score on this snapshot's history (once per snapshot)…"):
-    record = ui.query("risk_backtest", f, horizon_days=HORIZON)
+    record = ui.ask("risk.score", f)
 if record is None:
     st.stop()
 if record["status"] != "ok":
@@ -46,7 +46,7 @@ if record["status"] != "ok":
     st.stop()
 cutoff, as_of = (date.fromisoformat(record[key]) for key in ("cutoff", "as_of"))
 
-st.subheader(f"Track record: the last {HORIZON} days")
+ui.heading("risk.score")
 st.markdown(ui.markdown_text(narrative.risk_track_record(record)))
 if record["auc"] is not None:
     cols = st.columns(4)
@@ -70,10 +70,10 @@ if record["auc"] is not None:
         record["calibration"], "Predicted against observed churn, per tenth of risk",
         subtitle=f"Customers active on {cutoff:%d %b %Y}, ranked by the risk the score gave "
                  f"them then, and the share who churned in the {HORIZON} days after")
-    ui.show(chart, "risk_calibration", "risk_calibration", n=record["customers"])
+    ui.draw("risk.calibration", chart, n=record["customers"])
 
-st.subheader("Who is likely to leave next")
-scores = ui.query("churn_risk", f, horizon_days=HORIZON)
+ui.heading("risk.list")
+scores = ui.ask("risk.list", f)
 if scores is not None and not ui.empty(scores, ui.nothing()):
     totals = ui.compute("risk_totals", scores)
     cols = st.columns(3)
@@ -93,7 +93,8 @@ if scores is not None and not ui.empty(scores, ui.nothing()):
     left, right = st.columns([4, 1], vertical_alignment="center")
     with left:
         more = (f"the {SHOWN:,} highest shown, " if len(scores) > SHOWN else "")
-        ui.caption("churn_risk", n=len(scores), note=f"highest risk first · {more}drivers "
+        ui.caption(catalog.ITEMS["risk.list"].definition, n=len(scores),
+                   note=f"highest risk first · {more}drivers "
                    "named for the fifth of all customers with the highest risk (at most "
                    f"{catalog.RISK_DRIVER_CUSTOMERS:,}) · the call list "
                    "has every customer of the selection with their signals")

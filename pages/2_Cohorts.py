@@ -68,14 +68,13 @@ if basis == "activity":
     average_definition = "activity_average"
 else:
     chart_basis, definition, average_definition = basis, "retention", "average_curve"
-    cells = ui.query("cohort_retention", f, grain=grain, basis=basis)
-    average = ui.query("average_retention", f, grain=grain, basis=basis)
+    cells, average = (ui.ask("cohorts.curves", f, i, grain=grain, basis=basis) for i in (0, 1))
     if not ui.offered(["cohorts.basis_activity"]):
         # What an activity file would add to this page (the Returned basis), said once.
         ui.missing_lines(["cohorts.basis_activity", "cohorts.compare_activity",
                           "cohorts.activity_revenue"], quiet=True)
 
-st.subheader("Retention triangle")
+ui.heading("cohorts.heatmap")
 # Without churn dates there is no retention to draw: said once, for every chart of the page.
 # The Returned basis needs activity instead (it is only offered with it).
 retention = ui.available("cohorts.basis_activity" if basis == "activity" else "cohorts.heatmap")
@@ -87,25 +86,25 @@ show_incomplete = st.toggle(
 event = None
 if retention and not ui.empty(cells):
     heat = charts.cohort_heatmap(cells, grain, chart_basis, show_incomplete, settings.MIN_N)
-    event = ui.show(heat, "cohort_heatmap", definition, n=n_customers,
+    event = ui.draw("cohorts.heatmap", heat, definition=definition, n=n_customers,
                     note="click a cell to list its customers below",
                     on_select="rerun", selection_mode="points")
 
-st.subheader("Retention curves")
+ui.heading("cohorts.curves")
 if retention and not ui.empty(cells):
     curves = charts.retention_curves(cells, average, grain, chart_basis, settings.MIN_N)
-    ui.show(curves, "retention_curves", average_definition, n=n_customers)
+    ui.draw("cohorts.curves", curves, definition=average_definition, n=n_customers)
 
 if basis == "activity":
-    st.subheader("Revenue per customer by age")
+    ui.heading("cohorts.activity_revenue")
     if ui.available("cohorts.activity_revenue"):
         spend = ui.query("average_activity_revenue", f, grain=grain)
         spend_cells = ui.query("activity_revenue", f, grain=grain)
         if not ui.empty(spend) and spend_cells is not None:
             chart = charts.revenue_curves(spend_cells, spend, grain, settings.MIN_N)
-            ui.show(chart, "revenue_per_customer", "activity_revenue", n=n_customers)
+            ui.draw("cohorts.activity_revenue", chart, n=n_customers)
 
-st.subheader("Compare groups")
+ui.heading("cohorts.compare")
 # Only dimensions with more than one group in the data are offered (data/needs.py).
 labels = {m.dimension: m.label for m in MULTI.values()}
 dims = {key.removeprefix("cohorts.by."): labels[key.removeprefix("cohorts.by.")]
@@ -118,22 +117,24 @@ if retention and (dims or ui.available(compare)):
     if basis == "activity":
         groups = ui.compare("average_activity_retention", f, dimension, grain=grain, mode=mode)
     else:
-        groups = ui.compare("average_retention", f, dimension, grain=grain, basis=basis)
+        groups = ui.ask("cohorts.compare", f, each=dimension, grain=grain, basis=basis)
 if not ui.empty(groups):
     chart = charts.compare_curves(groups, dims[dimension].lower(), grain, chart_basis,
                                   settings.MIN_N)
-    ui.show(chart, "retention_by_" + dimension, average_definition, n=n_customers)
+    ui.draw("cohorts.compare", chart, words={"dimension": dimension},
+            definition=average_definition, n=n_customers)
 
-st.subheader("Retention at one age across cohorts")
+ui.heading("cohorts.month_k")
 if retention and not ui.empty(cells):
     max_age = int(cells["age"].max())
     k = st.slider(f"Age ({unit} since signup)", 0, max_age, min(12 if grain == "month" else 4,
                   max_age), key="cohorts_k")
     chart = charts.month_k(cells, k, average, grain, chart_basis, settings.MIN_N)
-    ui.show(chart, f"retention_at_{grain}_{k}", definition, n=n_customers,
+    ui.draw("cohorts.month_k", chart, words={"grain": grain, "age": k}, definition=definition,
+            n=n_customers,
             note="dashed line: the size-weighted average over complete cohorts")
 
-st.subheader("Customers behind a cell")
+ui.heading("cohorts.customers")
 if not ui.empty(cells):
     cohorts = sorted(cells["cohort"].unique())
     max_age = int(cells["age"].max())

@@ -23,7 +23,7 @@ grain = frame.grain()
 # Everything on this page is about customers who churned: said once when there are none.
 if not ui.available("churn.lost"):
     st.stop()
-totals = ui.query("churn_reasons", f)
+totals = ui.ask("churn.lost", f)
 if ui.empty(totals, ui.no_churn()):
     st.stop()
 
@@ -45,7 +45,7 @@ for column, (label, value, help_text) in zip(st.columns(3), metrics):
     column.metric(label, value, border=True, help=help_text)
 ui.missing_lines(["churn.mrr_lost", *PARTS])
 if "churn.by_category" in drawn:
-    warning = data_notes.other_warning(other, lost, ui.query("raw_reasons", f, category="Other"),
+    warning = data_notes.other_warning(other, lost, ui.ask("churn.raw", f, 1),
                                       settings.OTHER_WARNING_PCT)
     if warning:
         st.warning(warning, icon=":material/warning:")
@@ -58,8 +58,7 @@ if "churn.by_category" in drawn:
             "Customers lost", subtitle="Bar label: customers · hover: team that owns the fix",
             hover_extra={"owner_team": "Team that owns the fix", "share_pct": "Share (%)"},
         )
-        ui.show(chart, "churn_customers_by_category", "churn_category", n=lost,
-                unit="churned customers")
+        ui.draw("churn.by_category", chart, n=lost, unit="churned customers")
     if "churn.mrr_by_category" in drawn:
         with right:
             chart = charts.hbars(
@@ -67,49 +66,47 @@ if "churn.by_category" in drawn:
                 subtitle="Monthly recurring revenue of the churned customers, at churn",
                 hover_extra={"owner_team": "Team that owns the fix"}, money=True,
             )
-            ui.show(chart, "churn_mrr_by_category", "churn_category", n=lost,
-                    unit="churned customers")
+            ui.draw("churn.mrr_by_category", chart, n=lost, unit="churned customers")
 
 if "churn.owners" in drawn:
-    st.subheader("Who owns the fix")
+    ui.heading("churn.owners")
     # Every category in view: at the default height the eleventh row was cut off.
     st.dataframe(totals, hide_index=True, width="stretch", height="content",
                  column_config=REASON_COLUMNS)
 
 if "churn.trend" in drawn:
-    st.subheader("Over time")
-    trend = ui.query("churn_reasons", f, grain=grain)
+    ui.heading("churn.trend")
+    trend = ui.ask("churn.trend", f, grain=grain)
     if not ui.empty(trend, ui.no_churn()):
         chart = charts.stacked_bars(
             trend, "period", "customers_lost", "category",
             f"Customers lost per {grain}, by reason", "Customers lost", grain=grain,
             subtitle=f"Stacked by reason category · the last {grain} may be incomplete",
         )
-        ui.show(chart, f"churn_by_reason_per_{grain}", "churn_category",
+        ui.draw("churn.trend", chart, words={"grain": grain},
                 n=int(trend["customers_lost"].sum()), unit="churned customers")
 
 if "churn.by_segment" in drawn:
-    st.subheader("By segment")
-    segments = ui.compare("churn_reasons", f, "segment")
+    ui.heading("churn.by_segment")
+    segments = ui.ask("churn.by_segment", f)
     if not ui.empty(segments, ui.no_churn()):
         chart = charts.stacked_share(
             segments, "group", "category", "customers_lost", "Reason mix by segment",
             "Share of the segment's lost customers (%)",
             subtitle="Each bar: one segment's churned customers split by reason",
         )
-        ui.show(chart, "churn_reasons_by_segment", "churn_category",
-                n=int(segments["customers_lost"].sum()), unit="churned customers")
+        ui.draw("churn.by_segment", chart, n=int(segments["customers_lost"].sum()),
+                unit="churned customers")
 
 if "churn.raw" in drawn:
-    st.subheader("The raw reasons behind a category")
+    ui.heading("churn.raw")
     category = st.selectbox("Category", list(totals["category"]), key="churn_category")
-    raw = ui.query("raw_reasons", f, category=category)
+    raw = ui.ask("churn.raw", f, category=category)
     if not ui.empty(raw, f"No churned customer in {category} gave a reason."):
         chart = charts.hbars(
             raw, "reason", "customers_lost", f"Raw reasons mapped to {category}",
             "Customers lost", subtitle="As customers wrote them (spellings folded together)",
             hover_extra={"mrr_lost": "MRR lost ($)"}, top=25, color=charts.color_for(category),
         )
-        ui.show(chart, "raw_reasons", "churn_category",
-                n=int(raw["customers_lost"].sum()), unit="churned customers",
+        ui.draw("churn.raw", chart, n=int(raw["customers_lost"].sum()), unit="churned customers",
                 note=f"top 25 of {len(raw):,} reasons" if len(raw) > 25 else "")

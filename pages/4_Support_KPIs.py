@@ -7,7 +7,7 @@ import charts
 from app import frame
 import settings
 from app import priorities
-from views import targets
+from views import catalog, targets
 from app import ui
 from app import workspace_ui
 
@@ -19,9 +19,9 @@ def nps_chart() -> None:
     """NPS comes from its own file: drawn with or without tickets."""
     if not ui.available("support.nps"):
         return
-    scores = ui.query("nps", f, grain=grain)
+    scores = ui.ask("support.nps", f, grain=grain)
     if not ui.empty(scores, ui.nothing() if ui.filtered() else
-                    f"No NPS responses up to {ui.as_of():%d %b %Y}."):
+                    ui.says("support.nps")):
         # Surveys go out now and then: periods without a response are left out, not drawn as 0.
         answered = scores[scores["responses"] > 0]
         chart = charts.time_lines(answered, "period", {"nps": "NPS"}, "Net promoter score",
@@ -29,16 +29,16 @@ def nps_chart() -> None:
                                   min_n=settings.MIN_N,
                                   subtitle=f"{grain.capitalize()}s without survey responses "
                                            "left out")
-        ui.show(chart, "nps", "nps", n=int(scores["responses"].sum()), unit="responses",
+        ui.draw("support.nps", chart, n=int(scores["responses"].sum()), unit="responses",
                 kpi="nps")
 
 
 # Without a tickets file the page says so once (data/needs.py), and shows what NPS it has.
-kpis = ui.query("support_kpis", f, grain=grain) if ui.available("support.tickets") else None
+kpis = ui.ask("support.tickets", f, grain=grain) if ui.available("support.tickets") else None
 if kpis is None or kpis.empty or not kpis["tickets"].sum():
     if kpis is not None:
         st.info("No support tickets for these customers." if ui.filtered() else
-                f"No support tickets up to {ui.as_of():%d %b %Y}.")
+                ui.says("support.tickets"))
     nps_chart()
     st.stop()
 
@@ -50,10 +50,10 @@ tickets = int(kpis["tickets"].sum())
 def priority_split():
     # Only computed when a priority is picked or the breakdown asks for it: at 10M tickets each
     # split costs as much as the totals (exact medians).
-    return ui.query("support_kpis", f, grain=grain, by="priority")
+    return ui.ask("support.by.channel", f, grain=grain, by="priority")
 
 
-st.subheader("Response and resolution times")
+ui.heading("support.tickets")
 if by_priority:
     choice = st.segmented_control("Priority", ["All", *priorities], default="All", required=True,
                                   key="support_priority")
@@ -69,11 +69,10 @@ if has_rows:
     shown_n = tickets if priority is None else int(
         source.loc[source["group"] == priority, "tickets"].sum())
     left, right = st.columns(2)
-    for column, (kind, median, p90, name, definition, key) in zip((left, right), (
-        ("first_response_h", "frt_median_h", "frt_p90_h", "First response time", "frt",
-         "support.frt"),
+    for column, (kind, median, p90, name, key) in zip((left, right), (
+        ("first_response_h", "frt_median_h", "frt_p90_h", "First response time", "support.frt"),
         ("resolution_h", "resolution_median_h", "resolution_p90_h", "Resolution time",
-         "resolution", "support.resolution"),
+         "support.resolution"),
     )):
         with column:
             if not ui.available(key):
@@ -89,10 +88,10 @@ if has_rows:
                 n_col=n_col, min_n=settings.MIN_N,
                 only=("group", priority) if priority else None,
             )
-            ui.show(chart, f"{kind}_{choice}", definition, n=shown_n, unit="tickets",
+            ui.draw(key, chart, words={"choice": choice}, n=shown_n, unit="tickets",
                     kpi=median, priority=priority or "")
 
-st.subheader("Satisfaction and effort")
+ui.heading("support.csat")
 a, b = st.columns(2)
 c, d = st.columns(2)
 with a:
@@ -100,26 +99,26 @@ with a:
         chart = charts.time_lines(kpis, "period", {"csat_pct": "CSAT %"}, "CSAT",
                                   "Rated 4–5 (% of rated tickets)", grain=grain, n_col="csat_n",
                                   min_n=settings.MIN_N, percent=True)
-        ui.show(chart, "csat", "csat", n=int(kpis["csat_n"].sum()), unit="rated tickets",
+        ui.draw("support.csat", chart, n=int(kpis["csat_n"].sum()), unit="rated tickets",
                 kpi="csat_pct")
 with b:
     if ui.available("support.ces"):
         chart = charts.time_lines(kpis, "period", {"ces_mean": "CES"}, "Customer effort score",
                                   "Mean CES (1–5, 5 = easiest)", grain=grain, n_col="ces_n",
                                   min_n=settings.MIN_N)
-        ui.show(chart, "ces", "ces", n=int(kpis["ces_n"].sum()), unit="rated tickets")
+        ui.draw("support.ces", chart, n=int(kpis["ces_n"].sum()), unit="rated tickets")
 with c:
     if ui.available("support.one_touch"):
         chart = charts.time_lines(kpis, "period", {"one_touch_pct": "One-touch %"},
                                   "One-touch resolution", "Resolved with ≤ 1 reply (%)",
                                   grain=grain, n_col="one_touch_n", min_n=settings.MIN_N,
                                   percent=True)
-        ui.show(chart, "one_touch", "one_touch", n=int(kpis["resolved_n"].sum()),
+        ui.draw("support.one_touch", chart, n=int(kpis["resolved_n"].sum()),
                 unit="resolved tickets")
 with d:
     nps_chart()
 
-st.subheader("Volume and backlog")
+ui.heading("support.volume")
 with_backlog = bool(ui.offered(["support.backlog"]))
 chart = charts.time_lines(
     kpis, "period", {"tickets": "Tickets created", **({"backlog_end": "Backlog"} if with_backlog
@@ -127,11 +126,11 @@ chart = charts.time_lines(
     f"Tickets created per {grain}" + (" and open at its end" if with_backlog else ""), "Tickets",
     grain=grain, subtitle=(f"Backlog: created and not resolved by the end of the {grain}"
                            if with_backlog else None))
-ui.show(chart, "volume_backlog", "backlog" if with_backlog else "ticket_period", n=tickets,
+ui.draw("support.backlog" if with_backlog else "support.volume", chart, n=tickets,
         unit="tickets")
 ui.missing_lines(["support.backlog"], quiet=True)
 
-st.subheader("Breakdown")
+ui.heading("support.by.channel")
 # A breakdown over a dimension with one value, or a metric without its column, is not offered.
 dim_labels = {"channel": "Channel", "category": "Ticket category", "priority": "Priority"}
 dims = {d: dim_labels[d] for d in dim_labels if ui.offered([f"support.by.{d}"])}
@@ -156,7 +155,7 @@ def breakdown() -> None:
         metric = right.selectbox("Metric", list(metrics), format_func=metrics.get,
                                  key="support_metric")
         split = (priority_split() if dim == "priority"
-                 else ui.query("support_kpis", f, grain=grain, by=dim))
+                 else ui.ask("support.by.channel", f, grain=grain, by=dim))
     ui.missing_lines([f"support.by.{d}" for d in dim_labels], quiet=bool(dims))
     if split is not None and not ui.empty(split):
         n_col = {"frt_median_h": "frt_n", "resolution_median_h": "resolved_n",
@@ -165,10 +164,10 @@ def breakdown() -> None:
                                   f"{metrics[metric]} by {dims[dim].lower()}", metrics[metric],
                                   grain=grain, n_col=n_col, min_n=settings.MIN_N,
                                   percent=metric.endswith("_pct"), group="group")
-        ui.show(chart, f"{metric}_by_{dim}", {"tickets": "ticket_period", "csat_pct": "csat",
-                "one_touch_pct": "one_touch", "frt_median_h": "frt",
-                "resolution_median_h": "resolution"}[metric], n=tickets, unit="tickets",
-                kpi=metric if metric in targets.KPIS else None)
+        # The breakdown's chart, with the definition of the metric it splits.
+        ui.draw(f"support.by.{dim}", chart, words={"metric": metric},
+                definition=catalog.ITEMS[metric_items[metric]].definition, n=tickets,
+                unit="tickets", kpi=metric if metric in targets.KPIS else None)
 
 
 breakdown()

@@ -44,7 +44,7 @@ f, con = frame.frame("Support × retention")
 st.caption("Everything on this page shows association, not cause: customers with a bad early "
            "experience may differ in other ways too.")
 
-st.subheader("Retention by early support experience")
+ui.heading("support_x.early")
 # Each split needs its ticket column (data/needs.py); without tickets, one line.
 curves = None
 if ui.available("support_x.early"):
@@ -63,13 +63,11 @@ if ui.available("support_x.early"):
     else:
         sla = float(settings.SLA_HOURS)
     ui.missing_lines([f"support_x.{m}" for m in ("early_frt_sla", "early_csat")], quiet=True)
-    curves = ui.query("survival", f, by=by, sla_h=sla)
-    p_value = ui.query("logrank_p", f, by=by, sla_h=sla)
-    at_year = ui.query("survival_at", f, by=by, day=365, sla_h=sla)
-    excluded = ui.query("early_support_excluded", f)
+    curves, p_value, at_year = (ui.ask("support_x.early", f, fn, by=by, sla_h=sla)
+                                for fn in ("survival", "logrank_p", "survival_at"))
+    excluded = ui.ask("support_x.early", f, "early_support_excluded")
 if curves is not None and not ui.empty(curves, ui.nothing() if ui.filtered() else
-                                       "No customer is 90 days past signup by "
-                                       f"{ui.as_of():%d %b %Y} yet."):
+                                       ui.says("support_x.early")):
     reading = narrative.survival_reading(at_year, p_value, groupings[by], excluded,
                                          settings.MIN_N)
     st.markdown(ui.markdown_text(reading))
@@ -79,7 +77,7 @@ if curves is not None and not ui.empty(curves, ui.nothing() if ui.filtered() els
             curves, f"Share still active by days since signup, by {groupings[by]}",
             subtitle="Kaplan–Meier estimate with 95% band · customers younger than 90 days "
             "left out", min_n=settings.MIN_N)
-        ui.show(chart, f"survival_by_{by}", "survival",
+        ui.draw(f"support_x.{by}", chart,
                 n=int(at_year["customers"].sum()) if at_year is not None else None,
                 note=narrative.p_text(p_value))
     with b:
@@ -91,21 +89,19 @@ if curves is not None and not ui.empty(curves, ui.nothing() if ui.filtered() els
                 reliable_col="is_reliable", percent=True, text_fmt="{:.0f}",
                 hover_extra={"at_risk": "Still observed at day 365"},
             )
-            ui.show(chart, f"survival_365_by_{by}", "survival",
+            ui.draw(f"support_x.{by}", chart, 1,
                     n=int(at_year["customers"].sum()), note="grey: fewer than "
                     f"{settings.MIN_N} customers still observed at day 365", narrow=True)
 
-st.subheader("Retention drivers from the research")
+ui.heading("support_x.products")
 left, right = st.columns(2)
-# The research's horizon is two years: before anyone reaches it there is nothing to set against.
-too_young = (ui.nothing() if ui.filtered() else
-             f"No customer is two years past signup by {ui.as_of():%d %b %Y} yet.")
 
 
-def two_year_retention(name: str, need: str, title: str, references, subtitle: str, key: str,
-                       definition: str) -> None:
-    """Two-year retention per group of query `name` against the research's figures."""
-    data = ui.query(name, f, horizon_months=24) if ui.available(need) else None
+def two_year_retention(key: str, title: str, references, subtitle: str) -> None:
+    """Two-year retention per group of section `key`'s query against the research's figures."""
+    data = ui.ask(key, f) if ui.available(key) else None
+    # The research's horizon is two years: before anyone reaches it nothing is set against it.
+    too_young = ui.nothing() if ui.filtered() else ui.says(key)
     if not ui.empty(data, too_young):
         chart = charts.hbars(
             data, "group", "retained_pct", title,
@@ -113,23 +109,21 @@ def two_year_retention(name: str, need: str, title: str, references, subtitle: s
             percent=True, text_fmt="{:.0f}", references=references, color=charts.PALETTE[0],
             subtitle=subtitle,
         )
-        ui.show(chart, key, definition, n=int(data["customers"].sum()),
+        ui.draw(key, chart, n=int(data["customers"].sum()),
                 note=narrative.excluded_text(data), says=too_young)
 
 
 with left:
-    two_year_retention("retention_by_products", "support_x.products",
-                       "Two-year retention by products held", RESEARCH_PRODUCTS,
-                       "Complete 2-year horizons only · ◆ published research figure",
-                       "retention_by_products", "products")
+    two_year_retention("support_x.products", "Two-year retention by products held",
+                       RESEARCH_PRODUCTS,
+                       "Complete 2-year horizons only · ◆ published research figure")
 with right:
-    two_year_retention("early_expansion_retention", "support_x.expansion",
-                       "Two-year retention by early expansion", RESEARCH_EXPANSION,
-                       "Any MRR increase in the 3 months after signup · ◆ published research",
-                       "retention_by_early_expansion", "early_expansion")
+    two_year_retention("support_x.expansion", "Two-year retention by early expansion",
+                       RESEARCH_EXPANSION,
+                       "Any MRR increase in the 3 months after signup · ◆ published research")
 
-st.subheader("Support in the 90 days before churn")
-before = ui.query("pre_churn_tickets", f) if ui.available("support_x.pre_churn") else None
+ui.heading("support_x.pre_churn")
+before = ui.ask("support_x.pre_churn", f) if ui.available("support_x.pre_churn") else None
 if not ui.empty(before, ui.no_churn()):
     chart = charts.grouped_bars(
         ui.compute("pre_churn_long", before), "category", "tickets_per_customer", "series",
@@ -138,17 +132,17 @@ if not ui.empty(before, ui.no_churn()):
         subtitle="Churned customers vs retained customers over 90 days at the same tenure",
         n_col="customers",
     )
-    ui.show(chart, "pre_churn_tickets", "churn_category",
-            n=int(before["churned_customers"].sum()), unit="churned customers")
+    ui.draw("support_x.pre_churn", chart, n=int(before["churned_customers"].sum()),
+            unit="churned customers")
     # Tickets without a category would all read "Unknown 100%": the column says nothing then.
     shown = [c for c in PRE_CHURN_COLUMNS
              if c != "top_ticket_categories" or ui.offered(["support.by.category"])]
     st.dataframe(before, hide_index=True, width="stretch", height="content",
                  column_config=PRE_CHURN_COLUMNS, column_order=shown)
 
-st.subheader("Activity in the 90 days before churn")
-usage = (ui.query("pre_churn_activity", f) if ui.available("support_x.pre_churn_activity")
-         else None)
+ui.heading("support_x.pre_churn_activity")
+usage = (ui.ask("support_x.pre_churn_activity", f)
+         if ui.available("support_x.pre_churn_activity") else None)
 if not ui.empty(usage, ui.no_churn()):
     chart = charts.grouped_bars(
         ui.compute("pre_churn_long", usage, "activity_per_customer"), "category",
@@ -159,8 +153,8 @@ if not ui.empty(usage, ui.no_churn()):
         "usage that fades is the earliest warning",
         n_col="customers",
     )
-    ui.show(chart, "pre_churn_activity", "pre_churn_activity",
-            n=int(usage["churned_customers"].sum()), unit="churned customers")
+    ui.draw("support_x.pre_churn_activity", chart, n=int(usage["churned_customers"].sum()),
+            unit="churned customers")
     st.dataframe(usage, hide_index=True, width="stretch", height="content",
                  column_config=PRE_CHURN_ACTIVITY_COLUMNS,
                  column_order=list(PRE_CHURN_ACTIVITY_COLUMNS))

@@ -53,10 +53,9 @@ for page, (shown, not_shown) in needs.by_page(database.capabilities(),
     st.markdown(f"**{page}** — " + (f"✓ {' · '.join(shown)}" if shown else "nothing yet") + "".join(
         f"  \n{line}" for line in not_shown))
 
-st.subheader("Data quality")
+ui.heading("data.quality")
 said = data_notes.quality_notes(
-    ui.query("data_quality", f), ui.query("churn_reasons", f), ui.query("early_support_excluded", f),
-    ui.query("support_kpis", f, grain="month", resolution=False), settings.OTHER_WARNING_PCT,
+    *(ui.ask("data.quality", f, i) for i in range(4)), settings.OTHER_WARNING_PCT,
     absent=frozenset(t for t in ("tickets", "mrr_history") if not database.capabilities().rows(t)))
 caps = database.capabilities()
 said += [("info", line) for line in data_notes.assumption_lines(database.assumed(), ui.as_of(),

@@ -2,6 +2,12 @@
 view, the charts it draws (the names `ui.show` gives them, which are also their CSVs' names), the key of
 its definition (words/definitions.py) and what it needs of the data (data/needs.py).
 
+A section also carries its heading on the page and in the board pack (`title`) and what is said
+when the data is there but has nothing to show yet (`empty`); the pages draw from it with
+`ui.heading(key)`, `ui.ask(key, f, ...)` (its calls, as written here, the view's grain in place)
+and `ui.draw(key, chart, ...)` (its chart's name and definition), the board pack with
+`views.compare.ask` on its connection.
+
 Everything that lists a page's content reads this table: the navigation (app/frame.py), the
 default views kept beside each snapshot (views/default_views.py), "what this data can show"
 (views/needs.py: the Data page, the importer's summary, the board pack's left-out line), the
@@ -14,79 +20,19 @@ argument FirstOf(fn, column) for the value of `column` in the first row of anoth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from data.needs import (ACTIVITY, CHURN, DATED, HISTORY, NO_CHURN, OUTREACH, REASONS, RESPONSES,
-                        TICKETS, UNDATED_ONLY, Need, column, split, table)
+                        TICKETS, UNDATED_ONLY, column, split, table)
 from queries.outreach import RETENTION_DAYS as OUTREACH_DAYS
 from queries.outreach import TILE_KPIS as OUTREACH_TILES
 from queries.risk import HORIZON_DAYS as RISK_DAYS
 from queries.risk import MAX_DRIVER_CUSTOMERS as RISK_DRIVER_CUSTOMERS
-
-# A compare chart runs its function once per value of a dimension in the data (ui.compare):
-# {"segments": EACH} stands for one call per segment.
-EACH = "each value in the data"
-EACH_DIMENSION = {"plans": "plan", "segments": "segment"}
-
-COMPARE_DIMENSIONS = ("plan", "segment", "region", "industry", "acquisition_channel",
-                      "products_count")
-
-
-@dataclass(frozen=True)
-class FirstOf:
-    """An argument a page picks from the data: `column` of the first row of another call's
-    result (with default filters)."""
-
-    fn: str
-    column: str
+from views.section import (COMPARE_DIMENSIONS, EACH, EACH_DIMENSION, FirstOf, Page, Section,
+                           tile)
 
 
 # The Churn reasons page's category picker starts at the first category of churn_reasons (the
 # one with the most customers lost), whatever the categories of the data are.
 TOP_CATEGORY = FirstOf("churn_reasons", "category")
-
-
-@dataclass(frozen=True)
-class Section:
-    """One thing a page shows. `kind`: chart | tile | choice (a control offered only when the
-    data has it) | option (one value of a choice) | section (a part of a page, said once) |
-    filter. `churn`: it also needs churn on or before the view's as-of date."""
-
-    key: str                       # "<page>.<item>", e.g. "support.ces"
-    label: str                     # what it shows, in words ("customer effort")
-    needs: tuple[Need, ...] = ()
-    kind: str = "chart"
-    churn: bool = False
-    calls: tuple[tuple, ...] = ()  # what it asks for in the page's default view
-    charts: tuple[str, ...] = ()   # the names ui.show draws it under ({grain}... = any word)
-    definition: str = ""           # key of words/definitions.py
-
-
-@dataclass(frozen=True)
-class Page:
-    script: str
-    label: str                     # navigation label and page title
-    icon: str
-    sections: tuple[Section, ...]
-    view: str = ""                 # name of its kept default view and benchmark row ("" = none)
-    listed_when: str = ""          # a section key: listed in navigation only when it can show
-
-    @property
-    def calls(self) -> list[tuple]:
-        """The page's default view: every call of its sections, each once, in order."""
-        seen, out = set(), []
-        for section in self.sections:
-            for call in section.calls:
-                key = repr(call)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(call)
-        return out
-
-
-def _tile(page: str, kpi: str, label: str, *needs: Need) -> Section:
-    return Section(f"{page}.tile.{kpi}", label, needs, "tile")
-
 
 # The Overview's tiles are read off the monthly series its trend lines plot.
 OVERVIEW_SERIES = (
@@ -109,17 +55,18 @@ RISK_CALLS = (
 )
 
 OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overview", sections=(
-    Section("overview.tiles", "the KPI tiles", (), "section", calls=OVERVIEW_SERIES),
-    _tile("overview", "active_customers", "active customers"),
-    _tile("overview", "churn_rate_pct", "churn rate", *HISTORY),
-    _tile("overview", "crr_pct", "customer retention rate", *HISTORY),
-    _tile("overview", "mrr", "MRR", column("customers.mrr")),
-    _tile("overview", "nrr_pct", "net revenue retention", table("mrr_history")),
-    _tile("overview", "csat_pct", "CSAT", TICKETS, column("tickets.csat")),
-    _tile("overview", "frt_median_h", "first response time", TICKETS,
-          column("tickets.first_response_at")),
-    _tile("overview", "nps", "NPS", table("nps_responses")),
-    _tile("overview", "clv", "lifetime value", *HISTORY, column("customers.mrr")),
+    Section("overview.tiles", "the KPI tiles", (), "section", calls=OVERVIEW_SERIES,
+            empty="Not enough history for the tiles: they compare the last two complete months."),
+    tile("overview", "active_customers", "active customers"),
+    tile("overview", "churn_rate_pct", "churn rate", *HISTORY),
+    tile("overview", "crr_pct", "customer retention rate", *HISTORY),
+    tile("overview", "mrr", "MRR", column("customers.mrr")),
+    tile("overview", "nrr_pct", "net revenue retention", table("mrr_history")),
+    tile("overview", "csat_pct", "CSAT", TICKETS, column("tickets.csat")),
+    tile("overview", "frt_median_h", "first response time", TICKETS,
+         column("tickets.first_response_at")),
+    tile("overview", "nps", "NPS", table("nps_responses")),
+    tile("overview", "clv", "lifetime value", *HISTORY, column("customers.mrr")),
     # MRR at risk: the At risk page's churn score and its track record (the caption).
     Section("overview.tile.mrr_at_risk", "MRR at risk in the next 90 days",
             (*HISTORY, column("customers.mrr")), "tile", churn=True, calls=RISK_CALLS),
@@ -128,7 +75,7 @@ OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overvi
             charts=("overview_churn_rate",), definition="churn_rate"),
     Section("overview.churn_reasons", "the top churn reasons", REASONS, churn=True,
             calls=(("churn_reasons", {}), *CHANGE_REASONS),
-            charts=("overview_churn_reasons",), definition="churn_category"),
+            charts=("overview_churn_reasons",), definition="churn_category", title="What changed"),
     # Churn without dates (a picture of one moment), in place of the monthly tiles and chart:
     # the churn share, retention by tenure, and the churn share by a dimension when the data
     # names no reasons (app/shape_ui.py draws them).
@@ -150,22 +97,25 @@ COHORT_SERIES = (
 
 COHORTS = Page("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:", view="Cohorts", sections=(
     Section("cohorts.heatmap", "the retention triangle", HISTORY, calls=COHORT_SERIES[:1],
-            charts=("cohort_heatmap",), definition="retention"),
+            charts=("cohort_heatmap",), definition="retention", title="Retention triangle"),
     Section("cohorts.curves", "retention curves", HISTORY, calls=COHORT_SERIES,
-            charts=("retention_curves",), definition="average_curve"),
+            charts=("retention_curves",), definition="average_curve", title="Retention curves"),
     Section("cohorts.compare", "retention compared by group",
             (*HISTORY, split(*COMPARE_DIMENSIONS)),
             # compare mode, by plan: one weighted average curve per plan
             calls=(("average_retention", {"grain": "month", "basis": "logo"}, {"plans": EACH}),),
-            charts=("retention_by_{dimension}",), definition="average_curve"),
+            charts=("retention_by_{dimension}",), definition="average_curve",
+            title="Compare groups"),
     *(Section(f"cohorts.by.{d}", f"retention by {d.replace('_', ' ')}", (CHURN, split(d)),
               "option") for d in COMPARE_DIMENSIONS),
     Section("cohorts.by.early_tickets", "retention by early tickets", (CHURN, TICKETS), "option"),
     Section("cohorts.by.early_csat", "retention by early CSAT",
             (CHURN, TICKETS, column("tickets.csat")), "option"),
     Section("cohorts.month_k", "retention at one age across cohorts", HISTORY,
-            charts=("retention_at_{grain}_{age}",), definition="retention"),
-    Section("cohorts.customers", "the customers behind a cell", ()),
+            charts=("retention_at_{grain}_{age}",), definition="retention",
+            title="Retention at one age across cohorts"),
+    Section("cohorts.customers", "the customers behind a cell", (),
+            title="Customers behind a cell"),
     Section("cohorts.basis_mrr", "MRR-weighted retention", (column("customers.mrr"), DATED),
             "choice", definition="revenue_basis"),
     # Churn without dates: retention by tenure in place of the triangle and cohort curves, and
@@ -183,7 +133,7 @@ COHORTS = Page("pages/2_Cohorts.py", "Cohorts", ":material/grid_on:", view="Coho
             definition="activity_average"),
     Section("cohorts.activity_revenue", "revenue per customer by age",
             (ACTIVITY, column("activity.amount")), charts=("revenue_per_customer",),
-            definition="activity_revenue"),
+            definition="activity_revenue", title="Revenue per customer by age"),
 ))
 
 CHURN_REASONS = Page("pages/3_Churn_reasons.py", "Churn reasons", ":material/logout:",
@@ -195,52 +145,60 @@ CHURN_REASONS = Page("pages/3_Churn_reasons.py", "Churn reasons", ":material/log
             charts=("churn_customers_by_category",), definition="churn_category"),
     Section("churn.mrr_by_category", "MRR lost by reason", (*REASONS, column("customers.mrr")),
             churn=True, charts=("churn_mrr_by_category",), definition="churn_category"),
-    Section("churn.owners", "which team owns the fix", REASONS, "tile", churn=True),
+    Section("churn.owners", "which team owns the fix", REASONS, "tile", churn=True,
+            title="Who owns the fix"),
     Section("churn.trend", "churn reasons over time", (*REASONS, DATED), churn=True,
             calls=(("churn_reasons", {"grain": "month"}),),
-            charts=("churn_by_reason_per_{grain}",), definition="churn_category"),
+            charts=("churn_by_reason_per_{grain}",), definition="churn_category",
+            title="Over time"),
     Section("churn.by_segment", "the reason mix by segment", (*REASONS, split("segment")),
             churn=True, calls=(("churn_reasons", {}, {"segments": EACH}),),
-            charts=("churn_reasons_by_segment",), definition="churn_category"),
+            charts=("churn_reasons_by_segment",), definition="churn_category", title="By segment"),
     Section("churn.raw", "the raw reasons behind a category",
             (CHURN, column("customers.churn_reason")), churn=True,
             # the Other warning asks for the Other category's reasons: no reason vs unmapped
             calls=(("raw_reasons", {"category": TOP_CATEGORY}),
                    ("raw_reasons", {"category": "Other"})),
-            charts=("raw_reasons",), definition="churn_category"),
+            charts=("raw_reasons",), definition="churn_category",
+            title="The raw reasons behind a category"),
 ))
 
 SUPPORT_KPIS = Page("pages/4_Support_KPIs.py", "Support KPIs", ":material/support_agent:",
                     view="Support KPIs", sections=(
     Section("support.tickets", "support KPIs", (TICKETS,), "section",
-            calls=(("support_kpis", {"grain": "month"}),)),
+            calls=(("support_kpis", {"grain": "month"}),), title="Response and resolution times",
+            empty="No support tickets up to {as_of:%d %b %Y}."),
     Section("support.frt", "first response time", (TICKETS, column("tickets.first_response_at")),
             charts=("first_response_h_{choice}",), definition="frt"),
     Section("support.resolution", "resolution time", (TICKETS, column("tickets.resolved_at")),
             charts=("resolution_h_{choice}",), definition="resolution"),
     Section("support.csat", "CSAT", (TICKETS, column("tickets.csat")), charts=("csat",),
-            definition="csat"),
+            definition="csat", title="Satisfaction and effort"),
     Section("support.ces", "customer effort", (TICKETS, column("tickets.ces")), charts=("ces",),
             definition="ces"),
     Section("support.one_touch", "one-touch resolution",
             (TICKETS, column("tickets.resolved_at"), column("tickets.agent_replies")),
             charts=("one_touch",), definition="one_touch"),
     Section("support.nps", "the net promoter score", (table("nps_responses"),),
-            calls=(("nps", {"grain": "month"}),), charts=("nps",), definition="nps"),
+            calls=(("nps", {"grain": "month"}),), charts=("nps",), definition="nps",
+            empty="No NPS responses up to {as_of:%d %b %Y}."),
     Section("support.volume", "ticket volume", (TICKETS,), charts=("volume_backlog",),
-            definition="ticket_period"),
+            definition="ticket_period", title="Volume and backlog"),
     Section("support.backlog", "the backlog", (TICKETS, column("tickets.resolved_at")),
             charts=("volume_backlog",), definition="backlog"),
     Section("support.priority", "times and targets per priority",
             (TICKETS, column("tickets.priority")), "choice"),
     Section("support.by.channel", "a breakdown by channel", (TICKETS, split("ticket_channel")),
             "choice", calls=(("support_kpis", {"grain": "month", "by": "channel"}),),
-            charts=("{metric}_by_channel",)),
+            charts=("{metric}_by_channel",), title="Breakdown"),
     Section("support.by.category", "a breakdown by ticket category",
             (TICKETS, split("ticket_category")), "choice", charts=("{metric}_by_category",)),
     Section("support.by.priority", "a breakdown by priority", (TICKETS, split("ticket_priority")),
             "choice", charts=("{metric}_by_priority",)),
 ))
+
+# The research's horizon is two years: before anyone reaches it there is nothing to set against.
+TWO_YEARS = "No customer is two years past signup by {as_of:%d %b %Y} yet."
 
 EARLY_SUPPORT = (
     ("survival", {"by": "early_tickets"}),
@@ -253,7 +211,9 @@ SUPPORT_X_RETENTION = Page(
     "pages/5_Support_x_retention.py", "Support × retention", ":material/join_inner:",
     view="Support x retention", sections=(
         Section("support_x.early", "retention by early support experience", (CHURN, TICKETS),
-                "section", calls=EARLY_SUPPORT),
+                "section", calls=EARLY_SUPPORT,
+                definition="early_support", title="Retention by early support experience",
+                empty="No customer is 90 days past signup by {as_of:%d %b %Y} yet."),
         # Each split: the survival curves and the share still active after a year.
         Section("support_x.early_tickets", "retention by tickets in the first 90 days",
                 (CHURN, TICKETS), definition="survival",
@@ -268,17 +228,21 @@ SUPPORT_X_RETENTION = Page(
         Section("support_x.products", "two-year retention by products held",
                 (*HISTORY, column("customers.products_count")),
                 calls=(("retention_by_products", {"horizon_months": 24}),),
-                charts=("retention_by_products",), definition="products"),
+                charts=("retention_by_products",), definition="products",
+                title="Retention drivers from the research",
+                empty=TWO_YEARS),
         Section("support_x.expansion", "two-year retention by early expansion",
                 (*HISTORY, table("mrr_history")),
                 calls=(("early_expansion_retention", {"horizon_months": 24}),),
-                charts=("retention_by_early_expansion",), definition="early_expansion"),
+                charts=("retention_by_early_expansion",), definition="early_expansion",
+                empty=TWO_YEARS),
         Section("support_x.pre_churn", "support in the 90 days before churn", (*HISTORY, TICKETS),
                 churn=True, calls=(("pre_churn_tickets", {}),), charts=("pre_churn_tickets",),
-                definition="churn_category"),
+                definition="churn_category", title="Support in the 90 days before churn"),
         Section("support_x.pre_churn_activity", "activity in the 90 days before churn",
                 (*HISTORY, ACTIVITY), churn=True, calls=(("pre_churn_activity", {}),),
-                charts=("pre_churn_activity",), definition="pre_churn_activity"),
+                charts=("pre_churn_activity",), definition="pre_churn_activity",
+                title="Activity in the 90 days before churn"),
     ))
 
 OUTREACH_PAGE = Page(
@@ -287,26 +251,28 @@ OUTREACH_PAGE = Page(
         Section("outreach.contacts", "outreach: response rates, actions and retention of "
                 "contacted customers", (OUTREACH,), "section",
                 calls=(("outreach_totals", {}), ("outreach_kpis", {"grain": "month"}))),
-        _tile("outreach", "contacts", "contacts", OUTREACH),
-        _tile("outreach", "response_rate_pct", "response rate", OUTREACH, RESPONSES),
-        _tile("outreach", "actions_per_response", "actions per engagement", OUTREACH, RESPONSES,
-              column("outreach.actions")),
+        tile("outreach", "contacts", "contacts", OUTREACH),
+        tile("outreach", "response_rate_pct", "response rate", OUTREACH, RESPONSES),
+        tile("outreach", "actions_per_response", "actions per engagement", OUTREACH, RESPONSES,
+             column("outreach.actions")),
         Section("outreach.tile.retention_gap_pct", "the 90-day retention gap",
                 (*HISTORY, OUTREACH),
                 "tile", calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month"}),)),
         Section("outreach.response_rate", "response rate over time", (OUTREACH, RESPONSES),
-                charts=("outreach_response_rate",), definition="outreach_response_rate"),
+                charts=("outreach_response_rate",), definition="outreach_response_rate",
+                title="Response rate over time"),
         Section("outreach.by.channel", "response rate by channel",
                 (OUTREACH, RESPONSES, split("outreach_channel")), "choice",
                 calls=(("outreach_kpis", {"grain": "month", "by": "channel"}),),
                 charts=("outreach_response_time",), definition="outreach_response_time"),
         Section("outreach.campaigns", "the campaigns table", (OUTREACH, column("outreach.campaign")),
-                calls=(("outreach_totals", {"by": "campaign"}),)),
+                calls=(("outreach_totals", {"by": "campaign"}),), title="Campaigns"),
         Section("outreach.retention", "retention of contacted and not contacted customers",
                 (*HISTORY, OUTREACH),
                 calls=(("outreach_retention", {"days": OUTREACH_DAYS, "grain": "month",
                                                "by": "campaign"}),),
-                charts=("outreach_retention",), definition="outreach_retention"),
+                charts=("outreach_retention",), definition="outreach_retention",
+                title=f"Do contacted customers stay? Retention {OUTREACH_DAYS} days after contact"),
     ))
 
 # Listed only with dated churn: a score learns when customers leave.
@@ -314,11 +280,12 @@ AT_RISK = Page(
     "pages/11_At_risk.py", "At risk", ":material/crisis_alert:", view="At risk",
     listed_when="risk.score", sections=(
         Section("risk.score", "churn risk scores with their track record", HISTORY, "section",
-                churn=True, calls=RISK_CALLS[:1], definition="risk_backtest"),
+                churn=True, calls=RISK_CALLS[:1], definition="risk_backtest",
+                title=f"Track record: the last {RISK_DAYS} days"),
         Section("risk.calibration", "the churn score's calibration", HISTORY, churn=True,
                 charts=("risk_calibration",), definition="risk_calibration"),
         Section("risk.list", "customers by churn risk, with drivers", HISTORY, churn=True,
-                calls=RISK_CALLS[1:], definition="churn_risk"),
+                calls=RISK_CALLS[1:], definition="churn_risk", title="Who is likely to leave next"),
         Section("risk.mrr", "MRR at risk", (*HISTORY, column("customers.mrr")), "tile", churn=True,
                 definition="mrr_at_risk"),
         Section("risk.outreach", "a link into Outreach", (*HISTORY, OUTREACH), "choice", churn=True),
@@ -330,7 +297,8 @@ DATA_PAGE = Page("pages/6_Data_and_definitions.py", "Data & definitions", ":mate
     # support splits leave out, tickets without a first response.
     Section("data.quality", "data-quality notes", (), "section",
             calls=(("data_quality", {}), ("churn_reasons", {}), ("early_support_excluded", {}),
-                   ("support_kpis", {"grain": "month", "resolution": False}))),
+                   ("support_kpis", {"grain": "month", "resolution": False})),
+            title="Data quality"),
 ))
 
 REASON_MAPPING = Page("pages/8_Reason_mapping.py", "Reason mapping", ":material/category:",

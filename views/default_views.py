@@ -41,7 +41,7 @@ import pandas as pd
 
 from views import fingerprint
 import queries
-from views import catalog
+from views import catalog, compare
 from data import build, snapshots
 from queries import Filters
 
@@ -87,12 +87,7 @@ def all_calls(options: dict[str, list]) -> list[tuple[str, dict, dict]]:
 def resolve(con, kwargs: dict, f: Filters) -> dict:
     """kwargs with each FirstOf replaced by the value it stands for in this data (None when the
     call it reads has no rows)."""
-    out = dict(kwargs)
-    for key, value in kwargs.items():
-        if isinstance(value, FirstOf):
-            first = getattr(queries, value.fn)(con, f)
-            out[key] = first[value.column].iloc[0] if len(first) else None
-    return out
+    return compare.resolve(lambda name, g: getattr(queries, name)(con, g), kwargs, f)
 
 
 # --- Where a result is kept ----------------------------------------------------------------------

@@ -38,13 +38,9 @@ FORMATS = ("parquet", "csv")
 
 # Settings of a local session (a cluster's own settings are the cluster's): no web UI, loopback
 # only, and UTC so that dates and timestamps are read as written.
-LOCAL_CONF = {
-    "spark.ui.enabled": "false",
-    "spark.driver.host": "127.0.0.1",
-    "spark.driver.bindAddress": "127.0.0.1",
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.shuffle.partitions": "8",
-}
+LOCAL_CONF = {f"spark.{key}": value for key, value in (
+    ("ui.enabled", "false"), ("driver.host", "127.0.0.1"), ("driver.bindAddress", "127.0.0.1"),
+    ("sql.session.timeZone", "UTC"), ("sql.shuffle.partitions", "8"))}
 
 
 class SourceError(ValueError):

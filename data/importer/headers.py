@@ -78,17 +78,19 @@ def valid_mapping(key: str, mapping: dict[str, dict[str, str]]) -> dict[str, str
             if column in allowed and column not in DERIVED.get(key, ())}
 
 
-def mapping_problems(mapping: dict[str, dict[str, str]]) -> list[Pending]:
+def mapping_problems(mapping: dict[str, dict], option: str = "") -> list[Pending]:
+    """A --map (or, with `option` "--values ", a --values) option naming no table or column of
+    the schema."""
     problems = []
     for table, columns in mapping.items():
         if table not in FILE_KEYS:
-            problems.append(Pending("mapping", table, f"a table of {', '.join(FILE_KEYS)}",
-                                     show(table)))
+            problems.append(Pending("mapping", f"{option}{table}",
+                                    f"a table of {', '.join(FILE_KEYS)}", show(table)))
             continue
         allowed = [c for c in schema_types()[table] if c not in DERIVED.get(table, ())]
         for column in columns:
             if column not in allowed:
-                problems.append(Pending("mapping", f"{table}.{column}",
-                                         f"a column of {table}: {', '.join(allowed)}",
-                                         show(column)))
+                problems.append(Pending("mapping", f"{option}{table}.{column}",
+                                        f"a column of {table}: {', '.join(allowed)}",
+                                        show(column)))
     return problems

@@ -11,7 +11,8 @@ Raw values and their replacements reach SQL only as bound parameters.
 from __future__ import annotations
 
 from data.importer.errors import Pending, show
-from data.importer.rules import DERIVED, FILE_ALIASES, FILE_KEYS, schema_types
+from data.importer.headers import mapping_problems
+from data.importer.rules import FILE_ALIASES, schema_types
 from data.importer.staged import StagedFile
 from data.words import count
 
@@ -48,18 +49,7 @@ def normalise(values: dict | None) -> dict[str, dict[str, dict[str, str]]]:
 
 def problems(values: dict) -> list[Pending]:
     """A --values option naming no table or column of the schema."""
-    found = []
-    for table, columns in values.items():
-        if table not in FILE_KEYS:
-            found.append(Pending("mapping", f"--values {table}", f"a table of {', '.join(FILE_KEYS)}",
-                                 show(table)))
-            continue
-        allowed = [c for c in schema_types()[table] if c not in DERIVED.get(table, ())]
-        for column in columns:
-            if column not in allowed:
-                found.append(Pending("mapping", f"--values {table}.{column}",
-                                     f"a column of {table}: {', '.join(allowed)}", show(column)))
-    return found
+    return mapping_problems(values, "--values ")
 
 
 def missing(src: StagedFile) -> list[Pending]:

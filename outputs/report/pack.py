@@ -20,7 +20,7 @@ from words import without_dates
 import queries
 import settings
 from data import capabilities, shapes
-from views import needs
+from views import catalog, needs
 from words.formatting import format_delta, format_value
 from queries import Filters
 from outputs.report.blocks import PACK_MARKS, Marks, Shown, esc, notes_block
@@ -189,7 +189,7 @@ def summary_text(con, f: Filters | None = None, min_n: int = settings.MIN_N,
     if kpis.empty and caps.churn_shape == capabilities.UNDATED:
         return head
     if kpis.empty:
-        return head + "\nNot enough history for the tiles: they compare the last two complete months."
+        return head + "\n" + catalog.ITEMS["overview.tiles"].empty
     lines = [head, f"{pd.Timestamp(kpis.iloc[0]['period']):%B %Y} (the last complete month):"]
     for _, row in kpis.iterrows():
         delta = format_delta(row["delta"], row["unit"])

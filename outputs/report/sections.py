@@ -1,5 +1,8 @@
 """The board pack's sections, one function each, numbers from `queries`, figures from `charts`,
-words from `definitions` and `narrative`, exactly as on the pages. No streamlit here."""
+words from `definitions` and `narrative`, exactly as on the pages. What each page shows is read
+from the catalogue (views/catalog.py): the sections' headings and definitions, which of them the
+data can fill, their calls (`_ask`, the pages' own `views.compare.ask`) and the empty states.
+No streamlit here."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from views import catalog, needs
 from words.formatting import money
 from queries import Filters
 from data import capabilities
-from views.compare import each_value
+from views.compare import ask
 from outputs.report.blocks import (Section, Shown, bullets, esc, figure_block, n_tiles_block,
                                    tiles_block)
 
@@ -28,11 +31,19 @@ EARLY_SPLITS = {
 }
 
 
-def _by_segment(con, f: Filters) -> pd.DataFrame | None:
-    """Churn reasons per month for each segment, as the Overview's "What changed" reads them."""
-    df = each_value(lambda g: queries.churn_reasons(con, g, grain="month"), f, "segment",
-                    queries.filter_options(con).get("segment", []))
-    return None if df is None or df.empty else df
+def _ask(con, key: str, f: Filters, which: int | str = 0, **kwargs):
+    """Call `which` of catalogue section `key` on this connection, as the page asks it
+    (views.compare.ask), `kwargs` in place of some arguments."""
+    return ask(lambda name, g, **arguments: getattr(queries, name)(con, g, **arguments),
+               catalog.ITEMS[key], f, lambda d: queries.filter_options(con).get(d, []), which,
+               **kwargs)
+
+
+def _definition(key: str) -> str:
+    return catalog.ITEMS[key].definition
+
+
+NO_HISTORY = catalog.ITEMS["overview.tiles"].empty
 
 
 def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
@@ -41,22 +52,25 @@ def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     if shown.caps.churn_shape == capabilities.NONE and needs.shows(shown.caps,
                                                                    "overview.activity"):
         return overview_activity(con, f, as_of, min_n)
-    s = Section("Overview")
+    s = Section(catalog.OVERVIEW.label)
     kpis = queries.kpi_summary(con, f, min_n=min_n)
     if not kpis.empty:  # a tile whose data the snapshot lacks is not drawn
         kpis = kpis[[shown.can(f"overview.tile.{k}") for k in kpis["kpi"]]]
-    moves = queries.period_movements(con, f, grain="month")
+    moves = _ask(con, "overview.churn_rate", f)
     if kpis.empty:
-        s.add("<p>Not enough history for the tiles: they compare the last two complete months.</p>")
+        s.add(f"<p>{esc(NO_HISTORY)}</p>")
     else:
         period = kpis.iloc[0]["period"]
         s.intro = (f"{pd.Timestamp(period):%B %Y} (the last complete month) against the month "
                    "before. NPS and CLV over trailing 3 months.")
         s.add(tiles_block(kpis, min_n))
-        reasons = queries.churn_reasons(con, f, grain="month")
-        sentences = narrative.overview_summary(kpis, reasons, _by_segment(con, f), min_n,
+        reasons = _ask(con, "overview.churn_reasons", f, 1)
+        by_segment = _ask(con, "overview.churn_reasons", f, 2)
+        sentences = narrative.overview_summary(kpis, reasons, None if by_segment is None or
+                                               by_segment.empty else by_segment, min_n,
                                                history=moves)
-        s.add("<h3>What changed</h3>" + bullets(sentences))
+        s.add(f"<h3>{esc(catalog.ITEMS['overview.churn_reasons'].title)}</h3>"
+              + bullets(sentences))
     if not moves.empty and shown.can("overview.churn_rate"):
         chart = charts.time_lines(
             moves, "period", {"churn_rate_pct": "Churn rate"},
@@ -64,7 +78,8 @@ def overview(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
             "Churned (% of customers at start)", grain="month", n_col="start_customers",
             min_n=min_n, percent=True,
         )
-        s.add(figure_block(chart, "churn_rate", int(moves["start_customers"].iloc[-1]),
+        s.add(figure_block(chart, _definition("overview.churn_rate"),
+                           int(moves["start_customers"].iloc[-1]),
                            as_of=as_of, note="N = customers at the start of the latest month",
                            empty=shown.nothing("churn rate"), kpi="churn_rate_pct"))
     return s
@@ -90,8 +105,8 @@ def _dimensions(caps) -> dict[str, str]:
 def overview_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     """The Overview of churn without dates: the churn share and what it is made of, retention by
     tenure, the dated tiles (support, NPS), no monthly churn."""
-    s = Section("Overview", f"The customers in the file as of {as_of:%d %B %Y}: it has no churn "
-                "dates, so there is no monthly churn rate or retention history.")
+    s = Section(catalog.OVERVIEW.label, f"The customers in the file as of {as_of:%d %B %Y}: it "
+                "has no churn dates, so there is no monthly churn rate or retention history.")
     share = queries.churn_share(con, f, min_n=min_n)
     if share.empty:
         s.add(f'<p class="empty">{esc(shown.nothing())}</p>')
@@ -129,11 +144,10 @@ def overview_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> 
 def overview_activity(con, f: Filters, as_of: date, min_n: int) -> Section:
     """The Overview of data without churn: customers active, new and returning in the last
     complete month, and how `--inactive-days` turns inactivity into churn."""
-    s = Section("Overview", without_dates.INACTIVE_DAYS_HINT.replace("`", ""))
+    s = Section(catalog.OVERVIEW.label, without_dates.INACTIVE_DAYS_HINT.replace("`", ""))
     found = queries.activity_tiles(queries.activity_retention(con, f, grain="month"), min_n)
     if found.empty:
-        s.add("<p>Not enough history for the tiles: they compare the last two complete "
-              "months.</p>")
+        s.add(f"<p>{esc(NO_HISTORY)}</p>")
         return s
     s.add(f"<h3>{pd.Timestamp(found.iloc[0]['period']):%B %Y} against the month before</h3>"
           + tiles_block(found, min_n))
@@ -144,8 +158,8 @@ def overview_activity(con, f: Filters, as_of: date, min_n: int) -> Section:
 def cohorts_undated(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     """Cohorts of churn without dates: retention by tenure, overall and by the first dimension
     with groups, in place of the triangle and the cohort curves."""
-    s = Section("Cohorts", "Retention by tenure: the file has no churn dates, so there is no "
-                "retention triangle or cohort curve.")
+    s = Section(catalog.COHORTS.label, "Retention by tenure: the file has no churn dates, so "
+                "there is no retention triangle or cohort curve.")
     curve = queries.tenure_survival(con, f)
     n = int(curve.loc[curve["tenure_months"] == 0, "at_risk"].sum()) if not curve.empty else 0
     dims = list(_dimensions(shown.caps).items())[:1]
@@ -179,7 +193,7 @@ def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str,
         basis = "activity"  # no churn: who came back, as the Cohorts page opens
     if basis != "activity" and shown.caps.churn_shape == capabilities.UNDATED:
         return cohorts_undated(con, f, as_of, min_n, shown)
-    s = Section("Cohorts", f"Signup {grain}s, {BASIS_WORDS[basis]} basis.")
+    s = Section(catalog.COHORTS.label, f"Signup {grain}s, {BASIS_WORDS[basis]} basis.")
     if basis == "activity":
         # Customers who came back in each period: drawn whether or not churn dates exist.
         cells = queries.activity_retention(con, f, grain=grain)
@@ -187,19 +201,20 @@ def cohorts(con, f: Filters, as_of: date, min_n: int, grain: str, basis: str,
     elif not (shown.can("cohorts.heatmap") and shown.can("cohorts.curves")):
         return s
     else:
-        cells = queries.cohort_retention(con, f, grain=grain, basis=basis)
-        average = queries.average_retention(con, f, grain=grain, basis=basis)
+        cells, average = (_ask(con, "cohorts.curves", f, i, grain=grain, basis=basis)
+                          for i in (0, 1))
     n = int(cells.loc[cells["age"] == 0, "cohort_size"].sum()) if not cells.empty else 0
-    s.add(figure_block(charts.cohort_heatmap(cells, grain, basis, True, min_n), "retention", n,
-                       as_of=as_of, note="faded cells marked * are incomplete",
+    s.add(figure_block(charts.cohort_heatmap(cells, grain, basis, True, min_n),
+                       _definition("cohorts.heatmap"), n, as_of=as_of,
+                       note="faded cells marked * are incomplete",
                        empty=shown.nothing()))
     s.add(figure_block(charts.retention_curves(cells, average, grain, basis, min_n),
-                       "average_curve", n, as_of=as_of, empty=shown.nothing()))
+                       _definition("cohorts.curves"), n, as_of=as_of, empty=shown.nothing()))
     return s
 
 
 def churn(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
-    s = Section("Churn reasons", "Why customers left, and which team owns the fix.")
+    s = Section(catalog.CHURN_REASONS.label, "Why customers left, and which team owns the fix.")
     drawn = [key for key in ("churn.by_category", "churn.owners", "churn.trend") if shown.can(key)]
     if not drawn:
         return s
@@ -207,7 +222,7 @@ def churn(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
         s.add(f'<p class="empty">{esc(needs.no_churn(as_of))}.</p>')
         return s
     nothing = needs.no_churn(as_of, filtered=shown.filtered) + "."
-    totals = queries.churn_reasons(con, f)
+    totals = _ask(con, "churn.lost", f)
     lost = int(totals["customers_lost"].sum()) if not totals.empty else 0
     if "churn.by_category" in drawn:
         chart = charts.hbars(
@@ -217,44 +232,47 @@ def churn(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
             subtitle=narrative.top_categories_sentence(totals) if not totals.empty else None,
             hover_extra={"owner_team": "Team that owns the fix", "mrr_lost": "MRR lost ($)"},
         )
-        s.add(figure_block(chart, "churn_category", lost, "churned customers", as_of,
-                           empty=nothing))
+        s.add(figure_block(chart, _definition("churn.by_category"), lost, "churned customers",
+                           as_of, empty=nothing))
     if "churn.owners" in drawn and not totals.empty:
         table = totals.sort_values("mrr_lost", ascending=False)
         rows = "".join(
             f"<tr><td>{esc(r.category)}</td><td>{esc(r.owner_team)}</td>"
             f"<td class='num'>{int(r.customers_lost):,}</td><td class='num'>${r.mrr_lost:,.0f}</td>"
             f"<td class='num'>{r.share_pct:.1f}%</td></tr>" for r in table.itertuples())
-        s.add("<table><thead><tr><th>Category</th><th>Team that owns the fix</th>"
+        s.add(f"<h3>{esc(catalog.ITEMS['churn.owners'].title)}</h3>"
+              "<table><thead><tr><th>Category</th><th>Team that owns the fix</th>"
               "<th>Customers lost</th><th>MRR lost</th><th>Share</th></tr></thead>"
               f"<tbody>{rows}</tbody></table>")
     if "churn.trend" in drawn:
-        trend = queries.churn_reasons(con, f, grain="quarter")
+        trend = _ask(con, "churn.trend", f, grain="quarter")
         chart = charts.stacked_bars(trend, "period", "customers_lost", "category",
                                     "Churned customers per quarter, by reason category",
                                     "Customers lost", grain="quarter")
-        s.add(figure_block(chart, "churn_category", lost, "churned customers", as_of,
+        s.add(figure_block(chart, _definition("churn.trend"), lost, "churned customers", as_of,
                            note="the last quarter runs only to the as-of date", empty=nothing))
     return s
 
 
 def support(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
-    s = Section("Support KPIs", "Tickets of the selected customers, by month of creation.")
+    s = Section(catalog.SUPPORT_KPIS.label,
+                "Tickets of the selected customers, by month of creation.")
     drawn = [key for key in ("support.frt", "support.csat", "support.one_touch", "support.volume",
                              "support.backlog") if shown.can(key)]
     if not drawn:
         return s
-    kpis = queries.support_kpis(con, f, grain="month")
+    kpis = _ask(con, "support.tickets", f)
     tickets = int(kpis["tickets"].sum()) if not kpis.empty else 0
     nothing = shown.nothing("tickets") if shown.filtered else (
-        f"No support tickets up to {as_of:%d %b %Y}.")
+        catalog.ITEMS["support.tickets"].says(as_of))
     if "support.frt" in drawn:
         chart = charts.time_lines(
             kpis, "period", {"frt_median_h": "Median", "frt_p90_h": "90th percentile"},
             "First response time: hours from ticket creation to the first agent reply",
             "Hours to first response", n_col="frt_n", min_n=min_n,
         )
-        s.add(figure_block(chart, "frt", tickets, "tickets", as_of, empty=nothing,
+        s.add(figure_block(chart, _definition("support.frt"), tickets, "tickets", as_of,
+                           empty=nothing,
                            kpi="frt_median_h"))
     rates = {"csat_pct": "CSAT %"} if "support.csat" in drawn else {}
     rates |= {"one_touch_pct": "One-touch %"} if "support.one_touch" in drawn else {}
@@ -267,7 +285,8 @@ def support(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
             "% of tickets", n_col="csat_n" if "csat_pct" in rates else "one_touch_n",
             min_n=min_n, percent=True,
         )
-        s.add(figure_block(chart, "csat" if "csat_pct" in rates else "one_touch", tickets,
+        s.add(figure_block(chart, _definition("support.csat" if "csat_pct" in rates
+                                              else "support.one_touch"), tickets,
                            "tickets", as_of, empty=nothing,
                            kpi="csat_pct" if "csat_pct" in rates else None))
     if "support.volume" in drawn:
@@ -278,7 +297,8 @@ def support(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
             "Ticket volume and backlog per month" if len(lines) > 1 else "Ticket volume per month",
             "Tickets",
         )
-        s.add(figure_block(chart, "backlog", tickets, "tickets", as_of, empty=nothing))
+        s.add(figure_block(chart, _definition("support.backlog"), tickets, "tickets", as_of,
+                           empty=nothing))
     return s
 
 
@@ -287,7 +307,7 @@ def _p(p: float) -> str:
 
 
 def support_retention(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
-    s = Section("Support × retention",
+    s = Section(catalog.SUPPORT_X_RETENTION.label,
                 "Survival of customers split by their support experience in their first 90 days "
                 "(customers younger than 90 days are left out).")
     splits = [by for by in EARLY_SPLITS if shown.can(f"support_x.{by}")]
@@ -306,9 +326,9 @@ def support_retention(con, f: Filters, as_of: date, min_n: int, shown: Shown) ->
         highlights.append(f"By {EARLY_SPLITS[by]}, still active after {SURVIVAL_DAY} days: "
                           + "; ".join(parts) + sig + ".")
     s.add("<h3>Highlights</h3>" + bullets(highlights))
-    excluded = queries.early_support_excluded(con, f)
+    excluded = _ask(con, "support_x.early", f, "early_support_excluded")
     nothing = shown.nothing() if shown.filtered else (
-        f"No customer is 90 days past signup by {as_of:%d %b %Y} yet.")
+        catalog.ITEMS["support_x.early"].says(as_of))
     for by in ("early_frt_sla", "early_csat"):
         if by not in splits:
             continue
@@ -318,7 +338,7 @@ def support_retention(con, f: Filters, as_of: date, min_n: int, shown: Shown) ->
             curve, f"Share of customers still active, by {EARLY_SPLITS[by]}",
             subtitle=None if math.isnan(p) else f"log-rank {_p(p)}", min_n=min_n)
         n = int(curve.loc[curve["day"] == 0, "at_risk"].sum()) if not curve.empty else 0
-        s.add(figure_block(chart, "early_support", n, as_of=as_of,
+        s.add(figure_block(chart, _definition("support_x.early"), n, as_of=as_of,
                            note=f"{excluded:,} customers younger than 90 days left out",
                            empty=nothing))
     return s
@@ -328,17 +348,17 @@ def at_risk(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     """The At risk page's first section: the churn score's track record and its calibration,
     and the MRR at risk in the next horizon."""
     days = catalog.RISK_DAYS
-    s = Section("At risk", f"Churn risk: a probability of leaving within {days} days learned "
-                "from this business's own history, not a verdict; here is how it did on the "
+    s = Section(catalog.AT_RISK.label, f"Churn risk: a probability of leaving within {days} days "
+                "learned from this business's own history, not a verdict; here is how it did on the "
                 f"last {days} days, fitted only on what was known before them.")
     if not shown.can("risk.score") or not shown.churned():
         return s
-    record = queries.risk_backtest(con, f, horizon_days=days)
+    record = _ask(con, "risk.score", f)
     s.add(f"<p>{esc(narrative.risk_track_record(record))}</p>")
     if record["status"] != "ok" or record["auc"] is None:
         return s
     if shown.can("risk.mrr"):
-        totals = queries.risk_totals(queries.churn_risk(con, f, horizon_days=days))
+        totals = queries.risk_totals(_ask(con, "risk.list", f))
         s.add(f"<p>MRR at risk in the next {days} days: {esc(money(totals['mrr_at_risk']))} "
               f"(Σ churn risk × MRR over {totals['customers']:,} active customers); about "
               f"{totals['expected_churners']:,.0f} of them would leave if the past holds.</p>")
@@ -347,6 +367,6 @@ def at_risk(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
         subtitle=f"Customers active on {date.fromisoformat(record['cutoff']):%d %b %Y}, ranked "
                  "by the risk the score gave them then; calibration error "
                  f"{record['calibration_error_pts']:.1f} points")
-    s.add(figure_block(chart, "risk_calibration", record["customers"], as_of=as_of,
+    s.add(figure_block(chart, _definition("risk.calibration"), record["customers"], as_of=as_of,
                        note=f"{record['churned']:,} churned in the {days} days after"))
     return s

@@ -24,19 +24,28 @@ MAPS = {"customers.customer_id": "account_id", "customers.churned": "churn_flag"
         "tickets.csat": "satisfaction_score"}
 
 
-@pytest.fixture(scope="module")
-def ravenstack_db(tmp_path_factory):
+def import_ravenstack(folder, tickets, subscriptions: bool):
+    """The accounts and churn events (and the subscriptions) imported with `tickets`, through the
+    importer's command line with the README's maps; the database's path."""
     from data.importer import cli
 
-    path = tmp_path_factory.mktemp("ravenstack") / "retention.duckdb"
-    argv = ["--out", str(path),
-            "--customers", str(REAL / "ravenstack_accounts.csv"),
-            "--churn-events", str(REAL / "ravenstack_churn_events.csv"),
-            "--subscriptions", str(REAL / "ravenstack_subscriptions.csv"),
-            "--tickets", str(REAL / "ravenstack_support_tickets.csv")]
+    path = folder / "retention.duckdb"
+    files = {"customers": "accounts", "churn-events": "churn_events",
+             **({"subscriptions": "subscriptions"} if subscriptions else {})}
+    argv = ["--out", str(path), "--tickets", str(tickets)]
+    for option, name in files.items():
+        argv += [f"--{option}", str(REAL / f"ravenstack_{name}.csv")]
     for target, header in MAPS.items():
-        argv += ["--map", f"{target}={header}"]
+        if subscriptions or not target.startswith("subscriptions."):
+            argv += ["--map", f"{target}={header}"]
     assert cli.main(argv) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def ravenstack_db(tmp_path_factory):
+    path = import_ravenstack(tmp_path_factory.mktemp("ravenstack"),
+                             REAL / "ravenstack_support_tickets.csv", subscriptions=True)
     with app_reading(path):
         yield path
 
@@ -160,8 +169,6 @@ def test_early_support_counts_tickets_from_the_signup_on(ravenstack_db):
 def late_tickets_db(tmp_path_factory):
     """The accounts and churn events with only the tickets submitted from 29 Nov 2024 on (103 of
     2,000, by hand below): a ticket export that covers a sliver of November."""
-    from data import load
-
     folder = tmp_path_factory.mktemp("late_tickets")
     rows = raw("ravenstack_support_tickets.csv")
     late = [t for t in rows if t["submitted_at"] >= "2024-11-29"]
@@ -170,14 +177,7 @@ def late_tickets_db(tmp_path_factory):
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(late)
-    path = folder / "retention.duckdb"
-    argv = ["--out", str(path), "--customers", str(REAL / "ravenstack_accounts.csv"),
-            "--churn-events", str(REAL / "ravenstack_churn_events.csv"),
-            "--tickets", str(folder / "tickets.csv")]
-    for target, header in MAPS.items():
-        if not target.startswith("subscriptions."):
-            argv += ["--map", f"{target}={header}"]
-    assert load.main(argv) == 0
+    path = import_ravenstack(folder, folder / "tickets.csv", subscriptions=False)
     with app_reading(path):
         yield path
 

@@ -160,33 +160,25 @@ def _calls() -> list[tuple[str, str, dict, Filters]]:
                   (f"logrank_p[by={by}]", "logrank_p", {"by": by}, F)]
     calls += [
         ("survival_at", "survival_at", {"by": None, "day": 365}, F),
-        ("early_support_excluded", "early_support_excluded", {}, F),
-        ("kpi_summary", "kpi_summary", {}, F),
         ("revenue_retention[month]", "revenue_retention", {"grain": "month"}, F),
         ("revenue_retention[quarter]", "revenue_retention", {"grain": "quarter"}, F),
-        ("churn_reasons", "churn_reasons", {}, F),
-        ("churn_share", "churn_share", {}, F),
         ("churn_share[by=plan]", "churn_share", {"by": "plan"}, F),
-        ("tenure_survival", "tenure_survival", {}, F),
         ("tenure_survival[by=plan]", "tenure_survival", {"by": "plan"}, F),
         ("tenure_logrank_p[by=plan]", "tenure_logrank_p", {"by": "plan"}, F),
-        ("meta", "meta", {}, None),
-        ("reason_mapping", "reason_mapping", {}, None),
-        ("mapping_categories", "mapping_categories", {}, None),
-        ("mapping_versions", "mapping_versions", {}, None),
-        ("pre_churn_tickets", "pre_churn_tickets", {}, F),
-        ("pre_churn_activity", "pre_churn_activity", {}, F),
-        ("retention_by_products[12]", "retention_by_products", {"horizon_months": 12}, F),
-        ("retention_by_products[24]", "retention_by_products", {"horizon_months": 24}, F),
-        ("early_expansion_retention[12]", "early_expansion_retention", {"horizon_months": 12}, F),
-        ("early_expansion_retention[24]", "early_expansion_retention", {"horizon_months": 24}, F),
-        ("filter_options", "filter_options", {}, None),
-        ("table_profile", "table_profile", {}, None),
-        ("latest_data_date", "latest_data_date", {}, None),
-        ("ticket_priorities", "ticket_priorities", {}, None),
-        ("data_quality", "data_quality", {}, F),
-        # The churn score's statements: what the data holds, the signals at each window's
-        # cutoff, the selection (a score, or "too little history", both run them).
+    ]
+    # Calls with no argument but the filters (F), and statements about the whole snapshot (None).
+    calls += [(name, name, {}, F) for name in (
+        "early_support_excluded", "kpi_summary", "churn_reasons", "churn_share", "tenure_survival",
+        "pre_churn_tickets", "pre_churn_activity", "data_quality")]
+    calls += [(name, name, {}, None) for name in (
+        "meta", "reason_mapping", "mapping_categories", "mapping_versions", "filter_options",
+        "table_profile", "latest_data_date", "ticket_priorities")]
+    for months in (12, 24):
+        calls += [(f"{name}[{months}]", name, {"horizon_months": months}, F)
+                  for name in ("retention_by_products", "early_expansion_retention")]
+    # The churn score's statements: what the data holds, the signals at each window's
+    # cutoff, the selection (a score, or "too little history", both run them).
+    calls += [
         ("risk_backtest", "risk_backtest", {"horizon_days": 90}, F),
         ("churn_risk", "churn_risk", {"horizon_days": 90}, F),
         ("churn_risk[filters]", "churn_risk", {"horizon_days": 90}, F_DIMENSIONS),

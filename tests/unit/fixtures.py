@@ -49,6 +49,12 @@ def make_db(tmp_path: Path, customers: list[dict], tickets=(), nps=(), mrr=(), a
 
 
 
+def customers(*rows: tuple) -> list[dict]:
+    """Customer rows written short: (customer_id, signup_date[, churn_date[, churn_reason]])."""
+    keys = ("customer_id", "signup_date", "churn_date", "churn_reason")
+    return [dict(zip(keys, row)) for row in rows]
+
+
 def caps_of(tmp_path: Path, customers: list[dict], *tables, **kwargs):
     """The stored capabilities (data.capabilities.read) of make_db's snapshot of these rows."""
     from data import capabilities

@@ -31,22 +31,18 @@ from queries import (
     raw_reasons,
     reason_mapping,
 )
-from tests.unit.fixtures import make_db
+from tests.unit.fixtures import customers, make_db
 
-CUSTOMERS = [
-    {"customer_id": "a", "signup_date": "2024-01-01", "churn_date": "2024-02-01",
-     "churn_reason": "Too  EXPENSIVE"},
-    {"customer_id": "b", "signup_date": "2024-01-01", "churn_date": "2024-02-10",
-     "churn_reason": "too expensive"},
-    {"customer_id": "c", "signup_date": "2024-01-01", "churn_date": "2024-03-01",
-     "churn_reason": "Budget freeze"},
-    {"customer_id": "d", "signup_date": "2024-01-01", "churn_date": "2024-03-02",
-     "churn_reason": "budget freeze"},
-    {"customer_id": "e", "signup_date": "2024-01-01", "churn_date": "2024-03-03",
-     "churn_reason": "   "},
-    {"customer_id": "f", "signup_date": "2024-01-01", "churn_date": "2024-03-04"},
-    {"customer_id": "g", "signup_date": "2024-04-01"},
-]
+# (customer_id, signup_date, churn_date, churn_reason): "e" gave a blank reason, "f" none.
+CUSTOMERS = customers(
+    ("a", "2024-01-01", "2024-02-01", "Too  EXPENSIVE"),
+    ("b", "2024-01-01", "2024-02-10", "too expensive"),
+    ("c", "2024-01-01", "2024-03-01", "Budget freeze"),
+    ("d", "2024-01-01", "2024-03-02", "budget freeze"),
+    ("e", "2024-01-01", "2024-03-03", "   "),
+    ("f", "2024-01-01", "2024-03-04"),
+    ("g", "2024-04-01"),
+)
 TICKETS = [{"ticket_id": "t1", "customer_id": "g", "created_at": "2024-03-20 09:00",
             "resolved_at": "2024-04-10 09:00"}]
 THIRD = 100 / 3

@@ -22,18 +22,16 @@ import pytest
 from data import importer, remap, snapshots
 from data.importer import cli
 from queries import connect
-from tests.unit.fixtures import make_db
+from tests.unit.fixtures import customers, make_db
 
-CUSTOMERS = [
-    {"customer_id": "a", "signup_date": "2024-01-01", "churn_date": "2024-03-01",
-     "churn_reason": "Too  EXPENSIVE "},
-    {"customer_id": "b", "signup_date": "2024-01-01", "churn_date": "2024-03-10",
-     "churn_reason": "Budget freeze"},
-    {"customer_id": "c", "signup_date": "2024-02-01", "churn_date": "2024-04-01",
-     "churn_reason": "budget  freeze"},
-    {"customer_id": "d", "signup_date": "2024-02-01", "churn_date": "2024-04-05"},
-    {"customer_id": "e", "signup_date": "2024-05-01"},
-]
+# (customer_id, signup_date, churn_date, churn_reason): "d" churned without a reason.
+CUSTOMERS = customers(
+    ("a", "2024-01-01", "2024-03-01", "Too  EXPENSIVE "),
+    ("b", "2024-01-01", "2024-03-10", "Budget freeze"),
+    ("c", "2024-02-01", "2024-04-01", "budget  freeze"),
+    ("d", "2024-02-01", "2024-04-05"),
+    ("e", "2024-05-01"),
+)
 
 
 @pytest.fixture

@@ -69,18 +69,13 @@ SIGNAL_MRR = [
     dict(customer_id="a", month="2024-06-01", mrr=999),  # the cutoff's own month: not complete
     dict(customer_id="b", month="2024-05-01", mrr=50),   # no Feb row: no change
 ]
-SIGNAL_ACTIVITY = [
-    # a: one in the last 30 days (25 Jun), two in the 60 before (10 Apr, 1 May):
-    #    (2 x 1 - 2) / 2 = 0%; last on 25 Jun -> 5 days before 30 Jun. 2 Jul is after it.
-    dict(customer_id="a", occurred_at="2024-04-10 12:00"),
-    dict(customer_id="a", occurred_at="2024-05-01 12:00"),
-    dict(customer_id="a", occurred_at="2024-06-25 12:00"),
-    dict(customer_id="a", occurred_at="2024-07-02 12:00"),
-    # b: none in 30 days, one in the 60 before (5 Apr): (0 - 1) / 1 = -100%; last 5 Apr ->
-    #    25 (Apr) + 31 + 30 = 86 days. 20 Feb is before b's signup: no signal counts it.
-    dict(customer_id="b", occurred_at="2024-02-20 12:00"),
-    dict(customer_id="b", occurred_at="2024-04-05 12:00"),
-]
+# a: one in the last 30 days (25 Jun), two in the 60 before (10 Apr, 1 May):
+#    (2 x 1 - 2) / 2 = 0%; last on 25 Jun -> 5 days before 30 Jun. 2 Jul is after it.
+# b: none in 30 days, one in the 60 before (5 Apr): (0 - 1) / 1 = -100%; last 5 Apr ->
+#    25 (Apr) + 31 + 30 = 86 days. 20 Feb is before b's signup: no signal counts it.
+SIGNAL_ACTIVITY = [dict(customer_id=who, occurred_at=f"{day} 12:00") for who, day in (
+    ("a", "2024-04-10"), ("a", "2024-05-01"), ("a", "2024-06-25"), ("a", "2024-07-02"),
+    ("b", "2024-02-20"), ("b", "2024-04-05"))]
 SIGNAL_OUTREACH = [
     # a: two contacts in 90 days; the second answered only after the cutoff -> 1 response.
     dict(customer_id="a", contacted_at="2024-06-10 10:00", channel="email",
