@@ -15,14 +15,9 @@
 --             the chi-square is observed_minus_expected^2 / variance with 1 degree of freedom
 --             (queries/outreach.py; the stratified test of queries/survival.py for two groups)
 compared_strata as (
-    select contacted_strata.split, contacted_strata.period, contacted_strata.plan,
-           contacted_strata.segment, contacted_strata.age_band
+    select contacted_strata.split, period, plan, segment, age_band
     from contacted_strata
-    join other_strata
-        on other_strata.period = contacted_strata.period
-        and other_strata.plan = contacted_strata.plan
-        and other_strata.segment = contacted_strata.segment
-        and other_strata.age_band = contacted_strata.age_band
+    join other_strata using (period, plan, segment, age_band)
 ),
 
 reached_days as (
@@ -41,28 +36,16 @@ leaving as (
            sum(c_events) as c_events,
            sum(events) as events
     from (
-        select compared_strata.split, compared_strata.period, compared_strata.plan,
-               compared_strata.segment, compared_strata.age_band, reached_days.day,
-               reached_days.c_leaving, 0 as o_leaving, reached_days.c_events,
-               reached_days.c_events as events
+        select split, period, plan, segment, age_band, reached_days.day, reached_days.c_leaving,
+               0 as o_leaving, reached_days.c_events, reached_days.c_events as events
         from compared_strata
-        join reached_days
-            on reached_days.split = compared_strata.split
-            and reached_days.period = compared_strata.period
-            and reached_days.plan = compared_strata.plan
-            and reached_days.segment = compared_strata.segment
-            and reached_days.age_band = compared_strata.age_band
+        join reached_days using (split, period, plan, segment, age_band)
         union all
-        select compared_strata.split, compared_strata.period, compared_strata.plan,
-               compared_strata.segment, compared_strata.age_band, not_reached.day,
-               0 as c_leaving, not_reached.customers as o_leaving, 0 as c_events,
+        select split, period, plan, segment, age_band, not_reached.day, 0 as c_leaving,
+               not_reached.customers as o_leaving, 0 as c_events,
                case when not_reached.is_churned then not_reached.customers else 0 end as events
         from compared_strata
-        join not_reached
-            on not_reached.period = compared_strata.period
-            and not_reached.plan = compared_strata.plan
-            and not_reached.segment = compared_strata.segment
-            and not_reached.age_band = compared_strata.age_band
+        join not_reached using (period, plan, segment, age_band)
     ) as sides
     group by split, period, plan, segment, age_band, day
 ),
