@@ -30,6 +30,7 @@ INDEXES = {
     "mrr_facts": ["customer_key, month"],
     "nps_facts": ["customer_key"],
     "activity_facts": ["customer_key"],
+    "outreach_facts": ["customer_key"],
     "outreach": ["customer_id"],
 }
 

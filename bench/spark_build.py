@@ -34,7 +34,7 @@ RAW = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "outr
 # Every table of a snapshot but meta and mapping_versions (its id and build time differ by
 # construction).
 COMPARED = (*RAW, "churn_reason_categories", "customer_facts", "ticket_facts", "mrr_facts",
-            "nps_facts", "activity_facts", "facts_version", "capabilities")
+            "nps_facts", "activity_facts", "outreach_facts", "facts_version", "capabilities")
 TOLERANCE = 1e-9
 
 

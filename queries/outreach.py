@@ -4,22 +4,25 @@ were not contacted)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 import settings
 from queries.base import GRAINS, Filters, check_choice, grain_sql, load_sql, run
-from queries.survival import stratified_logrank_p
 
-# Breakdowns of the contacts: allow-list key -> SQL over a contact row (outreach_contacts.sql).
-# A blank text is no value, as elsewhere.
+# Breakdowns of the contacts: allow-list key -> SQL over a contact row (outreach_contacts.sql;
+# its channel and campaign are labels, a blank text being no value, as elsewhere).
 OUTREACH_BREAKDOWNS = {
     "none": "'All'",
-    "channel": "coalesce(nullif(trim(channel), ''), 'Unknown')",
-    "campaign": "coalesce(nullif(trim(campaign), ''), 'No campaign')",
+    "channel": "channel",
+    "campaign": "campaign",
 }
+# The contact of the same breakdown before a contact (outreach_facts, data/build/facts.sql).
+PREVIOUS = {"none": "previous_at", "channel": "previous_channel_at",
+            "campaign": "previous_campaign_at"}
 RETENTION_DAYS = 90
-# What customers are compared within (outreach_subjects.sql).
-STRATA = ["period", "plan", "segment", "age_band"]
+LOGRANK_COLUMNS = ["events", "observed_minus_expected", "variance"]
 
 
 def _group(by: str) -> str:
@@ -63,14 +66,22 @@ def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS, grain: str =
     campaign with a contacted customer, in a first column named `by`, in its order; each is
     compared with the customers contacted by none. Definitions in outreach_retention.sql and
     outreach_subjects.sql."""
-    group = _group(by)
+    text = load_sql("outreach_retention").replace("/*group*/", _group(by))
     params = _retention_params(con, f, grain, days) | {"by_none": by == "none"}
-    df = run(con, load_sql("outreach_retention").replace("/*group*/", group), params)
-    table = run(con, load_sql("outreach_survival_table").replace("/*group*/", group), params)
-    p_values = {split: stratified_logrank_p(part, strata=STRATA)
-                for split, part in table.groupby("split", sort=False)}
-    df["p_value"] = df["split"].map(p_values).astype(float)
+    df = run(con, text.replace("/*previous*/", PREVIOUS[by]), params)
+    df["p_value"] = [_logrank_p(*terms) for terms in df[LOGRANK_COLUMNS].itertuples(index=False)]
+    df = df.drop(columns=LOGRANK_COLUMNS)
     return df.drop(columns="split") if by == "none" else df.rename(columns={"split": by})
+
+
+def _logrank_p(events, observed_minus_expected, variance) -> float:
+    """p of the stratified log-rank test of two groups from its terms (outreach_logrank.sql):
+    NaN when nobody churned; a variance of 0 (every churn with one customer at risk) tells
+    nothing, chi-square 0."""
+    if pd.isna(events) or events == 0:
+        return np.nan
+    stat = observed_minus_expected ** 2 / variance if variance > 0 else 0.0
+    return float(chi2.sf(stat, 1))
 
 
 # The Outreach tiles, in order (data/needs.py names each "outreach.tile.<kpi>").

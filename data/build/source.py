@@ -39,7 +39,8 @@ from data.build import spark as spark_facts
 from data.build.spark import RAW_TABLES, SourceError
 
 # Derived tables of data/build/facts.sql, in the order it makes them.
-FACT_TABLES = ("customer_facts", "ticket_facts", "mrr_facts", "nps_facts", "activity_facts")
+FACT_TABLES = ("customer_facts", "ticket_facts", "mrr_facts", "nps_facts", "activity_facts",
+               "outreach_facts")
 # schema.sql types as DuckDB writes them in a cast.
 DUCKDB_TYPES = {"VARCHAR": "varchar", "DATE": "date", "TIMESTAMP": "timestamp",
                 "INTEGER": "integer", "SMALLINT": "smallint", "DECIMAL(12,2)": "decimal(12, 2)"}

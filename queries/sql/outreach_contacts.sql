@@ -1,19 +1,26 @@
 -- Included by outreach_kpis, outreach_totals and outreach_subjects: one row per contact of the
 -- selected customers (`selected`, defined before it) that exists on the as-of date, i.e. made
--- before the end of the as-of day ($as_of_end).
+-- before the end of the as-of day ($as_of_end), from outreach_facts (data/build/facts.sql).
+--   channel / campaign = the contact's channel and campaign labels ('Unknown' / 'No campaign'
+--                  when blank)
 --   is_response  = responded_at before $as_of_end (a later response has not happened yet)
 --   response_h   = responded_at - contacted_at in hours, for a response only
 --   actions      = the contact's follow-up actions (empty = 0), for a response only: actions are
 --                  what a customer did after answering, so an unanswered contact has none yet
+--   previous_at, previous_channel_at, previous_campaign_at = the customer's contact before it
+--                  (any / same channel / same campaign): for outreach_subjects
 select
     cf.customer_key,
     out.contacted_at,
-    out.channel,
-    out.campaign,
+    out.channel_label as channel,
+    out.campaign_label as campaign,
     coalesce(out.responded_at < $as_of_end, false) as is_response,
     case when out.responded_at < $as_of_end
         then epoch(out.responded_at - out.contacted_at) / 3600.0 end as response_h,
-    case when out.responded_at < $as_of_end then coalesce(out.actions, 0) end as actions
-from outreach as out
-join selected as cf using (customer_id)
+    case when out.responded_at < $as_of_end then coalesce(out.actions, 0) end as actions,
+    out.previous_at,
+    out.previous_channel_at,
+    out.previous_campaign_at
+from outreach_facts as out
+join selected as cf using (customer_key)
 where out.contacted_at < $as_of_end

@@ -16,6 +16,8 @@
 --                  (Contacted row; 0 on the other)
 --   unmatched    = contacted customers (once per period) with a complete window in a stratum
 --                  without a not-contacted customer (Contacted row; 0 on the other)
+--   events, observed_minus_expected, variance = the split's stratified log-rank terms
+--                  (outreach_logrank; null without a compared stratum), on both rows
 -- Rows: every split with a contacted customer ($by_none: the one split 'All', also without any),
 -- in the split's order, Contacted first.
 with selected as (/*selected_customers*/),
@@ -27,20 +29,19 @@ contact as (/*include:outreach_contacts*/),
 contacted_strata as (
     select
         split, period, plan, segment, age_band,
-        count(*) as n_contacted,
-        count(*) filter (where not is_churned) as kept_contacted
-    from subject
-    where is_contacted and is_complete
+        sum(customers)::bigint as n_contacted,
+        sum(case when is_churned then 0 else customers end)::bigint as kept_contacted
+    from reached
+    where is_complete
     group by split, period, plan, segment, age_band
 ),
 
 other_strata as (
     select
         period, plan, segment, age_band,
-        count(*) as n_other,
-        count(*) filter (where not is_churned) as kept_other
-    from subject
-    where not is_contacted and is_complete
+        sum(customers)::bigint as n_other,
+        sum(case when is_churned then 0 else customers end)::bigint as kept_other
+    from not_reached
     group by period, plan, segment, age_band
 ),
 
@@ -67,6 +68,8 @@ compared as (
     where n_other is not null
 ),
 
+/*include:outreach_logrank*/,
+
 unmatched as (
     select split, sum(n_contacted) as unmatched
     from matched
@@ -75,9 +78,9 @@ unmatched as (
 ),
 
 too_recent as (
-    select split, count(*) as too_recent
-    from subject
-    where is_contacted and not is_complete
+    select split, sum(customers) as too_recent
+    from reached
+    where not is_complete
     group by split
 ),
 
@@ -131,13 +134,17 @@ final as (
             as too_recent,
         case when sides.side = 1 then coalesce(unmatched.unmatched, 0) else 0 end::bigint
             as unmatched,
+        logrank.events,
+        logrank.observed_minus_expected,
+        logrank.variance,
         sides.side
     from sides
     left join too_recent on too_recent.split = sides.split
     left join unmatched on unmatched.split = sides.split
+    left join logrank on logrank.split = sides.split
 )
 
 select split, "group", days, customers, retained, retention_pct, unweighted_retention_pct, strata,
-       too_recent, unmatched
+       too_recent, unmatched, events, observed_minus_expected, variance
 from final
 order by split, side

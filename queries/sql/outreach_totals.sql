@@ -14,7 +14,7 @@ channels as (
     -- distinct aggregate
     select grp, string_agg(channel, ', ' order by channel) as channels
     from (
-        select distinct /*group*/ as grp, coalesce(nullif(trim(channel), ''), 'Unknown') as channel
+        select distinct /*group*/ as grp, channel
         from contact
     ) as labels
     group by grp

@@ -21,7 +21,8 @@ from data.build import spark as spark_facts
 from tests.portable.conftest import snapshot_tables, spark_views
 from tests.unit.fixtures import make_db
 
-FACT_TABLES = ("customer_facts", "ticket_facts", "mrr_facts", "nps_facts", "activity_facts")
+FACT_TABLES = ("customer_facts", "ticket_facts", "mrr_facts", "nps_facts", "activity_facts",
+               "outreach_facts")
 RAW = ("customers", "tickets", "nps_responses", "mrr_history", "activity", "outreach",
        "churn_reason_categories")
 
@@ -55,6 +56,14 @@ NPS = [{"customer_id": "c", "responded_at": "2024-01-05 12:00:00", "score": 9}]
 ACTIVITY = [{"customer_id": "a", "occurred_at": "2024-02-25 07:00:00", "amount": 12.5,
              "kind": "purchase"},
             {"customer_id": "c", "occurred_at": "2024-05-01 00:00:00", "kind": "login"}]
+# c's contacts: two at the same minute (tied: ordered by channel label, 'email' before 'phone' in
+# any collation), an empty campaign, a blank channel, and one in the next month.
+OUTREACH = [
+    {"customer_id": "c", "contacted_at": "2024-01-10 09:00:00", "channel": "email",
+     "campaign": "Save", "responded_at": "2024-01-10 10:00:00", "actions": 1},
+    {"customer_id": "c", "contacted_at": "2024-01-10 09:00:00", "channel": "phone", "campaign": ""},
+    {"customer_id": "c", "contacted_at": "2024-02-02 12:00:00", "channel": " ", "campaign": "Save"},
+]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +71,7 @@ def edges(tmp_path_factory):
     """The hand-written snapshot's tables (Arrow), as DuckDB computed them."""
     folder = tmp_path_factory.mktemp("facts-edges")
     con = make_db(folder, CUSTOMERS, tickets=TICKETS, nps=NPS, mrr=MRR, activity=ACTIVITY,
-                  as_of=date(2024, 6, 30))
+                  outreach=OUTREACH, as_of=date(2024, 6, 30))
     con.close()
     return snapshot_tables(folder / "retention.duckdb")
 
@@ -99,6 +108,17 @@ def test_duckdb_facts_on_the_edges_are_the_hand_computed_values(edges):
     dec = _row(edges["mrr_facts"], "month", date(2023, 12, 1))
     # one and three months later exist, two months later (February) does not
     assert (dec["mrr_1m_later"], dec["mrr_2m_later"], dec["mrr_3m_later"]) == (120, None, 90)
+    contacts = sorted(edges["outreach_facts"].to_pylist(),
+                      key=lambda r: (r["contacted_at"], r["channel_label"]))
+    jan_10 = datetime(2024, 1, 10, 9)
+    # (channel label, campaign label, previous of any, of the same channel, of the same campaign):
+    # the tie at 9:00 puts 'email' first; the blank channel and the empty campaign are labelled;
+    # February's contact is the first through no channel ('Unknown') but not of campaign Save.
+    assert [(r["channel_label"], r["campaign_label"], r["previous_at"], r["previous_channel_at"],
+             r["previous_campaign_at"]) for r in contacts] == [
+        ("email", "Save", None, None, None),
+        ("phone", "No campaign", jan_10, None, None),
+        ("Unknown", "Save", jan_10, None, jan_10)]
 
 
 def assert_same_rows(expected, got, table: str) -> None:
