@@ -78,10 +78,8 @@ else:
 # MRR at risk in the next 90 days: the At risk page's churn score, with its track record.
 if ui.offered(["overview.tile.mrr_at_risk"]) and ui.customer_count(f):
     risk_record = ui.ask("overview.tile.mrr_at_risk", f, "risk_backtest")
-    risk_scores = (ui.ask("overview.tile.mrr_at_risk", f, "churn_risk")
+    risk_totals = (ui.ask("overview.tile.mrr_at_risk", f, "churn_risk_totals")
                    if risk_record and risk_record["status"] == "ok" else None)
-    risk_totals = (ui.compute("risk_totals", risk_scores)
-                   if risk_scores is not None else None)
     if risk_totals is not None:
         tile, words = st.columns([1, 4], vertical_alignment="center")
         tile.metric(f"MRR at risk in the next {catalog.RISK_DAYS} days",

@@ -22,7 +22,7 @@ from queries.profile import (
     data_quality, filter_options, latest_data_date, table_profile, ticket_priorities,
 )
 from queries.revenue import revenue_retention
-from queries.risk import churn_risk, risk_backtest, risk_totals
+from queries.risk import churn_risk, churn_risk_totals, risk_backtest, risk_totals
 from queries.support import nps, support_kpis
 from queries.survival import (
     early_support_excluded, logrank_p, survival, survival_at, tenure_logrank_p, tenure_survival,
@@ -80,4 +80,5 @@ __all__ = [
     "churn_risk",
     "risk_backtest",
     "risk_totals",
+    "churn_risk_totals",
 ]

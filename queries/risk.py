@@ -120,6 +120,13 @@ def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFram
     return df
 
 
+def churn_risk_totals(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
+    """risk_totals of churn_risk's rows: the Overview's tile needs these four numbers, and as its
+    default view they are kept as four numbers, not as the million-row list (which took 0.7 s to
+    read back at 1M customers)."""
+    return risk_totals(churn_risk(con, f, horizon_days))
+
+
 def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
     if len(np.unique(y)) < 2:
         return None

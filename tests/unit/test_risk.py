@@ -16,7 +16,7 @@ import pytest
 from words import narrative
 import settings
 from data import build, snapshots
-from queries import Filters, churn_risk, connect, risk_backtest
+from queries import Filters, churn_risk, churn_risk_totals, connect, risk_backtest
 from queries import risk_fit as risk
 from queries.risk import calibration
 from queries.risk_signals import risk_features, signal_words
@@ -231,6 +231,26 @@ def test_filters_pick_rows_of_one_fit(nps_db):
     pd.testing.assert_frame_equal(growth, expected)
     # the track record read on Growth's customers at the cutoff: about a third of them
     assert 0.25 < record["customers"] / record_all["customers"] < 0.4
+
+
+def test_the_overview_tile_keeps_the_lists_totals(nps_db):
+    """churn_risk_totals (the Overview's tile, kept as four numbers) counts the customers and MRR
+    the fixture makes active on Growth at the as-of date, and sums the list's risk."""
+    customers, _, _ = nps_history()
+    growth = Filters(as_of=AS_OF, plans=("Growth",))
+    con = connect(nps_db)
+    try:
+        totals = churn_risk_totals(con, growth)
+        scores = churn_risk(con, growth)
+    finally:
+        con.close()
+    # Active on Growth at AS_OF, straight from the fixture: signed up by then, not churned by then.
+    active = [c for c in customers if c["plan"] == "Growth" and date.fromisoformat(c["signup_date"])
+              <= AS_OF and (c["churn_date"] is None or date.fromisoformat(c["churn_date"]) > AS_OF)]
+    assert totals["customers"] == len(active) > 0
+    assert totals["mrr"] == sum(c["mrr"] for c in active)
+    assert totals["mrr_at_risk"] == pytest.approx(float((scores["risk"] * scores["mrr"]).sum()))
+    assert totals["expected_churners"] == pytest.approx(float(scores["risk"].sum()))
 
 
 def test_deterministic(nps_db):
