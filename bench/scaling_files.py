@@ -74,10 +74,10 @@ def merge_copies(first: Path, plan: list[tuple[int, int, int]], out: Path, fmt: 
                 if "ticket_id" in columns:
                     replace.append(f"'T' || lpad(({index * TICKETS_PER_CHUNK} + cast(substr(ticket_id, 2) "
                                    f"as bigint))::varchar, {TICKET_DIGITS}, '0') as ticket_id")
-                copies.append(f"select * replace ({', '.join(replace)}) from read_parquet('{source}') "
+                copies.append(f"select * replace ({', '.join(replace)}) from read_parquet($source) "
                               f"where {number} <= {n}")
             partial = target.with_name(target.name + ".partial")
-            relation = con.sql(" union all ".join(copies))
+            relation = con.sql(" union all ".join(copies), params={"source": str(source)})
             if fmt == "parquet":
                 relation.write_parquet(str(partial))
             else:
