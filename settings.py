@@ -41,3 +41,8 @@ _RAM_MB = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
 IMPORT_MEMORY_LIMIT = os.environ.get("RETENTION_IMPORT_DUCKDB_MEMORY",
                                      f"{min(6144, _RAM_MB * 8 // 10)}MB")
 IMPORT_SPILL_LIMIT = os.environ.get("RETENTION_IMPORT_SPILL_LIMIT", "40GB")
+# Rows (all files together) above which `python -m data.load` keeps the typed copy of the files
+# it checks in a scratch file beside the snapshot instead of in memory (data/importer/scratch.py):
+# in memory 42.5M rows (1M customers) take about 4 GB, so the default keeps a 6 GB import within it.
+IMPORT_TYPED_IN_MEMORY_ROWS = int(os.environ.get("RETENTION_IMPORT_TYPED_IN_MEMORY_ROWS",
+                                                 "60000000"))

@@ -140,8 +140,10 @@ def _lock_path(tmp: Path) -> Path:
 
 
 def _remove_partial(tmp: Path) -> None:
-    """The temporary database, its WAL, DuckDB's spill folder and the build's lock file."""
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), _lock_path(tmp)):
+    """The temporary database, its WAL, DuckDB's spill folder, the importer's scratch file
+    (data/importer/scratch.py) and the build's lock file."""
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), tmp.with_name(tmp.name + ".typed"),
+                     tmp.with_name(tmp.name + ".typed.wal"), _lock_path(tmp)):
         leftover.unlink(missing_ok=True)
     shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
 

@@ -78,8 +78,10 @@ def type_checks(src: StagedFile) -> list[tuple[str, str, str]]:
         if column in src.ambiguous:
             continue  # one problem for the whole column, see date_formats
         if macro:
+            # Where the value is null, raw_<c> is its kept text (rawtext_<c>): the condition reads
+            # that, not raw_<c>, which would write every value of the column as text to test it.
             checks.append((column, words, rows_where(
-                src, f"{column} is null and nv({raw}) is not null", f"shown({raw})")))
+                src, f"{column} is null and nv(rawtext_{column}) is not null", f"shown({raw})")))
         else:
             checks.append(length_check(src, column, column))
     checks += [length_check(src, header, staged_col) for header, staged_col in src.extras.items()]

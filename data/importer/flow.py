@@ -15,7 +15,7 @@ import duckdb
 import settings
 from data import (activity_input, dates, build, db_input, import_summary, outreach_input, shapes,
                   snapshots)
-from data.importer import skipping
+from data.importer import scratch, skipping
 from data.importer import values as value_map
 from data.importer.checks import checks, count_rows, post_checks, run_check
 from data.importer.errors import ImportRejected, Pending, Problem, file_problem, show
@@ -82,12 +82,15 @@ def load(
             con = duckdb.connect(str(tmp), config={
                 "memory_limit": settings.IMPORT_MEMORY_LIMIT,
                 "max_temp_directory_size": settings.IMPORT_SPILL_LIMIT})
+            typed_file = None
             try:
+                typed_file = scratch.attach(con, files, tmp)
                 meta = build_snapshot(con, files, mapping, snapshot_id, as_of, date_format,
                                       inactive_days, database,
                                       Options(values, skip_bad_rows, digests))
             finally:
                 con.close()
+                scratch.remove(typed_file)
     return meta
 
 
@@ -112,6 +115,7 @@ def validate(
     con = duckdb.connect()
     try:
         build.create_schema(con)
+        scratch.attach(con, {}, None)
         staged, problems, _total = stage_and_check(
             con, normalise_keys(files), normalise_mapping(mapping), date_format
         )
@@ -155,6 +159,7 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
         post_checks(con, staged)
         for src in staged.values():
             insert(con, src)
+        scratch.release(con)
         if "churn_reason_categories" not in staged:
             build.load_reason_mapping(con)
         notes += activity_input.map_inactivity_reason(con, inactive_days)

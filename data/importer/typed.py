@@ -18,6 +18,7 @@ from __future__ import annotations
 from data.importer import values
 from data.importer.inserts import quote
 from data.importer.rules import KINDS, schema_types
+from data.importer import scratch
 from data.importer.staged import StagedFile
 
 # The type each parsing macro returns (the typed column's type: a SMALLINT column is checked as an
@@ -87,7 +88,9 @@ def create(con, src: StagedFile, relation: str, params: dict | None = None,
         parsed.append(staged_col if given == "VARCHAR" else f"cast({staged_col} as varchar) as {staged_col}")
         kept.append(staged_col)
     names = [c.split(" ")[0] for c in columns if " generated " not in c]
-    con.execute(f"create or replace temp table {src.typed} ({', '.join(columns)})")
+    # In the scratch database (data/importer/scratch.py): in memory, or a file for a large import.
+    scratch.ensure(con)
+    con.execute(f"create or replace table {scratch.SCHEMA}.{src.typed} ({', '.join(columns)})")
     con.execute(f"insert into {src.typed} ({', '.join(names)}) select {', '.join(kept)} "
                 f"from (select {', '.join(parsed)} from {relation})", params)
 
