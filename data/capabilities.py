@@ -146,8 +146,13 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> Capabi
             continue
         dims = [(d, c) for d, (t, c) in DIMENSIONS.items() if t == table]
         # A blank text is no value: the importer keeps '' apart from null, the pages must not.
-        # (A dimension may be a required column: outreach.channel.)
-        value = {c: f"nullif(trim({c}::varchar), '')" for c in (*names, *(c for _, c in dims))}
+        # (A dimension may be a required column: outreach.channel.) A date or number is never
+        # blank: counted as it is, not written out as text first.
+        text = {row[0] for row in con.execute(
+            "select column_name from duckdb_columns() where table_name = $t and schema_name = 'main' "
+            "and database_name = current_database() and data_type = 'VARCHAR'", {"t": table}).fetchall()}
+        value = {c: f"nullif(trim({c}), '')" if c in text else c
+                 for c in (*names, *(c for _, c in dims))}
         parts = [f"count({value[c]})" for c in names]
         parts += [f"count(distinct {value[c]})" for _, c in dims]
         parts += [f"bool_or({value[c]} is null)" for _, c in dims]

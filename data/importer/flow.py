@@ -157,6 +157,7 @@ def build_snapshot(con, files: dict[str, Path], mapping: dict, snapshot_id: str,
                  + activity_input.inactive_churn(con, staged, as_of, inactive_days))
         warnings = credit_warnings + warnings
         post_checks(con, staged)
+        scratch.final_writes(con)
         for src in staged.values():
             insert(con, src)
         scratch.release(con)
