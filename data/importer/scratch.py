@@ -87,10 +87,13 @@ def final_writes(con) -> None:
 
 
 def release(con) -> None:
-    """Detach the scratch database once its tables are inserted: the build of the derived tables
-    that follows has the memory to itself."""
+    """Detach the scratch database once its tables are inserted, and delete its file: the build
+    of the derived tables that follows has the memory and the disk to itself."""
+    where = con.execute("select path from duckdb_databases() where database_name = $name",
+                        {"name": SCHEMA}).fetchone()[0]
     con.execute("reset search_path")
     con.execute(f"detach {SCHEMA}")
+    remove(Path(where) if where else None)
 
 
 def remove(where: Path | None) -> None:

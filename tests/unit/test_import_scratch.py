@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 import settings
-from data import importer
+from data import build, importer
 from data.importer import scratch
 from tests.unit.test_load import good_live, rejected, table_rows, write
 from tests.unit.test_load_typed import GOOD_ROWS, HEADER, parquet
@@ -82,13 +82,21 @@ def test_on_disk_a_parquet_files_third_row_is_named_by_its_row(tmp_path, live, o
     assert leftovers(tmp_path) == []
 
 
-def test_on_disk_the_snapshot_holds_the_values_and_no_typed_table(tmp_path, on_disk):
+def test_on_disk_the_snapshot_holds_the_values_and_no_typed_table(tmp_path, on_disk, monkeypatch):
     out = tmp_path / "db" / "retention.duckdb"
+    during_facts = []
+    real_facts = build.build_facts
+
+    def facts(con):  # the scratch file is gone before the derived tables are built
+        during_facts.append(leftovers(tmp_path))
+        real_facts(con)
+
+    monkeypatch.setattr(build, "build_facts", facts)
     tickets = write(tmp_path, "tickets.csv", "ticket_id,customer_id,created_at,csat\n"
                     "t1,c1,2024-01-06 10:00:00,5\nt2,c2,2024-02-02 09:30:00,\n")
     importer.load(out, {"customers": write(tmp_path, "customers.csv", HEADER + GOOD_ROWS),
                         "tickets": tickets})
-    assert on_disk[0] is not None
+    assert on_disk[0] is not None and during_facts == [[]]
     assert [row[:3] for row in table_rows(out, "customers")] == [
         ("c1", None, date(2024, 1, 5)),
         ("c2", None, date(2024, 2, 1))]
