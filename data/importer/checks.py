@@ -135,9 +135,11 @@ def key_checks(src: StagedFile) -> list[tuple[str, str, str]]:
 def duplicates(src: StagedFile, key: str, found: str) -> str:
     """Every row after the first with the same key (no part of it null)."""
     not_null = " and ".join(f"{part} is not null" for part in key.split(", "))
-    # Counted first by a grouping (a hash aggregate): the window below sorts every row.
+    # Counted first by a grouping (a hash aggregate): the window below sorts every row. Grouped
+    # by the key's 64-bit hash, not its text: equal keys hash alike, so a file with a repeated
+    # key is never counted 0; a collision only runs the exact check below, which finds nothing.
     count = (f"select count(*) from (select 1 from {src.typed} where {not_null} "
-             f"group by {key} having count(*) > 1)")
+             f"group by hash({key}) having count(*) > 1)")
     return Counted(f"""
         with ranked as (
             select row_id, {found} as found, min(row_id) over (partition by {key}) as first_row
