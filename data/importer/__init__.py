@@ -28,6 +28,7 @@ The modules, in the order an import runs through them:
                 for a workbook, a database or --values)
     headers.py  headers to schema columns (names, --map)
     typed.py    typed_<key>: each value parsed once, a value's text kept where it differs
+    scratch.py  where typed_<key> lives: in memory, or a scratch file for a large import
     parsing.py  the strict macros; dates in a common format
     checks.py   every rule as SQL yielding (row, found)
     lines.py    rows and byte offsets back to the file's physical lines
