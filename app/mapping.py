@@ -47,6 +47,7 @@ class Job:
     live: str
     by: str
     started: float  # time.time()
+    what: str = ""  # the reasons mapped, in words
     fraction: float = 0.0  # 0-1
     step: str = "starting"
     finished: float | None = None
@@ -87,10 +88,16 @@ def start(rows: list[dict]) -> Job | Saved:
         running = _JOBS.get(live)
         if running is not None and running.finished is None:
             return running
-        job = _JOBS[live] = Job(secrets.token_hex(4), live, auth.who(), time.time())
+        job = _JOBS[live] = Job(secrets.token_hex(4), live, auth.who(), time.time(),
+                                _words(rows))
     threading.Thread(target=_run, args=(job, rows, Path(database.path())), daemon=True,
                      name=f"remap-{job.job_id}").start()
     return job
+
+
+def _words(rows: list[dict], shown: int = 3) -> str:
+    words = "; ".join(f"“{row['reason']}” → {row['category']}" for row in rows[:shown])
+    return words + (f" and {len(rows) - shown:,} more" if len(rows) > shown else "")
 
 
 def _run(job: Job, rows: list[dict], expected: Path) -> None:

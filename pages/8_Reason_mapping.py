@@ -44,9 +44,9 @@ def remap_progress(job: mapping.Job) -> None:
         st.rerun()
     st.progress(min(job.fraction, 1.0), text=f"Saving the new mapping version: {job.step}… "
                 f"({job.seconds:,.0f} s)")
-    st.caption(f"Started by {job.by}. Every page keeps showing the current mapping until the new "
-               "snapshot is ready, then switches to it at once; you can leave this page "
-               "meanwhile.")
+    st.caption(f"Mapping {ui.markdown_text(job.what)}, started by {job.by}. Every page keeps "
+               "showing the current mapping until the new snapshot is ready, then switches to "
+               "it at once; you can leave this page meanwhile.")
 
 
 def remap_outcome(outcome: mapping.Saved) -> None:
@@ -107,7 +107,9 @@ c.metric("Gave no reason", f"{int(no_reason['customers_lost'].sum()):,}", border
 
 st.subheader("Reasons not mapped")
 is_live = mapping.is_live()
-if unmapped.empty:
+if running is not None:
+    remap_progress(running)  # for viewers too: the numbers here are about to change
+elif unmapped.empty:
     st.success("Every reason customers gave is in the mapping.", icon=":material/check_circle:")
 elif not auth.is_editor():
     st.info("Only editors can map reasons" + (
@@ -119,8 +121,6 @@ elif not auth.is_editor():
 elif not is_live:
     st.info("This is an older snapshot, shared in a link. Open the latest data to map its "
             "reasons.", icon=":material/history:")
-elif running is not None:
-    remap_progress(running)
 else:
     st.caption("Pick a category from the list, or type a new one; the team is the category's "
                "own when left blank. Saving writes a new snapshot with this mapping: every page "
