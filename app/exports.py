@@ -32,9 +32,11 @@ def prepared_download(name: str, label: str, fn_name: str, f: Filters, **kwargs)
     if kept is not None and kept[0] != view:
         del st.session_state[slot]  # made for another view: never offered for this one
         kept = None
+    # One place: the download takes the button's place once the file is ready.
+    place = st.empty()
     if kept is None:
-        if not st.button(f"Prepare the {label.lower()}", key=f"prepare_{name}",
-                         icon=":material/table_view:"):
+        if not place.button(f"Prepare the {label.lower()}", key=f"prepare_{name}",
+                            icon=":material/table_view:"):
             return
         started = perf_counter()
         with st.spinner(f"Preparing the {label.lower()}…"):
@@ -48,6 +50,6 @@ def prepared_download(name: str, label: str, fn_name: str, f: Filters, **kwargs)
     _, data, rows = kept
     # A callable hands the prepared bytes over on the click only: not hashed and sent with
     # every run of the page.
-    st.download_button(label, lambda: data, file_name=f"{name}.csv", mime="text/csv",
+    place.download_button(label, lambda: data, file_name=f"{name}.csv", mime="text/csv",
                        key=f"csv_{name}", on_click="ignore", icon=":material/download:",
                        help=f"{rows:,} rows, {len(data) / 1e6:,.1f} MB")

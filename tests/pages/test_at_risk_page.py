@@ -50,6 +50,7 @@ def test_the_page_shows_the_track_record_and_the_list(demo_db, con):
     at.button(key="prepare_at_risk_call_list").click().run()
     assert not at.exception and not at.error
     assert "Call list" in [b.label for b in at.get("download_button")]
+    assert "prepare_at_risk_call_list" not in [b.key for b in at.button]  # in its place
     _, data, rows = at.session_state["_prepared_at_risk_call_list"]
     assert rows == len(scores) and data == ui.csv_bytes(scores)
     assert data.count(b"\n") == len(scores) + 1  # a header, then one line per customer
