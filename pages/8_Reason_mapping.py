@@ -123,8 +123,9 @@ elif not is_live:
             "reasons.", icon=":material/history:")
 else:
     st.caption("Pick a category from the list, or type a new one; the team is the category's "
-               "own when left blank. Saving writes a new snapshot with this mapping: every page "
-               "uses it at once, and links pinned to older snapshots keep theirs.")
+               "own when left blank. Saving writes a new snapshot with this mapping in the "
+               "background: every page switches to it when it is ready, and links pinned to "
+               "older snapshots keep theirs.")
     # Keyed by snapshot: after a save the new snapshot's editor starts empty, instead of
     # applying the saved edits to the rows that moved up into their places.
     edited = st.data_editor(

@@ -80,3 +80,26 @@ def test_the_call_list_is_the_csv_the_kept_list_gave(scored_db):
     buffer = io.BytesIO()
     scores.to_parquet(buffer, index=True)
     assert csv_bytes(scores) == csv_bytes(pd.read_parquet(io.BytesIO(buffer.getvalue())))
+
+
+def test_the_head_and_the_totals_of_one_view_select_the_customers_once(scored_db, monkeypatch):
+    from queries import churn_risk_totals
+    from queries import risk as risk_module
+
+    calls = []
+    real = risk_module._selected
+    monkeypatch.setattr(risk_module, "_selected", lambda con, f: calls.append(f) or real(con, f))
+    monkeypatch.setattr(risk_module, "_LAST", {})
+    con = connect(scored_db)
+    try:
+        f = Filters(as_of=AS_OF, plans=("Starter",))
+        top = churn_risk_top(con, f)
+        top["risk"] = 0.0  # a caller's change to its copy does not reach the next caller
+        totals = churn_risk_totals(con, f)
+        again = churn_risk(con, f)
+        churn_risk(con, Filters(as_of=AS_OF, plans=("Growth",)))  # another view: selected anew
+    finally:
+        con.close()
+    assert len(calls) == 2
+    assert again["risk"].sum() > 0
+    assert totals["expected_churners"] == pytest.approx(again["risk"].sum())
