@@ -2,7 +2,7 @@
 facts, and the kept default views of the functions that read a category; the tickets, histories
 and contacts keyed by customer, and every other kept result, are the parent's.
 
-The fixture (the default taxonomy maps 'too expensive' to Price):
+The fixture (test_remap's customers; the default taxonomy maps 'too expensive' to Price):
     a  churned 2024-03-01  'Too  EXPENSIVE '  -> Price
     b  churned 2024-03-10  'Budget freeze'    -> unmapped -> Other; mapped to Price below
     c  churned 2024-04-01  'budget  freeze'   -> the same key as b
@@ -24,16 +24,10 @@ import pytest
 import queries
 from data import build, remap, snapshots
 from queries import connect
-from tests.unit.fixtures import customers, make_db
+from tests.unit.fixtures import make_db
+from tests.unit.test_remap import CUSTOMERS
 from views import default_views, fingerprint
 
-CUSTOMERS = customers(
-    ("a", "2024-01-01", "2024-03-01", "Too  EXPENSIVE "),
-    ("b", "2024-01-01", "2024-03-10", "Budget freeze"),
-    ("c", "2024-02-01", "2024-04-01", "budget  freeze"),
-    ("d", "2024-02-01", "2024-04-05"),
-    ("e", "2024-05-01"),
-)
 TICKETS = [dict(ticket_id=f"t{c}", customer_id=c, created_at=day, first_response_at=day,
                 resolved_at=day, csat=4) for c, day in (("a", "2024-02-01 10:00"),
                                                          ("e", "2024-05-02 10:00"))]

@@ -11,21 +11,13 @@ import pytest
 
 from queries import Filters, churn_risk, churn_risk_top, connect
 from queries.risk_list import TOP_ROWS
-from tests.unit.fixtures import make_db
-from tests.unit.test_risk import AS_OF, nps_history
+from tests.unit.test_risk import AS_OF
+from tests.unit.test_risk import nps_db as nps_db  # noqa: F401 - the fixture
 from views import default_views
 
 
-@pytest.fixture(scope="module")
-def scored_db(tmp_path_factory):
-    customers, nps, tickets = nps_history()
-    folder = tmp_path_factory.mktemp("risk-list")
-    make_db(folder, customers, nps=nps, tickets=tickets, as_of=AS_OF).close()
-    return folder / "retention.duckdb"
-
-
-def test_the_head_is_the_lists_first_rows(scored_db):
-    con = connect(scored_db)
+def test_the_head_is_the_lists_first_rows(nps_db):
+    con = connect(nps_db)
     try:
         f, growth = Filters(as_of=AS_OF), Filters(as_of=AS_OF, plans=("Growth",))
         everyone, top3 = churn_risk(con, f), churn_risk_top(con, f, rows=3)
@@ -46,10 +38,10 @@ def test_the_head_is_the_lists_first_rows(scored_db):
     assert set(growth_top["plan"]) == {"Growth"}
 
 
-def test_the_default_view_keeps_the_head_and_totals_not_the_list(scored_db):
-    con = connect(scored_db)
+def test_the_default_view_keeps_the_head_and_totals_not_the_list(nps_db):
+    con = connect(nps_db)
     try:
-        folder = default_views.views_dir(scored_db)
+        folder = default_views.views_dir(nps_db)
         default_views.store(con, folder, default_views.facts_version(con))
         f = Filters(as_of=AS_OF)
         everyone = churn_risk(con, f)
@@ -59,20 +51,20 @@ def test_the_default_view_keeps_the_head_and_totals_not_the_list(scored_db):
     kept = {p.name.split("-")[0] for p in folder.iterdir()}
     assert {"churn_risk_top", "churn_risk_totals", "risk_backtest"} <= kept
     assert "churn_risk" not in kept  # the whole list is never kept: it is made on a click
-    top = default_views.lookup(scored_db, facts, "churn_risk_top", f, {"horizon_days": 90})
+    top = default_views.lookup(nps_db, facts, "churn_risk_top", f, {"horizon_days": 90})
     pd.testing.assert_frame_equal(top, everyone.head(TOP_ROWS))
-    totals = default_views.lookup(scored_db, facts, "churn_risk_totals", f, {"horizon_days": 90})
+    totals = default_views.lookup(nps_db, facts, "churn_risk_totals", f, {"horizon_days": 90})
     # Σ over the whole list, not over the head
     assert totals["customers"] == len(everyone)
     assert totals["expected_churners"] == pytest.approx(everyone["risk"].sum())
 
 
-def test_the_call_list_is_the_csv_the_kept_list_gave(scored_db):
+def test_the_call_list_is_the_csv_the_kept_list_gave(nps_db):
     """Before, the page wrote the call list from the whole list's kept default view (a Parquet
     round trip); now from the list made on a click: the same bytes."""
     from app.ui import csv_bytes
 
-    con = connect(scored_db)
+    con = connect(nps_db)
     try:
         scores = churn_risk(con, Filters(as_of=AS_OF))
     finally:
@@ -82,7 +74,7 @@ def test_the_call_list_is_the_csv_the_kept_list_gave(scored_db):
     assert csv_bytes(scores) == csv_bytes(pd.read_parquet(io.BytesIO(buffer.getvalue())))
 
 
-def test_the_head_and_the_totals_of_one_view_select_the_customers_once(scored_db, monkeypatch):
+def test_the_head_and_the_totals_of_one_view_select_the_customers_once(nps_db, monkeypatch):
     from queries import churn_risk_totals
     from queries import risk as risk_module
 
@@ -90,7 +82,7 @@ def test_the_head_and_the_totals_of_one_view_select_the_customers_once(scored_db
     real = risk_module._selected
     monkeypatch.setattr(risk_module, "_selected", lambda con, f: calls.append(f) or real(con, f))
     monkeypatch.setattr(risk_module, "_LAST", {})
-    con = connect(scored_db)
+    con = connect(nps_db)
     try:
         f = Filters(as_of=AS_OF, plans=("Starter",))
         top = churn_risk_top(con, f)
