@@ -96,7 +96,10 @@ def fit(con, as_of: date, horizon_days: int = HORIZON_DAYS) -> Fit:
     if path is not None and (path, key) in _FITS:
         _FITS.move_to_end((path, key))
         return _FITS[(path, key)]
-    folder = Path(os.path.realpath(path)).with_suffix(".views") if path else None
+    # A build keeps its snapshot's views while the file is still "<snapshot>.duckdb.tmp": the
+    # fit goes beside the file it is renamed to, with the other kept views.
+    folder = (Path(os.path.realpath(path).removesuffix(".tmp")).with_suffix(".views")
+              if path else None)
     result = _read_kept(folder, key) if folder else None
     if result is None:
         result = _compute(con, as_of, horizon)

@@ -148,3 +148,18 @@ def test_a_failure_leaves_the_live_snapshot_and_nothing_half_made(live):
         remap.add_reasons(live, BUDGET, saved_by="ana", after_build=broken)
     assert snapshots.resolve(live) == parent
     assert sorted(p.name for p in live.parent.rglob("*")) == before  # no file, views or lock left
+
+
+def test_the_churn_score_fit_is_kept_with_the_views_of_the_snapshot_and_its_remap(live):
+    """A build keeps the fit beside the published file (not beside the '.duckdb.tmp' it was
+    built as), and a re-mapping takes it (the score reads no category) instead of refitting."""
+    parent = snapshots.resolve(live)
+    fits = sorted(p.name for p in default_views.views_dir(parent).glob("riskfit-*"))
+    assert [name.split("-", 2)[2] for name in fits] == [
+        "cutoff.parquet", "summary.json", "today.parquet"]
+    remap.add_reasons(live, BUDGET, saved_by="ana", after_build=default_views.after_remap(live))
+    child = default_views.views_dir(snapshots.resolve(live))
+    carried = sorted(child.glob("riskfit-*"))
+    assert len(carried) == 3 and carried[0].name not in fits  # the new snapshot's own key
+    assert all(p.stat().st_nlink == 2 for p in carried)  # the parent's bytes, linked
+    assert not list(live.parent.rglob("*.duckdb.views"))
