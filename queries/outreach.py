@@ -66,7 +66,7 @@ def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS, grain: str =
     campaign with a contacted customer, in a first column named `by`, in its order; each is
     compared with the customers contacted by none. Definitions in outreach_retention.sql and
     outreach_subjects.sql."""
-    text = load_sql("outreach_retention").replace("/*group*/", _group(by))
+    text = grain_sql("outreach_retention", grain).replace("/*group*/", _group(by))
     params = _retention_params(con, f, grain, days) | {"by_none": by == "none"}
     df = run(con, text.replace("/*previous*/", PREVIOUS[by]), params)
     df["p_value"] = [_logrank_p(*terms) for terms in df[LOGRANK_COLUMNS].itertuples(index=False)]
