@@ -46,7 +46,7 @@ def outreach_totals(con, f: Filters, by: str = "none") -> pd.DataFrame:
     median_response_h, actions, actions_per_response; most contacts first. No rows without
     contacts. Definitions in outreach_totals.sql."""
     text = load_sql("outreach_totals").replace("/*group*/", _group(by))
-    return run(con, text, f.params(con))
+    return run(con, text.replace("/*previous*/", PREVIOUS[by]), f.params(con))
 
 
 def _retention_params(con, f: Filters, grain: str, days: int) -> dict:
