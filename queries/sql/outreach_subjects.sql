@@ -112,12 +112,14 @@ indexed as (
                 when compared_period.period < cf.band_12_at then '3-12 months'
                 else '12+ months' end as age_band
     from compared_period
-    join member as cf
+    join (select * from member where churn_date is not null) as cf
         on cf.churn_date > compared_period.period
         and cf.churn_date <= compared_period.period + to_days($days::integer)
 ),
 
 subject as (
+    -- in whole days from the index (the same as comparing with index_date + $days, without a
+    -- timestamp per row): churn_day = days to the churn, null when never churned
     select
         period,
         split,
@@ -125,13 +127,15 @@ subject as (
         plan,
         segment,
         age_band,
-        index_date + to_days($days::integer) <= $as_of as is_complete,
-        coalesce(churn_date <= index_date + to_days($days::integer), false) as is_churned,
-        case when churn_date <= index_date + to_days($days::integer)
-            then datediff('day', index_date, churn_date) else $days end as day,
-        signup_date <= index_date and (churn_date is null or churn_date > index_date)
-            as is_active
-    from indexed
+        datediff('day', index_date, $as_of) >= $days as is_complete,
+        coalesce(churn_day <= $days, false) as is_churned,
+        case when churn_day <= $days then churn_day else $days end as day,
+        signup_date <= index_date and (churn_day is null or churn_day > 0) as is_active
+    from (
+        select period, split, weight, plan, segment, age_band, index_date, signup_date,
+               datediff('day', index_date, churn_date) as churn_day
+        from indexed
+    ) as dated_subject
 ),
 
 band_span as (
