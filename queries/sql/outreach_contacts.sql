@@ -13,8 +13,10 @@
 --                  outreach_facts; churn_date as `selected` has it (null when after as_of)
 -- The plan, segment and signup conditions of `selected` are repeated on the columns
 -- outreach_facts carries: the same contacts, but the scan skips the row groups of other plans.
+-- /*selected_join*/ joins `selected` for the conditions it does not carry (queries/outreach.py
+-- leaves it out when no such filter is set: the conditions here are then all of them).
 select
-    cf.customer_key,
+    out.customer_key,
     out.contacted_at,
     out.channel_label as channel,
     out.campaign_label as campaign,
@@ -33,8 +35,9 @@ select
     out.band_12_at,
     out.contact_age_band
 from outreach_facts as out
-join selected as cf using (customer_key)
+/*selected_join*/
 where out.contacted_at < $as_of_end
+  and out.signup_date <= $as_of
   and ($plans is null or list_contains($plans::varchar[], out.plan))
   and ($segments is null or list_contains($segments::varchar[], out.segment))
   and ($signup_from is null or out.signup_date >= $signup_from)
