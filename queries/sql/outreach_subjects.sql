@@ -42,13 +42,7 @@ firsts as (
         contacted_at,
         coalesce(/*previous*/ < date_trunc($grain, contacted_at), true) as is_split_first,
         coalesce(previous_at < date_trunc($grain, contacted_at), true) as is_first,
-        plan,
-        segment,
-        signup_date,
-        churn_date,
-        band_3_at,
-        band_12_at,
-        contact_age_band
+        plan, segment, signup_date, churn_date, band_3_at, band_12_at, contact_age_band
     from contact
 ),
 
