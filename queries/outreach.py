@@ -34,7 +34,7 @@ def _group(by: str) -> str:
     return OUTREACH_BREAKDOWNS[by]
 
 
-def _contacts(text: str, params: dict) -> str:
+def contacts_sql(text: str, params: dict) -> str:
     """`text` with outreach_contacts' join on the selected customers, left out when every filter
     set in `params` (Filters.params) is one outreach_facts carries (a plan filter then reads the
     contacts alone)."""
@@ -48,7 +48,7 @@ def outreach_kpis(con, f: Filters, grain: str = "month", by: str = "none") -> pd
     channel or campaign. Definitions in outreach_kpis.sql."""
     text = grain_sql("outreach_kpis", grain).replace("/*group*/", _group(by))
     params = f.params(con)
-    df = run(con, _contacts(text, params), params | {"grain": grain})
+    df = run(con, contacts_sql(text, params), params | {"grain": grain})
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df[["period", "group", *df.columns.drop(["period", "group"])]]
 
@@ -60,7 +60,7 @@ def outreach_totals(con, f: Filters, by: str = "none") -> pd.DataFrame:
     contacts. Definitions in outreach_totals.sql."""
     text = load_sql("outreach_totals").replace("/*group*/", _group(by))
     params = f.params(con)
-    return run(con, _contacts(text.replace("/*previous*/", PREVIOUS[by]), params), params)
+    return run(con, contacts_sql(text.replace("/*previous*/", PREVIOUS[by]), params), params)
 
 
 def _retention_params(grain: str, days: int) -> dict:
@@ -82,7 +82,7 @@ def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS, grain: str =
     outreach_subjects.sql."""
     text = grain_sql("outreach_retention", grain).replace("/*group*/", _group(by))
     params = f.params(con)
-    df = run(con, _contacts(text.replace("/*previous*/", PREVIOUS[by]), params),
+    df = run(con, contacts_sql(text.replace("/*previous*/", PREVIOUS[by]), params),
              params | _retention_params(grain, days) | {"by_none": by == "none"})
     df["p_value"] = [_logrank_p(*terms) for terms in df[LOGRANK_COLUMNS].itertuples(index=False)]
     df = df.drop(columns=LOGRANK_COLUMNS)

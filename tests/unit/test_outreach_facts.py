@@ -6,12 +6,15 @@ take with them, checked against the per-customer definitions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from queries import Filters, outreach_retention, outreach_totals
+from queries import Filters, outreach_kpis, outreach_retention, outreach_totals
+from queries.outreach import contacts_sql
 from tests.unit.fixtures import make_db
 
 AS_OF = date(2024, 9, 30)
@@ -106,3 +109,21 @@ def test_a_split_whose_only_contact_came_after_the_churn_is_listed_with_nobody(c
         [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]
     assert late["retention_pct"].isna().all() and late["p_value"].isna().all()
     assert sorted(df["campaign"].unique()) == ["Late", "No campaign", "Save"]
+
+
+@pytest.mark.parametrize("call, kwargs", [
+    (outreach_totals, {"by": "campaign"}),
+    (outreach_kpis, {"grain": "month", "by": "channel"}),
+    (outreach_retention, {"days": 30, "grain": "month", "by": "campaign"}),
+])
+def test_the_contacts_read_alone_equal_the_contacts_joined_to_the_selected(con, call, kwargs):
+    # no filter, or only a plan: outreach_facts' own columns select the contacts; a region filter
+    # (every customer here is in region 'Unknown') joins them to the selected customers
+    for alone in (Filters(as_of=AS_OF), Filters(as_of=AS_OF, plans=("Starter", "Unknown"))):
+        joined = replace(alone, regions=("Unknown",))
+        assert "join selected" not in contacts_sql("/*selected_join*/", alone.params(con))
+        assert "join selected" in contacts_sql("/*selected_join*/", joined.params(con))
+        pd.testing.assert_frame_equal(call(con, alone, **kwargs), call(con, joined, **kwargs))
+    # and the plan filter keeps x's and y's contacts only (z is on Growth)
+    totals = outreach_totals(con, Filters(as_of=AS_OF, plans=("Starter", "Unknown")))
+    assert totals[["contacts", "customers"]].values.tolist() == [[5, 2]]
