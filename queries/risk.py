@@ -141,12 +141,20 @@ def churn_risk_totals(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict
     return risk_totals(pd.DataFrame({"risk": risk, "mrr": mrr, "mrr_at_risk": risk * mrr}))
 
 
-def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
-    if len(np.unique(y)) < 2:
+def roc_auc(y: np.ndarray, score: np.ndarray) -> float | None:
+    """Area under the ROC curve of `score` for the true/false labels `y` (None unless both occur):
+    the share of (churned, stayed) pairs the score orders right, a tie counting half, from the
+    Mann-Whitney rank sum, what sklearn's roc_auc_score gives. One sort of the scores: sklearn's
+    input checks and curve took 60% of the backtest's time at 1M customers."""
+    y = np.asarray(y, dtype=bool)
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    if positives == 0 or negatives == 0:
         return None
-    from sklearn.metrics import roc_auc_score
+    from scipy.stats import rankdata
 
-    return float(roc_auc_score(y, score))
+    ranks = rankdata(score)  # ties get their average rank
+    return float((ranks[y].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def calibration(risk: np.ndarray, churned: np.ndarray, bins: int = 10) -> list[dict]:
@@ -188,8 +196,8 @@ def risk_backtest(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
     scored, _ = _pick(con, result, "at_cutoff", _selected(con, replace(f, as_of=cutoff)))
     y = scored["is_churned_in_horizon"].astype(bool).to_numpy()
     risk = scored["risk"].to_numpy(dtype=float)
-    out.update(customers=int(len(scored)), churned=int(y.sum()), auc=_auc(y, risk),
-               baseline_auc=_auc(y, scored["baseline_risk"].to_numpy(dtype=float)))
+    out.update(customers=int(len(scored)), churned=int(y.sum()), auc=roc_auc(y, risk),
+               baseline_auc=roc_auc(y, scored["baseline_risk"].to_numpy(dtype=float)))
     if y.sum():
         top = np.argsort(scored["rank"].to_numpy(), kind="stable")[
             :max(1, int(round(len(scored) / 10)))]
