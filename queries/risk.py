@@ -193,14 +193,15 @@ def risk_backtest(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
     if result.summary["status"] != "ok":
         return out
     cutoff = date.fromisoformat(result.summary["cutoff"])
-    scored, _ = _pick(con, result, "at_cutoff", _selected(con, replace(f, as_of=cutoff)))
-    y = scored["is_churned_in_horizon"].astype(bool).to_numpy()
-    risk = scored["risk"].to_numpy(dtype=float)
-    out.update(customers=int(len(scored)), churned=int(y.sum()), auc=roc_auc(y, risk),
-               baseline_auc=roc_auc(y, scored["baseline_risk"].to_numpy(dtype=float)))
+    # the chosen rows of the columns read, not of the whole frame (its customer ids are strings)
+    frame, rows, _ = _positions(con, result, "at_cutoff", _selected(con, replace(f, as_of=cutoff)))
+    y = frame["is_churned_in_horizon"].to_numpy()[rows].astype(bool)
+    risk = frame["risk"].to_numpy(dtype=float)[rows]
+    out.update(customers=int(len(rows)), churned=int(y.sum()), auc=roc_auc(y, risk),
+               baseline_auc=roc_auc(y, frame["baseline_risk"].to_numpy(dtype=float)[rows]))
     if y.sum():
-        top = np.argsort(scored["rank"].to_numpy(), kind="stable")[
-            :max(1, int(round(len(scored) / 10)))]
+        top = np.argsort(frame["rank"].to_numpy()[rows], kind="stable")[
+            :max(1, int(round(len(rows) / 10)))]
         out["top_decile_capture_pct"] = float(y[top].sum() / y.sum() * 100)
     rows = calibration(risk, y.astype(float))
     out["calibration"] = rows
