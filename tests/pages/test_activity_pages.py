@@ -37,6 +37,7 @@ def basis_widget(at):
     return next(w for w in at.get("button_group") if w.key == "basis")
 
 
+@pytest.mark.slow
 def test_returned_basis_draws_who_came_back_in_each_month(demo_db, con):
     at = open_page(COHORTS, {"basis": "Returned"})
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -87,6 +87,7 @@ def test_a_wrong_password_is_refused_and_slowed_down():
     assert first >= 0.2 and second >= 0.4
 
 
+@pytest.mark.slow
 def test_the_right_password_opens_the_dashboard():
     at = sign_in(app({"passwords": HASHES}).run(), VIEWER_PW)
     assert not at.exception and at.metric and at.get("plotly_chart")

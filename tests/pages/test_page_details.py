@@ -217,6 +217,7 @@ def test_support_experience_filters_come_from_the_url(demo_db, con):
     assert 0 < shown == expected < everyone
 
 
+@pytest.mark.slow
 def test_a_database_from_an_older_version_is_brought_up_to_date_first(tmp_path, monkeypatch):
     import duckdb
 
@@ -251,6 +252,7 @@ def test_tile_deltas_that_round_to_zero_say_no_change(delta, unit, shown):
     assert format_delta(delta, unit) == shown
 
 
+@pytest.mark.slow
 def test_support_kpis_for_one_priority_show_its_tickets_only(demo_db, con):
     at = open_page("pages/4_Support_KPIs.py")
     control = next(b for b in at.get("button_group") if b.key == "support_priority")

@@ -14,6 +14,10 @@ from views import needs
 from tests import matrix
 from tests.pages.conftest import PAGES, ROOT, open_page
 
+# Every page on every partial-data snapshot: about 60 page runs and the snapshots' imports, a
+# minute or more; the fast set (`pytest -m "not slow"`) leaves it to the full run.
+pytestmark = pytest.mark.slow
+
 # Every page a viewer can open, the reason mapping included.
 ALL_PAGES = {**PAGES, "Reason mapping": "pages/8_Reason_mapping.py"}
 README = "README, Your data"

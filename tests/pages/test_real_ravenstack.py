@@ -14,6 +14,9 @@ from queries.movements import period_movements
 from tests.pages.conftest import app_reading, open_page
 from tests.unit.test_real_exports import REAL, _effective_churn, raw
 
+# The real RavenStack export imported, then whole pages run on it: seconds per test.
+pytestmark = pytest.mark.slow
+
 MAPS = {"customers.customer_id": "account_id", "customers.churned": "churn_flag",
         "customers.plan": "plan_tier", "churn_events.customer_id": "account_id",
         "churn_events.churn_reason": "reason_code", "subscriptions.customer_id": "account_id",

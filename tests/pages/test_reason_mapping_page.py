@@ -166,6 +166,7 @@ def test_a_link_pinned_to_the_older_snapshot_keeps_its_mapping(live):
     assert any("older snapshot" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 def test_saving_without_a_category_changes_nothing(live):
     before = snapshots.resolve(live)
     at = save(open_page(PAGE, editor=True), {})
@@ -204,6 +205,7 @@ def test_the_churn_reasons_warning_tells_no_reason_from_unmapped(live):
             "for one when customers cancel).") in warnings, warnings
 
 
+@pytest.mark.slow
 def test_the_data_page_lists_the_mapping_versions(live):
     save(open_page(PAGE, editor=True), {"pricing": {"category": "Price"}})
     at = open_page(DATA)

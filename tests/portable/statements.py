@@ -3,7 +3,7 @@ real query functions on a small snapshot through a recording connection.
 
     live = build_snapshot(folder)        # tests/matrix.py's customers, tickets, NPS and MRR, plus
                                          # activity and a few nulls and odd spellings
-    statements = collect(live)           # [Statement(id, sql, params, columns, rows, ordered)]
+    statements = collect(live)           # [Statement(id, sql, params, columns, rows); .ordered parsed on demand]
 
 CALLS names each call (query function, arguments, filters): every function of queries.__all__
 with every grain, basis, breakdown and mode it takes, and the shared filters set. A statement
@@ -215,7 +215,12 @@ class Statement:
     params: dict
     columns: tuple[str, ...]
     rows: list[tuple]
-    ordered: bool  # the statement ends in ORDER BY: rows compare in order
+
+    @property
+    def ordered(self) -> bool:
+        """The statement ends in ORDER BY: rows compare in order. Parsed when a test asks, not
+        when the module is collected (each xdist worker collects it, mostly to deselect it)."""
+        return _ordered(self.sql)
 
 
 class _Recorder:
@@ -268,7 +273,7 @@ def collect(live: Path, calls=None) -> list[Statement]:
                 if text.strip() == "select default_as_of from meta":
                     statement_id = "snapshot_as_of"
                 ids.add(statement_id)
-                out.append(Statement(statement_id, text, params, columns, rows, _ordered(text)))
+                out.append(Statement(statement_id, text, params, columns, rows))
     finally:
         con.close()
     return out

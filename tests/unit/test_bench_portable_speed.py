@@ -49,7 +49,7 @@ def test_tables_read_leaves_out_cte_names():
 
 
 def _statement(sid: str, rows: list[tuple]) -> Statement:
-    return Statement(sid, "select 1", {}, ("n",), rows, ordered=False)
+    return Statement(sid, "select 1", {}, ("n",), rows)  # no ORDER BY: unordered
 
 
 def test_time_statements_records_matches_limits_and_medians():

@@ -40,6 +40,7 @@ def _kept(live, con, name, f=None, **kwargs):
     return dv.lookup(live, dv.facts_version(con), name, (f or Filters()).resolve(con), kwargs)
 
 
+@pytest.mark.slow
 def test_every_default_view_call_is_kept_and_equals_the_live_result(live, con):
     calls = dv.all_calls(queries.filter_options(con))
     files = [p for p in dv.views_dir(live).iterdir() if not p.name.startswith("complete-")]

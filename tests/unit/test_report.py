@@ -21,6 +21,10 @@ from data.demo.generate import generate
 from outputs.report.__main__ import main, parse_filters
 from outputs.report.blocks import tiles_block
 
+# Most tests here read one board pack written for the module (every page's sections and charts
+# rendered): seconds to build.
+pytestmark = pytest.mark.slow
+
 SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention",
             "At risk")
 # Overview churn rate; heatmap, curves; reasons bars, reasons trend; FRT, CSAT, volume;

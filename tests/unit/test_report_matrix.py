@@ -12,6 +12,9 @@ import pytest
 from outputs.report.__main__ import main
 from tests import matrix
 
+# The board pack written on every partial-data snapshot: seconds per snapshot.
+pytestmark = pytest.mark.slow
+
 SECTIONS = ("Overview", "Cohorts", "Churn reasons", "Support KPIs", "Support × retention", "At risk")
 # Sections each snapshot has nothing for (the left-out line names why).
 NO_SECTION = {"customers_only": {"Support KPIs", "Support × retention"},

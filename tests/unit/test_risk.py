@@ -282,6 +282,7 @@ def _after(value, end) -> bool:
     return value is not None and pd.Timestamp(value) >= pd.Timestamp(end)
 
 
+@pytest.mark.slow
 def test_deleting_every_event_after_the_cutoff_changes_nothing(tmp_path):
     customers, nps, tickets = nps_history()
     activity = [dict(customer_id=c["customer_id"], occurred_at=f"{day} 08:00")
