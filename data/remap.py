@@ -7,7 +7,8 @@
                                  "owner_team": "Pricing / Finance"}], saved_by="ana@example.com")
 
 The live snapshot is copied, its churn_reason_categories replaced (a file) or extended (rows an
-editor added on the Reason mapping page), the derived tables rebuilt, and
+editor added on the Reason mapping page), the derived tables that read the mapping rebuilt (the
+per-customer facts; tickets, histories and contacts keyed by customer are the parent's), and
 the copy published as a new snapshot through snapshots.building: the live path switches only when
 all of it worked, and links pinned to older snapshots keep the mapping they were made with. The
 customers, tickets and every other source table are the parent's bytes, untouched, and so is its
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,8 +46,17 @@ ROWS_NAME = "reason mapping"
 
 
 # Tables computed from the source tables (data/build/facts.sql), and the default views older builds
-# kept inside the snapshot (stored_results): rebuilt or dropped.
+# kept inside the snapshot (stored_results): all rebuilt or dropped when the snapshot's derived
+# tables were built by other SQL than today's.
 DERIVED = ("stored_results", "ticket_facts", "mrr_facts", "nps_facts", "customer_facts")
+# A derived table reads the mapping when its statement names the mapping or a column made from it:
+# only those are rebuilt by a re-mapping (the others, tickets and histories keyed by customer,
+# take minutes at millions of rows and cannot change).
+MAPPING_WORDS = re.compile(r"\b(churn_reason_categories|churn_category|churn_owner_team)\b")
+CREATE_TABLE = re.compile(r"create\s+or\s+replace\s+table\s+(\w+)", re.IGNORECASE)
+
+# progress(fraction, words): what a re-mapping is doing, for a page that shows it.
+Progress = Callable[[float, str], None]
 
 
 class RemapStale(RuntimeError):
@@ -67,7 +78,7 @@ class Remapped:
 
 def remap_file(live: Path, reasons_csv: Path, saved_by: str, how: str = "command line",
                mapping: dict[str, dict[str, str]] | None = None,
-               keep: int = settings.SNAPSHOTS_KEEP) -> Remapped:
+               keep: int = settings.SNAPSHOTS_KEEP, **hooks) -> Remapped:
     """A new snapshot of the live one whose mapping is the file's (reason, category[, owner_team]).
 
     The file is checked exactly like an import's --reasons file (`mapping` as the importer's, e.g.
@@ -94,17 +105,19 @@ def remap_file(live: Path, reasons_csv: Path, saved_by: str, how: str = "command
         con.execute("delete from churn_reason_categories")
         insert(con, staged["churn_reason_categories"])
 
-    return _remap(Path(live), fill, saved_by, how, None, keep)
+    return _remap(Path(live), fill, saved_by, how, None, keep, **hooks)
 
 
 def add_reasons(live: Path, rows: list[dict], saved_by: str, how: str = "app",
-                expected: Path | None = None, keep: int = settings.SNAPSHOTS_KEEP) -> Remapped:
+                expected: Path | None = None, keep: int = settings.SNAPSHOTS_KEEP,
+                **hooks) -> Remapped:
     """A new snapshot of the live one whose mapping is its own plus `rows` (reason, category,
     owner_team; a blank owner_team takes the team the category already has).
 
     `expected`: the snapshot file the editor was looking at; when the live path has moved on
     since, RemapStale and nothing changes. A row breaking a rule raises ImportRejected naming
-    its row (1-based, as the editor sees it).
+    its row (1-based, as the editor sees it). `hooks`: progress (a Progress) and after_build
+    (con, meta), as build.finalize's: run on the new snapshot before it is published.
     """
     def fill(con) -> None:
         con.execute("create temp table added (row_id integer, reason varchar, category varchar, "
@@ -139,7 +152,7 @@ def add_reasons(live: Path, rows: list[dict], saved_by: str, how: str = "app",
             """
         )
 
-    return _remap(Path(live), fill, saved_by, how, expected, keep)
+    return _remap(Path(live), fill, saved_by, how, expected, keep, **hooks)
 
 
 def chosen_rows(table) -> list[dict]:
@@ -209,27 +222,83 @@ def _row_problems(con) -> list[Problem]:
 
 
 def _remap(live: Path, fill: Callable, saved_by: str, how: str, expected: Path | None,
-           keep: int) -> Remapped:
+           keep: int, progress: Progress | None = None,
+           after_build: Callable | None = None) -> Remapped:
+    say = progress or (lambda fraction, words: None)
     parent = snapshots.resolve(live)
     if not parent.is_file():
         raise FileNotFoundError(f"no database at {live}: import data first (python -m data.load "
                                 "--out PATH --customers FILE)")
     if expected is not None and Path(expected).resolve() != parent:
         raise RemapStale("the data changed since this page was opened")
-    with snapshots.building(live, keep) as (tmp, snapshot_id):
-        shutil.copyfile(parent, tmp)
-        con = duckdb.connect(str(tmp), config={"memory_limit": settings.DUCKDB_MEMORY_LIMIT})
-        try:
-            result = _rebuild(con, fill, snapshot_id, saved_by, how)
-        finally:
-            con.close()
-        # Checked again just before publishing: an import finished meanwhile must not be undone.
-        if snapshots.resolve(live) != parent:
-            raise RemapStale("the data changed while the mapping was being saved")
+    views = None
+    try:
+        with snapshots.building(live, keep) as (tmp, snapshot_id):
+            views = snapshots.snapshot_path(live, snapshot_id).with_suffix(".views")
+            say(0.0, "copying the current snapshot")
+            shutil.copyfile(parent, tmp)
+            con = duckdb.connect(str(tmp), config={"memory_limit": settings.DUCKDB_MEMORY_LIMIT})
+            try:
+                parent_id, parent_built = con.execute(
+                    "select snapshot_id, built_at from meta").fetchone()
+                result = _rebuild(con, fill, snapshot_id, saved_by, how, say)
+                if after_build is not None:
+                    after_build(con, {"snapshot_id": snapshot_id, "parent": str(parent),
+                                      "parent_id": parent_id, "parent_built_at": parent_built})
+            finally:
+                con.close()
+            # Checked again just before publishing: an import finished meanwhile must not be
+            # undone.
+            if snapshots.resolve(live) != parent:
+                raise RemapStale("the data changed while the mapping was being saved")
+            say(1.0, "publishing the new snapshot")
+    except BaseException:
+        # What was kept beside a snapshot that was never published goes with it.
+        if views is not None and not views.with_suffix(snapshots.SUFFIX).exists():
+            shutil.rmtree(views, ignore_errors=True)
+        raise
     return result
 
 
-def _rebuild(con, fill: Callable, snapshot_id: str, saved_by: str, how: str) -> Remapped:
+def mapping_statements(facts_sql: str) -> list[tuple[str, str]]:
+    """(table, statement) of each derived table whose statement reads the reason mapping, in the
+    order data/build/facts.sql builds them."""
+    found = []
+    for statement in duckdb.extract_statements(facts_sql):
+        created = CREATE_TABLE.search(statement.query)
+        if created and MAPPING_WORDS.search(statement.query):
+            found.append((created.group(1), statement.query))
+    return found
+
+
+def rebuild_mapped_facts(con) -> list[str]:
+    """Rebuild the derived tables that read the reason mapping (the others are unchanged by it);
+    every derived table when the snapshot's were built by other SQL than today's. Their names."""
+    try:
+        version = con.execute("select version from facts_version").fetchone()[0]
+    except duckdb.Error:
+        version = None
+    if version != build.facts_version():
+        # Dropped first, so the rebuild reuses their blocks instead of growing the copied file
+        # (a re-mapping of a 3,000-customer demo grew it 6.3 -> 10.5 MB without this).
+        for table in DERIVED:
+            con.execute(f"drop table if exists {table}")
+        con.execute("checkpoint")
+        build.build_facts(con)
+        return CREATE_TABLE.findall(build.FACTS_SQL.read_text())
+    con.execute("drop table if exists stored_results")
+    build.add_missing_tables(con)
+    rebuilt = []
+    for table, statement in mapping_statements(build.FACTS_SQL.read_text()):
+        con.execute(f"drop table if exists {table}")
+        con.execute("checkpoint")
+        con.execute(statement)
+        rebuilt.append(table)
+    return rebuilt
+
+
+def _rebuild(con, fill: Callable, snapshot_id: str, saved_by: str, how: str,
+             say: Progress) -> Remapped:
     con.execute(MACROS)
     parent_id, parent_built, parent_kind = con.execute(
         "select snapshot_id, built_at, source_kind from meta").fetchone()
@@ -239,13 +308,10 @@ def _rebuild(con, fill: Callable, snapshot_id: str, saved_by: str, how: str) -> 
         # A snapshot built before versions were recorded: its own mapping is version 1.
         build.record_mapping_version(con, parent_id, parent_built, build.BUILT_BY[parent_kind],
                                      parent_kind, None)
+    say(0.2, "checking the mapped reasons")
     fill(con)
-    # Dropped first, so the rebuild reuses their blocks instead of growing the copied file (a
-    # re-mapping of a 3,000-customer demo grew it 6.3 -> 10.5 MB without this).
-    for table in DERIVED:
-        con.execute(f"drop table if exists {table}")
-    con.execute("checkpoint")
-    build.build_facts(con)
+    say(0.25, "re-mapping the churned customers")
+    rebuild_mapped_facts(con)
     saved_at = datetime.now(timezone.utc).replace(tzinfo=None)
     source = json.loads(con.execute("select source from meta").fetchone()[0])
     source["remapped_from"] = parent_id
@@ -266,6 +332,7 @@ def _rebuild(con, fill: Callable, snapshot_id: str, saved_by: str, how: str) -> 
         """
     ).fetchall()
     # A new mapping changes which churn reasons count as mapped (data/capabilities.py).
+    say(0.5, "what this data can show")
     capabilities.store(con, capabilities.compute(con))
     con.execute("checkpoint")
     return Remapped(snapshot_id, parent_id, version, before, after, reasons,

@@ -6,15 +6,16 @@ from datetime import date
 import streamlit as st
 
 import charts
-from app import frame, ui
+from app import exports, frame, ui
 from views import catalog
 from words import definitions, narrative
 from words.formatting import count, money
 
 HORIZON = catalog.RISK_DAYS
-# On screen the highest risks only: a large snapshot's whole list would be megabytes in the
-# browser; the call list (CSV) has every customer of the selection.
-SHOWN = 1_000
+# On screen the highest risks only (queries.churn_risk_top): a large snapshot's whole list would
+# be megabytes in the browser; the call list (CSV, made on a click) has every customer of the
+# selection.
+SHOWN = catalog.RISK_SHOWN
 # The drivers last: they take the rest of the row and wrap nothing off on a wide screen; the
 # MRR itself is in the call list.
 LIST_COLUMNS = {
@@ -73,9 +74,9 @@ if record["auc"] is not None:
     ui.draw("risk.calibration", chart, n=record["customers"])
 
 ui.heading("risk.list")
-scores = ui.ask("risk.list", f)
-if scores is not None and not ui.empty(scores, ui.nothing()):
-    totals = ui.compute("risk_totals", scores)
+shown = ui.ask("risk.list", f)
+totals = ui.ask("risk.list", f, 1)
+if shown is not None and totals is not None and not ui.empty(shown, ui.nothing()):
     cols = st.columns(3)
     cols[0].metric("Active customers scored", f"{totals['customers']:,}", border=True)
     cols[1].metric(f"Expected to leave in {HORIZON} days", f"{totals['expected_churners']:,.0f}",
@@ -83,7 +84,6 @@ if scores is not None and not ui.empty(scores, ui.nothing()):
     if ui.offered(["risk.mrr"]):
         cols[2].metric(f"MRR at risk in the next {HORIZON} days", money(totals["mrr_at_risk"]),
                        border=True, help=definitions.DEFINITIONS["mrr_at_risk"].formula)
-    shown = scores.head(SHOWN)
     # A column the import never had (no names, no MRR) is left out, not shown empty.
     kept = ui.with_values({"risk_pct": "", "name": "customers.name", "customer_id": "",
                            "mrr_at_risk": "customers.mrr", "drivers": ""})
@@ -92,14 +92,15 @@ if scores is not None and not ui.empty(scores, ui.nothing()):
                  column_config=columns, column_order=list(columns), key="risk_list")
     left, right = st.columns([4, 1], vertical_alignment="center")
     with left:
-        more = (f"the {SHOWN:,} highest shown, " if len(scores) > SHOWN else "")
-        ui.caption(catalog.ITEMS["risk.list"].definition, n=len(scores),
+        more = (f"the {SHOWN:,} highest shown, " if totals["customers"] > SHOWN else "")
+        ui.caption(catalog.ITEMS["risk.list"].definition, n=totals["customers"],
                    note=f"highest risk first · {more}drivers "
                    "named for the fifth of all customers with the highest risk (at most "
                    f"{catalog.RISK_DRIVER_CUSTOMERS:,}) · the call list "
                    "has every customer of the selection with their signals")
     with right:
-        ui.download(scores, "at_risk_call_list", label="Call list")
+        exports.prepared_download("at_risk_call_list", "Call list", "churn_risk", f,
+                                  horizon_days=HORIZON)
     if ui.offered(["risk.outreach"]):
         st.page_link("pages/10_Outreach.py", label="Outreach: your team's contacts and whether "
                      "contacted customers stayed", icon=":material/campaign:")

@@ -1,6 +1,7 @@
 """Reason mapping: every raw churn reason with its count, category and owning team. Editors map
 the reasons the mapping does not list and save a new mapping version (a new snapshot, so links
-pinned to older snapshots keep theirs); everyone else reads."""
+pinned to older snapshots keep theirs), written in the background while the page shows its
+progress; everyone else reads."""
 
 
 import streamlit as st
@@ -34,6 +35,44 @@ READ_ONLY = ["reason", "customers_lost", "share_pct"]
 f, con = frame.frame("Reason mapping", needs_customers=False)
 info = database.current()
 
+
+@st.fragment(run_every=1.0)
+def remap_progress(job: mapping.Job) -> None:
+    """The running re-mapping's progress, redrawn every second; the whole page runs again when
+    it has finished (to show the result and switch to the new snapshot)."""
+    if job.finished is not None:
+        st.rerun()
+    st.progress(min(job.fraction, 1.0), text=f"Saving the new mapping version: {job.step}… "
+                f"({job.seconds:,.0f} s)")
+    st.caption(f"Mapping {ui.markdown_text(job.what)}, started by {job.by}. Every page keeps "
+               "showing the current mapping until the new snapshot is ready, then switches to "
+               "it at once; you can leave this page meanwhile.")
+
+
+def remap_outcome(outcome: mapping.Saved) -> None:
+    """What the finished re-mapping this session started did."""
+    if outcome.error_id is not None:
+        st.error(f"Nothing was saved: writing the new snapshot failed (error id "
+                 f"{outcome.error_id}). The current mapping is unchanged.", icon=":material/error:")
+    elif outcome.problems:
+        st.error("Nothing was saved:\n\n" + "\n".join(
+            f"- {ui.markdown_text(str(p))}" for p in outcome.problems), icon=":material/rule:")
+    elif outcome.stale:
+        st.warning("The data changed since this page was opened (an import, or another "
+                   "editor saved a mapping). Nothing was saved: reload the page and "
+                   "map again.", icon=":material/sync_problem:")
+    else:
+        st.session_state["mapping_saved"] = outcome.meta
+        sharing.follow_latest()
+        st.rerun()
+
+
+job = mapping.current_job()
+if (job is not None and job.finished is not None
+        and st.session_state.get("mapping_job") == job.job_id):
+    del st.session_state["mapping_job"]
+    remap_outcome(job.outcome)
+running = job if job is not None and job.finished is None else None
 saved = st.session_state.pop("mapping_saved", None)
 if saved is not None:
     st.success(
@@ -68,7 +107,9 @@ c.metric("Gave no reason", f"{int(no_reason['customers_lost'].sum()):,}", border
 
 st.subheader("Reasons not mapped")
 is_live = mapping.is_live()
-if unmapped.empty:
+if running is not None:
+    remap_progress(running)  # for viewers too: the numbers here are about to change
+elif unmapped.empty:
     st.success("Every reason customers gave is in the mapping.", icon=":material/check_circle:")
 elif not auth.is_editor():
     st.info("Only editors can map reasons" + (
@@ -82,8 +123,9 @@ elif not is_live:
             "reasons.", icon=":material/history:")
 else:
     st.caption("Pick a category from the list, or type a new one; the team is the category's "
-               "own when left blank. Saving writes a new snapshot with this mapping: every page "
-               "uses it at once, and links pinned to older snapshots keep theirs.")
+               "own when left blank. Saving writes a new snapshot with this mapping in the "
+               "background: every page switches to it when it is ready, and links pinned to "
+               "older snapshots keep theirs.")
     # Keyed by snapshot: after a save the new snapshot's editor starts empty, instead of
     # applying the saved edits to the rows that moved up into their places.
     edited = st.data_editor(
@@ -113,23 +155,11 @@ else:
         if not rows:
             st.warning("Pick or type a category for at least one reason, then save.")
         else:
-            with st.spinner("Saving: writing a new snapshot with this mapping…"):
-                outcome = ui.derive("saving the reason mapping", mapping.save, rows)
-            if outcome is None:
-                pass  # ui.derive has shown the short error message with its id
-            elif outcome.refused:
+            started = mapping.start(rows)
+            if isinstance(started, mapping.Saved):
                 st.error("Only editors can save a mapping.", icon=":material/lock:")
-            elif outcome.problems:
-                st.error("Nothing was saved:\n\n" + "\n".join(
-                    f"- {ui.markdown_text(str(p))}" for p in outcome.problems),
-                    icon=":material/rule:")
-            elif outcome.stale:
-                st.warning("The data changed since this page was opened (an import, or another "
-                           "editor saved a mapping). Nothing was saved: reload the page and "
-                           "map again.", icon=":material/sync_problem:")
             else:
-                st.session_state["mapping_saved"] = outcome.meta
-                sharing.follow_latest()
+                st.session_state["mapping_job"] = started.job_id
                 st.rerun()
 
 with st.expander(f"Categories in the mapping ({len(categories):,})", icon=":material/category:"):

@@ -23,6 +23,7 @@ from queries.profile import (
 )
 from queries.revenue import revenue_retention
 from queries.risk import churn_risk, churn_risk_totals, risk_backtest, risk_totals
+from queries.risk_list import churn_risk_top
 from queries.support import nps, support_kpis
 from queries.survival import (
     early_support_excluded, logrank_p, survival, survival_at, tenure_logrank_p, tenure_survival,
@@ -81,4 +82,5 @@ __all__ = [
     "risk_backtest",
     "risk_totals",
     "churn_risk_totals",
+    "churn_risk_top",
 ]

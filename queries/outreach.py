@@ -22,6 +22,10 @@ OUTREACH_BREAKDOWNS = {
 PREVIOUS = {"none": "previous_at", "channel": "previous_channel_at",
             "campaign": "previous_campaign_at"}
 RETENTION_DAYS = 90
+# The filters outreach_contacts.sql applies to outreach_facts' own columns (with the as-of date);
+# any other one set needs the join on the selected customers.
+CARRIED = {"as_of", "as_of_end", "plans", "segments", "signup_from", "signup_to"}
+SELECTED_JOIN = "join selected as cf using (customer_key)"
 LOGRANK_COLUMNS = ["events", "observed_minus_expected", "variance"]
 
 
@@ -30,12 +34,21 @@ def _group(by: str) -> str:
     return OUTREACH_BREAKDOWNS[by]
 
 
+def contacts_sql(text: str, params: dict) -> str:
+    """`text` with outreach_contacts' join on the selected customers, left out when every filter
+    set in `params` (Filters.params) is one outreach_facts carries (a plan filter then reads the
+    contacts alone)."""
+    joined = any(value is not None for key, value in params.items() if key not in CARRIED)
+    return text.replace("/*selected_join*/", SELECTED_JOIN if joined else "")
+
+
 def outreach_kpis(con, f: Filters, grain: str = "month", by: str = "none") -> pd.DataFrame:
     """Row per group x period of contact: period, group, contacts, responses, response_rate_pct,
     median_response_h, actions, actions_per_response, is_complete. `by`: none (group 'All'),
     channel or campaign. Definitions in outreach_kpis.sql."""
     text = grain_sql("outreach_kpis", grain).replace("/*group*/", _group(by))
-    df = run(con, text, f.params(con) | {"grain": grain})
+    params = f.params(con)
+    df = run(con, contacts_sql(text, params), params | {"grain": grain})
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df[["period", "group", *df.columns.drop(["period", "group"])]]
 
@@ -46,14 +59,15 @@ def outreach_totals(con, f: Filters, by: str = "none") -> pd.DataFrame:
     median_response_h, actions, actions_per_response; most contacts first. No rows without
     contacts. Definitions in outreach_totals.sql."""
     text = load_sql("outreach_totals").replace("/*group*/", _group(by))
-    return run(con, text, f.params(con))
+    params = f.params(con)
+    return run(con, contacts_sql(text.replace("/*previous*/", PREVIOUS[by]), params), params)
 
 
-def _retention_params(con, f: Filters, grain: str, days: int) -> dict:
+def _retention_params(grain: str, days: int) -> dict:
     check_choice("grain", grain, GRAINS)
     if int(days) < 1:
         raise ValueError(f"days must be at least 1, not {days!r}")
-    return f.params(con) | {"grain": grain, "days": int(days)}
+    return {"grain": grain, "days": int(days)}
 
 
 def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS, grain: str = "month",
@@ -66,9 +80,10 @@ def outreach_retention(con, f: Filters, days: int = RETENTION_DAYS, grain: str =
     campaign with a contacted customer, in a first column named `by`, in its order; each is
     compared with the customers contacted by none. Definitions in outreach_retention.sql and
     outreach_subjects.sql."""
-    text = load_sql("outreach_retention").replace("/*group*/", _group(by))
-    params = _retention_params(con, f, grain, days) | {"by_none": by == "none"}
-    df = run(con, text.replace("/*previous*/", PREVIOUS[by]), params)
+    text = grain_sql("outreach_retention", grain).replace("/*group*/", _group(by))
+    params = f.params(con)
+    df = run(con, contacts_sql(text.replace("/*previous*/", PREVIOUS[by]), params),
+             params | _retention_params(grain, days) | {"by_none": by == "none"})
     df["p_value"] = [_logrank_p(*terms) for terms in df[LOGRANK_COLUMNS].itertuples(index=False)]
     df = df.drop(columns=LOGRANK_COLUMNS)
     return df.drop(columns="split") if by == "none" else df.rename(columns={"split": by})

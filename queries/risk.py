@@ -18,7 +18,7 @@ the default views are), so a filter change never refits (queries/risk_fit.py).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import astuple, replace
 from datetime import date
 
 import numpy as np
@@ -120,11 +120,20 @@ def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFram
     themselves. No rows when there is no score (risk_backtest's status and reason say why)."""
     f = f.resolve(con)
     result = fit(con, f.as_of, horizon_days)
+    last = _LAST.get("list")
+    if last is not None and last[0] is result and last[1] == astuple(f):
+        return last[2].copy(deep=False)
     chosen = _selected(con, f)
     df, order = _pick(con, result, "ranked", chosen)
     df["mrr"] = chosen["mrr"].to_numpy(dtype=float)[order]
     df["mrr_at_risk"] = df["risk"] * df["mrr"]
-    return df
+    _LAST["list"] = (result, astuple(f), df)
+    return df.copy(deep=False)
+
+
+# The last list made (its fit, filters and rows): the At risk page asks for its head and its
+# totals in one view, which would otherwise select and sort every scored customer twice.
+_LAST: dict[str, tuple] = {}
 
 
 def churn_risk_totals(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:

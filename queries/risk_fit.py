@@ -92,13 +92,14 @@ def fit(con, as_of: date, horizon_days: int = HORIZON_DAYS) -> Fit:
         raise ValueError(f"horizon_days must be at least 7, not {horizon_days!r}")
     facts = meta(con)
     path = _snapshot_file(con)
-    key = hashlib.sha256(json.dumps(
-        [str(facts.get("snapshot_id")), str(facts.get("built_at")), as_of.isoformat(), horizon,
-         _code_version()]).encode()).hexdigest()[:24]
+    key = kept_key(facts.get("snapshot_id"), facts.get("built_at"), as_of, horizon)
     if path is not None and (path, key) in _FITS:
         _FITS.move_to_end((path, key))
         return _FITS[(path, key)]
-    folder = Path(os.path.realpath(path)).with_suffix(".views") if path else None
+    # A build keeps its snapshot's views while the file is still "<snapshot>.duckdb.tmp": the
+    # fit goes beside the file it is renamed to, with the other kept views.
+    folder = (Path(os.path.realpath(path).removesuffix(".tmp")).with_suffix(".views")
+              if path else None)
     result = _read_kept(folder, key) if folder else None
     if result is None:
         result = _compute(con, as_of, horizon)
@@ -109,6 +110,14 @@ def fit(con, as_of: date, horizon_days: int = HORIZON_DAYS) -> Fit:
         while len(_FITS) > _FITS_KEPT:
             _FITS.popitem(last=False)
     return result
+
+
+def kept_key(snapshot_id, built_at, as_of: date, horizon_days: int) -> str:
+    """The name of a snapshot's fit (meta's snapshot_id and built_at) beside its file: files
+    KEPT_PREFIX + key + "-today.parquet", "-cutoff.parquet", "-summary.json"."""
+    return hashlib.sha256(json.dumps(
+        [str(snapshot_id), str(built_at), as_of.isoformat(), int(horizon_days),
+         _code_version()]).encode()).hexdigest()[:24]
 
 
 def _no_score(summary: dict, status: str, reason: str) -> Fit:

@@ -26,6 +26,7 @@ from queries.outreach import RETENTION_DAYS as OUTREACH_DAYS
 from queries.outreach import TILE_KPIS as OUTREACH_TILES
 from queries.risk import HORIZON_DAYS as RISK_DAYS
 from queries.risk import MAX_DRIVER_CUSTOMERS as RISK_DRIVER_CUSTOMERS
+from queries.risk_list import TOP_ROWS as RISK_SHOWN
 from views.section import (COMPARE_DIMENSIONS, EACH, EACH_DIMENSION, FirstOf, Page, Section,
                            tile)
 
@@ -48,13 +49,15 @@ CHANGE_REASONS = (
     ("churn_reasons", {"grain": "month"}, {"segments": EACH}),
 )
 
-# The churn score (queries/risk.py): its track record, then the list.
+# The churn score (queries/risk.py): its track record, then the list's head and its totals
+# (kept as a thousand rows and four numbers; the whole list is the call list, made on a click).
 RISK_CALLS = (
     ("risk_backtest", {"horizon_days": RISK_DAYS}),
-    ("churn_risk", {"horizon_days": RISK_DAYS}),
+    ("churn_risk_top", {"horizon_days": RISK_DAYS}),
+    ("churn_risk_totals", {"horizon_days": RISK_DAYS}),
 )
-# The Overview's tile: the track record and the list's totals (kept as four numbers).
-RISK_TILE_CALLS = (RISK_CALLS[0], ("churn_risk_totals", {"horizon_days": RISK_DAYS}))
+# The Overview's tile: the track record and the list's totals.
+RISK_TILE_CALLS = (RISK_CALLS[0], RISK_CALLS[2])
 
 OVERVIEW = Page("dashboard.py", "Overview", ":material/dashboard:", view="Overview", sections=(
     Section("overview.tiles", "the KPI tiles", (), "section", calls=OVERVIEW_SERIES,
@@ -345,7 +348,7 @@ NOT_STORED = {"cohort_customers", "table_profile", "reason_mapping", "mapping_ve
               "mapping_categories"}
 
 __all__ = ["EACH", "EACH_DIMENSION", "FILTERS", "FRAME_CALLS", "ITEMS", "NOT_STORED", "OUTREACH_DAYS",
-           "OUTREACH_TILES", "RISK_DAYS", "RISK_DRIVER_CUSTOMERS",
+           "OUTREACH_TILES", "RISK_DAYS", "RISK_DRIVER_CUSTOMERS", "RISK_SHOWN",
            "PAGES", "PAGE_CALLS", "PAGE_OF", "FirstOf", "Page", "Section", "page"]
 
 

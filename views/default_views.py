@@ -30,6 +30,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from dataclasses import asdict, replace
@@ -41,6 +42,7 @@ import pandas as pd
 
 from views import fingerprint
 import queries
+from queries import risk_fit
 from views import catalog, compare
 from data import build, snapshots
 from queries import Filters
@@ -187,16 +189,19 @@ def is_complete(snapshot_path: str | Path, facts: str | None) -> bool:
 
 
 def store(con, folder: Path, facts: str | None,
-          progress: Callable[[float, str], None] | None = None) -> int:
+          progress: Callable[[float, str], None] | None = None,
+          reuse_from: Path | None = None) -> int:
     """Compute and keep every default-view call whose result `folder` lacks; delete results no
     call of today's code names. Returns how many were computed.
+
+    `reuse_from`: the views folder of the snapshot this one was re-mapped from: a result there
+    of a function the reason mapping does not reach is taken (linked) instead of computed.
 
     A call that fails is left out (and logged): the page then computes it live and reports the
     error to the viewer the usual way, instead of the whole build failing over one chart.
     """
     folder.mkdir(parents=True, exist_ok=True)
     calls = all_calls(queries.filter_options(con))
-    default = Filters(as_of=queries.snapshot_as_of(con))
     default = Filters(as_of=queries.snapshot_as_of(con))
     wanted, computed = set(), 0
     for i, (name, kwargs, overrides) in enumerate(calls):
@@ -210,6 +215,10 @@ def store(con, folder: Path, facts: str | None,
                 continue
             wanted.add(stem)
             if (folder / f"{stem}.parquet").exists() or (folder / f"{stem}.json").exists():
+                continue
+            if reuse_from is not None and not fingerprint.reads_mapping(name) and any(
+                    _link(reuse_from / f"{stem}{suffix}", folder / f"{stem}{suffix}")
+                    for suffix in (".parquet", ".json")):
                 continue
             _write(folder, stem, getattr(queries, name)(con, f, **arguments))
             computed += 1
@@ -234,6 +243,47 @@ def after_build(live: Path) -> Callable:
         store(con, views_dir(path), build.facts_version())
 
     return hook
+
+
+def after_remap(live: Path, progress: Callable[[float, str], None] | None = None) -> Callable:
+    """The hook for data.remap: keeps the re-mapped snapshot's default views before it is
+    published, taking the parent snapshot's results (and its churn-score fit) where the reason
+    mapping does not reach them, computing the others."""
+
+    def hook(con, meta: dict) -> None:
+        folder = views_dir(snapshots.snapshot_path(live, meta["snapshot_id"]))
+        parent = views_dir(meta["parent"])
+        folder.mkdir(parents=True, exist_ok=True)
+        if not any(fingerprint.reads_mapping(name) for name in _RISK_FUNCTIONS):
+            as_of, days = queries.snapshot_as_of(con), queries.risk.HORIZON_DAYS
+            mine = queries.meta(con)
+            old = risk_fit.kept_key(meta["parent_id"], pd.Timestamp(meta["parent_built_at"]),
+                                    as_of, days)
+            new = risk_fit.kept_key(mine["snapshot_id"], mine["built_at"], as_of, days)
+            for part in ("today.parquet", "cutoff.parquet", "summary.json"):
+                _link(parent / f"{risk_fit.KEPT_PREFIX}{old}-{part}",
+                      folder / f"{risk_fit.KEPT_PREFIX}{new}-{part}")
+        store(con, folder, build.facts_version(), progress, reuse_from=parent)
+
+    return hook
+
+
+_RISK_FUNCTIONS = ("risk_backtest", "churn_risk")
+
+
+def _link(found: Path, target: Path) -> bool:
+    """`target` the same bytes as `found` (a hard link; a copy on another file system), written
+    whole or not at all. Whether `found` was there."""
+    if not found.is_file():
+        return False
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(found, tmp)
+    except OSError:
+        shutil.copyfile(found, tmp)
+    os.replace(tmp, target)
+    return True
 
 
 def facts_version(con) -> str | None:

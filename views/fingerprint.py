@@ -64,6 +64,12 @@ def _sql_with_includes(name: str, sql: dict[str, str], seen: set[str]) -> list[s
 def version_of(name: str, defs: dict[str, list[ast.AST]], sql: dict[str, str]) -> str:
     """The version of top-level `name` given the package's definitions (definitions()) and SQL
     files ({stem: text})."""
+    return hashlib.sha256("\n".join(sorted(parts_of(name, defs, sql))).encode()).hexdigest()[:16]
+
+
+def parts_of(name: str, defs: dict[str, list[ast.AST]], sql: dict[str, str]) -> list[str]:
+    """What `name` is made of: each definition it reaches (as a syntax tree dump) and each SQL
+    file it reads ("stem.sql:text")."""
     todo, seen, parts, seen_sql = [name], set(), [], set()
     while todo:
         current = todo.pop()
@@ -79,7 +85,7 @@ def version_of(name: str, defs: dict[str, list[ast.AST]], sql: dict[str, str]) -
                     todo.append(node.attr)
                 elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                     parts += _sql_with_includes(node.value, sql, seen_sql)
-    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:16]
+    return parts
 
 
 @lru_cache(maxsize=None)
@@ -94,3 +100,21 @@ def version(name: str) -> str:
     """The version of queries.<name> as this process's code has it (read once per process)."""
     defs, sql = _package()
     return version_of(name, defs, sql)
+
+
+# Where the reason mapping reaches a query: the mapping table, the columns made from it
+# (customer_facts.churn_category, churn_owner_team), and the reason key it is matched on.
+_MAPPING = re.compile(r"\b(churn_reason_categories|churn_category|churn_owner_team)\b")
+# Every query selects its customers through these, which list every column of customer_facts:
+# they name the mapped columns without making a result depend on them.
+_EVERY_QUERY = ("selected_customers.sql:", "customer_dimensions.sql:")
+
+
+@lru_cache(maxsize=None)
+def reads_mapping(name: str) -> bool:
+    """Whether queries.<name>'s result can change with the churn-reason mapping: its code or its
+    SQL (beyond the shared customer selection) names the mapping or a column made from it. A
+    re-mapping keeps the other functions' results (views/default_views.py)."""
+    defs, sql = _package()
+    return any(_MAPPING.search(part) for part in parts_of(name, defs, sql)
+               if not part.startswith(_EVERY_QUERY))

@@ -309,6 +309,14 @@ order by is_pre_churn desc, act.occurred_at, cf.customer_key;
 --                       week, month or quarter when there was none before it in that period: the
 --                       index of the outreach retention comparison. An earlier as-of date cannot
 --                       make another contact first, only leave the first one not made yet.
+--   plan, segment, signup_date, churn_date : the customer's, as customer_facts holds them (the
+--                       churn date as in the file: the queries null one after their as-of date),
+--                       so the retention comparison reads its strata without a second join
+--   band_3_at, band_12_at : signup_date + 3 and + 12 months (clamped to month end), the first
+--                       days of the customer's 3-12 and 12+ months age bands
+--   contact_age_band  : the age band on the contact's day: '0-3 months' before band_3_at,
+--                       '3-12 months' before band_12_at, else '12+ months'
+-- Stored in plan, segment and customer order, so a plan or segment filter skips whole row groups.
 create or replace table outreach_facts as
 with labelled as (
     select
@@ -317,7 +325,13 @@ with labelled as (
         coalesce(nullif(trim(out.channel), ''), 'Unknown') as channel_label,
         coalesce(nullif(trim(out.campaign), ''), 'No campaign') as campaign_label,
         out.responded_at,
-        out.actions
+        out.actions,
+        cf.plan,
+        cf.segment,
+        cf.signup_date,
+        cf.churn_date,
+        (cf.signup_date + interval 3 month)::date as band_3_at,
+        (cf.signup_date + interval 12 month)::date as band_12_at
     from outreach as out
     join customer_facts as cf using (customer_id)
 )
@@ -333,5 +347,15 @@ select
     lag(contacted_at) over (partition by customer_key, channel_label
                             order by contacted_at, campaign_label) as previous_channel_at,
     lag(contacted_at) over (partition by customer_key, campaign_label
-                            order by contacted_at, channel_label) as previous_campaign_at
-from labelled;
+                            order by contacted_at, channel_label) as previous_campaign_at,
+    plan,
+    segment,
+    signup_date,
+    churn_date,
+    band_3_at,
+    band_12_at,
+    case when contacted_at::date < band_3_at then '0-3 months'
+         when contacted_at::date < band_12_at then '3-12 months'
+         else '12+ months' end as contact_age_band
+from labelled
+order by plan, segment, customer_key, contacted_at;

@@ -358,7 +358,7 @@ def at_risk(con, f: Filters, as_of: date, min_n: int, shown: Shown) -> Section:
     if record["status"] != "ok" or record["auc"] is None:
         return s
     if shown.can("risk.mrr"):
-        totals = queries.risk_totals(_ask(con, "risk.list", f))
+        totals = _ask(con, "risk.list", f, 1)
         s.add(f"<p>MRR at risk in the next {days} days: {esc(money(totals['mrr_at_risk']))} "
               f"(Σ churn risk × MRR over {totals['customers']:,} active customers); about "
               f"{totals['expected_churners']:,.0f} of them would leave if the past holds.</p>")

@@ -85,7 +85,7 @@ too_recent as (
 ),
 
 splits as (
-    select distinct split from contacted
+    select split from contacted_split
     union
     select 'All' as split where $by_none
 ),

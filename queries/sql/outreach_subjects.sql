@@ -15,8 +15,9 @@
 --   is_complete: index_date + $days <= as_of (the whole window has passed)
 --   day        : days from the index to the churn when it falls within $days, else $days
 --   is_churned : churn_date <= index_date + $days (retained = not is_churned)
--- Defines the CTEs member, firsts, contacted, compared_period, indexed, subject, cell,
--- band_span, band_edge, active, reached and not_reached; the last two are what the queries read:
+-- Defines the CTEs member, firsts, dated, periods, compared_period, side, indexed, subject,
+-- cell, contacted_split, band_span, band_edge, active, reached and not_reached; the queries read
+-- contacted_split (every split with a contacted customer) and the last two:
 --   reached     : the contacted customers (once per split and period of contact, complete or
 --                 not) counted per split x stratum x is_complete x day x is_churned (customers)
 --   not_reached : the not-contacted customers of each period whose window has passed, counted
@@ -34,74 +35,101 @@ member as (
 ),
 
 firsts as (
+    -- the contacts with their customer's stratum columns (outreach_contacts carries them)
     select
         /*group*/ as split,
-        date_trunc($grain, contact.contacted_at)::date as period,
-        contact.contacted_at,
-        coalesce(/*previous*/ < date_trunc($grain, contact.contacted_at), true) as is_split_first,
-        coalesce(contact.previous_at < date_trunc($grain, contact.contacted_at), true) as is_first,
-        member.plan,
-        member.segment,
-        member.signup_date,
-        member.churn_date,
-        member.band_3_at,
-        member.band_12_at
+        date_trunc($grain, contacted_at)::date as period,
+        contacted_at,
+        coalesce(/*previous*/ < date_trunc($grain, contacted_at), true) as is_split_first,
+        coalesce(previous_at < date_trunc($grain, contacted_at), true) as is_first,
+        plan, segment, signup_date, churn_date, band_3_at, band_12_at, contact_age_band
     from contact
-    join member using (customer_key)
 ),
 
-contacted as (
-    select split, period, contacted_at::date as index_date, plan, segment, signup_date, churn_date,
-           band_3_at, band_12_at
-    from firsts
-    where is_split_first
+dated as (
+    -- the first period with a contact of anyone (read from outreach_facts, not `contact`, so
+    -- that the contacts are read once; compared periods no selected customer was contacted in
+    -- add not-contacted strata that no contacted stratum matches, so they change nothing)
+    select period
+    from (
+        select date_trunc($grain, min(contacted_at))::date as period
+        from outreach_facts
+        where contacted_at < $as_of_end
+    ) as first_contact
+    where period is not null
 ),
+
+periods as (/*include:period_series*/),
 
 compared_period as (
-    select distinct period
-    from firsts
+    -- every period from the first contact's whose window has passed
+    select period
+    from periods
     where period + to_days($days::integer) <= $as_of
 ),
 
-indexed as (
-    -- a contacted customer at their index, once per split and period
-    select split, period, index_date, 1 as weight, plan, segment, signup_date, churn_date,
-           band_3_at, band_12_at
-    from contacted
+side as (
+    select 1 as weight
     union all
-    -- a customer contacted in a compared period: taken out of its not-contacted customers
-    select null::varchar as split, period, period as index_date, -1 as weight, plan, segment,
-           signup_date, churn_date, band_3_at, band_12_at
+    select -1 as weight
+),
+
+indexed as (
+    -- each first contact, once or twice: (weight 1) a contacted customer at their index, once
+    -- per split and period, in the age band of the contact's day; (weight -1) when it is the
+    -- customer's first of any group in a compared period, that customer taken out of the
+    -- period's not-contacted customers, at the period's first day
+    select
+        case when side.weight = 1 then firsts.split end as split,
+        firsts.period,
+        case when side.weight = 1 then firsts.contacted_at::date else firsts.period end
+            as index_date,
+        side.weight,
+        firsts.plan,
+        firsts.segment,
+        firsts.signup_date,
+        firsts.churn_date,
+        case when side.weight = 1 then firsts.contact_age_band
+             when firsts.period < firsts.band_3_at then '0-3 months'
+             when firsts.period < firsts.band_12_at then '3-12 months'
+             else '12+ months' end as age_band
     from firsts
-    where is_first and period in (select period from compared_period)
+    cross join side
+    where (side.weight = 1 and firsts.is_split_first)
+       or (side.weight = -1 and firsts.is_first
+           and firsts.period + to_days($days::integer) <= $as_of)
     union all
     -- a customer whose churn falls within the window of a compared period
     select null::varchar as split, compared_period.period, compared_period.period as index_date,
            1 as weight, cf.plan, cf.segment, cf.signup_date, cf.churn_date,
-           cf.band_3_at, cf.band_12_at
+           case when compared_period.period < cf.band_3_at then '0-3 months'
+                when compared_period.period < cf.band_12_at then '3-12 months'
+                else '12+ months' end as age_band
     from compared_period
-    join member as cf
+    join (select * from member where churn_date is not null) as cf
         on cf.churn_date > compared_period.period
         and cf.churn_date <= compared_period.period + to_days($days::integer)
 ),
 
 subject as (
+    -- in whole days from the index (the same as comparing with index_date + $days, without a
+    -- timestamp per row): churn_day = days to the churn, null when never churned
     select
         period,
         split,
         weight,
         plan,
         segment,
-        case when index_date < band_3_at then '0-3 months'
-             when index_date < band_12_at then '3-12 months'
-             else '12+ months' end as age_band,
-        index_date + to_days($days::integer) <= $as_of as is_complete,
-        coalesce(churn_date <= index_date + to_days($days::integer), false) as is_churned,
-        case when churn_date <= index_date + to_days($days::integer)
-            then datediff('day', index_date, churn_date) else $days end as day
-    from indexed
-    where signup_date <= index_date
-      and (churn_date is null or churn_date > index_date)
+        age_band,
+        datediff('day', index_date, $as_of) >= $days as is_complete,
+        coalesce(churn_day <= $days, false) as is_churned,
+        case when churn_day <= $days then churn_day else $days end as day,
+        signup_date <= index_date and (churn_day is null or churn_day > 0) as is_active
+    from (
+        select period, split, weight, plan, segment, age_band, index_date, signup_date,
+               datediff('day', index_date, churn_date) as churn_day
+        from indexed
+    ) as dated_subject
 ),
 
 band_span as (
@@ -148,18 +176,24 @@ active as (
 cell as (
     -- the subjects counted per split x stratum x day: what every later step adds up. A
     -- contacted customer's split is never null; the not-contacted side adds those churned within
-    -- the window (weight 1) and takes out those contacted in the period (weight -1)
-    select split, period, plan, segment, age_band, is_complete, day, is_churned,
+    -- the window (weight 1) and takes out those contacted in the period (weight -1). Only the
+    -- active at their index are subjects; a contacted customer who is not still names its split
+    select split, period, plan, segment, age_band, is_complete, day, is_churned, is_active,
            sum(weight) as customers,
            sum(case when split is null and weight = 1 then 1 else 0 end) as churned_in_window
     from subject
-    group by split, period, plan, segment, age_band, is_complete, day, is_churned
+    where split is not null or is_active
+    group by split, period, plan, segment, age_band, is_complete, day, is_churned, is_active
+),
+
+contacted_split as (
+    select distinct split from cell where split is not null
 ),
 
 reached as (
     select split, period, plan, segment, age_band, is_complete, day, is_churned, customers
     from cell
-    where split is not null
+    where split is not null and is_active
 ),
 
 not_reached as (

@@ -1,7 +1,10 @@
 -- grain: group ('All', channel or campaign), over every contact of the selected customers made
 -- before the end of the as-of day (outreach_contacts); the measures of outreach_kpis without the
 -- period, plus:
---   customers          = distinct customers contacted
+--   customers          = distinct customers contacted: their contacts with no earlier one of
+--                        the group (/*previous*/ null, outreach_facts), counted without a
+--                        distinct: the first contact of a customer and group is the same
+--                        whatever the as-of date, so it is in whenever any of theirs is
 --   channels           = the channels the group's contacts went through, comma-separated
 --   first_contact_date / last_contact_date = dates of its first and last contact
 -- Ordered by contacts, most first. /*group*/ comes from an allow-list.
@@ -23,7 +26,7 @@ channels as (
 measured as (
     select
         /*group*/ as grp,
-        count(distinct customer_key) as customers,
+        count(*) filter (where /*previous*/ is null) as customers,
         min(contacted_at)::date as first_contact_date,
         max(contacted_at)::date as last_contact_date,
         /*include:outreach_measures*/

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from app import ui
 from words import narrative
 import settings
 from words.formatting import money
@@ -44,7 +45,15 @@ def test_the_page_shows_the_track_record_and_the_list(demo_db, con):
     shown = at.dataframe[0].value
     assert list(shown["customer_id"][:5]) == list(scores["customer_id"][:5])
     assert shown["risk_pct"].is_monotonic_decreasing
+    # The call list is made on a click: the whole list (not the thousand rows shown), as CSV.
+    assert "Call list" not in [b.label for b in at.get("download_button")]
+    at.button(key="prepare_at_risk_call_list").click().run()
+    assert not at.exception and not at.error
     assert "Call list" in [b.label for b in at.get("download_button")]
+    assert "prepare_at_risk_call_list" not in [b.key for b in at.button]  # in its place
+    _, data, rows = at.session_state["_prepared_at_risk_call_list"]
+    assert rows == len(scores) and data == ui.csv_bytes(scores)
+    assert data.count(b"\n") == len(scores) + 1  # a header, then one line per customer
     # the demo has outreach contacts: the page links into Outreach
     assert any(link.label.startswith("Outreach:") for link in at.page_link)
 

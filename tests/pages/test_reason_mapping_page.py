@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import auth
+from app import auth, mapping
 import settings
 from data import snapshots
 from queries import connect
@@ -89,7 +89,13 @@ def save(at: AppTest, edits: dict[str, dict]) -> AppTest:
         "edited_rows": {reasons.index(reason): cells for reason, cells in edits.items()},
         "added_rows": [], "deleted_rows": []}
     at.button(key="mapping_save").click()
-    return at.run()
+    at.run()
+    if "mapping_job" in at.session_state:  # a job started, its result not shown yet
+        job = mapping.current_job()
+        # The page's fragment polls the background job every second; here it is waited for.
+        assert job.done.wait(120), f"the re-mapping is still at {job.step}"
+        at.run()  # the run the fragment starts when the job has finished
+    return at
 
 
 def churn_totals(at: AppTest) -> dict[str, int]:

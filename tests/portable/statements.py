@@ -183,6 +183,7 @@ def _calls() -> list[tuple[str, str, dict, Filters]]:
         ("churn_risk", "churn_risk", {"horizon_days": 90}, F),
         ("churn_risk[filters]", "churn_risk", {"horizon_days": 90}, F_DIMENSIONS),
         ("churn_risk_totals", "churn_risk_totals", {"horizon_days": 90}, F),
+        ("churn_risk_top", "churn_risk_top", {"horizon_days": 90}, F),
     ]
     for category in ("Price", "Competitor", "Other"):
         calls.append((f"raw_reasons[{category}]", "raw_reasons", {"category": category}, F))
