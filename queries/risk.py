@@ -120,9 +120,9 @@ def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFram
     themselves. No rows when there is no score (risk_backtest's status and reason say why)."""
     f = f.resolve(con)
     result = fit(con, f.as_of, horizon_days)
-    last = _LAST.get("list")
-    if last is not None and last[0] is result and last[1] == astuple(f):
-        return last[2].copy(deep=False)
+    last = _last_list(result, f)
+    if last is not None:
+        return last.copy(deep=False)
     chosen = _selected(con, f)
     df, order = _pick(con, result, "ranked", chosen)
     df["mrr"] = chosen["mrr"].to_numpy(dtype=float)[order]
@@ -136,6 +136,12 @@ def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFram
 _LAST: dict[str, tuple] = {}
 
 
+def _last_list(result: Fit, f: Filters) -> pd.DataFrame | None:
+    """The last list made, when it was made of this fit for these filters."""
+    last = _LAST.get("list")
+    return last[2] if last is not None and last[0] is result and last[1] == astuple(f) else None
+
+
 def churn_risk_totals(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
     """risk_totals of churn_risk's rows: the Overview's tile needs these four numbers, and as its
     default view they are kept as four numbers, not as the million-row list (which took 0.7 s to
@@ -143,8 +149,12 @@ def churn_risk_totals(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict
     the list's order (the same sums to the last bit), without building the list's wide rows: a
     third of a million rows of names, drivers and signals at 1M for one plan."""
     f = f.resolve(con)
+    result = fit(con, f.as_of, horizon_days)
+    last = _last_list(result, f)
+    if last is not None:  # the At risk page's head was just made of this view: no new selection
+        return risk_totals(last)
     chosen = _selected(con, f)
-    frame, rows, order = _positions(con, fit(con, f.as_of, horizon_days), "ranked", chosen)
+    frame, rows, order = _positions(con, result, "ranked", chosen)
     risk = pd.Series(frame["risk"].to_numpy()[rows])
     mrr = pd.Series(chosen["mrr"].to_numpy(dtype=float)[order])
     return risk_totals(pd.DataFrame({"risk": risk, "mrr": mrr, "mrr_at_risk": risk * mrr}))
