@@ -93,9 +93,9 @@ def _rows_of(con, result: Fit, part: str) -> tuple[pd.DataFrame, np.ndarray]:
     return made[part]
 
 
-def _pick(con, result: Fit, part: str, chosen: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows of the fit's frame `part` of the chosen customers (risk_selection's rows), in the
-    frame's order, and for each the position of its customer in `chosen`."""
+def _positions(con, result: Fit, part: str, chosen: pd.DataFrame):
+    """The fit's frame `part`, the rows of it of the chosen customers (risk_selection's rows) in
+    the frame's order, and for each the position of its customer in `chosen`."""
     frame, where = _rows_of(con, result, part)
     keys = chosen["customer_key"].to_numpy(dtype=np.int64)
     inside = keys < len(where)
@@ -103,7 +103,14 @@ def _pick(con, result: Fit, part: str, chosen: pd.DataFrame) -> tuple[pd.DataFra
     rows[inside] = where[keys[inside]]
     order = np.argsort(rows, kind="stable")
     order = order[rows[order] >= 0]
-    return frame.iloc[rows[order]].reset_index(drop=True), order
+    return frame, rows[order], order
+
+
+def _pick(con, result: Fit, part: str, chosen: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of the fit's frame `part` of the chosen customers, in the frame's order, and for
+    each the position of its customer in `chosen`."""
+    frame, rows, order = _positions(con, result, part, chosen)
+    return frame.iloc[rows].reset_index(drop=True), order
 
 
 def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFrame:
@@ -113,9 +120,9 @@ def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFram
     themselves. No rows when there is no score (risk_backtest's status and reason say why)."""
     f = f.resolve(con)
     result = fit(con, f.as_of, horizon_days)
-    last = _LAST.get("list")
-    if last is not None and last[0] is result and last[1] == astuple(f):
-        return last[2].copy(deep=False)
+    last = _last_list(result, f)
+    if last is not None:
+        return last.copy(deep=False)
     chosen = _selected(con, f)
     df, order = _pick(con, result, "ranked", chosen)
     df["mrr"] = chosen["mrr"].to_numpy(dtype=float)[order]
@@ -129,19 +136,44 @@ def churn_risk(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> pd.DataFram
 _LAST: dict[str, tuple] = {}
 
 
+def _last_list(result: Fit, f: Filters) -> pd.DataFrame | None:
+    """The last list made, when it was made of this fit for these filters."""
+    last = _LAST.get("list")
+    return last[2] if last is not None and last[0] is result and last[1] == astuple(f) else None
+
+
 def churn_risk_totals(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
     """risk_totals of churn_risk's rows: the Overview's tile needs these four numbers, and as its
     default view they are kept as four numbers, not as the million-row list (which took 0.7 s to
-    read back at 1M customers)."""
-    return risk_totals(churn_risk(con, f, horizon_days))
+    read back at 1M customers). Summed from the risk column and the selection's mrr alone, in
+    the list's order (the same sums to the last bit), without building the list's wide rows: a
+    third of a million rows of names, drivers and signals at 1M for one plan."""
+    f = f.resolve(con)
+    result = fit(con, f.as_of, horizon_days)
+    last = _last_list(result, f)
+    if last is not None:  # the At risk page's head was just made of this view: no new selection
+        return risk_totals(last)
+    chosen = _selected(con, f)
+    frame, rows, order = _positions(con, result, "ranked", chosen)
+    risk = pd.Series(frame["risk"].to_numpy()[rows])
+    mrr = pd.Series(chosen["mrr"].to_numpy(dtype=float)[order])
+    return risk_totals(pd.DataFrame({"risk": risk, "mrr": mrr, "mrr_at_risk": risk * mrr}))
 
 
-def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
-    if len(np.unique(y)) < 2:
+def roc_auc(y: np.ndarray, score: np.ndarray) -> float | None:
+    """Area under the ROC curve of `score` for the true/false labels `y` (None unless both occur):
+    the share of (churned, stayed) pairs the score orders right, a tie counting half, from the
+    Mann-Whitney rank sum, what sklearn's roc_auc_score gives. One sort of the scores: sklearn's
+    input checks and curve took 60% of the backtest's time at 1M customers."""
+    y = np.asarray(y, dtype=bool)
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    if positives == 0 or negatives == 0:
         return None
-    from sklearn.metrics import roc_auc_score
+    from scipy.stats import rankdata
 
-    return float(roc_auc_score(y, score))
+    ranks = rankdata(score)  # ties get their average rank
+    return float((ranks[y].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def calibration(risk: np.ndarray, churned: np.ndarray, bins: int = 10) -> list[dict]:
@@ -180,14 +212,15 @@ def risk_backtest(con, f: Filters, horizon_days: int = HORIZON_DAYS) -> dict:
     if result.summary["status"] != "ok":
         return out
     cutoff = date.fromisoformat(result.summary["cutoff"])
-    scored, _ = _pick(con, result, "at_cutoff", _selected(con, replace(f, as_of=cutoff)))
-    y = scored["is_churned_in_horizon"].astype(bool).to_numpy()
-    risk = scored["risk"].to_numpy(dtype=float)
-    out.update(customers=int(len(scored)), churned=int(y.sum()), auc=_auc(y, risk),
-               baseline_auc=_auc(y, scored["baseline_risk"].to_numpy(dtype=float)))
+    # the chosen rows of the columns read, not of the whole frame (its customer ids are strings)
+    frame, rows, _ = _positions(con, result, "at_cutoff", _selected(con, replace(f, as_of=cutoff)))
+    y = frame["is_churned_in_horizon"].to_numpy()[rows].astype(bool)
+    risk = frame["risk"].to_numpy(dtype=float)[rows]
+    out.update(customers=int(len(rows)), churned=int(y.sum()), auc=roc_auc(y, risk),
+               baseline_auc=roc_auc(y, frame["baseline_risk"].to_numpy(dtype=float)[rows]))
     if y.sum():
-        top = np.argsort(scored["rank"].to_numpy(), kind="stable")[
-            :max(1, int(round(len(scored) / 10)))]
+        top = np.argsort(frame["rank"].to_numpy()[rows], kind="stable")[
+            :max(1, int(round(len(rows) / 10)))]
         out["top_decile_capture_pct"] = float(y[top].sum() / y.sum() * 100)
     rows = calibration(risk, y.astype(float))
     out["calibration"] = rows

@@ -193,7 +193,9 @@ order by signup_date, customer_id;
 --   is_pre_churn          : created in the 90 days before the customer's churn date and not before
 --                           the signup, churn_date - 90 days <= created_at < churn_date and
 --                           created_at >= signup_date (false if never churned)
--- Stored in created_at order, so a created-date range skips whole row groups.
+-- Stored with the pre-churn tickets first, then in created_at order: the pre-churn queries read
+-- only the row groups of those 2% of tickets, and a created-date range still skips whole row
+-- groups in each of the two runs.
 create or replace table ticket_facts as
 select
     cf.customer_key,
@@ -223,7 +225,7 @@ select
     tkt.ces
 from tickets as tkt
 join customer_facts as cf using (customer_id)
-order by tkt.created_at, tkt.ticket_id;
+order by is_pre_churn desc, tkt.created_at, tkt.ticket_id;
 
 -- mrr_facts: mrr_history keyed by customer_key instead of the varchar customer_id, with each row's
 -- mrr 1, 2 and 3 months later (null where the customer has no row for that month), so that the
@@ -275,7 +277,7 @@ order by resp.responded_at, cf.customer_key;
 --   is_pre_churn     : in the 90 days before the customer's churn date and not before the signup,
 --                      churn_date - 90 days <= occurred_at < churn_date and occurred_at >=
 --                      signup_date (false if never churned)
--- Stored in occurred_at order, so a date range skips whole row groups.
+-- Stored with the pre-churn activity first, then in occurred_at order (as ticket_facts is).
 create or replace table activity_facts as
 select
     cf.customer_key,
@@ -293,7 +295,7 @@ select
     ) as is_pre_churn
 from activity as act
 join customer_facts as cf using (customer_id)
-order by act.occurred_at, cf.customer_key;
+order by is_pre_churn desc, act.occurred_at, cf.customer_key;
 
 -- outreach_facts: the outreach contacts keyed by customer_key instead of the varchar customer_id,
 -- for queries/sql/outreach_*.sql (joining millions of contacts on the integer is about ten times

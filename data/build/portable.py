@@ -118,6 +118,15 @@ def _spark_nested_cte_names(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def _spark_cte_materialized(tree: exp.Expression) -> exp.Expression:
+    """`with x as not materialized (...)` (DuckDB and Postgres: read the CTE's query where it is
+    used instead of storing its rows once): Spark has no such clause and always inlines, so the
+    hint is dropped."""
+    for cte in tree.find_all(exp.CTE):
+        cte.set("materialized", None)
+    return tree
+
+
 def _spark_cast_generator(tree: exp.Expression) -> exp.Expression:
     """DuckDB's unnest(generate_series(a, b, step))::date: sqlglot writes
     CAST(EXPLODE(SEQUENCE(...)) AS DATE), a generator nested in an expression, which Spark
@@ -199,7 +208,7 @@ def _spark_epoch(tree: exp.Expression) -> exp.Expression:
 OVERRIDES: dict[str, tuple[Callable[[exp.Expression], exp.Expression], ...]] = {
     "postgres": (_interval_functions, _postgres_unnest_series, _postgres_round),
     "spark": (_interval_functions, _spark_month_diff, _spark_percentiles, _spark_nested_cte_names,
-              _spark_cast_generator, _spark_decimal_literals, _spark_epoch),
+              _spark_cast_generator, _spark_decimal_literals, _spark_epoch, _spark_cte_materialized),
 }
 
 

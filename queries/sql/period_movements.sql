@@ -11,8 +11,11 @@
 --     that month counts 0); without one: their customers.mrr (today's, or at churn: not what
 --     they paid then), a null mrr counting 0.
 -- Built from per-period counts and running sums (no range join); the history is joined on its
--- month only.
-with selected as (/*selected_customers*/),
+-- month only. `selected` is not materialized: each of its three readers scans customer_facts
+-- with the filters itself (a few milliseconds), and the history's join then builds on the two
+-- columns it needs instead of probing 11M rows against the whole materialized selection (3x
+-- faster at 1M customers).
+with selected as not materialized (/*selected_customers*/),
 
 signups as (
     select date_trunc($grain, cf.signup_date)::date as period,

@@ -84,3 +84,12 @@ def test_bound_dates_and_timestamps(spark):
     params = {"as_of": date(2024, 4, 15), "as_of_end": datetime(2024, 4, 16)}
     assert duck(sql, params) == [(1, 1)]
     assert on_spark(spark, sql, params) == [(1, 1)]
+
+
+def test_a_cte_not_materialized(spark):
+    # Read twice, once per join side: 2 rows x 2 rows = 4; Postgres keeps the hint, Spark has none.
+    sql = ("with pair as not materialized (select x from (values (1), (2)) as t(x)) "
+           "select count(*) as n from pair as a cross join pair as b")
+    assert "AS NOT MATERIALIZED" in portable.to_dialect(sql, "postgres")
+    assert duck(sql) == [(4,)]
+    assert on_spark(spark, sql) == [(4,)]

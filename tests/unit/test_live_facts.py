@@ -112,3 +112,20 @@ def test_data_quality_equals_counting_the_events(con, as_of, plans):
     got = data_quality(con, f)
     want = _counted_from_events(con, f)
     assert {key: got[key] for key in want} == want
+
+
+def test_pre_churn_events_are_stored_first(tmp_path):
+    """ticket_facts and activity_facts keep the pre-churn events in the first row groups (the
+    pre-churn queries skip the rest), each part in time order. x churned 2024-06-30: its window
+    is [2024-04-01, 2024-06-30), so only the May events are pre-churn."""
+    days = ("2024-02-01", "2024-05-01", "2024-03-01", "2024-05-20")
+    con = make_db(tmp_path, [dict(customer_id="x", signup_date="2024-01-01",
+                                  churn_date="2024-06-30")],
+                  tickets=[dict(ticket_id=f"t{n}", customer_id="x", created_at=f"{day} 10:00")
+                           for n, day in enumerate(days)],
+                  activity=[dict(customer_id="x", occurred_at=f"{day} 10:00", amount=n)
+                            for n, day in enumerate(days)], as_of=date(2024, 12, 31))
+    stored = con.execute("select ticket_id, is_pre_churn from ticket_facts").fetchall()
+    assert stored == [("t1", True), ("t3", True), ("t0", False), ("t2", False)]
+    stored = con.execute("select amount::integer, is_pre_churn from activity_facts").fetchall()
+    assert stored == [(1, True), (3, True), (0, False), (2, False)]

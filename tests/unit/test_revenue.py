@@ -127,3 +127,21 @@ def test_week_and_unknown_grain_raise(con):
         revenue_retention(con, F, grain="week")
     with pytest.raises(ValueError, match="allowed: month, quarter"):
         revenue_retention(con, F, grain="year")
+
+
+def test_series_starts_at_the_selections_first_month(con):
+    """The periods start after the selection's own first month of history (not the snapshot's),
+    and a period whose start set is empty is still shown, with zeros and no rates."""
+    got = revenue_retention(con, Filters(as_of=AS_OF, signup_from=date(2024, 1, 1)))
+    # c and e signed up from Jan; only c has history: Jan 80, Feb 80, (no Mar), Apr 80, May 90.
+    assert got["period"].tolist() == [date(2024, m, 1) for m in (2, 3, 4, 5)]
+    assert got["customers"].tolist() == [1, 1, 0, 1]  # Apr: c has no March row to start from
+    assert got["start_mrr"].tolist() == [80.0, 80.0, 0.0, 80.0]
+    # Feb 80 -> 80: 100; Mar 80 -> no row: churned, 0; Apr: no start, no rate; May 80 -> 90.
+    assert got["nrr_pct"].tolist()[:2] == [100.0, 0.0] and pd.isna(got["nrr_pct"][2])
+    assert (got["expansion_mrr"][3], got["nrr_pct"][3], got["grr_pct"][3]) == (10.0, 112.5, 100.0)
+    quarterly = revenue_retention(con, Filters(as_of=AS_OF, signup_from=date(2024, 1, 1)),
+                                  grain="quarter")
+    # first month Jan (mid-Q1): the series starts at Q2, whose start month (Mar) c lacks
+    assert quarterly["period"].tolist() == [date(2024, 4, 1)]
+    assert (quarterly["customers"][0], quarterly["start_mrr"][0]) == (0, 0.0)

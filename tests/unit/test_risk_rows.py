@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from queries import Filters, churn_risk, risk_backtest
 from queries import risk_fit
+from queries.risk import roc_auc
 from queries.base import load_sql, run
 from tests.unit.fixtures import make_db
 from tests.unit.test_risk import AS_OF, nps_history
@@ -80,3 +82,19 @@ def test_backtest_reads_the_same_customers(con, f):
     assert record["churned"] == int(scored["is_churned_in_horizon"].sum())
     if f.plans != ("Nobody",):
         assert record["customers"] > 0
+
+
+def test_roc_auc_counts_ordered_pairs_ties_half():
+    """The backtest's AUC from ranks, on six customers: churned scores 0.35, 0.8, 0.4 against
+    stayed 0.1, 0.4, 0.4. Pairs ordered right: 0.35 > 0.1 (1); 0.8 > all three (3); 0.4 > 0.1
+    (1) and ties with both 0.4s (0.5 + 0.5): 6 of 9 pairs. sklearn's roc_auc_score agrees."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([False, False, True, True, False, True])
+    score = np.array([0.1, 0.4, 0.35, 0.8, 0.4, 0.4])
+    assert roc_auc(y, score) == pytest.approx(6 / 9, rel=1e-15)
+    assert roc_auc(y, score) == pytest.approx(roc_auc_score(y, score), rel=1e-12)
+    rng = np.random.default_rng(7)  # many ties (scores rounded): sklearn's curve gives the same
+    y, score = rng.random(5000) < 0.2, np.round(rng.random(5000), 2)
+    assert roc_auc(y, score) == pytest.approx(roc_auc_score(y, score), rel=1e-12)
+    assert roc_auc(np.ones(3, dtype=bool), np.array([0.1, 0.2, 0.3])) is None  # nobody stayed
