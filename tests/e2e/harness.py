@@ -71,6 +71,16 @@ class App(Reading):
         self.wait_ready(charts=charts, after_runs=0)  # the counter restarts with the document
         return self
 
+    def run_state(self) -> dict:
+        """What the page knows of the server's runs and its socket (page_js.RUN_COUNTER), for
+        the message of a wait that timed out: a lost socket, a run that never ended and a
+        change the server never heard of each read differently."""
+        return self.page.evaluate(
+            "() => ({runs: window.__stRuns, running: window.__stRunning,"
+            " sockets: window.__stSockets, closes: window.__stCloses,"
+            " messages: window.__stMessages,"
+            " app: Object.assign({}, (document.querySelector('[data-testid=stApp]') || {}).dataset)})")
+
     def runs(self) -> int:
         """Runs of this page's script the server has completed (see _RUN_COUNTER)."""
         return self.page.evaluate("window.__stRuns || 0")
@@ -91,8 +101,12 @@ class App(Reading):
         page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
                                state="attached", **wait)
         if after_runs is not None:
-            page.wait_for_function("(n) => (window.__stRuns || 0) > n && !window.__stRunning",
-                                   arg=after_runs, **wait)
+            try:
+                page.wait_for_function("(n) => (window.__stRuns || 0) > n && !window.__stRunning",
+                                       arg=after_runs, **wait)
+            except PlaywrightTimeout as timeout:
+                raise AssertionError(f"no run of the script ended after run {after_runs}: "
+                                     f"{self.run_state()}") from timeout
         self.wait_idle()
         page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", **wait)
         # Elements of the run before are marked stale until the finished run removes them.

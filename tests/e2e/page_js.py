@@ -9,13 +9,18 @@ and a reader of every Plotly chart's data."""
 # st.rerun() chain, drew one running -> notRunning). The server's messages miss nothing:
 # - window.__stRuns: runs that completed (script_finished other than FINISHED_EARLY_FOR_RERUN,
 #   so an st.rerun() chain or a run interrupted by a widget change counts once, at its end);
-# - window.__stRunning: whether the server's last word was "a script is running".
+# - window.__stRunning: whether the server's last word was "a script is running";
+# - window.__stSockets / __stCloses / __stMessages: what a failed wait reports (harness.py).
 # Both are updated one task after Streamlit's own listener has taken the message, so by then the
 # app has handed it to React.
 RUN_COUNTER = """
 (() => {
   window.__stRuns = 0;
   window.__stRunning = false;
+  // For a failed wait's message only: sockets opened and closed, messages read.
+  window.__stSockets = 0;
+  window.__stCloses = 0;
+  window.__stMessages = 0;
   const varint = (b, i) => {
     let x = 0, shift = 0, c;
     do { c = b[i++]; x += (c & 0x7f) * 2 ** shift; shift += 7; } while (c & 0x80);
@@ -41,6 +46,7 @@ RUN_COUNTER = """
   const read = (data) => {
     if (!(data instanceof ArrayBuffer)) return;
     const msg = fields(new Uint8Array(data));
+    window.__stMessages += 1;
     if (msg[SCRIPT_FINISHED] !== undefined && msg[SCRIPT_FINISHED] !== FINISHED_EARLY_FOR_RERUN) {
       window.__stRuns += 1;
     }
@@ -53,6 +59,8 @@ RUN_COUNTER = """
     constructor(...args) {
       super(...args);
       if (!String(args[0]).includes('/_stcore/stream')) return;
+      window.__stSockets += 1;
+      super.addEventListener('close', () => { window.__stCloses += 1; });
       // After the app's own listener (registered after construction), one task later.
       const add = this.addEventListener.bind(this);
       let hooked = false;
