@@ -43,6 +43,22 @@ def file_tables() -> dict[str, str]:
     return {table: option for table, option in OPTIONS.items() if table != "churn_reason_categories"}
 
 
+def _renumbering(columns: list[str], index: int, start: int) -> tuple[list[str], dict]:
+    """The `select * replace (...)` items giving chunk `index`'s ids (customer number n -> start +
+    n, ticket number n -> index * 10^9 + n) for a table with `columns`, and the values they bind
+    (named by the chunk, so several chunks' copies can share one statement)."""
+    replace, params = [], {}
+    if "customer_id" in columns:
+        replace.append(f"'C' || lpad(($start_{index} + cast(substr(customer_id, 2) as bigint))"
+                       f"::varchar, {CUSTOMER_DIGITS}, '0') as customer_id")
+        params[f"start_{index}"] = start
+    if "ticket_id" in columns:
+        replace.append(f"'T' || lpad(($tickets_{index} + cast(substr(ticket_id, 2) as bigint))"
+                       f"::varchar, {TICKET_DIGITS}, '0') as ticket_id")
+        params[f"tickets_{index}"] = index * TICKETS_PER_CHUNK
+    return replace, params
+
+
 def merge_copies(first: Path, plan: list[tuple[int, int, int]], out: Path, fmt: str) -> dict[str, Path]:
     """merge() for a size made of copies: one file per table holding chunk 0 (`first`) once per
     chunk of `plan`, each copy's ids renumbered like a generated chunk's (customer n -> start + n,
@@ -66,18 +82,14 @@ def merge_copies(first: Path, plan: list[tuple[int, int, int]], out: Path, fmt: 
                 continue
             columns = [r[0] for r in con.execute("describe select * from read_parquet($p)",
                                                  {"p": str(source)}).fetchall()]
-            number = "cast(substr(customer_id, 2) as bigint)"
-            copies = []
+            copies, params = [], {"source": str(source)}
             for index, start, n in plan:
-                replace = [f"'C' || lpad(({start} + {number})::varchar, {CUSTOMER_DIGITS}, '0') "
-                           "as customer_id"]
-                if "ticket_id" in columns:
-                    replace.append(f"'T' || lpad(({index * TICKETS_PER_CHUNK} + cast(substr(ticket_id, 2) "
-                                   f"as bigint))::varchar, {TICKET_DIGITS}, '0') as ticket_id")
+                replace, bound = _renumbering(columns, index, start)
                 copies.append(f"select * replace ({', '.join(replace)}) from read_parquet($source) "
-                              f"where {number} <= {n}")
+                              f"where cast(substr(customer_id, 2) as bigint) <= $n_{index}")
+                params |= bound | {f"n_{index}": n}
             partial = target.with_name(target.name + ".partial")
-            relation = con.sql(" union all ".join(copies), params={"source": str(source)})
+            relation = con.sql(" union all ".join(copies), params=params)
             if fmt == "parquet":
                 relation.write_parquet(str(partial))
             else:
@@ -121,16 +133,10 @@ def _write_chunk(out: Path, index: int, start: int, customers: int) -> dict:
                 if table not in present or not con.execute(f"select count(*) from {table}").fetchone()[0]:
                     continue
                 columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-                replace = []
-                if "customer_id" in columns:
-                    replace.append(f"'C' || lpad(({start} + cast(substr(customer_id, 2) as bigint))"
-                                   f"::varchar, {CUSTOMER_DIGITS}, '0') as customer_id")
-                if "ticket_id" in columns:
-                    replace.append(f"'T' || lpad(({index * TICKETS_PER_CHUNK} + cast(substr(ticket_id, 2) "
-                                   f"as bigint))::varchar, {TICKET_DIGITS}, '0') as ticket_id")
+                replace, params = _renumbering(columns, index, start)
                 select = f"select * replace ({', '.join(replace)}) from {table}" if replace else \
                     f"select * from {table}"
-                con.sql(select).write_parquet(str(out / f"{table}.parquet"))
+                con.sql(select, params=params).write_parquet(str(out / f"{table}.parquet"))
                 rows[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
         finally:
             con.close()
